@@ -1,0 +1,33 @@
+"""chainrule: reverse-mode automatic differentiation you can read, explain and train with.
+
+>>> import chainrule as cr
+>>> x = cr.tensor(-2.0, requires_grad=True, name="x")
+>>> y = cr.tensor(5.0, requires_grad=True, name="y")
+>>> z = cr.tensor(-4.0, requires_grad=True, name="z")
+>>> f = (x + y) * z
+>>> f.backward()
+>>> f.item(), x.grad.item(), y.grad.item(), z.grad.item()
+(-12.0, -4.0, -4.0, 3.0)
+"""
+from . import autograd  # first: the engine's modules must load before Tensor and the gates
+from .autograd import (no_grad, enable_grad, set_grad_enabled, is_grad_enabled,  # noqa: F401
+                       Function)
+from .dtypes import (float16, half, float32, float64, double, int8, int16, short,  # noqa: F401
+                     int32, int64, long, uint8, bool)
+from .tensor import Tensor  # noqa: F401
+from .creation import (tensor, as_tensor, from_numpy, zeros, ones, empty, full,  # noqa: F401
+                       arange, linspace, eye, rand, randn, randint, randperm, zeros_like,
+                       ones_like, full_like, rand_like, randn_like)
+from .random import manual_seed, Generator  # noqa: F401
+from .ops import (add, sub, mul, div, neg, pow, maximum, minimum, where, exp, log,  # noqa: F401
+                  sqrt, abs, sin, cos, tanh, sigmoid, relu, clamp, sign, sum, mean, max, min,
+                  logsumexp, argmax, argmin, var, std, reshape, permute, transpose, expand,
+                  squeeze, unsqueeze, flatten, cat, stack, split, chunk, matmul, softmax,
+                  log_softmax)
+from .check import gradcheck  # noqa: F401
+
+float = float32  # noqa: A001  (torch.float is float32)
+clip = clamp
+concat = concatenate = cat
+
+__version__ = "0.1.0"

@@ -1,0 +1,81 @@
+"""Custom gates written by users, PyTorch's way: ``forward(ctx, ...)`` and ``backward(ctx, grad)``."""
+from .gate import Context, Gate
+from .grad_mode import state
+from .xp import ARRAYS
+
+
+class Function:
+    """Subclass with static ``forward(ctx, *args)`` and ``backward(ctx, grad)``; call ``.apply``.
+
+    >>> import chainrule as cr
+    >>> class Cube(cr.autograd.Function):
+    ...     @staticmethod
+    ...     def forward(ctx, x):
+    ...         ctx.save_for_backward(x)
+    ...         return x ** 3
+    ...     @staticmethod
+    ...     def backward(ctx, grad):
+    ...         (x,) = ctx.saved_tensors
+    ...         return grad * 3 * x ** 2
+    >>> x = cr.tensor(2.0, requires_grad=True)
+    >>> Cube.apply(x).backward()
+    >>> x.grad.item()
+    12.0
+    """
+
+    formula = None          # optional: shown by explain and the graph pictures
+    derivatives = {}
+
+    @staticmethod
+    def forward(ctx, *args, **kwargs):
+        raise NotImplementedError("a Function subclass must define forward(ctx, ...)")
+
+    @staticmethod
+    def backward(ctx, *grads):
+        raise NotImplementedError("a Function subclass must define backward(ctx, grad)")
+
+    @classmethod
+    def apply(cls, *args, **kwargs):
+        ctx = Context()
+        ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
+        prev, state.enabled = state.enabled, False
+        try:
+            out = cls.forward(ctx, *args, **kwargs)
+        finally:
+            state.enabled = prev
+        if not isinstance(out, Tensor):
+            raise TypeError(f"{cls.__name__}.forward must return one Tensor, got "
+                            f"{type(out).__name__} (several outputs are not supported)")
+        if not (any(ctx.needs_input_grad) and state.enabled):
+            return out
+        node = FunctionGate(cls, ctx, len(args))
+        node.tensors = args
+        node.arrays = [a.data if isinstance(a, Tensor) else a for a in args]
+        return new_tensor(out.data, node)
+
+
+class FunctionGate(Gate, register=False):
+    """The graph node of a custom ``Function``: its backward calls the user's."""
+
+    def __init__(self, function, ctx, n_inputs):
+        self.function = function
+        self.ctx = ctx
+        self.label = function.__name__
+        self.inputs = tuple(f"x{i}" for i in range(n_inputs)) if n_inputs > 1 else ("x",)
+        self.formula = function.formula or f"{function.__name__}({', '.join(self.inputs)})"
+        self.derivatives = function.derivatives
+
+    def backward(self, g, xp):
+        fast = xp is ARRAYS
+        grads = self.function.backward(self.ctx, new_tensor(g, None) if fast else g)
+        grads = grads if isinstance(grads, tuple) else (grads,)
+        if len(grads) != len(self.tensors):
+            raise RuntimeError(f"{self.label}.backward returned {len(grads)} gradients, but "
+                               f"forward took {len(self.tensors)} inputs (return None for "
+                               f"inputs without a gradient)")
+        if fast:
+            return tuple(gi.data if isinstance(gi, Tensor) else gi for gi in grads)
+        return grads
+
+
+from ..tensor import Tensor, new_tensor  # noqa: E402

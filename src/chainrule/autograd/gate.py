@@ -1,0 +1,133 @@
+"""The gate: one operation of the graph, with its forward, backward and formulas as data.
+
+A gate class carries, side by side:
+
+* ``label``: how graphs and tables show it (``"+"``, ``"exp"``, ``"@"``);
+* ``inputs``: the names of its tensor inputs (``("x", "y")``);
+* ``formula``: the forward formula written with those names (``"x * y"``);
+* ``derivatives``: for each input, the local derivative ``d out / d input`` when the gate is
+  elementwise (``{"x": "y", "y": "x"}``), or the vector-Jacobian product written with the
+  upstream gradient ``g`` when it is not (``{"x": "g @ W.T"}``);
+* ``forward(self, *arrays, **params)`` on NumPy arrays, which may keep on ``self`` what
+  backward needs beyond the inputs and the output (a mask, a shape, indices);
+* ``backward(self, g, xp)`` returning one gradient per input (or ``None``).
+
+``backward`` is written once against a small namespace ``xp`` and runs two ways: on bare
+arrays (``xp = ARRAYS``, the normal, full-speed path) and on Tensors (``xp = TENSORS``) when
+``create_graph=True`` asks for a graph of the backward itself (higher-order gradients).
+``xp.values(self)`` gives the inputs and ``xp.output(self)`` the output in the matching kind.
+
+Every concrete gate class registers itself in ``REGISTRY`` under its class name; the explain
+tables, the graph pictures and the test suite all read that one table.
+"""
+import numpy as np
+
+from .grad_mode import state
+
+REGISTRY = {}
+
+
+class Gate:
+    """Base class of every operation in the graph (one instance per application)."""
+
+    label = "?"
+    inputs = ("x",)
+    formula = ""
+    derivatives = {}
+    elementwise = False
+    saves_output = False   # True when backward reads the output (exp, sigmoid, tanh, ...)
+
+    # Filled in by `apply` on nodes that join the graph.
+    tensors = ()            # the input Tensors (or constants), in operand order
+    arrays = ()             # their arrays, as they were at forward time
+    out_data = None
+    released = False
+
+    def __init_subclass__(cls, register=True, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if register:
+            REGISTRY[cls.__name__] = cls
+
+    @classmethod
+    def apply(cls, *operands, **params):
+        """Run the gate on Tensors, arrays or numbers; record it in the graph when needed."""
+        arrays = []
+        requires_grad = False
+        for x in operands:
+            if isinstance(x, Tensor):
+                arrays.append(x.data)
+                requires_grad = requires_grad or x.requires_grad
+            else:
+                arrays.append(x)
+        node = cls.__new__(cls)
+        data = node.forward(*arrays, **params)
+        if state.anomaly:
+            check_forward(node, arrays, data)
+        if requires_grad and state.enabled:
+            node.tensors = operands
+            node.arrays = arrays
+            if cls.saves_output:
+                node.out_data = data
+            return new_tensor(data, node)
+        return new_tensor(data, None)
+
+    def forward(self, *arrays, **params):
+        raise NotImplementedError(f"gate {type(self).__name__} has no forward")
+
+    def backward(self, g, xp):
+        raise NotImplementedError(f"gate {type(self).__name__} has no backward")
+
+    @property
+    def needs_input_grad(self):
+        """For each input, whether a gradient is wanted (lets backward skip work)."""
+        return tuple(isinstance(t, Tensor) and t.requires_grad for t in self.tensors)
+
+    def name(self):
+        """PyTorch's ``grad_fn.name()``: the gate's class name."""
+        return type(self).__name__
+
+    @property
+    def next_functions(self):
+        """PyTorch's view of the graph: the gates (or None for leaves) that made the inputs."""
+        return tuple((t.grad_fn if isinstance(t, Tensor) else None, 0) for t in self.tensors)
+
+    def __repr__(self):
+        return f"<{type(self).__name__} {self.label}>"
+
+
+class Context:
+    """What a custom `Function` keeps between forward and backward (PyTorch's ``ctx``)."""
+
+    def __init__(self):
+        self.saved_tensors = ()
+        self.needs_input_grad = ()
+
+    def save_for_backward(self, *tensors):
+        self.saved_tensors = tensors
+
+    def mark_non_differentiable(self, *tensors):
+        """Accepted for PyTorch compatibility; outputs of a Function are single tensors here."""
+
+
+def check_forward(node, arrays, data):
+    """Anomaly mode: stop at the first gate whose forward gives NaN or inf."""
+    if isinstance(data, np.ndarray) and data.dtype.kind == "f" and not np.isfinite(data).all():
+        raise FloatingPointError(
+            f"anomaly: forward of gate '{node.label}' ({type(node).__name__}) produced "
+            f"{describe_nonfinite(data)} from inputs of shapes {shapes_of(arrays)}")
+
+
+def describe_nonfinite(data):
+    kinds = []
+    if np.isnan(data).any():
+        kinds.append("NaN")
+    if np.isinf(data).any():
+        kinds.append("inf")
+    return " and ".join(kinds)
+
+
+def shapes_of(arrays):
+    return ", ".join(str(tuple(np.shape(a))) for a in arrays)
+
+
+from ..tensor import Tensor, new_tensor  # noqa: E402  (Tensor needs the gates, gates need Tensor)

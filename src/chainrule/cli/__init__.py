@@ -1,0 +1,40 @@
+"""``chainrule``: the command line. Each subcommand lives in its own module of this package
+and provides ``add_parser(subparsers)`` and ``run(args)``."""
+import argparse
+import importlib
+import sys
+
+COMMANDS = ("train", "explain", "graph", "exercise")
+
+
+class UsageError(Exception):
+    """A bad option or value: printed as one line, exit status 2, no traceback."""
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(
+        prog="chainrule", description="Backprop you can see: train, explain and draw graphs.")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    modules = {}
+    for name in COMMANDS:
+        try:
+            module = importlib.import_module(f"{__name__}.{name}")
+        except ModuleNotFoundError as e:
+            if e.name != f"{__name__}.{name}":
+                raise
+            continue
+        module.add_parser(subparsers)
+        modules[name] = module
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 0
+    try:
+        return modules[args.command].run(args) or 0
+    except UsageError as e:
+        print(f"chainrule {args.command}: error: {e}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,67 @@
+"""Dtypes and turning user data into arrays, with PyTorch's defaults.
+
+Python floats give float32, Python ints int64, bools bool; NumPy arrays keep their dtype
+(float64 stays float64). The dtype objects are NumPy's, so ``t.dtype == cr.float32`` holds.
+"""
+import builtins
+
+import numpy as np
+
+float16 = half = np.dtype("float16")
+float32 = float = np.dtype("float32")  # noqa: A001  (PyTorch's names)
+float64 = double = np.dtype("float64")
+int8 = np.dtype("int8")
+int16 = short = np.dtype("int16")
+int32 = int = np.dtype("int32")  # noqa: A001
+int64 = long = np.dtype("int64")
+uint8 = np.dtype("uint8")
+bool = np.dtype("bool")  # noqa: A001
+
+SUPPORTED = {float16, float32, float64, int8, int16, int32, int64, uint8, bool}
+default_float = float32
+
+
+def as_array(data, dtype=None):
+    """A fresh array from numbers, nested lists, NumPy arrays or Tensors, PyTorch's way."""
+    if hasattr(data, "grad_fn"):
+        data = data.data
+    if isinstance(data, np.ndarray):
+        array = np.array(data, dtype=dtype, copy=True)
+    else:
+        array = from_python(data, dtype)
+    if array.dtype not in SUPPORTED:
+        raise TypeError(f"tensor: unsupported dtype {array.dtype}; use one of "
+                        f"{sorted(str(d) for d in SUPPORTED)}")
+    return array
+
+
+def from_python(data, dtype):
+    try:
+        array = np.array(data)
+    except ValueError as e:
+        raise ValueError(f"tensor: the nested lists are ragged (rows of different lengths): "
+                         f"every row at one depth must have the same length ({e})") from None
+    if array.dtype == object:
+        raise TypeError(f"tensor: could not make a numeric tensor from {type(data).__name__} "
+                        f"(ragged lists or non-numeric items?)")
+    if array.dtype.kind in "US":
+        raise TypeError(f"tensor: expected numbers, got text {str(data)[:40]!r}")
+    if dtype is not None:
+        return array.astype(dtype)
+    if array.dtype == np.float64 and not isinstance(data, np.generic):
+        return array.astype(default_float)
+    return array
+
+
+def resolve(dtype):
+    """``cr.float64``, ``np.float64``, ``"float64"`` or ``float`` as a NumPy dtype."""
+    if dtype is None:
+        return None
+    for python_type, resolved in ((builtins.float, default_float), (builtins.int, int64),
+                                  (builtins.bool, bool)):
+        if dtype is python_type:
+            return resolved
+    resolved = np.dtype(dtype)
+    if resolved not in SUPPORTED:
+        raise TypeError(f"unsupported dtype {dtype}")
+    return resolved

@@ -1,0 +1,95 @@
+"""Gates that are better fused: softmax, log-softmax and cross-entropy (stable at any logit)."""
+import numpy as np
+
+from ..autograd.gate import Gate
+
+
+class Softmax(Gate):
+    label = "softmax"
+    formula = "exp(x) / sum(exp(x), dim)"
+    derivatives = {"x": "out * (g - sum(g * out, dim))"}
+    saves_output = True
+
+    def forward(self, x, dim):
+        self.dim = dim
+        return softmax_array(x, dim)
+
+    def backward(self, g, xp):
+        out = xp.output(self)
+        return (out * (g - xp.sum(g * out, axis=self.dim, keepdims=True)),)
+
+
+class LogSoftmax(Gate):
+    label = "log_softmax"
+    formula = "x - log(sum(exp(x), dim))"
+    derivatives = {"x": "g - exp(out) * sum(g, dim)"}
+    saves_output = True
+
+    def forward(self, x, dim):
+        self.dim = dim
+        shifted = x - np.max(x, axis=dim, keepdims=True)
+        return shifted - np.log(np.sum(np.exp(shifted), axis=dim, keepdims=True))
+
+    def backward(self, g, xp):
+        out = xp.output(self)
+        return (g - xp.exp(out) * xp.sum(g, axis=self.dim, keepdims=True),)
+
+
+class CrossEntropy(Gate):
+    """Mean cross-entropy of logits ``x`` (N, C) against class indices: softmax and the loss
+    fused, because together the gradient is simply (softmax(x) - onehot(target)) / N."""
+
+    label = "cross_entropy"
+    inputs = ("x", "target")
+    formula = "mean(logsumexp(x, 1) - x[range(N), target])"
+    derivatives = {"x": "g * (softmax(x, 1) - onehot(target)) / N"}
+
+    def forward(self, x, target):
+        if np.ndim(x) != 2 or np.shape(target) != np.shape(x)[:1]:
+            raise ValueError(f"cross_entropy: expected logits (N, C) and class indices (N,), got "
+                             f"shapes {np.shape(x)} and {np.shape(target)}")
+        target = np.asarray(target)
+        if target.dtype.kind not in "iu":
+            raise TypeError(f"cross_entropy: class indices must be integers, got {target.dtype}")
+        n, c = x.shape
+        if n and (target.min() < 0 or target.max() >= c):
+            bad = target[(target < 0) | (target >= c)][0]
+            raise IndexError(f"cross_entropy: target {bad} is out of range for {c} classes "
+                             f"(valid: 0 to {c - 1})")
+        shifted = x - np.max(x, axis=1, keepdims=True)
+        exps = np.exp(shifted)
+        totals = np.sum(exps, axis=1, keepdims=True)
+        self.probs = exps / totals
+        self.rows = np.arange(n)
+        return np.mean(np.log(totals[:, 0]) - shifted[self.rows, target])
+
+    def backward(self, g, xp):
+        x = xp.values(self)[0]
+        target = self.arrays[1]
+        n = target.shape[0]
+        onehot = np.zeros(self.probs.shape, dtype=self.probs.dtype)
+        onehot[self.rows, target] = 1
+        probs = self.probs if xp is ARRAYS else xp.softmax(x, 1)
+        return g * (probs - onehot) / n, None
+
+
+def softmax_array(x, axis):
+    e = np.exp(x - np.max(x, axis=axis, keepdims=True))
+    return e / np.sum(e, axis=axis, keepdims=True)
+
+
+def softmax(x, dim):
+    """``exp(x) / sum(exp(x), dim)``, stable for large logits."""
+    return Softmax.apply(x, dim=dim)
+
+
+def log_softmax(x, dim):
+    return LogSoftmax.apply(x, dim=dim)
+
+
+def cross_entropy_indices(logits, target):
+    """Mean cross-entropy of (N, C) logits against (N,) class indices (the fused gate)."""
+    return CrossEntropy.apply(logits, target)
+
+
+from ..autograd.xp import ARRAYS  # noqa: E402

@@ -1,0 +1,196 @@
+"""Reductions: sum mean max min logsumexp (``dim=``, ``keepdim=`` as in PyTorch)."""
+import builtins
+import collections
+
+import numpy as np
+
+from ..autograd.gate import Gate
+from ..tensor import new_tensor
+
+MaxResult = collections.namedtuple("MaxResult", ["values", "indices"])
+
+
+def normalize_dims(dim, ndim, op):
+    """``dim`` as a tuple of non-negative axes (None: all), with a clear error when out of range."""
+    if dim is None:
+        return None
+    dims = (dim,) if isinstance(dim, int) else tuple(dim)
+    size = builtins.max(ndim, 1)
+    out = []
+    for d in dims:
+        if not -size <= d < size:
+            raise IndexError(f"{op}: dim {d} is out of range for a tensor with {ndim} dimensions "
+                             f"(valid: {-size} to {size - 1})")
+        out.append(d % size)
+    return tuple(out) if ndim else None
+
+
+def kept_shape(shape, dims):
+    """The shape of a reduction over ``dims`` with keepdim=True."""
+    if dims is None:
+        return (1,) * len(shape)
+    return tuple(1 if i in dims else n for i, n in enumerate(shape))
+
+
+class Sum(Gate):
+    label = "sum"
+    formula = "sum(x, dim)"
+    derivatives = {"x": "broadcast_to(g, x.shape)"}
+
+    def forward(self, x, dim=None, keepdim=False):
+        self.dims = normalize_dims(dim, np.ndim(x), "sum")
+        self.shape = np.shape(x)
+        return np.sum(x, axis=self.dims, keepdims=keepdim)
+
+    def backward(self, g, xp):
+        g = xp.reshape(g, kept_shape(self.shape, self.dims))
+        return (xp.broadcast_to(g, self.shape),)
+
+
+class Mean(Gate):
+    label = "mean"
+    formula = "mean(x, dim)"
+    derivatives = {"x": "broadcast_to(g, x.shape) / n"}
+
+    def forward(self, x, dim=None, keepdim=False):
+        self.dims = normalize_dims(dim, np.ndim(x), "mean")
+        self.shape = np.shape(x)
+        out = np.mean(x, axis=self.dims, keepdims=keepdim)
+        self.n = np.size(x) // builtins.max(np.size(out), 1)
+        return out
+
+    def backward(self, g, xp):
+        g = xp.reshape(g, kept_shape(self.shape, self.dims))
+        return (xp.broadcast_to(g / self.n, self.shape),)
+
+
+class Max(Gate):
+    """Maximum over ``dim`` (gradient to the returned index) or over all elements (split
+    evenly between ties), as in PyTorch."""
+
+    label = "max"
+    formula = "max(x, dim)"
+    derivatives = {"x": "g * onehot_of_max(x, dim)"}
+    pick = staticmethod(np.argmax)
+    reduce = staticmethod(np.max)
+
+    def forward(self, x, dim=None, keepdim=False):
+        self.dims = normalize_dims(dim, np.ndim(x), self.label)
+        self.shape = np.shape(x)
+        if np.size(x) == 0:
+            raise ValueError(f"{self.label}: the tensor of shape {self.shape} is empty")
+        if self.dims is None:
+            out = self.reduce(x)
+            self.mask = x == out
+            self.mask = self.mask / self.mask.sum()
+            return out
+        axis = self.dims[0]
+        index = np.expand_dims(self.pick(x, axis=axis), axis)
+        self.index = index if keepdim else np.squeeze(index, axis)
+        self.mask = np.arange(self.shape[axis]).reshape(
+            [-1 if i == axis else 1 for i in range(len(self.shape))]) == index
+        out = np.take_along_axis(x, index, axis)
+        return out if keepdim else np.squeeze(out, axis)
+
+    def backward(self, g, xp):
+        g = xp.reshape(g, kept_shape(self.shape, self.dims))
+        return (g * self.mask.astype(g.dtype),)
+
+
+class Min(Max):
+    label = "min"
+    formula = "min(x, dim)"
+    derivatives = {"x": "g * onehot_of_min(x, dim)"}
+    pick = staticmethod(np.argmin)
+    reduce = staticmethod(np.min)
+
+
+class LogSumExp(Gate):
+    """``log(sum(exp(x), dim))`` computed stably; its local derivative is softmax(x)."""
+
+    label = "logsumexp"
+    formula = "log(sum(exp(x), dim))"
+    derivatives = {"x": "g * exp(x - out)"}
+    saves_output = True
+
+    def forward(self, x, dim=None, keepdim=False):
+        self.dims = normalize_dims(dim, np.ndim(x), "logsumexp")
+        self.shape = np.shape(x)
+        top = np.max(x, axis=self.dims, keepdims=True)
+        top = np.where(np.isfinite(top), top, 0)
+        out = np.log(np.sum(np.exp(x - top), axis=self.dims, keepdims=True)) + top
+        return out if keepdim else np.reshape(out, np.sum(x, axis=self.dims).shape)
+
+    def backward(self, g, xp):
+        (x,) = xp.values(self)
+        kept = kept_shape(self.shape, self.dims)
+        out = xp.reshape(xp.output(self), kept)
+        return (xp.reshape(g, kept) * xp.exp(x - out),)
+
+
+def sum(x, dim=None, keepdim=False):  # noqa: A001  (PyTorch's name)
+    """Sum over ``dim`` (all elements when None).
+
+    >>> import chainrule as cr
+    >>> cr.sum(cr.tensor([[1.0, 2.0], [3.0, 4.0]]), dim=0).tolist()
+    [4.0, 6.0]
+    """
+    return Sum.apply(x, dim=dim, keepdim=keepdim)
+
+
+def mean(x, dim=None, keepdim=False):
+    return Mean.apply(x, dim=dim, keepdim=keepdim)
+
+
+def max(x, dim=None, keepdim=False):  # noqa: A001
+    """Largest element; with ``dim``, a ``(values, indices)`` pair; with a tensor, ``maximum``."""
+    return extreme(Max, x, dim, keepdim)
+
+
+def min(x, dim=None, keepdim=False):  # noqa: A001
+    return extreme(Min, x, dim, keepdim)
+
+
+def extreme(gate, x, dim, keepdim):
+    if dim is not None and not isinstance(dim, int):
+        from .arithmetic import maximum, minimum
+        return (maximum if gate is Max else minimum)(x, dim)
+    values = gate.apply(x, dim=dim, keepdim=keepdim)
+    if dim is None:
+        return values
+    return MaxResult(values, arg_extreme(gate.pick, x, dim, keepdim))
+
+
+def logsumexp(x, dim, keepdim=False):
+    return LogSumExp.apply(x, dim=dim, keepdim=keepdim)
+
+
+def argmax(x, dim=None, keepdim=False):
+    """Index of the largest element (flattened when ``dim`` is None); no gradient."""
+    return arg_extreme(np.argmax, x, dim, keepdim)
+
+
+def argmin(x, dim=None, keepdim=False):
+    return arg_extreme(np.argmin, x, dim, keepdim)
+
+
+def arg_extreme(fn, x, dim, keepdim):
+    data = getattr(x, "data", x)
+    if dim is None:
+        return new_tensor(np.asarray(fn(data), dtype=np.int64), None)
+    index = fn(data, axis=dim)
+    return new_tensor(np.expand_dims(index, dim) if keepdim else index, None)
+
+
+def var(x, dim=None, unbiased=True, keepdim=False, correction=None):
+    """Variance, built from primitive gates (so it has every higher derivative for free)."""
+    if correction is None:
+        correction = 1 if unbiased else 0
+    dims = normalize_dims(dim, x.ndim, "var")
+    n = x.data.size if dims is None else int(np.prod([x.shape[d] for d in dims]))
+    centred = x - x.mean(dim=dim, keepdim=True)
+    return (centred * centred).sum(dim=dim, keepdim=keepdim) / (n - correction)
+
+
+def std(x, dim=None, unbiased=True, keepdim=False, correction=None):
+    return var(x, dim, unbiased, keepdim, correction).sqrt()

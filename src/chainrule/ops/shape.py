@@ -1,0 +1,259 @@
+"""Shape gates: reshape, permute, expand, indexing (and its scatter-add), cat, stack.
+
+Views of the data, no arithmetic: each backward moves the gradient back to where the
+elements came from. ``squeeze``, ``unsqueeze``, ``flatten`` and ``view`` are reshapes;
+``transpose`` and ``.T`` are permutes; ``split`` and ``chunk`` are slices.
+"""
+import numpy as np
+
+from ..autograd.gate import Gate
+from ..tensor import Tensor
+
+
+class Reshape(Gate):
+    label = "reshape"
+    formula = "reshape(x, shape)"
+    derivatives = {"x": "reshape(g, x.shape)"}
+
+    def forward(self, x, shape):
+        self.shape = np.shape(x)
+        try:
+            return np.reshape(x, shape)
+        except ValueError:
+            raise ValueError(f"reshape: cannot reshape a tensor of shape {self.shape} "
+                             f"({np.size(x)} elements) into shape {tuple(shape)}") from None
+
+    def backward(self, g, xp):
+        return (xp.reshape(g, self.shape),)
+
+
+class Permute(Gate):
+    label = "permute"
+    formula = "permute(x, dims)"
+    derivatives = {"x": "permute(g, argsort(dims))"}
+
+    def forward(self, x, dims):
+        if sorted(d % max(np.ndim(x), 1) for d in dims) != list(range(np.ndim(x))):
+            raise ValueError(f"permute: dims {tuple(dims)} are not a permutation of the "
+                             f"{np.ndim(x)} dimensions of a tensor of shape {np.shape(x)}")
+        self.dims = tuple(d % np.ndim(x) for d in dims)
+        return np.transpose(x, self.dims)
+
+    def backward(self, g, xp):
+        return (xp.transpose(g, tuple(np.argsort(self.dims))),)
+
+
+class Expand(Gate):
+    label = "expand"
+    formula = "broadcast_to(x, shape)"
+    derivatives = {"x": "unbroadcast(g, x.shape)"}
+
+    def forward(self, x, shape):
+        self.shape = np.shape(x)
+        lead = len(shape) - len(self.shape)
+        if lead < 0:
+            raise ValueError(f"expand: cannot expand shape {self.shape} to fewer dimensions "
+                             f"{tuple(shape)}")
+        shape = tuple(self.shape[i - lead] if n == -1 else n for i, n in enumerate(shape))
+        try:
+            return np.broadcast_to(x, shape)
+        except ValueError:
+            raise ValueError(f"expand: cannot expand shape {self.shape} to {shape}; only "
+                             f"dimensions of size 1 can grow") from None
+
+    def backward(self, g, xp):
+        return (xp.sum_to(g, self.shape, self),)
+
+
+class GetItem(Gate):
+    """``x[index]``: ints, slices, None, Ellipsis, integer arrays (repeats accumulate), masks."""
+
+    label = "[]"
+    formula = "x[index]"
+    derivatives = {"x": "scatter_add(zeros_like(x), index, g)"}
+
+    def forward(self, x, index):
+        self.index = index
+        self.shape = np.shape(x)
+        try:
+            return x[index]
+        except IndexError as e:
+            raise IndexError(f"index: {e} (tensor of shape {self.shape})") from None
+
+    def backward(self, g, xp):
+        return (xp.scatter_add(g, self.shape, self.index),)
+
+
+class ScatterAdd(Gate):
+    """The backward of indexing as a gate of its own, so that it can be differentiated again:
+    a zero tensor of ``shape`` with ``x`` added at ``index``."""
+
+    label = "scatter_add"
+    formula = "scatter_add(zeros(shape), index, x)"
+    derivatives = {"x": "g[index]"}
+
+    def forward(self, x, shape, index):
+        self.index = index
+        return scatter_add_array(x, shape, index)
+
+    def backward(self, g, xp):
+        return (g[self.index],)
+
+
+class Cat(Gate):
+    """Concatenation along ``dim``; each input gets back its slice of the gradient."""
+
+    label = "cat"
+    formula = "cat(xs, dim)"
+    derivatives = {"xs": "split(g, sizes, dim)"}
+
+    def forward(self, *xs, dim=0):
+        self.inputs = tuple(f"x{i}" for i in range(len(xs)))
+        self.dim = dim
+        self.bounds = np.cumsum([0] + [np.shape(x)[dim] for x in xs])
+        try:
+            return np.concatenate(xs, axis=dim)
+        except ValueError:
+            raise ValueError(f"cat: shapes {[np.shape(x) for x in xs]} differ outside dim {dim}; "
+                             f"all but the concatenated dimension must match") from None
+
+    def backward(self, g, xp):
+        lead = (slice(None),) * (self.dim % g.ndim)
+        return tuple(g[lead + (slice(a, b),)] for a, b in zip(self.bounds[:-1], self.bounds[1:]))
+
+
+class Stack(Gate):
+    label = "stack"
+    formula = "stack(xs, dim)"
+    derivatives = {"xs": "unbind(g, dim)"}
+
+    def forward(self, *xs, dim=0):
+        self.inputs = tuple(f"x{i}" for i in range(len(xs)))
+        self.dim = dim
+        try:
+            return np.stack(xs, axis=dim)
+        except ValueError:
+            raise ValueError(f"stack: all tensors must have the same shape, got "
+                             f"{[np.shape(x) for x in xs]}") from None
+
+    def backward(self, g, xp):
+        lead = (slice(None),) * (self.dim % g.ndim)
+        return tuple(g[lead + (i,)] for i in range(g.shape[self.dim]))
+
+
+def scatter_add_array(g, shape, index):
+    """Zeros of ``shape`` with ``g`` added at ``index``; repeated integer indices add up."""
+    out = np.zeros(shape, dtype=g.dtype)
+    if has_integer_array(index):
+        np.add.at(out, index, g)
+    else:
+        out[index] = g
+    return out
+
+
+def has_integer_array(index):
+    parts = index if isinstance(index, tuple) else (index,)
+    return any(isinstance(p, np.ndarray) and p.dtype.kind in "iu" for p in parts)
+
+
+def normalize_index(index):
+    """Tensors and lists inside an index become arrays (PyTorch treats a list as an array)."""
+    if isinstance(index, tuple):
+        return tuple(normalize_index(i) for i in index)
+    if isinstance(index, Tensor):
+        return index.data
+    if isinstance(index, list):
+        return np.asarray([i.item() if isinstance(i, Tensor) else i for i in index])
+    return index
+
+
+def reshape(x, *shape):
+    shape = shape[0] if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
+    return Reshape.apply(x, shape=tuple(shape))
+
+
+def permute(x, *dims):
+    dims = dims[0] if len(dims) == 1 and isinstance(dims[0], (tuple, list)) else dims
+    return Permute.apply(x, dims=tuple(dims))
+
+
+def transpose(x, dim0, dim1):
+    dims = list(range(x.ndim))
+    dims[dim0], dims[dim1] = dims[dim1], dims[dim0]
+    return Permute.apply(x, dims=tuple(dims))
+
+
+def expand(x, *shape):
+    shape = shape[0] if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
+    return Expand.apply(x, shape=tuple(shape))
+
+
+def squeeze(x, dim=None):
+    if dim is None:
+        shape = tuple(n for n in x.shape if n != 1)
+    else:
+        dims = {d % max(x.ndim, 1) for d in ((dim,) if isinstance(dim, int) else dim)}
+        shape = tuple(n for i, n in enumerate(x.shape) if not (i in dims and n == 1))
+    return Reshape.apply(x, shape=shape)
+
+
+def unsqueeze(x, dim):
+    if not -x.ndim - 1 <= dim <= x.ndim:
+        raise IndexError(f"unsqueeze: dim {dim} is out of range for a tensor with {x.ndim} "
+                         f"dimensions (valid: {-x.ndim - 1} to {x.ndim})")
+    dim = dim % (x.ndim + 1)
+    return Reshape.apply(x, shape=x.shape[:dim] + (1,) + x.shape[dim:])
+
+
+def flatten(x, start_dim=0, end_dim=-1):
+    if x.ndim == 0:
+        return Reshape.apply(x, shape=(1,))
+    start, end = start_dim % x.ndim, end_dim % x.ndim
+    shape = x.shape[:start] + (-1,) + x.shape[end + 1:]
+    return Reshape.apply(x, shape=shape)
+
+
+def getitem(x, index):
+    return GetItem.apply(x, index=normalize_index(index))
+
+
+def scatter_add(g, shape, index):
+    return ScatterAdd.apply(g, shape=shape, index=index)
+
+
+def cat(tensors, dim=0):
+    """Join tensors along an existing dimension.
+
+    >>> import chainrule as cr
+    >>> cr.cat([cr.zeros(2), cr.ones(1)]).tolist()
+    [0.0, 0.0, 1.0]
+    """
+    if not tensors:
+        raise ValueError("cat: expected a non-empty list of tensors")
+    return Cat.apply(*tensors, dim=dim)
+
+
+def stack(tensors, dim=0):
+    if not tensors:
+        raise ValueError("stack: expected a non-empty list of tensors")
+    return Stack.apply(*tensors, dim=dim)
+
+
+def split(x, split_size_or_sections, dim=0):
+    """Pieces of ``x`` along ``dim``: of equal size (the last may be smaller) or of the sizes given."""
+    n = x.shape[dim]
+    if isinstance(split_size_or_sections, int):
+        step = split_size_or_sections
+        sizes = [min(step, n - a) for a in range(0, n, step)]
+    else:
+        sizes = list(split_size_or_sections)
+        if sum(sizes) != n:
+            raise ValueError(f"split: sizes {sizes} add up to {sum(sizes)}, but dim {dim} has "
+                             f"size {n}")
+    lead = (slice(None),) * (dim % x.ndim)
+    bounds = np.cumsum([0] + sizes)
+    return tuple(x[lead + (slice(a, b),)] for a, b in zip(bounds[:-1], bounds[1:]))
+
+
+def chunk(x, chunks, dim=0):
+    return split(x, -(-x.shape[dim] // chunks), dim)

@@ -1,0 +1,338 @@
+"""``Tensor``: a NumPy array, its gradient, and the gate that made it.
+
+Methods are one-line dispatches to the gates in ``ops``; no math lives here.
+"""
+import weakref
+
+import numpy as np
+
+from . import dtypes
+from .autograd.grad_mode import state
+
+
+class Tensor:
+    """An n-dimensional array that remembers how it was computed.
+
+    >>> import chainrule as cr
+    >>> x = cr.tensor(3.0, requires_grad=True)
+    >>> y = x * x + 2 * x
+    >>> y.backward()
+    >>> x.grad.item()
+    8.0
+    """
+
+    __slots__ = ("data", "grad", "grad_fn", "requires_grad", "name", "_hooks", "_version",
+                 "__weakref__")
+    __array_ufunc__ = None       # NumPy defers to our reflected operators: array * tensor works
+    __hash__ = object.__hash__   # tensors are dict keys by identity, as in PyTorch
+
+    def __init__(self, data, requires_grad=False, dtype=None, name=None):
+        self.data = dtypes.as_array(data, dtypes.resolve(dtype))
+        self.grad = None
+        self.grad_fn = None
+        self.requires_grad = False
+        self.name = name
+        self._hooks = None
+        self._version = 0
+        if requires_grad:
+            self.requires_grad_(True)
+
+    # ----- attributes -------------------------------------------------------------------
+    shape = property(lambda self: self.data.shape)
+    ndim = property(lambda self: self.data.ndim)
+    dtype = property(lambda self: self.data.dtype)
+    is_leaf = property(lambda self: self.grad_fn is None)
+    device = property(lambda self: "cpu")
+    T = property(lambda self: ops.permute(self, tuple(range(self.ndim - 1, -1, -1))))
+    mT = property(lambda self: ops.transpose(self, -2, -1))
+
+    def size(self, dim=None):
+        return self.data.shape if dim is None else self.data.shape[dim]
+
+    def dim(self):
+        return self.data.ndim
+
+    def numel(self):
+        return self.data.size
+
+    def item(self):
+        if self.data.size != 1:
+            raise ValueError(f"item: only a tensor with one element can be converted to a "
+                             f"Python number, this one has shape {self.shape}")
+        return self.data.item()
+
+    def numpy(self):
+        return self.data
+
+    def tolist(self):
+        return self.data.tolist()
+
+    # ----- autograd ---------------------------------------------------------------------
+    def backward(self, gradient=None, retain_graph=None, create_graph=False):
+        engine.backward(self, gradient, retain_graph, create_graph)
+
+    def detach(self):
+        return new_tensor(self.data, None)
+
+    def requires_grad_(self, requires_grad=True):
+        if self.grad_fn is not None and not requires_grad:
+            raise RuntimeError("requires_grad_: you can only change requires_grad of leaf "
+                               "tensors; use detach() to get a tensor without a graph")
+        if requires_grad and self.data.dtype.kind not in "fc":
+            raise RuntimeError(f"only floating point tensors can require gradients, this one is "
+                               f"{self.dtype}; convert it with .float() first")
+        self.requires_grad = requires_grad or self.grad_fn is not None
+        return self
+
+    def retain_grad(self):
+        """Keep ``.grad`` on a non-leaf tensor too (leaves always keep theirs)."""
+        if self.grad_fn is not None:
+            self.grad_fn.retained = weakref.ref(self)
+
+    def register_hook(self, hook):
+        """Call ``hook(grad)`` when this tensor's gradient is computed; a returned tensor
+        replaces the gradient. Returns a handle with ``.remove()``."""
+        if not self.requires_grad:
+            raise RuntimeError("register_hook: cannot register a hook on a tensor that "
+                               "doesn't require gradient")
+        if self.grad_fn is not None:
+            hooks = self.grad_fn.__dict__.setdefault("hooks", {})
+        else:
+            if self._hooks is None:
+                self._hooks = {}
+            hooks = self._hooks
+        return HookHandle(hooks, hook)
+
+    # ----- conversion -------------------------------------------------------------------
+    def to(self, dtype=None, *args, **kwargs):
+        dtype = kwargs.get("dtype", dtype)
+        if dtype is None or isinstance(dtype, str) and dtype in ("cpu",):
+            return self
+        return ops_cast(self, dtypes.resolve(dtype))
+
+    def float(self):
+        return ops_cast(self, dtypes.float32)
+
+    def double(self):
+        return ops_cast(self, dtypes.float64)
+
+    def half(self):
+        return ops_cast(self, dtypes.float16)
+
+    def long(self):
+        return ops_cast(self, dtypes.int64)
+
+    def int(self):
+        return ops_cast(self, dtypes.int32)
+
+    def bool(self):
+        return ops_cast(self, dtypes.bool)
+
+    def type_as(self, other):
+        return ops_cast(self, other.dtype)
+
+    def cpu(self):
+        return self
+
+    def clone(self):
+        return ops.mul(self, 1) if self.requires_grad else new_tensor(self.data.copy(), None)
+
+    def contiguous(self):
+        return self
+
+    # ----- arithmetic -------------------------------------------------------------------
+    def __add__(self, other): return ops.Add.apply(self, other)
+    def __radd__(self, other): return ops.Add.apply(other, self)
+    def __sub__(self, other): return ops.Sub.apply(self, other)
+    def __rsub__(self, other): return ops.Sub.apply(other, self)
+    def __mul__(self, other): return ops.Mul.apply(self, other)
+    def __rmul__(self, other): return ops.Mul.apply(other, self)
+    def __truediv__(self, other): return ops.Div.apply(self, other)
+    def __rtruediv__(self, other): return ops.Div.apply(other, self)
+    def __pow__(self, other): return ops.Pow.apply(self, other)
+    def __rpow__(self, other): return ops.Pow.apply(other, self)
+    def __matmul__(self, other): return ops.MatMul.apply(self, other)
+    def __rmatmul__(self, other): return ops.MatMul.apply(other, self)
+    def __neg__(self): return ops.Neg.apply(self)
+    def __pos__(self): return self
+    def __abs__(self): return ops.Abs.apply(self)
+
+    add = __add__
+    sub = __sub__
+    mul = __mul__
+    div = __truediv__
+    pow = __pow__
+    matmul = mm = __matmul__
+    neg = __neg__
+    abs = __abs__
+
+    def exp(self): return ops.Exp.apply(self)
+    def log(self): return ops.Log.apply(self)
+    def sqrt(self): return ops.Sqrt.apply(self)
+    def sin(self): return ops.Sin.apply(self)
+    def cos(self): return ops.Cos.apply(self)
+    def tanh(self): return ops.Tanh.apply(self)
+    def sigmoid(self): return ops.Sigmoid.apply(self)
+    def relu(self): return ops.Relu.apply(self)
+    def sign(self): return ops.sign(self)
+    def clamp(self, min=None, max=None): return ops.clamp(self, min, max)  # noqa: A002
+    clip = clamp
+    def maximum(self, other): return ops.Maximum.apply(self, other)
+    def minimum(self, other): return ops.Minimum.apply(self, other)
+
+    # ----- comparisons (no gradient) ----------------------------------------------------
+    def __lt__(self, other): return compare(np.less, self, other)
+    def __le__(self, other): return compare(np.less_equal, self, other)
+    def __gt__(self, other): return compare(np.greater, self, other)
+    def __ge__(self, other): return compare(np.greater_equal, self, other)
+    def __eq__(self, other): return compare(np.equal, self, other)
+    def __ne__(self, other): return compare(np.not_equal, self, other)
+    eq, ne, lt, le, gt, ge = __eq__, __ne__, __lt__, __le__, __gt__, __ge__
+
+    # ----- reductions -------------------------------------------------------------------
+    def sum(self, dim=None, keepdim=False): return ops.sum(self, dim, keepdim)
+    def mean(self, dim=None, keepdim=False): return ops.mean(self, dim, keepdim)
+    def max(self, dim=None, keepdim=False): return ops.max(self, dim, keepdim)
+    def min(self, dim=None, keepdim=False): return ops.min(self, dim, keepdim)
+    def logsumexp(self, dim, keepdim=False): return ops.logsumexp(self, dim, keepdim)
+    def argmax(self, dim=None, keepdim=False): return ops.argmax(self, dim, keepdim)
+    def argmin(self, dim=None, keepdim=False): return ops.argmin(self, dim, keepdim)
+    def var(self, dim=None, unbiased=True, keepdim=False, correction=None):
+        return ops.var(self, dim, unbiased, keepdim, correction)
+    def std(self, dim=None, unbiased=True, keepdim=False, correction=None):
+        return ops.std(self, dim, unbiased, keepdim, correction)
+    def softmax(self, dim): return ops.softmax(self, dim)
+    def log_softmax(self, dim): return ops.log_softmax(self, dim)
+
+    # ----- shape ------------------------------------------------------------------------
+    def reshape(self, *shape): return ops.reshape(self, *shape)
+    view = reshape
+    def view_as(self, other): return ops.reshape(self, other.shape)
+    def flatten(self, start_dim=0, end_dim=-1): return ops.flatten(self, start_dim, end_dim)
+    def transpose(self, dim0, dim1): return ops.transpose(self, dim0, dim1)
+    def t(self): return ops.transpose(self, 0, 1) if self.ndim == 2 else self
+    def permute(self, *dims): return ops.permute(self, *dims)
+    def squeeze(self, dim=None): return ops.squeeze(self, dim)
+    def unsqueeze(self, dim): return ops.unsqueeze(self, dim)
+    def expand(self, *shape): return ops.expand(self, *shape)
+    def expand_as(self, other): return ops.expand(self, other.shape)
+    def split(self, split_size, dim=0): return ops.split(self, split_size, dim)
+    def chunk(self, chunks, dim=0): return ops.chunk(self, chunks, dim)
+    def __getitem__(self, index): return ops.getitem(self, index)
+
+    # ----- in-place (no graph: for updates under no_grad and for plain data) ------------
+    def _inplace(self, fn, *args):
+        if self.requires_grad and state.enabled:
+            raise RuntimeError(
+                "a leaf Variable that requires grad is being used in an in-place operation; "
+                "do the update inside `with cr.no_grad():`" if self.grad_fn is None else
+                "in-place operations on tensors that are part of a graph are not supported; "
+                "use the out-of-place form (x = x + y)")
+        args = [a.data if isinstance(a, Tensor) else a for a in args]
+        fn(self.data, *args)
+        self._version += 1
+        return self
+
+    def add_(self, other, alpha=1):
+        return self._inplace(lambda d, o: np.add(d, o * alpha if alpha != 1 else o, out=d, casting="unsafe"), other)
+    def sub_(self, other, alpha=1): return self.add_(other, -alpha)
+    def mul_(self, other): return self._inplace(lambda d, o: np.multiply(d, o, out=d, casting="unsafe"), other)
+    def div_(self, other): return self._inplace(lambda d, o: np.divide(d, o, out=d, casting="unsafe"), other)
+    def zero_(self): return self._inplace(lambda d: d.fill(0))
+    def fill_(self, value): return self._inplace(lambda d, v: d.fill(v), value)
+    def copy_(self, src): return self._inplace(lambda d, s: np.copyto(d, s, casting="unsafe"), src)
+    def clamp_(self, min=None, max=None):  # noqa: A002
+        return self._inplace(lambda d: np.clip(d, min, max, out=d))
+
+    def __iadd__(self, other): return self.add_(other) if can_update(self) else self + other
+    def __isub__(self, other): return self.sub_(other) if can_update(self) else self - other
+    def __imul__(self, other): return self.mul_(other) if can_update(self) else self * other
+    def __itruediv__(self, other): return self.div_(other) if can_update(self) else self / other
+
+    def __setitem__(self, index, value):
+        self._inplace(lambda d, v: d.__setitem__(ops.shape.normalize_index(index), v), value)
+
+    # ----- Python protocol --------------------------------------------------------------
+    def __len__(self):
+        if self.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return len(self.data)
+
+    def __iter__(self):
+        return (self[i] for i in range(len(self)))
+
+    def __bool__(self):
+        if self.data.size != 1:
+            raise RuntimeError(f"Boolean value of a tensor of shape {self.shape} with more than "
+                               f"one value is ambiguous; use .any() or .all()")
+        return bool(self.data)
+
+    def __float__(self): return float(self.item())
+    def __int__(self): return int(self.item())
+    def __index__(self): return int(self.item())
+
+    def __array__(self, dtype=None, copy=None):
+        return self.data if dtype is None else self.data.astype(dtype)
+
+    def any(self): return new_tensor(np.asarray(self.data.any()), None)
+    def all(self): return new_tensor(np.asarray(self.data.all()), None)
+
+    def __repr__(self):
+        body = np.array2string(self.data, separator=", ", prefix="tensor(", precision=4)
+        extras = []
+        if self.data.dtype not in (dtypes.float32, dtypes.int64, dtypes.bool):
+            extras.append(f"dtype={self.dtype}")
+        if self.grad_fn is not None:
+            extras.append(f"grad_fn=<{type(self.grad_fn).__name__}>")
+        elif self.requires_grad:
+            extras.append("requires_grad=True")
+        if self.name:
+            extras.append(f"name={self.name!r}")
+        return "tensor(" + ", ".join([body] + extras) + ")"
+
+
+def new_tensor(data, node):
+    """The engine's fast constructor: wrap an array (no copy, no checks)."""
+    t = Tensor.__new__(Tensor)
+    t.data = data if type(data) is np.ndarray else np.asarray(data)
+    t.grad = None
+    t.grad_fn = node
+    t.requires_grad = node is not None
+    t.name = None
+    t._hooks = None
+    t._version = 0
+    return t
+
+
+def compare(fn, x, y):
+    return new_tensor(fn(x.data, y.data if isinstance(y, Tensor) else y), None)
+
+
+def can_update(t):
+    """``x += y`` updates in place unless that would break the graph (then it rebinds)."""
+    return not (t.requires_grad and state.enabled)
+
+
+def ops_cast(t, dtype):
+    if t.data.dtype == dtype:
+        return t
+    return ops.cast(t, dtype)
+
+
+class HookHandle:
+    """What ``register_hook`` returns: ``.remove()`` takes the hook away."""
+
+    _next_id = 0
+
+    def __init__(self, hooks, hook):
+        HookHandle._next_id += 1
+        self.key = HookHandle._next_id
+        self.hooks = hooks
+        hooks[self.key] = hook
+
+    def remove(self):
+        self.hooks.pop(self.key, None)
+
+
+from . import ops  # noqa: E402  (the gates need Tensor, so they come after it)
+from .autograd import engine  # noqa: E402
