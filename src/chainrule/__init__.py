@@ -25,6 +25,8 @@ from .ops import (add, sub, mul, div, neg, pow, maximum, minimum, where, exp, lo
                   squeeze, unsqueeze, flatten, cat, stack, split, chunk, matmul, softmax,
                   log_softmax)
 from .check import gradcheck  # noqa: F401
+from . import optim, data  # noqa: F401
+from .serialization import save, load  # noqa: F401
 
 float = float32  # noqa: A001  (torch.float is float32)
 clip = clamp

@@ -96,7 +96,9 @@ class Tensor:
             raise RuntimeError("register_hook: cannot register a hook on a tensor that "
                                "doesn't require gradient")
         if self.grad_fn is not None:
-            hooks = self.grad_fn.__dict__.setdefault("hooks", {})
+            if self.grad_fn.hooks is None:
+                self.grad_fn.hooks = {}
+            hooks = self.grad_fn.hooks
         else:
             if self._hooks is None:
                 self._hooks = {}

@@ -130,33 +130,33 @@ def propagate(root, g, xp, consumers, retain_graph, targets):
     while ready:
         node = ready.pop()
         g = pending.pop(node)
-        hooks = node.__dict__.get("hooks")
-        if hooks:
-            g = run_hooks(hooks, g, xp)
+        if node.hooks:
+            g = run_hooks(node.hooks, g, xp)
         if targets is not None and id(node) in targets:
             remember(targets, node, g)
-        retained = node.__dict__.get("retained")
-        if retained is not None:
-            store_retained(retained, g, xp)
+        if node.retained is not None:
+            store_retained(node.retained, g, xp)
         grads = node.backward(g, xp)
         if anomaly:
             check_backward(node, grads)
         for t, gi in zip(node.tensors, grads):
             if gi is None or not isinstance(t, Tensor) or not t.requires_grad:
                 continue
-            if gi.shape != t.shape:
-                gi = xp.sum_to(gi, t.shape, node)
+            if gi.shape != t.data.shape:
+                gi = xp.sum_to(gi, t.data.shape, node)
             parent = t.grad_fn
             if parent is None:
                 deliver_to_leaf(t, gi if gi is not g else copy(gi, xp), xp, targets)
-                continue
-            if parent in pending:
+            elif parent in pending:
                 pending[parent] = pending[parent] + gi
+                consumers[parent] -= 1
+                if not consumers[parent]:
+                    ready.append(parent)
             else:
                 pending[parent] = gi
-            consumers[parent] -= 1
-            if consumers[parent] == 0:
-                ready.append(parent)
+                consumers[parent] -= 1
+                if not consumers[parent]:
+                    ready.append(parent)
         if not retain_graph:
             release(node)
 
@@ -209,12 +209,10 @@ def store_retained(ref, g, xp):
 
 
 def release(node):
-    """Drop what backward needed; the graph cannot be walked again after this."""
+    """Drop everything the node kept for backward (inputs, arrays, masks); the graph
+    cannot be walked again after this."""
+    node.__dict__.clear()
     node.released = True
-    node.tensors = ()
-    node.arrays = ()
-    node.out_data = None
-    node.__dict__.pop("saved", None)
 
 
 def raise_released(node):

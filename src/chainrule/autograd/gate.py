@@ -37,10 +37,13 @@ class Gate:
     elementwise = False
     saves_output = False   # True when backward reads the output (exp, sigmoid, tanh, ...)
 
-    # Filled in by `apply` on nodes that join the graph.
+    # Filled in by `apply` on nodes that join the graph; emptied when backward releases them.
     tensors = ()            # the input Tensors (or constants), in operand order
     arrays = ()             # their arrays, as they were at forward time
-    out_data = None
+    needs_input_grad = ()   # for each input, whether it wants a gradient (lets backward skip work)
+    out_data = None         # the output array, kept when `saves_output`
+    hooks = None            # the output tensor's hooks, when it is a non-leaf (register_hook)
+    retained = None         # weak reference to the output tensor after retain_grad()
     released = False
 
     def __init_subclass__(cls, register=True, **kwargs):
@@ -52,20 +55,25 @@ class Gate:
     def apply(cls, *operands, **params):
         """Run the gate on Tensors, arrays or numbers; record it in the graph when needed."""
         arrays = []
-        requires_grad = False
+        needs = []
         for x in operands:
             if isinstance(x, Tensor):
                 arrays.append(x.data)
-                requires_grad = requires_grad or x.requires_grad
+                needs.append(x.requires_grad)
             else:
                 arrays.append(x)
+                needs.append(False)
         node = cls.__new__(cls)
-        data = node.forward(*arrays, **params)
+        try:
+            data = node.forward(*arrays, **params)
+        except ValueError as error:
+            raise explain_value_error(node, arrays, error) from None
         if state.anomaly:
             check_forward(node, arrays, data)
-        if requires_grad and state.enabled:
+        if True in needs and state.enabled:
             node.tensors = operands
-            node.arrays = arrays
+            node.arrays = tuple(arrays)   # tuples of arrays and of bools: the cyclic GC
+            node.needs_input_grad = tuple(needs)   # untracks them, lists it would rescan
             if cls.saves_output:
                 node.out_data = data
             return new_tensor(data, node)
@@ -76,11 +84,6 @@ class Gate:
 
     def backward(self, g, xp):
         raise NotImplementedError(f"gate {type(self).__name__} has no backward")
-
-    @property
-    def needs_input_grad(self):
-        """For each input, whether a gradient is wanted (lets backward skip work)."""
-        return tuple(isinstance(t, Tensor) and t.requires_grad for t in self.tensors)
 
     def name(self):
         """PyTorch's ``grad_fn.name()``: the gate's class name."""
@@ -115,6 +118,17 @@ def check_forward(node, arrays, data):
         raise FloatingPointError(
             f"anomaly: forward of gate '{node.label}' ({type(node).__name__}) produced "
             f"{describe_nonfinite(data)} from inputs of shapes {shapes_of(arrays)}")
+
+
+def explain_value_error(node, arrays, error):
+    """NumPy's broadcasting failure, restated with the gate and the shapes involved."""
+    if "broadcast" not in str(error):
+        return error
+    shapes = " and ".join(str(tuple(np.shape(a))) for a in arrays)
+    return ValueError(
+        f"{type(node).__name__.lower()} ('{node.label}'): shapes {shapes} cannot be broadcast "
+        f"together; sizes must match or be 1 in each dimension, counting from the last "
+        f"(reshape or unsqueeze an operand)")
 
 
 def describe_nonfinite(data):

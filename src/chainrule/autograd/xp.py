@@ -110,6 +110,10 @@ def bind_namespaces(ops):
     """Called once the gates exist: the functions each namespace takes from ``ops``."""
     Arrays.scatter_add = staticmethod(ops.scatter_add_array)
     Arrays.softmax = staticmethod(ops.softmax_array)
+    Arrays.sigmoid = staticmethod(ops.sigmoid_array)
+    Arrays.erf = staticmethod(ops.erf_array)
+    Arrays.unfold = staticmethod(ops.unfold_array)
+    Arrays.fold = staticmethod(ops.fold_array)
     for fn in ("exp", "log", "sqrt", "sin", "cos", "tanh", "sign", "abs", "where", "matmul",
-               "scatter_add", "softmax"):
+               "scatter_add", "softmax", "sigmoid", "erf", "unfold", "fold"):
         setattr(Tensors, fn, staticmethod(getattr(ops, fn)))

@@ -9,10 +9,15 @@ from .linalg import matmul, linear  # noqa: F401
 from .nn import softmax, log_softmax, softmax_array, cross_entropy_indices  # noqa: F401
 from .arithmetic import Add, Sub, Mul, Div, Neg, Pow, Maximum, Minimum, Where  # noqa: F401
 from .unary import Exp, Log, Sqrt, Abs, Sin, Cos, Tanh, Sigmoid, Relu, Clamp, Cast  # noqa: F401
-from .reduce import Sum, Mean, Max, Min, LogSumExp  # noqa: F401
+from .reduce import Sum, Mean, Max, Min, MaxDim, MinDim, LogSumExp  # noqa: F401
 from .shape import Reshape, Permute, Expand, GetItem, ScatterAdd, Cat, Stack  # noqa: F401
 from .linalg import MatMul, Linear  # noqa: F401
 from .nn import Softmax, LogSoftmax, CrossEntropy  # noqa: F401
+from .conv import unfold, fold, unfold_array, fold_array, Unfold, Fold  # noqa: F401
+from .layers import (erf, erf_array, leaky_relu, gelu, softplus, dropout,  # noqa: F401
+                     binary_cross_entropy, Erf, LeakyRelu, Gelu, Softplus, Dropout,
+                     BinaryCrossEntropy)
+from .unary import sigmoid_array  # noqa: F401
 import sys as _sys
 
 from ..autograd import xp as _xp

@@ -6,7 +6,6 @@ the broadcast shape and stays one line.
 import numpy as np
 
 from ..autograd.gate import Gate
-from ..errors import check_broadcast, raise_shapes
 
 
 class Add(Gate):
@@ -17,7 +16,7 @@ class Add(Gate):
     elementwise = True
 
     def forward(self, x, y):
-        return check_broadcast(np.add, x, y, "add")
+        return np.add(x, y)
 
     def backward(self, g, xp):
         return g, g
@@ -31,10 +30,10 @@ class Sub(Gate):
     elementwise = True
 
     def forward(self, x, y):
-        return check_broadcast(np.subtract, x, y, "sub")
+        return np.subtract(x, y)
 
     def backward(self, g, xp):
-        return g, -g
+        return g, (-g if self.needs_input_grad[1] else None)
 
 
 class Mul(Gate):
@@ -45,11 +44,12 @@ class Mul(Gate):
     elementwise = True
 
     def forward(self, x, y):
-        return check_broadcast(np.multiply, x, y, "mul")
+        return np.multiply(x, y)
 
     def backward(self, g, xp):
         x, y = xp.values(self)
-        return g * y, g * x
+        needs_x, needs_y = self.needs_input_grad
+        return (g * y if needs_x else None), (g * x if needs_y else None)
 
 
 class Div(Gate):
@@ -60,12 +60,12 @@ class Div(Gate):
     elementwise = True
 
     def forward(self, x, y):
-        return check_broadcast(np.true_divide, x, y, "div")
+        return np.true_divide(x, y)
 
     def backward(self, g, xp):
         x, y = xp.values(self)
         gx = g / y
-        return gx, -gx * x / y
+        return gx, (-gx * x / y if self.needs_input_grad[1] else None)
 
 
 class Neg(Gate):
@@ -92,7 +92,7 @@ class Pow(Gate):
     saves_output = True
 
     def forward(self, x, y):
-        return check_broadcast(np.power, x, y, "pow")
+        return np.power(x, y)
 
     def backward(self, g, xp):
         x, y = xp.values(self)
@@ -116,7 +116,7 @@ class Maximum(Gate):
     elementwise = True
 
     def forward(self, x, y):
-        return check_broadcast(np.maximum, x, y, "maximum")
+        return np.maximum(x, y)
 
     def backward(self, g, xp):
         x, y = self.arrays
@@ -135,7 +135,7 @@ class Minimum(Gate):
     elementwise = True
 
     def forward(self, x, y):
-        return check_broadcast(np.minimum, x, y, "minimum")
+        return np.minimum(x, y)
 
     def backward(self, g, xp):
         x, y = self.arrays
@@ -153,10 +153,7 @@ class Where(Gate):
     elementwise = True
 
     def forward(self, cond, x, y):
-        try:
-            return np.where(cond, x, y)
-        except ValueError:
-            raise_shapes("where", np.shape(cond), np.shape(x), np.shape(y))
+        return np.where(cond, x, y)
 
     def backward(self, g, xp):
         cond = np.asarray(self.arrays[0], dtype=bool)

@@ -41,8 +41,8 @@ class CrossEntropy(Gate):
 
     label = "cross_entropy"
     inputs = ("x", "target")
-    formula = "mean(logsumexp(x, 1) - x[range(N), target])"
-    derivatives = {"x": "g * (softmax(x, 1) - onehot(target)) / N"}
+    formula = "mean(logsumexp(x, 1) - sum(x * onehot(target, C), 1))"
+    derivatives = {"x": "g * (softmax(x, 1) - onehot(target, C)) / N"}
 
     def forward(self, x, target):
         if np.ndim(x) != 2 or np.shape(target) != np.shape(x)[:1]:
@@ -51,7 +51,7 @@ class CrossEntropy(Gate):
         target = np.asarray(target)
         if target.dtype.kind not in "iu":
             raise TypeError(f"cross_entropy: class indices must be integers, got {target.dtype}")
-        n, c = x.shape
+        n, c = self.N, self.C = x.shape
         if n and (target.min() < 0 or target.max() >= c):
             bad = target[(target < 0) | (target >= c)][0]
             raise IndexError(f"cross_entropy: target {bad} is out of range for {c} classes "

@@ -34,8 +34,9 @@ def kept_shape(shape, dims):
 
 class Sum(Gate):
     label = "sum"
-    formula = "sum(x, dim)"
+    formula = "sum(x, dims)"
     derivatives = {"x": "broadcast_to(g, x.shape)"}
+    reduction = True
 
     def forward(self, x, dim=None, keepdim=False):
         self.dims = normalize_dims(dim, np.ndim(x), "sum")
@@ -49,8 +50,9 @@ class Sum(Gate):
 
 class Mean(Gate):
     label = "mean"
-    formula = "mean(x, dim)"
+    formula = "mean(x, dims)"
     derivatives = {"x": "broadcast_to(g, x.shape) / n"}
+    reduction = True
 
     def forward(self, x, dim=None, keepdim=False):
         self.dims = normalize_dims(dim, np.ndim(x), "mean")
@@ -65,52 +67,77 @@ class Mean(Gate):
 
 
 class Max(Gate):
-    """Maximum over ``dim`` (gradient to the returned index) or over all elements (split
-    evenly between ties), as in PyTorch."""
+    """Largest element of the whole tensor; tied elements share the gradient evenly (PyTorch)."""
 
     label = "max"
-    formula = "max(x, dim)"
-    derivatives = {"x": "g * onehot_of_max(x, dim)"}
-    pick = staticmethod(np.argmax)
+    formula = "max(x)"
+    derivatives = {"x": "g * (x == out) / sum(x == out)"}
+    reduction = True
     reduce = staticmethod(np.max)
 
-    def forward(self, x, dim=None, keepdim=False):
-        self.dims = normalize_dims(dim, np.ndim(x), self.label)
-        self.shape = np.shape(x)
-        if np.size(x) == 0:
-            raise ValueError(f"{self.label}: the tensor of shape {self.shape} is empty")
-        if self.dims is None:
-            out = self.reduce(x)
-            self.mask = x == out
-            self.mask = self.mask / self.mask.sum()
-            return out
-        axis = self.dims[0]
-        index = np.expand_dims(self.pick(x, axis=axis), axis)
-        self.index = index if keepdim else np.squeeze(index, axis)
-        self.mask = np.arange(self.shape[axis]).reshape(
-            [-1 if i == axis else 1 for i in range(len(self.shape))]) == index
-        out = np.take_along_axis(x, index, axis)
-        return out if keepdim else np.squeeze(out, axis)
+    def forward(self, x):
+        check_not_empty(x, self.label)
+        self.dims = None
+        out = self.reduce(x)
+        ties = x == out
+        self.share = ties / np.count_nonzero(ties)
+        return out
 
     def backward(self, g, xp):
-        g = xp.reshape(g, kept_shape(self.shape, self.dims))
-        return (g * self.mask.astype(g.dtype),)
+        return (g * self.share.astype(g.dtype),)
 
 
 class Min(Max):
     label = "min"
-    formula = "min(x, dim)"
-    derivatives = {"x": "g * onehot_of_min(x, dim)"}
-    pick = staticmethod(np.argmin)
+    formula = "min(x)"
     reduce = staticmethod(np.min)
+
+
+class MaxDim(Gate):
+    """Largest element along ``dim``; the whole gradient goes to the returned index (PyTorch),
+    also when several elements tie."""
+
+    label = "max"
+    formula = "max(x, dim)"
+    derivatives = {"x": "g * onehot(index, x.shape[dim], dim)"}
+    reduction = True
+    pick = staticmethod(np.argmax)
+
+    def forward(self, x, dim, keepdim=False):
+        check_not_empty(x, self.label)
+        self.dims = normalize_dims(dim, np.ndim(x), self.label)
+        self.dim = self.dims[0]
+        self.shape = np.shape(x)
+        self.index = self.pick(x, axis=self.dim)
+        out = np.take_along_axis(x, np.expand_dims(self.index, self.dim), self.dim)
+        return out if keepdim else np.squeeze(out, self.dim)
+
+    def backward(self, g, xp):
+        g = xp.reshape(g, kept_shape(self.shape, self.dims))
+        positions = np.arange(self.shape[self.dim]).reshape(
+            [-1 if i == self.dim else 1 for i in range(len(self.shape))])
+        return (g * (positions == np.expand_dims(self.index, self.dim)).astype(g.dtype),)
+
+
+class MinDim(MaxDim):
+    label = "min"
+    formula = "min(x, dim)"
+    pick = staticmethod(np.argmin)
+
+
+def check_not_empty(x, op):
+    if np.size(x) == 0:
+        raise ValueError(f"{op}: the tensor of shape {np.shape(x)} is empty; a maximum or "
+                         f"minimum needs at least one element")
 
 
 class LogSumExp(Gate):
     """``log(sum(exp(x), dim))`` computed stably; its local derivative is softmax(x)."""
 
     label = "logsumexp"
-    formula = "log(sum(exp(x), dim))"
+    formula = "log(sum(exp(x), dims))"
     derivatives = {"x": "g * exp(x - out)"}
+    reduction = True
     saves_output = True
 
     def forward(self, x, dim=None, keepdim=False):
@@ -155,10 +182,14 @@ def extreme(gate, x, dim, keepdim):
     if dim is not None and not isinstance(dim, int):
         from .arithmetic import maximum, minimum
         return (maximum if gate is Max else minimum)(x, dim)
-    values = gate.apply(x, dim=dim, keepdim=keepdim)
     if dim is None:
-        return values
-    return MaxResult(values, arg_extreme(gate.pick, x, dim, keepdim))
+        return gate.apply(x)
+    if np.ndim(getattr(x, "data", x)) == 0:   # PyTorch allows dim 0 (or -1) on a scalar
+        x = x.reshape(1)
+        dim = normalize_dims(dim, 0, gate.label) or 0
+    by_dim = MaxDim if gate is Max else MinDim
+    values = by_dim.apply(x, dim=dim, keepdim=keepdim)
+    return MaxResult(values, arg_extreme(by_dim.pick, x, dim, keepdim))
 
 
 def logsumexp(x, dim, keepdim=False):

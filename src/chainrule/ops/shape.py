@@ -12,7 +12,7 @@ from ..tensor import Tensor
 
 class Reshape(Gate):
     label = "reshape"
-    formula = "reshape(x, shape)"
+    formula = "reshape(x, out.shape)"
     derivatives = {"x": "reshape(g, x.shape)"}
 
     def forward(self, x, shape):
@@ -45,7 +45,7 @@ class Permute(Gate):
 
 class Expand(Gate):
     label = "expand"
-    formula = "broadcast_to(x, shape)"
+    formula = "broadcast_to(x, out.shape)"
     derivatives = {"x": "unbroadcast(g, x.shape)"}
 
     def forward(self, x, shape):
@@ -89,7 +89,7 @@ class ScatterAdd(Gate):
     a zero tensor of ``shape`` with ``x`` added at ``index``."""
 
     label = "scatter_add"
-    formula = "scatter_add(zeros(shape), index, x)"
+    formula = "scatter_add(zeros(out.shape), index, x)"
     derivatives = {"x": "g[index]"}
 
     def forward(self, x, shape, index):
@@ -110,7 +110,8 @@ class Cat(Gate):
     def forward(self, *xs, dim=0):
         self.inputs = tuple(f"x{i}" for i in range(len(xs)))
         self.dim = dim
-        self.bounds = np.cumsum([0] + [np.shape(x)[dim] for x in xs])
+        self.sizes = [np.shape(x)[dim] for x in xs]
+        self.bounds = np.cumsum([0] + self.sizes)
         try:
             return np.concatenate(xs, axis=dim)
         except ValueError:

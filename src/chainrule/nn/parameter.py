@@ -1,0 +1,41 @@
+"""``Parameter``: a tensor that a Module registers as learnable."""
+import numpy as np
+
+from .. import dtypes
+from ..tensor import Tensor
+
+
+class Parameter(Tensor):
+    """A leaf tensor with ``requires_grad=True`` that ``Module.parameters()`` finds.
+
+    Built from a Tensor or an array it shares that memory (as ``torch.nn.Parameter`` does).
+
+    >>> import chainrule as cr
+    >>> p = cr.nn.Parameter(cr.zeros(2))
+    >>> p.requires_grad, isinstance(p, cr.Tensor)
+    (True, True)
+    """
+
+    __slots__ = ()
+
+    def __init__(self, data=None, requires_grad=True):
+        if data is None:
+            array = np.zeros(0, dtypes.default_float)
+        elif isinstance(data, Tensor):
+            array = data.data
+        elif isinstance(data, np.ndarray):
+            array = data
+        else:
+            array = dtypes.as_array(data)
+        self.data = array
+        self.grad = None
+        self.grad_fn = None
+        self.requires_grad = False
+        self.name = None
+        self._hooks = None
+        self._version = 0
+        if requires_grad:
+            self.requires_grad_(True)
+
+    def __repr__(self):
+        return "Parameter containing:\n" + super().__repr__()

@@ -1,0 +1,132 @@
+"""Sliding windows as gates: ``Unfold`` cuts an image into windows, ``Fold`` sums windows
+back into an image. Each is the other's backward, so everything built on them (convolution,
+pooling) has derivatives of every order for free.
+
+Layout: for an image ``x`` of shape (N, C, H, W), the windows have shape
+(N, OH, OW, C, KH, KW): one row per output pixel, each row the window's values in the order
+of a convolution weight (C, KH, KW). A convolution is then one matrix product of the
+(N * OH * OW, C * KH * KW) rows with the flattened weight, and a pooling a reduction over
+the last two axes. Unfold is one strided view and one copy; Fold loops over the KH * KW
+kernel offsets (never over pixels), adding one shifted slice per offset.
+"""
+import numpy as np
+
+from ..autograd.gate import Gate
+
+
+def output_size(size, kernel, stride, padding, dilation):
+    return (size + 2 * padding - dilation * (kernel - 1) - 1) // stride + 1
+
+
+def window_geometry(shape, kernel, stride, padding, dilation, op):
+    """(OH, OW) for an (N, C, H, W) image, with an error naming the op when it has none."""
+    if len(shape) != 4:
+        raise ValueError(f"{op}: expected an input of shape (N, C, H, W), got {tuple(shape)}; "
+                         f"add a batch dimension with unsqueeze(0) for a single image")
+    oh, ow = (output_size(shape[2 + i], kernel[i], stride[i], padding[i], dilation[i])
+              for i in range(2))
+    if oh < 1 or ow < 1:
+        raise ValueError(f"{op}: kernel {tuple(kernel)} with dilation {tuple(dilation)} does "
+                         f"not fit an input of size {tuple(shape[2:])} with padding "
+                         f"{tuple(padding)}; the output would be {oh}x{ow}")
+    return oh, ow
+
+
+def unfold_array(x, kernel, stride, padding, dilation, pad_value=0.0):
+    """(N, C, H, W) -> windows (N, OH, OW, C, KH, KW), a contiguous copy."""
+    n, c, h, w = x.shape
+    oh, ow = window_geometry(x.shape, kernel, stride, padding, dilation, "unfold")
+    (ph, pw), (sh, sw), (dh, dw) = padding, stride, dilation
+    if ph or pw:
+        padded = np.full((n, c, h + 2 * ph, w + 2 * pw), pad_value, dtype=x.dtype)
+        padded[:, :, ph:ph + h, pw:pw + w] = x
+    else:
+        padded = x
+    s_n, s_c, s_h, s_w = padded.strides
+    windows = np.lib.stride_tricks.as_strided(
+        padded, shape=(n, oh, ow, c, kernel[0], kernel[1]),
+        strides=(s_n, s_h * sh, s_w * sw, s_c, s_h * dh, s_w * dw), writeable=False)
+    return np.ascontiguousarray(windows)
+
+
+def fold_array(windows, shape, kernel, stride, padding, dilation):
+    """Windows (N, OH, OW, C, KH, KW) -> the (N, C, H, W) image they cover, overlaps summed."""
+    n, c, h, w = shape
+    (ph, pw), (sh, sw), (dh, dw) = padding, stride, dilation
+    oh, ow = windows.shape[1:3]
+    # Channels last while summing, so each kernel offset adds a slice in the windows' order.
+    out = np.zeros((n, h + 2 * ph, w + 2 * pw, c), dtype=windows.dtype)
+    for i in range(kernel[0]):
+        rows = slice(i * dh, i * dh + sh * (oh - 1) + 1, sh)
+        for j in range(kernel[1]):
+            cols = slice(j * dw, j * dw + sw * (ow - 1) + 1, sw)
+            out[:, rows, cols, :] += windows[:, :, :, :, i, j]
+    return out[:, ph:ph + h, pw:pw + w, :].transpose(0, 3, 1, 2)
+
+
+class Unfold(Gate):
+    """Sliding windows of an image (im2col); its backward is Fold."""
+
+    label = "unfold"
+    formula = "windows(x, kernel, stride, padding, dilation)"
+    derivatives = {"x": "fold(g, x.shape, kernel, stride, padding, dilation)"}
+
+    def forward(self, x, kernel, stride, padding, dilation, pad_value=0.0):
+        self.shape = np.shape(x)
+        self.geometry = (kernel, stride, padding, dilation)
+        return unfold_array(x, kernel, stride, padding, dilation, pad_value)
+
+    def backward(self, g, xp):
+        return (xp.fold(g, self.shape, *self.geometry),)
+
+
+class Fold(Gate):
+    """Windows summed back into an image (col2im); its backward is Unfold."""
+
+    label = "fold"
+    formula = "fold(x, shape, kernel, stride, padding, dilation)"
+    derivatives = {"x": "windows(g, kernel, stride, padding, dilation)"}
+
+    def forward(self, x, shape, kernel, stride, padding, dilation):
+        expected = (shape[0],) + window_geometry(shape, kernel, stride, padding, dilation,
+                                                 "fold") + (shape[1],) + tuple(kernel)
+        if np.shape(x) != expected:
+            raise ValueError(f"fold: windows of shape {np.shape(x)} do not cover an image of "
+                             f"shape {tuple(shape)}; expected windows of shape {expected}")
+        self.geometry = (kernel, stride, padding, dilation)
+        return fold_array(x, shape, kernel, stride, padding, dilation)
+
+    def backward(self, g, xp):
+        return (xp.unfold(g, *self.geometry),)
+
+
+def pair(value, name, op):
+    """An int or a pair of ints as a pair (PyTorch's ``_pair``)."""
+    if isinstance(value, (int, np.integer)):
+        return (int(value), int(value))
+    value = tuple(int(v) for v in value)
+    if len(value) != 2:
+        raise ValueError(f"{op}: {name} must be an int or a pair of ints, got {value}")
+    return value
+
+
+def unfold(x, kernel, stride=1, padding=0, dilation=1, pad_value=0.0):
+    """Sliding windows of an (N, C, H, W) image, shape (N, OH, OW, C, KH, KW).
+
+    >>> import chainrule as cr
+    >>> x = cr.arange(16.0).reshape(1, 1, 4, 4)
+    >>> cr.ops.unfold(x, 2, stride=2)[0, :, :, 0].reshape(4, 4).tolist()[0]
+    [0.0, 1.0, 4.0, 5.0]
+    """
+    return Unfold.apply(x, kernel=pair(kernel, "kernel_size", "unfold"),
+                        stride=pair(stride, "stride", "unfold"),
+                        padding=pair(padding, "padding", "unfold"),
+                        dilation=pair(dilation, "dilation", "unfold"), pad_value=pad_value)
+
+
+def fold(x, shape, kernel, stride=1, padding=0, dilation=1):
+    """Windows (N, OH, OW, C, KH, KW) summed into an image of ``shape`` (N, C, H, W)."""
+    return Fold.apply(x, shape=tuple(shape), kernel=pair(kernel, "kernel_size", "fold"),
+                      stride=pair(stride, "stride", "fold"),
+                      padding=pair(padding, "padding", "fold"),
+                      dilation=pair(dilation, "dilation", "fold"))

@@ -1,0 +1,85 @@
+"""Graphviz DOT text for a graph: one box per tensor, one circle per gate, edges in operand order."""
+from .graph import build, format_array, format_shape
+
+TENSOR_STYLE = {"leaf": "#dbeafe", "tensor": "#f1f5f9", "constant": "#ffffff"}
+GATE_STYLE = "#fde68a"
+
+
+def to_dot(out, params=None, title="chainrule"):
+    """Graphviz DOT source for the graph that made ``out``: values, gradients, gate labels.
+
+    ``params`` (optional) names tensors that have no ``name`` of their own, as in
+    ``to_dot(loss, params=dict(model.named_parameters()))``. Gradients appear once
+    ``backward(retain_graph=True)`` has run (a plain ``backward()`` frees the graph).
+
+    >>> import chainrule as cr
+    >>> x = cr.tensor(-2.0, requires_grad=True, name="x")
+    >>> y = cr.tensor(5.0, requires_grad=True, name="y")
+    >>> print(cr.viz.to_dot(x * y))  # doctest: +ELLIPSIS
+    digraph chainrule {
+    ...
+      t0 [id="t0", label="x\\n= -2", ...];
+    ...
+      t0 -> g0 [id="e_g0_0", label="x", ...];
+    ...
+    """
+    return dot_source(build(out, params, "to_dot"), title)
+
+
+def dot_source(graph, title="chainrule"):
+    lines = [f"digraph {quote(title)} {{",
+             '  graph [rankdir=LR, nodesep=0.25, ranksep=0.35, bgcolor="transparent"];',
+             '  node [fontname="Helvetica", fontsize=11, penwidth=1.2];',
+             '  edge [fontname="Helvetica", fontsize=9, fontcolor="#64748b", color="#475569",'
+             ' arrowsize=0.7];']
+    lines += [tensor_line(n) for n in graph.tensors]
+    lines += [gate_line(g) for g in graph.gates]
+    for g in graph.gates:
+        lines += edge_lines(g)
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def tensor_label(node):
+    """The lines a tensor node shows: name, shape, value, gradient."""
+    lines = [node.name] if node.name else []
+    if node.data.ndim > 0:
+        lines.append(f"{format_shape(node.data.shape)} {node.data.dtype}")
+    lines.append(f"= {format_array(node.data)}")
+    if node.grad is not None:
+        lines.append(f"grad {format_array(node.grad)}")
+    return lines
+
+
+def tensor_line(node):
+    style = "rounded,filled" + (",dashed" if node.kind == "constant" else "")
+    return (f"  {node.id} [id={quote(node.id)}, label={quote_lines(tensor_label(node))}, "
+            f'shape=box, style="{style}", fillcolor="{TENSOR_STYLE[node.kind]}"];')
+
+
+def gate_line(gate):
+    return (f"  {gate.id} [id={quote(gate.id)}, label={quote(gate.label)}, "
+            f"tooltip={quote(gate.formula)}, shape=circle, style=filled, "
+            f'fillcolor="{GATE_STYLE}", width=0.45, fixedsize=false];')
+
+
+def edge_lines(gate):
+    """Input edges in operand order, labelled with the gate's input names; then the output."""
+    named = len(gate.input_names) == len(gate.inputs) and len(gate.inputs) > 1
+    lines = []
+    for position, source in enumerate(gate.inputs):
+        label = f", label={quote(gate.input_names[position])}" if named else ""
+        lines.append(f"  {source} -> {gate.id} [id={quote(f'e_{gate.id}_{position}')}{label}];")
+    lines.append(f"  {gate.id} -> {gate.output} [id={quote(f'e_{gate.id}_out')}];")
+    return lines
+
+
+def quote(text):
+    """A DOT double-quoted string: backslashes and quotes escaped, newlines kept as \\n."""
+    escaped = str(text).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+    return f'"{escaped}"'
+
+
+def quote_lines(lines):
+    return quote("\n".join(lines))
+

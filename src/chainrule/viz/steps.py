@@ -1,0 +1,106 @@
+"""The page's steps: ``cr.explain``'s forward and backward steps, pinned to the picture's nodes.
+
+Explain names every node (the user's ``name=`` or the gate label plus a counter); the picture
+numbers them (``t3``, ``g1``). The two are matched by walking both graphs from the output,
+input by input in operand order, so neither side needs to know how the other names things.
+"""
+import numpy as np
+
+from .graph import format_array, format_shape
+
+
+def explained_names(graph, explanation):
+    """Explain's name of each tensor node id of ``graph``."""
+    by_name = {step.name: step for step in explanation.forward}
+    gate_of = {gate.output: gate for gate in graph.gates}
+    names = {}
+    stack = [(graph.out, explanation.forward[-1].name)]
+    while stack:
+        node_id, name = stack.pop()
+        if node_id in names:
+            continue
+        names[node_id] = name
+        gate, step = gate_of.get(node_id), by_name[name]
+        if gate is None or len(gate.inputs) != len(step.inputs):
+            continue
+        stack.extend((i, str(n)) for i, n in zip(gate.inputs, step.inputs)
+                     if str(n) in by_name)
+    return names
+
+
+def page_steps(graph, explanation, names):
+    """Plain dicts the page's script reads: one per forward step, then one per backward step."""
+    ids = {name: node_id for node_id, name in names.items()}
+    gate_of = {gate.output: gate for gate in graph.gates}
+    data = {node.id: node.data for node in graph.tensors}
+    steps = [forward_step(s, ids, gate_of, data) for s in explanation.forward if s.name in ids]
+    steps += [backward_step(s, ids, gate_of) for s in explanation.backward if s.name in ids]
+    return steps
+
+
+def forward_step(step, ids, gate_of, data):
+    node_id = ids[step.name]
+    gate = gate_of.get(node_id)
+    leaf = gate is None
+    return {
+        "phase": "forward", "node": node_id, "name": step.name,
+        "gate": None if leaf else gate.id,
+        "edges": [] if leaf else [f"e_{gate.id}_{i}" for i in range(len(gate.inputs))],
+        "formula": f"{step.name}  (input)" if leaf else f"{step.name} = {step.formula}",
+        "gate_formula": "" if leaf else f"gate {step.label}: out = {step.gate_formula}",
+        "shape": shape_text(step.shape),
+        "value": format_array(data[node_id]),
+        "terms": [],
+    }
+
+
+def backward_step(step, ids, gate_of):
+    node_id = ids[step.name]
+    return {
+        "phase": "backward", "node": node_id, "name": step.name, "gate": None,
+        "edges": [edge for term in step.terms for edge in term_edges(term, node_id, ids,
+                                                                     gate_of)],
+        "formula": step.formula or f"{step.symbol} = 1",
+        "gate_formula": "", "symbol": step.symbol,
+        "shape": shape_text(step.shape),
+        "value": format_plain(step.value, step.truncated, step.shape),
+        "terms": [term_dict(term, ids, gate_of) for term in step.terms],
+    }
+
+
+def term_dict(term, ids, gate_of):
+    consumer_gate = gate_of.get(ids.get(term.consumer))
+    return {
+        "consumer": term.consumer,
+        "gate": consumer_gate.id if consumer_gate else None,
+        "formula": term.formula,
+        "upstream": format_plain(term.upstream_value, False, None),
+        "local": "" if term.local_value is None else format_plain(term.local_value, False, None),
+        "value": format_plain(term.value, False, None),
+    }
+
+
+def term_edges(term, node_id, ids, gate_of):
+    """The edges from this node into the consumer gate the term comes through."""
+    gate = gate_of.get(ids.get(term.consumer))
+    if gate is None:
+        return []
+    positions = [i for i, source in enumerate(gate.inputs) if source == node_id]
+    if term.slot in gate.input_names and len(gate.input_names) == len(gate.inputs):
+        positions = [gate.input_names.index(term.slot)]
+    return [f"e_{gate.id}_{i}" for i in positions]
+
+
+def format_plain(value, truncated, shape):
+    """A step's value (plain floats or lists) as one short line."""
+    if value is None:
+        return ""
+    array = np.asarray(value)
+    if truncated:
+        shown = ", ".join(f"{float(v):.4g}" for v in array.ravel()[:4])
+        return f"[{shown}, …] (first {array.size} values of {int(np.prod(shape))})"
+    return format_array(array)
+
+
+def shape_text(shape):
+    return format_shape(shape) if shape else ""
