@@ -23,8 +23,11 @@ from .ops import (add, sub, mul, div, neg, pow, maximum, minimum, where, exp, lo
                   sqrt, abs, sin, cos, tanh, sigmoid, relu, clamp, sign, sum, mean, max, min,
                   logsumexp, argmax, argmin, var, std, reshape, permute, transpose, expand,
                   squeeze, unsqueeze, flatten, cat, stack, split, chunk, matmul, softmax,
-                  log_softmax)
-from .check import gradcheck  # noqa: F401
+                  log_softmax, softmax_cross_entropy)
+from .check import gradcheck, check_gradients  # noqa: F401
+from .explain import explain  # noqa: F401
+from . import examples  # noqa: F401
+from . import nn  # noqa: F401
 from . import optim, data  # noqa: F401
 from .serialization import save, load  # noqa: F401
 

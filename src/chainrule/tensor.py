@@ -7,7 +7,7 @@ import weakref
 import numpy as np
 
 from . import dtypes
-from .autograd.grad_mode import state
+from .autograd.grad_mode import inplace_clock, state
 
 
 class Tensor:
@@ -22,7 +22,7 @@ class Tensor:
     """
 
     __slots__ = ("data", "grad", "grad_fn", "requires_grad", "name", "_hooks", "_version",
-                 "__weakref__")
+                 "_changed_at", "__weakref__")
     __array_ufunc__ = None       # NumPy defers to our reflected operators: array * tensor works
     __hash__ = object.__hash__   # tensors are dict keys by identity, as in PyTorch
 
@@ -34,6 +34,7 @@ class Tensor:
         self.name = name
         self._hooks = None
         self._version = 0
+        self._changed_at = 0
         if requires_grad:
             self.requires_grad_(True)
 
@@ -232,7 +233,11 @@ class Tensor:
                 "use the out-of-place form (x = x + y)")
         args = [a.data if isinstance(a, Tensor) else a for a in args]
         fn(self.data, *args)
+        inplace_clock.now += 1
         self._version += 1
+        self._changed_at = inplace_clock.now
+        if self.grad_fn is not None:
+            self.grad_fn.output_changed = True
         return self
 
     def add_(self, other, alpha=1):
@@ -303,6 +308,7 @@ def new_tensor(data, node):
     t.name = None
     t._hooks = None
     t._version = 0
+    t._changed_at = 0
     return t
 
 

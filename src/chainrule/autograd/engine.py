@@ -11,7 +11,8 @@
 """
 import numpy as np
 
-from .grad_mode import state
+from .gate import check_unchanged
+from .grad_mode import inplace_clock, state
 from .xp import ARRAYS, TENSORS
 
 
@@ -136,6 +137,8 @@ def propagate(root, g, xp, consumers, retain_graph, targets):
             remember(targets, node, g)
         if node.retained is not None:
             store_retained(node.retained, g, xp)
+        if node.clock != inplace_clock.now:
+            check_unchanged(node)
         grads = node.backward(g, xp)
         if anomaly:
             check_backward(node, grads)

@@ -22,7 +22,7 @@ tables, the graph pictures and the test suite all read that one table.
 """
 import numpy as np
 
-from .grad_mode import state
+from .grad_mode import inplace_clock, state
 
 REGISTRY = {}
 
@@ -36,6 +36,7 @@ class Gate:
     derivatives = {}
     elementwise = False
     saves_output = False   # True when backward reads the output (exp, sigmoid, tanh, ...)
+    saves_inputs = True    # False when backward never reads the inputs (+, reshape, ...)
 
     # Filled in by `apply` on nodes that join the graph; emptied when backward releases them.
     tensors = ()            # the input Tensors (or constants), in operand order
@@ -44,6 +45,8 @@ class Gate:
     out_data = None         # the output array, kept when `saves_output`
     hooks = None            # the output tensor's hooks, when it is a non-leaf (register_hook)
     retained = None         # weak reference to the output tensor after retain_grad()
+    clock = 0               # the in-place clock when the inputs were saved
+    output_changed = False  # set when the output is changed in place (no_grad) afterwards
     released = False
 
     def __init_subclass__(cls, register=True, **kwargs):
@@ -74,6 +77,7 @@ class Gate:
             node.tensors = operands
             node.arrays = tuple(arrays)   # tuples of arrays and of bools: the cyclic GC
             node.needs_input_grad = tuple(needs)   # untracks them, lists it would rescan
+            node.clock = inplace_clock.now
             if cls.saves_output:
                 node.out_data = data
             return new_tensor(data, node)
@@ -118,6 +122,28 @@ def check_forward(node, arrays, data):
         raise FloatingPointError(
             f"anomaly: forward of gate '{node.label}' ({type(node).__name__}) produced "
             f"{describe_nonfinite(data)} from inputs of shapes {shapes_of(arrays)}")
+
+
+def check_unchanged(node):
+    """Raise if an input or the output this gate saved was changed in place since forward:
+    its backward would silently use the new values."""
+    if node.output_changed and node.saves_output:
+        raise_changed(node, "its output", None)
+    if not node.saves_inputs:
+        return
+    for name, t in zip(node.inputs, node.tensors):
+        if isinstance(t, Tensor) and t._changed_at > node.clock:
+            raise_changed(node, f"input '{name}'", t)
+
+
+def raise_changed(node, what, tensor):
+    which = f" (tensor {tensor.name + ' ' if tensor.name else ''}of shape {tensor.shape}, " \
+            f"version {tensor._version})" if tensor is not None else ""
+    raise RuntimeError(
+        f"one of the variables needed for gradient computation has been modified by an "
+        f"in-place operation: {what}{which} of gate '{node.label}' ({type(node).__name__}) "
+        f"was changed after the gate saved it. Use an out-of-place operation (x = x + y) or "
+        f"change the tensor after backward().")
 
 
 def explain_value_error(node, arrays, error):

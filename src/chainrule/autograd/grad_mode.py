@@ -11,6 +11,16 @@ class _State(threading.local):
 state = _State()
 
 
+class _InplaceClock:
+    """Counts in-place changes, process-wide. A gate notes the count when it saves its
+    inputs; a tensor notes it when changed in place; backward compares the two."""
+
+    now = 0
+
+
+inplace_clock = _InplaceClock()
+
+
 def is_grad_enabled():
     """True when operations record the graph for backward."""
     return state.enabled

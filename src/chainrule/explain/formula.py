@@ -67,6 +67,9 @@ def number_node(text):
     return ast.UnaryOp(ast.USub(), node) if value < 0 else node
 
 
+UNIT = ast.Constant(1)   # the output's gradient d out / d out, dropped from products
+
+
 class Substitute(ast.NodeTransformer):
     def __init__(self, symbols):
         self.symbols = symbols
@@ -75,16 +78,18 @@ class Substitute(ast.NodeTransformer):
         if node.id not in self.symbols:
             return node
         shown = self.symbols[node.id]
+        if node.id == "g" and shown == "1":
+            return UNIT
         if shown is not None and NUMBER.match(shown):
             return number_node(shown)
         return ast.Name(shown)
 
     def visit_BinOp(self, node):
-        """``1 * a`` and ``a * 1`` become ``a`` (the output's own gradient is 1)."""
+        """``g * a`` is ``a`` where ``g`` is the output's own gradient, 1."""
         node = self.generic_visit(node)
         if isinstance(node.op, ast.Mult):
             for one, other in ((node.left, node.right), (node.right, node.left)):
-                if isinstance(one, ast.Constant) and one.value == 1:
+                if one is UNIT:
                     return other
         return node
 

@@ -40,9 +40,11 @@ def build(out, aliases=None):
 
 
 def key_of(node_or_tensor):
+    """What identifies a value: its gate, or the leaf tensor (or constant array) itself."""
     if isinstance(node_or_tensor, Node):
-        return node_or_tensor.gate or node_or_tensor.tensor or node_or_tensor.data
-    return node_or_tensor.grad_fn or node_or_tensor
+        n = node_or_tensor
+        return n.gate if n.gate is not None else (n.tensor if n.tensor is not None else n.data)
+    return node_or_tensor if node_or_tensor.grad_fn is None else node_or_tensor.grad_fn
 
 
 def topological(out):

@@ -6,13 +6,14 @@ from .reduce import (sum, mean, max, min, logsumexp, argmax, argmin, var,  # noq
 from .shape import (reshape, permute, transpose, expand, squeeze, unsqueeze,  # noqa: F401
                     flatten, getitem, scatter_add, scatter_add_array, cat, stack, split, chunk)
 from .linalg import matmul, linear  # noqa: F401
-from .nn import softmax, log_softmax, softmax_array, cross_entropy_indices  # noqa: F401
+from .nn import (softmax, log_softmax, softmax_array, cross_entropy_indices,  # noqa: F401
+                 softmax_cross_entropy)
 from .arithmetic import Add, Sub, Mul, Div, Neg, Pow, Maximum, Minimum, Where  # noqa: F401
 from .unary import Exp, Log, Sqrt, Abs, Sin, Cos, Tanh, Sigmoid, Relu, Clamp, Cast  # noqa: F401
 from .reduce import Sum, Mean, Max, Min, MaxDim, MinDim, LogSumExp  # noqa: F401
 from .shape import Reshape, Permute, Expand, GetItem, ScatterAdd, Cat, Stack  # noqa: F401
 from .linalg import MatMul, Linear  # noqa: F401
-from .nn import Softmax, LogSoftmax, CrossEntropy  # noqa: F401
+from .nn import Softmax, LogSoftmax, CrossEntropy, SoftmaxCrossEntropy  # noqa: F401
 from .conv import unfold, fold, unfold_array, fold_array, Unfold, Fold  # noqa: F401
 from .layers import (erf, erf_array, leaky_relu, gelu, softplus, dropout,  # noqa: F401
                      binary_cross_entropy, Erf, LeakyRelu, Gelu, Softplus, Dropout,

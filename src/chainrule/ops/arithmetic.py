@@ -10,6 +10,7 @@ from ..autograd.gate import Gate
 
 class Add(Gate):
     label = "+"
+    saves_inputs = False
     inputs = ("x", "y")
     formula = "x + y"
     derivatives = {"x": "1", "y": "1"}
@@ -24,6 +25,7 @@ class Add(Gate):
 
 class Sub(Gate):
     label = "-"
+    saves_inputs = False
     inputs = ("x", "y")
     formula = "x - y"
     derivatives = {"x": "1", "y": "-1"}
@@ -70,6 +72,7 @@ class Div(Gate):
 
 class Neg(Gate):
     label = "neg"
+    saves_inputs = False
     formula = "-x"
     derivatives = {"x": "-1"}
     elementwise = True

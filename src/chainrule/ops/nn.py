@@ -6,6 +6,7 @@ from ..autograd.gate import Gate
 
 class Softmax(Gate):
     label = "softmax"
+    saves_inputs = False
     formula = "exp(x) / sum(exp(x), dim)"
     derivatives = {"x": "out * (g - sum(g * out, dim))"}
     saves_output = True
@@ -21,6 +22,7 @@ class Softmax(Gate):
 
 class LogSoftmax(Gate):
     label = "log_softmax"
+    saves_inputs = False
     formula = "x - log(sum(exp(x), dim))"
     derivatives = {"x": "g - exp(out) * sum(g, dim)"}
     saves_output = True
@@ -73,6 +75,44 @@ class CrossEntropy(Gate):
         return g * (probs - onehot) / n, None
 
 
+class SoftmaxCrossEntropy(Gate):
+    """Cross-entropy of logits ``x`` against target probabilities ``y`` along ``dim``.
+
+    Fused because the gradient is then simply ``softmax(x) - y`` (seed 000's y_hat - y); that
+    needs each target row to sum to 1, which forward checks.
+    """
+
+    label = "softmax_ce"
+    inputs = ("x", "y")
+    formula = "-sum(y * log_softmax(x, dim))"
+    derivatives = {"x": "g * (softmax(x, dim) - y)", "y": "-g * log_softmax(x, dim)"}
+
+    def forward(self, x, y, dim=-1):
+        if np.shape(x) != np.shape(y):
+            raise ValueError(f"softmax_cross_entropy: logits of shape {np.shape(x)} and target "
+                             f"probabilities of shape {np.shape(y)} must have the same shape")
+        totals = np.sum(y, axis=dim)
+        if not np.allclose(totals, 1, atol=1e-5):
+            raise ValueError(f"softmax_cross_entropy: target probabilities must sum to 1 along "
+                             f"dim {dim}, got sums {np.round(totals, 6).tolist()}; normalize "
+                             f"them (y / y.sum({dim}, keepdim=True)) or pass one-hot rows")
+        self.dim = dim
+        shifted = x - np.max(x, axis=dim, keepdims=True)
+        self.log_probs = shifted - np.log(np.sum(np.exp(shifted), axis=dim, keepdims=True))
+        return -np.sum(y * self.log_probs)
+
+    def backward(self, g, xp):
+        x, y = xp.values(self)
+        needs_x, needs_y = self.needs_input_grad
+        if xp is ARRAYS:
+            log_probs = self.log_probs
+            probs = np.exp(log_probs) if needs_x else None
+        else:
+            log_probs = x.log_softmax(self.dim)
+            probs = xp.exp(log_probs)
+        return (g * (probs - y) if needs_x else None), (-g * log_probs if needs_y else None)
+
+
 def softmax_array(x, axis):
     e = np.exp(x - np.max(x, axis=axis, keepdims=True))
     return e / np.sum(e, axis=axis, keepdims=True)
@@ -90,6 +130,21 @@ def log_softmax(x, dim):
 def cross_entropy_indices(logits, target):
     """Mean cross-entropy of (N, C) logits against (N,) class indices (the fused gate)."""
     return CrossEntropy.apply(logits, target)
+
+
+def softmax_cross_entropy(logits, target, dim=-1):
+    """``-sum(target * log_softmax(logits, dim))`` for target probabilities (rows summing to 1).
+
+    >>> import chainrule as cr
+    >>> z = cr.tensor([0.0, 0.0], requires_grad=True)
+    >>> loss = cr.softmax_cross_entropy(z, cr.tensor([1.0, 0.0]))
+    >>> round(loss.item(), 4)
+    0.6931
+    >>> loss.backward()
+    >>> z.grad.tolist()
+    [-0.5, 0.5]
+    """
+    return SoftmaxCrossEntropy.apply(logits, target, dim=dim)
 
 
 from ..autograd.xp import ARRAYS  # noqa: E402

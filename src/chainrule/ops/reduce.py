@@ -34,6 +34,7 @@ def kept_shape(shape, dims):
 
 class Sum(Gate):
     label = "sum"
+    saves_inputs = False
     formula = "sum(x, dims)"
     derivatives = {"x": "broadcast_to(g, x.shape)"}
     reduction = True
@@ -50,6 +51,7 @@ class Sum(Gate):
 
 class Mean(Gate):
     label = "mean"
+    saves_inputs = False
     formula = "mean(x, dims)"
     derivatives = {"x": "broadcast_to(g, x.shape) / n"}
     reduction = True

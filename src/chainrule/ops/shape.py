@@ -12,6 +12,7 @@ from ..tensor import Tensor
 
 class Reshape(Gate):
     label = "reshape"
+    saves_inputs = False
     formula = "reshape(x, out.shape)"
     derivatives = {"x": "reshape(g, x.shape)"}
 
@@ -29,6 +30,7 @@ class Reshape(Gate):
 
 class Permute(Gate):
     label = "permute"
+    saves_inputs = False
     formula = "permute(x, dims)"
     derivatives = {"x": "permute(g, argsort(dims))"}
 
@@ -45,6 +47,7 @@ class Permute(Gate):
 
 class Expand(Gate):
     label = "expand"
+    saves_inputs = False
     formula = "broadcast_to(x, out.shape)"
     derivatives = {"x": "unbroadcast(g, x.shape)"}
 
@@ -69,6 +72,7 @@ class GetItem(Gate):
     """``x[index]``: ints, slices, None, Ellipsis, integer arrays (repeats accumulate), masks."""
 
     label = "[]"
+    saves_inputs = False
     formula = "x[index]"
     derivatives = {"x": "scatter_add(zeros_like(x), index, g)"}
 
@@ -89,6 +93,7 @@ class ScatterAdd(Gate):
     a zero tensor of ``shape`` with ``x`` added at ``index``."""
 
     label = "scatter_add"
+    saves_inputs = False
     formula = "scatter_add(zeros(out.shape), index, x)"
     derivatives = {"x": "g[index]"}
 
@@ -104,6 +109,7 @@ class Cat(Gate):
     """Concatenation along ``dim``; each input gets back its slice of the gradient."""
 
     label = "cat"
+    saves_inputs = False
     formula = "cat(xs, dim)"
     derivatives = {"xs": "split(g, sizes, dim)"}
 
@@ -125,6 +131,7 @@ class Cat(Gate):
 
 class Stack(Gate):
     label = "stack"
+    saves_inputs = False
     formula = "stack(xs, dim)"
     derivatives = {"xs": "unbind(g, dim)"}
 

@@ -7,6 +7,7 @@ from ..tensor import new_tensor
 
 class Exp(Gate):
     label = "exp"
+    saves_inputs = False
     formula = "exp(x)"
     derivatives = {"x": "out"}
     elementwise = True
@@ -35,6 +36,7 @@ class Log(Gate):
 
 class Sqrt(Gate):
     label = "sqrt"
+    saves_inputs = False
     formula = "sqrt(x)"
     derivatives = {"x": "1 / (2 * out)"}
     elementwise = True
@@ -92,6 +94,7 @@ class Cos(Gate):
 
 class Tanh(Gate):
     label = "tanh"
+    saves_inputs = False
     formula = "tanh(x)"
     derivatives = {"x": "1 - out**2"}
     elementwise = True
@@ -109,6 +112,7 @@ class Sigmoid(Gate):
     """The logistic function, fused: its local derivative out * (1 - out) needs only the output."""
 
     label = "sigmoid"
+    saves_inputs = False
     formula = "1 / (1 + exp(-x))"
     derivatives = {"x": "out * (1 - out)"}
     elementwise = True
@@ -159,6 +163,7 @@ class Cast(Gate):
     """A change of floating dtype; the gradient goes back in the input's dtype."""
 
     label = "cast"
+    saves_inputs = False
     formula = "x"
     derivatives = {"x": "1"}
     elementwise = True

@@ -18,7 +18,7 @@ def to_dot(out, params=None, title="chainrule"):
     >>> print(cr.viz.to_dot(x * y))  # doctest: +ELLIPSIS
     digraph chainrule {
     ...
-      t0 [id="t0", label="x\\n= -2", ...];
+      t0 [id="t0", label="x = -2", ...];
     ...
       t0 -> g0 [id="e_g0_0", label="x", ...];
     ...
@@ -41,11 +41,14 @@ def dot_source(graph, title="chainrule"):
 
 
 def tensor_label(node):
-    """The lines a tensor node shows: name, shape, value, gradient."""
-    lines = [node.name] if node.name else []
-    if node.data.ndim > 0:
-        lines.append(f"{format_shape(node.data.shape)} {node.data.dtype}")
-    lines.append(f"= {format_array(node.data)}")
+    """The lines a tensor node shows: name and value (with shape and dtype past a scalar),
+    then the gradient when there is one."""
+    value = f"= {format_array(node.data)}"
+    if node.data.ndim == 0:
+        lines = [f"{node.name} {value}".strip()]
+    else:
+        lines = [" ".join(filter(None, (node.name, format_shape(node.data.shape),
+                                        str(node.data.dtype)))), value]
     if node.grad is not None:
         lines.append(f"grad {format_array(node.grad)}")
     return lines

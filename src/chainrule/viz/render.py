@@ -1,8 +1,8 @@
 """Graphviz's ``dot`` program, run on DOT text to make SVG or PNG."""
 import os
+import secrets
 import shutil
 import subprocess
-import tempfile
 
 INSTALL_HINT = ("install Graphviz (Debian/Ubuntu: apt-get install graphviz; macOS: brew install "
                 "graphviz; conda: conda install graphviz), or write .dot or .html, which need "
@@ -34,11 +34,10 @@ def run_dot(source, fmt, where="draw"):
 
 def write_atomic(path, data):
     """Write ``data`` (bytes or str) to ``path`` through a temporary file in the same folder."""
-    folder = os.path.dirname(os.path.abspath(path))
     payload = data.encode("utf-8") if isinstance(data, str) else data
-    fd, temporary = tempfile.mkstemp(dir=folder, prefix=".chainrule-", suffix=".tmp")
+    temporary = f"{os.fspath(path)}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
     try:
-        with os.fdopen(fd, "wb") as f:
+        with open(temporary, "xb") as f:    # created with the usual permissions (umask)
             f.write(payload)
         os.replace(temporary, path)
     except BaseException:

@@ -1,0 +1,12 @@
+"""``chainrule.nn``: modules, layers, losses, init and functional, with PyTorch's names."""
+from .parameter import Parameter  # noqa: F401
+from .module import Module  # noqa: F401
+from .container import Sequential, ModuleList, ModuleDict  # noqa: F401
+from .linear import Identity, Linear, Flatten, Dropout, Embedding  # noqa: F401
+from .activation import (ReLU, LeakyReLU, GELU, Sigmoid, Tanh, Softmax,  # noqa: F401
+                         LogSoftmax)
+from .conv import Conv2d, MaxPool2d, AvgPool2d  # noqa: F401
+from .norm import BatchNorm1d, BatchNorm2d, LayerNorm  # noqa: F401
+from .loss import (MSELoss, L1Loss, HuberLoss, CrossEntropyLoss, NLLLoss,  # noqa: F401
+                   BCELoss, BCEWithLogitsLoss)
+from . import functional, init, utils  # noqa: F401

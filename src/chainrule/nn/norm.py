@@ -1,0 +1,115 @@
+"""Normalisation layers: ``BatchNorm1d``, ``BatchNorm2d``, ``LayerNorm``.
+
+BatchNorm keeps running statistics as buffers (in the state dict, not learned): training
+normalises with the batch's statistics and updates the running ones; eval uses the running
+ones. The arithmetic is a composition of gates (``nn.functional.batch_norm``).
+"""
+import numpy as np
+
+from .. import dtypes
+from ..tensor import new_tensor
+from . import functional as F
+from . import init
+from .linear import empty_parameter
+from .module import Module
+
+
+class BatchNorm(Module):
+    """Shared body of BatchNorm1d and BatchNorm2d (they differ in the input's rank)."""
+
+    ranks = ()
+
+    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True,
+                 track_running_stats=True, dtype=None):
+        super().__init__()
+        self.num_features = num_features
+        self.eps = eps
+        self.momentum = momentum
+        self.affine = affine
+        self.track_running_stats = track_running_stats
+        if affine:
+            self.weight = empty_parameter((num_features,), dtype)
+            self.bias = empty_parameter((num_features,), dtype)
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+        if track_running_stats:
+            float_type = dtypes.resolve(dtype) or dtypes.default_float
+            self.register_buffer("running_mean", new_tensor(np.zeros(num_features, float_type), None))
+            self.register_buffer("running_var", new_tensor(np.ones(num_features, float_type), None))
+            self.register_buffer("num_batches_tracked", new_tensor(np.array(0), None))
+        else:
+            for name in ("running_mean", "running_var", "num_batches_tracked"):
+                self.register_buffer(name, None)
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        if self.track_running_stats:
+            self.running_mean.data[...] = 0
+            self.running_var.data[...] = 1
+            self.num_batches_tracked.data[...] = 0
+        if self.affine:
+            init.ones_(self.weight)
+            init.zeros_(self.bias)
+
+    def forward(self, input):
+        if input.ndim not in self.ranks or input.shape[1] != self.num_features:
+            raise ValueError(f"{type(self).__name__}({self.num_features}): expected an input of "
+                             f"{' or '.join(f'{r}-D' for r in self.ranks)} with "
+                             f"{self.num_features} channels in dim 1, got shape "
+                             f"{tuple(input.shape)}")
+        momentum = self.momentum
+        if self.training and self.track_running_stats:
+            self.num_batches_tracked.data += 1
+            if momentum is None:   # a cumulative moving average, as in PyTorch
+                momentum = 1.0 / int(self.num_batches_tracked.data)
+        use_batch = self.training or not self.track_running_stats
+        return F.batch_norm(input, self.running_mean, self.running_var, self.weight, self.bias,
+                            use_batch, momentum, self.eps)
+
+    def extra_repr(self):
+        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
+                f"affine={self.affine}, track_running_stats={self.track_running_stats}")
+
+
+class BatchNorm1d(BatchNorm):
+    """Batch normalisation of (N, C) or (N, C, L) inputs over every dim but C."""
+
+    ranks = (2, 3)
+
+
+class BatchNorm2d(BatchNorm):
+    """Batch normalisation of (N, C, H, W) images over N, H and W, per channel."""
+
+    ranks = (4,)
+
+
+class LayerNorm(Module):
+    """Normalises each example over its last dims (``normalized_shape``), then scales and
+    shifts by learned ``weight`` and ``bias`` of that shape."""
+
+    def __init__(self, normalized_shape, eps=1e-5, elementwise_affine=True, bias=True,
+                 dtype=None):
+        super().__init__()
+        shape = (normalized_shape,) if isinstance(normalized_shape, int) \
+            else tuple(normalized_shape)
+        self.normalized_shape = shape
+        self.eps = eps
+        self.elementwise_affine = elementwise_affine
+        if elementwise_affine:
+            self.weight = empty_parameter(shape, dtype)
+            init.ones_(self.weight)
+            if bias:
+                self.bias = empty_parameter(shape, dtype)
+            else:
+                self.register_parameter("bias", None)
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+
+    def forward(self, input):
+        return F.layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
+
+    def extra_repr(self):
+        return (f"{self.normalized_shape}, eps={self.eps}, "
+                f"elementwise_affine={self.elementwise_affine}")

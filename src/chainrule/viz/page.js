@@ -1,0 +1,193 @@
+"use strict";
+// The step-through page: forward steps, then backward steps, over one SVG graph.
+// Everything it needs is in this file: no request leaves the page.
+(function () {
+  const steps = JSON.parse(document.getElementById("chainrule-steps").textContent);
+  const svg = document.querySelector("#graph > svg");
+  const byId = (id) => document.getElementById(id);
+  const PLAY_MS = 900;
+  let index = -1;          // -1: before the first step
+  let timer = null;
+
+  // ----- stepping ---------------------------------------------------------------------
+  function go(to) {
+    index = Math.max(-1, Math.min(steps.length - 1, to));
+    highlight();
+    showPanel();
+    if (index >= 0) keepInView(svg.getElementById(steps[index].node));
+  }
+
+  function setClass(id, name) {
+    const el = id ? svg.getElementById(id) : null;
+    if (el) el.classList.add(name);
+  }
+
+  function highlight() {
+    for (const name of ["active", "done", "done-back", "source"]) {
+      svg.querySelectorAll("." + name).forEach((el) => el.classList.remove(name));
+    }
+    for (let i = 0; i < index; i++) {
+      const step = steps[i];
+      setClass(step.node, step.phase === "forward" ? "done" : "done-back");
+      if (step.phase === "forward") setClass(step.gate, "done");
+    }
+    if (index < 0) return;
+    const step = steps[index];
+    setClass(step.node, "active");
+    setClass(step.gate, "active");
+    step.edges.forEach((id) => setClass(id, "active"));
+    step.terms.forEach((term) => setClass(term.gate, "source"));
+  }
+
+  function showPanel() {
+    const step = steps[index];
+    byId("counter").textContent = step
+      ? `step ${index + 1} of ${steps.length}`
+      : `${steps.length} steps`;
+    byId("phase").textContent = step ? step.phase : "";
+    byId("phase").className = step ? step.phase : "";
+    byId("name").textContent = step ? step.name : "Start";
+    byId("formula").textContent = step ? step.formula : "";
+    byId("gate-formula").textContent = step ? step.gate_formula : "";
+    byId("value-label").textContent = !step ? "" :
+      step.phase === "forward" ? `${step.name} =` : `${step.symbol} =`;
+    byId("value").textContent = step ? step.value : "";
+    byId("shape").textContent = step && step.shape ? `shape ${step.shape}` : "";
+    showTerms(step);
+    byId("prev").disabled = index < 0;
+    byId("reset").disabled = index < 0;
+    byId("next").disabled = index >= steps.length - 1;
+  }
+
+  function showTerms(step) {
+    const list = byId("terms");
+    list.replaceChildren();
+    if (!step || step.terms.length === 0) return;
+    for (const term of step.terms) {
+      const item = document.createElement("li");
+      item.className = "term";
+      item.append(span("term-formula", term.formula), " = ", span("term-value", term.value),
+        span("term-detail", termDetail(term)));
+      list.append(item);
+    }
+    if (step.terms.length > 1) {
+      const sum = document.createElement("li");
+      sum.className = "sum";
+      sum.append(`${step.terms.length} paths added: ${step.symbol} = `,
+        span("term-value", step.value));
+      list.append(sum);
+    }
+  }
+
+  function termDetail(term) {
+    const local = term.local ? ` × local ${term.local}` : "";
+    return `through ${term.consumer}: upstream ${term.upstream}${local}`;
+  }
+
+  function span(className, text) {
+    const el = document.createElement("span");
+    el.className = className;
+    el.textContent = text;
+    return el;
+  }
+
+  function play() {
+    if (timer) return stop();
+    if (index >= steps.length - 1) go(-1);
+    byId("play").textContent = "Pause";
+    timer = setInterval(() => {
+      go(index + 1);
+      if (index >= steps.length - 1) stop();
+    }, PLAY_MS);
+  }
+
+  function stop() {
+    clearInterval(timer);
+    timer = null;
+    byId("play").textContent = "Play";
+  }
+
+  // ----- view: fit, zoom, pan ---------------------------------------------------------
+  const whole = svg.viewBox.baseVal;
+  const full = { x: whole.x, y: whole.y, w: whole.width, h: whole.height };
+  let view = { ...full };
+
+  function setView(next) {
+    view = next;
+    svg.setAttribute("viewBox", `${view.x} ${view.y} ${view.w} ${view.h}`);
+  }
+
+  function zoom(factor, cx = view.x + view.w / 2, cy = view.y + view.h / 2) {
+    const w = Math.min(full.w * 4, Math.max(full.w / 200, view.w * factor));
+    const k = w / view.w;
+    setView({ x: cx - (cx - view.x) * k, y: cy - (cy - view.y) * k, w, h: view.h * k });
+  }
+
+  function toGraph(clientX, clientY) {
+    const p = new DOMPoint(clientX, clientY).matrixTransform(svg.getScreenCTM().inverse());
+    return { x: p.x, y: p.y };
+  }
+
+  function keepInView(el) {
+    if (!el) return;
+    const r = el.getBoundingClientRect();
+    const a = toGraph(r.left, r.top);
+    const b = toGraph(r.right, r.bottom);
+    const inside = a.x >= view.x && a.y >= view.y && b.x <= view.x + view.w &&
+      b.y <= view.y + view.h;
+    if (!inside) {
+      setView({ ...view, x: (a.x + b.x - view.w) / 2, y: (a.y + b.y - view.h) / 2 });
+    }
+  }
+
+  let drag = null;
+  svg.addEventListener("pointerdown", (e) => {
+    drag = { start: toGraph(e.clientX, e.clientY) };
+    svg.setPointerCapture(e.pointerId);
+    byId("graph").classList.add("panning");
+  });
+  svg.addEventListener("pointermove", (e) => {
+    if (!drag) return;
+    const p = toGraph(e.clientX, e.clientY);
+    setView({ ...view, x: view.x - (p.x - drag.start.x), y: view.y - (p.y - drag.start.y) });
+  });
+  const endDrag = () => { drag = null; byId("graph").classList.remove("panning"); };
+  svg.addEventListener("pointerup", endDrag);
+  svg.addEventListener("pointercancel", endDrag);
+  svg.addEventListener("wheel", (e) => {
+    e.preventDefault();
+    const p = toGraph(e.clientX, e.clientY);
+    zoom(Math.exp(e.deltaY * 0.0015), p.x, p.y);
+  }, { passive: false });
+
+  // ----- controls -----------------------------------------------------------------------
+  byId("next").addEventListener("click", () => { stop(); go(index + 1); });
+  byId("prev").addEventListener("click", () => { stop(); go(index - 1); });
+  byId("reset").addEventListener("click", () => { stop(); go(-1); });
+  byId("play").addEventListener("click", play);
+  byId("zoom-in").addEventListener("click", () => zoom(1 / 1.25));
+  byId("zoom-out").addEventListener("click", () => zoom(1.25));
+  byId("fit").addEventListener("click", () => setView({ ...full }));
+
+  const KEYS = {
+    ArrowRight: () => { stop(); go(index + 1); },
+    ArrowDown: () => { stop(); go(index + 1); },
+    ArrowLeft: () => { stop(); go(index - 1); },
+    ArrowUp: () => { stop(); go(index - 1); },
+    Home: () => { stop(); go(-1); },
+    End: () => { stop(); go(steps.length - 1); },
+    " ": play,
+    "+": () => zoom(1 / 1.25),
+    "=": () => zoom(1 / 1.25),
+    "-": () => zoom(1.25),
+    "0": () => setView({ ...full }),
+  };
+  document.addEventListener("keydown", (e) => {
+    const action = KEYS[e.key];
+    if (!action || e.ctrlKey || e.metaKey || e.altKey) return;
+    e.preventDefault();
+    action();
+  });
+
+  go(-1);
+})();

@@ -1,0 +1,63 @@
+"""The interactive page: one self-contained HTML file (graph, steps, script, style inline).
+
+The graph is laid out by Graphviz when ``dot`` is installed, otherwise by the built-in layered
+layout; the steps come from ``cr.explain``. Nothing in the page refers to anything outside
+it, so it works offline and makes no network request.
+"""
+import html
+import json
+import re
+from importlib import resources
+
+from .dot import dot_source
+from .graph import build
+from .layout import layout_svg
+from .render import have_dot, run_dot
+from .steps import explained_names, page_steps
+
+LAYOUTS = ("auto", "graphviz", "builtin")
+
+
+def to_html(out, params=None, title="chainrule: forward and backward", layout="auto"):
+    """The step-through page for the graph that made ``out``, as one HTML string.
+
+    ``layout`` is ``"auto"`` (Graphviz where ``dot`` is installed, else built-in),
+    ``"graphviz"`` or ``"builtin"``.
+
+    >>> import chainrule as cr
+    >>> x = cr.tensor(3.0, requires_grad=True, name="x")
+    >>> page = cr.viz.to_html(x * x, layout="builtin")
+    >>> page.startswith("<!DOCTYPE html>"), "http://" in page.replace('xmlns="http://', '')
+    (True, False)
+    """
+    if layout not in LAYOUTS:
+        raise ValueError(f"to_html: layout must be one of {', '.join(LAYOUTS)}, got {layout!r}")
+    from ..explain import explain
+
+    graph = build(out, params, "to_html")
+    explanation = explain(out)
+    names = explained_names(graph, explanation)
+    for node in graph.tensors:
+        node.name = node.name or names.get(node.id, "")
+    steps = page_steps(graph, explanation, names)
+    use_graphviz = layout == "graphviz" or (layout == "auto" and have_dot())
+    svg = graphviz_svg(graph) if use_graphviz else layout_svg(graph)
+    return fill(title, svg, steps)
+
+
+def graphviz_svg(graph):
+    """Graphviz's SVG, made ready to sit inside the page (no prolog, sized by the page)."""
+    text = run_dot(dot_source(graph), "svg", "to_html").decode("utf-8")
+    text = text[text.index("<svg"):]
+    text = re.sub(r"<!--.*?-->", "", text, flags=re.S)
+    return re.sub(r'<svg width="[^"]*" height="[^"]*"', "<svg", text, count=1)
+
+
+def fill(title, svg, steps):
+    """Put the parts into the page template in one pass (inserted text is never rescanned);
+    the steps are JSON with every ``<`` escaped, so no name can close the script."""
+    files = {name: resources.files(__package__).joinpath(f"page.{name}").read_text("utf-8")
+             for name in ("html", "css", "js")}
+    parts = {"CSS": files["css"], "JS": files["js"], "SVG": svg, "TITLE": html.escape(title),
+             "STEPS": json.dumps(steps, ensure_ascii=False).replace("<", "\\u003c")}
+    return re.sub(r"__(CSS|JS|STEPS|SVG|TITLE)__", lambda m: parts[m.group(1)], files["html"])

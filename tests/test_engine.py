@@ -1,0 +1,455 @@
+"""The engine's semantics: paths add up, gradients accumulate, graphs are released, grad modes,
+hooks, ``autograd.grad``, higher order, depth, custom Functions, gradcheck and anomaly mode."""
+import threading
+
+import numpy as np
+import pytest
+
+import chainrule as cr
+
+
+def leaf(values, dtype=cr.float64):
+    return cr.tensor(values, dtype=dtype, requires_grad=True)
+
+
+# ----- the chain rule: paths and accumulation -------------------------------------------
+
+def test_seed_example_f_equals_x_plus_y_times_z():
+    x, y, z = leaf(-2.0), leaf(5.0), leaf(-4.0)
+    f = (x + y) * z
+    f.backward()
+    # df/dx = df/dy = z, df/dz = x + y
+    assert (f.item(), x.grad.item(), y.grad.item(), z.grad.item()) == (-12.0, -4.0, -4.0, 3.0)
+
+
+def test_gradients_of_several_paths_add_up():
+    x = leaf(3.0)
+    a = x * 2          # path 1
+    b = x * x          # path 2 (x used twice)
+    (a + b + x).backward()
+    assert x.grad.item() == 2 + 2 * 3 + 1
+
+
+def test_shared_intermediate_node_is_backpropagated_once_with_the_summed_gradient():
+    x = leaf([1.0, 2.0])
+    h = x.exp()
+    seen = []
+    h.register_hook(lambda g: seen.append(g.tolist()))
+    (h * 3 + h * h).sum().backward()
+    assert len(seen) == 1
+    np.testing.assert_allclose(seen[0], 3 + 2 * np.exp([1.0, 2.0]))
+    np.testing.assert_allclose(x.grad.data, (3 + 2 * np.exp([1.0, 2.0])) * np.exp([1.0, 2.0]))
+
+
+def test_gradients_accumulate_across_backward_calls_until_zeroed():
+    x = leaf([1.0, -1.0])
+    (x * 3).sum().backward()
+    (x * x).sum().backward()
+    assert x.grad.tolist() == [3 + 2, 3 - 2]
+    x.grad = None
+    (x * 3).sum().backward()
+    assert x.grad.tolist() == [3.0, 3.0]
+
+
+def test_leaf_gradient_keeps_the_leaf_dtype_and_shape():
+    x = cr.tensor([[1.0, 2.0]], requires_grad=True)   # float32
+    (x * cr.tensor([[3.0], [4.0]], dtype=cr.float64)).sum().backward()
+    assert x.grad.dtype == cr.float32 and x.grad.shape == (1, 2)
+    assert x.grad.tolist() == [[7.0, 7.0]]
+
+
+def test_gradient_is_a_fresh_array_not_a_view_of_another():
+    x, y = leaf([1.0, 2.0]), leaf([1.0, 2.0])
+    (x + y).sum().backward()
+    x.grad.data[0] = 100.0
+    assert y.grad.tolist() == [1.0, 1.0]
+
+
+# ----- retain_graph and released graphs -------------------------------------------------
+
+def test_second_backward_through_a_released_graph_says_to_retain_it():
+    x = leaf(2.0)
+    y = x.exp() * x
+    y.backward()
+    with pytest.raises(RuntimeError, match="retain_graph=True"):
+        y.backward()
+
+
+def test_retain_graph_allows_a_second_backward():
+    x = leaf(2.0)
+    y = x * x
+    y.backward(retain_graph=True)
+    y.backward()
+    assert x.grad.item() == 8.0
+
+
+def test_backward_on_non_scalar_needs_gradient():
+    x = leaf([1.0, 2.0])
+    y = x * 2
+    with pytest.raises(RuntimeError, match=r"scalar outputs.*shape \(2,\).*gradient="):
+        y.backward()
+    y.backward(gradient=cr.tensor([1.0, 10.0], dtype=cr.float64))
+    assert x.grad.tolist() == [2.0, 20.0]
+
+
+def test_gradient_of_the_wrong_shape_is_refused():
+    y = leaf([1.0, 2.0]) * 2
+    with pytest.raises(RuntimeError, match=r"shape \(3,\).*shape \(2,\)"):
+        y.backward(gradient=cr.ones(3, dtype=cr.float64))
+
+
+def test_backward_on_a_tensor_without_graph_says_why():
+    with pytest.raises(RuntimeError, match="does not require grad"):
+        cr.tensor(1.0).backward()
+
+
+# ----- grad modes -----------------------------------------------------------------------
+
+def test_no_grad_records_nothing_and_enable_grad_records_again():
+    x = leaf(1.0)
+    with cr.no_grad():
+        y = x * 2
+        with cr.enable_grad():
+            z = x * 2
+    assert not y.requires_grad and y.grad_fn is None
+    assert z.requires_grad and z.grad_fn is not None
+    assert cr.is_grad_enabled()
+
+
+def test_no_grad_as_a_decorator():
+    @cr.no_grad()
+    def double(t):
+        return t * 2
+    assert not double(leaf(1.0)).requires_grad
+    assert cr.is_grad_enabled()
+
+
+def test_set_grad_enabled_as_context_and_as_call():
+    x = leaf(1.0)
+    with cr.set_grad_enabled(False):
+        assert not (x * 2).requires_grad
+    assert (x * 2).requires_grad
+    cr.set_grad_enabled(False)
+    try:
+        assert not (x * 2).requires_grad
+    finally:
+        cr.set_grad_enabled(True)
+    assert (x * 2).requires_grad
+
+
+def test_grad_mode_is_thread_local():
+    x = leaf(1.0)
+    seen = {}
+
+    def worker():
+        seen["other thread"] = (x * 2).requires_grad
+
+    with cr.no_grad():
+        thread = threading.Thread(target=worker)
+        thread.start()
+        thread.join()
+        seen["this thread"] = (x * 2).requires_grad
+    assert seen == {"other thread": True, "this thread": False}
+
+
+def test_mode_is_restored_after_an_exception():
+    with pytest.raises(ZeroDivisionError):
+        with cr.no_grad():
+            1 / 0
+    assert cr.is_grad_enabled()
+
+
+# ----- detach, requires_grad_, hooks, retain_grad ---------------------------------------
+
+def test_detach_cuts_the_graph_and_shares_the_data():
+    x = leaf([1.0, 2.0])
+    y = x * 2
+    d = y.detach()
+    assert d.grad_fn is None and not d.requires_grad
+    assert np.shares_memory(d.data, y.data)
+    (x * d).sum().backward()
+    assert x.grad.tolist() == [2.0, 4.0]
+
+
+def test_requires_grad_():
+    x = cr.tensor([1.0, 2.0])
+    assert not (x * 2).requires_grad
+    assert x.requires_grad_() is x and x.is_leaf
+    (x * x).sum().backward()
+    assert x.grad.tolist() == [2.0, 4.0]
+    with pytest.raises(RuntimeError, match="floating point"):
+        cr.tensor([1, 2]).requires_grad_()
+    with pytest.raises(RuntimeError, match="leaf"):
+        (x * 2).requires_grad_(False)
+
+
+def test_hook_on_a_leaf_can_replace_its_gradient():
+    x = leaf([1.0, 2.0])
+    x.register_hook(lambda g: g * 10)
+    (x * 3).sum().backward()
+    assert x.grad.tolist() == [30.0, 30.0]
+
+
+def test_hook_on_a_non_leaf_changes_what_flows_further():
+    x = leaf(2.0)
+    h = x * x
+    h.register_hook(lambda g: g * 0.5)
+    (h * 3).backward()
+    assert x.grad.item() == 3 * 0.5 * 2 * 2
+
+
+def test_removed_hook_is_not_called():
+    x = leaf(1.0)
+    calls = []
+    handle = x.register_hook(lambda g: calls.append(1))
+    handle.remove()
+    (x * 2).backward()
+    assert calls == [] and x.grad.item() == 2.0
+
+
+def test_hook_on_a_tensor_without_grad_is_refused():
+    with pytest.raises(RuntimeError, match="doesn't require gradient"):
+        cr.tensor(1.0).register_hook(print)
+
+
+def test_retain_grad_keeps_a_non_leaf_gradient():
+    x = leaf([1.0, 2.0])
+    h = x * 3
+    h.retain_grad()
+    other = x * 4
+    (h * h + other).sum().backward()
+    assert h.grad.tolist() == [6.0, 12.0]
+    assert other.grad is None
+
+
+# ----- autograd.grad --------------------------------------------------------------------
+
+def test_grad_returns_instead_of_accumulating():
+    x, y = leaf(2.0), leaf(3.0)
+    dx, dy = cr.autograd.grad(x * y + x, (x, y))
+    assert (dx.item(), dy.item()) == (4.0, 2.0)
+    assert x.grad is None and y.grad is None
+
+
+def test_grad_with_grad_outputs():
+    x = leaf([1.0, 2.0])
+    (dx,) = cr.autograd.grad(x * x, x, grad_outputs=cr.tensor([1.0, -1.0], dtype=cr.float64))
+    assert dx.tolist() == [2.0, -4.0]
+
+
+def test_grad_of_an_unused_input():
+    x, unused = leaf(1.0), leaf(1.0)
+    with pytest.raises(RuntimeError, match="allow_unused=True"):
+        cr.autograd.grad(x * 2, (x, unused))
+    dx, du = cr.autograd.grad(x * 2, (x, unused), allow_unused=True)
+    assert dx.item() == 2.0 and du is None
+
+
+def test_grad_with_respect_to_an_intermediate():
+    x = leaf(2.0)
+    h = x * x
+    (dh,) = cr.autograd.grad(h * 5, h)
+    assert dh.item() == 5.0
+
+
+def test_grad_with_create_graph_gives_a_differentiable_gradient():
+    x = leaf(3.0)
+    (dx,) = cr.autograd.grad(x ** 3, x, create_graph=True)
+    assert dx.requires_grad and dx.item() == 27.0
+    dx.backward()
+    assert x.grad.item() == 18.0
+
+
+# ----- higher order ---------------------------------------------------------------------
+
+def test_third_and_fourth_derivatives_of_x_to_the_fourth():
+    x = leaf(2.0)
+    d = x ** 4
+    found = []
+    for _ in range(4):
+        (d,) = cr.autograd.grad(d, x, create_graph=True)
+        found.append(d.item())
+    assert found == [4 * 8, 12 * 4, 24 * 2, 24]
+
+
+def test_backward_with_create_graph_then_differentiate_the_gradient():
+    x = leaf([0.5, -1.0])
+    (x.sin() * x).sum().backward(create_graph=True)
+    first = x.grad
+    x.grad = None
+    first.sum().backward()
+    values = np.array([0.5, -1.0])
+    # d/dx (sin x + x cos x) = 2 cos x - x sin x
+    np.testing.assert_allclose(x.grad.data, 2 * np.cos(values) - values * np.sin(values))
+
+
+def test_hessian_vector_product_of_a_small_network_matches_torch():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(0)
+    arrays = [rng.standard_normal(s) for s in [(4, 3), (3,), (5, 4)]]
+    vectors = [rng.standard_normal(a.shape) for a in arrays]
+    results = []
+    for lib in (cr, torch):
+        W, b, x = [lib.tensor(a, dtype=lib.float64, requires_grad=True) for a in arrays]
+        loss = ((x @ W + b).tanh() ** 2).mean() + (W * W).sum() * 0.1
+        grads = lib.autograd.grad(loss, (W, b, x), create_graph=True)
+        dot = sum((g * lib.tensor(v, dtype=lib.float64)).sum() for g, v in zip(grads, vectors))
+        hvp = lib.autograd.grad(dot, (W, b, x))
+        results.append([np.asarray(h.detach().numpy()) for h in hvp])
+    for ours, theirs in zip(*results):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-10, atol=1e-12)
+
+
+# ----- depth ----------------------------------------------------------------------------
+
+def test_a_million_node_chain_backpropagates_without_recursion():
+    x = cr.tensor(0.0, requires_grad=True)
+    y = x
+    for _ in range(1_000_000):
+        y = y + 1.0
+    y.backward()
+    assert y.item() == 1_000_000 and x.grad.item() == 1.0
+
+
+# ----- custom Functions -----------------------------------------------------------------
+
+class Cube(cr.autograd.Function):
+    """x ** 3 with a hand-written backward built from differentiable ops."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x ** 3
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad * 3 * x ** 2
+
+
+class ScaledProduct(cr.autograd.Function):
+    """x * y * scale, with a Python-number argument and needs_input_grad."""
+
+    @staticmethod
+    def forward(ctx, x, y, scale):
+        ctx.save_for_backward(x, y)
+        ctx.scale = scale
+        ctx.seen_needs = ctx.needs_input_grad
+        return x * y * scale
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, y = ctx.saved_tensors
+        gx = grad * y * ctx.scale if ctx.needs_input_grad[0] else None
+        gy = grad * x * ctx.scale if ctx.needs_input_grad[1] else None
+        return gx, gy, None
+
+
+def test_custom_function_forward_and_backward():
+    x = leaf([1.0, 2.0])
+    y = Cube.apply(x)
+    assert y.tolist() == [1.0, 8.0] and y.grad_fn.label == "Cube"
+    y.sum().backward()
+    assert x.grad.tolist() == [3.0, 12.0]
+
+
+def test_custom_function_needs_input_grad_and_none_gradients():
+    x, y = leaf(2.0), cr.tensor(5.0, dtype=cr.float64)
+    out = ScaledProduct.apply(x, y, 3.0)
+    out.backward()
+    assert out.grad_fn.ctx.seen_needs == (True, False, False)
+    assert x.grad.item() == 15.0 and y.grad is None
+
+
+def test_custom_function_higher_order():
+    x = leaf(2.0)
+    (dx,) = cr.autograd.grad(Cube.apply(x), x, create_graph=True)
+    (ddx,) = cr.autograd.grad(dx, x)
+    assert (dx.item(), ddx.item()) == (12.0, 12.0)
+
+
+def test_custom_function_gradcheck():
+    x = leaf([0.3, -1.2, 2.0])
+    assert cr.gradcheck(lambda t: Cube.apply(t), (x,))
+
+
+def test_custom_function_returning_several_outputs_is_refused():
+    class Pair(cr.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x, x
+
+    with pytest.raises(TypeError, match="one Tensor"):
+        Pair.apply(leaf(1.0))
+
+
+def test_custom_function_backward_with_the_wrong_number_of_gradients():
+    class Bad(cr.autograd.Function):
+        @staticmethod
+        def forward(ctx, x, y):
+            return x * y
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad
+
+    with pytest.raises(RuntimeError, match="returned 1 gradients.*2 inputs"):
+        Bad.apply(leaf(1.0), leaf(2.0)).backward()
+
+
+# ----- gradcheck ------------------------------------------------------------------------
+
+class WrongSquare(cr.autograd.Function):
+    """x ** 2 whose backward is wrong for the second element only."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x * x
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad * 2 * x * cr.tensor([1.0, 1.5, 1.0], dtype=x.dtype)
+
+
+def test_gradcheck_failure_names_the_input_and_the_element():
+    x = leaf([1.0, 2.0, 3.0])
+    other = leaf([1.0])
+    with pytest.raises(cr.check.gradcheck.GradcheckError,
+                       match=r"input 1 .*shape \(3,\).*element \(1,\).*backward gives.*"
+                             r"central differences give"):
+        cr.gradcheck(lambda a, b: a.sum() * WrongSquare.apply(b).sum(), (other, x))
+    assert not cr.gradcheck(lambda t: WrongSquare.apply(t), (x,), raise_exception=False)
+
+
+def test_gradcheck_wants_float64():
+    with pytest.raises(TypeError, match="float64"):
+        cr.gradcheck(lambda t: t * 2, (cr.tensor([1.0], requires_grad=True),))
+
+
+# ----- anomaly mode ---------------------------------------------------------------------
+
+def test_detect_anomaly_names_the_gate_and_shapes_in_forward():
+    x = leaf([[1.0, -1.0]])
+    with cr.autograd.detect_anomaly():
+        with pytest.raises(FloatingPointError, match=r"forward of gate 'log'.*NaN.*\(1, 2\)"):
+            with np.errstate(invalid="ignore"):
+                x.log()
+
+
+def test_detect_anomaly_names_the_gate_and_shapes_in_backward():
+    x = leaf([0.0, 1.0])
+    y = x.sqrt()   # finite forward, infinite derivative at 0
+    with cr.autograd.detect_anomaly():
+        with pytest.raises(FloatingPointError,
+                           match=r"backward of gate 'sqrt'.*input 'x'.*\(2,\)"):
+            with np.errstate(divide="ignore"):
+                y.sum().backward()
+
+
+def test_without_anomaly_mode_nan_passes_silently():
+    with np.errstate(invalid="ignore"):
+        y = cr.tensor([-1.0]).log()
+    assert np.isnan(y.item())
+    assert not cr.autograd.is_anomaly_enabled()
