@@ -23,7 +23,6 @@ entry makes test_gates.py and test_formulas.py fail, on purpose.
 import zlib
 
 import numpy as np
-import pytest
 
 import chainrule as cr
 
@@ -83,6 +82,38 @@ def scatter_add(lib, x):
     if lib is cr:
         return cr.ops.scatter_add(x, (5, 3), SCATTER_ROWS)
     return lib.zeros(5, 3, dtype=x.dtype).index_add(0, lib.tensor(SCATTER_ROWS), x)
+
+
+DROP_MASK = np.array([[2.0, 0.0, 2.0, 2.0], [0.0, 0.0, 2.0, 0.0], [2.0, 2.0, 0.0, 2.0]])
+
+
+def unfold(lib, x, kernel, stride=1, padding=0, dilation=1):
+    """Sliding windows in chainrule's layout (N, OH, OW, KH, KW, C); PyTorch's F.unfold
+    gives (N, C * KH * KW, OH * OW), rearranged here to match."""
+    if lib is cr:
+        return cr.ops.unfold(x, kernel, stride, padding, dilation)
+    cols = lib.nn.functional.unfold(x, kernel, dilation, padding, stride)
+    k = kernel if isinstance(kernel, tuple) else (kernel, kernel)
+    n, c, h, w = x.shape
+    oh, ow = (cr.ops.conv.output_size(size, kk, s, p, d) for size, kk, s, p, d in
+              zip((h, w), k, *(v if isinstance(v, tuple) else (v, v)
+                               for v in (stride, padding, dilation))))
+    return cols.reshape(n, c, *k, oh, ow).permute(0, 4, 5, 2, 3, 1)
+
+
+def fold(lib, windows, shape, kernel, stride=1, padding=0):
+    """Windows (N, OH, OW, K, K, C) summed into an image of ``shape`` (PyTorch: F.fold)."""
+    if lib is cr:
+        return cr.ops.fold(windows, shape, kernel, stride, padding)
+    n, oh, ow = windows.shape[:3]
+    cols = windows.permute(0, 5, 3, 4, 1, 2).reshape(n, -1, oh * ow)
+    return lib.nn.functional.fold(cols, shape[2:], kernel, 1, padding, stride)
+
+
+def binary_cross_entropy(lib, p, y):
+    if lib is cr:
+        return cr.ops.binary_cross_entropy(p, y)
+    return lib.nn.functional.binary_cross_entropy(p, y, reduction="none")
 
 
 BINARY_BROADCASTS = [((3, 4), (3, 4)), ((3, 4), (4,)), ((3, 1), (1, 4)), ((2, 1, 3), (4, 1)),
@@ -175,7 +206,7 @@ GATE_CASES = {
                case(lambda lib, x, y: x @ y, (2, 3, 4), (4, 5), formulas=False),
                case(lambda lib, x, y: x @ y, (2, 1, 3, 4), (3, 4, 2), formulas=False)],
     "Linear": [case(linear, (5, 4), (3, 4), (3,)),
-               case(linear, (5, 4), (3, 4)),
+               case(linear, (5, 4), (3, 4), formulas=False),   # no bias: b is None
                case(linear, (2, 5, 4), (3, 4), (3,), formulas=False)],
     # fused nn gates
     "Softmax": [case(lambda lib, x: x.softmax(1), (3, 4)),
@@ -184,16 +215,34 @@ GATE_CASES = {
     "LogSoftmax": [case(lambda lib, x: x.log_softmax(1), (3, 4)),
                    case(lambda lib, x: x.log_softmax(0), (2, 3))],
     "CrossEntropy": [case(cross_entropy, (5, 4))],
+    "SoftmaxCrossEntropy": [case(lambda lib, x, y: cr.softmax_cross_entropy(x, y.softmax(1), 1),
+                                 (3, 4), (3, 4), torch_fn=lambda torch, x, y:
+                                 -(y.softmax(1) * torch.log_softmax(x, 1)).sum())],
+    # layer gates (ops/layers.py) and sliding windows (ops/conv.py)
+    "Erf": [case(lambda lib, x: cr.ops.erf(x), (3, 4), torch_fn=lambda torch, x: torch.erf(x))],
+    "Gelu": unary(lambda lib, x: lib.nn.functional.gelu(x)),
+    "LeakyRelu": unary(lambda lib, x: lib.nn.functional.leaky_relu(x, 0.1)),
+    "Softplus": [case(lambda lib, x: cr.ops.softplus(x), (3, 4),
+                      torch_fn=lambda torch, x: torch.nn.functional.softplus(x))],
+    "Dropout": [case(lambda lib, x: cr.ops.dropout(x, DROP_MASK), (3, 4),
+                     torch_fn=lambda torch, x: x * torch.tensor(DROP_MASK))],
+    "BinaryCrossEntropy": [case(lambda lib, p, y: binary_cross_entropy(lib, p.sigmoid(),
+                                                                       y.sigmoid()),
+                                (3, 4), (3, 4), formulas=False)],
+    "Unfold": [case(lambda lib, x: unfold(lib, x, 3, padding=1), (2, 2, 4, 4), formulas=False),
+               case(lambda lib, x: unfold(lib, x, (2, 3), stride=2, padding=(1, 0)),
+                    (1, 2, 5, 6), formulas=False),
+               case(lambda lib, x: unfold(lib, x, 2, dilation=2), (1, 1, 5, 5), formulas=False)],
+    "Fold": [case(lambda lib, x: fold(lib, x, (1, 2, 4, 4), 3, padding=1), (1, 4, 4, 3, 3, 2),
+                  formulas=False),
+             case(lambda lib, x: fold(lib, x, (1, 1, 5, 5), 3, stride=2, padding=1),
+                  (1, 3, 3, 3, 3, 1), formulas=False)],
 }
 
 
 def all_cases():
     """``(gate name, case index, case)`` for every case of the table, in a stable order."""
     return [(name, i, c) for name, cases in GATE_CASES.items() for i, c in enumerate(cases)]
-
-
-def case_params():
-    return [pytest.param(name, c, id=f"{name}-{i}") for name, i, c in all_cases()]
 
 
 def case_seed(name, index):

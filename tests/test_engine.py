@@ -1,11 +1,13 @@
 """The engine's semantics: paths add up, gradients accumulate, graphs are released, grad modes,
 hooks, ``autograd.grad``, higher order, depth, custom Functions, gradcheck and anomaly mode."""
+import gc
 import threading
 
 import numpy as np
 import pytest
 
 import chainrule as cr
+from chainrule.check import GradcheckError
 
 
 def leaf(values, dtype=cr.float64):
@@ -303,11 +305,19 @@ def test_hessian_vector_product_of_a_small_network_matches_torch():
 # ----- depth ----------------------------------------------------------------------------
 
 def test_a_million_node_chain_backpropagates_without_recursion():
-    x = cr.tensor(0.0, requires_grad=True)
-    y = x
-    for _ in range(1_000_000):
-        y = y + 1.0
-    y.backward()
+    # The cyclic garbage collector would rescan the growing graph many times while it is
+    # built; it has nothing to collect here, so it is paused to keep the test to seconds.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        x = cr.tensor(0.0, requires_grad=True)
+        y = x
+        for _ in range(1_000_000):
+            y = y + 1.0
+        y.backward()
+    finally:
+        if collecting:
+            gc.enable()
     assert y.item() == 1_000_000 and x.grad.item() == 1.0
 
 
@@ -327,6 +337,9 @@ class Cube(cr.autograd.Function):
         return grad * 3 * x ** 2
 
 
+SEEN_NEEDS = []
+
+
 class ScaledProduct(cr.autograd.Function):
     """x * y * scale, with a Python-number argument and needs_input_grad."""
 
@@ -334,7 +347,7 @@ class ScaledProduct(cr.autograd.Function):
     def forward(ctx, x, y, scale):
         ctx.save_for_backward(x, y)
         ctx.scale = scale
-        ctx.seen_needs = ctx.needs_input_grad
+        SEEN_NEEDS.append(ctx.needs_input_grad)
         return x * y * scale
 
     @staticmethod
@@ -357,7 +370,7 @@ def test_custom_function_needs_input_grad_and_none_gradients():
     x, y = leaf(2.0), cr.tensor(5.0, dtype=cr.float64)
     out = ScaledProduct.apply(x, y, 3.0)
     out.backward()
-    assert out.grad_fn.ctx.seen_needs == (True, False, False)
+    assert SEEN_NEEDS[-1] == (True, False, False)
     assert x.grad.item() == 15.0 and y.grad is None
 
 
@@ -416,7 +429,7 @@ class WrongSquare(cr.autograd.Function):
 def test_gradcheck_failure_names_the_input_and_the_element():
     x = leaf([1.0, 2.0, 3.0])
     other = leaf([1.0])
-    with pytest.raises(cr.check.gradcheck.GradcheckError,
+    with pytest.raises(GradcheckError,
                        match=r"input 1 .*shape \(3,\).*element \(1,\).*backward gives.*"
                              r"central differences give"):
         cr.gradcheck(lambda a, b: a.sum() * WrongSquare.apply(b).sum(), (other, x))

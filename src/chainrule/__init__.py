@@ -36,3 +36,13 @@ clip = clamp
 concat = concatenate = cat
 
 __version__ = "0.1.0"
+
+LAZY_MODULES = ("viz", "tensorboard")
+
+
+def __getattr__(name):
+    """``cr.viz`` and ``cr.tensorboard`` load on first use, so ``import chainrule`` stays light."""
+    if name in LAZY_MODULES:
+        import importlib
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module 'chainrule' has no attribute {name!r}")

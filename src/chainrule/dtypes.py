@@ -38,9 +38,9 @@ def as_array(data, dtype=None):
 def from_python(data, dtype):
     try:
         array = np.array(data)
-    except ValueError as e:
-        raise ValueError(f"tensor: the nested lists are ragged (rows of different lengths): "
-                         f"every row at one depth must have the same length ({e})") from None
+    except ValueError:
+        raise ValueError("tensor: the nested lists are ragged (rows of different lengths): "
+                         "every row at one depth must have the same length") from None
     if array.dtype == object:
         raise TypeError(f"tensor: could not make a numeric tensor from {type(data).__name__} "
                         f"(ragged lists or non-numeric items?)")
@@ -53,6 +53,24 @@ def from_python(data, dtype):
     return array
 
 
+def as_torch_promotes(out, x, y):
+    """``out`` of a binary op in PyTorch's dtype where NumPy's differs: a float64 result that
+    no float64 array asked for (integers divided, an int tensor times 1.5, a float32 tensor
+    times a NumPy float64 scalar) is float32, the default float.
+
+    >>> import numpy as np
+    >>> as_torch_promotes(np.true_divide(np.array([1, 2]), 2), np.array([1, 2]), 2).dtype
+    dtype('float32')
+    """
+    if out.dtype is not float64 or is_float64_array(x) or is_float64_array(y):
+        return out
+    return out.astype(default_float)
+
+
+def is_float64_array(x):
+    return isinstance(x, np.ndarray) and x.dtype is float64
+
+
 def resolve(dtype):
     """``cr.float64``, ``np.float64``, ``"float64"`` or ``float`` as a NumPy dtype."""
     if dtype is None:
@@ -61,7 +79,11 @@ def resolve(dtype):
                                   (builtins.bool, bool)):
         if dtype is python_type:
             return resolved
-    resolved = np.dtype(dtype)
+    try:
+        resolved = np.dtype(dtype)
+    except TypeError:
+        resolved = None
     if resolved not in SUPPORTED:
-        raise TypeError(f"unsupported dtype {dtype}")
+        raise TypeError(f"unsupported dtype {dtype!r}; use one of "
+                        f"{sorted(str(d) for d in SUPPORTED)} (as cr.float32, ...)")
     return resolved

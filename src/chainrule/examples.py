@@ -135,12 +135,13 @@ def dnn():
          notes=["Seed 002 writes dJ/dx_i = dJ/da_j sum_j alpha_ji; the sum runs over the "
                 "products: dJ/dx_i = sum_j dJ/da_j alpha_ji, that is alpha^T dJ/da.",
                 "y is used twice (log y and 1 - y), so dJ/dy is the sum of two terms: "
-                "y_star / y + (1 - y_star) / (y - 1)."])
+                "y_star / y + (1 - y_star) / (y - 1); the soft label y_star = 0.8 makes both "
+                "of them count."])
 def sigmoid_net():
     x = leaf([[1.0], [0.5], [-1.5]], "x")
     alpha = leaf([[0.4, -0.6, 0.2], [0.3, 0.8, -0.5]], "alpha")
     beta = leaf([[1.2, -0.7]], "beta")
-    y_star = leaf([[1.0]], "y_star", False)
+    y_star = leaf([[0.8]], "y_star", False)
     z = named(sigmoid(named(alpha @ x, "a")), "z")
     y = named(sigmoid(named(beta @ z, "b")), "y")
     likely = named(y_star * named(log(y), "log_y"), "j1")

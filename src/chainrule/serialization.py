@@ -131,6 +131,7 @@ def write_atomically(path, payload):
             f.write(payload)
             f.flush()
             os.fsync(f.fileno())
+        os.chmod(temporary, 0o644)   # mkstemp makes files private; checkpoints are ordinary files
         os.replace(temporary, path)
     except BaseException:
         os.unlink(temporary)

@@ -233,6 +233,10 @@ class Tensor:
                 "use the out-of-place form (x = x + y)")
         args = [a.data if isinstance(a, Tensor) else a for a in args]
         fn(self.data, *args)
+        return self._mark_changed()
+
+    def _mark_changed(self):
+        """Record an in-place change: backward refuses values that gates saved before it."""
         inplace_clock.now += 1
         self._version += 1
         self._changed_at = inplace_clock.now
@@ -317,8 +321,10 @@ def compare(fn, x, y):
 
 
 def can_update(t):
-    """``x += y`` updates in place unless that would break the graph (then it rebinds)."""
-    return not (t.requires_grad and state.enabled)
+    """``x += y`` updates in place, except on a non-leaf while the graph records: there it
+    rebinds (``x = x + y``, the graph stays correct). On a leaf that requires grad outside
+    ``no_grad`` the in-place update raises, as in PyTorch."""
+    return t.grad_fn is None or not state.enabled
 
 
 def ops_cast(t, dtype):

@@ -8,10 +8,11 @@ A formula is one Python expression. It may use:
   node (``dim``, ``dims``, ``min``, ``max``, ``index``, ``n``, ``N``, ``C``, ``sizes``);
 * operators: ``+ - * / ** @``, unary ``-``, comparisons, ``& | ~``, indexing ``x[index]``,
   and the attributes ``.T`` (matrix transpose) and ``.shape``;
-* numbers, tuples and lists;
+* numbers (and ``pi``), tuples and lists;
 * the functions of ``FUNCTIONS``, NumPy-backed:
 
-  - elementwise: ``exp log sqrt sin cos tanh sigmoid abs sign where maximum minimum clip``
+  - elementwise: ``exp log sqrt sin cos tanh sigmoid abs sign where maximum minimum clip``,
+    ``erf`` (the error function)
   - reductions: ``sum mean max min logsumexp`` as ``f(x, dims)`` (``dims`` an int, a tuple
     or None for all elements); they keep the reduced dimensions (size 1), so that a
     derivative like ``g * exp(x - out)`` broadcasts against ``x``
@@ -35,6 +36,10 @@ stand with the reduced dimensions kept, as with ``keepdim=True``, and the node's
 (a tuple, or None for all) says which ones. Matrix formulas (``@``, ``.T``) are written for
 2-D operands; the gates also handle 1-D and batched ones.
 
+``evaluate(formula, values)`` computes a formula, ``names(formula)`` lists its identifiers
+(from the ``ast``) and ``node_values(node, out, g)`` gathers the values a recorded node's
+formulas refer to.
+
 >>> evaluate("y * x ** (y - 1)", {"x": 3.0, "y": 2.0})
 6.0
 >>> sorted(names("g * exp(x - out)"))
@@ -42,8 +47,11 @@ stand with the reduced dimensions kept, as with ``keepdim=True``, and the node's
 """
 import ast
 import functools
+import math
 
 import numpy as np
+
+from .gate import Gate
 
 
 def reduction(fn):
@@ -107,6 +115,7 @@ FUNCTIONS = {
     "exp": np.exp, "log": np.log, "sqrt": np.sqrt, "sin": np.sin, "cos": np.cos,
     "tanh": np.tanh, "sigmoid": sigmoid, "abs": np.abs, "sign": np.sign, "where": np.where,
     "maximum": np.maximum, "minimum": np.minimum, "clip": np.clip,
+    "erf": np.vectorize(math.erf, otypes=[float]), "pi": math.pi,
     "sum": reduction(np.sum), "mean": reduction(np.mean), "max": reduction(np.max),
     "min": reduction(np.min), "logsumexp": logsumexp,
     "softmax": softmax, "log_softmax": log_softmax, "onehot": onehot,
@@ -117,14 +126,10 @@ FUNCTIONS = {
 }
 
 
-NODE_INTERNALS = {"tensors", "arrays", "out_data", "released", "needs_input_grad", "hooks",
-                  "retained"}
-
-
 def node_values(node, out, g=None):
     """What a recorded node's formulas refer to: its inputs by name (and ``xs``), its
     parameters, ``out`` and ``g`` (reduced dimensions kept on reduction gates)."""
-    values = {k: v for k, v in vars(node).items() if k not in NODE_INTERNALS}
+    values = {k: v for k, v in vars(node).items() if k not in vars(Gate)}
     arrays = list(node.arrays)
     values.update(zip(node.inputs, arrays))
     values["xs"] = arrays

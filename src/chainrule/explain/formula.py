@@ -6,10 +6,10 @@ evaluated), replaces each symbol by the name the user sees (``x`` -> ``q``, ``g`
 ``df/dq``, a constant operand by its number, a gate parameter by its value, ``None``
 drops the argument) and writes the result with as few parentheses as precedence allows.
 
->>> render("g @ y.T", {"g": "dL/dz1", "y": "x"}, "latex")
-'\\\\frac{\\\\partial L}{\\\\partial z_{1}} \\\\, x^{\\\\top}'
+>>> print(render("g @ y.T", {"g": "dL/dz1", "y": "x"}, "latex"))
+\\frac{\\partial L}{\\partial z_{1}} \\, {x}^{\\top}
 >>> render("1 / y", {"y": "den"}, "text"), render("x ** y", {"x": "q", "y": "2"}, "html")
-('1 / den', 'q<sup>2</sup>')
+('1 / den', '<i>q</i><sup>2</sup>')
 """
 import ast
 import copy
@@ -211,7 +211,7 @@ class Latex(Text):
         if name == "sqrt" and len(args) == 1:
             return rf"\sqrt{{{args[0]}}}"
         if name == "abs" and len(args) == 1:
-            return rf"\left|{args[0]}\right|"
+            return rf"\left\lvert {args[0]}\right\rvert"   # no "|": Markdown tables
         head = self.functions.get(name, rf"\operatorname{{{self.escape(name)}}}")
         return head + self.parens(", ".join(args))
 
@@ -280,8 +280,9 @@ class Html(Text):
 
 def split_name(shown):
     """``"y_hat"`` -> ("y", "hat", ""), ``"W1"`` -> ("W", "", "1"), ``"a_j"`` -> ("a", "", "j")."""
-    match = re.match(r"^([A-Za-z]+?)(?:_(hat|star))?_?(\d+|[a-z])?$", shown)
-    if match is None or (match.group(3) and not match.group(3).isdigit() and "_" not in shown):
+    match = re.match(r"^([A-Za-z][A-Za-z_]*?)(?:_(hat|star))?_?(\d+|[a-z])?$", shown)
+    letter_sub = match is not None and match.group(3) and not match.group(3).isdigit()
+    if match is None or letter_sub and (len(match.group(1)) > 1 or "_" not in shown):
         return shown, "", ""
     base, accent, sub = match.groups()
     return base, accent or "", sub or ""

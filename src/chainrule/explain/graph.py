@@ -67,7 +67,25 @@ def topological(out):
         for operand in reversed(node.operands):
             if isinstance(operand, Tensor) or is_constant_array(operand):
                 stack.append((operand, False))
-    return order
+    return leaves_where_used(order)
+
+
+def leaves_where_used(order):
+    """Each leaf moved to just before the first gate that reads it, as the seeds list them."""
+    if len(order) == 1:
+        return order
+    by_key = {id(key_of(n)): n for n in order}
+    placed, ordered = set(), []
+    for node in order:
+        if node.gate is None:
+            continue
+        for operand in node.operands:
+            leaf = by_key.get(id(operand)) if isinstance(operand, (Tensor, np.ndarray)) else None
+            if leaf is not None and leaf.gate is None and id(leaf) not in placed:
+                placed.add(id(leaf))
+                ordered.append(leaf)
+        ordered.append(node)
+    return ordered
 
 
 def make_node(item):
@@ -123,27 +141,27 @@ def operand_symbol(operand, by_key):
 
 
 def gate_symbols(node, by_key):
-    """Gate symbol -> shown name: the inputs, ``out``, and the parameters worth showing."""
+    """Gate symbol -> shown name: the inputs, ``out``, and parameters with a short value."""
     gate = node.gate
-    slots = gate.inputs
-    symbols = {slot: operand_symbol(op, by_key) for slot, op in zip(slots, node.operands)}
+    symbols = {slot: operand_symbol(op, by_key) for slot, op in zip(gate.inputs, node.operands)}
     symbols["out"] = node.name
-    dims = gate.__dict__.get("dim", gate.__dict__.get("dims", ()))
-    if dims != ():
-        symbols["dim"] = parameter(dims[0] if isinstance(dims, tuple) and len(dims) == 1
-                                   else dims)
-    for name in ("min", "max", "n"):
-        if name in gate.__dict__:
-            symbols[name] = parameter(gate.__dict__[name])
+    formulas = [gate.formula, *gate.derivatives.values()]
+    for name in {n for f in formulas if f for n in names_in(f)} - set(symbols):
+        value = gate.__dict__.get(name, ())
+        if value is None or isinstance(value, (int, float, np.number, tuple)):
+            symbols[name] = parameter(value)
     return symbols
 
 
 def parameter(value):
-    if value is None:
-        return None
+    """A parameter as the formulas show it; None (all dimensions) drops the argument."""
+    if isinstance(value, tuple) and len(value) == 1:
+        value = value[0]
+    if value is None or isinstance(value, tuple):
+        return None if value is None else str(value)
     if isinstance(value, float) and np.isinf(value):
         return "inf" if value > 0 else "-inf"
-    return f"{value:g}" if isinstance(value, (int, float, np.number)) else str(value)
+    return f"{value:g}"
 
 
 def forward_step(index, node, by_key, aliases):

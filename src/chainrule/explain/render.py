@@ -39,7 +39,7 @@ def term_formula(term, fmt, aliases):
         return RENDERERS[fmt].escape(term.formula)
     shown = render(term_expression(term.elementwise, term.gate_derivative), term.symbols, fmt,
                    aliases)
-    if term.elementwise or len(term.shapes) < 2:
+    if "@" not in term.gate_derivative:
         return shown
     shapes = ", ".join(f"{RENDERERS[fmt].name(n)}: {show_shape(s)}"
                        for n, s in term.shapes.items())
@@ -96,7 +96,7 @@ def to_markdown(explanation):
     parts = [f"### {explanation.title}", "", table_markdown(
         ("Forward Pass Step", "node", "Symbolic Equation", "shape", "value"), forward), "",
         table_markdown(("Backward Pass Step", "Symbolic Equation", "value"), backward)]
-    parts += [""] + [f"> **Note.** {n}" for n in explanation.notes] if explanation.notes else []
+    parts += [f"\n> **Note.** {n}" for n in explanation.notes]
     return "\n".join(parts) + "\n"
 
 

@@ -49,9 +49,9 @@ and set ``truncated``.
 
 >>> import chainrule as cr
 >>> x = cr.tensor(3.0, requires_grad=True, name="x")
->>> e = cr.explain(x * x)
->>> [t.formula for t in e.backward[-1].terms], e.backward[-1].value
-(['dmul1/dmul1 * x', 'dmul1/dmul1 * x'], 6.0)
+>>> e = cr.explain((x * x).exp())
+>>> [t.formula for t in e.backward[-1].terms], e.backward[-1].value == 6 * e.forward[-1].value
+(['dexp1/dmul1 * x', 'dexp1/dmul1 * x'], True)
 """
 from dataclasses import dataclass, field
 

@@ -1,7 +1,7 @@
 """Containers: ``Sequential``, ``ModuleList``, ``ModuleDict`` (children named "0", "1", ...)."""
 import collections
 
-from .module import Module
+from .module import Module, indent
 
 
 class Sequential(Module):
@@ -68,6 +68,18 @@ class ModuleList(Module):
     def append(self, module):
         self.add_module(str(len(self)), module)
         return self
+
+    def __repr__(self):
+        # PyTorch's compact form: a run of identical modules prints once, as "(0-2): 3 x ...".
+        runs = []
+        for i, text in enumerate(repr(module) for module in self):
+            if runs and runs[-1][2] == text:
+                runs[-1][1] = i
+            else:
+                runs.append([i, i, text])
+        lines = [indent(f"({a}): {text}" if a == b else f"({a}-{b}): {b - a + 1} x {text}", 2)
+                 for a, b, text in runs]
+        return "ModuleList(" + ("\n  " + "\n  ".join(lines) + "\n" if lines else "") + ")"
 
     def extend(self, modules):
         for module in modules:

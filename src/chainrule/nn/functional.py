@@ -118,12 +118,14 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     windows = ops.unfold(input, kernel, stride, padding, dilation)
     _, oh, ow = windows.shape[:3]
     rows = n * oh * ow
+    kernels = weight.permute(0, 2, 3, 1)    # (out, KH, KW, C / groups): the windows' order
     if groups == 1:
-        out = ops.linear(windows.reshape(rows, -1), weight.reshape(out_channels, -1), bias)
+        out = ops.linear(windows.reshape(rows, -1), kernels.reshape(out_channels, -1), bias)
     else:
-        grouped = windows.reshape(rows, groups, -1).permute(1, 0, 2)
-        kernels = weight.reshape(groups, out_channels // groups, -1).permute(0, 2, 1)
-        out = (grouped @ kernels).permute(1, 0, 2).reshape(rows, out_channels)
+        grouped = windows.reshape(rows, -1, groups, group_channels).permute(2, 0, 1, 3)
+        kernels = kernels.reshape(groups, out_channels // groups, -1).permute(0, 2, 1)
+        out = (grouped.reshape(groups, rows, -1) @ kernels).permute(1, 0, 2).reshape(
+            rows, out_channels)
         if bias is not None:
             out = out + bias
     return out.reshape(n, oh, ow, out_channels).permute(0, 3, 1, 2)
@@ -143,7 +145,7 @@ def conv_padding(padding, kernel, stride, dilation):
 
 
 def pool_windows(input, kernel_size, stride, padding, dilation, ceil_mode, op, pad_value):
-    """The (N, OH, OW, C, KH * KW) windows a pooling reduces over the last axis."""
+    """The (N, OH, OW, KH * KW, C) windows a pooling reduces over axis 3."""
     if ceil_mode:
         raise ValueError(f"{op}: ceil_mode=True is not supported; pad the input so the "
                          f"windows fit, or use ceil_mode=False")
@@ -155,7 +157,8 @@ def pool_windows(input, kernel_size, stride, padding, dilation, ceil_mode, op, p
                          f"size {kernel}")
     windows = ops.unfold(input, kernel, stride, padding, pair(dilation, "dilation", op),
                          pad_value=pad_value)
-    return windows.reshape(windows.shape[:4] + (-1,)), kernel, stride, padding
+    n, oh, ow = windows.shape[:3]
+    return windows.reshape(n, oh, ow, -1, input.shape[1]), kernel, stride, padding
 
 
 def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
@@ -169,7 +172,7 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
                          "already goes to each window's maximum")
     windows, *_ = pool_windows(input, kernel_size, stride, padding, dilation, ceil_mode,
                                "max_pool2d", -np.inf)
-    return ops.max(windows, dim=4).values.permute(0, 3, 1, 2)
+    return ops.MaxDim.apply(windows, dim=3).permute(0, 3, 1, 2)
 
 
 def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
@@ -181,13 +184,13 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
     windows, kernel, stride, padding = pool_windows(input, kernel_size, stride, padding, 1,
                                                     ceil_mode, "avg_pool2d", 0.0)
     if divisor_override:
-        out = windows.sum(dim=4) / divisor_override
+        out = windows.sum(dim=3) / divisor_override
     elif count_include_pad or padding == (0, 0):
-        out = windows.mean(dim=4)
+        out = windows.mean(dim=3)
     else:
         ones = np.ones((1, 1) + tuple(input.shape[2:]), dtype=input.dtype)
         counts = ops.unfold_array(ones, kernel, stride, padding, (1, 1)).sum(axis=(3, 4, 5))
-        out = windows.sum(dim=4) / counts[0, :, :, None]
+        out = windows.sum(dim=3) / counts[0, :, :, None]
     return out.permute(0, 3, 1, 2)
 
 
@@ -195,7 +198,7 @@ def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
     """PyTorch's ``F.unfold``: (N, C, H, W) -> (N, C * KH * KW, L) sliding blocks."""
     windows = ops.unfold(input, kernel_size, stride, padding, dilation)
     n, oh, ow = windows.shape[:3]
-    return windows.reshape(n, oh * ow, -1).transpose(1, 2)
+    return windows.permute(0, 5, 3, 4, 1, 2).reshape(n, -1, oh * ow)
 
 
 def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
@@ -208,7 +211,7 @@ def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
     dilation = pair(dilation, "dilation", "fold")
     oh, ow = (ops.conv.output_size(size[i], kernel[i], stride[i], padding[i], dilation[i])
               for i in range(2))
-    windows = input.transpose(1, 2).reshape(n, oh, ow, channels, kernel[0], kernel[1])
+    windows = input.reshape(n, channels, kernel[0], kernel[1], oh, ow).permute(0, 4, 5, 2, 3, 1)
     return ops.fold(windows, (n, channels) + size, kernel, stride, padding, dilation)
 
 

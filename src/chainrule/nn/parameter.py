@@ -34,6 +34,7 @@ class Parameter(Tensor):
         self.name = None
         self._hooks = None
         self._version = 0
+        self._changed_at = 0
         if requires_grad:
             self.requires_grad_(True)
 

@@ -6,6 +6,7 @@ the broadcast shape and stays one line.
 import numpy as np
 
 from ..autograd.gate import Gate
+from ..dtypes import as_torch_promotes
 
 
 class Add(Gate):
@@ -17,7 +18,7 @@ class Add(Gate):
     elementwise = True
 
     def forward(self, x, y):
-        return np.add(x, y)
+        return as_torch_promotes(np.add(x, y), x, y)
 
     def backward(self, g, xp):
         return g, g
@@ -32,7 +33,7 @@ class Sub(Gate):
     elementwise = True
 
     def forward(self, x, y):
-        return np.subtract(x, y)
+        return as_torch_promotes(np.subtract(x, y), x, y)
 
     def backward(self, g, xp):
         return g, (-g if self.needs_input_grad[1] else None)
@@ -46,7 +47,7 @@ class Mul(Gate):
     elementwise = True
 
     def forward(self, x, y):
-        return np.multiply(x, y)
+        return as_torch_promotes(np.multiply(x, y), x, y)
 
     def backward(self, g, xp):
         x, y = xp.values(self)
@@ -62,7 +63,7 @@ class Div(Gate):
     elementwise = True
 
     def forward(self, x, y):
-        return np.true_divide(x, y)
+        return as_torch_promotes(np.true_divide(x, y), x, y)
 
     def backward(self, g, xp):
         x, y = xp.values(self)
@@ -95,7 +96,7 @@ class Pow(Gate):
     saves_output = True
 
     def forward(self, x, y):
-        return np.power(x, y)
+        return as_torch_promotes(np.power(x, y), x, y)
 
     def backward(self, g, xp):
         x, y = xp.values(self)
@@ -119,7 +120,7 @@ class Maximum(Gate):
     elementwise = True
 
     def forward(self, x, y):
-        return np.maximum(x, y)
+        return as_torch_promotes(np.maximum(x, y), x, y)
 
     def backward(self, g, xp):
         x, y = self.arrays
@@ -138,7 +139,7 @@ class Minimum(Gate):
     elementwise = True
 
     def forward(self, x, y):
-        return np.minimum(x, y)
+        return as_torch_promotes(np.minimum(x, y), x, y)
 
     def backward(self, g, xp):
         x, y = self.arrays

@@ -3,11 +3,13 @@ back into an image. Each is the other's backward, so everything built on them (c
 pooling) has derivatives of every order for free.
 
 Layout: for an image ``x`` of shape (N, C, H, W), the windows have shape
-(N, OH, OW, C, KH, KW): one row per output pixel, each row the window's values in the order
-of a convolution weight (C, KH, KW). A convolution is then one matrix product of the
-(N * OH * OW, C * KH * KW) rows with the flattened weight, and a pooling a reduction over
-the last two axes. Unfold is one strided view and one copy; Fold loops over the KH * KW
-kernel offsets (never over pixels), adding one shifted slice per offset.
+(N, OH, OW, KH, KW, C): one row per output pixel, channels last. A convolution is then one
+matrix product of the (N * OH * OW, KH * KW * C) rows with the weight laid out as
+(out, KH, KW, C), and a pooling a reduction over the KH * KW axis. Channels last because the
+copy that makes the windows then moves runs of C contiguous values, and a convolution's
+output (N, OH, OW, out) is already channels last for the next one. Unfold is one strided
+view and one copy; Fold loops over the KH * KW kernel offsets (never over pixels), adding
+one shifted slice per offset.
 """
 import numpy as np
 
@@ -33,34 +35,32 @@ def window_geometry(shape, kernel, stride, padding, dilation, op):
 
 
 def unfold_array(x, kernel, stride, padding, dilation, pad_value=0.0):
-    """(N, C, H, W) -> windows (N, OH, OW, C, KH, KW), a contiguous copy."""
+    """(N, C, H, W) -> windows (N, OH, OW, KH, KW, C), a contiguous copy."""
     n, c, h, w = x.shape
     oh, ow = window_geometry(x.shape, kernel, stride, padding, dilation, "unfold")
     (ph, pw), (sh, sw), (dh, dw) = padding, stride, dilation
+    padded = np.empty((n, h + 2 * ph, w + 2 * pw, c), dtype=x.dtype)
     if ph or pw:
-        padded = np.full((n, c, h + 2 * ph, w + 2 * pw), pad_value, dtype=x.dtype)
-        padded[:, :, ph:ph + h, pw:pw + w] = x
-    else:
-        padded = x
-    s_n, s_c, s_h, s_w = padded.strides
+        padded.fill(pad_value)
+    padded[:, ph:ph + h, pw:pw + w, :] = x.transpose(0, 2, 3, 1)
+    s_n, s_h, s_w, s_c = padded.strides
     windows = np.lib.stride_tricks.as_strided(
-        padded, shape=(n, oh, ow, c, kernel[0], kernel[1]),
-        strides=(s_n, s_h * sh, s_w * sw, s_c, s_h * dh, s_w * dw), writeable=False)
+        padded, shape=(n, oh, ow, kernel[0], kernel[1], c),
+        strides=(s_n, s_h * sh, s_w * sw, s_h * dh, s_w * dw, s_c), writeable=False)
     return np.ascontiguousarray(windows)
 
 
 def fold_array(windows, shape, kernel, stride, padding, dilation):
-    """Windows (N, OH, OW, C, KH, KW) -> the (N, C, H, W) image they cover, overlaps summed."""
+    """Windows (N, OH, OW, KH, KW, C) -> the (N, C, H, W) image they cover, overlaps summed."""
     n, c, h, w = shape
     (ph, pw), (sh, sw), (dh, dw) = padding, stride, dilation
     oh, ow = windows.shape[1:3]
-    # Channels last while summing, so each kernel offset adds a slice in the windows' order.
     out = np.zeros((n, h + 2 * ph, w + 2 * pw, c), dtype=windows.dtype)
     for i in range(kernel[0]):
         rows = slice(i * dh, i * dh + sh * (oh - 1) + 1, sh)
         for j in range(kernel[1]):
             cols = slice(j * dw, j * dw + sw * (ow - 1) + 1, sw)
-            out[:, rows, cols, :] += windows[:, :, :, :, i, j]
+            out[:, rows, cols, :] += windows[:, :, :, i, j, :]
     return out[:, ph:ph + h, pw:pw + w, :].transpose(0, 3, 1, 2)
 
 
@@ -89,7 +89,7 @@ class Fold(Gate):
 
     def forward(self, x, shape, kernel, stride, padding, dilation):
         expected = (shape[0],) + window_geometry(shape, kernel, stride, padding, dilation,
-                                                 "fold") + (shape[1],) + tuple(kernel)
+                                                 "fold") + tuple(kernel) + (shape[1],)
         if np.shape(x) != expected:
             raise ValueError(f"fold: windows of shape {np.shape(x)} do not cover an image of "
                              f"shape {tuple(shape)}; expected windows of shape {expected}")
@@ -111,12 +111,12 @@ def pair(value, name, op):
 
 
 def unfold(x, kernel, stride=1, padding=0, dilation=1, pad_value=0.0):
-    """Sliding windows of an (N, C, H, W) image, shape (N, OH, OW, C, KH, KW).
+    """Sliding windows of an (N, C, H, W) image, shape (N, OH, OW, KH, KW, C).
 
     >>> import chainrule as cr
     >>> x = cr.arange(16.0).reshape(1, 1, 4, 4)
-    >>> cr.ops.unfold(x, 2, stride=2)[0, :, :, 0].reshape(4, 4).tolist()[0]
-    [0.0, 1.0, 4.0, 5.0]
+    >>> cr.ops.unfold(x, 2, stride=2)[0, 0, 0, :, :, 0].tolist()
+    [[0.0, 1.0], [4.0, 5.0]]
     """
     return Unfold.apply(x, kernel=pair(kernel, "kernel_size", "unfold"),
                         stride=pair(stride, "stride", "unfold"),
@@ -125,7 +125,7 @@ def unfold(x, kernel, stride=1, padding=0, dilation=1, pad_value=0.0):
 
 
 def fold(x, shape, kernel, stride=1, padding=0, dilation=1):
-    """Windows (N, OH, OW, C, KH, KW) summed into an image of ``shape`` (N, C, H, W)."""
+    """Windows (N, OH, OW, KH, KW, C) summed into an image of ``shape`` (N, C, H, W)."""
     return Fold.apply(x, shape=tuple(shape), kernel=pair(kernel, "kernel_size", "fold"),
                       stride=pair(stride, "stride", "fold"),
                       padding=pair(padding, "padding", "fold"),

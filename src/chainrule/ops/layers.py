@@ -59,14 +59,15 @@ class Erf(Gate):
 
 
 class LeakyRelu(Gate):
-    """``x`` for x > 0, ``slope * x`` otherwise; one gate, where composition would take four."""
+    """``x`` for x > 0, ``negative_slope * x`` otherwise: one gate where a composition takes four."""
 
     label = "leaky_relu"
-    formula = "where(x > 0, x, slope * x)"
-    derivatives = {"x": "where(x > 0, 1, slope)"}
+    formula = "where(x > 0, x, negative_slope * x)"
+    derivatives = {"x": "where(x > 0, 1, negative_slope)"}
     elementwise = True
 
     def forward(self, x, negative_slope=0.01):
+        self.negative_slope = negative_slope
         self.scale = np.where(x > 0, 1, negative_slope).astype(x.dtype)
         return x * self.scale
 

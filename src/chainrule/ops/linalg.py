@@ -14,6 +14,10 @@ class MatMul(Gate):
         try:
             return np.matmul(x, y)
         except ValueError:
+            if np.ndim(x) == 0 or np.ndim(y) == 0:
+                raise ValueError(f"matmul: both operands need at least one dimension, got "
+                                 f"shapes {np.shape(x)} and {np.shape(y)}; use * to scale "
+                                 f"by a scalar") from None
             raise ValueError(
                 f"matmul: shapes {np.shape(x)} and {np.shape(y)} do not fit: the last dimension "
                 f"of the first ({np.shape(x)[-1:]}) must equal the "

@@ -13,7 +13,10 @@ class Softmax(Gate):
 
     def forward(self, x, dim):
         self.dim = dim
-        return softmax_array(x, dim)
+        try:
+            return softmax_array(x, dim)
+        except IndexError:   # NumPy's AxisError
+            raise dim_error(self.label, dim, x) from None
 
     def backward(self, g, xp):
         out = xp.output(self)
@@ -29,7 +32,10 @@ class LogSoftmax(Gate):
 
     def forward(self, x, dim):
         self.dim = dim
-        shifted = x - np.max(x, axis=dim, keepdims=True)
+        try:
+            shifted = x - np.max(x, axis=dim, keepdims=True)
+        except IndexError:   # NumPy's AxisError
+            raise dim_error(self.label, dim, x) from None
         return shifted - np.log(np.sum(np.exp(shifted), axis=dim, keepdims=True))
 
     def backward(self, g, xp):
@@ -111,6 +117,11 @@ class SoftmaxCrossEntropy(Gate):
             log_probs = x.log_softmax(self.dim)
             probs = xp.exp(log_probs)
         return (g * (probs - y) if needs_x else None), (-g * log_probs if needs_y else None)
+
+
+def dim_error(op, dim, x):
+    return IndexError(f"{op}: dim {dim} is out of range for a tensor with {np.ndim(x)} "
+                     f"dimensions (valid: {-np.ndim(x)} to {np.ndim(x) - 1})")
 
 
 def softmax_array(x, axis):

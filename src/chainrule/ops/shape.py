@@ -8,24 +8,26 @@ import numpy as np
 
 from ..autograd.gate import Gate
 from ..tensor import Tensor
+from .reduce import normalize_dims
 
 
 class Reshape(Gate):
     label = "reshape"
     saves_inputs = False
-    formula = "reshape(x, out.shape)"
+    formula = "reshape(x, shape)"
     derivatives = {"x": "reshape(g, x.shape)"}
 
     def forward(self, x, shape):
-        self.shape = np.shape(x)
+        self.shape = shape
+        self.input_shape = np.shape(x)
         try:
             return np.reshape(x, shape)
         except ValueError:
-            raise ValueError(f"reshape: cannot reshape a tensor of shape {self.shape} "
+            raise ValueError(f"reshape: cannot reshape a tensor of shape {self.input_shape} "
                              f"({np.size(x)} elements) into shape {tuple(shape)}") from None
 
     def backward(self, g, xp):
-        return (xp.reshape(g, self.shape),)
+        return (xp.reshape(g, self.input_shape),)
 
 
 class Permute(Gate):
@@ -48,24 +50,25 @@ class Permute(Gate):
 class Expand(Gate):
     label = "expand"
     saves_inputs = False
-    formula = "broadcast_to(x, out.shape)"
+    formula = "broadcast_to(x, shape)"
     derivatives = {"x": "unbroadcast(g, x.shape)"}
 
     def forward(self, x, shape):
-        self.shape = np.shape(x)
-        lead = len(shape) - len(self.shape)
+        self.input_shape = np.shape(x)
+        lead = len(shape) - len(self.input_shape)
         if lead < 0:
-            raise ValueError(f"expand: cannot expand shape {self.shape} to fewer dimensions "
-                             f"{tuple(shape)}")
-        shape = tuple(self.shape[i - lead] if n == -1 else n for i, n in enumerate(shape))
+            raise ValueError(f"expand: cannot expand shape {self.input_shape} to fewer "
+                             f"dimensions {tuple(shape)}")
+        self.shape = tuple(self.input_shape[i - lead] if n == -1 else n
+                           for i, n in enumerate(shape))
         try:
-            return np.broadcast_to(x, shape)
+            return np.broadcast_to(x, self.shape)
         except ValueError:
-            raise ValueError(f"expand: cannot expand shape {self.shape} to {shape}; only "
-                             f"dimensions of size 1 can grow") from None
+            raise ValueError(f"expand: cannot expand shape {self.input_shape} to {self.shape}; "
+                             f"only dimensions of size 1 can grow") from None
 
     def backward(self, g, xp):
-        return (xp.sum_to(g, self.shape, self),)
+        return (xp.sum_to(g, self.input_shape, self),)
 
 
 class GetItem(Gate):
@@ -94,10 +97,11 @@ class ScatterAdd(Gate):
 
     label = "scatter_add"
     saves_inputs = False
-    formula = "scatter_add(zeros(out.shape), index, x)"
+    formula = "scatter_add(zeros(shape), index, x)"
     derivatives = {"x": "g[index]"}
 
     def forward(self, x, shape, index):
+        self.shape = shape
         self.index = index
         return scatter_add_array(x, shape, index)
 
@@ -186,6 +190,7 @@ def permute(x, *dims):
 
 
 def transpose(x, dim0, dim1):
+    dim0, dim1 = normalize_dims((dim0, dim1), x.ndim, "transpose") or (0, 0)
     dims = list(range(x.ndim))
     dims[dim0], dims[dim1] = dims[dim1], dims[dim0]
     return Permute.apply(x, dims=tuple(dims))
@@ -200,7 +205,7 @@ def squeeze(x, dim=None):
     if dim is None:
         shape = tuple(n for n in x.shape if n != 1)
     else:
-        dims = {d % max(x.ndim, 1) for d in ((dim,) if isinstance(dim, int) else dim)}
+        dims = set(normalize_dims(dim, x.ndim, "squeeze") or ())
         shape = tuple(n for i, n in enumerate(x.shape) if not (i in dims and n == 1))
     return Reshape.apply(x, shape=shape)
 
@@ -216,7 +221,10 @@ def unsqueeze(x, dim):
 def flatten(x, start_dim=0, end_dim=-1):
     if x.ndim == 0:
         return Reshape.apply(x, shape=(1,))
-    start, end = start_dim % x.ndim, end_dim % x.ndim
+    start, end = normalize_dims((start_dim, end_dim), x.ndim, "flatten")
+    if start > end:
+        raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim} for a "
+                         f"tensor with {x.ndim} dimensions")
     shape = x.shape[:start] + (-1,) + x.shape[end + 1:]
     return Reshape.apply(x, shape=shape)
 
@@ -264,4 +272,6 @@ def split(x, split_size_or_sections, dim=0):
 
 
 def chunk(x, chunks, dim=0):
+    if chunks < 1:
+        raise ValueError(f"chunk: chunks must be at least 1, got {chunks}")
     return split(x, -(-x.shape[dim] // chunks), dim)

@@ -67,6 +67,8 @@ class Optimizer:
                 loss = closure()
         for group in self.param_groups:
             self.update(group)
+            for p in group["params"]:
+                p._mark_changed()   # a graph built before the step cannot backward silently
         return loss
 
     def update(self, group):

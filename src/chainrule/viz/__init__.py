@@ -20,11 +20,12 @@ from .render import GraphvizNotFound, have_dot, run_dot, write_atomic
 SUFFIXES = (".dot", ".gv", ".svg", ".png", ".html")
 
 
-def draw(out, path, params=None, layout="auto"):
+def draw(out, path, params=None, layout="auto", title=None):
     """Write a picture of the graph that made ``out``; the suffix of ``path`` picks the kind.
 
     ``.dot``/``.gv`` (DOT text) and ``.html`` (the step-through page) need nothing else;
-    ``.svg`` and ``.png`` need Graphviz's ``dot`` program. Returns ``path``.
+    ``.svg`` and ``.png`` need Graphviz's ``dot`` program; ``layout`` and ``title`` are the
+    page's (see ``to_html``). Returns ``path``.
 
     >>> import chainrule as cr, os, tempfile
     >>> x = cr.tensor(2.0, requires_grad=True, name="x")
@@ -37,7 +38,7 @@ def draw(out, path, params=None, layout="auto"):
         raise ValueError(f"draw: cannot tell the picture's kind from {str(path)!r}; end the "
                          f"path with one of {', '.join(SUFFIXES)}")
     if suffix == ".html":
-        write_atomic(path, to_html(out, params, layout=layout))
+        write_atomic(path, to_html(out, params, title, layout))
     elif suffix in (".dot", ".gv"):
         write_atomic(path, to_dot(out, params))
     else:

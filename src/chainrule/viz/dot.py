@@ -61,9 +61,10 @@ def tensor_line(node):
 
 
 def gate_line(gate):
+    shape = "circle" if len(gate.label) <= 3 else "ellipse"    # long labels: no huge circles
     return (f"  {gate.id} [id={quote(gate.id)}, label={quote(gate.label)}, "
-            f"tooltip={quote(gate.formula)}, shape=circle, style=filled, "
-            f'fillcolor="{GATE_STYLE}", width=0.45, fixedsize=false];')
+            f"tooltip={quote(gate.formula)}, shape={shape}, style=filled, "
+            f'fillcolor="{GATE_STYLE}", width=0.45, height=0.45];')
 
 
 def edge_lines(gate):

@@ -59,19 +59,26 @@ def graph_edges(graph):
 
 
 def assign_layers(graph):
-    """Layer of each node: gates and their outputs by longest path, leaves before first use."""
+    """Layer of each node: longest path from the inputs, then every gate pulled right to sit
+    just before its first user (so side branches don't pile up in the first layers), and
+    each leaf or constant just before its first user."""
     layer = {}
     outputs = {gate.output for gate in graph.gates}
+    users = {}
     for gate in graph.gates:    # evaluation order: an input's gate is always seen first
-        computed = [layer[i] for i in gate.inputs if i in outputs and i in layer]
+        computed = [layer[i] for i in gate.inputs if i in outputs]
         layer[gate.id] = max(computed, default=0) + 1
         layer[gate.output] = layer[gate.id] + 1
-    for gate in graph.gates:
         for i in gate.inputs:
-            if i not in outputs:
-                layer[i] = min(layer.get(i, layer[gate.id] - 1), layer[gate.id] - 1)
+            users.setdefault(i, []).append(gate.id)
+    for gate in reversed(graph.gates):
+        if gate.output in users:
+            latest = min(layer[u] for u in users[gate.output]) - 1
+            layer[gate.output] = max(layer[gate.output], latest)
+            layer[gate.id] = layer[gate.output] - 1
     for node in graph.tensors:
-        layer.setdefault(node.id, 0)
+        if node.id not in outputs:
+            layer[node.id] = min((layer[u] for u in users.get(node.id, ())), default=1) - 1
     return layer
 
 

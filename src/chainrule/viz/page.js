@@ -13,6 +13,7 @@
   function go(to) {
     index = Math.max(-1, Math.min(steps.length - 1, to));
     highlight();
+    noteGradients();
     showPanel();
     if (index >= 0) keepInView(svg.getElementById(steps[index].node));
   }
@@ -66,22 +67,48 @@
     for (const term of step.terms) {
       const item = document.createElement("li");
       item.className = "term";
-      item.append(span("term-formula", term.formula), " = ", span("term-value", term.value),
+      const formula = term.elementwise
+        ? `${term.upstream_symbol} × ${term.local_formula}` : term.formula;
+      item.append(span("term-formula", formula), " = ", span("term-value", term.value),
         span("term-detail", termDetail(term)));
       list.append(item);
     }
     if (step.terms.length > 1) {
       const sum = document.createElement("li");
       sum.className = "sum";
-      sum.append(`${step.terms.length} paths added: ${step.symbol} = `,
+      sum.append(`${step.terms.length} paths add up: ${step.symbol} = `,
         span("term-value", step.value));
       list.append(sum);
     }
   }
 
   function termDetail(term) {
-    const local = term.local ? ` × local ${term.local}` : "";
-    return `through ${term.consumer}: upstream ${term.upstream}${local}`;
+    const how = term.elementwise
+      ? `upstream ${term.upstream} × local ${term.local}`
+      : `upstream ${term.upstream_symbol} through the gate's backward`;
+    return `through ${term.consumer} (${term.via}): ${how}`;
+  }
+
+  // A done backward step leaves its gradient written under its node, as in the seeds' figures.
+  function noteGradients() {
+    svg.querySelectorAll(".grad-note").forEach((el) => el.remove());
+    for (let i = 0; i <= index; i++) {
+      const step = steps[i];
+      const el = step.phase === "backward" ? svg.getElementById(step.node) : null;
+      if (!el) continue;
+      const box = el.getBBox();
+      const note = document.createElementNS("http://www.w3.org/2000/svg", "text");
+      note.setAttribute("class", "grad-note");
+      note.setAttribute("x", box.x + box.width / 2);
+      note.setAttribute("y", box.y + box.height + 11);
+      note.setAttribute("text-anchor", "middle");
+      note.textContent = `grad ${shorten(step.value)}`;
+      el.parentNode.append(note);
+    }
+  }
+
+  function shorten(text) {
+    return text.length > 28 ? text.slice(0, 27) + "…" : text;
   }
 
   function span(className, text) {
@@ -108,13 +135,41 @@
   }
 
   // ----- view: fit, zoom, pan ---------------------------------------------------------
+  // The view always has the window's aspect, so what is shown is exactly the viewBox.
   const whole = svg.viewBox.baseVal;
   const full = { x: whole.x, y: whole.y, w: whole.width, h: whole.height };
+  const READABLE = 2.5;    // graph units per screen pixel beyond which labels can't be read
   let view = { ...full };
 
   function setView(next) {
     view = next;
     svg.setAttribute("viewBox", `${view.x} ${view.y} ${view.w} ${view.h}`);
+  }
+
+  function screenAspect() {
+    const r = svg.getBoundingClientRect();
+    return r.width > 0 && r.height > 0 ? r.height / r.width : full.h / full.w;
+  }
+
+  function around(cx, cy, w) {
+    const h = w * screenAspect();
+    return { x: cx - w / 2, y: cy - h / 2, w, h };
+  }
+
+  function fit() {
+    const w = Math.max(full.w, full.h / screenAspect());
+    setView(around(full.x + full.w / 2, full.y + full.h / 2, w));
+  }
+
+  // Fit the whole graph when its labels stay readable; else start readable at its first step.
+  function startView() {
+    fit();
+    const unitsPerPixel = view.w / svg.getBoundingClientRect().width;
+    const first = steps.length ? svg.getElementById(steps[0].node) : null;
+    if (unitsPerPixel <= READABLE || !first) return;
+    const box = graphBox(first);
+    const w = svg.getBoundingClientRect().width;
+    setView(around(box.x + w / 2 - 20, box.y + box.h / 2, w));
   }
 
   function zoom(factor, cx = view.x + view.w / 2, cy = view.y + view.h / 2) {
@@ -128,17 +183,23 @@
     return { x: p.x, y: p.y };
   }
 
-  function keepInView(el) {
-    if (!el) return;
+  function graphBox(el) {
     const r = el.getBoundingClientRect();
     const a = toGraph(r.left, r.top);
     const b = toGraph(r.right, r.bottom);
-    const inside = a.x >= view.x && a.y >= view.y && b.x <= view.x + view.w &&
-      b.y <= view.y + view.h;
-    if (!inside) {
-      setView({ ...view, x: (a.x + b.x - view.w) / 2, y: (a.y + b.y - view.h) / 2 });
-    }
+    return { x: a.x, y: a.y, w: b.x - a.x, h: b.y - a.y };
   }
+
+  function keepInView(el) {
+    if (!el) return;
+    const box = graphBox(el);
+    const inside = box.x >= view.x && box.y >= view.y && box.x + box.w <= view.x + view.w &&
+      box.y + box.h <= view.y + view.h;
+    if (!inside) setView(around(box.x + box.w / 2, box.y + box.h / 2, view.w));
+  }
+
+  window.addEventListener("resize", () =>
+    setView(around(view.x + view.w / 2, view.y + view.h / 2, view.w)));
 
   let drag = null;
   svg.addEventListener("pointerdown", (e) => {
@@ -167,7 +228,7 @@
   byId("play").addEventListener("click", play);
   byId("zoom-in").addEventListener("click", () => zoom(1 / 1.25));
   byId("zoom-out").addEventListener("click", () => zoom(1.25));
-  byId("fit").addEventListener("click", () => setView({ ...full }));
+  byId("fit").addEventListener("click", fit);
 
   const KEYS = {
     ArrowRight: () => { stop(); go(index + 1); },
@@ -180,7 +241,7 @@
     "+": () => zoom(1 / 1.25),
     "=": () => zoom(1 / 1.25),
     "-": () => zoom(1.25),
-    "0": () => setView({ ...full }),
+    "0": fit,
   };
   document.addEventListener("keydown", (e) => {
     const action = KEYS[e.key];
@@ -189,5 +250,6 @@
     action();
   });
 
+  startView();
   go(-1);
 })();

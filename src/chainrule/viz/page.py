@@ -18,7 +18,7 @@ from .steps import explained_names, page_steps
 LAYOUTS = ("auto", "graphviz", "builtin")
 
 
-def to_html(out, params=None, title="chainrule: forward and backward", layout="auto"):
+def to_html(out, params=None, title=None, layout="auto"):
     """The step-through page for the graph that made ``out``, as one HTML string.
 
     ``layout`` is ``"auto"`` (Graphviz where ``dot`` is installed, else built-in),
@@ -39,10 +39,11 @@ def to_html(out, params=None, title="chainrule: forward and backward", layout="a
     names = explained_names(graph, explanation)
     for node in graph.tensors:
         node.name = node.name or names.get(node.id, "")
+        node.grad = None        # the page reveals gradients one backward step at a time
     steps = page_steps(graph, explanation, names)
     use_graphviz = layout == "graphviz" or (layout == "auto" and have_dot())
     svg = graphviz_svg(graph) if use_graphviz else layout_svg(graph)
-    return fill(title, svg, steps)
+    return fill(title or "chainrule: forward and backward", svg, steps)
 
 
 def graphviz_svg(graph):

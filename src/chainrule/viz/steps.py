@@ -63,20 +63,27 @@ def backward_step(step, ids, gate_of):
         "formula": step.formula or f"{step.symbol} = 1",
         "gate_formula": "", "symbol": step.symbol,
         "shape": shape_text(step.shape),
-        "value": format_plain(step.value, step.truncated, step.shape),
-        "terms": [term_dict(term, ids, gate_of) for term in step.terms],
+        "value": format_plain(step.value, step.shape),
+        "terms": [term_dict(term, step.shape, ids, gate_of) for term in step.terms],
     }
 
 
-def term_dict(term, ids, gate_of):
+def term_dict(term, shape, ids, gate_of):
+    """One path's share: upstream gradient times the local derivative, with its numbers."""
     consumer_gate = gate_of.get(ids.get(term.consumer))
+    upstream_shape = term.shapes.get(term.upstream)
     return {
         "consumer": term.consumer,
         "gate": consumer_gate.id if consumer_gate else None,
+        "via": consumer_gate.label if consumer_gate else term.gate,
+        "elementwise": term.elementwise,
+        "upstream_symbol": term.upstream,
+        "local_formula": term.local,
         "formula": term.formula,
-        "upstream": format_plain(term.upstream_value, False, None),
-        "local": "" if term.local_value is None else format_plain(term.local_value, False, None),
-        "value": format_plain(term.value, False, None),
+        "upstream": format_plain(term.upstream_value, upstream_shape),
+        "local": "" if term.local_value is None else format_plain(term.local_value,
+                                                                   upstream_shape),
+        "value": format_plain(term.value, shape),
     }
 
 
@@ -91,14 +98,16 @@ def term_edges(term, node_id, ids, gate_of):
     return [f"e_{gate.id}_{i}" for i in positions]
 
 
-def format_plain(value, truncated, shape):
-    """A step's value (plain floats or lists) as one short line."""
+def format_plain(value, shape):
+    """A value from explain (plain floats or lists, cut to its first values when the tensor
+    is large) as one short line; ``shape`` tells whether it was cut."""
     if value is None:
         return ""
     array = np.asarray(value)
-    if truncated:
+    full = int(np.prod(shape)) if shape is not None else array.size
+    if array.size < full:
         shown = ", ".join(f"{float(v):.4g}" for v in array.ravel()[:4])
-        return f"[{shown}, …] (first {array.size} values of {int(np.prod(shape))})"
+        return f"[{shown}, …] ({full} values)"
     return format_array(array)
 
 

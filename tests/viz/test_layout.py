@@ -1,0 +1,63 @@
+"""The built-in layout (no Graphviz): every node placed, edges left to right, no overlaps."""
+import re
+import xml.etree.ElementTree as ET
+
+import chainrule as cr
+from chainrule.viz.graph import build
+from chainrule.viz.layout import layout_svg
+from viz_helpers import circuit, long_chain
+
+NS = {"svg": "http://www.w3.org/2000/svg"}
+
+
+def boxes(svg):
+    """Node id -> (left, top, right, bottom) read back from the SVG."""
+    result = {}
+    for g in ET.fromstring(svg).iterfind(".//svg:g[@class='node']", NS):
+        rect, ellipse = g.find("svg:rect", NS), g.find("svg:ellipse", NS)
+        if rect is not None:
+            x, y = float(rect.get("x")), float(rect.get("y"))
+            result[g.get("id")] = (x, y, x + float(rect.get("width")),
+                                   y + float(rect.get("height")))
+        else:
+            cx, cy = float(ellipse.get("cx")), float(ellipse.get("cy"))
+            rx, ry = float(ellipse.get("rx")), float(ellipse.get("ry"))
+            result[g.get("id")] = (cx - rx, cy - ry, cx + rx, cy + ry)
+    return result
+
+
+def overlap(a, b):
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def check_layout(out):
+    graph = build(out)
+    svg = layout_svg(graph)
+    placed = boxes(svg)
+    assert sorted(placed) == sorted([n.id for n in graph.tensors] + [g.id for g in graph.gates])
+    for gate in graph.gates:
+        for source in gate.inputs:
+            assert placed[source][2] < placed[gate.id][0]          # input left of its gate
+        assert placed[gate.id][2] < placed[gate.output][0]         # gate left of its output
+    items = list(placed.values())
+    assert not any(overlap(a, b) for i, a in enumerate(items) for b in items[i + 1:])
+    width, height = map(float, re.search(r'viewBox="0 0 (\S+) (\S+)"', svg).groups())
+    assert all(0 <= b[0] and b[2] <= width and 0 <= b[1] and b[3] <= height for b in items)
+    return svg
+
+
+def test_the_circuit_is_laid_out_left_to_right():
+    svg = check_layout(circuit()[0])
+    assert "q = 3" in svg and "f = -12" in svg
+
+
+def test_a_few_hundred_nodes_are_laid_out_without_overlaps():
+    out = long_chain()
+    svg = check_layout(out)
+    width, height = map(float, re.search(r'viewBox="0 0 (\S+) (\S+)"', svg).groups())
+    assert height < 400          # side branches sit beside their users, not piled in column 0
+
+
+def test_an_mlp_with_parameters_is_laid_out():
+    model = cr.nn.Sequential(cr.nn.Linear(4, 8), cr.nn.ReLU(), cr.nn.Linear(8, 3))
+    check_layout(cr.nn.CrossEntropyLoss()(model(cr.randn(5, 4)), cr.tensor([0, 1, 2, 0, 1])))
