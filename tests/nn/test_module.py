@@ -143,6 +143,8 @@ def test_shared_parameters_are_listed_once_and_get_both_gradients():
     layer = nn.Linear(2, 2)
     model = nn.Sequential(layer, nn.Tanh(), layer)
     assert len(list(model.parameters())) == 2
+    tlayer = tnn.Linear(2, 2)
+    assert list(model.state_dict()) == list(tnn.Sequential(tlayer, tnn.Tanh(), tlayer).state_dict())
     model(cr.ones(1, 2)).sum().backward()
     assert layer.weight.grad is not None
 

@@ -19,12 +19,17 @@ from ..random import numpy_generator
 from ..tensor import Tensor, new_tensor
 
 linear = ops.linear
-relu = ops.relu
 sigmoid = ops.sigmoid
 tanh = ops.tanh
+RELU = ops.Relu.apply
 
 
 # ----- activations ----------------------------------------------------------------------
+def relu(input, inplace=False):
+    """``max(0, x)`` (``inplace`` is accepted and ignored: the graph may need the input)."""
+    return RELU(input)
+
+
 def leaky_relu(input, negative_slope=0.01, inplace=False):
     """``x`` for x > 0, ``negative_slope * x`` otherwise."""
     return ops.leaky_relu(input, negative_slope)
@@ -150,7 +155,7 @@ def pool_windows(input, kernel_size, stride, padding, dilation, ceil_mode, op, p
         raise ValueError(f"{op}: ceil_mode=True is not supported; pad the input so the "
                          f"windows fit, or use ceil_mode=False")
     kernel = pair(kernel_size, "kernel_size", op)
-    stride = kernel if stride is None or stride == [] else pair(stride, "stride", op)
+    stride = kernel if stride is None else pair(stride, "stride", op)
     padding = pair(padding, "padding", op)
     if padding[0] > kernel[0] // 2 or padding[1] > kernel[1] // 2:
         raise ValueError(f"{op}: padding {padding} should be at most half of kernel "

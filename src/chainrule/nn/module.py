@@ -256,7 +256,8 @@ class Module:
         The tensors share memory with the module (detached unless ``keep_vars=True``).
         """
         out = collections.OrderedDict() if destination is None else destination
-        for name, module in self.named_modules(prefix=prefix.rstrip(".")):
+        # A shared module is saved under each of its names, as PyTorch does.
+        for name, module in self.named_modules(prefix=prefix.rstrip("."), remove_duplicate=False):
             lead = f"{name}." if name else ""
             for key, param in module._parameters.items():
                 if param is not None:
