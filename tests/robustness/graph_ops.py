@@ -207,11 +207,11 @@ def window_args(b, x):
 
 
 def fold_args(b, x):
-    """Fold: ``x`` seen as windows (1, OH, OW, 1, KH, KW), stride 1, no padding."""
+    """Fold: ``x`` seen as windows (1, OH, OW, KH, KW, 1), stride 1, no padding."""
     size = int(np.prod(b.shape(x)))
     kh = b.choice([d for d in range(1, size + 1) if size % d == 0])
     oh = size // kh
-    return (x,), {"windows": (1, oh, 1, 1, kh, 1), "image": (1, 1, oh + kh - 1, 1),
+    return (x,), {"windows": (1, oh, 1, kh, 1, 1), "image": (1, 1, oh + kh - 1, 1),
                   "kernel": (kh, 1)}
 
 
@@ -282,15 +282,15 @@ def unfold_apply(lib, x, image, kernel, stride, padding):
     n, c = image[:2]
     oh = (image[2] + 2 * padding - kernel[0]) // stride + 1
     ow = (image[3] + 2 * padding - kernel[1]) // stride + 1
-    return cols.reshape(n, c, kernel[0], kernel[1], oh, ow).permute(0, 4, 5, 1, 2, 3)
+    return cols.reshape(n, c, kernel[0], kernel[1], oh, ow).permute(0, 4, 5, 2, 3, 1)
 
 
 def fold_apply(lib, x, windows, image, kernel):
     x = x.reshape(windows)
     if is_cr(lib):
         return cr.ops.fold(x, image, kernel)
-    n, oh, ow, c, kh, kw = windows
-    cols = x.permute(0, 3, 4, 5, 1, 2).reshape(n, c * kh * kw, oh * ow)
+    n, oh, ow, kh, kw, c = windows
+    cols = x.permute(0, 5, 3, 4, 1, 2).reshape(n, c * kh * kw, oh * ow)
     return lib.nn.functional.fold(cols, image[2:], kernel)
 
 

@@ -112,7 +112,8 @@ def test_the_backward_step_of_a_reused_node_lists_the_terms_it_adds(open_page):
     page, _, errors = open_page(y)
     page.keyboard.press("End")
     assert shown(page)[1:3] == ("x", "7")
-    terms = page.eval_on_selector_all("#terms .term .term-value", "els => els.map(e => e.textContent)")
+    terms = page.eval_on_selector_all("#terms .term .term-value",
+                                      "els => els.map(e => e.textContent)")
     assert sorted(terms) == ["1", "3", "3"]
     assert "3 paths add up" in page.inner_text("#terms")
     assert errors == []

@@ -23,6 +23,9 @@ ERFC_COEFFICIENTS = (
     1.8637667018480446, -5.245384050889465, 12.033920919421098, -19.564205796432027,
     21.17805401204799, -15.041701675870987, 6.790964039346826, -1.7795829163513532,
     0.20718873401939167)
+# erf(x) = 2/sqrt(pi) * sum_n (-1)^n x^(2n+1) / (n! (2n+1)); 13 terms reach float64 precision
+# for |x| < 0.5.
+ERF_SERIES = tuple((-1) ** n / (math.factorial(n) * (2 * n + 1)) for n in range(13))
 SQRT_HALF = math.sqrt(0.5)
 TWO_OVER_SQRT_PI = 2 / math.sqrt(math.pi)
 INV_SQRT_TWO_PI = 1 / math.sqrt(2 * math.pi)
@@ -31,15 +34,23 @@ BCE_EPSILON = 1e-12       # and keeps p (1 - p) above this in its gradient
 
 
 def erf_array(x):
-    """erf on arrays, vectorised (NumPy has none): absolute error below 4e-12."""
+    """erf on arrays, vectorised (NumPy has none), computed in float64: relative error below
+    1e-11 (the Maclaurin series below |x| = 0.5, where 1 - erfc would cancel; erfc above)."""
     x = np.asarray(x)
-    z = np.abs(x)
+    wide = x.astype(np.float64)
+    z = np.abs(wide)
     t = 1 / (1 + 0.5 * z)
     poly = np.full_like(t, ERFC_COEFFICIENTS[-1])
     for c in ERFC_COEFFICIENTS[-2::-1]:
         poly = poly * t + c
     erfc = t * np.exp(poly - z * z)
-    return np.where(x >= 0, 1 - erfc, erfc - 1).astype(x.dtype, copy=False)
+    squares = wide * wide
+    series = np.full_like(squares, ERF_SERIES[-1])
+    for c in ERF_SERIES[-2::-1]:
+        series = series * squares + c
+    out = np.where(z < 0.5, TWO_OVER_SQRT_PI * wide * series,
+                   np.where(wide >= 0, 1 - erfc, erfc - 1))
+    return out.astype(np.result_type(x.dtype, np.float32), copy=False)
 
 
 class Erf(Gate):

@@ -51,7 +51,7 @@ def model_graph(model, example_input):
         owner, _, attribute = name.rpartition(".")
         names[id(parameter)] = f"{paths[owner]}/{attribute}"
     scopes = {}
-    with enable_grad(), recording(model, paths, scopes):
+    with enable_grad(), ScopeRecorder(model, paths, scopes):
         out = model(*inputs)
     outputs = [t for t in (out if isinstance(out, (tuple, list)) else (out,))
                if isinstance(t, Tensor)]
@@ -78,7 +78,7 @@ def module_scopes(model):
     return scopes
 
 
-class recording:
+class ScopeRecorder:
     """While active, each module call tags the gates it made with the module's scope.
 
     Calls finish innermost first and a gate keeps the first scope it gets, so every gate

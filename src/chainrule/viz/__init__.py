@@ -17,6 +17,9 @@ from .dot import to_dot
 from .page import to_html
 from .render import GraphvizNotFound, have_dot, run_dot, write_atomic
 
+__all__ = ["to_dot", "to_html", "draw", "picture", "Picture", "GraphvizNotFound", "have_dot",
+           "write_atomic"]
+
 SUFFIXES = (".dot", ".gv", ".svg", ".png", ".html")
 
 
