@@ -16,6 +16,9 @@ def test_erf_is_accurate_everywhere():
     x = np.concatenate([np.linspace(-8, 8, 40001), [0.0, 1e-300, -1e-10, 30.0, -1e4, 1e4]])
     expected = np.array([math.erf(v) for v in x])
     assert np.abs(erf_array(x) - expected).max() < 4e-12
+    tiny = np.geomspace(1e-300, 0.5, 401)
+    relative = erf_array(tiny) / np.array([math.erf(v) for v in tiny]) - 1
+    assert np.abs(relative).max() < 4e-12
     assert erf_array(np.array([np.inf, -np.inf])).tolist() == [1.0, -1.0]
 
 
