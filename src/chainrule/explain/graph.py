@@ -44,6 +44,8 @@ def key_of(node_or_tensor):
     if isinstance(node_or_tensor, Node):
         n = node_or_tensor
         return n.gate if n.gate is not None else (n.tensor if n.tensor is not None else n.data)
+    if not isinstance(node_or_tensor, Tensor):
+        return node_or_tensor
     return node_or_tensor if node_or_tensor.grad_fn is None else node_or_tensor.grad_fn
 
 
