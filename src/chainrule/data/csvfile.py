@@ -23,8 +23,12 @@ def load_csv(path, target=None):
     ([[1.0, 2.0], [3.0, 4.5]], [0, 1])
     """
     name = os.fspath(path)
-    with open(name, newline="") as f:
-        rows = list(csv.reader(f))
+    try:
+        with open(name, newline="", encoding="utf-8") as f:
+            rows = list(csv.reader(f))
+    except (UnicodeDecodeError, csv.Error) as e:
+        raise ValueError(f"load_csv: {name} is not readable as CSV text ({e}); save it as UTF-8 "
+                         f"text, one row of comma-separated numbers per line") from None
     if not rows:
         raise ValueError(f"load_csv: {name} is empty; expected a header row of column names")
     header = [h.strip() for h in rows[0]]

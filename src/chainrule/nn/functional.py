@@ -282,5 +282,5 @@ def one_hot(tensor, num_classes=-1):
     return new_tensor((index[..., None] == np.arange(classes)).astype(np.int64), None)
 
 
-from .loss import (reduce, mse_loss, l1_loss, huber_loss, cross_entropy,  # noqa: E402,F401
+from .loss import (mse_loss, l1_loss, huber_loss, cross_entropy,  # noqa: E402,F401
                    nll_loss, binary_cross_entropy, binary_cross_entropy_with_logits)

@@ -56,11 +56,13 @@ def fold_array(windows, shape, kernel, stride, padding, dilation):
     (ph, pw), (sh, sw), (dh, dw) = padding, stride, dilation
     oh, ow = windows.shape[1:3]
     out = np.zeros((n, h + 2 * ph, w + 2 * pw, c), dtype=windows.dtype)
+    # Kernel offsets first: each offset's slice is then contiguous, and the adds run faster.
+    by_offset = np.ascontiguousarray(windows.transpose(3, 4, 0, 1, 2, 5))
     for i in range(kernel[0]):
         rows = slice(i * dh, i * dh + sh * (oh - 1) + 1, sh)
         for j in range(kernel[1]):
             cols = slice(j * dw, j * dw + sw * (ow - 1) + 1, sw)
-            out[:, rows, cols, :] += windows[:, :, :, i, j, :]
+            out[:, rows, cols, :] += by_offset[i, j]
     return out[:, ph:ph + h, pw:pw + w, :].transpose(0, 3, 1, 2)
 
 

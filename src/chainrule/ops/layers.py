@@ -12,7 +12,6 @@ import math
 import numpy as np
 
 from ..autograd.gate import Gate
-from .unary import sigmoid_array
 
 # erfc(z) = t * exp(-z**2 + P(t)) with t = 1 / (1 + z / 2), z >= 0: P is a degree-16
 # polynomial fitted (Chebyshev least squares) to float64 erfc; the form is that of Numerical
