@@ -3,19 +3,14 @@
 The digits CNN's two convolutions (3x3, padding 1, on 8x8 images, batch 64): 1 -> 16 and
 16 -> 32 channels, each timed as out = conv(x); out.backward(g), best of several repeats.
 
-Each library runs in its own process: in one process, PyTorch's OpenMP threads keep
-spinning after its operations and starve the BLAS threads NumPy's matrix products use,
-which slows chainrule's convolutions many times over and measures the interference, not
-the library.
+Each library runs in its own process (see isolated.py).
 
     python benchmarks/conv_speed.py
 """
-import json
-import subprocess
-import sys
 import time
 
 import numpy as np
+from isolated import child_main, import_library, measured_apart
 
 BATCH = 64
 CASES = [("conv 1->16", 1, 16), ("conv 16->32", 16, 32)]
@@ -35,10 +30,7 @@ def step_seconds(lib, layer, x, g, repeats=30):
 
 def measure(library):
     """Seconds per forward + backward for each case, in this process."""
-    if library == "torch":
-        import torch as lib
-    else:
-        import chainrule as lib
+    lib = import_library(library)
     rng = np.random.default_rng(0)
     times = []
     for _, c_in, c_out in CASES:
@@ -48,24 +40,15 @@ def measure(library):
     return times
 
 
-def measured_apart(library):
-    output = subprocess.run([sys.executable, __file__, "--measure", library], check=True,
-                            capture_output=True, text=True).stdout
-    return json.loads(output)
-
-
 def main():
     import torch
     print(f"Conv2d forward + backward, batch {BATCH}, 8x8, 3x3, padding 1; torch "
           f"{torch.__version__}, {torch.get_num_threads()} threads; one process per library")
     print(f"{'layer':<14}{'chainrule':>12}{'PyTorch':>12}{'ratio':>9}")
-    ours, theirs = measured_apart("chainrule"), measured_apart("torch")
+    ours, theirs = measured_apart(__file__, "chainrule"), measured_apart(__file__, "torch")
     for (name, _, _), t, tt in zip(CASES, ours, theirs):
         print(f"{name:<14}{t * 1e3:>9.2f} ms{tt * 1e3:>9.2f} ms{tt / t:>8.2f}x")
 
 
-if __name__ == "__main__":
-    if sys.argv[1:2] == ["--measure"]:
-        print(json.dumps(measure(sys.argv[2])))
-    else:
-        main()
+if __name__ == "__main__" and not child_main(measure):
+    main()

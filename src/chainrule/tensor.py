@@ -89,6 +89,7 @@ class Tensor:
         """Keep ``.grad`` on a non-leaf tensor too (leaves always keep theirs)."""
         if self.grad_fn is not None:
             self.grad_fn.retained = weakref.ref(self)
+            self.grad_fn.observed = True
 
     def register_hook(self, hook):
         """Call ``hook(grad)`` when this tensor's gradient is computed; a returned tensor
@@ -99,6 +100,7 @@ class Tensor:
         if self.grad_fn is not None:
             if self.grad_fn.hooks is None:
                 self.grad_fn.hooks = {}
+                self.grad_fn.observed = True
             hooks = self.grad_fn.hooks
         else:
             if self._hooks is None:
@@ -144,21 +146,21 @@ class Tensor:
         return self
 
     # ----- arithmetic -------------------------------------------------------------------
-    def __add__(self, other): return ops.Add.apply(self, other)
-    def __radd__(self, other): return ops.Add.apply(other, self)
-    def __sub__(self, other): return ops.Sub.apply(self, other)
-    def __rsub__(self, other): return ops.Sub.apply(other, self)
-    def __mul__(self, other): return ops.Mul.apply(self, other)
-    def __rmul__(self, other): return ops.Mul.apply(other, self)
-    def __truediv__(self, other): return ops.Div.apply(self, other)
-    def __rtruediv__(self, other): return ops.Div.apply(other, self)
-    def __pow__(self, other): return ops.Pow.apply(self, other)
-    def __rpow__(self, other): return ops.Pow.apply(other, self)
-    def __matmul__(self, other): return ops.MatMul.apply(self, other)
-    def __rmatmul__(self, other): return ops.MatMul.apply(other, self)
-    def __neg__(self): return ops.Neg.apply(self)
+    def __add__(self, other): return ops.Add.binary(self, other)
+    def __radd__(self, other): return ops.Add.binary(other, self)
+    def __sub__(self, other): return ops.Sub.binary(self, other)
+    def __rsub__(self, other): return ops.Sub.binary(other, self)
+    def __mul__(self, other): return ops.Mul.binary(self, other)
+    def __rmul__(self, other): return ops.Mul.binary(other, self)
+    def __truediv__(self, other): return ops.Div.binary(self, other)
+    def __rtruediv__(self, other): return ops.Div.binary(other, self)
+    def __pow__(self, other): return ops.Pow.binary(self, other)
+    def __rpow__(self, other): return ops.Pow.binary(other, self)
+    def __matmul__(self, other): return ops.MatMul.binary(self, other)
+    def __rmatmul__(self, other): return ops.MatMul.binary(other, self)
+    def __neg__(self): return ops.Neg.unary(self)
     def __pos__(self): return self
-    def __abs__(self): return ops.Abs.apply(self)
+    def __abs__(self): return ops.Abs.unary(self)
 
     add = __add__
     sub = __sub__
@@ -169,19 +171,19 @@ class Tensor:
     neg = __neg__
     abs = __abs__
 
-    def exp(self): return ops.Exp.apply(self)
-    def log(self): return ops.Log.apply(self)
-    def sqrt(self): return ops.Sqrt.apply(self)
-    def sin(self): return ops.Sin.apply(self)
-    def cos(self): return ops.Cos.apply(self)
-    def tanh(self): return ops.Tanh.apply(self)
-    def sigmoid(self): return ops.Sigmoid.apply(self)
-    def relu(self): return ops.Relu.apply(self)
+    def exp(self): return ops.Exp.unary(self)
+    def log(self): return ops.Log.unary(self)
+    def sqrt(self): return ops.Sqrt.unary(self)
+    def sin(self): return ops.Sin.unary(self)
+    def cos(self): return ops.Cos.unary(self)
+    def tanh(self): return ops.Tanh.unary(self)
+    def sigmoid(self): return ops.Sigmoid.unary(self)
+    def relu(self): return ops.Relu.unary(self)
     def sign(self): return ops.sign(self)
     def clamp(self, min=None, max=None): return ops.clamp(self, min, max)  # noqa: A002
     clip = clamp
-    def maximum(self, other): return ops.Maximum.apply(self, other)
-    def minimum(self, other): return ops.Minimum.apply(self, other)
+    def maximum(self, other): return ops.Maximum.binary(self, other)
+    def minimum(self, other): return ops.Minimum.binary(self, other)
 
     # ----- comparisons (no gradient) ----------------------------------------------------
     def __lt__(self, other): return compare(np.less, self, other)

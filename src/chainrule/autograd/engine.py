@@ -128,40 +128,47 @@ def propagate(root, g, xp, consumers, retain_graph, targets):
     pending = {root: g}
     ready = [root]
     anomaly = state.anomaly
+    clock = inplace_clock
     while ready:
         node = ready.pop()
         g = pending.pop(node)
-        if node.hooks:
-            g = run_hooks(node.hooks, g, xp)
+        if node.observed:
+            g = observe(node, g, xp)
         if targets is not None and id(node) in targets:
             remember(targets, node, g)
-        if node.retained is not None:
-            store_retained(node.retained, g, xp)
-        if node.clock != inplace_clock.now:
+        if node.clock != clock.now:
             check_unchanged(node)
         grads = node.backward(g, xp)
         if anomaly:
             check_backward(node, grads)
-        for t, gi in zip(node.tensors, grads):
-            if gi is None or not isinstance(t, Tensor) or not t.requires_grad:
+        for t, gi, wanted in zip(node.tensors, grads, node.needs_input_grad):
+            if gi is None or not wanted:
                 continue
             if gi.shape != t.data.shape:
                 gi = xp.sum_to(gi, t.data.shape, node)
             parent = t.grad_fn
             if parent is None:
                 deliver_to_leaf(t, gi if gi is not g else copy(gi, xp), xp, targets)
-            elif parent in pending:
+                continue
+            if parent in pending:
                 pending[parent] = pending[parent] + gi
-                consumers[parent] -= 1
-                if not consumers[parent]:
-                    ready.append(parent)
             else:
                 pending[parent] = gi
-                consumers[parent] -= 1
-                if not consumers[parent]:
-                    ready.append(parent)
+            left = consumers[parent] - 1
+            consumers[parent] = left
+            if not left:
+                ready.append(parent)
         if not retain_graph:
             release(node)
+
+
+def observe(node, g, xp):
+    """The output's hooks (which may replace g) and retain_grad, before the gate runs."""
+    if node.hooks:
+        g = run_hooks(node.hooks, g, xp)
+    if node.retained is not None:
+        store_retained(node.retained, g, xp)
+    return g
 
 
 def copy(g, xp):

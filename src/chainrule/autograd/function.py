@@ -1,6 +1,6 @@
 """Custom gates written by users, PyTorch's way: ``forward(ctx, ...)`` and ``backward(ctx, grad)``."""
 from .gate import Context, Gate
-from .grad_mode import state
+from .grad_mode import inplace_clock, state
 from .xp import ARRAYS
 
 
@@ -50,7 +50,9 @@ class Function:
             return out
         node = FunctionGate(cls, ctx, len(args))
         node.tensors = args
-        node.arrays = [a.data if isinstance(a, Tensor) else a for a in args]
+        node.arrays = tuple(a.data if isinstance(a, Tensor) else a for a in args)
+        node.needs_input_grad = ctx.needs_input_grad
+        node.clock = inplace_clock.now
         return new_tensor(out.data, node)
 
 

@@ -25,6 +25,7 @@ import numpy as np
 from .grad_mode import inplace_clock, state
 
 REGISTRY = {}
+EMPTY = {}   # no parameters (never written to)
 
 
 class Gate:
@@ -45,6 +46,7 @@ class Gate:
     out_data = None         # the output array, kept when `saves_output`
     hooks = None            # the output tensor's hooks, when it is a non-leaf (register_hook)
     retained = None         # weak reference to the output tensor after retain_grad()
+    observed = False        # True once hooks or retain_grad ask to see the output's gradient
     clock = 0               # the in-place clock when the inputs were saved
     output_changed = False  # set when the output is changed in place (no_grad) afterwards
     released = False
@@ -67,21 +69,58 @@ class Gate:
                 arrays.append(x)
                 needs.append(False)
         node = cls.__new__(cls)
-        try:
-            data = node.forward(*arrays, **params)
-        except ValueError as error:
-            raise explain_value_error(node, arrays, error) from None
-        if state.anomaly:
-            check_forward(node, arrays, data)
+        data = node.run_forward(arrays, params)
         if True in needs and state.enabled:
-            node.tensors = operands
-            node.arrays = tuple(arrays)   # tuples of arrays and of bools: the cyclic GC
-            node.needs_input_grad = tuple(needs)   # untracks them, lists it would rescan
-            node.clock = inplace_clock.now
-            if cls.saves_output:
-                node.out_data = data
-            return new_tensor(data, node)
+            return node.record(operands, tuple(arrays), tuple(needs), data)
         return new_tensor(data, None)
+
+    @classmethod
+    def unary(cls, x):
+        """``apply`` for one Tensor and no parameters: the hot path, without the loop."""
+        node = cls.__new__(cls)
+        data = node.run_forward((x.data,), EMPTY)
+        if x.requires_grad and state.enabled:
+            return node.record((x,), (x.data,), (True,), data)
+        return new_tensor(data, None)
+
+    @classmethod
+    def binary(cls, x, y):
+        """``apply`` for two operands, at least one a Tensor: the hot path of arithmetic."""
+        if isinstance(x, Tensor):
+            if isinstance(y, Tensor):
+                arrays, needs = (x.data, y.data), (x.requires_grad, y.requires_grad)
+            else:
+                arrays, needs = (x.data, y), (x.requires_grad, False)
+        else:
+            arrays, needs = (x, y.data), (False, y.requires_grad)
+        node = cls.__new__(cls)
+        data = node.run_forward(arrays, EMPTY)
+        if (needs[0] or needs[1]) and state.enabled:
+            return node.record((x, y), arrays, needs, data)
+        return new_tensor(data, None)
+
+    def run_forward(self, arrays, params):
+        """forward, with NumPy's broadcasting errors restated and anomaly mode's check."""
+        try:
+            data = self.forward(*arrays, **params)
+        except ValueError as error:
+            raise explain_value_error(self, arrays, error) from None
+        if state.anomaly:
+            check_forward(self, arrays, data)
+        return data
+
+    def record(self, operands, arrays, needs, data):
+        """Join the graph: keep what backward needs and return the output tensor.
+
+        ``arrays`` and ``needs`` are tuples: holding only arrays and bools, the cyclic
+        garbage collector stops tracking them, where lists it would rescan every time."""
+        self.tensors = operands
+        self.arrays = arrays
+        self.needs_input_grad = needs
+        self.clock = inplace_clock.now
+        if self.saves_output:
+            self.out_data = data
+        return new_tensor(data, self)
 
     def forward(self, *arrays, **params):
         raise NotImplementedError(f"gate {type(self).__name__} has no forward")

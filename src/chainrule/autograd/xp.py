@@ -20,7 +20,6 @@ class Arrays:
     sign = staticmethod(np.sign)
     abs = staticmethod(np.abs)
     where = staticmethod(np.where)
-    sum = staticmethod(np.sum)
     broadcast_to = staticmethod(np.broadcast_to)
     reshape = staticmethod(np.reshape)
     transpose = staticmethod(np.transpose)
@@ -28,6 +27,10 @@ class Arrays:
     expand_dims = staticmethod(np.expand_dims)
     matmul = staticmethod(np.matmul)
     zeros_like = staticmethod(np.zeros_like)
+
+    @staticmethod
+    def sum(x, axis=None, keepdims=False):
+        return x.sum(axis=axis, keepdims=keepdims)   # the method skips np.sum's dispatch layer
 
     @staticmethod
     def values(node):

@@ -64,21 +64,22 @@ class CrossEntropy(Gate):
             bad = target[(target < 0) | (target >= c)][0]
             raise IndexError(f"cross_entropy: target {bad} is out of range for {c} classes "
                              f"(valid: 0 to {c - 1})")
-        shifted = x - np.max(x, axis=1, keepdims=True)
-        exps = np.exp(shifted)
-        totals = np.sum(exps, axis=1, keepdims=True)
-        self.probs = exps / totals
+        shifted = x - x.max(axis=1, keepdims=True)
+        self.exps = np.exp(shifted)
+        self.totals = self.exps.sum(axis=1, keepdims=True)
         self.rows = np.arange(n)
-        return np.mean(np.log(totals[:, 0]) - shifted[self.rows, target])
+        return (np.log(self.totals[:, 0]) - shifted[self.rows, target]).sum() / n
 
     def backward(self, g, xp):
-        x = xp.values(self)[0]
         target = self.arrays[1]
-        n = target.shape[0]
-        onehot = np.zeros(self.probs.shape, dtype=self.probs.dtype)
+        if xp is ARRAYS:   # softmax - onehot, built in place in one new array
+            grad = self.exps / self.totals
+            grad[self.rows, target] -= 1
+            grad *= g / self.N
+            return grad, None
+        onehot = np.zeros((self.N, self.C), dtype=self.exps.dtype)
         onehot[self.rows, target] = 1
-        probs = self.probs if xp is ARRAYS else xp.softmax(x, 1)
-        return g * (probs - onehot) / n, None
+        return g * (xp.softmax(xp.values(self)[0], 1) - onehot) / self.N, None
 
 
 class SoftmaxCrossEntropy(Gate):
