@@ -1,5 +1,6 @@
-"""Training throughput, chainrule against PyTorch eager, in one process: samples per second
-and the ratio chainrule / PyTorch (above 1.0: chainrule is faster).
+"""Training throughput, chainrule against PyTorch eager: samples per second and the ratio
+chainrule / PyTorch (above 1.0: chainrule is faster), each library in its own process (see
+isolated.py), both from one command.
 
 Both libraries train the same model on the built-in digits with the same code shape
 (nn.Module layers, CrossEntropyLoss, Adam, zero_grad / backward / step) on the same
@@ -15,9 +16,7 @@ import sys
 import time
 
 import numpy as np
-import torch
-
-import chainrule as cr
+from isolated import child_main, import_library, measured_apart
 
 BATCH = 64
 
@@ -38,6 +37,7 @@ WORKLOADS = {"mlp": (mlp, (64,), 12), "cnn": (cnn, (1, 8, 8), 4)}
 
 def batches(shape):
     """The digits, standardised and cut into shuffled batches (the same for both libraries)."""
+    import chainrule as cr
     x, y = cr.data.load_digits()
     x = cr.data.StandardScaler().fit_transform(x).data
     order = np.random.default_rng(0).permutation(len(y))
@@ -51,7 +51,7 @@ def throughput(library, build, data, epochs):
     model = build(library.nn)
     loss_fn = library.nn.CrossEntropyLoss()
     optimizer = library.optim.Adam(model.parameters(), lr=1e-3)
-    wrap = torch.from_numpy if library is torch else cr.from_numpy
+    wrap = library.from_numpy
     tensors = [(wrap(x), wrap(y)) for x, y in data]
     best = 0.0
     for epoch in range(epochs + 1):
@@ -67,17 +67,22 @@ def throughput(library, build, data, epochs):
     return best, loss.item()
 
 
+def measure(library, name):
+    """Samples per second of one workload, in this process."""
+    build, shape, epochs = WORKLOADS[name]
+    return throughput(import_library(library), build, batches(shape), epochs)[0]
+
+
 def main(names):
+    import torch
     print(f"training throughput, batch {BATCH}, Adam, digits; torch {torch.__version__}, "
-          f"{torch.get_num_threads()} threads")
+          f"{torch.get_num_threads()} threads; one process per library")
     print(f"{'workload':<10}{'chainrule':>16}{'PyTorch':>16}{'ratio':>9}")
     for name in names:
-        build, shape, epochs = WORKLOADS[name]
-        data = batches(shape)
-        ours, _ = throughput(cr, build, data, epochs)
-        theirs, _ = throughput(torch, build, data, epochs)
+        ours = measured_apart(__file__, "chainrule", name)
+        theirs = measured_apart(__file__, "torch", name)
         print(f"{name:<10}{ours:>12,.0f} s/s{theirs:>12,.0f} s/s{ours / theirs:>8.2f}x")
 
 
-if __name__ == "__main__":
+if __name__ == "__main__" and not child_main(measure):
     main(sys.argv[1:] or list(WORKLOADS))

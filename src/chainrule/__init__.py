@@ -10,6 +10,7 @@
 (-12.0, -4.0, -4.0, 3.0)
 """
 from . import autograd  # first: the engine's modules must load before Tensor and the gates
+from . import _malloc  # noqa: F401  (keeps freed memory for the next step; see _malloc.py)
 from .autograd import (no_grad, enable_grad, set_grad_enabled, is_grad_enabled,  # noqa: F401
                        Function)
 from .dtypes import (float16, half, float32, float64, double, int8, int16, short,  # noqa: F401

@@ -227,15 +227,25 @@ class Tensor:
 
     # ----- in-place (no graph: for updates under no_grad and for plain data) ------------
     def _inplace(self, fn, *args):
+        """``fn(data, *args)`` changes the data in place (args as arrays)."""
+        self._check_inplace()
+        fn(self.data, *[a.data if isinstance(a, Tensor) else a for a in args])
+        return self._mark_changed()
+
+    def _update(self, ufunc, *operands):
+        """``data = ufunc(data, *operands)``, written into the data itself."""
+        self._check_inplace()
+        ufunc(self.data, *[a.data if isinstance(a, Tensor) else a for a in operands],
+              out=self.data, casting="unsafe")
+        return self._mark_changed()
+
+    def _check_inplace(self):
         if self.requires_grad and state.enabled:
             raise RuntimeError(
                 "a leaf Variable that requires grad is being used in an in-place operation; "
                 "do the update inside `with cr.no_grad():`" if self.grad_fn is None else
                 "in-place operations on tensors that are part of a graph are not supported; "
                 "use the out-of-place form (x = x + y)")
-        args = [a.data if isinstance(a, Tensor) else a for a in args]
-        fn(self.data, *args)
-        return self._mark_changed()
 
     def _mark_changed(self):
         """Record an in-place change: backward refuses values that gates saved before it."""
@@ -246,21 +256,19 @@ class Tensor:
             self.grad_fn.output_changed = True
         return self
 
-    def add_(self, other, alpha=1):
-        return self._inplace(lambda d, o: np.add(d, o * alpha if alpha != 1 else o, out=d, casting="unsafe"), other)
-    def sub_(self, other, alpha=1): return self.add_(other, -alpha)
-    def mul_(self, other): return self._inplace(lambda d, o: np.multiply(d, o, out=d, casting="unsafe"), other)
-    def div_(self, other): return self._inplace(lambda d, o: np.divide(d, o, out=d, casting="unsafe"), other)
-    def zero_(self): return self._inplace(lambda d: d.fill(0))
-    def fill_(self, value): return self._inplace(lambda d, v: d.fill(v), value)
-    def copy_(self, src): return self._inplace(lambda d, s: np.copyto(d, s, casting="unsafe"), src)
-    def clamp_(self, min=None, max=None):  # noqa: A002
-        return self._inplace(lambda d: np.clip(d, min, max, out=d))
+    def add_(self, other, alpha=1): return self._update(np.add, scaled(other, alpha))
+    def sub_(self, other, alpha=1): return self._update(np.subtract, scaled(other, alpha))
+    def mul_(self, other): return self._update(np.multiply, other)
+    def div_(self, other): return self._update(np.divide, other)
+    def clamp_(self, min=None, max=None): return self._update(np.clip, min, max)  # noqa: A002
+    def zero_(self): return self._inplace(copy_into, 0)
+    def fill_(self, value): return self._inplace(copy_into, value)
+    def copy_(self, src): return self._inplace(copy_into, src)
 
-    def __iadd__(self, other): return self.add_(other) if can_update(self) else self + other
-    def __isub__(self, other): return self.sub_(other) if can_update(self) else self - other
-    def __imul__(self, other): return self.mul_(other) if can_update(self) else self * other
-    def __itruediv__(self, other): return self.div_(other) if can_update(self) else self / other
+    def __iadd__(self, other): return self._update(np.add, other) if can_update(self) else self + other
+    def __isub__(self, other): return self._update(np.subtract, other) if can_update(self) else self - other
+    def __imul__(self, other): return self._update(np.multiply, other) if can_update(self) else self * other
+    def __itruediv__(self, other): return self._update(np.divide, other) if can_update(self) else self / other
 
     def __setitem__(self, index, value):
         self._inplace(lambda d, v: d.__setitem__(ops.shape.normalize_index(index), v), value)
@@ -320,6 +328,15 @@ def new_tensor(data, node):
 
 def compare(fn, x, y):
     return new_tensor(fn(x.data, y.data if isinstance(y, Tensor) else y), None)
+
+
+def copy_into(array, values):
+    """Values written into ``array`` (broadcast, cast as PyTorch does: 2.7 into int gives 2)."""
+    np.copyto(array, values, casting="unsafe")
+
+
+def scaled(other, alpha):
+    return other if alpha == 1 else other * alpha
 
 
 def can_update(t):

@@ -75,7 +75,7 @@ def initial_gradient(tensor, gradient, where):
                 f"{where}: gradient can be implicitly created only for scalar outputs, but the "
                 f"output has shape {tuple(tensor.shape)}; reduce it first (e.g. .sum()) or pass "
                 f"gradient= a tensor of that shape")
-        return np.ones_like(tensor.data)
+        return np.ones(tensor.data.shape, tensor.data.dtype)
     g = gradient.data if isinstance(gradient, Tensor) else np.asarray(gradient, tensor.dtype)
     if g.shape != tensor.data.shape:
         raise RuntimeError(f"{where}: gradient has shape {tuple(g.shape)} but the output has "
@@ -186,7 +186,7 @@ def deliver_to_leaf(t, g, xp, targets):
     if xp is ARRAYS:
         if g.dtype != t.data.dtype:
             g = g.astype(t.data.dtype)
-        elif g.base is not None or not g.flags.writeable:
+        elif g.base is not None:   # a view (of a broadcast, of another gradient): own it
             g = g.copy()
         if t.grad is None:
             t.grad = new_tensor(g, None)

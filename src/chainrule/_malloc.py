@@ -1,0 +1,37 @@
+"""Ask glibc's malloc to keep freed memory for reuse instead of handing it back to the OS.
+
+A training step allocates and frees the same large arrays (activations, gradients, conv
+windows) every time. By default glibc returns big freed blocks to the operating system, so
+the next step page-faults them in again: that was half the time of a training step of the
+784-512-512-10 MLP (benchmarks/engine_speed.py b: 5.8 ms against 2.6 ms with the memory
+kept). Raising M_MMAP_THRESHOLD and M_TRIM_THRESHOLD keeps up to 128 MiB of freed memory
+in the process for the next step; peak memory is unchanged.
+
+Set CHAINRULE_MALLOC=default in the environment to leave malloc alone. Nothing happens where
+the C library is not glibc, or where the user set glibc's own MALLOC_* variables.
+"""
+import ctypes
+import os
+
+M_TRIM_THRESHOLD = -1
+M_MMAP_THRESHOLD = -3
+KEEP_FREED_BYTES = 128 * 2**20
+MMAP_ABOVE_BYTES = 32 * 2**20
+
+
+def keep_freed_memory():
+    """Apply the settings above once; return whether malloc was tuned."""
+    if os.environ.get("CHAINRULE_MALLOC") == "default":
+        return False
+    if any(name.startswith("MALLOC_") for name in os.environ):
+        return False
+    try:
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):
+        return False
+    mallopt.argtypes = (ctypes.c_int, ctypes.c_int)
+    return bool(mallopt(M_MMAP_THRESHOLD, MMAP_ABOVE_BYTES)
+                and mallopt(M_TRIM_THRESHOLD, KEEP_FREED_BYTES))
+
+
+tuned = keep_freed_memory()
