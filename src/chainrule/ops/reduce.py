@@ -104,15 +104,33 @@ class MaxDim(Gate):
     derivatives = {"x": "g * onehot(index, x.shape[dim], dim)"}
     reduction = True
     pick = staticmethod(np.argmax)
+    combine = staticmethod(np.maximum)
 
     def forward(self, x, dim, keepdim=False):
         check_not_empty(x, self.label)
         self.dims = normalize_dims(dim, np.ndim(x), self.label)
         self.dim = self.dims[0]
         self.shape = np.shape(x)
-        self.index = self.pick(x, axis=self.dim)
-        out = np.take_along_axis(x, np.expand_dims(self.index, self.dim), self.dim)
-        return out if keepdim else np.squeeze(out, self.dim)
+        self.index, out = self.extreme(np.asarray(x), self.dim)
+        return np.expand_dims(out, self.dim) if keepdim else out
+
+    def extreme(self, x, axis):
+        """(index, value) of the first extreme along ``axis``. NumPy's argmax walks a short
+        axis one row at a time (a 2x2 max-pool's windows: 580 us for 32k windows); whole-slice
+        operations take a tenth of that. NaN takes the exact path."""
+        if x.shape[axis] > 16 or x.dtype.kind != "f" or np.isnan(x).any():
+            index = self.pick(x, axis=axis)
+            return index, np.take_along_axis(x, np.expand_dims(index, axis), axis)[
+                (slice(None),) * axis + (0,)]
+        slices = np.ascontiguousarray(np.moveaxis(x, axis, 0))
+        best = slices[0]
+        for values in slices[1:]:
+            best = self.combine(best, values)
+        index = np.zeros(best.shape, dtype=np.int8)
+        for position in range(len(slices) - 1, -1, -1):   # last to first: the first tie wins
+            # an arithmetic select: masked writes (np.where, putmask) are ten times slower here
+            index -= (index - position) * (slices[position] == best)
+        return index, best
 
     def backward(self, g, xp):
         g = xp.reshape(g, kept_shape(self.shape, self.dims))
@@ -125,6 +143,7 @@ class MinDim(MaxDim):
     label = "min"
     formula = "min(x, dim)"
     pick = staticmethod(np.argmin)
+    combine = staticmethod(np.minimum)
 
 
 def check_not_empty(x, op):
