@@ -86,20 +86,18 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
         raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}")
     if labels.dtype.kind in "iu":
         if (weight is None and label_smoothing == 0 and reduction == "mean" and input.ndim == 2
-                and nothing_ignored(labels, ignore_index)):
-            return ops.cross_entropy_indices(input, labels)
+                and (ignore_index < 0 or not (labels == ignore_index).any())):
+            try:
+                return ops.cross_entropy_indices(input, labels)
+            except ops.ClassOutOfRange:   # rows to ignore, or a bad index: the general path
+                if not (labels == ignore_index).any():   # says which
+                    raise
         return class_cross_entropy(input, labels, weight, ignore_index, reduction,
                                    label_smoothing)
     if labels.dtype.kind != "f":
         raise TypeError(f"cross_entropy: target must hold class indices (integers) or class "
                         f"probabilities (floats), got {labels.dtype}")
     return soft_cross_entropy(input, target, weight, reduction, label_smoothing)
-
-
-def nothing_ignored(labels, ignore_index):
-    if ignore_index < 0:
-        return labels.size == 0 or labels.min() >= 0
-    return not (labels == ignore_index).any()
 
 
 def class_cross_entropy(input, labels, weight, ignore_index, reduction, smoothing):

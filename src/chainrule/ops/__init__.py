@@ -13,7 +13,7 @@ from .unary import Exp, Log, Sqrt, Abs, Sin, Cos, Tanh, Sigmoid, Relu, Clamp, Ca
 from .reduce import Sum, Mean, Max, Min, MaxDim, MinDim, LogSumExp  # noqa: F401
 from .shape import Reshape, Permute, Expand, GetItem, ScatterAdd, Cat, Stack  # noqa: F401
 from .linalg import MatMul, Linear  # noqa: F401
-from .nn import Softmax, LogSoftmax, CrossEntropy, SoftmaxCrossEntropy  # noqa: F401
+from .nn import Softmax, LogSoftmax, CrossEntropy, SoftmaxCrossEntropy, ClassOutOfRange  # noqa: F401
 from .conv import unfold, fold, unfold_array, fold_array, Unfold, Fold  # noqa: F401
 from .layers import (erf, erf_array, leaky_relu, gelu, softplus, dropout,  # noqa: F401
                      binary_cross_entropy, Erf, LeakyRelu, Gelu, Softplus, Dropout,

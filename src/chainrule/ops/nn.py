@@ -53,22 +53,24 @@ class CrossEntropy(Gate):
     derivatives = {"x": "g * (softmax(x, 1) - onehot(target, C)) / N"}
 
     def forward(self, x, target):
-        if np.ndim(x) != 2 or np.shape(target) != np.shape(x)[:1]:
-            raise ValueError(f"cross_entropy: expected logits (N, C) and class indices (N,), got "
-                             f"shapes {np.shape(x)} and {np.shape(target)}")
         target = np.asarray(target)
+        if x.ndim != 2 or target.shape != x.shape[:1]:
+            raise ValueError(f"cross_entropy: expected logits (N, C) and class indices (N,), got "
+                             f"shapes {x.shape} and {target.shape}")
         if target.dtype.kind not in "iu":
             raise TypeError(f"cross_entropy: class indices must be integers, got {target.dtype}")
         n, c = self.N, self.C = x.shape
-        if n and (target.min() < 0 or target.max() >= c):
-            bad = target[(target < 0) | (target >= c)][0]
-            raise IndexError(f"cross_entropy: target {bad} is out of range for {c} classes "
-                             f"(valid: 0 to {c - 1})")
+        if n and target.min() < 0:
+            raise_out_of_range(target, c)
         shifted = x - x.max(axis=1, keepdims=True)
+        self.rows = np.arange(n)
+        try:
+            picked = shifted[self.rows, target]
+        except IndexError:   # a target >= C: NumPy checks the upper bound for us
+            raise_out_of_range(target, c)
         self.exps = np.exp(shifted)
         self.totals = self.exps.sum(axis=1, keepdims=True)
-        self.rows = np.arange(n)
-        return (np.log(self.totals[:, 0]) - shifted[self.rows, target]).sum() / n
+        return (np.log(self.totals).sum() - picked.sum()) / n
 
     def backward(self, g, xp):
         target = self.arrays[1]
@@ -123,6 +125,16 @@ class SoftmaxCrossEntropy(Gate):
 def dim_error(op, dim, x):
     return IndexError(f"{op}: dim {dim} is out of range for a tensor with {np.ndim(x)} "
                      f"dimensions (valid: {-np.ndim(x)} to {np.ndim(x) - 1})")
+
+
+class ClassOutOfRange(IndexError):
+    """A class index outside 0..C-1 (``cross_entropy`` may then be looking at ignored rows)."""
+
+
+def raise_out_of_range(target, classes):
+    bad = target[(target < 0) | (target >= classes)][0]
+    raise ClassOutOfRange(f"cross_entropy: target {bad} is out of range for {classes} classes "
+                          f"(valid: 0 to {classes - 1})") from None
 
 
 def softmax_array(x, axis):
