@@ -36,14 +36,9 @@ class Adam(Optimizer):
     def update(self, group):
         lr, eps, weight_decay = group["lr"], group["eps"], group["weight_decay"]
         beta1, beta2 = group["betas"]
-        for p in group["params"]:
-            if p.grad is None:
-                continue
-            w, g = p.data, p.grad.data
+        for p, g in self.gradients(group, 0.0 if self.decoupled else weight_decay):
             if weight_decay and self.decoupled:
-                w *= 1 - lr * weight_decay
-            elif weight_decay:
-                g = g + weight_decay * w
+                p.data *= 1 - lr * weight_decay
             state = self.state_of(p)
             step = state["step"] = state.get("step", 0) + 1
             m = buffer(state, "exp_avg", p)
@@ -59,7 +54,7 @@ class Adam(Optimizer):
             denom += eps
             np.divide(m, denom, out=denom)
             denom *= lr / (1 - beta1 ** step)
-            w -= denom
+            p.data -= denom
 
 
 class AdamW(Adam):

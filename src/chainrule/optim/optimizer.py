@@ -74,6 +74,16 @@ class Optimizer:
     def update(self, group):
         raise NotImplementedError(f"{type(self).__name__} does not define update(group)")
 
+    @staticmethod
+    def gradients(group, weight_decay=0.0):
+        """(parameter, gradient array) for each parameter of ``group`` that has a gradient,
+        with L2 weight decay added to the gradient: ``g + weight_decay * w``."""
+        for p in group["params"]:
+            if p.grad is None:
+                continue
+            g = p.grad.data
+            yield p, (g + weight_decay * p.data if weight_decay else g)
+
     def state_of(self, p):
         """The state dict of one parameter, created empty on first use."""
         found = self.state.get(p)

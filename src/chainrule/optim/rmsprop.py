@@ -29,12 +29,7 @@ class RMSprop(Optimizer):
     def update(self, group):
         lr, alpha, eps = group["lr"], group["alpha"], group["eps"]
         weight_decay, momentum = group["weight_decay"], group["momentum"]
-        for p in group["params"]:
-            if p.grad is None:
-                continue
-            g = p.grad.data
-            if weight_decay:
-                g = g + weight_decay * p.data
+        for p, g in self.gradients(group, weight_decay):
             state = self.state_of(p)
             state["step"] = state.get("step", 0) + 1
             square_avg = buffer(state, "square_avg", p)
@@ -81,12 +76,7 @@ class Adagrad(Optimizer):
 
     def update(self, group):
         lr, lr_decay, weight_decay = group["lr"], group["lr_decay"], group["weight_decay"]
-        for p in group["params"]:
-            if p.grad is None:
-                continue
-            g = p.grad.data
-            if weight_decay:
-                g = g + weight_decay * p.data
+        for p, g in self.gradients(group, weight_decay):
             state = self.state_of(p)
             step = state["step"] = state.get("step", 0) + 1
             total = buffer(state, "sum", p, group["initial_accumulator_value"])

@@ -27,12 +27,7 @@ class SGD(Optimizer):
 
     def update(self, group):
         lr, momentum, weight_decay = group["lr"], group["momentum"], group["weight_decay"]
-        for p in group["params"]:
-            if p.grad is None:
-                continue
-            g = p.grad.data
-            if weight_decay:
-                g = g + weight_decay * p.data
+        for p, g in self.gradients(group, weight_decay):
             if momentum:
                 g = self.momentum_step(p, g, momentum, group["dampening"], group["nesterov"])
             p.data -= lr * g
