@@ -466,3 +466,17 @@ def test_without_anomaly_mode_nan_passes_silently():
         y = cr.tensor([-1.0]).log()
     assert np.isnan(y.item())
     assert not cr.autograd.is_anomaly_enabled()
+
+
+def test_grad_of_several_outputs_that_share_a_graph_walks_it_once():
+    # y1 = 3 x^2 and y2 = x^2 + 1 share h = x^2: d(y1 + y2)/dx = 8x, and the shared part
+    # must be walked once, not freed by the first output and refused for the second
+    x = leaf(2.0)
+    h = x * x
+    (dx,) = cr.autograd.grad([h * 3, h + 1], x)
+    assert dx.item() == pytest.approx(8 * 2.0)
+    x2 = leaf(2.0)
+    h2 = x2 * x2
+    dx2, dh2 = cr.autograd.grad([h2 * 3, h2], [x2, h2])   # an output may also be an input
+    # d(3h + h)/dh = 3 + 1, and d/dx = (3 + 1) * 2x
+    assert (dx2.item(), dh2.item()) == pytest.approx(((3 + 1) * 2 * 2.0, 3 + 1))

@@ -18,7 +18,7 @@ from .xp import ARRAYS, TENSORS
 
 def backward(tensor, gradient=None, retain_graph=None, create_graph=False):
     """``tensor.backward()``: accumulate d tensor / d leaf into every leaf's ``.grad``."""
-    run(tensor, initial_gradient(tensor, gradient, "backward"), retain_graph, create_graph,
+    run([(tensor, initial_gradient(tensor, gradient, "backward"))], retain_graph, create_graph,
         targets=None)
 
 
@@ -42,8 +42,8 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
             raise RuntimeError("grad: one of the inputs does not require grad; "
                                "call requires_grad_() on it or leave it out")
     targets = {id(key_of(t)): None for t in inputs}
-    for out, g in zip(outputs, grad_outputs):
-        run(out, initial_gradient(out, g, "grad"), retain_graph, create_graph, targets)
+    seeds = [(out, initial_gradient(out, g, "grad")) for out, g in zip(outputs, grad_outputs)]
+    run(seeds, retain_graph, create_graph, targets)
     results = tuple(as_tensor(targets[id(key_of(t))]) for t in inputs)
     if not allow_unused and any(g is None for g in results):
         raise RuntimeError("grad: one of the inputs was not used to compute the outputs; "
@@ -83,31 +83,39 @@ def initial_gradient(tensor, gradient, where):
     return gradient if isinstance(gradient, Tensor) else g
 
 
-def run(root, g, retain_graph, create_graph, targets):
-    """Propagate ``g`` from ``root`` to the leaves (or to the requested inputs)."""
+def run(seeds, retain_graph, create_graph, targets):
+    """Propagate each seed's gradient from its output tensor to the leaves (or to the
+    requested inputs), all in one pass: outputs that share a graph walk it once."""
     if retain_graph is None:
         retain_graph = create_graph
     xp = TENSORS if create_graph else ARRAYS
-    if create_graph and not isinstance(g, Tensor):
-        g = new_tensor(g, None)
-    elif not create_graph and isinstance(g, Tensor):
-        g = g.data
-    node = root.grad_fn
-    if node is None:
-        deliver_to_leaf(root, g, xp, targets)
+    pending = {}
+    for tensor, g in seeds:
+        if create_graph and not isinstance(g, Tensor):
+            g = new_tensor(g, None)
+        elif not create_graph and isinstance(g, Tensor):
+            g = g.data
+        node = tensor.grad_fn
+        if node is None:
+            deliver_to_leaf(tensor, g, xp, targets)
+        else:
+            pending[node] = pending[node] + g if node in pending else g
+    if not pending:
         return
+    consumers = count_consumers(pending)
+    ready = [node for node in pending if not consumers[node]]
     prev_mode = state.enabled
     state.enabled = create_graph
     try:
-        propagate(node, g, xp, count_consumers(node), retain_graph, targets)
+        propagate(pending, ready, xp, consumers, retain_graph, targets)
     finally:
         state.enabled = prev_mode
 
 
-def count_consumers(root):
-    """For each gate reachable from ``root``: how many gradients it will receive."""
-    consumers = {root: 0}
-    stack = [root]
+def count_consumers(roots):
+    """For each gate reachable from ``roots``: how many gradients it will receive."""
+    consumers = dict.fromkeys(roots, 0)
+    stack = list(roots)
     while stack:
         node = stack.pop()
         if node.released:
@@ -124,9 +132,7 @@ def count_consumers(root):
     return consumers
 
 
-def propagate(root, g, xp, consumers, retain_graph, targets):
-    pending = {root: g}
-    ready = [root]
+def propagate(pending, ready, xp, consumers, retain_graph, targets):
     anomaly = state.anomaly
     clock = inplace_clock
     while ready:
