@@ -33,6 +33,13 @@ def test_out_writes_the_file(tmp_path, capsys):
     assert [p.name for p in tmp_path.iterdir()] == ["dnn.md"]    # no temporary left behind
 
 
+def test_an_html_file_is_a_whole_page(tmp_path, capsys):
+    target = tmp_path / "circuit.html"
+    assert main(["explain", "circuit", "--format", "html", "--out", str(target)]) == 0
+    page = target.read_text()
+    assert page.startswith("<!doctype html>") and "<table>" in page and page.rstrip().endswith("</html>")
+
+
 @pytest.mark.parametrize("argv, message", [
     (["explain", "--expr", "x.__class__", "x=1"], "attribute access"),
     (["explain", "--expr", "x * y", "x=1"], "no value for y"),

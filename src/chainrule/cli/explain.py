@@ -35,6 +35,9 @@ def run(args):
     text = explanation.render(args.format)
     if args.out:
         from ..viz.render import write_atomic
+        if args.format == "html":   # a file gets a whole page, a notebook the fragment
+            text = (f"<!doctype html>\n<html><head><meta charset=\"utf-8\">"
+                    f"<title>chainrule explain</title></head>\n<body>\n{text}\n</body></html>\n")
         try:
             write_atomic(args.out, text)
         except OSError as e:
