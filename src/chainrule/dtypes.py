@@ -53,16 +53,16 @@ def from_python(data, dtype):
     return array
 
 
-def as_torch_promotes(out, x, y):
-    """``out`` of a binary op in PyTorch's dtype where NumPy's differs: a float64 result that
-    no float64 array asked for (integers divided, an int tensor times 1.5, a float32 tensor
-    times a NumPy float64 scalar) is float32, the default float.
+def as_torch_promotes(out, *inputs):
+    """``out`` of an operation in PyTorch's dtype where NumPy's differs: a float64 result that
+    no float64 array asked for (integers divided, an int tensor times 1.5, the exp of an int
+    tensor, a float32 tensor times a NumPy float64 scalar) is float32, the default float.
 
     >>> import numpy as np
     >>> as_torch_promotes(np.true_divide(np.array([1, 2]), 2), np.array([1, 2]), 2).dtype
     dtype('float32')
     """
-    if out.dtype is not float64 or is_float64_array(x) or is_float64_array(y):
+    if out.dtype is not float64 or any(is_float64_array(x) for x in inputs):
         return out
     return out.astype(default_float)
 

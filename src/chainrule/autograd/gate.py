@@ -9,7 +9,8 @@ A gate class carries, side by side:
   elementwise (``{"x": "y", "y": "x"}``), or the vector-Jacobian product written with the
   upstream gradient ``g`` when it is not (``{"x": "g @ W.T"}``);
 * ``forward(self, *arrays, **params)`` on NumPy arrays, which may keep on ``self`` what
-  backward needs beyond the inputs and the output (a mask, a shape, indices);
+  backward needs beyond the inputs and the output (a mask, a shape, indices); or, when the
+  forward is a single NumPy ufunc, ``ufunc = np.exp`` in its place;
 * ``backward(self, g, xp)`` returning one gradient per input (or ``None``).
 
 ``backward`` is written once against a small namespace ``xp`` and runs two ways: on bare
@@ -21,6 +22,8 @@ Every concrete gate class registers itself in ``REGISTRY`` under its class name;
 tables, the graph pictures and the test suite all read that one table.
 """
 import numpy as np
+
+from ..dtypes import as_torch_promotes, float64
 
 from .grad_mode import inplace_clock, state
 
@@ -41,6 +44,7 @@ class Gate:
     elementwise = False
     saves_output = False   # True when backward reads the output (exp, sigmoid, tanh, ...)
     saves_inputs = True    # False when backward never reads the inputs (+, reshape, ...)
+    ufunc = None           # a gate whose forward is one NumPy ufunc names it instead of forward
 
     # Filled in by `apply` on nodes that join the graph; emptied when backward releases them.
     tensors = ()            # the input Tensors (or constants), in operand order
@@ -84,7 +88,12 @@ class Gate:
         """``apply`` for one Tensor and no parameters."""
         node = cls.__new__(cls)
         try:
-            data = node.forward(x.data)
+            if cls.ufunc is None:
+                data = node.forward(x.data)
+            else:   # Gate.forward, inline: a Python call less on the hottest path
+                data = cls.ufunc(x.data)
+                if data.dtype is float64:
+                    data = as_torch_promotes(data, x.data)
         except ValueError as error:
             raise explain_value_error(node, (x.data,), error) from None
         if state.anomaly:
@@ -105,7 +114,12 @@ class Gate:
             arrays, needs = (x, y.data), PAIRS[False][y.requires_grad]
         node = cls.__new__(cls)
         try:
-            data = node.forward(*arrays)
+            if cls.ufunc is None:
+                data = node.forward(*arrays)
+            else:   # Gate.forward, inline
+                data = cls.ufunc(*arrays)
+                if data.dtype is float64:
+                    data = as_torch_promotes(data, *arrays)
         except ValueError as error:
             raise explain_value_error(node, arrays, error) from None
         if state.anomaly:
@@ -138,7 +152,10 @@ class Gate:
         return new_tensor(data, self)
 
     def forward(self, *arrays, **params):
-        raise NotImplementedError(f"gate {type(self).__name__} has no forward")
+        """The output array; by default the gate's ``ufunc``, with PyTorch's result dtype."""
+        if self.ufunc is None:
+            raise NotImplementedError(f"gate {type(self).__name__} has no forward")
+        return as_torch_promotes(self.ufunc(*arrays), *arrays)
 
     def backward(self, g, xp):
         raise NotImplementedError(f"gate {type(self).__name__} has no backward")

@@ -6,19 +6,16 @@ the broadcast shape and stays one line.
 import numpy as np
 
 from ..autograd.gate import Gate
-from ..dtypes import as_torch_promotes
 
 
 class Add(Gate):
     label = "+"
+    ufunc = np.add
     saves_inputs = False
     inputs = ("x", "y")
     formula = "x + y"
     derivatives = {"x": "1", "y": "1"}
     elementwise = True
-
-    def forward(self, x, y):
-        return as_torch_promotes(np.add(x, y), x, y)
 
     def backward(self, g, xp):
         return g, g
@@ -26,14 +23,12 @@ class Add(Gate):
 
 class Sub(Gate):
     label = "-"
+    ufunc = np.subtract
     saves_inputs = False
     inputs = ("x", "y")
     formula = "x - y"
     derivatives = {"x": "1", "y": "-1"}
     elementwise = True
-
-    def forward(self, x, y):
-        return as_torch_promotes(np.subtract(x, y), x, y)
 
     def backward(self, g, xp):
         return g, (-g if self.needs_input_grad[1] else None)
@@ -41,13 +36,11 @@ class Sub(Gate):
 
 class Mul(Gate):
     label = "*"
+    ufunc = np.multiply
     inputs = ("x", "y")
     formula = "x * y"
     derivatives = {"x": "y", "y": "x"}
     elementwise = True
-
-    def forward(self, x, y):
-        return as_torch_promotes(np.multiply(x, y), x, y)
 
     def backward(self, g, xp):
         x, y = xp.values(self)
@@ -57,13 +50,11 @@ class Mul(Gate):
 
 class Div(Gate):
     label = "/"
+    ufunc = np.true_divide
     inputs = ("x", "y")
     formula = "x / y"
     derivatives = {"x": "1 / y", "y": "-x / y**2"}
     elementwise = True
-
-    def forward(self, x, y):
-        return as_torch_promotes(np.true_divide(x, y), x, y)
 
     def backward(self, g, xp):
         x, y = xp.values(self)
@@ -73,13 +64,11 @@ class Div(Gate):
 
 class Neg(Gate):
     label = "neg"
+    ufunc = np.negative
     saves_inputs = False
     formula = "-x"
     derivatives = {"x": "-1"}
     elementwise = True
-
-    def forward(self, x):
-        return np.negative(x)
 
     def backward(self, g, xp):
         return (-g,)
@@ -89,14 +78,12 @@ class Pow(Gate):
     """``x ** y``; ``y`` is a tensor or a number. Like PyTorch, d/dy is 0 where x = 0."""
 
     label = "**"
+    ufunc = np.power
     inputs = ("x", "y")
     formula = "x ** y"
     derivatives = {"x": "y * x ** (y - 1)", "y": "out * log(x)"}
     elementwise = True
     saves_output = True
-
-    def forward(self, x, y):
-        return as_torch_promotes(np.power(x, y), x, y)
 
     def backward(self, g, xp):
         x, y = xp.values(self)
@@ -113,14 +100,12 @@ class Maximum(Gate):
     """Elementwise maximum; at a tie each input gets half the gradient (as in PyTorch)."""
 
     label = "maximum"
+    ufunc = np.maximum
     inputs = ("x", "y")
     formula = "maximum(x, y)"
     derivatives = {"x": "where(x > y, 1, where(x == y, 0.5, 0))",
                    "y": "where(y > x, 1, where(x == y, 0.5, 0))"}
     elementwise = True
-
-    def forward(self, x, y):
-        return as_torch_promotes(np.maximum(x, y), x, y)
 
     def backward(self, g, xp):
         x, y = self.arrays
@@ -132,14 +117,12 @@ class Minimum(Gate):
     """Elementwise minimum; at a tie each input gets half the gradient (as in PyTorch)."""
 
     label = "minimum"
+    ufunc = np.minimum
     inputs = ("x", "y")
     formula = "minimum(x, y)"
     derivatives = {"x": "where(x < y, 1, where(x == y, 0.5, 0))",
                    "y": "where(y < x, 1, where(x == y, 0.5, 0))"}
     elementwise = True
-
-    def forward(self, x, y):
-        return as_torch_promotes(np.minimum(x, y), x, y)
 
     def backward(self, g, xp):
         x, y = self.arrays

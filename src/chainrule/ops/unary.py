@@ -7,14 +7,12 @@ from ..tensor import new_tensor
 
 class Exp(Gate):
     label = "exp"
+    ufunc = np.exp
     saves_inputs = False
     formula = "exp(x)"
     derivatives = {"x": "out"}
     elementwise = True
     saves_output = True
-
-    def forward(self, x):
-        return np.exp(x)
 
     def backward(self, g, xp):
         return (g * xp.output(self),)
@@ -22,12 +20,10 @@ class Exp(Gate):
 
 class Log(Gate):
     label = "log"
+    ufunc = np.log
     formula = "log(x)"
     derivatives = {"x": "1 / x"}
     elementwise = True
-
-    def forward(self, x):
-        return np.log(x)
 
     def backward(self, g, xp):
         (x,) = xp.values(self)
@@ -36,14 +32,12 @@ class Log(Gate):
 
 class Sqrt(Gate):
     label = "sqrt"
+    ufunc = np.sqrt
     saves_inputs = False
     formula = "sqrt(x)"
     derivatives = {"x": "1 / (2 * out)"}
     elementwise = True
     saves_output = True
-
-    def forward(self, x):
-        return np.sqrt(x)
 
     def backward(self, g, xp):
         return (g / (2 * xp.output(self)),)
@@ -53,12 +47,10 @@ class Abs(Gate):
     """``|x|``; the derivative at 0 is 0 (sign(0)), as in PyTorch."""
 
     label = "abs"
+    ufunc = np.abs
     formula = "abs(x)"
     derivatives = {"x": "sign(x)"}
     elementwise = True
-
-    def forward(self, x):
-        return np.abs(x)
 
     def backward(self, g, xp):
         return (g * np.sign(self.arrays[0]),)
@@ -66,12 +58,10 @@ class Abs(Gate):
 
 class Sin(Gate):
     label = "sin"
+    ufunc = np.sin
     formula = "sin(x)"
     derivatives = {"x": "cos(x)"}
     elementwise = True
-
-    def forward(self, x):
-        return np.sin(x)
 
     def backward(self, g, xp):
         (x,) = xp.values(self)
@@ -80,12 +70,10 @@ class Sin(Gate):
 
 class Cos(Gate):
     label = "cos"
+    ufunc = np.cos
     formula = "cos(x)"
     derivatives = {"x": "-sin(x)"}
     elementwise = True
-
-    def forward(self, x):
-        return np.cos(x)
 
     def backward(self, g, xp):
         (x,) = xp.values(self)
@@ -94,14 +82,12 @@ class Cos(Gate):
 
 class Tanh(Gate):
     label = "tanh"
+    ufunc = np.tanh
     saves_inputs = False
     formula = "tanh(x)"
     derivatives = {"x": "1 - out**2"}
     elementwise = True
     saves_output = True
-
-    def forward(self, x):
-        return np.tanh(x)
 
     def backward(self, g, xp):
         out = xp.output(self)
