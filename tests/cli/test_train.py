@@ -11,7 +11,7 @@ import pytest
 
 import chainrule as cr
 from chainrule.cli import main
-from chainrule.cli.train import Progress
+from chainrule.cli.train_output import Progress
 
 QUICK = ["--epochs", "3", "--hidden", "32"]
 
