@@ -38,6 +38,16 @@ def test_the_training_model_is_drawn_with_its_parameter_names(tmp_path):
     assert 'label="cross_entropy"' in dot or 'label="softmax_cross_entropy"' in dot
 
 
+def test_the_training_model_becomes_a_step_through_page(tmp_path):
+    path = tmp_path / "mlp.html"
+    assert main(["graph", "--model", "mlp", "--out", str(path)]) == 0
+    steps = json.loads(re.search(r'type="application/json">(.*?)</script>', path.read_text(),
+                                 re.S)[1])
+    forward = " ".join(s["formula"] for s in steps if s["phase"] == "forward")
+    assert forward.count(".T + ") == 3 and "logsumexp(" in forward   # 3 layers and the loss
+    assert sum(s["phase"] == "backward" for s in steps) >= 3 + 3 + 1     # and their gradients
+
+
 @pytest.mark.parametrize("argv, message", [
     (["graph"], "give one of"),
     (["graph", "nope"], "no built-in example called 'nope'"),
