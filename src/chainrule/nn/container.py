@@ -4,7 +4,26 @@ import collections
 from .module import Module, indent
 
 
-class Sequential(Module):
+class NumberedModules(Module):
+    """What Sequential and ModuleList share: children in order, by position."""
+
+    def __len__(self):
+        return len(self._modules)
+
+    def __iter__(self):
+        return iter(self._modules.values())
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return self.sliced(index)
+        return list(self._modules.values())[position(index, len(self), type(self).__name__)]
+
+    def append(self, module):
+        self.add_module(str(len(self)), module)
+        return self
+
+
+class Sequential(NumberedModules):
     """Modules applied one after the other; ``Sequential(OrderedDict(...))`` names them.
 
     >>> import chainrule as cr
@@ -30,23 +49,11 @@ class Sequential(Module):
             input = module(input)
         return input
 
-    def __len__(self):
-        return len(self._modules)
-
-    def __iter__(self):
-        return iter(self._modules.values())
-
-    def __getitem__(self, index):
-        if isinstance(index, slice):
-            return Sequential(collections.OrderedDict(list(self._modules.items())[index]))
-        return list(self._modules.values())[position(index, len(self), "Sequential")]
-
-    def append(self, module):
-        self.add_module(str(len(self)), module)
-        return self
+    def sliced(self, index):
+        return Sequential(collections.OrderedDict(list(self._modules.items())[index]))
 
 
-class ModuleList(Module):
+class ModuleList(NumberedModules):
     """A list of modules whose parameters the parent module finds."""
 
     def __init__(self, modules=None):
@@ -54,20 +61,8 @@ class ModuleList(Module):
         for module in modules or ():
             self.append(module)
 
-    def __len__(self):
-        return len(self._modules)
-
-    def __iter__(self):
-        return iter(self._modules.values())
-
-    def __getitem__(self, index):
-        if isinstance(index, slice):
-            return ModuleList(list(self._modules.values())[index])
-        return list(self._modules.values())[position(index, len(self), "ModuleList")]
-
-    def append(self, module):
-        self.add_module(str(len(self)), module)
-        return self
+    def sliced(self, index):
+        return ModuleList(list(self._modules.values())[index])
 
     def __repr__(self):
         # PyTorch's compact form: a run of identical modules prints once, as "(0-2): 3 x ...".
