@@ -2,7 +2,7 @@
 ``AvgPool2d`` (sliding windows from the Unfold gate; see ``ops/conv.py``)."""
 from ..ops.conv import pair
 from . import functional as F
-from .linear import empty_parameter
+from .linear import add_weight_and_bias
 from . import init
 from .module import Module
 
@@ -34,13 +34,8 @@ class Conv2d(Module):
         self.dilation = pair(dilation, "dilation", "Conv2d")
         self.groups = groups
         self.padding_mode = padding_mode
-        self.weight = empty_parameter((out_channels, in_channels // groups) + self.kernel_size,
-                                      dtype)
-        if bias:
-            self.bias = empty_parameter((out_channels,), dtype)
-        else:
-            self.register_parameter("bias", None)
-        self.reset_parameters()
+        add_weight_and_bias(self, (out_channels, in_channels // groups) + self.kernel_size, bias,
+                            dtype)
 
     def reset_parameters(self):
         init.default_init(self.weight, self.bias)

@@ -14,6 +14,14 @@ def empty_parameter(shape, dtype):
     return Parameter(np.zeros(shape, dtypes.resolve(dtype) or dtypes.default_float))
 
 
+def add_weight_and_bias(module, weight_shape, bias, dtype):
+    """A ``weight`` of ``weight_shape`` and a bias per output (or ``bias = None``), with
+    PyTorch's default initialisation: Linear's and Conv2d's parameters."""
+    module.weight = empty_parameter(weight_shape, dtype)
+    module.register_parameter("bias", empty_parameter(weight_shape[:1], dtype) if bias else None)
+    module.reset_parameters()
+
+
 class Identity(Module):
     """Returns its input unchanged (a placeholder that keeps a model's structure)."""
 
@@ -37,12 +45,7 @@ class Linear(Module):
         super().__init__()
         self.in_features = in_features
         self.out_features = out_features
-        self.weight = empty_parameter((out_features, in_features), dtype)
-        if bias:
-            self.bias = empty_parameter((out_features,), dtype)
-        else:
-            self.register_parameter("bias", None)
-        self.reset_parameters()
+        add_weight_and_bias(self, (out_features, in_features), bias, dtype)
 
     def reset_parameters(self):
         init.default_init(self.weight, self.bias)
