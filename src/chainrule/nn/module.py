@@ -55,29 +55,24 @@ class Module:
             self.register_parameter(name, value)
         elif isinstance(value, Module):
             self.add_module(name, value)
-        elif "_parameters" in self.__dict__ and name in self._parameters:
-            if value is not None:
-                raise TypeError(f"{type(self).__name__}: cannot assign a "
-                                f"{type(value).__name__} to parameter '{name}'; wrap it in "
-                                f"nn.Parameter(...) or assign None")
-            self._parameters[name] = None
-            self.__dict__[name] = None
-        elif "_modules" in self.__dict__ and name in self._modules:
-            if value is not None:
-                raise TypeError(f"{type(self).__name__}: cannot assign a "
-                                f"{type(value).__name__} to child module '{name}'; assign a "
-                                f"Module or None")
-            self._modules[name] = None
-            self.__dict__[name] = None
-        elif "_buffers" in self.__dict__ and name in self._buffers:
-            if value is not None and not isinstance(value, Tensor):
-                raise TypeError(f"{type(self).__name__}: cannot assign a "
-                                f"{type(value).__name__} to buffer '{name}'; assign a Tensor "
-                                f"or None")
-            self._buffers[name] = value
-            self.__dict__[name] = value
         else:
+            for registry, kind, allowed, advice in self.registered_slots():
+                if registry in self.__dict__ and name in self.__dict__[registry]:
+                    if value is not None and not isinstance(value, allowed):
+                        raise TypeError(f"{type(self).__name__}: cannot assign a "
+                                        f"{type(value).__name__} to {kind} '{name}'; {advice}")
+                    self.__dict__[registry][name] = value
+                    self.__dict__[name] = value
+                    return
             object.__setattr__(self, name, value)
+
+    @staticmethod
+    def registered_slots():
+        """(registry, what it holds, the type it takes besides None, what to do instead).
+        Parameters and modules are caught before: here only None replaces them."""
+        return (("_parameters", "parameter", (), "wrap it in nn.Parameter(...) or assign None"),
+                ("_modules", "child module", (), "assign a Module or None"),
+                ("_buffers", "buffer", Tensor, "assign a Tensor or None"))
 
     def __delattr__(self, name):
         for registry in REGISTRIES:
