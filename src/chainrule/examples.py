@@ -154,6 +154,12 @@ REGRESSION_X = [[1.0, 2.0], [0.5, -1.0], [-1.5, 0.3], [2.0, 1.0]]
 REGRESSION_Y = [1.5, -0.5, 0.2, 2.5]
 
 
+def mean_half_squared_error(prediction, y):
+    """Seed 003's cost: L = (prediction - y)^2 / 2 per example, J = their mean over m."""
+    loss = named(0.5 * named(named(prediction - y, "err") ** 2, "sq"), "L")
+    return named(mean(loss), "J")
+
+
 @example("regression", "one-layer regression: z = w . x + b, a = z, J = mean of (a - y)^2 / 2 "
          "over m = 4 examples", "003",
          notes=["g is the identity, so a = z and the table goes from z straight to the error.",
@@ -163,8 +169,7 @@ def regression():
     X, y = leaf(REGRESSION_X, "X", False), leaf(REGRESSION_Y, "y", False)
     w, b = leaf([0.3, -0.2], "w"), leaf(0.1, "b")
     z = named(named(X @ w, "Xw") + b, "z")
-    loss = named(0.5 * named(named(z - y, "err") ** 2, "sq"), "L")
-    return named(mean(loss), "J")
+    return mean_half_squared_error(z, y)
 
 
 @example("regression2", "two-layer regression: a1 = relu(X W1 + b1), a2 = a1 W2 + b2, "
@@ -178,8 +183,7 @@ def regression2():
     b2 = leaf([0.05], "b2")
     a1 = named(relu(named(named(X @ W1, "XW1") + b1, "z1")), "a1")
     a2 = named(named(a1 @ W2, "a1W2") + b2, "a2")
-    loss = named(0.5 * named(named(a2 - y, "err") ** 2, "sq"), "L")
-    return named(mean(loss), "J")
+    return mean_half_squared_error(a2, y)
 
 
 @example("chain", "one neuron per layer: o1 = f(w1 o0 + b1), o2 = f(w2 o1 + b2), "
