@@ -27,7 +27,14 @@ class Tensor:
     __hash__ = object.__hash__   # tensors are dict keys by identity, as in PyTorch
 
     def __init__(self, data, requires_grad=False, dtype=None, name=None):
-        self.data = dtypes.as_array(data, dtypes.resolve(dtype))
+        self._init_leaf(dtypes.as_array(data, dtypes.resolve(dtype)), name)
+        if requires_grad:
+            self.requires_grad_(True)
+
+    def _init_leaf(self, array, name=None):
+        """Fill every slot for a fresh leaf holding ``array`` (new_tensor does the same
+        inline, because it runs for every operation)."""
+        self.data = array
         self.grad = None
         self.grad_fn = None
         self.requires_grad = False
@@ -35,8 +42,6 @@ class Tensor:
         self._hooks = None
         self._version = 0
         self._changed_at = 0
-        if requires_grad:
-            self.requires_grad_(True)
 
     # ----- attributes -------------------------------------------------------------------
     shape = property(lambda self: self.data.shape)
@@ -313,7 +318,8 @@ class Tensor:
 
 
 def new_tensor(data, node):
-    """The engine's fast constructor: wrap an array (no copy, no checks)."""
+    """The engine's fast constructor: wrap an array (no copy, no checks); Tensor._init_leaf's
+    slots, written out here to save a call on every operation."""
     t = Tensor.__new__(Tensor)
     t.data = data if type(data) is np.ndarray else np.asarray(data)
     t.grad = None

@@ -27,14 +27,7 @@ class Parameter(Tensor):
             array = data
         else:
             array = dtypes.as_array(data)
-        self.data = array
-        self.grad = None
-        self.grad_fn = None
-        self.requires_grad = False
-        self.name = None
-        self._hooks = None
-        self._version = 0
-        self._changed_at = 0
+        self._init_leaf(array)
         if requires_grad:
             self.requires_grad_(True)
 
