@@ -28,7 +28,6 @@ from ..dtypes import as_torch_promotes, float64
 from .grad_mode import inplace_clock, state
 
 REGISTRY = {}
-EMPTY = {}   # no parameters (never written to)
 # needs_input_grad of unary and binary gates, built once: one allocation fewer per operation
 PAIRS = (((False, False), (False, True)), ((True, False), (True, True)))
 WANTED = (True,)

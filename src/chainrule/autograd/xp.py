@@ -13,12 +13,8 @@ class Arrays:
 
     exp = staticmethod(np.exp)
     log = staticmethod(np.log)
-    sqrt = staticmethod(np.sqrt)
     sin = staticmethod(np.sin)
     cos = staticmethod(np.cos)
-    tanh = staticmethod(np.tanh)
-    sign = staticmethod(np.sign)
-    abs = staticmethod(np.abs)
     where = staticmethod(np.where)
     broadcast_to = staticmethod(np.broadcast_to)
     reshape = staticmethod(np.reshape)
@@ -40,9 +36,6 @@ class Arrays:
     def output(node):
         return node.out_data
 
-    @staticmethod
-    def constant(array):
-        return array
 
     @staticmethod
     def sum_to(g, shape, gate):
@@ -63,9 +56,6 @@ class Tensors:
     def output(node):
         return new_tensor(node.out_data, node)
 
-    @staticmethod
-    def constant(array):
-        return new_tensor(array, None)
 
     @staticmethod
     def sum_to(g, shape, gate):
@@ -117,6 +107,6 @@ def bind_namespaces(ops):
     Arrays.erf = staticmethod(ops.erf_array)
     Arrays.unfold = staticmethod(ops.unfold_array)
     Arrays.fold = staticmethod(ops.fold_array)
-    for fn in ("exp", "log", "sqrt", "sin", "cos", "tanh", "sign", "abs", "where", "matmul",
+    for fn in ("exp", "log", "sin", "cos", "where", "matmul",
                "scatter_add", "softmax", "sigmoid", "erf", "unfold", "fold"):
         setattr(Tensors, fn, staticmethod(getattr(ops, fn)))
