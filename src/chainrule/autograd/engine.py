@@ -1,17 +1,19 @@
 """The engine: the chain rule applied node by node, from the output back to the leaves.
 
-1. Walk the graph once (iteratively, so depth is unlimited) and count, for each gate, how
-   many consumers will send it a gradient.
-2. Start from the output with ``dL/dL = 1`` and process gates whose gradient is complete:
-   call the gate's backward, then *add* each input's gradient to what that input has
+1. Start from the output with ``dL/dL = 1``. Gates run newest first (each gate has a
+   creation number, and all of a gate's consumers are newer than it), so when a gate's turn
+   comes every path has delivered its gradient: no counting pass over the graph is needed.
+2. A gate's turn: call its backward, then *add* each input's gradient to what that input has
    received so far (several paths add up). Pending gradients live in one dict and are
    popped as soon as they are used.
 3. Leaves accumulate into ``.grad`` (added across ``backward`` calls); with
    ``retain_graph=False`` each gate drops its saved arrays once it has run.
 """
+from heapq import heapify, heappop, heappush
+
 import numpy as np
 
-from .gate import check_unchanged
+from .gate import check_saved
 from .grad_mode import inplace_clock, state
 from .xp import ARRAYS, TENSORS
 
@@ -102,48 +104,29 @@ def run(seeds, retain_graph, create_graph, targets):
             pending[node] = pending[node] + g if node in pending else g
     if not pending:
         return
-    consumers = count_consumers(pending)
-    ready = [node for node in pending if not consumers[node]]
+    queue = [(-node.seq, node) for node in pending]
+    heapify(queue)
     prev_mode = state.enabled
     state.enabled = create_graph
     try:
-        propagate(pending, ready, xp, consumers, retain_graph, targets)
+        propagate(pending, queue, xp, retain_graph, targets)
     finally:
         state.enabled = prev_mode
 
 
-def count_consumers(roots):
-    """For each gate reachable from ``roots``: how many gradients it will receive."""
-    consumers = dict.fromkeys(roots, 0)
-    stack = list(roots)
-    while stack:
-        node = stack.pop()
-        if node.released:
-            raise_released(node)
-        for t in node.tensors:
-            if isinstance(t, Tensor):
-                parent = t.grad_fn
-                if parent is not None:
-                    if parent in consumers:
-                        consumers[parent] += 1
-                    else:
-                        consumers[parent] = 1
-                        stack.append(parent)
-    return consumers
-
-
-def propagate(pending, ready, xp, consumers, retain_graph, targets):
+def propagate(pending, queue, xp, retain_graph, targets):
+    """Run the queued gates, newest first (``queue`` is a heap of ``(-seq, gate)``)."""
     anomaly = state.anomaly
     clock = inplace_clock
-    while ready:
-        node = ready.pop()
+    while queue:
+        node = heappop(queue)[1]
         g = pending.pop(node)
         if node.observed:
             g = observe(node, g, xp)
         if targets is not None and id(node) in targets:
             remember(targets, node, g)
         if node.clock != clock.now:
-            check_unchanged(node)
+            check_saved(node)
         grads = node.backward(g, xp)
         if anomaly:
             check_backward(node, grads)
@@ -155,15 +138,11 @@ def propagate(pending, ready, xp, consumers, retain_graph, targets):
             parent = t.grad_fn
             if parent is None:
                 deliver_to_leaf(t, gi if gi is not g else copy(gi, xp), xp, targets)
-                continue
-            if parent in pending:
+            elif parent in pending:
                 pending[parent] = pending[parent] + gi
             else:
                 pending[parent] = gi
-            left = consumers[parent] - 1
-            consumers[parent] = left
-            if not left:
-                ready.append(parent)
+                heappush(queue, (-parent.seq, parent))
         if not retain_graph:
             release(node)
 
@@ -229,13 +208,7 @@ def release(node):
     cannot be walked again after this."""
     node.__dict__.clear()
     node.released = True
-
-
-def raise_released(node):
-    raise RuntimeError(
-        f"Trying to backward through the graph a second time (gate '{node.label}', "
-        f"{type(node).__name__}): its saved values were freed after the first backward. "
-        f"Pass retain_graph=True to the first backward() if you need to call it again.")
+    node.clock = -1   # never the clock's reading: a later backward stops in check_saved
 
 
 def check_backward(node, grads):

@@ -1,6 +1,6 @@
 """Custom gates written by users, PyTorch's way: ``forward(ctx, ...)`` and ``backward(ctx, grad)``."""
 from .gate import Context, Gate
-from .grad_mode import inplace_clock, state
+from .grad_mode import state
 from .xp import ARRAYS
 
 
@@ -49,11 +49,8 @@ class Function:
         if not (any(ctx.needs_input_grad) and state.enabled):
             return out
         node = FunctionGate(cls, ctx, len(args))
-        node.tensors = args
-        node.arrays = tuple(a.data if isinstance(a, Tensor) else a for a in args)
-        node.needs_input_grad = ctx.needs_input_grad
-        node.clock = inplace_clock.now
-        return new_tensor(out.data, node)
+        arrays = tuple(a.data if isinstance(a, Tensor) else a for a in args)
+        return node.record(args, arrays, ctx.needs_input_grad, out.data)
 
 
 class FunctionGate(Gate, register=False):

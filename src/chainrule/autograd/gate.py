@@ -21,9 +21,11 @@ arrays (``xp = ARRAYS``, the normal, full-speed path) and on Tensors (``xp = TEN
 Every concrete gate class registers itself in ``REGISTRY`` under its class name; the explain
 tables, the graph pictures and the test suite all read that one table.
 """
+import itertools
+
 import numpy as np
 
-from ..dtypes import as_torch_promotes, float64
+from ..dtypes import as_torch_promotes, float64, scalar_operand
 
 from .grad_mode import inplace_clock, state
 
@@ -31,6 +33,9 @@ REGISTRY = {}
 # needs_input_grad of unary and binary gates, built once: one allocation fewer per operation
 PAIRS = (((False, False), (False, True)), ((True, False), (True, True)))
 WANTED = (True,)
+# Every gate that joins the graph takes the next number: a gate's inputs always come from
+# gates with smaller numbers, so backward may run gates from the largest number down.
+SEQUENCE = itertools.count()
 
 
 class Gate:
@@ -53,7 +58,8 @@ class Gate:
     hooks = None            # the output tensor's hooks, when it is a non-leaf (register_hook)
     retained = None         # weak reference to the output tensor after retain_grad()
     observed = False        # True once hooks or retain_grad ask to see the output's gradient
-    clock = 0               # the in-place clock when the inputs were saved
+    clock = 0               # the in-place clock when the inputs were saved (-1 once released)
+    seq = 0                 # creation order in the graph (from SEQUENCE)
     output_changed = False  # set when the output is changed in place (no_grad) afterwards
     released = False
 
@@ -108,9 +114,11 @@ class Gate:
             if isinstance(y, Tensor):
                 arrays, needs = (x.data, y.data), PAIRS[x.requires_grad][y.requires_grad]
             else:
-                arrays, needs = (x.data, y), PAIRS[x.requires_grad][False]
+                arrays = x.data, (scalar_operand(y, x.data) if cls.elementwise else y)
+                needs = PAIRS[x.requires_grad][False]
         else:
-            arrays, needs = (x, y.data), PAIRS[False][y.requires_grad]
+            arrays = (scalar_operand(x, y.data) if cls.elementwise else x), y.data
+            needs = PAIRS[False][y.requires_grad]
         node = cls.__new__(cls)
         try:
             if cls.ufunc is None:
@@ -146,6 +154,7 @@ class Gate:
         self.arrays = arrays
         self.needs_input_grad = needs
         self.clock = inplace_clock.now
+        self.seq = next(SEQUENCE)
         if self.saves_output:
             self.out_data = data
         return new_tensor(data, self)
@@ -194,9 +203,12 @@ def check_forward(node, arrays, data):
             f"{describe_nonfinite(data)} from inputs of shapes {shapes_of(arrays)}")
 
 
-def check_unchanged(node):
-    """Raise if an input or the output this gate saved was changed in place since forward:
-    its backward would silently use the new values."""
+def check_saved(node):
+    """Raise if what this gate saved is gone (an earlier backward released it) or an input
+    or the output it saved was changed in place since forward: its backward would silently
+    use the new values."""
+    if node.released:
+        raise_released(node)
     if node.output_changed and node.saves_output:
         raise_changed(node, "its output", None)
     if not node.saves_inputs:
@@ -204,6 +216,13 @@ def check_unchanged(node):
     for name, t in zip(node.inputs, node.tensors):
         if isinstance(t, Tensor) and t._changed_at > node.clock:
             raise_changed(node, f"input '{name}'", t)
+
+
+def raise_released(node):
+    raise RuntimeError(
+        f"Trying to backward through the graph a second time (gate '{node.label}', "
+        f"{type(node).__name__}): its saved values were freed after the first backward. "
+        f"Pass retain_graph=True to the first backward() if you need to call it again.")
 
 
 def raise_changed(node, what, tensor):
