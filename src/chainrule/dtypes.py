@@ -67,40 +67,51 @@ def as_torch_promotes(out, *inputs):
     return out.astype(default_float)
 
 
-# Python numbers met beside a float array, as read-only 0-d arrays of the array's dtype. NumPy
-# casts the number to that dtype anyway (NEP 50, the same rule as PyTorch's), but working that
-# out costs it about 250 ns per call, as much as the arithmetic on a small array; the cached
-# 0-d array gives the same bits at array speed, in forward and again in backward.
-SCALAR_OPERANDS = {float16: {}, float32: {}, float64: {}}
-SCALAR_CACHE_SIZE = 4096   # emptied when full: a loop over many distinct numbers stays bounded
-
-
-def scalar_operand(value, array):
-    """``value`` as the operand NumPy would make of it beside ``array``.
+class ScalarOperands(dict):
+    """Python numbers met beside an array of one float dtype, as read-only 0-d arrays of that
+    dtype. NumPy casts the number to the array's dtype anyway (NEP 50, PyTorch's rule too),
+    but working that out costs it about 250 ns per call, as much as the arithmetic on a small
+    array; the cached 0-d array gives the same bits at array speed, in forward and again in
+    backward. Only for Python floats and ints: look up ``type(value) in PYTHON_NUMBERS`` first.
 
     >>> import numpy as np
-    >>> scalar_operand(0.5, np.ones(2, np.float32))
+    >>> SCALAR_OPERANDS[np.dtype("float32")][0.5]
     array(0.5, dtype=float32)
-    >>> scalar_operand(0.5, np.ones(2, np.int64))   # no float to cast to: left to NumPy
+    >>> SCALAR_OPERANDS.get(np.dtype("int64"), UNCHANGED)[0.5]   # NumPy decides
     0.5
     """
-    kind = type(value)
-    if kind is not builtins.float and kind is not builtins.int:
-        return value   # bools, NumPy scalars, arrays, other objects: NumPy's own rules
-    cache = SCALAR_OPERANDS.get(array.dtype)
-    if cache is None or not value:   # 0.0 and -0.0 are one dict key but differ (1 / -0.0)
-        return value
-    operand = cache.get(value)
-    if operand is None:
+
+    size = 4096   # emptied when full: a loop over many distinct numbers stays bounded
+
+    def __init__(self, dtype):
+        super().__init__()
+        self.dtype = dtype
+
+    def __missing__(self, value):
+        if not value:   # 0.0 and -0.0 are one dict key but differ (1 / -0.0): not cached
+            return value
         try:
-            operand = np.array(value, array.dtype)
-        except OverflowError:   # an int beyond the dtype's range: NumPy says so itself
+            operand = np.array(value, self.dtype)
+        except OverflowError:   # an int beyond the dtype's range: NumPy reports it itself
             return value
         operand.flags.writeable = False
-        if len(cache) >= SCALAR_CACHE_SIZE:
-            cache.clear()
-        cache[value] = operand
-    return operand
+        if len(self) >= self.size:
+            self.clear()
+        self[value] = operand
+        return operand
+
+
+class Unchanged(dict):
+    """The numbers beside an integer or bool array stay Python numbers: NumPy's rules."""
+
+    def __missing__(self, value):
+        return value
+
+
+PYTHON_NUMBERS = (builtins.float, builtins.int)   # exact types: bool and NumPy scalars differ
+UNCHANGED = Unchanged()
+# look up with .get(array.dtype, UNCHANGED)
+SCALAR_OPERANDS = {dtype: ScalarOperands(dtype) for dtype in (float16, float32, float64)}
 
 
 def is_float64_array(x):

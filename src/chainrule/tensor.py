@@ -151,44 +151,20 @@ class Tensor:
         return self
 
     # ----- arithmetic -------------------------------------------------------------------
-    def __add__(self, other): return ops.Add.binary(self, other)
+    # __add__, __sub__, __mul__, __truediv__, __pow__, __matmul__, __neg__, __abs__ and the
+    # unary methods (exp, tanh, ...) are the gates' fast paths themselves, set after the
+    # class (see the end of this file): one Python call fewer on every operation.
     def __radd__(self, other): return ops.Add.binary(other, self)
-    def __sub__(self, other): return ops.Sub.binary(self, other)
     def __rsub__(self, other): return ops.Sub.binary(other, self)
-    def __mul__(self, other): return ops.Mul.binary(self, other)
     def __rmul__(self, other): return ops.Mul.binary(other, self)
-    def __truediv__(self, other): return ops.Div.binary(self, other)
     def __rtruediv__(self, other): return ops.Div.binary(other, self)
-    def __pow__(self, other): return ops.Pow.binary(self, other)
     def __rpow__(self, other): return ops.Pow.binary(other, self)
-    def __matmul__(self, other): return ops.MatMul.binary(self, other)
     def __rmatmul__(self, other): return ops.MatMul.binary(other, self)
-    def __neg__(self): return ops.Neg.unary(self)
     def __pos__(self): return self
-    def __abs__(self): return ops.Abs.unary(self)
 
-    add = __add__
-    sub = __sub__
-    mul = __mul__
-    div = __truediv__
-    pow = __pow__
-    matmul = mm = __matmul__
-    neg = __neg__
-    abs = __abs__
-
-    def exp(self): return ops.Exp.unary(self)
-    def log(self): return ops.Log.unary(self)
-    def sqrt(self): return ops.Sqrt.unary(self)
-    def sin(self): return ops.Sin.unary(self)
-    def cos(self): return ops.Cos.unary(self)
-    def tanh(self): return ops.Tanh.unary(self)
-    def sigmoid(self): return ops.Sigmoid.unary(self)
-    def relu(self): return ops.Relu.unary(self)
     def sign(self): return ops.sign(self)
     def clamp(self, min=None, max=None): return ops.clamp(self, min, max)  # noqa: A002
     clip = clamp
-    def maximum(self, other): return ops.Maximum.binary(self, other)
-    def minimum(self, other): return ops.Minimum.binary(self, other)
 
     # ----- comparisons (no gradient) ----------------------------------------------------
     def __lt__(self, other): return compare(np.less, self, other)
@@ -375,3 +351,22 @@ class HookHandle:
 
 from . import ops  # noqa: E402  (the gates need Tensor, so they come after it)
 from .autograd import engine  # noqa: E402
+
+Tensor.__add__ = Tensor.add = ops.Add.binary
+Tensor.__sub__ = Tensor.sub = ops.Sub.binary
+Tensor.__mul__ = Tensor.mul = ops.Mul.binary
+Tensor.__truediv__ = Tensor.div = ops.Div.binary
+Tensor.__pow__ = Tensor.pow = ops.Pow.binary
+Tensor.__matmul__ = Tensor.matmul = Tensor.mm = ops.MatMul.binary
+Tensor.maximum = ops.Maximum.binary
+Tensor.minimum = ops.Minimum.binary
+Tensor.__neg__ = Tensor.neg = ops.Neg.unary
+Tensor.__abs__ = Tensor.abs = ops.Abs.unary
+Tensor.exp = ops.Exp.unary
+Tensor.log = ops.Log.unary
+Tensor.sqrt = ops.Sqrt.unary
+Tensor.sin = ops.Sin.unary
+Tensor.cos = ops.Cos.unary
+Tensor.tanh = ops.Tanh.unary
+Tensor.sigmoid = ops.Sigmoid.unary
+Tensor.relu = ops.Relu.unary

@@ -1,5 +1,5 @@
 """Anomaly mode: stop at the first gate whose forward or backward produces NaN or inf."""
-from .grad_mode import state
+from .grad_mode import anomaly_mode
 
 
 class detect_anomaly:
@@ -18,16 +18,16 @@ class detect_anomaly:
         self.mode = mode
 
     def __enter__(self):
-        self.prev = state.anomaly
-        state.anomaly = self.mode
+        self.prev = anomaly_mode.enabled
+        anomaly_mode.enabled = self.mode
 
     def __exit__(self, *exc):
-        state.anomaly = self.prev
+        anomaly_mode.enabled = self.prev
 
 
 def set_detect_anomaly(mode):
-    state.anomaly = bool(mode)
+    anomaly_mode.enabled = bool(mode)
 
 
 def is_anomaly_enabled():
-    return state.anomaly
+    return anomaly_mode.enabled

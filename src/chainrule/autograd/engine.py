@@ -14,7 +14,7 @@ from heapq import heapify, heappop, heappush
 import numpy as np
 
 from .gate import check_saved
-from .grad_mode import inplace_clock, state
+from .grad_mode import anomaly_mode, inplace_clock, state
 from .xp import ARRAYS, TENSORS
 
 
@@ -116,7 +116,7 @@ def run(seeds, retain_graph, create_graph, targets):
 
 def propagate(pending, queue, xp, retain_graph, targets):
     """Run the queued gates, newest first (``queue`` is a heap of ``(-seq, gate)``)."""
-    anomaly = state.anomaly
+    anomaly = anomaly_mode.enabled
     clock = inplace_clock
     while queue:
         node = heappop(queue)[1]
@@ -206,7 +206,11 @@ def store_retained(ref, g, xp):
 def release(node):
     """Drop everything the node kept for backward (inputs, arrays, masks); the graph
     cannot be walked again after this."""
-    node.__dict__.clear()
+    if node.lean:   # cheaper than materializing and clearing the instance __dict__
+        node.tensors = node.arrays = ()
+        node.out_data = None
+    else:
+        node.__dict__.clear()
     node.released = True
     node.clock = -1   # never the clock's reading: a later backward stops in check_saved
 

@@ -25,9 +25,9 @@ import itertools
 
 import numpy as np
 
-from ..dtypes import as_torch_promotes, float64, scalar_operand
+from ..dtypes import PYTHON_NUMBERS, SCALAR_OPERANDS, UNCHANGED, as_torch_promotes, float64
 
-from .grad_mode import inplace_clock, state
+from .grad_mode import anomaly_mode, inplace_clock, state
 
 REGISTRY = {}
 # needs_input_grad of unary and binary gates, built once: one allocation fewer per operation
@@ -62,9 +62,15 @@ class Gate:
     seq = 0                 # creation order in the graph (from SEQUENCE)
     output_changed = False  # set when the output is changed in place (no_grad) afterwards
     released = False
+    lean = True             # keeps nothing beyond the attributes above (see __init_subclass__)
 
     def __init_subclass__(cls, register=True, **kwargs):
         super().__init_subclass__(**kwargs)
+        # a forward of its own (or an __init__) may keep more on the node (a mask, indices,
+        # a context): release must then clear the whole __dict__, not just the saved values
+        cls.lean = cls.forward is Gate.forward and cls.__init__ is object.__init__
+        cls.unary = staticmethod(unary_fast_path(cls))
+        cls.binary = staticmethod(binary_fast_path(cls))
         if register:
             REGISTRY[cls.__name__] = cls
 
@@ -86,62 +92,13 @@ class Gate:
             return node.record(operands, tuple(arrays), tuple(needs), data)
         return new_tensor(data, None)
 
-    # unary and binary repeat apply's steps inline: they run for nearly every operation, and
-    # the loop, the keyword arguments and two calls they skip are half of its overhead.
-    @classmethod
-    def unary(cls, x):
-        """``apply`` for one Tensor and no parameters."""
-        node = cls.__new__(cls)
-        try:
-            if cls.ufunc is None:
-                data = node.forward(x.data)
-            else:   # Gate.forward, inline: a Python call less on the hottest path
-                data = cls.ufunc(x.data)
-                if data.dtype is float64:
-                    data = as_torch_promotes(data, x.data)
-        except ValueError as error:
-            raise explain_value_error(node, (x.data,), error) from None
-        if state.anomaly:
-            check_forward(node, (x.data,), data)
-        if x.requires_grad and state.enabled:
-            return node.record((x,), (x.data,), WANTED, data)
-        return new_tensor(data, None)
-
-    @classmethod
-    def binary(cls, x, y):
-        """``apply`` for two operands, at least one a Tensor."""
-        if isinstance(x, Tensor):
-            if isinstance(y, Tensor):
-                arrays, needs = (x.data, y.data), PAIRS[x.requires_grad][y.requires_grad]
-            else:
-                arrays = x.data, (scalar_operand(y, x.data) if cls.elementwise else y)
-                needs = PAIRS[x.requires_grad][False]
-        else:
-            arrays = (scalar_operand(x, y.data) if cls.elementwise else x), y.data
-            needs = PAIRS[False][y.requires_grad]
-        node = cls.__new__(cls)
-        try:
-            if cls.ufunc is None:
-                data = node.forward(*arrays)
-            else:   # Gate.forward, inline
-                data = cls.ufunc(*arrays)
-                if data.dtype is float64:
-                    data = as_torch_promotes(data, *arrays)
-        except ValueError as error:
-            raise explain_value_error(node, arrays, error) from None
-        if state.anomaly:
-            check_forward(node, arrays, data)
-        if (needs[0] or needs[1]) and state.enabled:
-            return node.record((x, y), arrays, needs, data)
-        return new_tensor(data, None)
-
     def run_forward(self, arrays, params):
         """forward, with NumPy's broadcasting errors restated and anomaly mode's check."""
         try:
             data = self.forward(*arrays, **params)
         except ValueError as error:
             raise explain_value_error(self, arrays, error) from None
-        if state.anomaly:
+        if anomaly_mode.enabled:
             check_forward(self, arrays, data)
         return data
 
@@ -153,11 +110,7 @@ class Gate:
         self.tensors = operands
         self.arrays = arrays
         self.needs_input_grad = needs
-        self.clock = inplace_clock.now
-        self.seq = next(SEQUENCE)
-        if self.saves_output:
-            self.out_data = data
-        return new_tensor(data, self)
+        return output_of(self, data)
 
     def forward(self, *arrays, **params):
         """The output array; by default the gate's ``ufunc``, with PyTorch's result dtype."""
@@ -179,6 +132,100 @@ class Gate:
 
     def __repr__(self):
         return f"<{type(self).__name__} {self.label}>"
+
+
+# unary and binary repeat apply's steps, and record's, inline: they run for nearly every
+# operation, and the loop, the keyword arguments and the calls they skip are half of apply's
+# overhead. Each gate class gets its own pair, closed over its constants, as plain functions:
+# Tensor's operators are these functions themselves (Tensor.__mul__ is Mul.binary), one
+# Python call fewer again.
+def unary_fast_path(cls):
+    """``cls.apply`` for one Tensor and no parameters: ``cls.unary(x)``."""
+    ufunc = cls.ufunc
+
+    def unary(x):
+        node = cls.__new__(cls)
+        a = x.data
+        try:
+            if ufunc is None:
+                data = node.forward(a)
+            else:   # Gate.forward, inline
+                data = ufunc(a)
+                if data.dtype is float64:
+                    data = as_torch_promotes(data, a)
+        except ValueError as error:
+            raise explain_value_error(node, (a,), error) from None
+        if anomaly_mode.enabled:
+            check_forward(node, (a,), data)
+        if not (x.requires_grad and state.enabled):
+            return new_tensor(data, None)
+        node.tensors = (x,)
+        node.arrays = (a,)
+        node.needs_input_grad = WANTED
+        return output_of(node, data)
+    return unary
+
+
+def binary_fast_path(cls):
+    """``cls.apply`` for two operands, at least one a Tensor: ``cls.binary(x, y)``."""
+    ufunc = cls.ufunc
+    elementwise = cls.elementwise
+
+    def binary(x, y):
+        if isinstance(x, Tensor):
+            if isinstance(y, Tensor):
+                arrays, needs = (x.data, y.data), PAIRS[x.requires_grad][y.requires_grad]
+            else:
+                if elementwise and type(y) in PYTHON_NUMBERS:
+                    y_operand = SCALAR_OPERANDS.get(x.data.dtype, UNCHANGED)[y]
+                else:
+                    y_operand = y
+                arrays, needs = (x.data, y_operand), PAIRS[x.requires_grad][False]
+        else:
+            if elementwise and type(x) in PYTHON_NUMBERS:
+                x_operand = SCALAR_OPERANDS.get(y.data.dtype, UNCHANGED)[x]
+            else:
+                x_operand = x
+            arrays, needs = (x_operand, y.data), PAIRS[False][y.requires_grad]
+        node = cls.__new__(cls)
+        try:
+            if ufunc is None:
+                data = node.forward(*arrays)
+            else:   # Gate.forward, inline
+                data = ufunc(*arrays)
+                if data.dtype is float64:
+                    data = as_torch_promotes(data, *arrays)
+        except ValueError as error:
+            raise explain_value_error(node, arrays, error) from None
+        if anomaly_mode.enabled:
+            check_forward(node, arrays, data)
+        if not ((needs[0] or needs[1]) and state.enabled):
+            return new_tensor(data, None)
+        node.tensors = (x, y)
+        node.arrays = arrays
+        node.needs_input_grad = needs
+        return output_of(node, data)
+    return binary
+
+
+def output_of(node, data):
+    """The rest of joining the graph: note the in-place clock and the creation number, keep
+    the output if backward reads it, and wrap ``data`` as the output tensor (new_tensor's
+    slots, written out: this runs for every recorded operation)."""
+    node.clock = inplace_clock.now
+    node.seq = next(SEQUENCE)
+    if node.saves_output:
+        node.out_data = data
+    t = Tensor.__new__(Tensor)
+    t.data = data if type(data) is np.ndarray else np.asarray(data)
+    t.grad = None
+    t.grad_fn = node
+    t.requires_grad = True
+    t.name = None
+    t._hooks = None
+    t._version = 0
+    t._changed_at = 0
+    return t
 
 
 class Context:

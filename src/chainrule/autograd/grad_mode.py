@@ -5,7 +5,6 @@ import threading
 
 class _State(threading.local):
     enabled = True
-    anomaly = False
 
 
 state = _State()
@@ -19,6 +18,16 @@ class _InplaceClock:
 
 
 inplace_clock = _InplaceClock()
+
+
+class _AnomalyMode:
+    """Whether anomaly mode is on: process-wide, as in PyTorch (and a plain attribute is
+    read four times faster than a thread-local one, on every operation)."""
+
+    enabled = False
+
+
+anomaly_mode = _AnomalyMode()
 
 
 def is_grad_enabled():
