@@ -143,8 +143,14 @@ def propagate(pending, queue, xp, retain_graph, targets):
             else:
                 pending[parent] = gi
                 heappush(queue, (-parent.seq, parent))
-        if not retain_graph:
-            release(node)
+        if not retain_graph:   # drop what the gate saved; the graph cannot be walked again
+            if node.lean:   # cheaper than materializing and clearing the instance __dict__
+                node.tensors = node.arrays = ()
+                node.out_data = None
+            else:
+                node.__dict__.clear()
+            node.released = True
+            node.clock = -1   # never the clock's reading: a later backward stops in check_saved
 
 
 def observe(node, g, xp):
@@ -201,18 +207,6 @@ def store_retained(ref, g, xp):
     if tensor is not None:
         g = g if xp is TENSORS else new_tensor(g.copy(), None)
         tensor.grad = g if tensor.grad is None else tensor.grad + g
-
-
-def release(node):
-    """Drop everything the node kept for backward (inputs, arrays, masks); the graph
-    cannot be walked again after this."""
-    if node.lean:   # cheaper than materializing and clearing the instance __dict__
-        node.tensors = node.arrays = ()
-        node.out_data = None
-    else:
-        node.__dict__.clear()
-    node.released = True
-    node.clock = -1   # never the clock's reading: a later backward stops in check_saved
 
 
 def check_backward(node, grads):
