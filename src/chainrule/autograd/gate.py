@@ -103,14 +103,19 @@ class Gate:
         return data
 
     def record(self, operands, arrays, needs, data):
-        """Join the graph: keep what backward needs and return the output tensor.
+        """Join the graph: keep what backward needs (and the in-place clock, and the next
+        creation number) and return the output tensor.
 
         ``arrays`` and ``needs`` are tuples: holding only arrays and bools, the cyclic
         garbage collector stops tracking them, where lists it would rescan every time."""
         self.tensors = operands
         self.arrays = arrays
         self.needs_input_grad = needs
-        return output_of(self, data)
+        self.clock = inplace_clock.now
+        self.seq = next(SEQUENCE)
+        if self.saves_output:
+            self.out_data = data
+        return new_tensor(data, self)
 
     def forward(self, *arrays, **params):
         """The output array; by default the gate's ``ufunc``, with PyTorch's result dtype."""
@@ -134,14 +139,18 @@ class Gate:
         return f"<{type(self).__name__} {self.label}>"
 
 
-# unary and binary repeat apply's steps, and record's, inline: they run for nearly every
-# operation, and the loop, the keyword arguments and the calls they skip are half of apply's
-# overhead. Each gate class gets its own pair, closed over its constants, as plain functions:
-# Tensor's operators are these functions themselves (Tensor.__mul__ is Mul.binary), one
-# Python call fewer again.
+# unary and binary repeat apply's steps, and record's and new_tensor's, inline: they run for
+# nearly every operation, and the loop, the keyword arguments and the calls they skip are
+# more than half of apply's overhead. Each gate class gets its own pair, closed over its
+# constants, as plain functions: Tensor's operators are these functions themselves
+# (Tensor.__mul__ is Mul.binary), one Python call fewer again. tests/test_tensor_slots.py
+# checks that every copy of the Tensor's slots stays complete.
+new = object.__new__
+ndarray, asarray = np.ndarray, np.asarray
+
 def unary_fast_path(cls):
     """``cls.apply`` for one Tensor and no parameters: ``cls.unary(x)``."""
-    ufunc = cls.ufunc
+    ufunc, saves_output = cls.ufunc, cls.saves_output
 
     def unary(x):
         node = cls.__new__(cls)
@@ -162,14 +171,26 @@ def unary_fast_path(cls):
         node.tensors = (x,)
         node.arrays = (a,)
         node.needs_input_grad = WANTED
-        return output_of(node, data)
+        node.clock = inplace_clock.now   # record and new_tensor, inline
+        node.seq = next(SEQUENCE)
+        if saves_output:
+            node.out_data = data
+        t = new(Tensor)
+        t.data = data if type(data) is ndarray else asarray(data)
+        t.grad = None
+        t.grad_fn = node
+        t.requires_grad = True
+        t.name = None
+        t._hooks = None
+        t._version = 0
+        t._changed_at = 0
+        return t
     return unary
 
 
 def binary_fast_path(cls):
     """``cls.apply`` for two operands, at least one a Tensor: ``cls.binary(x, y)``."""
-    ufunc = cls.ufunc
-    elementwise = cls.elementwise
+    ufunc, saves_output, elementwise = cls.ufunc, cls.saves_output, cls.elementwise
 
     def binary(x, y):
         if isinstance(x, Tensor):
@@ -204,28 +225,21 @@ def binary_fast_path(cls):
         node.tensors = (x, y)
         node.arrays = arrays
         node.needs_input_grad = needs
-        return output_of(node, data)
+        node.clock = inplace_clock.now   # record and new_tensor, inline
+        node.seq = next(SEQUENCE)
+        if saves_output:
+            node.out_data = data
+        t = new(Tensor)
+        t.data = data if type(data) is ndarray else asarray(data)
+        t.grad = None
+        t.grad_fn = node
+        t.requires_grad = True
+        t.name = None
+        t._hooks = None
+        t._version = 0
+        t._changed_at = 0
+        return t
     return binary
-
-
-def output_of(node, data):
-    """The rest of joining the graph: note the in-place clock and the creation number, keep
-    the output if backward reads it, and wrap ``data`` as the output tensor (new_tensor's
-    slots, written out: this runs for every recorded operation)."""
-    node.clock = inplace_clock.now
-    node.seq = next(SEQUENCE)
-    if node.saves_output:
-        node.out_data = data
-    t = Tensor.__new__(Tensor)
-    t.data = data if type(data) is np.ndarray else np.asarray(data)
-    t.grad = None
-    t.grad_fn = node
-    t.requires_grad = True
-    t.name = None
-    t._hooks = None
-    t._version = 0
-    t._changed_at = 0
-    return t
 
 
 class Context:
