@@ -13,7 +13,7 @@ from heapq import heapify, heappop, heappush
 
 import numpy as np
 
-from .gate import check_saved
+from .gate import RELEASED, check_saved
 from .grad_mode import anomaly_mode, inplace_clock, state
 from .xp import ARRAYS, TENSORS
 
@@ -115,11 +115,15 @@ def run(seeds, retain_graph, create_graph, targets):
 
 
 def propagate(pending, queue, xp, retain_graph, targets):
-    """Run the queued gates, newest first (``queue`` is a heap of ``(-seq, gate)``)."""
+    """Run the queued gates, newest first (``queue`` is a heap of ``(-seq, gate)``). When a
+    gate hands exactly one gate its first gradient and no other gate waits, that gate is
+    next without going through the heap: a chain never touches it."""
     anomaly = anomaly_mode.enabled
     clock = inplace_clock
-    while queue:
-        node = heappop(queue)[1]
+    node = None
+    while node is not None or queue:
+        if node is None:
+            node = heappop(queue)[1]
         g = pending.pop(node)
         if node.observed:
             g = observe(node, g, xp)
@@ -130,6 +134,7 @@ def propagate(pending, queue, xp, retain_graph, targets):
         grads = node.backward(g, xp)
         if anomaly:
             check_backward(node, grads)
+        following = None
         for t, gi, wanted in zip(node.tensors, grads, node.needs_input_grad):
             if gi is None or not wanted:
                 continue
@@ -142,15 +147,21 @@ def propagate(pending, queue, xp, retain_graph, targets):
                 pending[parent] = pending[parent] + gi
             else:
                 pending[parent] = gi
-                heappush(queue, (-parent.seq, parent))
+                if following is None:
+                    following = parent
+                else:
+                    heappush(queue, (-parent.seq, parent))
         if not retain_graph:   # drop what the gate saved; the graph cannot be walked again
             if node.lean:   # cheaper than materializing and clearing the instance __dict__
                 node.tensors = node.arrays = ()
                 node.out_data = None
             else:
                 node.__dict__.clear()
-            node.released = True
-            node.clock = -1   # never the clock's reading: a later backward stops in check_saved
+            node.clock = RELEASED   # never the clock's reading: backward stops in check_saved
+        if following is not None and queue:
+            heappush(queue, (-following.seq, following))
+            following = None
+        node = following
 
 
 def observe(node, g, xp):

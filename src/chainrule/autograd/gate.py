@@ -36,6 +36,7 @@ WANTED = (True,)
 # Every gate that joins the graph takes the next number: a gate's inputs always come from
 # gates with smaller numbers, so backward may run gates from the largest number down.
 SEQUENCE = itertools.count()
+RELEASED = -1   # a released gate's clock: no reading of the in-place clock is negative
 
 
 class Gate:
@@ -58,10 +59,11 @@ class Gate:
     hooks = None            # the output tensor's hooks, when it is a non-leaf (register_hook)
     retained = None         # weak reference to the output tensor after retain_grad()
     observed = False        # True once hooks or retain_grad ask to see the output's gradient
-    clock = 0               # the in-place clock when the inputs were saved (-1 once released)
+    clock = 0               # the in-place clock when the inputs were saved (RELEASED after)
     seq = 0                 # creation order in the graph (from SEQUENCE)
     output_changed = False  # set when the output is changed in place (no_grad) afterwards
-    released = False
+    released = property(lambda self: self.clock == RELEASED, doc="True once backward freed "
+                        "what the gate saved: the graph cannot be walked through it again")
     lean = True             # keeps nothing beyond the attributes above (see __init_subclass__)
 
     def __init_subclass__(cls, register=True, **kwargs):
