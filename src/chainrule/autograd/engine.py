@@ -116,15 +116,16 @@ def run(seeds, retain_graph, create_graph, targets):
 
 def propagate(pending, queue, xp, retain_graph, targets):
     """Run the queued gates, newest first (``queue`` is a heap of ``(-seq, gate)``). When a
-    gate hands exactly one gate its first gradient and no other gate waits, that gate is
-    next without going through the heap: a chain never touches it."""
+    gate hands exactly one gate its first gradient and no other gate waits, that gate runs
+    next with the gradient in hand, through neither the heap nor the pending dict: a chain
+    never touches them."""
     anomaly = anomaly_mode.enabled
     clock = inplace_clock
     node = None
     while node is not None or queue:
         if node is None:
             node = heappop(queue)[1]
-        g = pending.pop(node)
+            g = pending.pop(node)
         if node.observed:
             g = observe(node, g, xp)
         if targets is not None and id(node) in targets:
@@ -134,7 +135,7 @@ def propagate(pending, queue, xp, retain_graph, targets):
         grads = node.backward(g, xp)
         if anomaly:
             check_backward(node, grads)
-        following = None
+        following = g_following = None
         for t, gi, wanted in zip(node.tensors, grads, node.needs_input_grad):
             if gi is None or not wanted:
                 continue
@@ -143,14 +144,15 @@ def propagate(pending, queue, xp, retain_graph, targets):
             parent = t.grad_fn
             if parent is None:
                 deliver_to_leaf(t, gi if gi is not g else copy(gi, xp), xp, targets)
+            elif parent is following:   # x * x: both inputs are one tensor
+                g_following = g_following + gi
             elif parent in pending:
                 pending[parent] = pending[parent] + gi
+            elif following is None:
+                following, g_following = parent, gi
             else:
                 pending[parent] = gi
-                if following is None:
-                    following = parent
-                else:
-                    heappush(queue, (-parent.seq, parent))
+                heappush(queue, (-parent.seq, parent))
         if not retain_graph:   # drop what the gate saved; the graph cannot be walked again
             if node.lean:   # cheaper than materializing and clearing the instance __dict__
                 node.tensors = node.arrays = ()
@@ -159,9 +161,10 @@ def propagate(pending, queue, xp, retain_graph, targets):
                 node.__dict__.clear()
             node.clock = RELEASED   # never the clock's reading: backward stops in check_saved
         if following is not None and queue:
+            pending[following] = g_following
             heappush(queue, (-following.seq, following))
             following = None
-        node = following
+        node, g = following, g_following
 
 
 def observe(node, g, xp):

@@ -155,7 +155,7 @@ def unary_fast_path(cls):
     ufunc, saves_output = cls.ufunc, cls.saves_output
 
     def unary(x):
-        node = cls.__new__(cls)
+        node = new(cls)
         a = x.data
         try:
             if ufunc is None:
@@ -210,7 +210,7 @@ def binary_fast_path(cls):
             else:
                 x_operand = x
             arrays, needs = (x_operand, y.data), PAIRS[False][y.requires_grad]
-        node = cls.__new__(cls)
+        node = new(cls)
         try:
             if ufunc is None:
                 data = node.forward(*arrays)
