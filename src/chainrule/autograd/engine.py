@@ -136,10 +136,11 @@ def propagate(pending, queue, xp, retain_graph, targets):
         if anomaly:
             check_backward(node, grads)
         following = g_following = None
+        same_shapes = node.same_shapes
         for t, gi, wanted in zip(node.tensors, grads, node.needs_input_grad):
             if gi is None or not wanted:
                 continue
-            if gi.shape != t.data.shape:
+            if not same_shapes and gi.shape != t.data.shape:
                 gi = xp.sum_to(gi, t.data.shape, node)
             parent = t.grad_fn
             if parent is None:

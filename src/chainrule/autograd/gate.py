@@ -59,6 +59,8 @@ class Gate:
     hooks = None            # the output tensor's hooks, when it is a non-leaf (register_hook)
     retained = None         # weak reference to the output tensor after retain_grad()
     observed = False        # True once hooks or retain_grad ask to see the output's gradient
+    same_shapes = False     # True when no input can differ from the output in shape (a unary
+                            # elementwise gate, a tensor and a number): backward skips the check
     clock = 0               # the in-place clock when the inputs were saved (RELEASED after)
     seq = 0                 # creation order in the graph (from SEQUENCE)
     output_changed = False  # set when the output is changed in place (no_grad) afterwards
@@ -152,7 +154,7 @@ ndarray, asarray = np.ndarray, np.asarray
 
 def unary_fast_path(cls):
     """``cls.apply`` for one Tensor and no parameters: ``cls.unary(x)``."""
-    ufunc, saves_output = cls.ufunc, cls.saves_output
+    ufunc, saves_output, elementwise = cls.ufunc, cls.saves_output, cls.elementwise
 
     def unary(x):
         node = new(cls)
@@ -173,6 +175,7 @@ def unary_fast_path(cls):
         node.tensors = (x,)
         node.arrays = (a,)
         node.needs_input_grad = WANTED
+        node.same_shapes = elementwise
         node.clock = inplace_clock.now   # record and new_tensor, inline
         node.seq = next(SEQUENCE)
         if saves_output:
@@ -195,21 +198,20 @@ def binary_fast_path(cls):
     ufunc, saves_output, elementwise = cls.ufunc, cls.saves_output, cls.elementwise
 
     def binary(x, y):
+        number = False   # one operand a Python number: it cannot broadcast the other
         if isinstance(x, Tensor):
             if isinstance(y, Tensor):
                 arrays, needs = (x.data, y.data), PAIRS[x.requires_grad][y.requires_grad]
             else:
+                b = y
                 if elementwise and type(y) in PYTHON_NUMBERS:
-                    y_operand = SCALAR_OPERANDS.get(x.data.dtype, UNCHANGED)[y]
-                else:
-                    y_operand = y
-                arrays, needs = (x.data, y_operand), PAIRS[x.requires_grad][False]
+                    b, number = SCALAR_OPERANDS.get(x.data.dtype, UNCHANGED)[y], True
+                arrays, needs = (x.data, b), PAIRS[x.requires_grad][False]
         else:
+            a = x
             if elementwise and type(x) in PYTHON_NUMBERS:
-                x_operand = SCALAR_OPERANDS.get(y.data.dtype, UNCHANGED)[x]
-            else:
-                x_operand = x
-            arrays, needs = (x_operand, y.data), PAIRS[False][y.requires_grad]
+                a, number = SCALAR_OPERANDS.get(y.data.dtype, UNCHANGED)[x], True
+            arrays, needs = (a, y.data), PAIRS[False][y.requires_grad]
         node = new(cls)
         try:
             if ufunc is None:
@@ -227,6 +229,7 @@ def binary_fast_path(cls):
         node.tensors = (x, y)
         node.arrays = arrays
         node.needs_input_grad = needs
+        node.same_shapes = number
         node.clock = inplace_clock.now   # record and new_tensor, inline
         node.seq = next(SEQUENCE)
         if saves_output:
