@@ -94,7 +94,7 @@ class Tensor:
         """Keep ``.grad`` on a non-leaf tensor too (leaves always keep theirs)."""
         if self.grad_fn is not None:
             self.grad_fn.retained = weakref.ref(self)
-            self.grad_fn.observed = True
+            self.grad_fn.observe()
 
     def register_hook(self, hook):
         """Call ``hook(grad)`` when this tensor's gradient is computed; a returned tensor
@@ -105,7 +105,7 @@ class Tensor:
         if self.grad_fn is not None:
             if self.grad_fn.hooks is None:
                 self.grad_fn.hooks = {}
-                self.grad_fn.observed = True
+                self.grad_fn.observe()
             hooks = self.grad_fn.hooks
         else:
             if self._hooks is None:

@@ -13,7 +13,7 @@ from heapq import heapify, heappop, heappush
 
 import numpy as np
 
-from .gate import RELEASED, check_saved
+from .gate import RELEASED, Gate, check_saved
 from .grad_mode import anomaly_mode, inplace_clock, state
 from .xp import ARRAYS, TENSORS
 
@@ -120,13 +120,14 @@ def propagate(pending, queue, xp, retain_graph, targets):
     next with the gradient in hand, through neither the heap nor the pending dict: a chain
     never touches them."""
     anomaly = anomaly_mode.enabled
+    observing = Gate.observed_anywhere
     clock = inplace_clock
     node = None
     while node is not None or queue:
         if node is None:
             node = heappop(queue)[1]
             g = pending.pop(node)
-        if node.observed:
+        if observing and node.observed:
             g = observe(node, g, xp)
         if targets is not None and id(node) in targets:
             remember(targets, node, g)
@@ -147,7 +148,7 @@ def propagate(pending, queue, xp, retain_graph, targets):
                 deliver_to_leaf(t, gi if gi is not g else copy(gi, xp), xp, targets)
             elif parent is following:   # x * x: both inputs are one tensor
                 g_following = g_following + gi
-            elif parent in pending:
+            elif pending and parent in pending:   # (in a chain, pending stays empty)
                 pending[parent] = pending[parent] + gi
             elif following is None:
                 following, g_following = parent, gi

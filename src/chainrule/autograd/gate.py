@@ -59,6 +59,7 @@ class Gate:
     hooks = None            # the output tensor's hooks, when it is a non-leaf (register_hook)
     retained = None         # weak reference to the output tensor after retain_grad()
     observed = False        # True once hooks or retain_grad ask to see the output's gradient
+    observed_anywhere = False   # (on Gate itself) True once any gate has been observed
     same_shapes = False     # True when no input can differ from the output in shape (a unary
                             # elementwise gate, a tensor and a number): backward skips the check
     clock = 0               # the in-place clock when the inputs were saved (RELEASED after)
@@ -129,6 +130,11 @@ class Gate:
 
     def backward(self, g, xp):
         raise NotImplementedError(f"gate {type(self).__name__} has no backward")
+
+    def observe(self):
+        """Hooks or retain_grad want this gate's gradient: backward shows it to them."""
+        self.observed = True
+        Gate.observed_anywhere = True   # until then backward does not even ask each gate
 
     def name(self):
         """PyTorch's ``grad_fn.name()``: the gate's class name."""
