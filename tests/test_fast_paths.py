@@ -87,6 +87,11 @@ def test_integer_and_bool_tensors_keep_pytorchs_rules_with_numbers():
     assert (flags + 1).dtype == cr.int64
 
 
+def test_a_dtype_outside_the_float_caches_keeps_numpys_rules():
+    odd = new_tensor(np.array([1, 2], np.uint16), None)   # not a dtype cr.tensor makes
+    assert (odd * 3).numpy().tolist() == [3, 6] and (odd * 3).dtype == np.uint16
+
+
 def test_signed_zeros_are_never_confused():
     x = cr.tensor([1.0, -1.0])
     with np.errstate(divide="ignore"):

@@ -77,7 +77,7 @@ class ScalarOperands(dict):
     >>> import numpy as np
     >>> SCALAR_OPERANDS[np.dtype("float32")][0.5]
     array(0.5, dtype=float32)
-    >>> SCALAR_OPERANDS.get(np.dtype("int64"), UNCHANGED)[0.5]   # NumPy decides
+    >>> SCALAR_OPERANDS[np.dtype("int64")][0.5]   # no float dtype to cast to: NumPy decides
     0.5
     """
 
@@ -108,10 +108,16 @@ class Unchanged(dict):
         return value
 
 
+class ByDtype(dict):
+    """The operand caches by array dtype; any dtype but the floats gets `Unchanged`."""
+
+    def __missing__(self, dtype):
+        return UNCHANGED
+
+
 PYTHON_NUMBERS = (builtins.float, builtins.int)   # exact types: bool and NumPy scalars differ
 UNCHANGED = Unchanged()
-# look up with .get(array.dtype, UNCHANGED)
-SCALAR_OPERANDS = {dtype: ScalarOperands(dtype) for dtype in (float16, float32, float64)}
+SCALAR_OPERANDS = ByDtype({dtype: ScalarOperands(dtype) for dtype in (float16, float32, float64)})
 
 
 def is_float64_array(x):

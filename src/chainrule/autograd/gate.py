@@ -25,7 +25,7 @@ import itertools
 
 import numpy as np
 
-from ..dtypes import PYTHON_NUMBERS, SCALAR_OPERANDS, UNCHANGED, as_torch_promotes, float64
+from ..dtypes import PYTHON_NUMBERS, SCALAR_OPERANDS, as_torch_promotes, float64
 
 from .grad_mode import anomaly_mode, inplace_clock, state
 
@@ -211,12 +211,12 @@ def binary_fast_path(cls):
             else:
                 b = y
                 if elementwise and type(y) in PYTHON_NUMBERS:
-                    b, number = SCALAR_OPERANDS.get(x.data.dtype, UNCHANGED)[y], True
+                    b, number = SCALAR_OPERANDS[x.data.dtype][y], True
                 arrays, needs = (x.data, b), PAIRS[x.requires_grad][False]
         else:
             a = x
             if elementwise and type(x) in PYTHON_NUMBERS:
-                a, number = SCALAR_OPERANDS.get(y.data.dtype, UNCHANGED)[x], True
+                a, number = SCALAR_OPERANDS[y.data.dtype][x], True
             arrays, needs = (a, y.data), PAIRS[False][y.requires_grad]
         node = new(cls)
         try:
