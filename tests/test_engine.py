@@ -77,6 +77,39 @@ def test_second_backward_through_a_released_graph_says_to_retain_it():
         y.backward()
 
 
+def test_two_released_gates_waiting_together_still_say_to_retain_the_graph():
+    w = leaf([1.0, 2.0])
+    first, second = ((w * 3 - 1) ** 2).mean(), w.exp().mean()
+    first.backward()
+    second.backward()
+    with pytest.raises(RuntimeError, match="retain_graph=True"):
+        (first + second).backward()
+
+
+def test_a_backward_that_fails_half_way_changes_no_gradient():
+    x, w = leaf([1.0, 2.0]), leaf([5.0, 7.0])
+    y = x * 2
+    y.sum().backward()
+    with pytest.raises(RuntimeError, match="retain_graph=True"):
+        (y * 3 + w * x).sum().backward()   # w * x runs before y's released gate is reached
+    assert x.grad.tolist() == [2.0, 2.0] and w.grad is None
+
+
+def test_a_graph_cannot_be_copied_or_pickled_but_a_leaf_can():
+    import copy
+    import pickle
+    x = leaf([1.0, 2.0])
+    x.grad = cr.tensor([3.0, 4.0], dtype=cr.float64)
+    for clone in (copy.deepcopy(x), pickle.loads(pickle.dumps(x))):
+        assert clone.tolist() == [1.0, 2.0] and clone.requires_grad
+        assert clone.grad.tolist() == [3.0, 4.0] and clone.grad_fn is None
+    y = x * 2
+    for attempt in (copy.deepcopy, pickle.dumps, copy.copy):
+        with pytest.raises(RuntimeError, match=r"gate '\*'.*detach\(\)"):
+            attempt(y)
+    assert pickle.loads(pickle.dumps(y.detach())).tolist() == [2.0, 4.0]
+
+
 def test_retain_graph_allows_a_second_backward():
     x = leaf(2.0)
     y = x * x
@@ -198,6 +231,45 @@ def test_hook_on_a_non_leaf_changes_what_flows_further():
     h.register_hook(lambda g: g * 0.5)
     (h * 3).backward()
     assert x.grad.item() == 3 * 0.5 * 2 * 2
+
+
+def test_a_leaf_hook_runs_once_with_the_gradient_summed_over_its_paths():
+    x = leaf([1.0])
+    calls = []
+    x.register_hook(lambda g: calls.append(g.item()))
+    (x * 2 + x * 3).sum().backward()
+    assert calls == [5.0] and x.grad.item() == 5.0   # PyTorch: one call, with 5
+
+
+def test_a_hook_that_changes_the_gradients_shape_is_refused():
+    x = leaf([1.0, 2.0, 3.0])
+    y = x.exp()
+    y.register_hook(lambda g: g.expand(2, 3))
+    with pytest.raises(RuntimeError, match=r"shape \(2, 3\).*shape \(3,\)"):
+        y.sum().backward()
+    x.register_hook(lambda g: 3)
+    with pytest.raises(RuntimeError, match="type int"):
+        (x * 2).sum().backward()
+
+
+def test_a_hook_added_during_backward_is_called(monkeypatch):
+    from chainrule.autograd.gate import observing
+    monkeypatch.setattr(observing, "anywhere", False)   # as in a process with no hook yet
+    x = leaf([1.0, 2.0])
+    a = x * 3
+    seen = []
+
+    class Spy(cr.autograd.Function):   # its backward runs before a's gate
+        @staticmethod
+        def forward(ctx, t):
+            return t * 1
+
+        @staticmethod
+        def backward(ctx, g):
+            a.register_hook(lambda ga: seen.append(ga.tolist()))
+            return g
+    (Spy.apply(a) ** 2).sum().backward()
+    assert seen == [[6.0, 12.0]]
 
 
 def test_removed_hook_is_not_called():

@@ -226,3 +226,45 @@ def test_a_number_operand_gives_the_gradient_a_0d_tensor_operand_gives(op, shape
     op(x, cr.tensor(1.5, dtype=cr.float64)).sum().backward()
     assert via_number.shape == shape
     np.testing.assert_allclose(via_number, x.grad.numpy(), rtol=1e-12)
+
+
+@pytest.mark.parametrize("dtype, base", [("float16", 1e5), ("float32", 1e40), ("float32", 0.3),
+                                         ("float64", 7.5)])
+def test_a_number_base_keeps_its_exact_value_in_pows_backward(dtype, base):
+    # ** takes log(base) in backward: a base rounded to (or beyond) the dtype would be wrong
+    torch = pytest.importorskip("torch")
+    values = np.array([-1.5, 0.0, 0.3], dtype)
+    x = cr.tensor(values, requires_grad=True)
+    with np.errstate(over="ignore"):   # NumPy warns as it casts the base in forward
+        (base ** x).sum().backward()
+    tx = torch.tensor(values, requires_grad=True)
+    (base ** tx).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=2e-3)
+
+
+def test_a_gradient_reaching_a_number_gate_in_a_wider_dtype_is_cast_first():
+    # PyTorch casts each gradient to its input's dtype at every edge; the cached float16
+    # operand then gives exactly what the number itself gives NumPy
+    torch = pytest.importorskip("torch")
+    values, upstream = np.linspace(1, 2, 5), np.linspace(1, 3, 5)
+    x = cr.tensor(values, dtype=cr.float16, requires_grad=True)
+    out = (x * 0.1) * cr.tensor(np.ones(5), dtype=cr.float64)
+    assert out.dtype == cr.float64
+    out.backward(cr.tensor(upstream, dtype=cr.float64))
+    assert x.grad.dtype == cr.float16
+    expected = upstream.astype(np.float16) * 0.1   # NumPy: the number cast to float16
+    np.testing.assert_array_equal(x.grad.numpy(), expected)
+    tx = torch.tensor(values, dtype=torch.float16, requires_grad=True)
+    ((tx * 0.1) * torch.ones(5, dtype=torch.float64)).backward(torch.tensor(upstream))
+    np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-3)
+
+
+def test_mixed_float32_and_float64_gradients_arrive_in_each_inputs_dtype():
+    x = cr.tensor([1.0, 2.0], requires_grad=True)                     # float32
+    w = cr.tensor([0.5, 0.25], dtype=cr.float64, requires_grad=True)
+    h = x.exp()
+    seen = []
+    h.register_hook(lambda g: seen.append(g.dtype))
+    (h * w).sum().backward()
+    assert seen == [cr.float32] and x.grad.dtype == cr.float32 and w.grad.dtype == cr.float64
+    np.testing.assert_allclose(x.grad.numpy(), np.exp([1.0, 2.0]) * [0.5, 0.25], rtol=1e-6)

@@ -68,16 +68,19 @@ def as_torch_promotes(out, *inputs):
 
 
 class ScalarOperands(dict):
-    """Python numbers met beside an array of one float dtype, as read-only 0-d arrays of that
-    dtype. NumPy casts the number to the array's dtype anyway (NEP 50, PyTorch's rule too),
+    """Python numbers met beside an array of one dtype, as read-only 0-d arrays of that dtype
+    (for a float dtype; beside any other, numbers stay numbers and NumPy's rules apply).
+
+    NumPy casts the number to the array's float dtype anyway (NEP 50, PyTorch's rule too),
     but working that out costs it about 250 ns per call, as much as the arithmetic on a small
     array; the cached 0-d array gives the same bits at array speed, in forward and again in
-    backward. Only for Python floats and ints: look up ``type(value) in PYTHON_NUMBERS`` first.
+    backward (where the gradient arrives in the same dtype). Only for Python floats and ints:
+    look up ``type(value) in PYTHON_NUMBERS`` first.
 
     >>> import numpy as np
     >>> SCALAR_OPERANDS[np.dtype("float32")][0.5]
     array(0.5, dtype=float32)
-    >>> SCALAR_OPERANDS[np.dtype("int64")][0.5]   # no float dtype to cast to: NumPy decides
+    >>> SCALAR_OPERANDS[np.dtype("int64")][0.5]
     0.5
     """
 
@@ -85,10 +88,10 @@ class ScalarOperands(dict):
 
     def __init__(self, dtype):
         super().__init__()
-        self.dtype = dtype
+        self.dtype = dtype if dtype.kind == "f" else None
 
     def __missing__(self, value):
-        if not value:   # 0.0 and -0.0 are one dict key but differ (1 / -0.0): not cached
+        if self.dtype is None or not value:   # 0.0 and -0.0: one dict key, two values
             return value
         try:
             operand = np.array(value, self.dtype)
@@ -101,23 +104,16 @@ class ScalarOperands(dict):
         return operand
 
 
-class Unchanged(dict):
-    """The numbers beside an integer or bool array stay Python numbers: NumPy's rules."""
-
-    def __missing__(self, value):
-        return value
-
-
-class ByDtype(dict):
-    """The operand caches by array dtype; any dtype but the floats gets `Unchanged`."""
+class OperandsByDtype(dict):
+    """One `ScalarOperands` per array dtype, made when first needed."""
 
     def __missing__(self, dtype):
-        return UNCHANGED
+        operands = self[dtype] = ScalarOperands(dtype)
+        return operands
 
 
 PYTHON_NUMBERS = (builtins.float, builtins.int)   # exact types: bool and NumPy scalars differ
-UNCHANGED = Unchanged()
-SCALAR_OPERANDS = ByDtype({dtype: ScalarOperands(dtype) for dtype in (float16, float32, float64)})
+SCALAR_OPERANDS = OperandsByDtype()
 
 
 def is_float64_array(x):

@@ -273,6 +273,18 @@ class Tensor:
     def __int__(self): return int(self.item())
     def __index__(self): return int(self.item())
 
+    def __reduce_ex__(self, protocol):
+        """Pickling and ``copy.deepcopy``: a leaf goes as it is; a tensor made by a gate is
+        refused, as in PyTorch: its graph cannot cross into another process, and a copy of
+        it would break the creation order backward runs in."""
+        if self.grad_fn is not None:
+            raise RuntimeError(
+                f"cannot pickle or copy a tensor made by gate '{self.grad_fn.label}' "
+                f"({type(self.grad_fn).__name__}): a graph cannot be copied or leave its "
+                f"process. Call .detach() first to keep the values; leaves (parameters, "
+                f"inputs) copy and pickle as they are.")
+        return super().__reduce_ex__(protocol)
+
     def __array__(self, dtype=None, copy=None):
         return self.data if dtype is None else self.data.astype(dtype)
 

@@ -13,7 +13,7 @@ from heapq import heapify, heappop, heappush
 
 import numpy as np
 
-from .gate import RELEASED, Gate, check_saved
+from .gate import RELEASED, check_saved, observing
 from .grad_mode import anomaly_mode, inplace_clock, state
 from .xp import ARRAYS, TENSORS
 
@@ -115,19 +115,23 @@ def run(seeds, retain_graph, create_graph, targets):
 
 
 def propagate(pending, queue, xp, retain_graph, targets):
-    """Run the queued gates, newest first (``queue`` is a heap of ``(-seq, gate)``). When a
-    gate hands exactly one gate its first gradient and no other gate waits, that gate runs
-    next with the gradient in hand, through neither the heap nor the pending dict: a chain
-    never touches them."""
+    """Run the queued gates, newest first (``queue`` is a heap of ``(-seq, gate)``), then hand
+    the leaves their gradients, each summed over all its paths (so a leaf's hooks run once,
+    and a backward that fails half-way changes no ``.grad``).
+
+    When a gate hands exactly one gate its first gradient and no other gate waits, that gate
+    runs next with the gradient in hand, through neither the heap nor the pending dict (a
+    chain never touches them): with the queue empty nothing else is pending, so no other
+    path can still bring that gate a gradient."""
     anomaly = anomaly_mode.enabled
-    observing = Gate.observed_anywhere
     clock = inplace_clock
+    leaves = {}
     node = None
     while node is not None or queue:
         if node is None:
             node = heappop(queue)[1]
             g = pending.pop(node)
-        if observing and node.observed:
+        if observing.anywhere and node.observed:
             g = observe(node, g, xp)
         if targets is not None and id(node) in targets:
             remember(targets, node, g)
@@ -141,11 +145,14 @@ def propagate(pending, queue, xp, retain_graph, targets):
         for t, gi, wanted in zip(node.tensors, grads, node.needs_input_grad):
             if gi is None or not wanted:
                 continue
-            if not same_shapes and gi.shape != t.data.shape:
-                gi = xp.sum_to(gi, t.data.shape, node)
+            if not same_shapes:
+                gi = xp.conform(gi, t.data, node)
             parent = t.grad_fn
-            if parent is None:
-                deliver_to_leaf(t, gi if gi is not g else copy(gi, xp), xp, targets)
+            if parent is None:   # a leaf: summed over its paths, delivered at the end
+                if t in leaves:
+                    leaves[t] = leaves[t] + gi
+                else:
+                    leaves[t] = gi if gi is not g else copy(gi, xp)
             elif parent is following:   # x * x: both inputs are one tensor
                 g_following = g_following + gi
             elif pending and parent in pending:   # (in a chain, pending stays empty)
@@ -159,14 +166,18 @@ def propagate(pending, queue, xp, retain_graph, targets):
             if node.lean:   # cheaper than materializing and clearing the instance __dict__
                 node.tensors = node.arrays = ()
                 node.out_data = None
-            else:
+            else:   # its own forward kept more (a mask, indices, a context): clear it all
+                seq = node.seq
                 node.__dict__.clear()
+                node.seq = seq   # released gates still sort in the queue (to raise there)
             node.clock = RELEASED   # never the clock's reading: backward stops in check_saved
         if following is not None and queue:
             pending[following] = g_following
             heappush(queue, (-following.seq, following))
             following = None
         node, g = following, g_following
+    for t, g in leaves.items():
+        deliver_to_leaf(t, g, xp, targets)
 
 
 def observe(node, g, xp):
@@ -210,12 +221,25 @@ def remember(targets, key, g):
 
 
 def run_hooks(hooks, g, xp):
+    """Call each hook with the gradient; a returned tensor replaces it, and must keep its
+    shape (as in PyTorch): a hook cannot make a gradient that fits no tensor."""
     gt = g if xp is TENSORS else new_tensor(g, None)
     for hook in list(hooks.values()):
         result = hook(gt)
         if result is not None:
+            if not isinstance(result, Tensor) or result.shape != gt.shape:
+                raise RuntimeError(
+                    f"hook {getattr(hook, '__name__', hook)!r} returned "
+                    f"{describe_hook_result(result)} for a gradient of shape {tuple(gt.shape)}; "
+                    f"a hook must return None or a tensor of the gradient's shape")
             gt = result
     return gt if xp is TENSORS else gt.data
+
+
+def describe_hook_result(result):
+    if isinstance(result, Tensor):
+        return f"a tensor of shape {tuple(result.shape)}"
+    return f"a value of type {type(result).__name__}"
 
 
 def store_retained(ref, g, xp):

@@ -40,6 +40,16 @@ SEQUENCE = itertools.count()
 RELEASED = -1   # a released gate's clock: no reading of the in-place clock is negative
 
 
+class _Observing:
+    """Whether any gate has had hooks or retain_grad: until one has, backward does not even
+    ask each gate (a plain attribute, read once per gate)."""
+
+    anywhere = False
+
+
+observing = _Observing()
+
+
 class Gate:
     """Base class of every operation in the graph (one instance per application)."""
 
@@ -51,6 +61,9 @@ class Gate:
     saves_output = False   # True when backward reads the output (exp, sigmoid, tanh, ...)
     saves_inputs = True    # False when backward never reads the inputs (+, reshape, ...)
     ufunc = None           # a gate whose forward is one NumPy ufunc names it instead of forward
+    number_operands = False   # True: a Python number operand may run as a cached 0-d array of
+                              # the tensor's dtype, because backward uses it only as forward
+                              # does (+ - * / max min; not **, whose backward takes log(base))
 
     # Filled in by `apply` on nodes that join the graph; emptied when backward releases them.
     tensors = ()            # the input Tensors (or constants), in operand order
@@ -60,7 +73,6 @@ class Gate:
     hooks = None            # the output tensor's hooks, when it is a non-leaf (register_hook)
     retained = None         # weak reference to the output tensor after retain_grad()
     observed = False        # True once hooks or retain_grad ask to see the output's gradient
-    observed_anywhere = False   # (on Gate itself) True once any gate has been observed
     same_shapes = False     # True when no input can differ from the output in shape (a unary
                             # elementwise gate, a tensor and a number): backward skips the check
     clock = 0               # the in-place clock when the inputs were saved (RELEASED after)
@@ -75,8 +87,11 @@ class Gate:
         # a forward of its own (or an __init__) may keep more on the node (a mask, indices,
         # a context): release must then clear the whole __dict__, not just the saved values
         cls.lean = cls.forward is Gate.forward and cls.__init__ is object.__init__
-        cls.unary = staticmethod(own_code(unary_fast_path(cls)))
-        cls.binary = staticmethod(own_code(binary_fast_path(cls)))
+        # the fast paths read the class's ufunc, saves_output, elementwise and number_operands
+        # once, here
+        for kind, make in (("unary", unary_fast_path), ("binary", binary_fast_path)):
+            if kind not in cls.__dict__:
+                setattr(cls, kind, staticmethod(own_code(make(cls), f"{cls.__name__}.{kind}")))
         if register:
             REGISTRY[cls.__name__] = cls
 
@@ -135,7 +150,7 @@ class Gate:
     def observe(self):
         """Hooks or retain_grad want this gate's gradient: backward shows it to them."""
         self.observed = True
-        Gate.observed_anywhere = True   # until then backward does not even ask each gate
+        observing.anywhere = True
 
     def name(self):
         """PyTorch's ``grad_fn.name()``: the gate's class name."""
@@ -154,24 +169,27 @@ class Gate:
 # nearly every operation, and the loop, the keyword arguments and the calls they skip are
 # more than half of apply's overhead. Each gate class gets its own pair, closed over its
 # constants, as plain functions: Tensor's operators are these functions themselves
-# (Tensor.__mul__ is Mul.binary), one Python call fewer again. tests/test_tensor_slots.py
+# (Tensor.__mul__ is Mul.binary), one Python call fewer again. tests/test_fast_paths.py
 # checks that every copy of the Tensor's slots stays complete.
 new = object.__new__
 ndarray, asarray = np.ndarray, np.asarray
 
-def own_code(fn):
+def own_code(fn, qualname):
     """``fn`` with a copy of its code object. CPython keeps its attribute caches in the code
     object: with one code object for every gate class, the stores on ``node`` would see all
     classes and never stay cached; with a copy per class they always see one (0.06 us/op)."""
-    return types.FunctionType(fn.__code__.replace(), fn.__globals__, fn.__name__,
-                              fn.__defaults__, fn.__closure__)
+    copy = types.FunctionType(fn.__code__.replace(), fn.__globals__,
+                              fn.__name__, fn.__defaults__, fn.__closure__)
+    copy.__qualname__, copy.__doc__ = qualname, fn.__doc__
+    return copy
 
 
 def unary_fast_path(cls):
-    """``cls.apply`` for one Tensor and no parameters: ``cls.unary(x)``."""
+    """``cls.apply`` for one Tensor and no parameters: ``cls.unary(x)``, or ``x.exp()``."""
     ufunc, saves_output, elementwise = cls.ufunc, cls.saves_output, cls.elementwise
 
-    def unary(x):
+    def unary(self):
+        x = self
         node = new(cls)
         a = x.data
         try:
@@ -209,23 +227,24 @@ def unary_fast_path(cls):
 
 
 def binary_fast_path(cls):
-    """``cls.apply`` for two operands, at least one a Tensor: ``cls.binary(x, y)``."""
+    """``cls.apply`` for two operands, at least one a Tensor: ``cls.binary(x, y)``, or
+    ``x * y`` (the parameters are named as the Tensor method's: ``x.mul(other=y)``)."""
     ufunc, saves_output, elementwise = cls.ufunc, cls.saves_output, cls.elementwise
+    casts_numbers = cls.number_operands
 
-    def binary(x, y):
+    def binary(self, other):
+        x, y = self, other
         number = False   # one operand a Python number: it cannot broadcast the other
         if isinstance(x, Tensor):
             if isinstance(y, Tensor):
                 arrays, needs = (x.data, y.data), PAIRS[x.requires_grad][y.requires_grad]
             else:
-                b = y
-                if elementwise and type(y) in PYTHON_NUMBERS:
-                    b, number = SCALAR_OPERANDS[x.data.dtype][y], True
+                number = elementwise and type(y) in PYTHON_NUMBERS
+                b = SCALAR_OPERANDS[x.data.dtype][y] if number and casts_numbers else y
                 arrays, needs = (x.data, b), PAIRS[x.requires_grad][False]
         else:
-            a = x
-            if elementwise and type(x) in PYTHON_NUMBERS:
-                a, number = SCALAR_OPERANDS[y.data.dtype][x], True
+            number = elementwise and type(x) in PYTHON_NUMBERS
+            a = SCALAR_OPERANDS[y.data.dtype][x] if number and casts_numbers else x
             arrays, needs = (a, y.data), PAIRS[False][y.requires_grad]
         node = new(cls)
         try:

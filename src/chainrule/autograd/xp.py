@@ -42,6 +42,13 @@ class Arrays:
         axes = reduction_axes(g.shape, shape, gate)
         return np.sum(g, axis=axes).reshape(shape) if axes else g.reshape(shape)
 
+    @staticmethod
+    def conform(g, like, gate):
+        """``g`` as the gradient of ``like``: summed back to its shape (undoing broadcasting)
+        and in its dtype, as PyTorch's engine casts at every edge."""
+        g = Arrays.sum_to(g, like.shape, gate)
+        return g if g.dtype == like.dtype else g.astype(like.dtype)
+
 
 class Tensors:
     """Backward on Tensors: every step is itself recorded, for gradients of gradients."""
@@ -61,6 +68,11 @@ class Tensors:
             return g
         axes = reduction_axes(g.shape, shape, gate)
         return (g.sum(dim=axes) if axes else g).reshape(shape)
+
+    @staticmethod
+    def conform(g, like, gate):
+        g = Tensors.sum_to(g, like.shape, gate)
+        return g if g.dtype == like.dtype else g.to(like.dtype)
 
     @staticmethod
     def sum(x, axis=None, keepdims=False):

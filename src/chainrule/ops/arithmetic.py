@@ -16,6 +16,7 @@ class Add(Gate):
     formula = "x + y"
     derivatives = {"x": "1", "y": "1"}
     elementwise = True
+    number_operands = True
 
     def backward(self, g, xp):
         return g, g
@@ -29,6 +30,7 @@ class Sub(Gate):
     formula = "x - y"
     derivatives = {"x": "1", "y": "-1"}
     elementwise = True
+    number_operands = True
 
     def backward(self, g, xp):
         return g, (-g if self.needs_input_grad[1] else None)
@@ -41,6 +43,7 @@ class Mul(Gate):
     formula = "x * y"
     derivatives = {"x": "y", "y": "x"}
     elementwise = True
+    number_operands = True
 
     def backward(self, g, xp):
         x, y = xp.values(self)
@@ -55,6 +58,7 @@ class Div(Gate):
     formula = "x / y"
     derivatives = {"x": "1 / y", "y": "-x / y**2"}
     elementwise = True
+    number_operands = True
 
     def backward(self, g, xp):
         x, y = xp.values(self)
@@ -106,6 +110,7 @@ class Maximum(Gate):
     derivatives = {"x": "where(x > y, 1, where(x == y, 0.5, 0))",
                    "y": "where(y > x, 1, where(x == y, 0.5, 0))"}
     elementwise = True
+    number_operands = True
 
     def backward(self, g, xp):
         x, y = self.arrays
@@ -123,6 +128,7 @@ class Minimum(Gate):
     derivatives = {"x": "where(x < y, 1, where(x == y, 0.5, 0))",
                    "y": "where(y < x, 1, where(x == y, 0.5, 0))"}
     elementwise = True
+    number_operands = True
 
     def backward(self, g, xp):
         x, y = self.arrays
