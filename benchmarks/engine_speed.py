@@ -116,7 +116,7 @@ def measure(library, *keys):
     return {key: median_time(WORKLOADS[key][1](lib), *WORKLOADS[key][2:4]) for key in keys}
 
 
-def main(keys, rounds=3):
+def main(keys, rounds=5):
     import torch
 
     import chainrule

@@ -146,7 +146,9 @@ def propagate(pending, queue, xp, retain_graph, targets):
             if gi is None or not wanted:
                 continue
             if not same_shapes:
-                gi = xp.conform(gi, t.data, node)
+                data = t.data
+                if gi.shape != data.shape or gi.dtype != data.dtype:
+                    gi = xp.conform(gi, data, node)
             parent = t.grad_fn
             if parent is None:   # a leaf: summed over its paths, delivered at the end
                 if t in leaves:
