@@ -95,19 +95,26 @@ def test_a_backward_that_fails_half_way_changes_no_gradient():
     assert x.grad.tolist() == [2.0, 2.0] and w.grad is None
 
 
-def test_a_graph_cannot_be_copied_or_pickled_but_a_leaf_can():
+def test_copies_and_pickles_follow_pytorch():
     import copy
     import pickle
     x = leaf([1.0, 2.0])
+    x.name = "x"
     x.grad = cr.tensor([3.0, 4.0], dtype=cr.float64)
-    for clone in (copy.deepcopy(x), pickle.loads(pickle.dumps(x))):
-        assert clone.tolist() == [1.0, 2.0] and clone.requires_grad
-        assert clone.grad.tolist() == [3.0, 4.0] and clone.grad_fn is None
+    deep = copy.deepcopy(x)   # everything, .grad included, in new memory
+    assert deep.tolist() == [1.0, 2.0] and deep.requires_grad and deep.name == "x"
+    assert deep.grad.tolist() == [3.0, 4.0] and not np.shares_memory(deep.data, x.data)
+    loaded = pickle.loads(pickle.dumps(x))   # the data and requires_grad, never .grad
+    assert loaded.tolist() == [1.0, 2.0] and loaded.requires_grad and loaded.grad is None
     y = x * 2
-    for attempt in (copy.deepcopy, pickle.dumps, copy.copy):
-        with pytest.raises(RuntimeError, match=r"gate '\*'.*detach\(\)"):
-            attempt(y)
-    assert pickle.loads(pickle.dumps(y.detach())).tolist() == [2.0, 4.0]
+    with pytest.raises(RuntimeError, match=r"deepcopy: only leaf.*gate '\*'.*detach\(\)"):
+        copy.deepcopy(y)
+    for clone in (pickle.loads(pickle.dumps(y)), copy.copy(y)):   # the values, as a leaf
+        assert clone.tolist() == [2.0, 4.0] and clone.requires_grad and clone.grad_fn is None
+    assert np.shares_memory(copy.copy(y).data, y.data)
+    p = cr.nn.Parameter(cr.zeros(2))
+    assert type(pickle.loads(pickle.dumps(p))) is cr.nn.Parameter
+    assert type(copy.deepcopy(p)) is cr.nn.Parameter
 
 
 def test_retain_graph_allows_a_second_backward():
@@ -241,7 +248,7 @@ def test_a_leaf_hook_runs_once_with_the_gradient_summed_over_its_paths():
     assert calls == [5.0] and x.grad.item() == 5.0   # PyTorch: one call, with 5
 
 
-def test_a_hook_that_changes_the_gradients_shape_is_refused():
+def test_a_hook_that_changes_the_gradients_shape_or_dtype_is_refused():
     x = leaf([1.0, 2.0, 3.0])
     y = x.exp()
     y.register_hook(lambda g: g.expand(2, 3))
@@ -250,6 +257,10 @@ def test_a_hook_that_changes_the_gradients_shape_is_refused():
     x.register_hook(lambda g: 3)
     with pytest.raises(RuntimeError, match="type int"):
         (x * 2).sum().backward()
+    z = leaf([1.0, 2.0]).exp()
+    z.register_hook(lambda g: g.float())
+    with pytest.raises(RuntimeError, match="dtype float32.*dtype float64"):
+        z.sum().backward()
 
 
 def test_a_hook_added_during_backward_is_called(monkeypatch):
@@ -270,6 +281,42 @@ def test_a_hook_added_during_backward_is_called(monkeypatch):
             return g
     (Spy.apply(a) ** 2).sum().backward()
     assert seen == [[6.0, 12.0]]
+
+
+def test_a_leaf_that_is_also_an_output_gets_one_hook_call_with_the_sum():
+    x = leaf(3.0)
+    x.register_hook(lambda g: g * g)
+    (dx,) = cr.autograd.grad((x, x * 4), x)
+    assert dx.item() == 25.0   # PyTorch: the hook sees 1 + 4 once
+
+
+def test_grad_runs_no_hooks_of_leaves_it_was_not_asked_for():
+    x, w = leaf([1.0]), leaf([2.0])
+    calls = []
+    w.register_hook(lambda g: calls.append(g))
+    cr.autograd.grad((x * w).sum(), x)
+    assert calls == [] and w.grad is None
+
+
+def test_leaves_never_share_a_gradient_array():
+    x, w = leaf([1.0, 2.0]), leaf([3.0, 4.0])
+
+    class Same(cr.autograd.Function):   # one gradient object for both inputs
+        @staticmethod
+        def forward(ctx, a, b):
+            return a + b
+
+        @staticmethod
+        def backward(ctx, g):
+            return g, g
+    Same.apply(x, w).sum().backward()
+    x.grad.data[0] = 100.0
+    assert w.grad.tolist() == [1.0, 1.0]
+    x.grad = w.grad = None
+    (x + w).sum().backward(create_graph=True)   # gradients with a graph: owned and writable
+    assert x.grad is not w.grad
+    x.grad.data[0] = 100.0
+    assert w.grad.tolist() == [1.0, 1.0]
 
 
 def test_removed_hook_is_not_called():

@@ -268,3 +268,13 @@ def test_mixed_float32_and_float64_gradients_arrive_in_each_inputs_dtype():
     (h * w).sum().backward()
     assert seen == [cr.float32] and x.grad.dtype == cr.float32 and w.grad.dtype == cr.float64
     np.testing.assert_allclose(x.grad.numpy(), np.exp([1.0, 2.0]) * [0.5, 0.25], rtol=1e-6)
+
+
+@pytest.mark.parametrize("dtype", [cr.float16, cr.float32])
+def test_a_number_base_leaves_the_gradient_in_the_tensors_dtype(dtype):
+    x = cr.tensor([0.5, 1.5], dtype=dtype, requires_grad=True)
+    a = x * 1
+    seen = []
+    a.register_hook(lambda g: seen.append(g.dtype))
+    (dx,) = cr.autograd.grad((2.0 ** a).sum(), x)
+    assert seen == [dtype] and dx.dtype == dtype

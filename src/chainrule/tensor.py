@@ -2,6 +2,7 @@
 
 Methods are one-line dispatches to the gates in ``ops``; no math lives here.
 """
+import copy
 import weakref
 
 import numpy as np
@@ -274,16 +275,24 @@ class Tensor:
     def __index__(self): return int(self.item())
 
     def __reduce_ex__(self, protocol):
-        """Pickling and ``copy.deepcopy``: a leaf goes as it is; a tensor made by a gate is
-        refused, as in PyTorch: its graph cannot cross into another process, and a copy of
-        it would break the creation order backward runs in."""
+        """Pickling and ``copy.copy``, as in PyTorch: the data (shared by ``copy.copy``),
+        ``requires_grad`` and the name; never the graph, which cannot leave its process, nor
+        ``.grad``. A tensor made by a gate comes back as a leaf."""
+        return rebuild_tensor, (type(self), self.data, self.requires_grad, self.name)
+
+    def __deepcopy__(self, memo):
+        """``copy.deepcopy`` of a leaf: its data, ``requires_grad``, name and ``.grad`` copied.
+        As in PyTorch, a tensor made by a gate is refused: a copy of its graph would break
+        the creation order backward runs in."""
         if self.grad_fn is not None:
             raise RuntimeError(
-                f"cannot pickle or copy a tensor made by gate '{self.grad_fn.label}' "
-                f"({type(self.grad_fn).__name__}): a graph cannot be copied or leave its "
-                f"process. Call .detach() first to keep the values; leaves (parameters, "
-                f"inputs) copy and pickle as they are.")
-        return super().__reduce_ex__(protocol)
+                f"deepcopy: only leaf tensors (made by you, not by a gate) can be deep-copied; "
+                f"this one comes from gate '{self.grad_fn.label}' "
+                f"({type(self.grad_fn).__name__}). Copy .detach() to keep the values.")
+        clone = rebuild_tensor(type(self), self.data.copy(), self.requires_grad, self.name)
+        memo[id(self)] = clone
+        clone.grad = copy.deepcopy(self.grad, memo)
+        return clone
 
     def __array__(self, dtype=None, copy=None):
         return self.data if dtype is None else self.data.astype(dtype)
@@ -317,6 +326,14 @@ def new_tensor(data, node):
     t._hooks = None
     t._version = 0
     t._changed_at = 0
+    return t
+
+
+def rebuild_tensor(cls, data, requires_grad, name):
+    """A leaf of class ``cls`` (Tensor or Parameter) around ``data``: pickle's constructor."""
+    t = cls.__new__(cls)
+    t._init_leaf(data, name)
+    t.requires_grad = requires_grad
     return t
 
 

@@ -87,37 +87,37 @@ def initial_gradient(tensor, gradient, where):
 
 def run(seeds, retain_graph, create_graph, targets):
     """Propagate each seed's gradient from its output tensor to the leaves (or to the
-    requested inputs), all in one pass: outputs that share a graph walk it once."""
+    requested inputs), all in one pass: outputs that share a graph walk it once. Leaves get
+    their gradients last, each summed over all its paths (so a leaf's hooks run once, and a
+    backward that fails half-way changes no ``.grad``)."""
     if retain_graph is None:
         retain_graph = create_graph
     xp = TENSORS if create_graph else ARRAYS
-    pending = {}
+    pending, leaves = {}, {}
     for tensor, g in seeds:
         if create_graph and not isinstance(g, Tensor):
             g = new_tensor(g, None)
         elif not create_graph and isinstance(g, Tensor):
             g = g.data
         node = tensor.grad_fn
-        if node is None:
-            deliver_to_leaf(tensor, g, xp, targets)
-        else:
-            pending[node] = pending[node] + g if node in pending else g
-    if not pending:
-        return
-    queue = [(-node.seq, node) for node in pending]
-    heapify(queue)
+        waiting = leaves if node is None else pending
+        key = tensor if node is None else node
+        waiting[key] = waiting[key] + g if key in waiting else g
     prev_mode = state.enabled
     state.enabled = create_graph
     try:
-        propagate(pending, queue, xp, retain_graph, targets)
+        if pending:
+            queue = [(-node.seq, node) for node in pending]
+            heapify(queue)
+            propagate(pending, queue, leaves, xp, retain_graph, targets)
+        deliver_to_leaves(leaves, xp, targets)
     finally:
         state.enabled = prev_mode
 
 
-def propagate(pending, queue, xp, retain_graph, targets):
-    """Run the queued gates, newest first (``queue`` is a heap of ``(-seq, gate)``), then hand
-    the leaves their gradients, each summed over all its paths (so a leaf's hooks run once,
-    and a backward that fails half-way changes no ``.grad``).
+def propagate(pending, queue, leaves, xp, retain_graph, targets):
+    """Run the queued gates, newest first (``queue`` is a heap of ``(-seq, gate)``), adding
+    what reaches the leaves into ``leaves``.
 
     When a gate hands exactly one gate its first gradient and no other gate waits, that gate
     runs next with the gradient in hand, through neither the heap nor the pending dict (a
@@ -125,7 +125,6 @@ def propagate(pending, queue, xp, retain_graph, targets):
     path can still bring that gate a gradient."""
     anomaly = anomaly_mode.enabled
     clock = inplace_clock
-    leaves = {}
     node = None
     while node is not None or queue:
         if node is None:
@@ -151,10 +150,7 @@ def propagate(pending, queue, xp, retain_graph, targets):
                     gi = xp.conform(gi, data, node)
             parent = t.grad_fn
             if parent is None:   # a leaf: summed over its paths, delivered at the end
-                if t in leaves:
-                    leaves[t] = leaves[t] + gi
-                else:
-                    leaves[t] = gi if gi is not g else copy(gi, xp)
+                leaves[t] = leaves[t] + gi if t in leaves else gi
             elif parent is following:   # x * x: both inputs are one tensor
                 g_following = g_following + gi
             elif pending and parent in pending:   # (in a chain, pending stays empty)
@@ -169,17 +165,15 @@ def propagate(pending, queue, xp, retain_graph, targets):
                 node.tensors = node.arrays = ()
                 node.out_data = None
             else:   # its own forward kept more (a mask, indices, a context): clear it all
-                seq = node.seq
+                kept = node.seq, node.label   # to sort in the queue and name it, if reached
                 node.__dict__.clear()
-                node.seq = seq   # released gates still sort in the queue (to raise there)
+                node.seq, node.label = kept
             node.clock = RELEASED   # never the clock's reading: backward stops in check_saved
         if following is not None and queue:
             pending[following] = g_following
             heappush(queue, (-following.seq, following))
             following = None
         node, g = following, g_following
-    for t, g in leaves.items():
-        deliver_to_leaf(t, g, xp, targets)
 
 
 def observe(node, g, xp):
@@ -191,8 +185,18 @@ def observe(node, g, xp):
     return g
 
 
-def copy(g, xp):
-    return g.copy() if xp is ARRAYS else g
+def deliver_to_leaves(leaves, xp, targets):
+    """Each leaf's summed gradient: for ``grad()``, to the requested inputs only; else into
+    ``.grad``. No two leaves share one array: one gradient can reach several leaves (``x + w``
+    hands both the same), and an in-place change to one ``.grad`` must not touch another."""
+    delivered = set()
+    for t, g in leaves.items():
+        if targets is not None and id(t) not in targets:
+            continue   # a leaf nobody asked for: no hooks, no .grad (as in PyTorch)
+        if id(g) in delivered:
+            g = g.copy() if xp is ARRAYS else g.clone()
+        delivered.add(id(g))
+        deliver_to_leaf(t, g, xp, targets)
 
 
 def deliver_to_leaf(t, g, xp, targets):
@@ -200,8 +204,7 @@ def deliver_to_leaf(t, g, xp, targets):
     if t._hooks:
         g = run_hooks(t._hooks, g, xp)
     if targets is not None:
-        if id(t) in targets:
-            remember(targets, t, g)
+        remember(targets, t, g)
         return
     if xp is ARRAYS:
         if g.dtype != t.data.dtype:
@@ -212,8 +215,10 @@ def deliver_to_leaf(t, g, xp, targets):
             t.grad = new_tensor(g, None)
         else:
             t.grad = new_tensor(t.grad.data + g, None)
+    elif t.grad is None:   # a gradient with a graph: owned and writable, like the above
+        t.grad = g if g.data.base is None and g.data.flags.writeable else g.clone()
     else:
-        t.grad = g if t.grad is None else t.grad + g
+        t.grad = t.grad + g
 
 
 def remember(targets, key, g):
@@ -223,25 +228,27 @@ def remember(targets, key, g):
 
 
 def run_hooks(hooks, g, xp):
-    """Call each hook with the gradient; a returned tensor replaces it, and must keep its
-    shape (as in PyTorch): a hook cannot make a gradient that fits no tensor."""
+    """Call each hook with the gradient; a returned tensor replaces it."""
     gt = g if xp is TENSORS else new_tensor(g, None)
     for hook in list(hooks.values()):
         result = hook(gt)
         if result is not None:
-            if not isinstance(result, Tensor) or result.shape != gt.shape:
-                raise RuntimeError(
-                    f"hook {getattr(hook, '__name__', hook)!r} returned "
-                    f"{describe_hook_result(result)} for a gradient of shape {tuple(gt.shape)}; "
-                    f"a hook must return None or a tensor of the gradient's shape")
+            check_hook_result(hook, result, gt)
             gt = result
     return gt if xp is TENSORS else gt.data
 
 
-def describe_hook_result(result):
-    if isinstance(result, Tensor):
-        return f"a tensor of shape {tuple(result.shape)}"
-    return f"a value of type {type(result).__name__}"
+def check_hook_result(hook, result, g):
+    """A hook may replace a gradient only with one of the same shape and dtype (as in
+    PyTorch): anything else would fit no tensor downstream."""
+    if isinstance(result, Tensor) and result.shape == g.shape and result.dtype == g.dtype:
+        return
+    what = (f"a tensor of shape {tuple(result.shape)} and dtype {result.dtype}"
+            if isinstance(result, Tensor) else f"a value of type {type(result).__name__}")
+    raise RuntimeError(
+        f"hook {getattr(hook, '__name__', hook)!r} returned {what} for a gradient of shape "
+        f"{tuple(g.shape)} and dtype {g.dtype}; a hook must return None or a tensor of the "
+        f"gradient's shape and dtype")
 
 
 def store_retained(ref, g, xp):

@@ -73,8 +73,9 @@ class Gate:
     hooks = None            # the output tensor's hooks, when it is a non-leaf (register_hook)
     retained = None         # weak reference to the output tensor after retain_grad()
     observed = False        # True once hooks or retain_grad ask to see the output's gradient
-    same_shapes = False     # True when no input can differ from the output in shape (a unary
-                            # elementwise gate, a tensor and a number): backward skips the check
+    same_shapes = False     # True when every input's gradient comes out in its shape and dtype
+                            # (a unary elementwise gate; a tensor and a cached number): backward
+                            # skips the check
     clock = 0               # the in-place clock when the inputs were saved (RELEASED after)
     seq = 0                 # creation order in the graph (from SEQUENCE)
     output_changed = False  # set when the output is changed in place (no_grad) afterwards
@@ -229,22 +230,23 @@ def unary_fast_path(cls):
 def binary_fast_path(cls):
     """``cls.apply`` for two operands, at least one a Tensor: ``cls.binary(x, y)``, or
     ``x * y`` (the parameters are named as the Tensor method's: ``x.mul(other=y)``)."""
-    ufunc, saves_output, elementwise = cls.ufunc, cls.saves_output, cls.elementwise
-    casts_numbers = cls.number_operands
+    ufunc, saves_output, casts_numbers = cls.ufunc, cls.saves_output, cls.number_operands
 
     def binary(self, other):
         x, y = self, other
-        number = False   # one operand a Python number: it cannot broadcast the other
+        # a Python number beside one tensor, as a cached 0-d array of its dtype: it cannot
+        # broadcast the tensor, and the gradient stays in the tensor's dtype (same_shapes)
+        number = False
         if isinstance(x, Tensor):
             if isinstance(y, Tensor):
                 arrays, needs = (x.data, y.data), PAIRS[x.requires_grad][y.requires_grad]
             else:
-                number = elementwise and type(y) in PYTHON_NUMBERS
-                b = SCALAR_OPERANDS[x.data.dtype][y] if number and casts_numbers else y
+                number = casts_numbers and type(y) in PYTHON_NUMBERS
+                b = SCALAR_OPERANDS[x.data.dtype][y] if number else y
                 arrays, needs = (x.data, b), PAIRS[x.requires_grad][False]
         else:
-            number = elementwise and type(x) in PYTHON_NUMBERS
-            a = SCALAR_OPERANDS[y.data.dtype][x] if number and casts_numbers else x
+            number = casts_numbers and type(x) in PYTHON_NUMBERS
+            a = SCALAR_OPERANDS[y.data.dtype][x] if number else x
             arrays, needs = (a, y.data), PAIRS[False][y.requires_grad]
         node = new(cls)
         try:
