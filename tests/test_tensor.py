@@ -243,3 +243,17 @@ def test_reductions_with_dim_and_keepdim():
     np.testing.assert_allclose(x.var().item(), np.var(x.data, ddof=1), rtol=1e-6)
     np.testing.assert_allclose(x.std(1, unbiased=False).data, np.std(x.data, axis=1), rtol=1e-6)
     assert cr.max(x, cr.tensor(3.0)).tolist() == [[3.0, 5.0, 3.0], [4.0, 3.0, 6.0]]
+
+
+def test_named_arithmetic_takes_pytorchs_keywords():
+    x = cr.tensor([1.0, 2.0], requires_grad=True)
+    y = cr.tensor([3.0, 4.0])
+    assert x.add(y, alpha=2).tolist() == [7.0, 10.0]
+    assert x.sub(other=y, alpha=0.5).tolist() == [-0.5, 0.0]
+    assert x.pow(exponent=2).tolist() == [1.0, 4.0]
+    for name, expected in [("mul", [3.0, 8.0]), ("div", [1 / 3, 0.5]), ("maximum", [3.0, 4.0]),
+                           ("minimum", [1.0, 2.0])]:
+        np.testing.assert_allclose(getattr(x, name)(other=y).tolist(), expected)
+    assert x.matmul(other=y).item() == 11.0
+    x.add(y, alpha=3).sum().backward()
+    assert x.grad.tolist() == [1.0, 1.0]

@@ -162,6 +162,10 @@ class Tensor:
     def __rpow__(self, other): return ops.Pow.binary(other, self)
     def __rmatmul__(self, other): return ops.MatMul.binary(other, self)
     def __pos__(self): return self
+    # the named forms take PyTorch's keywords: x.add(y, alpha=2), x.pow(exponent=3)
+    def add(self, other, alpha=1): return ops.Add.binary(self, scaled(other, alpha))
+    def sub(self, other, alpha=1): return ops.Sub.binary(self, scaled(other, alpha))
+    def pow(self, exponent): return ops.Pow.binary(self, exponent)
 
     def sign(self): return ops.sign(self)
     def clamp(self, min=None, max=None): return ops.clamp(self, min, max)  # noqa: A002
@@ -381,11 +385,11 @@ class HookHandle:
 from . import ops  # noqa: E402  (the gates need Tensor, so they come after it)
 from .autograd import engine  # noqa: E402
 
-Tensor.__add__ = Tensor.add = ops.Add.binary
-Tensor.__sub__ = Tensor.sub = ops.Sub.binary
+Tensor.__add__ = ops.Add.binary
+Tensor.__sub__ = ops.Sub.binary
 Tensor.__mul__ = Tensor.mul = ops.Mul.binary
 Tensor.__truediv__ = Tensor.div = ops.Div.binary
-Tensor.__pow__ = Tensor.pow = ops.Pow.binary
+Tensor.__pow__ = ops.Pow.binary
 Tensor.__matmul__ = Tensor.matmul = Tensor.mm = ops.MatMul.binary
 Tensor.maximum = ops.Maximum.binary
 Tensor.minimum = ops.Minimum.binary
