@@ -6,7 +6,8 @@
 2. A gate's turn: call its backward, then *add* each input's gradient to what that input has
    received so far (several paths add up). Pending gradients live in one dict and are
    popped as soon as they are used.
-3. Leaves accumulate into ``.grad`` (added across ``backward`` calls); with
+3. When every gate has run, each leaf gets its gradient summed over all its paths and
+   accumulates it into ``.grad`` (added across ``backward`` calls); with
    ``retain_graph=False`` each gate drops its saved arrays once it has run.
 """
 from heapq import heapify, heappop, heappush
