@@ -175,6 +175,7 @@ class Gate:
 new = object.__new__
 ndarray, asarray = np.ndarray, np.asarray
 
+
 def own_code(fn, qualname):
     """``fn`` with a copy of its code object. CPython keeps its attribute caches in the code
     object: with one code object for every gate class, the stores on ``node`` would see all
