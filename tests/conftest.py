@@ -95,7 +95,7 @@ def unfold(lib, x, kernel, stride=1, padding=0, dilation=1):
     cols = lib.nn.functional.unfold(x, kernel, dilation, padding, stride)
     k = kernel if isinstance(kernel, tuple) else (kernel, kernel)
     n, c, h, w = x.shape
-    oh, ow = (cr.ops.conv.output_size(size, kk, s, p, d) for size, kk, s, p, d in
+    oh, ow = (cr.kernels.windows.output_size(size, kk, s, p, d) for size, kk, s, p, d in
               zip((h, w), k, *(v if isinstance(v, tuple) else (v, v)
                                for v in (stride, padding, dilation))))
     return cols.reshape(n, c, *k, oh, ow).permute(0, 4, 5, 2, 3, 1)

@@ -264,8 +264,8 @@ def test_a_hook_that_changes_the_gradients_shape_or_dtype_is_refused():
 
 
 def test_a_hook_added_during_backward_is_called(monkeypatch):
-    from chainrule.autograd.gate import observing
-    monkeypatch.setattr(observing, "anywhere", False)   # as in a process with no hook yet
+    from chainrule.autograd.gate import Observing
+    monkeypatch.setattr(Observing, "anywhere", False)   # as in a process with no hook yet
     x = leaf([1.0, 2.0])
     a = x * 3
     seen = []

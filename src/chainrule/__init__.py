@@ -9,8 +9,6 @@
 >>> f.item(), x.grad.item(), y.grad.item(), z.grad.item()
 (-12.0, -4.0, -4.0, 3.0)
 """
-from . import autograd  # first: the engine's modules must load before Tensor and the gates
-from . import _malloc  # noqa: F401  (keeps freed memory for the next step; see _malloc.py)
 from .autograd import (no_grad, enable_grad, set_grad_enabled, is_grad_enabled,  # noqa: F401
                        Function)
 from .dtypes import (float16, half, float32, float64, double, int8, int16, short,  # noqa: F401
@@ -20,21 +18,20 @@ from .creation import (tensor, as_tensor, from_numpy, zeros, ones, empty, full, 
                        arange, linspace, eye, rand, randn, randint, randperm, zeros_like,
                        ones_like, full_like, rand_like, randn_like)
 from .random import manual_seed, Generator  # noqa: F401
-from .ops import (add, sub, mul, div, neg, pow, maximum, minimum, where, exp, log,  # noqa: F401
-                  sqrt, abs, sin, cos, tanh, sigmoid, relu, clamp, sign, sum, mean, max, min,
-                  logsumexp, argmax, argmin, var, std, reshape, permute, transpose, expand,
-                  squeeze, unsqueeze, flatten, cat, stack, split, chunk, matmul, softmax,
-                  log_softmax, softmax_cross_entropy)
+from . import ops
+from .tensor import PUBLIC
 from .check import gradcheck, check_gradients  # noqa: F401
 from .explain import explain  # noqa: F401
 from . import examples  # noqa: F401
 from . import nn  # noqa: F401
 from . import optim, data  # noqa: F401
 from .serialization import save, load  # noqa: F401
+from .malloc import keep_freed_memory  # noqa: F401
 
+globals().update(PUBLIC)   # the public functions the gates and compositions publish
 float = float32  # noqa: A001  (torch.float is float32)
-clip = clamp
-concat = concatenate = cat
+clip = clamp  # noqa: F821  (published above)
+concatenate = cat  # noqa: F821
 
 __version__ = "0.1.0"
 

@@ -1,11 +1,11 @@
-"""The engine: the chain rule applied node by node, from the output back to the leaves.
+"""The engine: the chain rule applied gate by gate, from the output back to the leaves.
 
 1. Start from the output with ``dL/dL = 1``. Gates run newest first (each gate has a
    creation number, and all of a gate's consumers are newer than it), so when a gate's turn
    comes every path has delivered its gradient: no counting pass over the graph is needed.
-2. A gate's turn: call its backward, then *add* each input's gradient to what that input has
-   received so far (several paths add up). Pending gradients live in one dict and are
-   popped as soon as they are used.
+2. A gate's turn: call its backward (its rows, compiled), then *add* each input's gradient
+   to what that input has received so far (several paths add up). Pending gradients live
+   in one dict and are popped as soon as they are used.
 3. When every gate has run, each leaf gets its gradient summed over all its paths and
    accumulates it into ``.grad`` (added across ``backward`` calls); with
    ``retain_graph=False`` each gate drops its saved arrays once it has run.
@@ -14,11 +14,14 @@ from heapq import heapify, heappop, heappush
 
 import numpy as np
 
-from .gate import RELEASED, check_saved, observing
+from ..tensor import Tensor, api, new_tensor
+from .gate import Observing
 from .grad_mode import anomaly_mode, inplace_clock, state
-from .xp import ARRAYS, TENSORS
+from .unbroadcast import reduction_axes
+from .vocabulary import ARRAYS, TENSORS
 
 
+@api(name=False, methods=("backward",))
 def backward(tensor, gradient=None, retain_graph=None, create_graph=False):
     """``tensor.backward()``: accumulate d tensor / d leaf into every leaf's ``.grad``."""
     run([(tensor, initial_gradient(tensor, gradient, "backward"))], retain_graph, create_graph,
@@ -96,13 +99,9 @@ def run(seeds, retain_graph, create_graph, targets):
     xp = TENSORS if create_graph else ARRAYS
     pending, leaves = {}, {}
     for tensor, g in seeds:
-        if create_graph and not isinstance(g, Tensor):
-            g = new_tensor(g, None)
-        elif not create_graph and isinstance(g, Tensor):
-            g = g.data
-        node = tensor.grad_fn
-        waiting = leaves if node is None else pending
-        key = tensor if node is None else node
+        g = g if create_graph == isinstance(g, Tensor) else (
+            new_tensor(g, None) if create_graph else g.data)
+        waiting, key = (leaves, tensor) if tensor.grad_fn is None else (pending, tensor.grad_fn)
         waiting[key] = waiting[key] + g if key in waiting else g
     prev_mode = state.enabled
     state.enabled = create_graph
@@ -117,8 +116,7 @@ def run(seeds, retain_graph, create_graph, targets):
 
 
 def propagate(pending, queue, leaves, xp, retain_graph, targets):
-    """Run the queued gates, newest first (``queue`` is a heap of ``(-seq, gate)``), adding
-    what reaches the leaves into ``leaves``.
+    """Run the queued gates newest first (``queue`` is a heap of ``(-seq, gate)``).
 
     When a gate hands exactly one gate its first gradient and no other gate waits, that gate
     runs next with the gradient in hand, through neither the heap nor the pending dict (a
@@ -131,59 +129,103 @@ def propagate(pending, queue, leaves, xp, retain_graph, targets):
         if node is None:
             node = heappop(queue)[1]
             g = pending.pop(node)
-        if observing.anywhere and node.observed:
-            g = observe(node, g, xp)
-        if targets is not None and id(node) in targets:
-            remember(targets, node, g)
-        if node.clock != clock.now:
-            check_saved(node)
+        if (Observing.anywhere or targets is not None or node.clock != clock.now
+                or node.released):
+            g = before_gate(node, g, xp, targets)
         grads = node.backward(g, xp)
         if anomaly:
             check_backward(node, grads)
-        following = g_following = None
-        same_shapes = node.same_shapes
-        for t, gi, wanted in zip(node.tensors, grads, node.needs_input_grad):
-            if gi is None or not wanted:
-                continue
-            if not same_shapes:
-                data = t.data
-                if gi.shape != data.shape or gi.dtype != data.dtype:
-                    gi = xp.conform(gi, data, node)
-            parent = t.grad_fn
-            if parent is None:   # a leaf: summed over its paths, delivered at the end
-                leaves[t] = leaves[t] + gi if t in leaves else gi
-            elif parent is following:   # x * x: both inputs are one tensor
-                g_following = g_following + gi
-            elif pending and parent in pending:   # (in a chain, pending stays empty)
-                pending[parent] = pending[parent] + gi
-            elif following is None:
-                following, g_following = parent, gi
-            else:
-                pending[parent] = gi
-                heappush(queue, (-parent.seq, parent))
-        if not retain_graph:   # drop what the gate saved; the graph cannot be walked again
-            if node.lean:   # cheaper than materializing and clearing the instance __dict__
-                node.tensors = node.arrays = ()
-                node.out_data = None
-            else:   # its own forward kept more (a mask, indices, a context): clear it all
-                kept = node.seq, node.label   # to sort in the queue and name it, if reached
-                node.__dict__.clear()
-                node.seq, node.label = kept
-            node.clock = RELEASED   # never the clock's reading: backward stops in check_saved
-        if following is not None and queue:
+        following, g_following = hand_out(node, grads, xp, pending, queue, leaves)
+        if not retain_graph:
+            node.release()
+        if following is not None and queue:   # others wait: it takes its turn in the heap
             pending[following] = g_following
             heappush(queue, (-following.seq, following))
             following = None
         node, g = following, g_following
 
 
-def observe(node, g, xp):
-    """The output's hooks (which may replace g) and retain_grad, before the gate runs."""
-    if node.hooks:
-        g = run_hooks(node.hooks, g, xp)
-    if node.retained is not None:
-        store_retained(node.retained, g, xp)
+def before_gate(node, g, xp, targets):
+    """What may happen before a gate runs: its output's hooks and retain_grad see the
+    gradient, ``grad()`` keeps it when asked for, and the saved values are checked."""
+    if node.observed:
+        if node.hooks:
+            g = run_hooks(node.hooks, g, xp)
+        if node.retained is not None:
+            store_retained(node.retained, g, xp)
+    if targets is not None and id(node) in targets:
+        remember(targets, node, g)
+    check_saved(node)
     return g
+
+
+def hand_out(node, grads, xp, pending, queue, leaves):
+    """Each input's gradient, conformed to it, added to what it has received: a leaf's
+    waits in ``leaves``, a gate's in ``pending`` (queued). Returns the one gate to run next
+    directly, with its gradient, when this gate gave exactly one gate its first gradient."""
+    following = g_following = None
+    same_shapes = node.same_shapes
+    for t, gi, wanted in zip(node.tensors, grads, node.needs_input_grad):
+        if gi is None or not wanted:
+            continue
+        if not same_shapes:
+            data = t.data
+            if gi.shape != data.shape or gi.dtype != data.dtype:
+                gi = conform(gi, data, node, xp)
+        parent = t.grad_fn
+        if parent is None:   # a leaf: summed over its paths, delivered at the end
+            leaves[t] = leaves[t] + gi if t in leaves else gi
+        elif parent is following:   # x * x: both inputs are one tensor
+            g_following = g_following + gi
+        elif pending and parent in pending:   # (in a chain, pending stays empty)
+            pending[parent] = pending[parent] + gi
+        elif following is None:
+            following, g_following = parent, gi
+        else:
+            pending[parent] = gi
+            heappush(queue, (-parent.seq, parent))
+    return following, g_following
+
+
+def conform(g, like, gate, xp):
+    """``g`` as the gradient of ``like``: summed over the axes broadcasting added or
+    stretched (the one place broadcasting is undone) and cast to its dtype, as PyTorch's
+    engine casts at every edge."""
+    if g.shape != like.shape:
+        axes = reduction_axes(g.shape, like.shape, gate)
+        g = xp.sum(g, axes) if axes else g
+        g = xp.reshape(g, like.shape) if g.shape != like.shape else g
+    if g.dtype != like.dtype:
+        g = g.astype(like.dtype) if xp is ARRAYS else g.to(like.dtype)
+    return g
+
+
+def check_saved(node):
+    """Raise if what this gate saved is gone (an earlier backward released it) or an input
+    or the output it saved was changed in place since forward: its backward would silently
+    use the new values."""
+    if node.released:
+        raise RuntimeError(
+            f"Trying to backward through the graph a second time (gate '{node.label}', "
+            f"{type(node).__name__}): its saved values were freed after the first backward. "
+            f"Pass retain_graph=True to the first backward() if you need to call it again.")
+    if node.output_changed and node.saves_output:
+        raise_changed(node, "its output", None)
+    if not node.saves_inputs:
+        return
+    for name, t in zip(node.inputs, node.tensors):
+        if isinstance(t, Tensor) and t._changed_at > node.clock:
+            raise_changed(node, f"input '{name}'", t)
+
+
+def raise_changed(node, what, tensor):
+    which = f" (tensor {tensor.name + ' ' if tensor.name else ''}of shape {tensor.shape}, " \
+            f"version {tensor._version})" if tensor is not None else ""
+    raise RuntimeError(
+        f"one of the variables needed for gradient computation has been modified by an "
+        f"in-place operation: {what}{which} of gate '{node.label}' ({type(node).__name__}) "
+        f"was changed after the gate saved it. Use an out-of-place operation (x = x + y) or "
+        f"change the tensor after backward().")
 
 
 def deliver_to_leaves(leaves, xp, targets):
@@ -269,6 +311,3 @@ def check_backward(node, grads):
                 f"anomaly: backward of gate '{node.label}' ({type(node).__name__}) produced "
                 f"NaN or inf in the gradient for input '{name}' (input shapes "
                 f"{', '.join(str(tuple(np.shape(a))) for a in node.arrays)})")
-
-
-from ..tensor import Tensor, new_tensor  # noqa: E402

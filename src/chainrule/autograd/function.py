@@ -1,7 +1,8 @@
 """Custom gates written by users, PyTorch's way: ``forward(ctx, ...)`` and ``backward(ctx, grad)``."""
+from ..tensor import Tensor, new_tensor
 from .gate import Context, Gate
 from .grad_mode import state
-from .xp import ARRAYS
+from .vocabulary import ARRAYS
 
 
 class Function:
@@ -76,5 +77,7 @@ class FunctionGate(Gate, register=False):
             return tuple(gi.data if isinstance(gi, Tensor) else gi for gi in grads)
         return grads
 
+    def release(self):
+        super().release()
+        self.ctx = None
 
-from ..tensor import Tensor, new_tensor  # noqa: E402

@@ -1,33 +1,32 @@
-"""The gate: one operation of the graph, with its forward, backward and formulas as data.
+"""The gate: one operation of the graph, its forward and its math as data.
 
 A gate class carries, side by side:
 
 * ``label``: how graphs and tables show it (``"+"``, ``"exp"``, ``"@"``);
 * ``inputs``: the names of its tensor inputs (``("x", "y")``);
 * ``formula``: the forward formula written with those names (``"x * y"``);
-* ``derivatives``: for each input, the local derivative ``d out / d input`` when the gate is
-  elementwise (``{"x": "y", "y": "x"}``), or the vector-Jacobian product written with the
-  upstream gradient ``g`` when it is not (``{"x": "g @ W.T"}``);
-* ``forward(self, *arrays, **params)`` on NumPy arrays, which may keep on ``self`` what
-  backward needs beyond the inputs and the output (a mask, a shape, indices); or, when the
-  forward is a single NumPy ufunc, ``ufunc = np.exp`` in its place;
-* ``backward(self, g, xp)`` returning one gradient per input (or ``None``).
+* ``derivatives``: one row per input: the local derivative ``d out / d input`` when the gate
+  is ``elementwise`` (``{"x": "y", "y": "x"}``), else the vector-Jacobian product written with
+  the upstream gradient ``g`` (``{"x": "g @ W"}``); or ``cases``, one set of rows per case
+  where the rows depend on the operands' shapes (forward sets ``self.case``);
+* ``saves``: the values forward keeps on the node for the rows (``("dim",)``);
+* ``forward(self, *arrays, **params)``, or ``ufunc = np.exp`` when it is one NumPy ufunc;
+* ``methods``: the Tensor methods and operators it computes (``("exp",)``, ``("__mul__",
+  "mul")``), installed on Tensor as its fast paths; ``function``: the public function.
 
-``backward`` is written once against a small namespace ``xp`` and runs two ways: on bare
-arrays (``xp = ARRAYS``, the normal, full-speed path) and on Tensors (``xp = TENSORS``) when
-``create_graph=True`` asks for a graph of the backward itself (higher-order gradients).
-``xp.values(self)`` gives the inputs and ``xp.output(self)`` the output in the matching kind.
-
-Every concrete gate class registers itself in ``REGISTRY`` under its class name; the explain
-tables, the graph pictures and the test suite all read that one table.
+The rows *are* the backward: ``rows.compile_backward`` turns them into ``backward(self, g,
+xp)`` when the class is defined, and the same text is what explain prints. ``xp`` is the
+vocabulary's namespace: bare arrays normally, Tensors when ``create_graph=True`` asks for a
+graph of the backward itself. Every concrete gate class registers in ``REGISTRY``.
 """
 import itertools
-import types
+import weakref
 
 import numpy as np
 
 from ..dtypes import PYTHON_NUMBERS, SCALAR_OPERANDS, as_torch_promotes, float64
-
+from ..tensor import PUBLIC, Tensor, new_tensor
+from . import rows
 from .grad_mode import anomaly_mode, inplace_clock, state
 
 REGISTRY = {}
@@ -37,17 +36,13 @@ WANTED = (True,)
 # Every gate that joins the graph takes the next number: a gate's inputs always come from
 # gates with smaller numbers, so backward may run gates from the largest number down.
 SEQUENCE = itertools.count()
-RELEASED = -1   # a released gate's clock: no reading of the in-place clock is negative
 
 
-class _Observing:
+class Observing:
     """Whether any gate has had hooks or retain_grad: until one has, backward does not even
     ask each gate (a plain attribute, read once per gate)."""
 
     anywhere = False
-
-
-observing = _Observing()
 
 
 class Gate:
@@ -57,44 +52,45 @@ class Gate:
     inputs = ("x",)
     formula = ""
     derivatives = {}
+    cases = None
+    saves = ()
     elementwise = False
-    saves_output = False   # True when backward reads the output (exp, sigmoid, tanh, ...)
-    saves_inputs = True    # False when backward never reads the inputs (+, reshape, ...)
-    ufunc = None           # a gate whose forward is one NumPy ufunc names it instead of forward
-    number_operands = False   # True: a Python number operand may run as a cached 0-d array of
-                              # the tensor's dtype, because backward uses it only as forward
-                              # does (+ - * / max min; not **, whose backward takes log(base))
+    reduction = False       # rows see g and out with the reduced dims kept (forward saves kept)
+    ufunc = None
+    number_operands = False   # a Python number operand may run as a cached 0-d array of the
+                              # tensor's dtype: its rows use it only as forward does
+    methods = ()
+    function = None
+    saves_inputs = saves_output = False   # derived from the rows
 
-    # Filled in by `apply` on nodes that join the graph; emptied when backward releases them.
+    # Filled in by `record` on nodes that join the graph; emptied when backward releases them.
     tensors = ()            # the input Tensors (or constants), in operand order
     arrays = ()             # their arrays, as they were at forward time
     needs_input_grad = ()   # for each input, whether it wants a gradient (lets backward skip work)
-    out_data = None         # the output array, kept when `saves_output`
+    out_data = None         # the output array, kept when the rows read ``out``
     hooks = None            # the output tensor's hooks, when it is a non-leaf (register_hook)
     retained = None         # weak reference to the output tensor after retain_grad()
     observed = False        # True once hooks or retain_grad ask to see the output's gradient
-    same_shapes = False     # True when every input's gradient comes out in its shape and dtype
-                            # (a unary elementwise gate; a tensor and a cached number): backward
-                            # skips the check
-    clock = 0               # the in-place clock when the inputs were saved (RELEASED after)
+    same_shapes = False     # every input's gradient comes out in its shape and dtype (a unary
+                            # elementwise gate; a tensor and a cached number): no conform
+    clock = 0               # the in-place clock when the inputs were saved
     seq = 0                 # creation order in the graph (from SEQUENCE)
     output_changed = False  # set when the output is changed in place (no_grad) afterwards
-    released = property(lambda self: self.clock == RELEASED, doc="True once backward freed "
-                        "what the gate saved: the graph cannot be walked through it again")
-    lean = True             # keeps nothing beyond the attributes above (see __init_subclass__)
+    released = False        # True once backward freed what the gate saved
 
     def __init_subclass__(cls, register=True, **kwargs):
         super().__init_subclass__(**kwargs)
-        # a forward of its own (or an __init__) may keep more on the node (a mask, indices,
-        # a context): release must then clear the whole __dict__, not just the saved values
-        cls.lean = cls.forward is Gate.forward and cls.__init__ is object.__init__
-        # the fast paths read the class's ufunc, saves_output, elementwise and number_operands
-        # once, here
-        for kind, make in (("unary", unary_fast_path), ("binary", binary_fast_path)):
-            if kind not in cls.__dict__:
-                setattr(cls, kind, staticmethod(own_code(make(cls), f"{cls.__name__}.{kind}")))
-        if register:
-            REGISTRY[cls.__name__] = cls
+        if not register:
+            return
+        rows.check_gate(cls)
+        cls.saves_inputs, cls.saves_output = rows.used(cls)
+        if cls.reduction:
+            cls.saves = tuple(cls.saves) + ("kept",)
+        cls.backward = rows.compile_backward(cls)
+        cls.unary = unary_fast_path(cls)
+        cls.binary = binary_fast_path(cls)
+        install(cls)
+        REGISTRY[cls.__name__] = cls
 
     @classmethod
     def apply(cls, *operands, **params):
@@ -125,11 +121,9 @@ class Gate:
         return data
 
     def record(self, operands, arrays, needs, data):
-        """Join the graph: keep what backward needs (and the in-place clock, and the next
-        creation number) and return the output tensor.
-
-        ``arrays`` and ``needs`` are tuples: holding only arrays and bools, the cyclic
-        garbage collector stops tracking them, where lists it would rescan every time."""
+        """Join the graph: keep what backward needs, the in-place clock and the next creation
+        number, and return the output tensor. (``arrays`` and ``needs`` are tuples: holding
+        only arrays and bools, the cyclic garbage collector stops tracking them.)"""
         self.tensors = operands
         self.arrays = arrays
         self.needs_input_grad = needs
@@ -145,13 +139,32 @@ class Gate:
             raise NotImplementedError(f"gate {type(self).__name__} has no forward")
         return as_torch_promotes(self.ufunc(*arrays), *arrays)
 
-    def backward(self, g, xp):
-        raise NotImplementedError(f"gate {type(self).__name__} has no backward")
+    def rows(self):
+        """{input: row} of this node: its case's rows, or the gate's."""
+        return self.cases[self.case] if self.cases else self.derivatives
+
+    def release(self):
+        """Drop what forward saved: the graph cannot be walked through this gate again."""
+        self.released = True
+        self.tensors = self.arrays = ()
+        self.out_data = None
+        for name in self.saves:   # class constants stay
+            self.__dict__.pop(name, None)
 
     def observe(self):
         """Hooks or retain_grad want this gate's gradient: backward shows it to them."""
         self.observed = True
-        observing.anywhere = True
+        Observing.anywhere = True
+
+    def hook_table(self):
+        if self.hooks is None:
+            self.hooks = {}
+            self.observe()
+        return self.hooks
+
+    def retain(self, tensor):
+        self.retained = weakref.ref(tensor)
+        self.observe()
 
     def name(self):
         """PyTorch's ``grad_fn.name()``: the gate's class name."""
@@ -166,24 +179,30 @@ class Gate:
         return f"<{type(self).__name__} {self.label}>"
 
 
-# unary and binary repeat apply's steps, and record's and new_tensor's, inline: they run for
-# nearly every operation, and the loop, the keyword arguments and the calls they skip are
-# more than half of apply's overhead. Each gate class gets its own pair, closed over its
-# constants, as plain functions: Tensor's operators are these functions themselves
-# (Tensor.__mul__ is Mul.binary), one Python call fewer again. tests/test_fast_paths.py
-# checks that every copy of the Tensor's slots stays complete.
+def install(cls):
+    """The gate's Tensor methods are its fast paths (unary for one input, binary for two);
+    reflected operators (``__radd__``) swap the operands; ``function`` is exported."""
+    fast = cls.unary if len(cls.inputs) == 1 else cls.binary
+    for method in cls.methods:
+        if method.startswith("__r") and method not in ("__repr__",):
+            setattr(Tensor, method, reflected(cls.binary, method))
+        else:
+            setattr(Tensor, method, fast)
+    if cls.function:
+        PUBLIC[cls.function] = cls.apply
+
+
+def reflected(binary, name):
+    def swapped(self, other):
+        return binary(other, self)
+    swapped.__name__ = name
+    return swapped
+
+
+# unary and binary repeat apply's steps inline: they run for nearly every operation, and the
+# loop, the keyword arguments and the calls they skip are more than half of apply's overhead.
+# Tensor's operators are these functions themselves (Tensor.__mul__ is Mul.binary).
 new = object.__new__
-ndarray, asarray = np.ndarray, np.asarray
-
-
-def own_code(fn, qualname):
-    """``fn`` with a copy of its code object. CPython keeps its attribute caches in the code
-    object: with one code object for every gate class, the stores on ``node`` would see all
-    classes and never stay cached; with a copy per class they always see one (0.06 us/op)."""
-    copy = types.FunctionType(fn.__code__.replace(), fn.__globals__,
-                              fn.__name__, fn.__defaults__, fn.__closure__)
-    copy.__qualname__, copy.__doc__ = qualname, fn.__doc__
-    return copy
 
 
 def unary_fast_path(cls):
@@ -191,9 +210,8 @@ def unary_fast_path(cls):
     ufunc, saves_output, elementwise = cls.ufunc, cls.saves_output, cls.elementwise
 
     def unary(self):
-        x = self
         node = new(cls)
-        a = x.data
+        a = self.data
         try:
             if ufunc is None:
                 data = node.forward(a)
@@ -205,26 +223,18 @@ def unary_fast_path(cls):
             raise explain_value_error(node, (a,), error) from None
         if anomaly_mode.enabled:
             check_forward(node, (a,), data)
-        if not (x.requires_grad and state.enabled):
+        if not (self.requires_grad and state.enabled):
             return new_tensor(data, None)
-        node.tensors = (x,)
+        node.tensors = (self,)
         node.arrays = (a,)
         node.needs_input_grad = WANTED
         node.same_shapes = elementwise
-        node.clock = inplace_clock.now   # record and new_tensor, inline
+        node.clock = inplace_clock.now
         node.seq = next(SEQUENCE)
         if saves_output:
             node.out_data = data
-        t = new(Tensor)
-        t.data = data if type(data) is ndarray else asarray(data)
-        t.grad = None
-        t.grad_fn = node
-        t.requires_grad = True
-        t.name = None
-        t._hooks = None
-        t._version = 0
-        t._changed_at = 0
-        return t
+        return new_tensor(data, node)
+    unary.__qualname__ = f"{cls.__name__}.unary"
     return unary
 
 
@@ -267,20 +277,12 @@ def binary_fast_path(cls):
         node.arrays = arrays
         node.needs_input_grad = needs
         node.same_shapes = number
-        node.clock = inplace_clock.now   # record and new_tensor, inline
+        node.clock = inplace_clock.now
         node.seq = next(SEQUENCE)
         if saves_output:
             node.out_data = data
-        t = new(Tensor)
-        t.data = data if type(data) is ndarray else asarray(data)
-        t.grad = None
-        t.grad_fn = node
-        t.requires_grad = True
-        t.name = None
-        t._hooks = None
-        t._version = 0
-        t._changed_at = 0
-        return t
+        return new_tensor(data, node)
+    binary.__qualname__ = f"{cls.__name__}.binary"
     return binary
 
 
@@ -306,38 +308,6 @@ def check_forward(node, arrays, data):
             f"{describe_nonfinite(data)} from inputs of shapes {shapes_of(arrays)}")
 
 
-def check_saved(node):
-    """Raise if what this gate saved is gone (an earlier backward released it) or an input
-    or the output it saved was changed in place since forward: its backward would silently
-    use the new values."""
-    if node.released:
-        raise_released(node)
-    if node.output_changed and node.saves_output:
-        raise_changed(node, "its output", None)
-    if not node.saves_inputs:
-        return
-    for name, t in zip(node.inputs, node.tensors):
-        if isinstance(t, Tensor) and t._changed_at > node.clock:
-            raise_changed(node, f"input '{name}'", t)
-
-
-def raise_released(node):
-    raise RuntimeError(
-        f"Trying to backward through the graph a second time (gate '{node.label}', "
-        f"{type(node).__name__}): its saved values were freed after the first backward. "
-        f"Pass retain_graph=True to the first backward() if you need to call it again.")
-
-
-def raise_changed(node, what, tensor):
-    which = f" (tensor {tensor.name + ' ' if tensor.name else ''}of shape {tensor.shape}, " \
-            f"version {tensor._version})" if tensor is not None else ""
-    raise RuntimeError(
-        f"one of the variables needed for gradient computation has been modified by an "
-        f"in-place operation: {what}{which} of gate '{node.label}' ({type(node).__name__}) "
-        f"was changed after the gate saved it. Use an out-of-place operation (x = x + y) or "
-        f"change the tensor after backward().")
-
-
 def explain_value_error(node, arrays, error):
     """NumPy's broadcasting failure, restated with the gate and the shapes involved."""
     if "broadcast" not in str(error):
@@ -360,6 +330,3 @@ def describe_nonfinite(data):
 
 def shapes_of(arrays):
     return ", ".join(str(tuple(np.shape(a))) for a in arrays)
-
-
-from ..tensor import Tensor, new_tensor  # noqa: E402  (Tensor needs the gates, gates need Tensor)

@@ -4,6 +4,8 @@ import argparse
 import importlib
 import sys
 
+from ..malloc import keep_freed_memory
+
 COMMANDS = ("train", "explain", "graph", "exercise")
 
 
@@ -12,6 +14,7 @@ class UsageError(Exception):
 
 
 def main(argv=None):
+    keep_freed_memory()   # the command owns its process; see chainrule/malloc.py
     parser = argparse.ArgumentParser(
         prog="chainrule", description="Backprop you can see: train, explain and draw graphs.")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")

@@ -7,7 +7,8 @@ instead of into ``.grad``.
 """
 import numpy as np
 
-from ..autograd.xp import ARRAYS
+from ..autograd.engine import conform
+from ..autograd.vocabulary import ARRAYS
 from ..tensor import Tensor
 from .formula import names_in, render
 from .steps import BackwardStep, ForwardStep, Term, plain, term_expression
@@ -147,7 +148,7 @@ def gate_symbols(node, by_key):
     gate = node.gate
     symbols = {slot: operand_symbol(op, by_key) for slot, op in zip(gate.inputs, node.operands)}
     symbols["out"] = node.name
-    formulas = [gate.formula, *gate.derivatives.values()]
+    formulas = [gate.formula, *gate.rows().values()]
     for name in {n for f in formulas if f for n in names_in(f)} - set(symbols):
         value = gate.__dict__.get(name, ())
         if value is None or isinstance(value, (int, float, np.number, tuple)):
@@ -223,8 +224,8 @@ def terms_from(node, g, upstream, by_key, root, aliases):
             continue
         gi = np.asarray(gi)
         if gi.shape != operand.shape:
-            gi = ARRAYS.sum_to(gi, operand.shape, gate)
-        derivative = gate.derivatives.get(slot) or gate.derivatives.get("xs") or ""
+            gi = conform(gi, operand.data, gate, ARRAYS)
+        derivative = gate.rows().get(slot) or gate.rows().get("xs") or ""
         term = make_term(node, slot, derivative, dict(symbols, g=shown_g), upstream, aliases)
         term.shapes = shapes_of(derivative, term.symbols, by_key, upstream, g)
         term.upstream_value = plain(np.asarray(g))[0]

@@ -14,6 +14,7 @@ import numpy as np
 
 from .. import ops
 from ..autograd.grad_mode import no_grad
+from ..kernels import windows as window_kernels
 from ..ops.conv import pair
 from ..random import numpy_generator
 from ..tensor import Tensor, new_tensor
@@ -194,7 +195,7 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
         out = windows.mean(dim=3)
     else:
         ones = np.ones((1, 1) + tuple(input.shape[2:]), dtype=input.dtype)
-        counts = ops.unfold_array(ones, kernel, stride, padding, (1, 1)).sum(axis=(3, 4, 5))
+        counts = window_kernels.unfold(ones, kernel, stride, padding, (1, 1)).sum(axis=(3, 4, 5))
         out = windows.sum(dim=3) / counts[0, :, :, None]
     return out.permute(0, 3, 1, 2)
 
@@ -214,7 +215,7 @@ def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
     channels = rows // (kernel[0] * kernel[1])
     stride, padding = pair(stride, "stride", "fold"), pair(padding, "padding", "fold")
     dilation = pair(dilation, "dilation", "fold")
-    oh, ow = (ops.conv.output_size(size[i], kernel[i], stride[i], padding[i], dilation[i])
+    oh, ow = (window_kernels.output_size(size[i], kernel[i], stride[i], padding[i], dilation[i])
               for i in range(2))
     windows = input.reshape(n, channels, kernel[0], kernel[1], oh, ow).permute(0, 4, 5, 2, 3, 1)
     return ops.fold(windows, (n, channels) + size, kernel, stride, padding, dilation)

@@ -13,6 +13,7 @@ import math
 
 import numpy as np
 
+from ..ops.inplace import mark_changed
 from ..random import numpy_generator
 
 LINEAR_GAINS = {"linear", "identity", "conv1d", "conv2d", "conv3d", "conv_transpose1d",
@@ -22,7 +23,7 @@ LINEAR_GAINS = {"linear", "identity", "conv1d", "conv2d", "conv3d", "conv_transp
 def fill(tensor, values):
     """Write ``values`` into ``tensor`` in place, keeping its dtype."""
     tensor.data[...] = values
-    return tensor._mark_changed()
+    return mark_changed(tensor)
 
 
 def calculate_gain(nonlinearity, param=None):

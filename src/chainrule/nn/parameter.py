@@ -2,7 +2,7 @@
 import numpy as np
 
 from .. import dtypes
-from ..tensor import Tensor
+from ..tensor import Tensor, fill
 
 
 class Parameter(Tensor):
@@ -27,7 +27,7 @@ class Parameter(Tensor):
             array = data
         else:
             array = dtypes.as_array(data)
-        self._init_leaf(array)
+        fill(self, array, None)
         if requires_grad:
             self.requires_grad_(True)
 

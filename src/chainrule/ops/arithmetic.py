@@ -1,39 +1,43 @@
 """Arithmetic gates: + - * / ** neg, maximum, minimum, where. All elementwise, broadcasting.
 
-Broadcasting is undone by the engine (``sum_to``), so each backward returns the gradient in
-the broadcast shape and stays one line.
+Their rows are local derivatives; the engine multiplies them by the upstream gradient and
+sums the product back over the axes broadcasting stretched.
 """
 import numpy as np
 
 from ..autograd.gate import Gate
+from ..tensor import Tensor, api
 
 
 class Add(Gate):
+    """``x + y``.
+
+    >>> import chainrule as cr
+    >>> cr.add(cr.tensor([1.0, 2.0]), 1).tolist()
+    [2.0, 3.0]
+    """
+
     label = "+"
     ufunc = np.add
-    saves_inputs = False
     inputs = ("x", "y")
     formula = "x + y"
     derivatives = {"x": "1", "y": "1"}
     elementwise = True
     number_operands = True
-
-    def backward(self, g, xp):
-        return g, g
+    methods = ("__add__", "__radd__")
+    function = "add"
 
 
 class Sub(Gate):
     label = "-"
     ufunc = np.subtract
-    saves_inputs = False
     inputs = ("x", "y")
     formula = "x - y"
     derivatives = {"x": "1", "y": "-1"}
     elementwise = True
     number_operands = True
-
-    def backward(self, g, xp):
-        return g, (-g if self.needs_input_grad[1] else None)
+    methods = ("__sub__", "__rsub__")
+    function = "sub"
 
 
 class Mul(Gate):
@@ -44,11 +48,8 @@ class Mul(Gate):
     derivatives = {"x": "y", "y": "x"}
     elementwise = True
     number_operands = True
-
-    def backward(self, g, xp):
-        x, y = xp.values(self)
-        needs_x, needs_y = self.needs_input_grad
-        return (g * y if needs_x else None), (g * x if needs_y else None)
+    methods = ("__mul__", "__rmul__", "mul", "multiply")
+    function = "mul"
 
 
 class Div(Gate):
@@ -56,48 +57,34 @@ class Div(Gate):
     ufunc = np.true_divide
     inputs = ("x", "y")
     formula = "x / y"
-    derivatives = {"x": "1 / y", "y": "-x / y**2"}
+    derivatives = {"x": "1 / y", "y": "-out / y"}
     elementwise = True
     number_operands = True
-
-    def backward(self, g, xp):
-        x, y = xp.values(self)
-        gx = g / y
-        return gx, (-gx * x / y if self.needs_input_grad[1] else None)
+    methods = ("__truediv__", "__rtruediv__", "div", "divide", "true_divide")
+    function = "div"
 
 
 class Neg(Gate):
     label = "neg"
     ufunc = np.negative
-    saves_inputs = False
     formula = "-x"
     derivatives = {"x": "-1"}
     elementwise = True
-
-    def backward(self, g, xp):
-        return (-g,)
+    methods = ("__neg__", "neg", "negative")
+    function = "neg"
 
 
 class Pow(Gate):
-    """``x ** y``; ``y`` is a tensor or a number. Like PyTorch, d/dy is 0 where x = 0."""
+    """``x ** y``; ``y`` is a tensor or a number. As in PyTorch, d/dy is 0 where x = 0."""
 
     label = "**"
     ufunc = np.power
     inputs = ("x", "y")
     formula = "x ** y"
-    derivatives = {"x": "y * x ** (y - 1)", "y": "out * log(x)"}
+    derivatives = {"x": "y * x ** (y - 1)", "y": "out * log(where(x == 0, 1, x))"}
     elementwise = True
-    saves_output = True
-
-    def backward(self, g, xp):
-        x, y = xp.values(self)
-        needs_x, needs_y = self.needs_input_grad
-        gx = g * y * x ** (y - 1) if needs_x else None
-        gy = None
-        if needs_y:
-            safe_x = xp.where(x == 0, 1, x)
-            gy = g * xp.output(self) * xp.log(safe_x)
-        return gx, gy
+    methods = ("__pow__", "__rpow__")
+    function = "pow"
 
 
 class Maximum(Gate):
@@ -107,15 +94,11 @@ class Maximum(Gate):
     ufunc = np.maximum
     inputs = ("x", "y")
     formula = "maximum(x, y)"
-    derivatives = {"x": "where(x > y, 1, where(x == y, 0.5, 0))",
-                   "y": "where(y > x, 1, where(x == y, 0.5, 0))"}
+    derivatives = {"x": "where(x > y, 1.0, where(x == y, 0.5, 0.0))",
+                   "y": "where(y > x, 1.0, where(x == y, 0.5, 0.0))"}
     elementwise = True
-    number_operands = True
-
-    def backward(self, g, xp):
-        x, y = self.arrays
-        share = np.where(x > y, 1.0, np.where(x == y, 0.5, 0.0)).astype(g.dtype)
-        return g * share, g * (1 - share)
+    methods = ("maximum",)
+    function = "maximum"
 
 
 class Minimum(Gate):
@@ -125,15 +108,11 @@ class Minimum(Gate):
     ufunc = np.minimum
     inputs = ("x", "y")
     formula = "minimum(x, y)"
-    derivatives = {"x": "where(x < y, 1, where(x == y, 0.5, 0))",
-                   "y": "where(y < x, 1, where(x == y, 0.5, 0))"}
+    derivatives = {"x": "where(x < y, 1.0, where(x == y, 0.5, 0.0))",
+                   "y": "where(y < x, 1.0, where(x == y, 0.5, 0.0))"}
     elementwise = True
-    number_operands = True
-
-    def backward(self, g, xp):
-        x, y = self.arrays
-        share = np.where(x < y, 1.0, np.where(x == y, 0.5, 0.0)).astype(g.dtype)
-        return g * share, g * (1 - share)
+    methods = ("minimum",)
+    function = "minimum"
 
 
 class Where(Gate):
@@ -142,56 +121,36 @@ class Where(Gate):
     label = "where"
     inputs = ("cond", "x", "y")
     formula = "where(cond, x, y)"
-    derivatives = {"x": "where(cond, 1, 0)", "y": "where(cond, 0, 1)"}
+    derivatives = {"x": "cond", "y": "~cond"}
     elementwise = True
 
     def forward(self, cond, x, y):
         return np.where(cond, x, y)
 
-    def backward(self, g, xp):
-        cond = np.asarray(self.arrays[0], dtype=bool)
-        zero = xp.zeros_like(g)
-        return None, xp.where(cond, g, zero), xp.where(cond, zero, g)
+
+@api(methods=("add",))
+def add(x, other, alpha=1):
+    """``x + alpha * other``, PyTorch's ``torch.add``."""
+    return Add.binary(x, scaled(other, alpha))
 
 
-def add(x, y):
-    """``x + y`` with broadcasting.
-
-    >>> import chainrule as cr
-    >>> cr.add(cr.tensor([1.0, 2.0]), 1).tolist()
-    [2.0, 3.0]
-    """
-    return Add.apply(x, y)
+@api(methods=("sub", "subtract"))
+def sub(x, other, alpha=1):
+    """``x - alpha * other``, PyTorch's ``torch.sub``."""
+    return Sub.binary(x, scaled(other, alpha))
 
 
-def sub(x, y):
-    return Sub.apply(x, y)
+@api(methods=("pow",))
+def pow(x, exponent):  # noqa: A001  (PyTorch's name)
+    return Pow.binary(x, exponent)
 
 
-def mul(x, y):
-    return Mul.apply(x, y)
+def scaled(other, alpha):
+    return other if alpha == 1 else other * alpha
 
 
-def div(x, y):
-    return Div.apply(x, y)
-
-
-def neg(x):
-    return Neg.apply(x)
-
-
-def pow(x, y):  # noqa: A001  (PyTorch's name)
-    return Pow.apply(x, y)
-
-
-def maximum(x, y):
-    return Maximum.apply(x, y)
-
-
-def minimum(x, y):
-    return Minimum.apply(x, y)
-
-
-def where(cond, x, y):
-    """``x`` where ``cond`` is true, else ``y`` (PyTorch's ``torch.where``)."""
-    return Where.apply(cond.data if hasattr(cond, "data") else cond, x, y)
+@api
+def where(condition, x, y):
+    """``x`` where ``condition`` is true, else ``y`` (PyTorch's ``torch.where``)."""
+    cond = condition.data if isinstance(condition, Tensor) else np.asarray(condition)
+    return Where.apply(cond.astype(bool, copy=False), x, y)

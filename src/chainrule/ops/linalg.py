@@ -1,16 +1,39 @@
-"""Matrix products: ``x @ y`` (1-D, 2-D and batched, as ``torch.matmul``) and the fused linear layer."""
+"""Matrix products: ``x @ y`` (1-D, 2-D and batched, as ``torch.matmul``) and the fused linear layer.
+
+The rows of a matrix product depend on the operands' dimensions, so ``MatMul`` has one set of
+rows per case and forward picks the case: a printed derivative is then true for the shapes
+at hand (a 1-D operand gets an outer product, never a transpose that would be a dot product).
+"""
 import numpy as np
 
 from ..autograd.gate import Gate
+from ..tensor import api
 
 
 class MatMul(Gate):
+    """Matrix product with PyTorch's rules for 1-D and batched operands.
+
+    >>> import chainrule as cr
+    >>> (cr.tensor([[1.0, 2.0]]) @ cr.tensor([[3.0], [4.0]])).tolist()
+    [[11.0]]
+    """
+
     label = "@"
     inputs = ("x", "y")
     formula = "x @ y"
-    derivatives = {"x": "g @ y.T", "y": "x.T @ g"}
+    cases = {
+        "matrices": {"x": "g @ y.T", "y": "x.T @ g"},                  # (m, k) @ (k, n)
+        "batched": {"x": "g @ y.mT", "y": "x.mT @ g"},                 # (..., m, k) @ (..., k, n)
+        "vector @ matrix": {"x": "mv(y, g)", "y": "outer(x, g)"},      # (k) @ (..., k, n)
+        "matrix @ vector": {"x": "outer(g, y)", "y": "mv(x.mT, g)"},   # (..., m, k) @ (k)
+        "dot": {"x": "g * y", "y": "g * x"},                           # (k) @ (k)
+    }
+    saves = ("case",)
+    methods = ("__matmul__", "__rmatmul__", "matmul", "mm", "bmm")
+    function = "matmul"
 
     def forward(self, x, y):
+        self.case = matmul_case(np.ndim(x), np.ndim(y))
         try:
             return np.matmul(x, y)
         except ValueError:
@@ -24,34 +47,32 @@ class MatMul(Gate):
                 f"{'only' if np.ndim(y) == 1 else 'second-to-last'} dimension of the second; "
                 f"transpose one operand (.T) or reshape it") from None
 
-    def backward(self, g, xp):
-        x, y = xp.values(self)
-        needs_x, needs_y = self.needs_input_grad
-        if x.ndim == 1 and y.ndim == 1:
-            return (g * y if needs_x else None), (g * x if needs_y else None)
-        if x.ndim == 1:   # (k) @ (..., k, n) -> (..., n)
-            gx = xp.matmul(y, xp.expand_dims(g, -1))[..., 0] if needs_x else None
-            gy = xp.expand_dims(x, -1) * xp.expand_dims(g, -2) if needs_y else None
-            return gx, gy
-        if y.ndim == 1:   # (..., m, k) @ (k) -> (..., m)
-            gx = xp.expand_dims(g, -1) * y if needs_x else None
-            gy = xp.matmul(xp.swapaxes(x, -1, -2), xp.expand_dims(g, -1))[..., 0] if needs_y else None
-            return gx, gy
-        gx = xp.matmul(g, xp.swapaxes(y, -1, -2)) if needs_x else None
-        gy = xp.matmul(xp.swapaxes(x, -1, -2), g) if needs_y else None
-        return gx, gy
+
+def matmul_case(x_ndim, y_ndim):
+    if x_ndim == 1:
+        return "dot" if y_ndim == 1 else "vector @ matrix"
+    if y_ndim == 1:
+        return "matrix @ vector"
+    return "matrices" if x_ndim == y_ndim == 2 else "batched"
 
 
 class Linear(Gate):
     """``x @ W.T + b`` in one gate: the layer every MLP repeats, fused because one node
-    instead of three is what makes small networks fast."""
+    instead of three is what makes small networks fast. ``x`` may have leading batch axes;
+    the rows for ``W`` and ``b`` then sum over them (the engine's conform step)."""
 
     label = "linear"
     inputs = ("x", "W", "b")
     formula = "x @ W.T + b"
-    derivatives = {"x": "g @ W", "W": "g.T @ x", "b": "sum(g, 0)"}
+    cases = {
+        "vector": {"x": "g @ W", "W": "outer(g, x)", "b": "g"},     # x: (in,)
+        "matrix": {"x": "g @ W", "W": "g.T @ x", "b": "g"},         # x: (N, in)
+        "batched": {"x": "g @ W", "W": "g.mT @ x", "b": "g"},       # x: (..., N, in)
+    }
+    saves = ("case",)
 
     def forward(self, x, W, b=None):
+        self.case = ("vector", "matrix")[np.ndim(x) - 1] if np.ndim(x) <= 2 else "batched"
         try:
             out = np.matmul(x, W.T)
         except ValueError:
@@ -62,29 +83,8 @@ class Linear(Gate):
             out += b
         return out
 
-    def backward(self, g, xp):
-        x, W, b = xp.values(self)
-        needs_x, needs_w, needs_b = self.needs_input_grad
-        g2 = xp.reshape(g, (-1, g.shape[-1])) if g.ndim != 2 else g
-        gx = xp.matmul(g, W) if needs_x else None
-        gw = None
-        if needs_w:
-            x2 = xp.reshape(x, (-1, x.shape[-1])) if x.ndim != 2 else x
-            gw = xp.matmul(g2.T, x2)
-        gb = xp.sum(g2, axis=0) if needs_b else None
-        return gx, gw, gb
 
-
-def matmul(x, y):
-    """Matrix product with PyTorch's rules for 1-D and batched operands.
-
-    >>> import chainrule as cr
-    >>> (cr.tensor([[1.0, 2.0]]) @ cr.tensor([[3.0], [4.0]])).tolist()
-    [[11.0]]
-    """
-    return MatMul.apply(x, y)
-
-
+@api
 def linear(x, weight, bias=None):
     """``x @ weight.T + bias`` (``torch.nn.functional.linear``)."""
     return Linear.apply(x, weight, bias)

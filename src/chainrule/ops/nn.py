@@ -2,45 +2,36 @@
 import numpy as np
 
 from ..autograd.gate import Gate
+from ..kernels import special
+from ..tensor import api
 
 
 class Softmax(Gate):
     label = "softmax"
-    saves_inputs = False
-    formula = "exp(x) / sum(exp(x), dim)"
-    derivatives = {"x": "out * (g - sum(g * out, dim))"}
-    saves_output = True
+    formula = "exp(x) / sum(exp(x), dim, True)"
+    derivatives = {"x": "out * (g - sum(g * out, dim, True))"}
+    saves = ("dim",)
 
     def forward(self, x, dim):
         self.dim = dim
         try:
-            return softmax_array(x, dim)
+            return special.softmax(x, dim)
         except IndexError:   # NumPy's AxisError
             raise dim_error(self.label, dim, x) from None
-
-    def backward(self, g, xp):
-        out = xp.output(self)
-        return (out * (g - xp.sum(g * out, axis=self.dim, keepdims=True)),)
 
 
 class LogSoftmax(Gate):
     label = "log_softmax"
-    saves_inputs = False
-    formula = "x - log(sum(exp(x), dim))"
-    derivatives = {"x": "g - exp(out) * sum(g, dim)"}
-    saves_output = True
+    formula = "x - log(sum(exp(x), dim, True))"
+    derivatives = {"x": "g - exp(out) * sum(g, dim, True)"}
+    saves = ("dim",)
 
     def forward(self, x, dim):
         self.dim = dim
         try:
-            shifted = x - np.max(x, axis=dim, keepdims=True)
+            return special.log_softmax(x, dim)
         except IndexError:   # NumPy's AxisError
             raise dim_error(self.label, dim, x) from None
-        return shifted - np.log(np.sum(np.exp(shifted), axis=dim, keepdims=True))
-
-    def backward(self, g, xp):
-        out = xp.output(self)
-        return (g - xp.exp(out) * xp.sum(g, axis=self.dim, keepdims=True),)
 
 
 class CrossEntropy(Gate):
@@ -51,6 +42,7 @@ class CrossEntropy(Gate):
     inputs = ("x", "target")
     formula = "mean(logsumexp(x, 1) - sum(x * onehot(target, C), 1))"
     derivatives = {"x": "g * (softmax(x, 1) - onehot(target, C)) / N"}
+    saves = ("N", "C")
 
     def forward(self, x, target):
         target = np.asarray(target)
@@ -63,25 +55,12 @@ class CrossEntropy(Gate):
         if n and target.min() < 0:
             raise_out_of_range(target, c)
         shifted = x - x.max(axis=1, keepdims=True)
-        self.rows = np.arange(n)
         try:
-            picked = shifted[self.rows, target]
+            picked = shifted[np.arange(n), target]
         except IndexError:   # a target >= C: NumPy checks the upper bound for us
             raise_out_of_range(target, c)
-        self.exps = np.exp(shifted)
-        self.totals = self.exps.sum(axis=1, keepdims=True)
-        return (np.log(self.totals).sum() - picked.sum()) / n
-
-    def backward(self, g, xp):
-        target = self.arrays[1]
-        if xp is ARRAYS:   # softmax - onehot, built in place in one new array
-            grad = self.exps / self.totals
-            grad[self.rows, target] -= 1
-            grad *= g / self.N
-            return grad, None
-        onehot = np.zeros((self.N, self.C), dtype=self.exps.dtype)
-        onehot[self.rows, target] = 1
-        return g * (xp.softmax(xp.values(self)[0], 1) - onehot) / self.N, None
+        totals = np.exp(shifted).sum(axis=1)
+        return (np.log(totals).sum() - picked.sum()) / n
 
 
 class SoftmaxCrossEntropy(Gate):
@@ -95,6 +74,7 @@ class SoftmaxCrossEntropy(Gate):
     inputs = ("x", "y")
     formula = "-sum(y * log_softmax(x, dim))"
     derivatives = {"x": "g * (softmax(x, dim) - y)", "y": "-g * log_softmax(x, dim)"}
+    saves = ("dim",)
 
     def forward(self, x, y, dim=-1):
         if np.shape(x) != np.shape(y):
@@ -106,20 +86,7 @@ class SoftmaxCrossEntropy(Gate):
                              f"dim {dim}, got sums {np.round(totals, 6).tolist()}; normalize "
                              f"them (y / y.sum({dim}, keepdim=True)) or pass one-hot rows")
         self.dim = dim
-        shifted = x - np.max(x, axis=dim, keepdims=True)
-        self.log_probs = shifted - np.log(np.sum(np.exp(shifted), axis=dim, keepdims=True))
-        return -np.sum(y * self.log_probs)
-
-    def backward(self, g, xp):
-        x, y = xp.values(self)
-        needs_x, needs_y = self.needs_input_grad
-        if xp is ARRAYS:
-            log_probs = self.log_probs
-            probs = np.exp(log_probs) if needs_x else None
-        else:
-            log_probs = x.log_softmax(self.dim)
-            probs = xp.exp(log_probs)
-        return (g * (probs - y) if needs_x else None), (-g * log_probs if needs_y else None)
+        return -np.sum(y * special.log_softmax(x, dim))
 
 
 def dim_error(op, dim, x):
@@ -137,16 +104,13 @@ def raise_out_of_range(target, classes):
                           f"(valid: 0 to {classes - 1})") from None
 
 
-def softmax_array(x, axis):
-    e = np.exp(x - np.max(x, axis=axis, keepdims=True))
-    return e / np.sum(e, axis=axis, keepdims=True)
-
-
+@api(methods=("softmax",))
 def softmax(x, dim):
     """``exp(x) / sum(exp(x), dim)``, stable for large logits."""
     return Softmax.apply(x, dim=dim)
 
 
+@api(methods=("log_softmax",))
 def log_softmax(x, dim):
     return LogSoftmax.apply(x, dim=dim)
 
@@ -156,6 +120,7 @@ def cross_entropy_indices(logits, target):
     return CrossEntropy.apply(logits, target)
 
 
+@api
 def softmax_cross_entropy(logits, target, dim=-1):
     """``-sum(target * log_softmax(logits, dim))`` for target probabilities (rows summing to 1).
 
@@ -170,5 +135,3 @@ def softmax_cross_entropy(logits, target, dim=-1):
     """
     return SoftmaxCrossEntropy.apply(logits, target, dim=dim)
 
-
-from ..autograd.xp import ARRAYS  # noqa: E402

@@ -5,7 +5,8 @@ import collections
 import numpy as np
 
 from ..autograd.gate import Gate
-from ..tensor import new_tensor
+from .arithmetic import Maximum, Minimum
+from ..tensor import api, new_tensor
 
 MaxResult = collections.namedtuple("MaxResult", ["values", "indices"])
 
@@ -34,38 +35,32 @@ def kept_shape(shape, dims):
 
 class Sum(Gate):
     label = "sum"
-    saves_inputs = False
     formula = "sum(x, dims)"
-    derivatives = {"x": "broadcast_to(g, x.shape)"}
+    derivatives = {"x": "broadcast_to(g, shape)"}
     reduction = True
+    saves = ("dims", "shape")
 
     def forward(self, x, dim=None, keepdim=False):
         self.dims = normalize_dims(dim, np.ndim(x), "sum")
         self.shape = np.shape(x)
+        self.kept = kept_shape(self.shape, self.dims)
         return np.sum(x, axis=self.dims, keepdims=keepdim)
-
-    def backward(self, g, xp):
-        g = xp.reshape(g, kept_shape(self.shape, self.dims))
-        return (xp.broadcast_to(g, self.shape),)
 
 
 class Mean(Gate):
     label = "mean"
-    saves_inputs = False
     formula = "mean(x, dims)"
-    derivatives = {"x": "broadcast_to(g, x.shape) / n"}
+    derivatives = {"x": "broadcast_to(g / n, shape)"}
     reduction = True
+    saves = ("dims", "shape", "n")
 
     def forward(self, x, dim=None, keepdim=False):
         self.dims = normalize_dims(dim, np.ndim(x), "mean")
         self.shape = np.shape(x)
+        self.kept = kept_shape(self.shape, self.dims)
         out = np.mean(x, axis=self.dims, keepdims=keepdim)
         self.n = np.size(x) // builtins.max(np.size(out), 1)
         return out
-
-    def backward(self, g, xp):
-        g = xp.reshape(g, kept_shape(self.shape, self.dims))
-        return (xp.broadcast_to(g / self.n, self.shape),)
 
 
 class Max(Gate):
@@ -75,24 +70,23 @@ class Max(Gate):
     formula = "max(x)"
     derivatives = {"x": "g * (x == out) / sum(x == out)"}
     reduction = True
-    reduce = staticmethod(np.max)
 
     def forward(self, x):
         check_not_empty(x, self.label)
-        self.dims = None
-        out = self.reduce(x)
-        ties = x == out
-        self.share = ties / np.count_nonzero(ties)
-        return out
-
-    def backward(self, g, xp):
-        return (g * self.share.astype(g.dtype),)
+        self.kept = (1,) * np.ndim(x)
+        return np.max(x)
 
 
-class Min(Max):
+class Min(Gate):
     label = "min"
     formula = "min(x)"
-    reduce = staticmethod(np.min)
+    derivatives = {"x": "g * (x == out) / sum(x == out)"}
+    reduction = True
+
+    def forward(self, x):
+        check_not_empty(x, self.label)
+        self.kept = (1,) * np.ndim(x)
+        return np.min(x)
 
 
 class MaxDim(Gate):
@@ -101,16 +95,17 @@ class MaxDim(Gate):
 
     label = "max"
     formula = "max(x, dim)"
-    derivatives = {"x": "g * onehot(index, x.shape[dim], dim)"}
+    derivatives = {"x": "g * onehot(index, size, dim)"}
     reduction = True
+    saves = ("dim", "index", "size")
     pick = staticmethod(np.argmax)
     combine = staticmethod(np.maximum)
 
     def forward(self, x, dim, keepdim=False):
         check_not_empty(x, self.label)
-        self.dims = normalize_dims(dim, np.ndim(x), self.label)
-        self.dim = self.dims[0]
-        self.shape = np.shape(x)
+        self.dim = normalize_dims(dim, np.ndim(x), self.label)[0]
+        self.size = np.shape(x)[self.dim]
+        self.kept = kept_shape(np.shape(x), (self.dim,))
         self.index, out = self.first_extreme(np.asarray(x), self.dim)
         return np.expand_dims(out, self.dim) if keepdim else out
 
@@ -133,12 +128,6 @@ class MaxDim(Gate):
             index -= (index - position) * (slices[position] == best)
         return index, best
 
-    def backward(self, g, xp):
-        g = xp.reshape(g, kept_shape(self.shape, self.dims))
-        positions = np.arange(self.shape[self.dim]).reshape(
-            [-1 if i == self.dim else 1 for i in range(len(self.shape))])
-        return (g * (positions == np.expand_dims(self.index, self.dim)).astype(g.dtype),)
-
 
 class MinDim(MaxDim):
     label = "min"
@@ -160,23 +149,18 @@ class LogSumExp(Gate):
     formula = "log(sum(exp(x), dims))"
     derivatives = {"x": "g * exp(x - out)"}
     reduction = True
-    saves_output = True
+    saves = ("dims",)
 
     def forward(self, x, dim=None, keepdim=False):
         self.dims = normalize_dims(dim, np.ndim(x), "logsumexp")
-        self.shape = np.shape(x)
+        self.kept = kept_shape(np.shape(x), self.dims)
         top = np.max(x, axis=self.dims, keepdims=True)
         top = np.where(np.isfinite(top), top, 0)
         out = np.log(np.sum(np.exp(x - top), axis=self.dims, keepdims=True)) + top
         return out if keepdim else np.reshape(out, np.sum(x, axis=self.dims).shape)
 
-    def backward(self, g, xp):
-        (x,) = xp.values(self)
-        kept = kept_shape(self.shape, self.dims)
-        out = xp.reshape(xp.output(self), kept)
-        return (xp.reshape(g, kept) * xp.exp(x - out),)
 
-
+@api(methods=("sum",))
 def sum(x, dim=None, keepdim=False):  # noqa: A001  (PyTorch's name)
     """Sum over ``dim`` (all elements when None).
 
@@ -187,23 +171,25 @@ def sum(x, dim=None, keepdim=False):  # noqa: A001  (PyTorch's name)
     return Sum.apply(x, dim=dim, keepdim=keepdim)
 
 
+@api(methods=("mean",))
 def mean(x, dim=None, keepdim=False):
     return Mean.apply(x, dim=dim, keepdim=keepdim)
 
 
+@api(methods=("max",))
 def max(x, dim=None, keepdim=False):  # noqa: A001
     """Largest element; with ``dim``, a ``(values, indices)`` pair; with a tensor, ``maximum``."""
     return extreme(Max, x, dim, keepdim)
 
 
+@api(methods=("min",))
 def min(x, dim=None, keepdim=False):  # noqa: A001
     return extreme(Min, x, dim, keepdim)
 
 
 def extreme(gate, x, dim, keepdim):
-    if dim is not None and not isinstance(dim, int):
-        from .arithmetic import maximum, minimum
-        return (maximum if gate is Max else minimum)(x, dim)
+    if dim is not None and not isinstance(dim, int):   # max(x, other): elementwise
+        return (Maximum if gate is Max else Minimum).apply(x, dim)
     if dim is None:
         return gate.apply(x)
     if np.ndim(getattr(x, "data", x)) == 0:   # PyTorch allows dim 0 (or -1) on a scalar
@@ -220,15 +206,18 @@ def extreme(gate, x, dim, keepdim):
     return MaxResult(values, new_tensor(np.expand_dims(index, dim) if keepdim else index, None))
 
 
-def logsumexp(x, dim, keepdim=False):
+@api(methods=("logsumexp",))
+def logsumexp(x, dim=None, keepdim=False):
     return LogSumExp.apply(x, dim=dim, keepdim=keepdim)
 
 
+@api(methods=("argmax",))
 def argmax(x, dim=None, keepdim=False):
     """Index of the largest element (flattened when ``dim`` is None); no gradient."""
     return arg_extreme(np.argmax, x, dim, keepdim)
 
 
+@api(methods=("argmin",))
 def argmin(x, dim=None, keepdim=False):
     return arg_extreme(np.argmin, x, dim, keepdim)
 
@@ -241,6 +230,7 @@ def arg_extreme(fn, x, dim, keepdim):
     return new_tensor(np.expand_dims(index, dim) if keepdim else index, None)
 
 
+@api(methods=("var",))
 def var(x, dim=None, unbiased=True, keepdim=False, correction=None):
     """Variance, built from primitive gates (so it has every higher derivative for free)."""
     if correction is None:
@@ -251,5 +241,27 @@ def var(x, dim=None, unbiased=True, keepdim=False, correction=None):
     return (centred * centred).sum(dim=dim, keepdim=keepdim) / (n - correction)
 
 
+@api(methods=("std",))
 def std(x, dim=None, unbiased=True, keepdim=False, correction=None):
     return var(x, dim, unbiased, keepdim, correction).sqrt()
+
+
+@api(methods=("amax",))
+def amax(x, dim=None, keepdim=False):
+    """Largest elements over ``dim`` (all when None); ties share the gradient only for all."""
+    if dim is None:
+        return Max.apply(x)
+    dims = (dim,) if isinstance(dim, int) else tuple(dim)
+    for d in sorted((d % x.ndim for d in dims), reverse=True):
+        x = MaxDim.apply(x, dim=d, keepdim=keepdim)
+    return x
+
+
+@api(methods=("amin",))
+def amin(x, dim=None, keepdim=False):
+    if dim is None:
+        return Min.apply(x)
+    dims = (dim,) if isinstance(dim, int) else tuple(dim)
+    for d in sorted((d % x.ndim for d in dims), reverse=True):
+        x = MinDim.apply(x, dim=d, keepdim=keepdim)
+    return x

@@ -7,15 +7,16 @@ elements came from. ``squeeze``, ``unsqueeze``, ``flatten`` and ``view`` are res
 import numpy as np
 
 from ..autograd.gate import Gate
-from ..tensor import Tensor
+from ..autograd.vocabulary import array_scatter_add
+from ..tensor import Tensor, api
 from .reduce import normalize_dims
 
 
 class Reshape(Gate):
     label = "reshape"
-    saves_inputs = False
     formula = "reshape(x, shape)"
-    derivatives = {"x": "reshape(g, x.shape)"}
+    derivatives = {"x": "reshape(g, input_shape)"}
+    saves = ("shape", "input_shape")
 
     def forward(self, x, shape):
         self.shape = shape
@@ -26,15 +27,12 @@ class Reshape(Gate):
             raise ValueError(f"reshape: cannot reshape a tensor of shape {self.input_shape} "
                              f"({np.size(x)} elements) into shape {tuple(shape)}") from None
 
-    def backward(self, g, xp):
-        return (xp.reshape(g, self.input_shape),)
-
 
 class Permute(Gate):
     label = "permute"
-    saves_inputs = False
     formula = "permute(x, dims)"
-    derivatives = {"x": "permute(g, argsort(dims))"}
+    derivatives = {"x": "permute(g, inverse_permutation(dims))"}
+    saves = ("dims",)
 
     def forward(self, x, dims):
         if sorted(d % max(np.ndim(x), 1) for d in dims) != list(range(np.ndim(x))):
@@ -43,15 +41,12 @@ class Permute(Gate):
         self.dims = tuple(d % np.ndim(x) for d in dims)
         return np.transpose(x, self.dims)
 
-    def backward(self, g, xp):
-        return (xp.transpose(g, tuple(np.argsort(self.dims))),)
-
 
 class Expand(Gate):
     label = "expand"
-    saves_inputs = False
     formula = "broadcast_to(x, shape)"
-    derivatives = {"x": "unbroadcast(g, x.shape)"}
+    derivatives = {"x": "unbroadcast(g, input_shape)"}
+    saves = ("shape", "input_shape")
 
     def forward(self, x, shape):
         self.input_shape = np.shape(x)
@@ -67,17 +62,14 @@ class Expand(Gate):
             raise ValueError(f"expand: cannot expand shape {self.input_shape} to {self.shape}; "
                              f"only dimensions of size 1 can grow") from None
 
-    def backward(self, g, xp):
-        return (xp.sum_to(g, self.input_shape, self),)
-
 
 class GetItem(Gate):
     """``x[index]``: ints, slices, None, Ellipsis, integer arrays (repeats accumulate), masks."""
 
     label = "[]"
-    saves_inputs = False
     formula = "x[index]"
-    derivatives = {"x": "scatter_add(zeros_like(x), index, g)"}
+    derivatives = {"x": "scatter_add(g, shape, index)"}
+    saves = ("index", "shape")
 
     def forward(self, x, index):
         self.index = index
@@ -87,57 +79,48 @@ class GetItem(Gate):
         except IndexError as e:
             raise IndexError(f"index: {e} (tensor of shape {self.shape})") from None
 
-    def backward(self, g, xp):
-        return (xp.scatter_add(g, self.shape, self.index),)
-
 
 class ScatterAdd(Gate):
     """The backward of indexing as a gate of its own, so that it can be differentiated again:
     a zero tensor of ``shape`` with ``x`` added at ``index``."""
 
     label = "scatter_add"
-    saves_inputs = False
-    formula = "scatter_add(zeros(shape), index, x)"
+    formula = "scatter_add(x, shape, index)"
     derivatives = {"x": "g[index]"}
+    saves = ("shape", "index")
 
     def forward(self, x, shape, index):
         self.shape = shape
         self.index = index
-        return scatter_add_array(x, shape, index)
-
-    def backward(self, g, xp):
-        return (g[self.index],)
+        return array_scatter_add(x, shape, index)
 
 
 class Cat(Gate):
     """Concatenation along ``dim``; each input gets back its slice of the gradient."""
 
     label = "cat"
-    saves_inputs = False
+    inputs = ("xs",)
     formula = "cat(xs, dim)"
     derivatives = {"xs": "split(g, sizes, dim)"}
+    saves = ("dim", "sizes")
 
     def forward(self, *xs, dim=0):
         self.inputs = tuple(f"x{i}" for i in range(len(xs)))
         self.dim = dim
-        self.sizes = [np.shape(x)[dim] for x in xs]
-        self.bounds = np.cumsum([0] + self.sizes)
+        self.sizes = tuple(np.shape(x)[dim] for x in xs)
         try:
             return np.concatenate(xs, axis=dim)
         except ValueError:
             raise ValueError(f"cat: shapes {[np.shape(x) for x in xs]} differ outside dim {dim}; "
                              f"all but the concatenated dimension must match") from None
 
-    def backward(self, g, xp):
-        lead = (slice(None),) * (self.dim % g.ndim)
-        return tuple(g[lead + (slice(a, b),)] for a, b in zip(self.bounds[:-1], self.bounds[1:]))
-
 
 class Stack(Gate):
     label = "stack"
-    saves_inputs = False
+    inputs = ("xs",)
     formula = "stack(xs, dim)"
     derivatives = {"xs": "unbind(g, dim)"}
+    saves = ("dim",)
 
     def forward(self, *xs, dim=0):
         self.inputs = tuple(f"x{i}" for i in range(len(xs)))
@@ -147,25 +130,6 @@ class Stack(Gate):
         except ValueError:
             raise ValueError(f"stack: all tensors must have the same shape, got "
                              f"{[np.shape(x) for x in xs]}") from None
-
-    def backward(self, g, xp):
-        lead = (slice(None),) * (self.dim % g.ndim)
-        return tuple(g[lead + (i,)] for i in range(g.shape[self.dim]))
-
-
-def scatter_add_array(g, shape, index):
-    """Zeros of ``shape`` with ``g`` added at ``index``; repeated integer indices add up."""
-    out = np.zeros(shape, dtype=g.dtype)
-    if has_integer_array(index):
-        np.add.at(out, index, g)
-    else:
-        out[index] = g
-    return out
-
-
-def has_integer_array(index):
-    parts = index if isinstance(index, tuple) else (index,)
-    return any(isinstance(p, np.ndarray) and p.dtype.kind in "iu" for p in parts)
 
 
 def normalize_index(index):
@@ -179,16 +143,19 @@ def normalize_index(index):
     return index
 
 
+@api(methods=("reshape", "view"))
 def reshape(x, *shape):
     shape = shape[0] if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
     return Reshape.apply(x, shape=tuple(shape))
 
 
+@api(methods=("permute",))
 def permute(x, *dims):
     dims = dims[0] if len(dims) == 1 and isinstance(dims[0], (tuple, list)) else dims
     return Permute.apply(x, dims=tuple(dims))
 
 
+@api(methods=("transpose", "swapaxes"))
 def transpose(x, dim0, dim1):
     dim0, dim1 = normalize_dims((dim0, dim1), x.ndim, "transpose") or (0, 0)
     dims = list(range(x.ndim))
@@ -196,11 +163,13 @@ def transpose(x, dim0, dim1):
     return Permute.apply(x, dims=tuple(dims))
 
 
+@api(methods=("expand",))
 def expand(x, *shape):
     shape = shape[0] if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
     return Expand.apply(x, shape=tuple(shape))
 
 
+@api(methods=("squeeze",))
 def squeeze(x, dim=None):
     if dim is None:
         shape = tuple(n for n in x.shape if n != 1)
@@ -210,6 +179,7 @@ def squeeze(x, dim=None):
     return Reshape.apply(x, shape=shape)
 
 
+@api(methods=("unsqueeze",))
 def unsqueeze(x, dim):
     if not -x.ndim - 1 <= dim <= x.ndim:
         raise IndexError(f"unsqueeze: dim {dim} is out of range for a tensor with {x.ndim} "
@@ -218,6 +188,7 @@ def unsqueeze(x, dim):
     return Reshape.apply(x, shape=x.shape[:dim] + (1,) + x.shape[dim:])
 
 
+@api(methods=("flatten",))
 def flatten(x, start_dim=0, end_dim=-1):
     if x.ndim == 0:
         return Reshape.apply(x, shape=(1,))
@@ -229,14 +200,17 @@ def flatten(x, start_dim=0, end_dim=-1):
     return Reshape.apply(x, shape=shape)
 
 
+@api(name=False, methods=("__getitem__",))
 def getitem(x, index):
     return GetItem.apply(x, index=normalize_index(index))
 
 
+@api(name=False)
 def scatter_add(g, shape, index):
     return ScatterAdd.apply(g, shape=shape, index=index)
 
 
+@api
 def cat(tensors, dim=0):
     """Join tensors along an existing dimension.
 
@@ -249,12 +223,14 @@ def cat(tensors, dim=0):
     return Cat.apply(*tensors, dim=dim)
 
 
+@api
 def stack(tensors, dim=0):
     if not tensors:
         raise ValueError("stack: expected a non-empty list of tensors")
     return Stack.apply(*tensors, dim=dim)
 
 
+@api(methods=("split",))
 def split(x, split_size_or_sections, dim=0):
     """Pieces of ``x`` along ``dim``: of equal size (the last may be smaller) or of the sizes given."""
     n = x.shape[dim]
@@ -271,7 +247,35 @@ def split(x, split_size_or_sections, dim=0):
     return tuple(x[lead + (slice(a, b),)] for a, b in zip(bounds[:-1], bounds[1:]))
 
 
+@api(methods=("chunk",))
 def chunk(x, chunks, dim=0):
     if chunks < 1:
         raise ValueError(f"chunk: chunks must be at least 1, got {chunks}")
     return split(x, -(-x.shape[dim] // chunks), dim)
+
+
+@api(name="concat")
+def concat(tensors, dim=0):
+    return cat(tensors, dim)
+
+
+@api(name=False, methods=("view_as", "reshape_as"))
+def view_as(x, other):
+    return reshape(x, other.shape)
+
+
+@api(name=False, methods=("expand_as",))
+def expand_as(x, other):
+    return expand(x, other.shape)
+
+
+@api(name=False, methods=("t",))
+def t(x):
+    """The transpose of a matrix; a 0-d or 1-d tensor is returned as it is."""
+    return transpose(x, 0, 1) if x.ndim == 2 else x
+
+
+Tensor.T = property(lambda x: permute(x, tuple(range(x.ndim - 1, -1, -1))),
+                    doc="All dimensions reversed (a matrix's transpose).")
+Tensor.mT = property(lambda x: transpose(x, -2, -1),
+                     doc="The last two dimensions swapped (a batch of matrices transposed).")

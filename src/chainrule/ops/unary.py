@@ -1,21 +1,27 @@
-"""Elementwise functions of one input: exp log sqrt abs sin cos tanh sigmoid relu clamp."""
+"""Elementwise functions of one input: exp log sqrt abs sin cos tanh sigmoid relu clamp, casts."""
 import numpy as np
 
+from .. import dtypes
 from ..autograd.gate import Gate
-from ..tensor import new_tensor
+from ..kernels import special
+from ..tensor import Tensor, api, new_tensor
 
 
 class Exp(Gate):
+    """``e ** x``.
+
+    >>> import chainrule as cr
+    >>> round(cr.exp(cr.tensor(1.0)).item(), 4)
+    2.7183
+    """
+
     label = "exp"
     ufunc = np.exp
-    saves_inputs = False
     formula = "exp(x)"
     derivatives = {"x": "out"}
     elementwise = True
-    saves_output = True
-
-    def backward(self, g, xp):
-        return (g * xp.output(self),)
+    methods = ("exp",)
+    function = "exp"
 
 
 class Log(Gate):
@@ -24,23 +30,18 @@ class Log(Gate):
     formula = "log(x)"
     derivatives = {"x": "1 / x"}
     elementwise = True
-
-    def backward(self, g, xp):
-        (x,) = xp.values(self)
-        return (g / x,)
+    methods = ("log",)
+    function = "log"
 
 
 class Sqrt(Gate):
     label = "sqrt"
     ufunc = np.sqrt
-    saves_inputs = False
     formula = "sqrt(x)"
-    derivatives = {"x": "1 / (2 * out)"}
+    derivatives = {"x": "0.5 / out"}
     elementwise = True
-    saves_output = True
-
-    def backward(self, g, xp):
-        return (g / (2 * xp.output(self)),)
+    methods = ("sqrt",)
+    function = "sqrt"
 
 
 class Abs(Gate):
@@ -51,9 +52,8 @@ class Abs(Gate):
     formula = "abs(x)"
     derivatives = {"x": "sign(x)"}
     elementwise = True
-
-    def backward(self, g, xp):
-        return (g * np.sign(self.arrays[0]),)
+    methods = ("__abs__", "abs")
+    function = "abs"
 
 
 class Sin(Gate):
@@ -62,10 +62,8 @@ class Sin(Gate):
     formula = "sin(x)"
     derivatives = {"x": "cos(x)"}
     elementwise = True
-
-    def backward(self, g, xp):
-        (x,) = xp.values(self)
-        return (g * xp.cos(x),)
+    methods = ("sin",)
+    function = "sin"
 
 
 class Cos(Gate):
@@ -74,43 +72,38 @@ class Cos(Gate):
     formula = "cos(x)"
     derivatives = {"x": "-sin(x)"}
     elementwise = True
-
-    def backward(self, g, xp):
-        (x,) = xp.values(self)
-        return (-g * xp.sin(x),)
+    methods = ("cos",)
+    function = "cos"
 
 
 class Tanh(Gate):
     label = "tanh"
     ufunc = np.tanh
-    saves_inputs = False
     formula = "tanh(x)"
-    derivatives = {"x": "1 - out**2"}
+    derivatives = {"x": "1 - out * out"}
     elementwise = True
-    saves_output = True
-
-    def backward(self, g, xp):
-        out = xp.output(self)
-        return (g - g * out * out,)   # g * (1 - out**2), one array op fewer
+    methods = ("tanh",)
+    function = "tanh"
 
 
 class Sigmoid(Gate):
-    """The logistic function, fused: its local derivative out * (1 - out) needs only the output."""
+    """The logistic function, stable for large |x|; fused: its local derivative
+    out * (1 - out) needs only the output.
+
+    >>> import chainrule as cr
+    >>> cr.sigmoid(cr.tensor([0.0, 1e4, -1e4])).tolist()
+    [0.5, 1.0, 0.0]
+    """
 
     label = "sigmoid"
-    saves_inputs = False
     formula = "1 / (1 + exp(-x))"
     derivatives = {"x": "out * (1 - out)"}
     elementwise = True
-    saves_output = True
+    methods = ("sigmoid",)
+    function = "sigmoid"
 
     def forward(self, x):
-        return sigmoid_array(x)
-
-    def backward(self, g, xp):
-        out = xp.output(self)
-        g_out = g * out
-        return (g_out - g_out * out,)   # g * out * (1 - out), one array op fewer
+        return special.sigmoid(x)
 
 
 class Relu(Gate):
@@ -118,14 +111,13 @@ class Relu(Gate):
 
     label = "relu"
     formula = "maximum(x, 0)"
-    derivatives = {"x": "where(x > 0, 1, 0)"}
+    derivatives = {"x": "x > 0"}
     elementwise = True
+    methods = ("relu",)
+    function = "relu"
 
     def forward(self, x):
         return np.maximum(x, 0)
-
-    def backward(self, g, xp):
-        return (g * (self.arrays[0] > 0),)
 
 
 class Clamp(Gate):
@@ -133,24 +125,20 @@ class Clamp(Gate):
 
     label = "clamp"
     formula = "clip(x, min, max)"
-    derivatives = {"x": "where((x >= min) & (x <= max), 1, 0)"}
+    derivatives = {"x": "(x >= min) & (x <= max)"}
     elementwise = True
+    saves = ("min", "max")
 
     def forward(self, x, min=None, max=None):  # noqa: A002  (PyTorch's argument names)
         self.min = -np.inf if min is None else min
         self.max = np.inf if max is None else max
         return np.clip(x, min, max)
 
-    def backward(self, g, xp):
-        x = self.arrays[0]
-        return (g * ((x >= self.min) & (x <= self.max)),)
-
 
 class Cast(Gate):
     """A change of floating dtype; the gradient goes back in the input's dtype."""
 
     label = "cast"
-    saves_inputs = False
     formula = "x"
     derivatives = {"x": "1"}
     elementwise = True
@@ -158,77 +146,57 @@ class Cast(Gate):
     def forward(self, x, dtype):
         return x.astype(dtype)
 
-    def backward(self, g, xp):
-        return (g,)
 
-
-def sigmoid_array(x):
-    """Stable logistic on arrays: never exponentiates a large positive number."""
-    e = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
-
-
-def exp(x):
-    """``e ** x``.
-
-    >>> import chainrule as cr
-    >>> round(cr.exp(cr.tensor(1.0)).item(), 4)
-    2.7183
-    """
-    return Exp.apply(x)
-
-
-def log(x):
-    return Log.apply(x)
-
-
-def sqrt(x):
-    return Sqrt.apply(x)
-
-
-def abs(x):  # noqa: A001  (PyTorch's name)
-    return Abs.apply(x)
-
-
-def sin(x):
-    return Sin.apply(x)
-
-
-def cos(x):
-    return Cos.apply(x)
-
-
-def tanh(x):
-    return Tanh.apply(x)
-
-
-def sigmoid(x):
-    """``1 / (1 + e ** -x)``, stable for large |x|.
-
-    >>> import chainrule as cr
-    >>> cr.sigmoid(cr.tensor([0.0, 1e4, -1e4])).tolist()
-    [0.5, 1.0, 0.0]
-    """
-    return Sigmoid.apply(x)
-
-
-def relu(x):
-    return Relu.apply(x)
-
-
+@api(name="clamp", methods=("clamp", "clip"))
 def clamp(x, min=None, max=None):  # noqa: A002
     if min is None and max is None:
         raise ValueError("clamp: give at least one of min= and max=")
     return Clamp.apply(x, min=min, max=max)
 
 
+@api
 def cast(x, dtype):
     """``x`` in another dtype; only a float-to-float cast keeps the graph."""
+    if x.data.dtype == dtype:
+        return x
     if dtype.kind == "f":
         return Cast.apply(x, dtype=dtype)
     return new_tensor(x.data.astype(dtype), None)
 
 
+@api(methods=("sign",))
 def sign(x):
     """Sign of each element (-1, 0, 1); its gradient is zero, so it records no graph."""
-    return new_tensor(np.sign(x.data if hasattr(x, "data") else x), None)
+    return new_tensor(np.sign(x.data if isinstance(x, Tensor) else x), None)
+
+
+@api(name=False, methods=("to",))
+def to(x, dtype=None, *args, **kwargs):
+    """``x.to(dtype)``; a device ('cpu') is accepted and changes nothing."""
+    dtype = kwargs.get("dtype", dtype)
+    if dtype is None or isinstance(dtype, str) and dtype in ("cpu",):
+        return x
+    return cast(x, dtypes.resolve(dtype))
+
+
+def caster(dtype):
+    def convert(x):
+        return cast(x, dtype)
+    return convert
+
+
+for _method, _dtype in (("float", dtypes.float32), ("double", dtypes.float64),
+                        ("half", dtypes.float16), ("long", dtypes.int64),
+                        ("int", dtypes.int32), ("bool", dtypes.bool)):
+    api(caster(_dtype), name=False, methods=(_method,))
+
+
+@api(name=False, methods=("type_as",))
+def type_as(x, other):
+    return cast(x, other.dtype)
+
+
+@api(name=False, methods=("clone",))
+def clone(x):
+    """A copy of ``x`` that stays in the graph (its gradient flows back to ``x``)."""
+    return x * 1 if x.requires_grad else new_tensor(x.data.copy(), None)

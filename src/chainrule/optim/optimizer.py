@@ -6,6 +6,7 @@ little and leaves every tensor's identity alone.
 """
 import numpy as np
 
+from ..ops.inplace import mark_changed
 from ..autograd.grad_mode import enable_grad
 from ..tensor import Tensor, new_tensor
 
@@ -68,7 +69,7 @@ class Optimizer:
         for group in self.param_groups:
             self.update(group)
             for p in group["params"]:
-                p._mark_changed()   # a graph built before the step cannot backward silently
+                mark_changed(p)   # a graph built before the step cannot backward silently
         return loss
 
     def update(self, group):

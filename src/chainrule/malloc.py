@@ -1,5 +1,9 @@
 """Ask glibc's malloc to keep freed memory for reuse instead of handing it back to the OS.
 
+``import chainrule`` changes nothing in the process: this is an explicit call,
+``chainrule.keep_freed_memory()``, made by the ``chainrule`` command-line tools (which own
+their process) and available to a training script that owns its own.
+
 A training step allocates and frees the same large arrays (activations, gradients, conv
 windows) every time. By default glibc returns big freed blocks to the operating system, so
 the next step page-faults them in again: that was half the time of a training step of the
@@ -7,7 +11,7 @@ the next step page-faults them in again: that was half the time of a training st
 kept). Raising M_MMAP_THRESHOLD and M_TRIM_THRESHOLD keeps up to 128 MiB of freed memory
 in the process for the next step; peak memory is unchanged.
 
-Set CHAINRULE_MALLOC=default in the environment to leave malloc alone. Nothing happens where
+Set CHAINRULE_MALLOC=default in the environment to make the call a no-op. Nothing happens where
 the C library is not glibc, or where the user set glibc's own MALLOC_* variables.
 """
 import ctypes
@@ -19,8 +23,13 @@ KEEP_FREED_BYTES = 128 * 2**20
 MMAP_ABOVE_BYTES = 32 * 2**20
 
 
+CALLED = False   # whether keep_freed_memory() has run in this process
+
+
 def keep_freed_memory():
-    """Apply the settings above once; return whether malloc was tuned."""
+    """Apply the settings above; return whether malloc was tuned."""
+    global CALLED
+    CALLED = True
     if os.environ.get("CHAINRULE_MALLOC") == "default":
         return False
     if any(name.startswith("MALLOC_") for name in os.environ):
@@ -33,5 +42,3 @@ def keep_freed_memory():
     return bool(mallopt(M_MMAP_THRESHOLD, MMAP_ABOVE_BYTES)
                 and mallopt(M_TRIM_THRESHOLD, KEEP_FREED_BYTES))
 
-
-tuned = keep_freed_memory()

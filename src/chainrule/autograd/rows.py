@@ -1,0 +1,164 @@
+"""A gate's rows become its backward: the derivative text explain prints is the code that runs.
+
+A gate writes one row per input (``derivatives = {"x": "g @ W"}``), or, where the rows
+depend on the operands' shapes, one set of rows per case (``cases = {"matrix": {...},
+"vector": {...}}``, forward choosing ``self.case``). When the class is defined, each row is
+parsed once and compiled into the gate's ``backward(self, g, xp)``: names are resolved
+(an input, ``out``, ``g``, a value forward saved on the node, a vocabulary function or
+constant), function calls go to the namespace ``xp`` (arrays, or tensors for
+``create_graph``), and an elementwise gate's local derivative is multiplied by ``g``.
+A row that names anything else fails here, at import time, not in a learner's table.
+
+>>> print(source_of({"x": "out"}, ("x",), saved=(), elementwise=True, reduction=False))
+def backward(self, g, xp):
+    out = xp.output(self)
+    return (g * out,)
+"""
+import ast
+import functools
+
+from . import vocabulary
+from .vocabulary import CONSTANTS
+
+SYMBOLS = ("g", "out")
+
+
+class RowError(NameError):
+    """A row that names something it cannot see, or does not parse."""
+
+
+@functools.lru_cache(maxsize=None)
+def parse(row):
+    try:
+        return ast.parse(row, mode="eval").body
+    except SyntaxError as error:
+        raise RowError(f"row {row!r} is not a Python expression: {error.msg}") from None
+
+
+def names_in(row):
+    """Identifiers a row reads, calls excepted, in order of appearance."""
+    tree = parse(row)
+    calls = {id(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call)}
+    seen = []
+    for n in ast.walk(tree):
+        if isinstance(n, ast.Name) and id(n) not in calls and n.id not in seen:
+            seen.append(n.id)
+    return seen
+
+
+def calls_in(row):
+    return [n.func.id for n in ast.walk(parse(row))
+            if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)]
+
+
+def check(gate_name, row, allowed, where):
+    """Raise RowError unless every name and call of ``row`` resolves."""
+    unknown = [n for n in names_in(row) if n not in allowed and n not in CONSTANTS]
+    unknown += [f"{f}()" for f in calls_in(row) if f not in vocabulary.names()]
+    if unknown:
+        raise RowError(
+            f"gate {gate_name}: {where} {row!r} names {', '.join(unknown)}, which is neither an "
+            f"input, g, out, a value forward saves (declare it in saves) nor a function of the "
+            f"vocabulary (autograd/vocabulary.py; add a helper there with define())")
+
+
+def rows_of(cls):
+    """{case: {input: row}}: one unnamed case for a gate without cases."""
+    return cls.cases if cls.cases else {None: cls.derivatives}
+
+
+def check_gate(cls):
+    """Every name in the gate's formula and rows resolves; rows name only its inputs."""
+    symbols = set(cls.inputs) | set(cls.saves) | {"xs"}
+    check(cls.__name__, cls.formula, symbols, "formula")
+    for rows in rows_of(cls).values():
+        for slot, row in rows.items():
+            if slot not in cls.inputs and slot != "xs":
+                raise RowError(f"gate {cls.__name__}: a row for {slot!r}, which is not one of "
+                               f"its inputs {cls.inputs}")
+            check(cls.__name__, row, symbols | set(SYMBOLS), f"row for {slot}")
+
+
+def used(cls):
+    """(reads inputs, reads out): what the rows need saved."""
+    read = {n for rows in rows_of(cls).values() for row in rows.values() for n in names_in(row)}
+    return bool(read & set(cls.inputs)), "out" in read
+
+
+class ToNamespace(ast.NodeTransformer):
+    """Calls of vocabulary functions go to ``xp``; constants become their values."""
+
+    def visit_Call(self, node):
+        self.generic_visit(node)
+        if isinstance(node.func, ast.Name):
+            node.func = ast.Attribute(ast.Name("xp", ast.Load()), node.func.id, ast.Load())
+        return node
+
+    def visit_Name(self, node):
+        if node.id in CONSTANTS:
+            return ast.Constant(CONSTANTS[node.id])
+        return node
+
+
+def vjp_expression(row, elementwise):
+    """The vector-Jacobian product a row stands for, as Python source: an elementwise local
+    derivative is multiplied by ``g`` (``1`` gives ``g``, ``-1`` gives ``-g``)."""
+    tree = ToNamespace().visit(ast.parse(row, mode="eval").body)   # a fresh tree: it is changed
+    if elementwise:
+        if isinstance(tree, ast.Constant) and tree.value == 1:
+            return "g"
+        negative_one = (isinstance(tree, ast.UnaryOp) and isinstance(tree.op, ast.USub)
+                        and isinstance(tree.operand, ast.Constant) and tree.operand.value == 1)
+        if negative_one:
+            return "-g"
+        tree = ast.BinOp(ast.Name("g", ast.Load()), ast.Mult(), tree)
+    return ast.unparse(tree)
+
+
+def source_of(rows, inputs, saved, elementwise, reduction):
+    """The Python source of one backward for one set of rows."""
+    read = {n for row in rows.values() for n in names_in(row)}
+    lines = ["def backward(self, g, xp):"]
+    if reduction:   # g and out with the reduced dimensions kept, so rows broadcast
+        lines.append("    g = xp.reshape(g, self.kept)")
+    if read & set(inputs):
+        lines.append(f"    {', '.join(inputs)}{',' if len(inputs) == 1 else ''} = xp.values(self)")
+    if "out" in read:
+        out = "xp.reshape(xp.output(self), self.kept)" if reduction else "xp.output(self)"
+        lines.append(f"    out = {out}")
+    for name in saved:
+        if name in read:
+            lines.append(f"    {name} = self.{name}")
+    if "xs" in rows:
+        lines.append(f"    return tuple({vjp_expression(rows['xs'], elementwise)})")
+        return "\n".join(lines)
+    grads = [vjp_expression(rows[slot], elementwise) if slot in rows else "None"
+             for slot in inputs]
+    if len(inputs) > 1:
+        needs = [f"need_{slot}" for slot in inputs]
+        lines.append(f"    {', '.join(needs)} = self.needs_input_grad")
+        grads = [f"({grad} if {need} else None)" if grad != "None" else grad
+                 for grad, need in zip(grads, needs)]
+    lines.append(f"    return ({', '.join(grads)},)")
+    return "\n".join(lines)
+
+
+def compile_backward(cls):
+    """The gate's ``backward(self, g, xp)``, compiled from its rows (one per case)."""
+    backwards = {}
+    for case, rows in rows_of(cls).items():
+        source = source_of(rows, cls.inputs, cls.saves, cls.elementwise, cls.reduction)
+        namespace = {}
+        exec(compile(source, f"<rows of {cls.__name__}{'' if case is None else ':' + case}>",
+                     "exec"), {}, namespace)
+        backwards[case] = namespace["backward"]
+        backwards[case].__qualname__ = f"{cls.__name__}.backward"
+        backwards[case].source = source
+    if not cls.cases:
+        return backwards[None]
+
+    def backward(self, g, xp):
+        return backwards[self.case](self, g, xp)
+    backward.__qualname__ = f"{cls.__name__}.backward"
+    backward.source = "\n\n".join(f.source for f in backwards.values())
+    return backward

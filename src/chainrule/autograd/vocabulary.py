@@ -1,0 +1,206 @@
+"""The row vocabulary: every function a gate's formula and derivative rows may call, in two
+namespaces with the same names.
+
+* ``ARRAYS`` computes on bare arrays: the normal backward, full speed, no graph;
+* ``TENSORS`` computes through gates: backward with ``create_graph=True``, whose every step
+  is itself recorded (gradients of gradients).
+
+A row such as ``"g * exp(x - out)"`` compiles to ``g * xp.exp(x - out)`` (see ``rows.py``), so
+the same text runs on either namespace, and explain prints that text. The functions follow
+PyTorch's names and meaning (``sum(x, dim, keepdim)``); where a gate's derivative is too
+intricate for one expression, its row names a helper added with ``define`` beside the gate,
+with a one-line ``meaning`` that explain prints under the table.
+
+The array namespace is written against NumPy's functions, which dispatch on their argument
+(``__array_ufunc__``, ``__array_function__``): an array type that implements those protocols
+runs through it unchanged. ``host_only`` names the functions that need host NumPy arrays.
+
+>>> import numpy as np
+>>> ARRAYS.sum(np.ones((2, 3)), 1, True).shape, MEANINGS["unbroadcast"]
+((2, 1), 'g summed over the axes that broadcasting added or stretched, down to shape')
+"""
+import math
+from operator import attrgetter, methodcaller
+
+import numpy as np
+
+from ..kernels import special
+from ..tensor import new_tensor
+
+ARRAY_FUNCTIONS = {}    # name -> implementation on arrays
+TENSOR_FUNCTIONS = {}   # name -> implementation on Tensors (through gates)
+MEANINGS = {}           # name -> one line: what explain prints for a helper
+CONSTANTS = {"pi": math.pi}
+
+
+class Namespace:
+    """The functions rows call, as attributes: ``xp.exp``. ``values(node)`` and
+    ``output(node)`` give what a gate saved, in the namespace's kind."""
+
+    def __init__(self, kind):
+        self.kind = kind
+
+
+ARRAYS = Namespace("arrays")
+TENSORS = Namespace("tensors")
+# what a gate saved, read by C-level getters on the hottest path
+ARRAYS.values = attrgetter("arrays")
+ARRAYS.output = attrgetter("out_data")
+TENSORS.values = attrgetter("tensors")
+TENSORS.output = lambda node: new_tensor(node.out_data, node)
+
+
+def define(name, arrays, tensors, meaning=None):
+    """Add ``name`` to the vocabulary: its array and tensor implementations, and for a
+    helper the one line explain prints for it."""
+    ARRAY_FUNCTIONS[name] = arrays
+    TENSOR_FUNCTIONS[name] = tensors
+    setattr(ARRAYS, name, arrays)
+    setattr(TENSORS, name, tensors)
+    if meaning:
+        MEANINGS[name] = meaning
+
+
+def names():
+    """Every name a row may call or read besides its own symbols."""
+    return ARRAY_FUNCTIONS.keys() | CONSTANTS.keys()
+
+
+def gate(name):
+    """A gate class by name, for the tensor implementations (the gates load after this)."""
+    from .gate import REGISTRY   # noqa: PLC0415  (gate.py imports this module)
+    return REGISTRY[name]
+
+
+# ----- elementwise -----------------------------------------------------------------------
+def tensor_where(cond, x, y):
+    return gate("Where").apply(cond.data if hasattr(cond, "data") else cond, x, y)
+
+
+def tensor_sign(x):
+    return new_tensor(np.sign(x.data), None)
+
+
+for fn in ("exp", "log", "sqrt", "sin", "cos", "tanh", "abs"):
+    define(fn, getattr(np, fn), methodcaller(fn))
+define("sigmoid", special.sigmoid, lambda x: x.sigmoid())
+define("erf", special.erf, lambda x: gate("Erf").apply(x))
+define("sign", np.sign, tensor_sign)
+define("where", np.where, tensor_where)
+define("maximum", np.maximum, lambda x, y: gate("Maximum").apply(x, y))
+define("minimum", np.minimum, lambda x, y: gate("Minimum").apply(x, y))
+define("clip", np.clip, lambda x, low, high: gate("Clamp").apply(x, min=low, max=high))
+
+
+# ----- reductions (PyTorch's dim= and keepdim=) -------------------------------------------
+def axes(dim):
+    return tuple(dim) if isinstance(dim, (tuple, list)) else dim
+
+
+def array_reduction(fn):
+    def reduce(x, dim=None, keepdim=False):
+        return fn(x, axis=axes(dim), keepdims=keepdim)
+    return reduce
+
+
+def array_logsumexp(x, dim=None, keepdim=False):
+    top = np.max(x, axis=axes(dim), keepdims=True)
+    top = np.where(np.isfinite(top), top, 0)
+    out = np.log(np.sum(np.exp(x - top), axis=axes(dim), keepdims=True)) + top
+    return out if keepdim else np.squeeze(out, axis=axes(dim))
+
+
+def array_sum(x, dim=None, keepdim=False):
+    return x.sum(axis=axes(dim), keepdims=keepdim)   # the method skips np.sum's dispatch
+
+
+define("sum", array_sum, lambda x, dim=None, keepdim=False: x.sum(dim, keepdim))
+define("mean", array_reduction(np.mean), lambda x, dim=None, keepdim=False: x.mean(dim, keepdim))
+define("max", array_reduction(np.max), lambda x, dim=None, keepdim=False: x.amax(dim, keepdim))
+define("min", array_reduction(np.min), lambda x, dim=None, keepdim=False: x.amin(dim, keepdim))
+define("logsumexp", array_logsumexp, lambda x, dim=None, keepdim=False: x.logsumexp(dim, keepdim))
+define("softmax", special.softmax, lambda x, dim: x.softmax(dim))
+define("log_softmax", special.log_softmax, lambda x, dim: x.log_softmax(dim))
+
+
+# ----- shapes ----------------------------------------------------------------------------
+def array_unbroadcast(g, shape):
+    lead = np.ndim(g) - len(shape)
+    summed = tuple(range(lead)) + tuple(lead + i for i, n in enumerate(shape)
+                                        if n == 1 and np.shape(g)[lead + i] != 1)
+    return np.sum(g, axis=summed, keepdims=True).reshape(shape) if summed else g
+
+
+def tensor_unbroadcast(g, shape):
+    lead = g.ndim - len(shape)
+    summed = tuple(range(lead)) + tuple(lead + i for i, n in enumerate(shape)
+                                        if n == 1 and g.shape[lead + i] != 1)
+    return g.sum(summed, True).reshape(shape) if summed else g
+
+
+def inverse_permutation(dims):
+    return tuple(int(i) for i in np.argsort(dims))
+
+
+define("reshape", np.reshape, lambda x, shape: x.reshape(shape))
+define("permute", np.transpose, lambda x, dims: x.permute(dims))
+define("inverse_permutation", inverse_permutation, inverse_permutation,
+       "the permutation that undoes dims")
+define("broadcast_to", np.broadcast_to, lambda x, shape: x.expand(shape))
+define("unbroadcast", array_unbroadcast, tensor_unbroadcast,
+       "g summed over the axes that broadcasting added or stretched, down to shape")
+define("unsqueeze", np.expand_dims, lambda x, dim: x.unsqueeze(dim))
+define("outer", lambda u, v: u[..., :, None] * v[..., None, :],
+       lambda u, v: u.unsqueeze(-1) * v.unsqueeze(-2),
+       "outer(u, v)[i, j] = u[i] * v[j] (batched over leading axes)")
+define("mv", lambda m, v: np.matmul(m, v[..., None])[..., 0],
+       lambda m, v: (m @ v.unsqueeze(-1))[..., 0],
+       "mv(A, v) = A @ v, a matrix times a vector (batched over leading axes)")
+
+
+# ----- building arrays -------------------------------------------------------------------
+def array_onehot(index, n, dim=-1):
+    index = np.expand_dims(np.asarray(index), dim)
+    positions = np.arange(n).reshape([-1 if i == dim % index.ndim else 1
+                                      for i in range(index.ndim)])
+    return positions == index
+
+
+def array_scatter_add(g, shape, index):
+    out = np.zeros(shape, dtype=g.dtype)
+    if has_integer_array(index):
+        np.add.at(out, index, g)
+    else:
+        out[index] = g
+    return out
+
+
+def has_integer_array(index):
+    parts = index if isinstance(index, tuple) else (index,)
+    return any(isinstance(p, np.ndarray) and p.dtype.kind in "iu" for p in parts)
+
+
+define("onehot", array_onehot, lambda index, n, dim=-1: new_tensor(array_onehot(index, n, dim), None),
+       "onehot(index, n, dim)[..., k, ...] = 1 where k equals index along a new axis dim of size n")
+define("zeros_like", np.zeros_like, lambda x: new_tensor(np.zeros_like(x.data), None))
+define("scatter_add", array_scatter_add,
+       lambda g, shape, index: gate("ScatterAdd").apply(g, shape=shape, index=index),
+       "zeros of shape with g added at index (repeated indices add up)")
+
+
+# ----- lists -----------------------------------------------------------------------------
+def split(g, sizes, dim):
+    bounds = np.cumsum([0] + list(sizes))
+    lead = (slice(None),) * (dim % g.ndim)
+    return tuple(g[lead + (slice(int(a), int(b)),)] for a, b in zip(bounds[:-1], bounds[1:]))
+
+
+def unbind(g, dim):
+    lead = (slice(None),) * (dim % g.ndim)
+    return tuple(g[lead + (i,)] for i in range(g.shape[dim]))
+
+
+define("split", split, split, "the pieces of g along dim, of the given sizes")
+define("unbind", unbind, unbind, "the slices of g along dim")
+define("cat", np.concatenate, lambda xs, dim: gate("Cat").apply(*xs, dim=dim))
+define("stack", np.stack, lambda xs, dim: gate("Stack").apply(*xs, dim=dim))

@@ -1,0 +1,47 @@
+"""Comparisons and logical reductions: results without a gradient (a step function's
+derivative is zero wherever it exists), so they record no gate."""
+import numpy as np
+
+from ..tensor import Tensor, api, new_tensor
+
+
+def comparison(ufunc, *names):
+    def compare(x, other):
+        return new_tensor(ufunc(x.data, other.data if isinstance(other, Tensor) else other), None)
+    compare.__name__ = names[-1]
+    return api(compare, name=names[-1], methods=names)
+
+
+lt = comparison(np.less, "__lt__", "lt")
+le = comparison(np.less_equal, "__le__", "le")
+gt = comparison(np.greater, "__gt__", "gt")
+ge = comparison(np.greater_equal, "__ge__", "ge")
+eq = comparison(np.equal, "__eq__", "eq")
+ne = comparison(np.not_equal, "__ne__", "ne")
+
+
+@api(name=False, methods=("any",))
+def any(x):  # noqa: A001  (PyTorch's name)
+    return new_tensor(np.asarray(x.data.any()), None)
+
+
+@api(name=False, methods=("all",))
+def all(x):  # noqa: A001
+    return new_tensor(np.asarray(x.data.all()), None)
+
+
+def logical(ufunc, *names):
+    def combine(x, other):
+        return new_tensor(ufunc(x.data, other.data if isinstance(other, Tensor) else other), None)
+    combine.__name__ = names[-1]
+    return api(combine, name=False, methods=names)
+
+
+logical(np.logical_and, "__and__", "logical_and")
+logical(np.logical_or, "__or__", "logical_or")
+logical(np.logical_xor, "__xor__", "logical_xor")
+
+
+@api(name=False, methods=("__invert__", "logical_not"))
+def logical_not(x):
+    return new_tensor(~x.data if x.data.dtype == bool else np.invert(x.data), None)

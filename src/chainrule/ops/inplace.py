@@ -1,0 +1,114 @@
+"""In-place operations (``x.add_(y)``, ``x += y``, ``x[i] = v``): updates under ``no_grad``
+and changes of plain data; no graph. Each change moves the in-place clock, so backward
+refuses values that gates saved before it."""
+import numpy as np
+
+from ..autograd.grad_mode import inplace_clock, state
+from ..tensor import Tensor, api
+from .arithmetic import Add, Div, Mul, Sub, scaled
+from .shape import normalize_index
+
+
+def operand(a):
+    return a.data if isinstance(a, Tensor) else a
+
+
+def check_inplace(t):
+    if t.requires_grad and state.enabled:
+        raise RuntimeError(
+            "a leaf Variable that requires grad is being used in an in-place operation; "
+            "do the update inside `with cr.no_grad():`" if t.grad_fn is None else
+            "in-place operations on tensors that are part of a graph are not supported; "
+            "use the out-of-place form (x = x + y)")
+
+
+def mark_changed(t):
+    """Record an in-place change: backward refuses values that gates saved before it."""
+    inplace_clock.now += 1
+    t._version += 1
+    t._changed_at = inplace_clock.now
+    if t.grad_fn is not None:
+        t.grad_fn.output_changed = True
+    return t
+
+
+def update(t, ufunc, *operands):
+    """``data = ufunc(data, *operands)``, written into the data itself."""
+    check_inplace(t)
+    ufunc(t.data, *map(operand, operands), out=t.data, casting="unsafe")
+    return mark_changed(t)
+
+
+def write(t, values, index=Ellipsis):
+    """``values`` written into ``t[index]`` (broadcast, cast as PyTorch does: 2.7 into an
+    int tensor gives 2)."""
+    check_inplace(t)
+    if index is Ellipsis:
+        np.copyto(t.data, operand(values), casting="unsafe")
+    else:
+        t.data[index] = operand(values)
+    return mark_changed(t)
+
+
+def can_update(t):
+    """``x += y`` updates in place, except on a non-leaf while the graph records: there it
+    rebinds (``x = x + y``, the graph stays correct). On a leaf that requires grad outside
+    ``no_grad`` the in-place update raises, as in PyTorch."""
+    return t.grad_fn is None or not state.enabled
+
+
+def augmented(ufunc, gate, name):
+    def assign(x, other):
+        return update(x, ufunc, other) if can_update(x) else gate.binary(x, other)
+    return api(assign, name=False, methods=(name,))
+
+
+augmented(np.add, Add, "__iadd__")
+augmented(np.subtract, Sub, "__isub__")
+augmented(np.multiply, Mul, "__imul__")
+augmented(np.true_divide, Div, "__itruediv__")
+
+
+@api(name=False, methods=("add_",))
+def add_(x, other, alpha=1):
+    return update(x, np.add, scaled(other, alpha))
+
+
+@api(name=False, methods=("sub_",))
+def sub_(x, other, alpha=1):
+    return update(x, np.subtract, scaled(other, alpha))
+
+
+@api(name=False, methods=("mul_",))
+def mul_(x, other):
+    return update(x, np.multiply, other)
+
+
+@api(name=False, methods=("div_",))
+def div_(x, other):
+    return update(x, np.true_divide, other)
+
+
+@api(name=False, methods=("clamp_",))
+def clamp_(x, min=None, max=None):  # noqa: A002
+    return update(x, np.clip, min, max)
+
+
+@api(name=False, methods=("zero_",))
+def zero_(x):
+    return write(x, 0)
+
+
+@api(name=False, methods=("fill_",))
+def fill_(x, value):
+    return write(x, value)
+
+
+@api(name=False, methods=("copy_",))
+def copy_(x, src):
+    return write(x, src)
+
+
+@api(name=False, methods=("__setitem__",))
+def setitem(x, index, value):
+    return write(x, value, normalize_index(index))
