@@ -9,7 +9,7 @@ from ..tensor import PUBLIC
 from . import arithmetic, unary, reduce, shape, linalg, nn, layers, conv, compare, inplace  # noqa: F401
 from .conv import unfold, fold  # noqa: F401
 from .layers import erf, leaky_relu, gelu, softplus, dropout, binary_cross_entropy  # noqa: F401
-from .nn import cross_entropy_indices  # noqa: F401
+from .nn import ClassOutOfRange, cross_entropy_indices  # noqa: F401
 from .shape import getitem, scatter_add  # noqa: F401
 
 globals().update(REGISTRY)   # the gate classes: ops.Exp, ops.MatMul
