@@ -154,6 +154,7 @@ GATE_CASES = {
     "Sin": unary(lambda lib, x: x.sin()),
     "Cos": unary(lambda lib, x: x.cos()),
     "Tanh": unary(lambda lib, x: x.tanh()),
+    "Tan": [case(lambda lib, x: x.tan(), (3, 4)), case(lambda lib, x: lib.tan(x), (2, 3))],
     "Sigmoid": unary(lambda lib, x: x.sigmoid()),
     "Relu": unary(lambda lib, x: x.relu()),
     "Clamp": [case(lambda lib, x: x.clamp(-0.5, 0.5), (3, 4)),
@@ -176,6 +177,9 @@ GATE_CASES = {
     "LogSumExp": [case(lambda lib, x: x.logsumexp(1), (3, 4)),
                   case(lambda lib, x: x.logsumexp(0, keepdim=True), (3, 4)),
                   case(lambda lib, x: lib.logsumexp(x, (0, 2)), (2, 3, 4))],
+    "Cumsum": [case(lambda lib, x: x.cumsum(1), (3, 4)),
+               case(lambda lib, x: lib.cumsum(x, 0), (3, 4)),
+               case(lambda lib, x: lib.cumsum(x, dim=-1), (2, 3, 4))],
     # shape and indexing
     "Reshape": [case(lambda lib, x: x.reshape(4, 3), (3, 4)),
                 case(lambda lib, x: x.flatten(), (2, 3, 2)),

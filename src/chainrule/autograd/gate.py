@@ -28,8 +28,8 @@ from ..dtypes import PYTHON_NUMBERS, SCALAR_OPERANDS, as_torch_promotes, float64
 from ..tensor import PUBLIC, Tensor, new_tensor
 from . import rows
 from .grad_mode import anomaly_mode, inplace_clock, state
+from .registry import REGISTRY
 
-REGISTRY = {}
 # needs_input_grad of unary and binary gates, built once: one allocation fewer per operation
 PAIRS = (((False, False), (False, True)), ((True, False), (True, True)))
 WANTED = (True,)

@@ -26,6 +26,7 @@ import numpy as np
 
 from ..kernels import special
 from ..tensor import new_tensor
+from .registry import REGISTRY
 
 ARRAY_FUNCTIONS = {}    # name -> implementation on arrays
 TENSOR_FUNCTIONS = {}   # name -> implementation on Tensors (through gates)
@@ -67,8 +68,8 @@ def names():
 
 
 def gate(name):
-    """A gate class by name, for the tensor implementations (the gates load after this)."""
-    from .gate import REGISTRY   # noqa: PLC0415  (gate.py imports this module)
+    """A gate class by name, for the tensor implementations (the gates register after this
+    module loads, in ``registry.REGISTRY``)."""
     return REGISTRY[name]
 
 

@@ -18,6 +18,8 @@ from ..kernels import windows as window_kernels
 from ..ops.conv import pair
 from ..random import numpy_generator
 from ..tensor import Tensor, new_tensor
+from .loss import (mse_loss, l1_loss, huber_loss, cross_entropy,  # noqa: F401
+                   nll_loss, binary_cross_entropy, binary_cross_entropy_with_logits)
 
 linear = ops.linear
 sigmoid = ops.sigmoid
@@ -282,6 +284,3 @@ def one_hot(tensor, num_classes=-1):
     classes = int(index.max()) + 1 if num_classes < 0 else num_classes
     return new_tensor((index[..., None] == np.arange(classes)).astype(np.int64), None)
 
-
-from .loss import (mse_loss, l1_loss, huber_loss, cross_entropy,  # noqa: E402,F401
-                   nll_loss, binary_cross_entropy, binary_cross_entropy_with_logits)

@@ -1,10 +1,12 @@
-"""Reductions: sum mean max min logsumexp (``dim=``, ``keepdim=`` as in PyTorch)."""
+"""Reductions: sum mean max min logsumexp (``dim=``, ``keepdim=`` as in PyTorch); the running
+sum cumsum."""
 import builtins
 import collections
 
 import numpy as np
 
 from ..autograd.gate import Gate
+from ..autograd.vocabulary import define
 from .arithmetic import Maximum, Minimum
 from ..tensor import api, new_tensor
 
@@ -265,3 +267,50 @@ def amin(x, dim=None, keepdim=False):
     for d in sorted((d % x.ndim for d in dims), reverse=True):
         x = MinDim.apply(x, dim=d, keepdim=keepdim)
     return x
+
+
+def reversed_along(dim):
+    """The index that reverses axis ``dim`` (``x[reversed_along(1)]`` is ``x[:, ::-1]``)."""
+    return (slice(None),) * dim + (slice(None, None, -1),)
+
+
+define("cumsum", lambda x, dim: np.cumsum(x, axis=dim), lambda x, dim: x.cumsum(dim))
+define("flip", lambda x, dim: x[reversed_along(dim % np.ndim(x))],
+       lambda x, dim: x[reversed_along(dim % x.ndim)],
+       "flip(g, dim): g with its order along dim reversed")
+
+
+class Cumsum(Gate):
+    """Running sums along ``dim`` (``torch.cumsum``). Input element i reaches every output
+    j >= i, so its gradient is the sum of ``g`` from i to the end: ``g`` cumsummed backwards,
+    which is a cumsum between two flips."""
+
+    label = "cumsum"
+    formula = "cumsum(x, dim)"
+    derivatives = {"x": "flip(cumsum(flip(g, dim), dim), dim)"}
+    saves = ("dim",)
+
+    def forward(self, x, dim):
+        self.dim = normalize_dims(dim, np.ndim(x), self.label)[0]
+        return np.cumsum(x, axis=self.dim)
+
+
+@api(methods=("cumsum",))
+def cumsum(x, dim, dtype=None):
+    """Running sums of ``x`` along ``dim`` (cast to ``dtype`` first when given).
+
+    >>> import chainrule as cr
+    >>> x = cr.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    >>> y = cr.cumsum(x, 0)
+    >>> y.tolist()
+    [1.0, 3.0, 6.0]
+    >>> (y * cr.tensor([1.0, 10.0, 100.0])).sum().backward()
+    >>> x.grad.tolist()
+    [111.0, 110.0, 100.0]
+    """
+    if dtype is not None:
+        x = x.to(dtype)
+    if x.ndim == 0:   # PyTorch allows dim 0 (or -1) on a scalar: its running sum is itself
+        normalize_dims(dim, 0, "cumsum")
+        return Cumsum.apply(x.reshape(1), dim=0).reshape(())
+    return Cumsum.apply(x, dim=dim)
