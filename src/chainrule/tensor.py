@@ -34,10 +34,10 @@ class Tensor:
     __array_ufunc__ = None       # NumPy defers to our reflected operators: array * tensor works
     __hash__ = object.__hash__   # tensors are dict keys by identity, as in PyTorch
 
-    def __init__(self, data, requires_grad=False, dtype=None, name=None):
-        fill(self, dtypes.as_array(data, dtypes.resolve(dtype)), None, name)
-        if requires_grad:
-            self.requires_grad_(True)
+    def __new__(cls, data, requires_grad=False, dtype=None, name=None):
+        t = new_tensor(dtypes.as_array(data, dtypes.resolve(dtype)), None, cls)
+        t.name = name
+        return t.requires_grad_(True) if requires_grad else t
 
     # ----- attributes -------------------------------------------------------------------
     shape = property(lambda self: self.data.shape)
@@ -162,30 +162,28 @@ class Tensor:
         return "tensor(" + ", ".join([body] + extras) + ")"
 
 
-def fill(t, data, node, name=None):
-    """Every slot of a Tensor, in one place (a new Tensor slot is added here only)."""
-    t.data = data
+def new_tensor(data, node, cls=None):
+    """The one constructor: wrap an array (no copy, no checks) and fill every slot (a new
+    Tensor slot is added here only). ``node`` is the gate that made it, None for a leaf."""
+    t = NEW(cls or Tensor)
+    t.data = data if type(data) is ndarray else asarray(data)
     t.grad = None
     t.grad_fn = node
     t.requires_grad = node is not None
-    t.name = name
+    t.name = None
     t._hooks = None
     t._version = 0
     t._changed_at = 0
     return t
 
 
-def new_tensor(data, node):
-    """The one constructor the engine and the gates use: wrap an array (no copy, no checks)."""
-    return fill(NEW(Tensor), data if type(data) is np.ndarray else np.asarray(data), node)
-
-
-NEW = object.__new__
+NEW, ndarray, asarray = object.__new__, np.ndarray, np.asarray
 
 
 def rebuild_tensor(cls, data, requires_grad, name):
     """A leaf of class ``cls`` (Tensor or Parameter) around ``data``: pickle's constructor."""
-    t = fill(cls.__new__(cls), data, None, name)
+    t = new_tensor(data, None, cls)
+    t.name = name
     t.requires_grad = requires_grad
     return t
 

@@ -54,6 +54,7 @@ class Gate:
     derivatives = {}
     cases = None
     saves = ()
+    residuals = {}          # values forward computes and backward reuses, with their formulas
     elementwise = False
     reduction = False       # rows see g and out with the reduced dims kept (forward saves kept)
     ufunc = None
@@ -84,8 +85,7 @@ class Gate:
             return
         rows.check_gate(cls)
         cls.saves_inputs, cls.saves_output = rows.used(cls)
-        if cls.reduction:
-            cls.saves = tuple(cls.saves) + ("kept",)
+        cls.saves = tuple(cls.saves) + tuple(cls.residuals) + (("kept",) if cls.reduction else ())
         cls.backward = rows.compile_backward(cls)
         cls.unary = unary_fast_path(cls)
         cls.binary = binary_fast_path(cls)
@@ -140,14 +140,18 @@ class Gate:
         return as_torch_promotes(self.ufunc(*arrays), *arrays)
 
     def rows(self):
-        """{input: row} of this node: its case's rows, or the gate's."""
-        return self.cases[self.case] if self.cases else self.derivatives
+        """{input: row} of this node as explain prints it: its case's rows (or the gate's),
+        with each residual's formula put in."""
+        rows_ = self.cases[self.case] if self.cases else self.derivatives
+        residuals = tuple(self.residuals.items())
+        return {slot: rows.inlined(row, residuals) for slot, row in rows_.items()}
 
     def release(self):
         """Drop what forward saved: the graph cannot be walked through this gate again."""
         self.released = True
         self.tensors = self.arrays = ()
-        self.out_data = None
+        if self.saves_output:
+            self.out_data = None
         for name in self.saves:   # class constants stay
             self.__dict__.pop(name, None)
 

@@ -9,6 +9,11 @@ constant), function calls go to the namespace ``xp`` (arrays, or tensors for
 ``create_graph``), and an elementwise gate's local derivative is multiplied by ``g``.
 A row that names anything else fails here, at import time, not in a learner's table.
 
+A gate may also name ``residuals``: values forward computes anyway and backward reuses,
+each with its formula (``{"probs": "softmax(x, 1)"}``). On arrays the backward reads the
+value forward saved; with ``create_graph`` it evaluates the formula through gates, so the
+gradient of the gradient is right; explain prints the rows with the formula put in.
+
 >>> print(source_of({"x": "out"}, ("x",), saved=(), elementwise=True, reduction=False))
 def backward(self, g, xp):
     out = xp.output(self)
@@ -71,6 +76,9 @@ def check_gate(cls):
     """Every name in the gate's formula and rows resolves; rows name only its inputs."""
     symbols = set(cls.inputs) | set(cls.saves) | {"xs"}
     check(cls.__name__, cls.formula, symbols, "formula")
+    for name, formula in cls.residuals.items():
+        check(cls.__name__, formula, symbols, f"residual {name}")
+    symbols |= set(cls.residuals)
     for rows in rows_of(cls).values():
         for slot, row in rows.items():
             if slot not in cls.inputs and slot != "xs":
@@ -81,8 +89,23 @@ def check_gate(cls):
 
 def used(cls):
     """(reads inputs, reads out): what the rows need saved."""
-    read = {n for rows in rows_of(cls).values() for row in rows.values() for n in names_in(row)}
+    texts = [row for rows in rows_of(cls).values() for row in rows.values()]
+    read = {n for text in texts + list(cls.residuals.values()) for n in names_in(text)}
     return bool(read & set(cls.inputs)), "out" in read
+
+
+@functools.lru_cache(maxsize=None)
+def inlined(row, residuals):
+    """``row`` with each residual's name replaced by its formula: the row as printed.
+    (``residuals`` is a tuple of (name, formula) pairs.)"""
+    if not residuals:
+        return row
+    formulas = dict(residuals)
+
+    class Inline(ast.NodeTransformer):
+        def visit_Name(self, node):
+            return parse(formulas[node.id]) if node.id in formulas else node
+    return ast.unparse(Inline().visit(ast.parse(row, mode="eval").body))
 
 
 class ToNamespace(ast.NodeTransformer):
@@ -115,9 +138,11 @@ def vjp_expression(row, elementwise):
     return ast.unparse(tree)
 
 
-def source_of(rows, inputs, saved, elementwise, reduction):
+def source_of(rows, inputs, saved, elementwise, reduction, residuals=None):
     """The Python source of one backward for one set of rows."""
+    residuals = residuals or {}
     read = {n for row in rows.values() for n in names_in(row)}
+    read |= {n for name in read & residuals.keys() for n in names_in(residuals[name])}
     lines = ["def backward(self, g, xp):"]
     if reduction:   # g and out with the reduced dimensions kept, so rows broadcast
         lines.append("    g = xp.reshape(g, self.kept)")
@@ -129,6 +154,10 @@ def source_of(rows, inputs, saved, elementwise, reduction):
     for name in saved:
         if name in read:
             lines.append(f"    {name} = self.{name}")
+    for name, formula in residuals.items():
+        if name in read:   # saved by forward on arrays; through gates under create_graph
+            lines.append(f"    {name} = self.{name} if xp is not TENSORS else "
+                         f"{vjp_expression(formula, False)}")
     if "xs" in rows:
         lines.append(f"    return tuple({vjp_expression(rows['xs'], elementwise)})")
         return "\n".join(lines)
@@ -147,10 +176,11 @@ def compile_backward(cls):
     """The gate's ``backward(self, g, xp)``, compiled from its rows (one per case)."""
     backwards = {}
     for case, rows in rows_of(cls).items():
-        source = source_of(rows, cls.inputs, cls.saves, cls.elementwise, cls.reduction)
+        source = source_of(rows, cls.inputs, cls.saves, cls.elementwise, cls.reduction,
+                           cls.residuals)
         namespace = {}
         exec(compile(source, f"<rows of {cls.__name__}{'' if case is None else ':' + case}>",
-                     "exec"), {}, namespace)
+                     "exec"), {"TENSORS": vocabulary.TENSORS}, namespace)
         backwards[case] = namespace["backward"]
         backwards[case].__qualname__ = f"{cls.__name__}.backward"
         backwards[case].source = source

@@ -161,6 +161,8 @@ define("mv", lambda m, v: np.matmul(m, v[..., None])[..., 0],
 
 # ----- building arrays -------------------------------------------------------------------
 def array_onehot(index, n, dim=-1):
+    if dim == -1:   # the common case (class indices), without expand_dims' overhead
+        return np.asarray(index)[..., None] == np.arange(n)
     index = np.expand_dims(np.asarray(index), dim)
     positions = np.arange(n).reshape([-1 if i == dim % index.ndim else 1
                                       for i in range(index.ndim)])

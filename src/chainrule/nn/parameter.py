@@ -2,7 +2,7 @@
 import numpy as np
 
 from .. import dtypes
-from ..tensor import Tensor, fill
+from ..tensor import Tensor, new_tensor
 
 
 class Parameter(Tensor):
@@ -18,7 +18,7 @@ class Parameter(Tensor):
 
     __slots__ = ()
 
-    def __init__(self, data=None, requires_grad=True):
+    def __new__(cls, data=None, requires_grad=True):
         if data is None:
             array = np.zeros(0, dtypes.default_float)
         elif isinstance(data, Tensor):
@@ -27,9 +27,8 @@ class Parameter(Tensor):
             array = data
         else:
             array = dtypes.as_array(data)
-        fill(self, array, None)
-        if requires_grad:
-            self.requires_grad_(True)
+        p = new_tensor(array, None, cls)
+        return p.requires_grad_(True) if requires_grad else p
 
     def __repr__(self):
         return "Parameter containing:\n" + super().__repr__()

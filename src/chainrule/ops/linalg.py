@@ -59,15 +59,15 @@ def matmul_case(x_ndim, y_ndim):
 class Linear(Gate):
     """``x @ W.T + b`` in one gate: the layer every MLP repeats, fused because one node
     instead of three is what makes small networks fast. ``x`` may have leading batch axes;
-    the rows for ``W`` and ``b`` then sum over them (the engine's conform step)."""
+    the engine's conform step then sums the rows for ``W`` and ``b`` over them."""
 
     label = "linear"
     inputs = ("x", "W", "b")
     formula = "x @ W.T + b"
     cases = {
         "vector": {"x": "g @ W", "W": "outer(g, x)", "b": "g"},     # x: (in,)
-        "matrix": {"x": "g @ W", "W": "g.T @ x", "b": "g"},         # x: (N, in)
-        "batched": {"x": "g @ W", "W": "g.mT @ x", "b": "g"},       # x: (..., N, in)
+        "matrix": {"x": "g @ W", "W": "g.T @ x", "b": "sum(g, 0)"},     # x: (N, in)
+        "batched": {"x": "g @ W", "W": "g.mT @ x", "b": "sum(g, 0)"},   # x: (..., N, in)
     }
     saves = ("case",)
 

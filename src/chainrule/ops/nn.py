@@ -41,7 +41,8 @@ class CrossEntropy(Gate):
     label = "cross_entropy"
     inputs = ("x", "target")
     formula = "mean(logsumexp(x, 1) - sum(x * onehot(target, C), 1))"
-    derivatives = {"x": "g * (softmax(x, 1) - onehot(target, C)) / N"}
+    derivatives = {"x": "g * (probs - onehot(target, C)) / N"}
+    residuals = {"probs": "softmax(x, 1)"}
     saves = ("N", "C")
 
     def forward(self, x, target):
@@ -59,7 +60,9 @@ class CrossEntropy(Gate):
             picked = shifted[np.arange(n), target]
         except IndexError:   # a target >= C: NumPy checks the upper bound for us
             raise_out_of_range(target, c)
-        totals = np.exp(shifted).sum(axis=1)
+        exps = np.exp(shifted)
+        totals = exps.sum(axis=1, keepdims=True)
+        self.probs = exps / totals
         return (np.log(totals).sum() - picked.sum()) / n
 
 
@@ -73,7 +76,8 @@ class SoftmaxCrossEntropy(Gate):
     label = "softmax_ce"
     inputs = ("x", "y")
     formula = "-sum(y * log_softmax(x, dim))"
-    derivatives = {"x": "g * (softmax(x, dim) - y)", "y": "-g * log_softmax(x, dim)"}
+    derivatives = {"x": "g * (exp(log_probs) - y)", "y": "-g * log_probs"}
+    residuals = {"log_probs": "log_softmax(x, dim)"}
     saves = ("dim",)
 
     def forward(self, x, y, dim=-1):
@@ -86,7 +90,8 @@ class SoftmaxCrossEntropy(Gate):
                              f"dim {dim}, got sums {np.round(totals, 6).tolist()}; normalize "
                              f"them (y / y.sum({dim}, keepdim=True)) or pass one-hot rows")
         self.dim = dim
-        return -np.sum(y * special.log_softmax(x, dim))
+        self.log_probs = special.log_softmax(x, dim)
+        return -np.sum(y * self.log_probs)
 
 
 def dim_error(op, dim, x):
