@@ -16,6 +16,7 @@ import numpy as np
 
 from ..tensor import Tensor, api, new_tensor
 from .gate import Observing
+from .graph import key_of
 from .grad_mode import anomaly_mode, inplace_clock, state
 from .unbroadcast import reduction_axes
 from .vocabulary import ARRAYS, TENSORS
@@ -59,11 +60,6 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
 
 def as_tensor(g):
     return g if g is None or isinstance(g, Tensor) else new_tensor(g, None)
-
-
-def key_of(tensor):
-    """What identifies a tensor in the graph: its gate, or itself for a leaf."""
-    return tensor.grad_fn if tensor.grad_fn is not None else tensor
 
 
 def as_tuple(x):

@@ -12,6 +12,7 @@ from tensorboard.compat.proto import (attr_value_pb2, graph_pb2, node_def_pb2,
                                       tensor_shape_pb2, types_pb2, versions_pb2)
 
 from ..autograd import enable_grad
+from ..autograd.graph import key_of
 from ..tensor import Tensor
 from ..viz.graph import build
 
@@ -117,10 +118,6 @@ class ScopeRecorder:
                 continue
             self.scopes[id(gate)] = scope
             stack.extend(x for x in gate.tensors if isinstance(x, Tensor))
-
-
-def key_of(t):
-    return t.grad_fn if t.grad_fn is not None else t
 
 
 def unique_names(graph, gate_of, scopes, names):

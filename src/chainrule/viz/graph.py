@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..autograd.graph import evaluation_order, key_of
 from ..tensor import Tensor
 
 SMALL = 6            # tensors with at most this many elements show every value
@@ -61,34 +62,6 @@ def build(out, params=None, where="to_dot"):
     return Graph(tensors, gates, tensor_ids[id(key_of(out))])
 
 
-def key_of(t):
-    """What identifies a tensor in the graph: its gate, or itself for a leaf (as the engine)."""
-    return t.grad_fn if t.grad_fn is not None else t
-
-
-def evaluation_order(out, where):
-    """Every tensor reachable from ``out``, inputs before their users (iterative DFS)."""
-    order, seen = [], set()
-    stack = [(out, False)]
-    while stack:
-        t, inputs_done = stack.pop()
-        key = id(key_of(t))
-        if inputs_done:
-            order.append(t)
-            continue
-        if key in seen:
-            continue
-        seen.add(key)
-        stack.append((t, True))
-        node = t.grad_fn
-        if node is not None:
-            if node.released:
-                raise_released(node, where)
-            operands = [x for x in node.tensors if isinstance(x, Tensor)]
-            stack.extend((x, False) for x in reversed(operands))
-    return order
-
-
 def tensor_node(t, node_id, names):
     kind = "leaf" if t.grad_fn is None else "tensor"
     name = t.name or names.get(id(t)) or ""
@@ -109,14 +82,6 @@ def gate_node(t, node_id, tensor_ids, tensors):
             tensors.append(constant)
             node.inputs.append(constant.id)
     return node
-
-
-def raise_released(node, where):
-    raise RuntimeError(
-        f"{where}: the graph behind this tensor was freed by backward() (gate "
-        f"'{node.label}', {type(node).__name__}), so it can no longer be drawn. Call "
-        f"backward(retain_graph=True) to draw the graph with its gradients, or draw it "
-        f"before backward().")
 
 
 def format_array(data):
