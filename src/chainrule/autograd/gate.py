@@ -203,15 +203,15 @@ def reflected(binary, name):
     return swapped
 
 
-# unary and binary repeat apply's steps inline: they run for nearly every operation, and the
-# loop, the keyword arguments and the calls they skip are more than half of apply's overhead.
-# Tensor's operators are these functions themselves (Tensor.__mul__ is Mul.binary).
+# unary and binary are apply for one and two operands without apply's loop and keyword
+# arguments (more than half of its overhead), made once per gate class from its row
+# attributes. Tensor's operators are these functions themselves (Tensor.__mul__ is Mul.binary).
 new = object.__new__
 
 
 def unary_fast_path(cls):
     """``cls.apply`` for one Tensor and no parameters: ``cls.unary(x)``, or ``x.exp()``."""
-    ufunc, saves_output, elementwise = cls.ufunc, cls.saves_output, cls.elementwise
+    ufunc, elementwise = cls.ufunc, cls.elementwise
 
     def unary(self):
         node = new(cls)
@@ -229,15 +229,8 @@ def unary_fast_path(cls):
             check_forward(node, (a,), data)
         if not (self.requires_grad and state.enabled):
             return new_tensor(data, None)
-        node.tensors = (self,)
-        node.arrays = (a,)
-        node.needs_input_grad = WANTED
         node.same_shapes = elementwise
-        node.clock = inplace_clock.now
-        node.seq = next(SEQUENCE)
-        if saves_output:
-            node.out_data = data
-        return new_tensor(data, node)
+        return node.record((self,), (a,), WANTED, data)
     unary.__qualname__ = f"{cls.__name__}.unary"
     return unary
 
@@ -245,7 +238,7 @@ def unary_fast_path(cls):
 def binary_fast_path(cls):
     """``cls.apply`` for two operands, at least one a Tensor: ``cls.binary(x, y)``, or
     ``x * y`` (the parameters are named as the Tensor method's: ``x.mul(other=y)``)."""
-    ufunc, saves_output, casts_numbers = cls.ufunc, cls.saves_output, cls.number_operands
+    ufunc, casts_numbers = cls.ufunc, cls.number_operands
 
     def binary(self, other):
         x, y = self, other
@@ -277,15 +270,8 @@ def binary_fast_path(cls):
             check_forward(node, arrays, data)
         if not ((needs[0] or needs[1]) and state.enabled):
             return new_tensor(data, None)
-        node.tensors = (x, y)
-        node.arrays = arrays
-        node.needs_input_grad = needs
         node.same_shapes = number
-        node.clock = inplace_clock.now
-        node.seq = next(SEQUENCE)
-        if saves_output:
-            node.out_data = data
-        return new_tensor(data, node)
+        return node.record((x, y), arrays, needs, data)
     binary.__qualname__ = f"{cls.__name__}.binary"
     return binary
 
