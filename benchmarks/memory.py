@@ -62,6 +62,7 @@ def child(name, steps):
         lib.set_num_threads(1)
     else:
         import chainrule as lib
+        lib.keep_freed_memory()   # as a training script that owns its process would
     x, y = data()
     xs = [lib.tensor(x[i:i + BATCH]) for i in range(0, len(x), BATCH)]
     ys = [lib.tensor(y[i:i + BATCH]) for i in range(0, len(y), BATCH)]
