@@ -18,7 +18,6 @@ from ..tensor import Tensor, api, new_tensor
 from .gate import Observing
 from .graph import key_of
 from .grad_mode import anomaly_mode, inplace_clock, state
-from .unbroadcast import reduction_axes
 from .vocabulary import ARRAYS, TENSORS
 
 
@@ -188,9 +187,7 @@ def conform(g, like, gate, xp):
     stretched (the one place broadcasting is undone) and cast to its dtype, as PyTorch's
     engine casts at every edge."""
     if g.shape != like.shape:
-        axes = reduction_axes(g.shape, like.shape, gate)
-        g = xp.sum(g, axes) if axes else g
-        g = xp.reshape(g, like.shape) if g.shape != like.shape else g
+        g = xp.unbroadcast(g, like.shape, gate)
     if g.dtype != like.dtype:
         g = g.astype(like.dtype) if xp is ARRAYS else g.to(like.dtype)
     return g

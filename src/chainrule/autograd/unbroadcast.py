@@ -1,7 +1,8 @@
-"""Undo broadcasting: the one place where a gradient is summed back to its input's shape."""
+"""Which axes broadcasting added or stretched: the one computation behind the vocabulary's
+``unbroadcast`` (rows) and the engine's ``conform`` (every edge)."""
 
 
-def reduction_axes(grad_shape, shape, gate):
+def reduction_axes(grad_shape, shape, gate=None):
     """Axes to sum so that a gradient of ``grad_shape`` becomes one of ``shape``.
 
     Raises a ValueError naming the gate when ``shape`` does not broadcast to ``grad_shape``:
@@ -21,7 +22,8 @@ def reduction_axes(grad_shape, shape, gate):
 
 
 def raise_mismatch(grad_shape, shape, gate):
+    who = f"gate '{gate.label}' ({type(gate).__name__})" if gate is not None else "a row"
     raise ValueError(
-        f"backward of gate '{gate.label}' ({type(gate).__name__}) returned a gradient of shape "
+        f"backward of {who} returned a gradient of shape "
         f"{tuple(grad_shape)} for an input of shape {tuple(shape)}; a gradient must have its "
         f"input's shape (or broadcast to it)")

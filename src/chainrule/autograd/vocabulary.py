@@ -26,6 +26,7 @@ import numpy as np
 
 from ..kernels import special
 from ..tensor import new_tensor
+from .unbroadcast import reduction_axes
 from .registry import REGISTRY
 
 ARRAY_FUNCTIONS = {}    # name -> implementation on arrays
@@ -104,13 +105,6 @@ def array_reduction(fn):
     return reduce
 
 
-def array_logsumexp(x, dim=None, keepdim=False):
-    top = np.max(x, axis=axes(dim), keepdims=True)
-    top = np.where(np.isfinite(top), top, 0)
-    out = np.log(np.sum(np.exp(x - top), axis=axes(dim), keepdims=True)) + top
-    return out if keepdim else np.squeeze(out, axis=axes(dim))
-
-
 def array_sum(x, dim=None, keepdim=False):
     return x.sum(axis=axes(dim), keepdims=keepdim)   # the method skips np.sum's dispatch
 
@@ -119,24 +113,22 @@ define("sum", array_sum, lambda x, dim=None, keepdim=False: x.sum(dim, keepdim))
 define("mean", array_reduction(np.mean), lambda x, dim=None, keepdim=False: x.mean(dim, keepdim))
 define("max", array_reduction(np.max), lambda x, dim=None, keepdim=False: x.amax(dim, keepdim))
 define("min", array_reduction(np.min), lambda x, dim=None, keepdim=False: x.amin(dim, keepdim))
-define("logsumexp", array_logsumexp, lambda x, dim=None, keepdim=False: x.logsumexp(dim, keepdim))
+define("logsumexp", special.logsumexp, lambda x, dim=None, keepdim=False: x.logsumexp(dim, keepdim))
 define("softmax", special.softmax, lambda x, dim: x.softmax(dim))
 define("log_softmax", special.log_softmax, lambda x, dim: x.log_softmax(dim))
 
 
 # ----- shapes ----------------------------------------------------------------------------
-def array_unbroadcast(g, shape):
-    lead = np.ndim(g) - len(shape)
-    summed = tuple(range(lead)) + tuple(lead + i for i, n in enumerate(shape)
-                                        if n == 1 and np.shape(g)[lead + i] != 1)
-    return np.sum(g, axis=summed, keepdims=True).reshape(shape) if summed else g
+def array_unbroadcast(g, shape, gate=None):
+    axes_ = reduction_axes(g.shape, shape, gate)
+    g = g.sum(axis=axes_) if axes_ else g
+    return g.reshape(shape) if g.shape != tuple(shape) else g
 
 
-def tensor_unbroadcast(g, shape):
-    lead = g.ndim - len(shape)
-    summed = tuple(range(lead)) + tuple(lead + i for i, n in enumerate(shape)
-                                        if n == 1 and g.shape[lead + i] != 1)
-    return g.sum(summed, True).reshape(shape) if summed else g
+def tensor_unbroadcast(g, shape, gate=None):
+    axes_ = reduction_axes(g.shape, shape, gate)
+    g = g.sum(axes_) if axes_ else g
+    return g.reshape(shape) if g.shape != tuple(shape) else g
 
 
 def inverse_permutation(dims):

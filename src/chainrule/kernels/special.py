@@ -55,7 +55,16 @@ def softmax(x, dim):
     return e / np.sum(e, axis=dim, keepdims=True)
 
 
+def logsumexp(x, dim=None, keepdim=False):
+    """``log(sum(exp(x), dim))``, shifted by the maximum so no exponent overflows (a
+    maximum of +-inf shifts by 0, so all -inf gives -inf and an inf gives inf)."""
+    axes = tuple(dim) if isinstance(dim, (tuple, list)) else dim
+    top = np.max(x, axis=axes, keepdims=True)
+    top = np.where(np.isfinite(top), top, 0)
+    out = np.log(np.sum(np.exp(x - top), axis=axes, keepdims=True)) + top
+    return out if keepdim else np.squeeze(out, axis=axes)
+
+
 def log_softmax(x, dim):
-    """``x - log(sum(exp(x), dim))``, shifted by the maximum so no exponent overflows."""
-    shifted = x - np.max(x, axis=dim, keepdims=True)
-    return shifted - np.log(np.sum(np.exp(shifted), axis=dim, keepdims=True))
+    """``x - log(sum(exp(x), dim))``, stable at any logit."""
+    return x - logsumexp(x, dim, keepdim=True)

@@ -6,6 +6,7 @@ import collections
 import numpy as np
 
 from ..autograd.gate import Gate
+from ..kernels import special
 from ..autograd.vocabulary import define
 from .arithmetic import Maximum, Minimum
 from ..tensor import api, new_tensor
@@ -156,10 +157,7 @@ class LogSumExp(Gate):
     def forward(self, x, dim=None, keepdim=False):
         self.dims = normalize_dims(dim, np.ndim(x), "logsumexp")
         self.kept = kept_shape(np.shape(x), self.dims)
-        top = np.max(x, axis=self.dims, keepdims=True)
-        top = np.where(np.isfinite(top), top, 0)
-        out = np.log(np.sum(np.exp(x - top), axis=self.dims, keepdims=True)) + top
-        return out if keepdim else np.reshape(out, np.sum(x, axis=self.dims).shape)
+        return special.logsumexp(x, self.dims, keepdim)
 
 
 @api(methods=("sum",))
