@@ -56,15 +56,23 @@ def softmax(x, dim):
 
 
 def logsumexp(x, dim=None, keepdim=False):
-    """``log(sum(exp(x), dim))``, shifted by the maximum so no exponent overflows (a
-    maximum of +-inf shifts by 0, so all -inf gives -inf and an inf gives inf)."""
+    """``log(sum(exp(x), dim))``, shifted by the maximum so no exponent overflows."""
     axes = tuple(dim) if isinstance(dim, (tuple, list)) else dim
-    top = np.max(x, axis=axes, keepdims=True)
-    top = np.where(np.isfinite(top), top, 0)
+    top = finite_max(x, axes)
     out = np.log(np.sum(np.exp(x - top), axis=axes, keepdims=True)) + top
     return out if keepdim else np.squeeze(out, axis=axes)
 
 
 def log_softmax(x, dim):
-    """``x - log(sum(exp(x), dim))``, stable at any logit."""
-    return x - logsumexp(x, dim, keepdim=True)
+    """``x - log(sum(exp(x), dim))``, stable at any logit: computed as ``shifted -
+    log(sum(exp(shifted)))`` with ``shifted = x - max``, which stays exact when the logits
+    dwarf log(n) (1e30 - (1e30 + log 2) would round to 0)."""
+    shifted = x - finite_max(x, dim)
+    return shifted - np.log(np.sum(np.exp(shifted), axis=dim, keepdims=True))
+
+
+def finite_max(x, axes):
+    """The maximum over ``axes`` (dims kept), 0 where it is not finite: the shift that keeps
+    exp from overflowing, and keeps all -inf at -inf and an inf at inf."""
+    top = np.max(x, axis=axes, keepdims=True)
+    return np.where(np.isfinite(top), top, 0)
