@@ -119,11 +119,27 @@ def symbols_for(gate, formula):
 
 
 def gate_formulas():
+    """Every gate's forward formula and every row of every case (residuals put in)."""
     for name, gate in sorted(REGISTRY.items()):
-        formulas = [("forward", gate.formula)] + list(gate.derivatives.items())
-        for slot, formula in formulas:
+        formulas = [("forward", "forward", gate.formula)]
+        for case, rows in (gate.cases or {None: gate.derivatives}).items():
+            node = gate.__new__(gate)
+            node.case = case
+            formulas += [(slot, f"{case}-{slot}" if case else slot, row)
+                         for slot, row in node.rows().items()]
+        for slot, label, formula in formulas:
             if formula:
-                yield pytest.param(gate, slot, formula, id=f"{name}-{slot}")
+                yield pytest.param(gate, slot, formula, id=f"{name}-{label}")
+
+
+def positional(tree):
+    """A parsed formula with keyword arguments made positional again (the renderer names a
+    flag, ``sum(x, dim, True)`` -> ``sum(x, dim, keepdim=True)``)."""
+    for n in ast.walk(tree):
+        if isinstance(n, ast.Call):
+            n.args += [k.value for k in n.keywords]
+            n.keywords = []
+    return ast.dump(tree)
 
 
 TAG = re.compile(r"</?(i|sub|sup)>|&[a-z]+;|&#\d+;")
@@ -132,7 +148,7 @@ TAG = re.compile(r"</?(i|sub|sup)>|&[a-z]+;|&#\d+;")
 @pytest.mark.parametrize("gate, slot, formula", list(gate_formulas()))
 def test_every_gate_formula_renders_in_all_four_formats(gate, slot, formula):
     text = render(formula, {}, "text")
-    assert ast.dump(ast.parse(text, mode="eval")) == ast.dump(ast.parse(formula, mode="eval"))
+    assert positional(ast.parse(text, mode="eval")) == positional(ast.parse(formula, mode="eval"))
     symbols = symbols_for(gate, formula)
     latex = render(formula, symbols, "latex")
     assert latex.count("{") == latex.count("}")
@@ -168,3 +184,67 @@ def test_formulas_render_names_and_precedence():
         "o<sub>2</sub> &middot; (1 &minus; o<sub>2</sub>)"
     assert render("g * (softmax(x, dim) - y)", {"g": "1", "x": "z2", "dim": "0"}, "text",
                   {"y_hat": "softmax(z2, 0)"}) == "y_hat - y"
+
+
+def test_linear_without_bias_prints_no_none():
+    x, W = leaf(np.ones((5, 4)), "x"), leaf(np.ones((3, 4)), "W")
+    e = cr.explain(cr.nn.functional.linear(x, W).sum())
+    assert "None" not in str(e) + e.to_markdown() + e.to_latex() + e.to_html()
+    assert e.forward[2].formula == "x @ W.T"
+
+
+def test_matrix_times_vector_prints_an_outer_product():
+    W, v = leaf(np.ones((3, 4)), "W"), leaf(np.arange(4.0), "v")
+    z = W @ v
+    z.name = "z"
+    e = cr.explain(z.sum())
+    (term,) = e.step("W").terms
+    assert term.formula == "outer(dsum1/dz, v)"
+    assert e.grad("W") == np.outer(np.ones(3), np.arange(4.0)).tolist()
+    (term,) = e.step("v").terms
+    assert term.formula == "mv(W.mT, dsum1/dz)"
+    text = str(e)
+    assert "where outer(u, v)[i, j] = u[i] * v[j]" in text and "where mv(A, v) = A @ v" in text
+    assert r"{W}^{\top}" in e.to_latex() and "<i>W</i><sup>T</sup>" in e.to_html()
+    assert "where `mv(A, v)" in e.to_markdown()
+
+
+def test_a_broadcast_operand_shows_the_sum_over_the_broadcast_axis():
+    x, b = leaf(np.ones((3, 4)), "x"), leaf(np.arange(4.0), "b")
+    out = x + b
+    out.name = "z"
+    e = cr.explain(out.sum())
+    (term,) = e.step("b").terms
+    assert term.formula == "sum(dsum1/dz * 1, 0)"
+    assert e.grad("b") == [3.0, 3.0, 3.0, 3.0]
+    c = leaf(np.ones((3, 1)), "c")
+    (term,) = cr.explain((x * c).sum()).step("c").terms
+    assert term.formula == "sum(dsum1/dmul1 * x, 1, keepdim=True)"
+
+
+def test_a_reduction_puts_the_reduced_axis_back_and_forward_shows_keepdim():
+    x = leaf(np.ones((2, 3)), "x")
+    s = x.logsumexp(1)
+    s.name = "s"
+    e = cr.explain((s * s).sum())
+    (term,) = e.step("x").terms
+    assert term.formula == "unsqueeze(dsum1/ds, 1) * exp(x - unsqueeze(s, 1))"
+    kept = x.sum(1, keepdim=True)
+    assert cr.explain(kept.sum()).forward[1].formula == "sum(x, 1, keepdim=True)"
+
+
+def test_flags_negations_and_indices_render_in_every_format():
+    symbols = {"g": "dL/dz", "out": "z", "dim": "1"}
+    formula = "out * (g - sum(g * out, dim, True))"
+    assert render(formula, symbols, "text") == "z * (dL/dz - sum(dL/dz * z, 1, keepdim=True))"
+    assert r"\mathrm{keepdim}{=}\mathrm{True}" in render(formula, symbols, "latex")
+    assert "keepdim=True" in render(formula, symbols, "html")
+    assert render("~cond", {"cond": "m"}, "text") == "~m"
+    assert render("~cond", {"cond": "m"}, "latex") == r"\lnot m"
+    assert render("x[index]", {"x": "a", "[index]": ":, 1:3"}, "text") == "a[:, 1:3]"
+    assert render("x.mT @ g", {"x": "A", "g": "G"}, "latex") == r"{A}^{\top} \, G"
+    assert render("clip(x, min, max)", {"x": "a", "min": "-inf", "max": "1"}, "latex") == \
+        r"\operatorname{clip}\left(a, -\infty, 1\right)"
+    assert render("sum(x, dims, True)", {"x": "a", "dims": None}, "text") == \
+        "sum(a, keepdim=True)"
+    assert render("x @ W.T + b", {"x": "a", "W": "W", "b": None}, "text") == "a @ W.T"

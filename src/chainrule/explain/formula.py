@@ -15,6 +15,7 @@ import ast
 import copy
 import functools
 import html
+import inspect
 import re
 
 ATOM = 100
@@ -26,6 +27,7 @@ GREEK = {"alpha", "beta", "gamma", "delta", "epsilon", "eta", "theta", "lambda",
          "tau", "phi", "psi", "omega"}
 GRADIENT = re.compile(r"^d(.+)/d(.+)$")
 NUMBER = re.compile(r"^-?\d+(\.\d*)?(e-?\d+)?$")
+TRANSPOSES = ("T", "mT")   # .mT, the last two axes swapped, is a matrix's transpose too
 
 
 @functools.lru_cache(maxsize=None)
@@ -60,6 +62,15 @@ def names_in(expr):
     return seen
 
 
+def calls_in(expr):
+    """The names of the functions an expression calls, in order of appearance."""
+    seen = []
+    for n in ast.walk(parse(expr)):
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id not in seen:
+            seen.append(n.func.id)
+    return seen
+
+
 def number_node(text):
     value = float(text)
     value = int(value) if value.is_integer() and "." not in text and "e" not in text else value
@@ -68,9 +79,32 @@ def number_node(text):
 
 
 UNIT = ast.Constant(1)   # the output's gradient d out / d out, dropped from products
+ABSENT = ast.Constant(None)   # an operand or parameter that is None: dropped where it appears
+
+
+def parameter_names(func):
+    """The parameter names of a vocabulary function (to name arguments after a dropped one),
+    or None when they are unknown."""
+    from ..autograd.vocabulary import ARRAY_FUNCTIONS   # noqa: PLC0415  (explain reads autograd)
+    fn = ARRAY_FUNCTIONS.get(func.id) if isinstance(func, ast.Name) else None
+    try:
+        parameters = inspect.signature(fn).parameters.values() if fn is not None else ()
+    except (TypeError, ValueError):   # a ufunc or builtin without a signature
+        return None
+    names = [p.name for p in parameters if p.kind is p.POSITIONAL_OR_KEYWORD]
+    return names or None
 
 
 class Substitute(ast.NodeTransformer):
+    """Gate symbols replaced by what the user sees.
+
+    A symbol shown as a number becomes that number, a tuple or a list of names (``(3, 4)``,
+    ``[x0, x1]``) becomes that tuple or list, ``None`` is dropped: from a call's arguments
+    (the arguments after it then go by name, ``sum(x, keepdim=True)``) and from a sum
+    (``x @ W.T + b`` without a bias is ``x @ W.T``). An index shown under the key
+    ``"[index]"`` is written inside the brackets of ``x[index]`` (``x[:, 1:3]``).
+    """
+
     def __init__(self, symbols):
         self.symbols = symbols
 
@@ -78,32 +112,97 @@ class Substitute(ast.NodeTransformer):
         if node.id not in self.symbols:
             return node
         shown = self.symbols[node.id]
+        if shown is None:
+            return ABSENT
         if node.id == "g" and shown == "1":
             return UNIT
-        if shown is not None and NUMBER.match(shown):
+        if NUMBER.match(shown):
             return number_node(shown)
+        if shown[:1] in "([":
+            literal = parsed_literal(shown)
+            if literal is not None:
+                return literal
         return ast.Name(shown)
 
     def visit_BinOp(self, node):
-        """``g * a`` is ``a`` where ``g`` is the output's own gradient, 1."""
+        """``g * a`` is ``a`` where ``g`` is the output's own gradient, 1; ``a + None`` is
+        ``a`` (an absent bias)."""
         node = self.generic_visit(node)
+        if isinstance(node.op, (ast.Add, ast.Sub)) and node.right is ABSENT:
+            return node.left
+        if isinstance(node.op, ast.Add) and node.left is ABSENT:
+            return node.right
         if isinstance(node.op, ast.Mult):
             for one, other in ((node.left, node.right), (node.right, node.left)):
                 if one is UNIT:
                     return other
         return node
 
+    def visit_Subscript(self, node):
+        shown = self.symbols.get(f"[{node.slice.id}]") if isinstance(node.slice, ast.Name) \
+            else None
+        if shown is None:
+            return self.generic_visit(node)
+        node.value = self.visit(node.value)
+        node.slice = ast.parse(f"_[{shown}]", mode="eval").body.slice
+        return node
+
     def visit_Call(self, node):
-        node.args = [a for a in node.args
-                     if not (isinstance(a, ast.Name) and a.id in self.symbols
-                             and self.symbols[a.id] is None)]
-        node.args = [self.visit(a) for a in node.args]
+        args = [self.visit(a) for a in node.args]
+        keywords = [k for k in (self.visit(k) for k in node.keywords) if k.value is not ABSENT]
+        while args and args[-1] is ABSENT:
+            args.pop()
+        names = parameter_names(node.func)
+        positional, named, naming = [], [], False
+        for i, a in enumerate(args):
+            nameable = names is not None and i < len(names)
+            naming = naming or (nameable and (a is ABSENT or is_flag(a)))
+            if naming and nameable:
+                if a is not ABSENT:
+                    named.append(ast.keyword(names[i], a))
+            else:   # an absent argument that cannot be named stays, and shows as None
+                positional.append(a)
+        node.args = positional
+        node.keywords = named + keywords
         return node
 
 
+def is_flag(node):
+    """A positional True or False (``sum(x, dim, True)``): shown by name, keepdim=True."""
+    return isinstance(node, ast.Constant) and isinstance(node.value, bool)
+
+
+def parsed_literal(shown):
+    """A parameter shown as a tuple or a list (``(3, 4)``, ``[x0, x1]``) as that syntax, so
+    that it is written like the rest of the formula; None for anything else."""
+    try:
+        tree = ast.parse(shown, mode="eval").body
+    except SyntaxError:
+        return None
+    if not isinstance(tree, (ast.Tuple, ast.List)):
+        return None
+    simple = (ast.Constant, ast.Name, ast.UnaryOp)
+    return tree if all(isinstance(e, simple) for e in tree.elts) else None
+
+
+# The same value as rows write it: an alias for softmax(z, d) also stands for the stable
+# exp(log_softmax(z, d)) that a fused cross-entropy's row computes.
+ALSO_WRITTEN = {"softmax": "exp(log_softmax({}))"}
+
+
 class Alias(ast.NodeTransformer):
+    """A short name shown wherever its expression (or the same value as a row writes it,
+    ``ALSO_WRITTEN``) appears."""
+
     def __init__(self, aliases):
-        self.by_text = {ast.unparse(parse(expr)): name for name, expr in aliases.items()}
+        self.by_text = {}
+        for name, expr in aliases.items():
+            tree = parse(expr)
+            self.by_text[ast.unparse(tree)] = name
+            if isinstance(tree, ast.Call) and isinstance(tree.func, ast.Name) \
+                    and tree.func.id in ALSO_WRITTEN:
+                args = ", ".join(ast.unparse(a) for a in tree.args)
+                self.by_text[ast.unparse(parse(ALSO_WRITTEN[tree.func.id].format(args)))] = name
 
     def generic_visit(self, node):
         name = self.by_text.get(ast.unparse(node)) if isinstance(node, ast.expr) else None
@@ -127,21 +226,26 @@ class Text:
             return self.binop(n)
         if isinstance(n, ast.UnaryOp):
             operand = self.wrap(n.operand, UNARY, strict=False)
-            return self.negate(operand) if isinstance(n.op, ast.USub) else operand, UNARY
+            return self.unary(n.op, operand), UNARY
         if isinstance(n, ast.Compare):
             left = self.wrap(n.left, COMPARE, strict=True)
             parts = [left] + [f"{self.compare[type(op)]} {self.wrap(c, COMPARE, True)}"
                               for op, c in zip(n.ops, n.comparators)]
             return " ".join(parts), COMPARE
         if isinstance(n, ast.Call):
+            args = [self.write(a) for a in n.args]
+            args += [self.keyword(k.arg, self.write(k.value)) for k in n.keywords]
             return self.call(n.func.id if isinstance(n.func, ast.Name) else self.write(n.func),
-                             [self.write(a) for a in n.args]), ATOM
+                             args), ATOM
         if isinstance(n, ast.Attribute):
             return self.attribute(self.wrap(n.value, ATOM, strict=False), n.attr), ATOM
         if isinstance(n, ast.Subscript):
-            return f"{self.wrap(n.value, ATOM, False)}[{self.write(n.slice)}]", ATOM
+            return self.subscript(self.wrap(n.value, ATOM, False), self.index(n.slice)), ATOM
         if isinstance(n, ast.Tuple):
-            return "(" + ", ".join(self.write(e) for e in n.elts) + ")", ATOM
+            items = [self.write(e) for e in n.elts]
+            return "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")", ATOM
+        if isinstance(n, ast.List):
+            return "[" + ", ".join(self.write(e) for e in n.elts) + "]", ATOM
         if isinstance(n, ast.Constant):
             return self.constant(n.value), ATOM
         if isinstance(n, ast.Name):
@@ -164,8 +268,18 @@ class Text:
         return f"{left} {self.ops[type(op)]} {right}" if not isinstance(op, ast.Pow) \
             else f"{left}**{right}"
 
+    def unary(self, op, operand):
+        if isinstance(op, ast.USub):
+            return self.negate(operand)
+        if isinstance(op, ast.Invert):
+            return self.invert(operand)
+        return f"not {operand}" if isinstance(op, ast.Not) else f"+{operand}"
+
     def negate(self, text):
         return f"-{text}"
+
+    def invert(self, text):
+        return f"~{text}"
 
     def parens(self, text):
         return f"({text})"
@@ -173,11 +287,29 @@ class Text:
     def call(self, name, args):
         return f"{name}({', '.join(args)})"
 
+    def keyword(self, name, value):
+        return f"{name}={value}"
+
     def attribute(self, value, attr):
         return f"{value}.{attr}"
 
+    def index(self, n):
+        """What goes between the brackets of ``x[...]``: a tuple without its parentheses,
+        slices as ``1:3``."""
+        if isinstance(n, ast.Tuple) and n.elts:
+            return ", ".join(self.index(e) for e in n.elts) + ("," if len(n.elts) == 1 else "")
+        if isinstance(n, ast.Slice):
+            parts = ["" if p is None else self.write(p) for p in (n.lower, n.upper, n.step)]
+            return ":".join(parts if parts[2] else parts[:2])
+        if isinstance(n, ast.Constant) and n.value is Ellipsis:
+            return "..."
+        return self.write(n)
+
+    def subscript(self, value, index):
+        return f"{value}[{index}]"
+
     def constant(self, value):
-        return repr(value)
+        return "..." if value is Ellipsis else repr(value)
 
     def name(self, shown):
         return shown
@@ -216,14 +348,27 @@ class Latex(Text):
         return head + self.parens(", ".join(args))
 
     def attribute(self, value, attr):
-        if attr == "T":
+        if attr in TRANSPOSES:
             return f"{{{value}}}^{{\\top}}"
         return rf"\operatorname{{{self.escape(attr)}}}({value})"
 
+    def invert(self, text):
+        return rf"\lnot {text}"
+
+    def keyword(self, name, value):
+        return rf"\mathrm{{{self.escape(name)}}}{{=}}{value}"
+
+    def subscript(self, value, index):
+        return rf"{value}\left[{index}\right]"
+
     def constant(self, value):
-        return self.escape(repr(value))
+        if value is None or isinstance(value, bool):
+            return rf"\mathrm{{{value}}}"
+        return r"\ldots" if value is Ellipsis else self.escape(repr(value))
 
     def name(self, shown):
+        if shown.lstrip("-") == "inf":
+            return shown.replace("inf", r"\infty")
         gradient = GRADIENT.match(shown)
         if gradient:
             top, bottom = (self.name(s) for s in gradient.groups())
@@ -254,16 +399,24 @@ class Html(Text):
     def negate(self, text):
         return f"&minus;{text}"
 
+    def invert(self, text):
+        return f"&not;{text}"
+
     def call(self, name, args):
         return f"{html.escape(name)}({', '.join(args)})"
 
+    def keyword(self, name, value):
+        return f"{html.escape(name)}={value}"
+
     def attribute(self, value, attr):
-        return f"{value}<sup>T</sup>" if attr == "T" else f"{value}.{html.escape(attr)}"
+        return f"{value}<sup>T</sup>" if attr in TRANSPOSES else f"{value}.{html.escape(attr)}"
 
     def constant(self, value):
-        return html.escape(repr(value))
+        return "&hellip;" if value is Ellipsis else html.escape(repr(value))
 
     def name(self, shown):
+        if shown.lstrip("-") == "inf":
+            return shown.replace("-", "&minus;").replace("inf", "&infin;")
         gradient = GRADIENT.match(shown)
         if gradient:
             top, bottom = (self.name(s) for s in gradient.groups())

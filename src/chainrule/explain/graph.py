@@ -5,13 +5,17 @@ Only reads: each gate's ``backward(g, ARRAYS)`` is called on the arrays the grap
 reverse topological order, exactly as the engine would, but the results go into the steps
 instead of into ``.grad``.
 """
+import ast
+import copy
+
 import numpy as np
 
 from ..autograd.engine import conform
 from ..autograd.vocabulary import ARRAYS
 from ..tensor import Tensor
-from .formula import names_in, render
-from .steps import BackwardStep, ForwardStep, Term, plain, term_expression
+from .formula import names_in, parse, render
+from .steps import BackwardStep, ForwardStep, Term, plain
+from .steps import term_expression as steps_term_expression
 
 LEAF = "input"
 
@@ -144,16 +148,59 @@ def operand_symbol(operand, by_key):
 
 
 def gate_symbols(node, by_key):
-    """Gate symbol -> shown name: the inputs, ``out``, and parameters with a short value."""
+    """Gate symbol -> shown name: the inputs (an input not given is None), ``out``, ``xs``
+    (the list of inputs of cat and stack), and parameters with a short value; an index
+    (``x[:, 1:3]``) is shown under the key ``"[index]"``, inside the brackets."""
     gate = node.gate
     symbols = {slot: operand_symbol(op, by_key) for slot, op in zip(gate.inputs, node.operands)}
+    symbols.update({slot: None for slot in gate.inputs[len(node.operands):]})
     symbols["out"] = node.name
     formulas = [gate.formula, *gate.rows().values()]
-    for name in {n for f in formulas if f for n in names_in(f)} - set(symbols):
-        value = gate.__dict__.get(name, ())
-        if value is None or isinstance(value, (int, float, np.number, tuple)):
+    read = {n for f in formulas if f for n in names_in(f)}
+    if "xs" in read:
+        symbols["xs"] = "[" + ", ".join(str(symbols[slot]) for slot in gate.inputs) + "]"
+    for name in read - set(symbols) - {"g"}:
+        value = getattr(gate, name, MISSING)
+        if value is MISSING or callable(value):
+            continue
+        if is_index(value):
+            shown = index_text(value)
+            if shown is not None:
+                symbols[f"[{name}]"] = shown
+        elif value is None or isinstance(value, (int, float, np.number, tuple)):
             symbols[name] = parameter(value)
     return symbols
+
+
+MISSING = object()
+MAX_INDEX = 16   # index arrays up to this size are written out in x[...]
+
+
+def is_index(value):
+    """An index of x[...] (slices, arrays, None, ...), not a parameter shown as a number."""
+    if isinstance(value, tuple):
+        return any(p is None or p is Ellipsis or isinstance(p, (slice, np.ndarray, list))
+                   for p in value)
+    return value is Ellipsis or isinstance(value, (slice, np.ndarray, list))
+
+
+def index_text(index):
+    """An index as written between brackets (``:, 1:3``, ``[0, 2, 2]``), or None when it is
+    too long to show (the formula then says ``index``)."""
+    parts = []
+    for p in index if isinstance(index, tuple) else (index,):
+        if p is None or p is Ellipsis:
+            parts.append("None" if p is None else "...")
+        elif isinstance(p, slice):
+            bounds = ["" if v is None else str(v) for v in (p.start, p.stop, p.step)]
+            parts.append(":".join(bounds if bounds[2] else bounds[:2]))
+        elif isinstance(p, (int, np.integer)):
+            parts.append(str(int(p)))
+        elif isinstance(p, (np.ndarray, list)) and np.size(p) <= MAX_INDEX:
+            parts.append(repr(np.asarray(p).tolist()))
+        else:
+            return None
+    return ", ".join(parts) + ("," if isinstance(index, tuple) and len(parts) == 1 else "")
 
 
 def parameter(value):
@@ -161,8 +208,9 @@ def parameter(value):
     if isinstance(value, tuple) and len(value) == 1:
         value = value[0]
     if value is None or isinstance(value, tuple):
-        return None if value is None else str(value)
-    if isinstance(value, float) and np.isinf(value):
+        return None if value is None else str(tuple(v.item() if isinstance(v, np.generic)
+                                                     else v for v in value))
+    if isinstance(value, (float, np.floating)) and np.isinf(value):
         return "inf" if value > 0 else "-inf"
     return f"{value:g}"
 
@@ -178,9 +226,26 @@ def forward_step(index, node, by_key, aliases):
     symbols = gate_symbols(node, by_key)
     inputs = [symbols[slot] for slot in gate.inputs[:len(node.operands)]
               if symbols[slot] is not None]
-    formula = render(gate.formula, symbols, "text", aliases) if gate.formula else node.name
+    gate_formula = forward_formula(gate, node.data)
+    formula = render(gate_formula, symbols, "text", aliases) if gate_formula else node.name
     return ForwardStep(gate=type(gate).__name__, label=gate.label, inputs=inputs,
-                       formula=formula, gate_formula=gate.formula, symbols=symbols, **common)
+                       formula=formula, gate_formula=gate_formula, symbols=symbols, **common)
+
+
+REDUCING = ("sum", "mean", "max", "min", "logsumexp")
+
+
+def forward_formula(gate, out):
+    """The gate's formula, with ``keepdim=True`` on its reductions where the output kept
+    the reduced dimensions (a reduction gate's output then has its ``kept`` shape)."""
+    kept = getattr(gate, "kept", None) if gate.reduction and gate.formula else None
+    if kept is None or np.ndim(out) == 0 or np.shape(out) != tuple(kept):
+        return gate.formula
+    tree = copy.deepcopy(parse(gate.formula))
+    for n in ast.walk(tree):
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in REDUCING:
+            n.keywords.append(ast.keyword("keepdim", ast.Constant(True)))
+    return ast.unparse(tree)
 
 
 def backward_steps(nodes, by_key, root, aliases):
@@ -218,41 +283,119 @@ def terms_from(node, g, upstream, by_key, root, aliases):
     grads = gate.backward(g, ARRAYS)
     locals_ = gate.backward(np.ones_like(g), ARRAYS) if gate.elementwise else None
     symbols = gate_symbols(node, by_key)
-    shown_g = "1" if node.name == root else upstream
-    for i, (slot, operand, gi) in enumerate(zip(gate.inputs, node.operands, grads)):
+    inputs = gate.inputs
+    for i, (slot, operand, gi) in enumerate(zip(inputs, node.operands, grads)):
         if gi is None or not (isinstance(operand, Tensor) and operand.requires_grad):
             continue
         gi = np.asarray(gi)
-        if gi.shape != operand.shape:
+        expression = term_expression(gate, i, slot, np.shape(g), gi.shape, operand.shape)
+        summed_back = gi.shape != operand.shape
+        if summed_back:
             gi = conform(gi, operand.data, gate, ARRAYS)
-        derivative = gate.rows().get(slot) or gate.rows().get("xs") or ""
-        term = make_term(node, slot, derivative, dict(symbols, g=shown_g), upstream, aliases)
-        term.shapes = shapes_of(derivative, term.symbols, by_key, upstream, g)
+        # the output's own gradient is 1: shown as 1 where a 1 stands for it (a scalar output,
+        # or an elementwise term not summed back), else by its name
+        one = node.name == root and (np.ndim(g) == 0 or gate.elementwise and not summed_back)
+        term = make_term(node, slot, expression, dict(symbols, g="1" if one else upstream),
+                         upstream, aliases)
+        term.shapes = shapes_of(expression, term.symbols, by_key, upstream, g)
         term.upstream_value = plain(np.asarray(g))[0]
         term.local_value = plain(np.asarray(locals_[i]))[0] if locals_ is not None else None
         term.value = plain(gi)[0]
         yield id(key_of(operand)), term, gi
 
 
-def make_term(node, slot, derivative, symbols, upstream, aliases):
+def term_expression(gate, index, slot, g_shape, grad_shape, shape):
+    """The term a gate gives its input ``slot`` (number ``index``), as one expression in the
+    gate's symbols that is true for these shapes: an elementwise local derivative times
+    ``g``; a reduction's ``g`` and ``out`` with the reduced dimensions put back where they
+    do not broadcast by themselves (``unsqueeze(g, 1)``); the input's own item of a list of
+    gradients (``split(g, sizes, dim)[0]``); and the sum over the axes broadcasting stretched
+    when the term is larger than the input (``sum(g * 1, 0)``). Empty for a gate without
+    rows (a custom Function)."""
+    rows = gate.rows()
+    row = rows.get(slot) or rows.get("xs")
+    if not row:
+        return ""
+    tree = copy.deepcopy(parse(row))
+    kept = getattr(gate, "kept", None) if gate.reduction else None
+    if kept is not None:
+        axes = inserted_axes(g_shape, tuple(kept))
+        if axes:
+            tree = KeptDims(f"{dims_text(axes)}").visit(tree)
+    expression = ast.unparse(tree)
+    if gate.elementwise:
+        expression = steps_term_expression(True, expression)
+    if slot not in rows:
+        expression = f"({expression})[{index}]"
+    if tuple(grad_shape) != tuple(shape):
+        expression = summed(expression, tuple(grad_shape), tuple(shape))
+    return expression
+
+
+def inserted_axes(shape, kept):
+    """The axes of ``kept`` (a shape with reduced dimensions as 1s) that ``shape`` lacks,
+    or () when ``shape`` broadcasts to ``kept`` as it is (the missing axes lead)."""
+    if len(kept) - len(shape) < 0 or (1,) * (len(kept) - len(shape)) + tuple(shape) == kept:
+        return ()
+    axes, j = [], 0
+    for i, n in enumerate(kept):
+        if j < len(shape) and shape[j] == n:
+            j += 1
+        else:
+            axes.append(i)
+    return tuple(axes)
+
+
+class KeptDims(ast.NodeTransformer):
+    """``g`` and ``out`` of a reduction with the reduced dimensions put back."""
+
+    def __init__(self, axes):
+        self.axes = axes
+
+    def visit_Name(self, node):
+        if node.id in ("g", "out"):
+            return parse(f"unsqueeze({node.id}, {self.axes})")
+        return node
+
+
+def dims_text(axes):
+    return str(axes[0]) if len(axes) == 1 else str(tuple(axes))
+
+
+def summed(expression, grad_shape, shape):
+    """``expression`` (of ``grad_shape``) summed to ``shape`` as the engine's conform does:
+    over the leading axes broadcasting added, then over the axes it stretched from 1."""
+    if not shape:
+        return f"sum({expression})"
+    lead = len(grad_shape) - len(shape)
+    stretched = tuple(i for i, n in enumerate(shape) if n == 1 and grad_shape[lead + i] != 1)
+    if lead:
+        expression = f"sum({expression}, {dims_text(tuple(range(lead)))})"
+    if stretched:
+        expression = f"sum({expression}, {dims_text(stretched)}, True)"
+    return expression
+
+
+def make_term(node, slot, expression, symbols, upstream, aliases):
     gate = node.gate
-    if derivative:
+    derivative = gate.rows().get(slot) or gate.rows().get("xs") or ""
+    if expression:
         local = render(derivative, symbols, "text", aliases)
-        formula = render(term_expression(gate.elementwise, derivative), symbols, "text", aliases)
+        formula = render(expression, symbols, "text", aliases)
     else:
         local = f"{gate.label}.backward(g)"
         formula = f"{gate.label}.backward({upstream})"
     return Term(consumer=node.name, gate=type(gate).__name__, slot=slot,
                 elementwise=bool(gate.elementwise), upstream=upstream, local=local,
                 gate_derivative=derivative, symbols=symbols, formula=formula, shapes={},
-                upstream_value=None, local_value=None, value=None)
+                upstream_value=None, local_value=None, value=None, expression=expression)
 
 
-def shapes_of(derivative, symbols, by_key, upstream, g):
+def shapes_of(expression, symbols, by_key, upstream, g):
     """Shape of every tensor a term names (the matrix form shows them)."""
     shapes = {upstream: list(g.shape)}
     named = {n.name: n for n in by_key.values()}
-    for symbol in names_in(derivative) if derivative else ():
+    for symbol in names_in(expression) if expression else ():
         shown = symbols.get(symbol)
         if shown in named:
             shapes[shown] = list(np.shape(named[shown].data))

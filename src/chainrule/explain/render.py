@@ -2,10 +2,12 @@
 the seeds' tables), LaTeX and HTML. Every formula is rendered from the gate's own formula and
 the step's ``symbols``; nothing is parsed back from text."""
 import html
+import inspect
 
 import numpy as np
 
-from .formula import RENDERERS, render
+from ..autograd.vocabulary import ARRAY_FUNCTIONS, MEANINGS
+from .formula import RENDERERS, calls_in, render
 from .steps import term_expression
 
 FORWARD_HEAD = ("step", "node", "equation", "shape", "value")
@@ -34,12 +36,22 @@ def forward_equation(step, fmt, aliases):
     return f"{name} = {render(step.gate_formula, step.symbols, fmt, aliases)}"
 
 
+def expression_of(term):
+    """The whole term in gate symbols (older steps carry only the gate's row)."""
+    if term.expression or not term.gate_derivative:
+        return term.expression
+    return term_expression(term.elementwise, term.gate_derivative)
+
+
+MATRIX_CALLS = ("outer", "mv")
+
+
 def term_formula(term, fmt, aliases):
-    if not term.gate_derivative:
+    expression = expression_of(term)
+    if not expression:
         return RENDERERS[fmt].escape(term.formula)
-    shown = render(term_expression(term.elementwise, term.gate_derivative), term.symbols, fmt,
-                   aliases)
-    if "@" not in term.gate_derivative:
+    shown = render(expression, term.symbols, fmt, aliases)
+    if "@" not in expression and not set(calls_in(expression)) & set(MATRIX_CALLS):
         return shown
     shapes = ", ".join(f"{RENDERERS[fmt].name(n)}: {show_shape(s)}"
                        for n, s in term.shapes.items())
@@ -66,6 +78,28 @@ def backward_numbers(step):
     return show_value(step.value, step.truncated, step.shape)
 
 
+def helpers(explanation):
+    """One line per helper function of the vocabulary that the shown formulas call: what
+    it computes (``mv(A, v) = A @ v, ...``)."""
+    expressions = [s.gate_formula for s in explanation.forward if s.gate_formula]
+    expressions += [expression_of(t) for s in explanation.backward for t in s.terms]
+    names = []
+    for expression in filter(None, expressions):
+        names += [n for n in calls_in(expression) if n in MEANINGS and n not in names]
+    return [meaning_line(n) for n in names]
+
+
+def meaning_line(name):
+    meaning = MEANINGS[name]
+    if meaning.startswith(f"{name}("):
+        return meaning
+    try:
+        parameters = inspect.signature(ARRAY_FUNCTIONS[name]).parameters
+        return f"{name}({', '.join(parameters)}) = {meaning}"
+    except (TypeError, ValueError):
+        return f"{name}: {meaning}"
+
+
 def rows(explanation, fmt):
     aliases = explanation.aliases
     forward = [(f"({s.index})", s.name, forward_equation(s, fmt, aliases), show_shape(s.shape),
@@ -79,6 +113,8 @@ def to_text(explanation):
     forward, backward = rows(explanation, "text")
     parts = [explanation.title, "", "Forward", table_text(FORWARD_HEAD, forward), "",
              "Backward", table_text(BACKWARD_HEAD, backward)]
+    lines = helpers(explanation)
+    parts += [""] + [f"where {line}" for line in lines] if lines else []
     parts += [""] + [f"Note: {n}" for n in explanation.notes] if explanation.notes else []
     return "\n".join(parts).strip("\n")
 
@@ -96,6 +132,9 @@ def to_markdown(explanation):
     parts = [f"### {explanation.title}", "", table_markdown(
         ("Forward Pass Step", "node", "Symbolic Equation", "shape", "value"), forward), "",
         table_markdown(("Backward Pass Step", "Symbolic Equation", "value"), backward)]
+    lines = helpers(explanation)
+    parts += [""] + [f"where `{line}`" + ("  " if i < len(lines) - 1 else "")
+                     for i, line in enumerate(lines)] if lines else []
     parts += [f"\n> **Note.** {n}" for n in explanation.notes]
     return "\n".join(parts) + "\n"
 
@@ -115,6 +154,7 @@ def to_latex(explanation):
     lines += [r"\hline", r"Backward step & equation & value \\", r"\hline"]
     lines += [rf"{i} & ${eq}$ & \texttt{{{escape(v)}}} \\" for i, eq, v in backward]
     lines += [r"\hline", r"\end{tabular}"]
+    lines += [rf"\par\noindent where \texttt{{{escape(line)}}}" for line in helpers(explanation)]
     lines += [rf"\par\noindent\textit{{Note.}} {escape(n)}" for n in explanation.notes]
     return "\n".join(lines) + "\n"
 
@@ -133,6 +173,7 @@ def to_html(explanation):
              f"<h3>{html.escape(explanation.title)}</h3>",
              table_html(("forward step", "node", "equation", "shape", "value"), forward),
              table_html(("backward step", "equation", "value"), backward)]
+    parts += [f"<p>where <code>{html.escape(line)}</code></p>" for line in helpers(explanation)]
     parts += [f"<p><b>Note.</b> {html.escape(n)}</p>" for n in explanation.notes]
     return "\n".join(parts + ["</div>"]) + "\n"
 

@@ -45,7 +45,11 @@ and set ``truncated``.
 * ``formula``: the term as text (``"df/df * z"`` or ``"df/dz1 @ x.T"``);
 * ``shapes``: name to shape (list of ints) of every tensor named in the term;
 * ``upstream_value``; ``local_value`` (elementwise gates only, else None): d consumer / d node
-  at each element; ``value``: the term's number, summed to this node's shape.
+  at each element; ``value``: the term's number, summed to this node's shape;
+* ``expression``: the whole term in the gate's symbols, as ``formula`` shows it and as it
+  evaluates with the vocabulary (``autograd.rows.evaluate``): ``g * (local)`` for an
+  elementwise gate, summed back where broadcasting stretched this node
+  (``sum(g * (1), 0)``); empty for a gate without rows.
 
 >>> import chainrule as cr
 >>> x = cr.tensor(3.0, requires_grad=True, name="x")
@@ -89,6 +93,7 @@ class Term:
     upstream_value: object
     local_value: object
     value: object
+    expression: str = ""
 
 
 @dataclass
