@@ -1,25 +1,35 @@
-"""Every gate's formulas against its code, on the cases of the gate table (conftest.GATE_CASES).
+"""Every printed formula, computed: on every sample of the gate table (conftest.GATE_CASES), in
+float32 and in float64.
 
-* the forward formula, evaluated on the inputs, gives the forward's output;
-* elementwise gates: each local derivative, evaluated, equals float64 central differences of
-  the gate's output with respect to that input;
-* other gates: each vector-Jacobian product, evaluated with a random ``g``, equals what the
-  gate's backward returns.
+For each case the gate runs on named leaves of the dtype, and ``cr.explain`` explains
+``L = sum(out * G)`` with a random ``G``, so that the terms from ``out`` back to its inputs are
+printed with the upstream gradient ``dL/dout = G``. Then:
+
+* each printed term (the text of the backward table: the gate's row in the user's names,
+  with the sum over the axes broadcasting stretched that explain adds) is evaluated with
+  the row vocabulary (``rows.evaluate``) on the graph's values, and must equal the gradient
+  the engine computes for that input (``autograd.grad(out, inputs, G)``);
+* the printed forward formula, evaluated the same way, must equal the forward output.
+
+Nothing here compares strings with strings: a formula counts only by its value. The rest of
+the file checks that a row naming something unknown fails when its gate class is defined.
 """
-import re
-
 import numpy as np
 import pytest
 
 import chainrule as cr
-from chainrule.autograd import REGISTRY
-from chainrule.autograd.formulas import (FUNCTIONS, evaluate, names, node_values,
-                                         unbroadcast)
-from chainrule.autograd.xp import ARRAYS
-from conftest import GATE_CASES, all_cases, case_seed, chainrule_inputs
+from chainrule.autograd import REGISTRY, Gate
+from chainrule.autograd.rows import RowError, evaluate, names_in
+from chainrule.autograd.vocabulary import ARRAYS
+from chainrule.explain.graph import key_of, name_nodes, topological
+from conftest import GATE_CASES, all_cases, case_seed
 
-CASES = [pytest.param(name, i, c, id=f"{name}-{i}")
-         for name, i, c in all_cases() if c.formulas]
+DTYPES = (np.float32, np.float64)
+TOLERANCE = {np.float32: dict(rtol=2e-5, atol=2e-6), np.float64: dict(rtol=1e-11, atol=1e-13)}
+UPSTREAM = "upstream_"      # what the test calls dL/dout when it evaluates a printed term
+
+CASES = [pytest.param(name, i, c, dtype, id=f"{name}-{i}-{np.dtype(dtype).name}")
+         for name, i, c in all_cases() for dtype in DTYPES]
 
 
 def test_every_registered_gate_has_cases():
@@ -31,125 +41,124 @@ def test_every_registered_gate_has_cases():
 def test_gate_declares_its_formulas(name):
     gate = REGISTRY[name]
     assert gate.label != "?" and gate.formula, f"{name} needs a label and a formula"
-    assert gate.derivatives, f"{name} needs one derivative formula per differentiable input"
-    unknown = set(gate.derivatives) - set(gate.inputs) - {"xs"}
-    assert not unknown, f"{name}.derivatives names {unknown}, which are not inputs {gate.inputs}"
-    for formula in (gate.formula, *gate.derivatives.values()):
-        names(formula)   # parses
+    assert gate.derivatives or gate.cases, f"{name} needs one row per differentiable input"
 
 
-def recorded(name, index, case):
-    """The case run once in float64: its inputs, output and the node of the gate under test."""
-    xs = chainrule_inputs(case.arrays(case_seed(name, index)))
-    out = case.run(cr, *xs)
-    assert type(out.grad_fn).__name__ == name
-    return xs, out, out.grad_fn
+class Explained:
+    """One case run in one dtype: the gate's node, its output, and ``cr.explain`` of
+    ``L = sum(out * G)`` with the values of every named node."""
+
+    def __init__(self, name, index, case, dtype):
+        rng = np.random.default_rng(case_seed(name, index))
+        self.leaves = [cr.tensor(a.astype(dtype), requires_grad=True, name=f"in{i}")
+                       for i, a in enumerate(case.arrays(case_seed(name, index)))]
+        self.out = case.run(cr, *self.leaves)
+        node = self.out.grad_fn
+        if node is None or type(node).__name__ != name:
+            assert dtype is not np.float64, f"the case does not end in {name}"
+            pytest.skip(f"in {np.dtype(dtype).name} the case does not apply {name} "
+                        f"(a cast to its own dtype is no gate)")
+        self.node = node
+        self.out.name = "out"
+        # a gate whose output has another dtype (a cast) is compared in the coarser one
+        coarse = np.float32 in (dtype, self.out.dtype.type)
+        self.tolerance = TOLERANCE[np.float32 if coarse else np.float64]
+        self.G = rng.standard_normal(self.out.shape).astype(self.out.dtype)
+        loss = (self.out * cr.tensor(self.G)).sum()
+        loss.name = "L"
+        self.explanation = cr.explain(loss)
+        nodes = topological(loss)
+        name_nodes(nodes)                    # the names explain gave them
+        self.values = {n.name: n.data for n in nodes}
+        self.names = {id(key_of(n)): n.name for n in nodes}
+        self.values[UPSTREAM] = self.G
+        self.values["inf"] = np.inf
+
+    def evaluate(self, printed):
+        """A printed formula's value: its names are nodes of the graph, the upstream
+        gradient, or values the gate saved that are shown by name (``index``, ``mask``)."""
+        text = printed.replace("dL/dout", UPSTREAM)
+        saved = {n: getattr(self.node, n) for n in names_in(text)
+                 if n not in self.values and hasattr(self.node, n)}
+        return evaluate(text, {**self.values, **saved}, ARRAYS)
+
+    def operands(self):
+        """(name, tensor) of each input of the gate that gets a gradient."""
+        return [(self.names[id(key_of(t))], t) for t in self.node.tensors
+                if isinstance(t, cr.Tensor) and t.requires_grad]
 
 
-@pytest.mark.parametrize("name, index, case", CASES)
-def test_forward_formula(name, index, case):
-    xs, out, node = recorded(name, index, case)
-    values = node_values(node, out.data)
-    expected = values.pop("out")
-    result = evaluate(node.formula, values)
-    # a reduction to a scalar (cross-entropy) comes out of the formula with its dims kept
-    assert np.size(result) == np.size(expected), (name, node.formula)
-    np.testing.assert_allclose(np.reshape(result, np.shape(expected)), expected, rtol=1e-6,
-                               atol=1e-9, err_msg=node.formula)
+@pytest.mark.parametrize("name, index, case, dtype", CASES)
+def test_printed_derivatives_equal_the_engine_gradient(name, index, case, dtype):
+    run = Explained(name, index, case, dtype)
+    operands = run.operands()
+    assert operands, f"{name}: no input of the case gets a gradient"
+    engine = cr.autograd.grad(run.out, [t for _, t in operands], cr.tensor(run.G),
+                              retain_graph=True, allow_unused=True)
+    table = str(run.explanation)
+    for (operand, tensor), expected in zip(operands, engine):
+        terms = [t for t in run.explanation.step(operand).terms if t.consumer == "out"]
+        assert terms, f"{name}: no printed term for {operand}"
+        assert expected is not None, f"{name}: the engine gives {operand} no gradient"
+        total = 0
+        for term in terms:
+            assert term.formula in table
+            value = np.asarray(run.evaluate(term.formula))
+            assert value.shape == tensor.shape, \
+                f"{name}: d/d{operand} = {term.formula} has shape {value.shape}, " \
+                f"the input {tuple(tensor.shape)}"
+            total = total + value
+        np.testing.assert_allclose(total, expected.numpy(), **run.tolerance,
+                                   err_msg=f"{name}: {[t.formula for t in terms]}")
 
 
-@pytest.mark.parametrize("name, index, case", CASES)
-def test_derivative_formulas(name, index, case):
-    xs, out, node = recorded(name, index, case)
-    if node.elementwise:
-        check_local_derivatives(node, out, xs, case)
-    else:
-        check_vector_jacobian_products(node, out, index)
+@pytest.mark.parametrize("name, index, case, dtype", CASES)
+def test_printed_forward_formula_equals_the_output(name, index, case, dtype):
+    run = Explained(name, index, case, dtype)
+    step = next(s for s in run.explanation.forward if s.name == "out")
+    value = np.asarray(run.evaluate(step.formula))
+    assert value.shape == tuple(run.out.shape), (step.formula, value.shape)
+    np.testing.assert_allclose(value, run.out.numpy(), **run.tolerance,
+                               err_msg=step.formula)
 
 
-def check_local_derivatives(node, out, xs, case):
-    """d out / d input, element by element: formula against central differences."""
-    values = node_values(node, out.data)
-    eps = case.gradcheck_options.get("eps", 1e-6)
-    atol = case.gradcheck_options.get("atol", 1e-6)
-    for name, x in zip(node.inputs, node.tensors):
-        if not (isinstance(x, cr.Tensor) and x.requires_grad):
-            continue
-        assert name in node.derivatives, f"{type(node).__name__} has no derivative for {name}"
-        formula = node.derivatives[name]
-        assert "g" not in names(formula), f"a local derivative does not use g: {formula}"
-        position = next(i for i, t in enumerate(xs) if t is x)
-        numeric = central_difference(case, xs, position, eps)
-        local = np.broadcast_to(evaluate(formula, values), out.shape)
-        np.testing.assert_allclose(local, numeric, rtol=1e-5, atol=atol, err_msg=formula)
+# ----- rows are checked when a gate class is defined --------------------------------------
+def define_gate(**attributes):
+    """A gate class made on the spot (registered when it is defined, as every gate is)."""
+    return type("Throwaway", (Gate,), {"label": "throwaway", "formula": "x", **attributes})
 
 
-def central_difference(case, xs, position, eps):
-    """(f(x + eps) - f(x - eps)) / 2 eps, shifting one whole input: for an elementwise gate
-    that is the local derivative of every output element."""
-    def shifted(step):
-        inputs = list(xs)
-        inputs[position] = cr.tensor(xs[position].data + step)
-        with cr.no_grad():
-            return case.run(cr, *inputs).data.astype(np.float64)
-    return (shifted(eps) - shifted(-eps)) / (2 * eps)
+@pytest.mark.parametrize("attributes, message", [
+    ({"derivatives": {"x": "q * g"}}, "names q"),
+    ({"derivatives": {"x": "frobnicate(x)"}}, r"frobnicate\(\)"),
+    ({"formula": "x + q", "derivatives": {"x": "1"}}, "formula 'x \\+ q' names q"),
+    ({"derivatives": {"y": "g"}}, "not one of its inputs"),
+    ({"derivatives": {"x": "g +"}}, "not a Python expression"),
+    ({"cases": {"one": {"x": "g"}, "two": {"x": "g * unknown"}}}, "names unknown"),
+])
+def test_a_row_naming_what_it_cannot_see_fails_at_class_definition(attributes, message):
+    with pytest.raises(RowError, match=message):
+        define_gate(**attributes)
+    assert "Throwaway" not in REGISTRY
 
 
-def check_vector_jacobian_products(node, out, index):
-    g = np.random.default_rng(index).standard_normal(out.shape)
-    values = node_values(node, out.data, g)
-    grads = node.backward(g, ARRAYS)
-    wanted = [(name, x, gx) for name, x, gx in zip(node.inputs, node.arrays, grads)
-              if gx is not None]
-    assert wanted, f"{type(node).__name__}.backward returned no gradient"
-    if "xs" in node.derivatives:
-        results = evaluate(node.derivatives["xs"], values)
-        assert len(results) == len(grads)
-        results = [r for r, gx in zip(results, grads) if gx is not None]
-    else:
-        results = [evaluate(node.derivatives[name], values) for name, _, _ in wanted]
-    for (name, x, gx), result in zip(wanted, results):
-        shape = np.shape(x)
-        result = np.broadcast_to(result, np.broadcast_shapes(np.shape(result), shape))
-        np.testing.assert_allclose(unbroadcast(result, shape), unbroadcast(gx, shape),
-                                   rtol=1e-6, atol=1e-9, err_msg=node.derivatives.get(name))
+def test_a_row_may_name_what_forward_saves():
+    gate = define_gate(derivatives={"x": "g * scale"}, saves=("scale",))
+    try:
+        node = gate.__new__(gate)
+        node.scale = 3.0
+        node.arrays = (np.ones(2),)
+        node.needs_input_grad = (True,)
+        assert gate.backward(node, np.ones(2), ARRAYS)[0].tolist() == [3.0, 3.0]
+    finally:
+        REGISTRY.pop("Throwaway", None)
 
 
-def test_vocabulary_is_the_documented_one():
-    documented = set(re.findall(r"\w+", cr.autograd.formulas.__doc__))
-    assert not set(FUNCTIONS) - documented
-
-
-def test_reductions_keep_dims_so_that_derivatives_broadcast():
+def test_evaluate_names_what_has_no_value_and_keeps_builtins_out():
+    with pytest.raises(RowError, match="names q"):
+        evaluate("x + q", {"x": 1.0}, ARRAYS)
+    with pytest.raises((RowError, AttributeError)):
+        evaluate("__import__('os')", {}, ARRAYS)
     x = np.arange(6.0).reshape(2, 3)
-    assert evaluate("sum(x, 1)", {"x": x}).shape == (2, 1)
-    assert evaluate("max(x)", {"x": x}).shape == (1, 1)
-    np.testing.assert_allclose(evaluate("x - logsumexp(x, 0)", {"x": x}),
-                               np.log(np.exp(x) / np.exp(x).sum(0)))
-
-
-def test_list_and_index_functions():
-    g = np.arange(12.0).reshape(3, 4)
-    left, right = evaluate("split(g, [1, 3], 1)", {"g": g})
-    assert left.shape == (3, 1) and right.shape == (3, 3)
-    assert [row.tolist() for row in evaluate("unbind(g, 0)", {"g": g})] == g.tolist()
-    added = evaluate("scatter_add(zeros(3), index, v)",
-                     {"index": np.array([0, 2, 2]), "v": np.array([1.0, 2.0, 3.0])})
-    assert added.tolist() == [1.0, 0.0, 5.0]
-    assert evaluate("onehot(t, 3)", {"t": np.array([2, 0])}).tolist() == [[0, 0, 1], [1, 0, 0]]
-    assert evaluate("unbroadcast(g, (1, 4))", {"g": g}).tolist() == [[12, 15, 18, 21]]
-
-
-def test_unknown_name_is_named():
-    with pytest.raises(NameError, match="uses q"):
-        evaluate("x + q", {"x": 1.0})
-
-
-def test_bad_formula_says_so():
-    with pytest.raises(ValueError, match="not a Python expression"):
-        names("x +")
-
-
-def test_formulas_cannot_reach_python_builtins():
-    with pytest.raises(NameError, match="__import__"):
-        evaluate("__import__('os')", {})
+    assert evaluate("sum(x, 1, True)", {"x": x}, ARRAYS).shape == (2, 1)
+    assert evaluate("sum(x, dim=0)", {"x": x}, ARRAYS).tolist() == [3.0, 5.0, 7.0]
