@@ -1,10 +1,10 @@
 """The gate table: sample inputs for every gate in ``REGISTRY``, read by test_gates.py (gradient
-checks, PyTorch cross-checks, higher order) and test_formulas.py (formulas against code).
+checks, PyTorch cross-checks, higher order) and test_formulas.py (printed formulas computed).
 
 How to add a gate: add ``"ClassName": [case(...), ...]`` to ``GATE_CASES``. A gate with no
 entry makes test_gates.py and test_formulas.py fail, on purpose.
 
-    case(fn, *inputs, torch_fn=None, formulas=True, **gradcheck_options)
+    case(fn, *inputs, torch_fn=None, **gradcheck_options)
 
 * ``fn(lib, *tensors)`` applies the gate as its *last* operation. Write it with the API that
   chainrule and PyTorch share, so the same function runs with ``lib=cr`` and ``lib=torch``
@@ -14,9 +14,6 @@ entry makes test_gates.py and test_formulas.py fail, on purpose.
 * each input is a shape, ``(3, 4)``: float64 standard normal values that get gradients; or
   ``positive((3, 4))``: uniform in [0.5, 2] (for log, sqrt, divisors, bases of powers).
   Values are random but fixed per case. Include broadcasting cases where the gate broadcasts.
-* ``formulas=False`` skips test_formulas for a case the formula does not describe (the
-  matrix formulas are written for 2-D operands; the 1-D and batched cases still get every
-  gradient check).
 * ``eps``, ``atol``, ``rtol``: passed to ``cr.gradcheck`` for a gate that needs a looser check
   (a cast to float32).
 """
@@ -36,11 +33,10 @@ def positive(shape):
 
 
 class Case:
-    def __init__(self, fn, *inputs, torch_fn=None, formulas=True, **gradcheck_options):
+    def __init__(self, fn, *inputs, torch_fn=None, **gradcheck_options):
         self.fn = fn
         self.inputs = inputs
         self.torch_fn = torch_fn
-        self.formulas = formulas
         self.gradcheck_options = gradcheck_options
 
     def arrays(self, seed):
@@ -204,14 +200,14 @@ GATE_CASES = {
               case(lambda lib, x, y: lib.stack([x, y], 1), (3, 4), (3, 4))],
     # linear algebra
     "MatMul": [case(lambda lib, x, y: x @ y, (3, 4), (4, 5)),
-               case(lambda lib, x, y: x @ y, (4,), (4, 5), formulas=False),
-               case(lambda lib, x, y: x @ y, (3, 4), (4,), formulas=False),
-               case(lambda lib, x, y: x @ y, (4,), (4,), formulas=False),
-               case(lambda lib, x, y: x @ y, (2, 3, 4), (4, 5), formulas=False),
-               case(lambda lib, x, y: x @ y, (2, 1, 3, 4), (3, 4, 2), formulas=False)],
+               case(lambda lib, x, y: x @ y, (4,), (4, 5)),
+               case(lambda lib, x, y: x @ y, (3, 4), (4,)),
+               case(lambda lib, x, y: x @ y, (4,), (4,)),
+               case(lambda lib, x, y: x @ y, (2, 3, 4), (4, 5)),
+               case(lambda lib, x, y: x @ y, (2, 1, 3, 4), (3, 4, 2))],
     "Linear": [case(linear, (5, 4), (3, 4), (3,)),
-               case(linear, (5, 4), (3, 4), formulas=False),   # no bias: b is None
-               case(linear, (2, 5, 4), (3, 4), (3,), formulas=False)],
+               case(linear, (5, 4), (3, 4)),   # no bias: b is None
+               case(linear, (2, 5, 4), (3, 4), (3,))],
     # fused nn gates
     "Softmax": [case(lambda lib, x: x.softmax(1), (3, 4)),
                 case(lambda lib, x: x.softmax(0), (3, 4)),
@@ -232,15 +228,14 @@ GATE_CASES = {
                      torch_fn=lambda torch, x: x * torch.tensor(DROP_MASK))],
     "BinaryCrossEntropy": [case(lambda lib, p, y: binary_cross_entropy(lib, p.sigmoid(),
                                                                        y.sigmoid()),
-                                (3, 4), (3, 4), formulas=False)],
-    "Unfold": [case(lambda lib, x: unfold(lib, x, 3, padding=1), (2, 2, 4, 4), formulas=False),
+                                (3, 4), (3, 4))],
+    "Unfold": [case(lambda lib, x: unfold(lib, x, 3, padding=1), (2, 2, 4, 4)),
                case(lambda lib, x: unfold(lib, x, (2, 3), stride=2, padding=(1, 0)),
-                    (1, 2, 5, 6), formulas=False),
-               case(lambda lib, x: unfold(lib, x, 2, dilation=2), (1, 1, 5, 5), formulas=False)],
-    "Fold": [case(lambda lib, x: fold(lib, x, (1, 2, 4, 4), 3, padding=1), (1, 4, 4, 3, 3, 2),
-                  formulas=False),
+                    (1, 2, 5, 6)),
+               case(lambda lib, x: unfold(lib, x, 2, dilation=2), (1, 1, 5, 5))],
+    "Fold": [case(lambda lib, x: fold(lib, x, (1, 2, 4, 4), 3, padding=1), (1, 4, 4, 3, 3, 2)),
              case(lambda lib, x: fold(lib, x, (1, 1, 5, 5), 3, stride=2, padding=1),
-                  (1, 3, 3, 3, 3, 1), formulas=False)],
+                  (1, 3, 3, 3, 3, 1))],
 }
 
 
