@@ -206,6 +206,24 @@ def window_args(b, x):
                   "padding": b.choice([0, 1])}
 
 
+def conv_args(b, x):
+    """Conv2d: ``x`` seen as a (1, C, H, W) image (C of 1 or 2), a weight of a kernel that
+    fits it, and a bias or none."""
+    size = int(np.prod(b.shape(x)))
+    channels = b.choice([c for c in (1, 2) if size % c == 0])
+    h = b.choice([d for d in range(1, size // channels + 1) if (size // channels) % d == 0])
+    w = size // channels // h
+    kernel = (b.choice(list(range(1, h + 1))), b.choice(list(range(1, w + 1))))
+    out = b.choice([1, 2])
+    args = (x, b.shaped((out, channels) + kernel))
+    return ((args + (b.shaped((out,)),)) if b.flip() else args,
+            {"image": (1, channels, h, w), "padding": b.choice([0, 1])})
+
+
+def conv_apply(lib, x, weight, bias=None, image=None, padding=0):
+    return lib.nn.functional.conv2d(x.reshape(image), weight, bias, padding=padding)
+
+
 def fold_args(b, x):
     """Fold: ``x`` seen as windows (1, OH, OW, KH, KW, 1), stride 1, no padding."""
     size = int(np.prod(b.shape(x)))
@@ -332,6 +350,11 @@ def extreme_kink(x, dim=None, keepdim=False):
     return np.where(gaps == 0, np.inf, gaps)
 
 
+def pole_kink(x):
+    """How far x is from the nearest pole of tan, (k + 1/2) pi."""
+    return np.abs(np.remainder(x, np.pi) - np.pi / 2)
+
+
 def bce_kink(p, y):
     """How far p (1 - p) is from 0, near which PyTorch's clamps flatten the loss."""
     p = 1 / (1 + np.exp(-p))
@@ -387,4 +410,7 @@ OPS = {
     "Dropout": Op(dropout_args, lambda lib, x, mask: x * const(lib, mask) if not is_cr(lib)
                   else cr.ops.dropout(x, mask)),
     "BinaryCrossEntropy": Op(bce_args, bce_apply, bce_kink),
+    "Tan": Op(unary, lambda lib, x: x.tan(), pole_kink),
+    "Cumsum": Op(softmax_args, lambda lib, x, dim: lib.cumsum(x, dim)),
+    "Conv2d": Op(conv_args, conv_apply),
 }

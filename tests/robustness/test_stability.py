@@ -90,6 +90,10 @@ def cross_entropy(lib, x):
     return lib.nn.functional.cross_entropy(x, target)
 
 
+def conv(lib, x, w):
+    return lib.nn.functional.conv2d(x.reshape(1, 1, 3, 3), w, padding=1)
+
+
 def soft_cross_entropy(lib, x):
     y = lib.tensor(np.array([[1.0, 0, 0], [0, 0.5, 0.5], [0, 0, 1.0]]), dtype=x.dtype)
     return cr.softmax_cross_entropy(x, y, 1) if lib is cr else -(y * x.log_softmax(1)).sum()
@@ -155,6 +159,10 @@ TABLE = [
         lambda b, s, t: [[b / 4, -b / 4, t, -0.0]], True),
     Row("BinaryCrossEntropy", bce, probabilities, True, 1e-8),
     Row("BinaryCrossEntropy", bce, inner_probabilities, True, 1e-8),
+    Row("Tan", call("tan"), lambda b, s, t: [[s, -s, t, 0.0, -0.0, 1.0, -2.5, 1.5]], True),
+    Row("Cumsum", lambda lib, x: lib.cumsum(x, 0), lambda b, s, t: [[b / 4, b / 4, -b / 4, s, t, 0.0, -0.0, 1.0]], True),
+    Row("Conv2d", conv, lambda b, s, t: [[[[b ** 0.4, s, 0.0], [-0.0, t, 1.0], [-s, 2.0, -1.0]]],
+                                         [[[[b ** 0.4, -0.0], [s, 1.0]]]]], True),
 ]
 WINDOW_PARAMS = {
     "ScatterAdd": dict(rows=3, index=np.array([0, 2, 2])),
