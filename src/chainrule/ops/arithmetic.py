@@ -6,6 +6,7 @@ sums the product back over the axes broadcasting stretched.
 import numpy as np
 
 from ..autograd.gate import Gate
+from ..dtypes import array_of
 from ..tensor import Tensor, api
 
 
@@ -24,8 +25,7 @@ class Add(Gate):
     derivatives = {"x": "1", "y": "1"}
     elementwise = True
     number_operands = True
-    methods = ("__add__", "__radd__")
-    function = "add"
+    methods = ("__add__", "__radd__")   # cr.add and x.add take alpha=: see add below
 
 
 class Sub(Gate):
@@ -37,7 +37,6 @@ class Sub(Gate):
     elementwise = True
     number_operands = True
     methods = ("__sub__", "__rsub__")
-    function = "sub"
 
 
 class Mul(Gate):
@@ -84,7 +83,6 @@ class Pow(Gate):
     derivatives = {"x": "y * x ** (y - 1)", "y": "out * log(where(x == 0, 1, x))"}
     elementwise = True
     methods = ("__pow__", "__rpow__")
-    function = "pow"
 
 
 class Maximum(Gate):
@@ -142,6 +140,7 @@ def sub(x, other, alpha=1):
 
 @api(methods=("pow",))
 def pow(x, exponent):  # noqa: A001  (PyTorch's name)
+    """``x ** exponent``, with PyTorch's keyword (``x.pow(exponent=3)``)."""
     return Pow.binary(x, exponent)
 
 
@@ -152,5 +151,5 @@ def scaled(other, alpha):
 @api
 def where(condition, x, y):
     """``x`` where ``condition`` is true, else ``y`` (PyTorch's ``torch.where``)."""
-    cond = condition.data if isinstance(condition, Tensor) else np.asarray(condition)
+    cond = condition.data if isinstance(condition, Tensor) else array_of(condition)
     return Where.apply(cond.astype(bool, copy=False), x, y)

@@ -6,6 +6,7 @@ import collections
 import numpy as np
 
 from ..autograd.gate import Gate
+from ..dtypes import array_of
 from ..kernels import special
 from ..autograd.vocabulary import define
 from .arithmetic import Maximum, Minimum
@@ -109,7 +110,7 @@ class MaxDim(Gate):
         self.dim = normalize_dims(dim, np.ndim(x), self.label)[0]
         self.size = np.shape(x)[self.dim]
         self.kept = kept_shape(np.shape(x), (self.dim,))
-        self.index, out = self.first_extreme(np.asarray(x), self.dim)
+        self.index, out = self.first_extreme(array_of(x), self.dim)
         return np.expand_dims(out, self.dim) if keepdim else out
 
     @classmethod
@@ -121,11 +122,11 @@ class MaxDim(Gate):
             index = cls.pick(x, axis=axis)
             return index, np.take_along_axis(x, np.expand_dims(index, axis), axis)[
                 (slice(None),) * axis + (0,)]
-        slices = np.ascontiguousarray(np.moveaxis(x, axis, 0))
+        slices = np.ascontiguousarray(np.moveaxis(x, axis, 0), like=x)   # where x lives
         best = slices[0]
         for values in slices[1:]:
             best = cls.combine(best, values)
-        index = np.zeros(best.shape, dtype=np.int8)
+        index = np.zeros_like(best, dtype=np.int8)
         for position in range(len(slices) - 1, -1, -1):   # last to first: the first tie wins
             # an arithmetic select: masked writes (np.where, putmask) are ten times slower here
             index -= (index - position) * (slices[position] == best)
@@ -200,7 +201,7 @@ def extreme(gate, x, dim, keepdim):
     if values.grad_fn is not None:   # the gate found the indices already
         index = values.grad_fn.index
     else:
-        data = np.asarray(getattr(x, "data", x))
+        data = array_of(getattr(x, "data", x))
         index = by_dim.first_extreme(data, dim % data.ndim)[0]
     index = index.astype(np.int64)
     return MaxResult(values, new_tensor(np.expand_dims(index, dim) if keepdim else index, None))
@@ -219,13 +220,14 @@ def argmax(x, dim=None, keepdim=False):
 
 @api(methods=("argmin",))
 def argmin(x, dim=None, keepdim=False):
+    """Index of the smallest element (flattened when ``dim`` is None); no gradient."""
     return arg_extreme(np.argmin, x, dim, keepdim)
 
 
 def arg_extreme(fn, x, dim, keepdim):
     data = getattr(x, "data", x)
     if dim is None:
-        return new_tensor(np.asarray(fn(data), dtype=np.int64), None)
+        return new_tensor(array_of(fn(data)).astype(np.int64, copy=False), None)
     index = fn(data, axis=dim)
     return new_tensor(np.expand_dims(index, dim) if keepdim else index, None)
 
@@ -243,6 +245,7 @@ def var(x, dim=None, unbiased=True, keepdim=False, correction=None):
 
 @api(methods=("std",))
 def std(x, dim=None, unbiased=True, keepdim=False, correction=None):
+    """Standard deviation: ``sqrt(var(x))``, a composition of gates."""
     return var(x, dim, unbiased, keepdim, correction).sqrt()
 
 

@@ -249,6 +249,7 @@ def split(x, split_size_or_sections, dim=0):
 
 @api(methods=("chunk",))
 def chunk(x, chunks, dim=0):
+    """``x`` split into ``chunks`` pieces along ``dim`` (the last may be smaller)."""
     if chunks < 1:
         raise ValueError(f"chunk: chunks must be at least 1, got {chunks}")
     return split(x, -(-x.shape[dim] // chunks), dim)
@@ -256,11 +257,13 @@ def chunk(x, chunks, dim=0):
 
 @api(name="concat")
 def concat(tensors, dim=0):
+    """PyTorch's other name for ``cat``."""
     return cat(tensors, dim)
 
 
 @api(name=False, methods=("view_as", "reshape_as"))
 def view_as(x, other):
+    """``x`` reshaped to ``other``'s shape."""
     return reshape(x, other.shape)
 
 

@@ -195,6 +195,7 @@ for _method, _dtype in (("float", dtypes.float32), ("double", dtypes.float64),
 
 @api(name=False, methods=("type_as",))
 def type_as(x, other):
+    """``x`` cast to ``other``'s dtype."""
     return cast(x, other.dtype)
 
 
