@@ -22,11 +22,14 @@ default_float = float32
 
 
 def as_array(data, dtype=None):
-    """A fresh array from numbers, nested lists, NumPy arrays or Tensors, PyTorch's way."""
+    """A fresh array from numbers, nested lists, NumPy arrays or Tensors, PyTorch's way; an
+    array of another library (CuPy's) is copied where it lives, never through the host."""
     if hasattr(data, "grad_fn"):
         data = data.data
     if isinstance(data, np.ndarray):
         array = np.array(data, dtype=dtype, copy=True)
+    elif is_foreign(data):
+        array = data.astype(data.dtype if dtype is None else dtype, copy=True)
     else:
         array = from_python(data, dtype)
     if array.dtype not in SUPPORTED:
@@ -117,7 +120,7 @@ SCALAR_OPERANDS = OperandsByDtype()
 
 
 def is_float64_array(x):
-    return isinstance(x, np.ndarray) and x.dtype is float64
+    return (isinstance(x, np.ndarray) or is_foreign(x)) and x.dtype == float64
 
 
 def resolve(dtype):
@@ -136,3 +139,27 @@ def resolve(dtype):
         raise TypeError(f"unsupported dtype {dtype!r}; use one of "
                         f"{sorted(str(d) for d in SUPPORTED)} (as cr.float32, ...)")
     return resolved
+
+
+# ----- arrays of other libraries (docs/engine.md, "Backends") ---------------------------
+def is_foreign(x):
+    """Whether ``x`` is an array of another library (a CuPy array): one that NumPy's
+    functions reach through its dispatch protocols, and that must never be converted to a
+    host NumPy array behind the user's back. NumPy's own arrays and scalars are not."""
+    return (not isinstance(x, (np.ndarray, np.generic))
+            and (hasattr(x, "__array_namespace__") or hasattr(x, "__array_function__")))
+
+
+def array_of(x):
+    """``x`` as an array, without a copy: another library's array as it is, anything else
+    (numbers, lists, NumPy scalars) through ``np.asarray``."""
+    return x if type(x) is np.ndarray or is_foreign(x) else np.asarray(x)
+
+
+def namespace_of(x):
+    """The module of functions that make arrays where ``x`` lives (``numpy``, ``cupy``): its
+    ``__array_namespace__`` (the array API standard's), NumPy for everything else. For
+    ``arange``, ``zeros`` and the like, which have no array argument to dispatch on."""
+    if type(x) is np.ndarray or not hasattr(x, "__array_namespace__"):
+        return np
+    return x.__array_namespace__()

@@ -166,7 +166,7 @@ def new_tensor(data, node, cls=None):
     """The one constructor: wrap an array (no copy, no checks) and fill every slot (a new
     Tensor slot is added here only). ``node`` is the gate that made it, None for a leaf."""
     t = NEW(cls or Tensor)
-    t.data = data if type(data) is ndarray else asarray(data)
+    t.data = data if type(data) is ndarray else dtypes.array_of(data)
     t.grad = None
     t.grad_fn = node
     t.requires_grad = node is not None
@@ -177,7 +177,7 @@ def new_tensor(data, node, cls=None):
     return t
 
 
-NEW, ndarray, asarray = object.__new__, np.ndarray, np.asarray
+NEW, ndarray = object.__new__, np.ndarray
 
 
 def rebuild_tensor(cls, data, requires_grad, name):

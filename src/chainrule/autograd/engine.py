@@ -14,6 +14,7 @@ from heapq import heapify, heappop, heappush
 
 import numpy as np
 
+from ..dtypes import array_of
 from ..tensor import Tensor, api, new_tensor
 from .gate import Observing
 from .graph import key_of
@@ -76,8 +77,9 @@ def initial_gradient(tensor, gradient, where):
                 f"{where}: gradient can be implicitly created only for scalar outputs, but the "
                 f"output has shape {tuple(tensor.shape)}; reduce it first (e.g. .sum()) or pass "
                 f"gradient= a tensor of that shape")
-        return np.ones(tensor.data.shape, tensor.data.dtype)
-    g = gradient.data if isinstance(gradient, Tensor) else np.asarray(gradient, tensor.dtype)
+        return np.ones_like(tensor.data)   # where the data lives (NumPy dispatches it)
+    g = gradient.data if isinstance(gradient, Tensor) else array_of(gradient).astype(
+        tensor.dtype, copy=False)
     if g.shape != tensor.data.shape:
         raise RuntimeError(f"{where}: gradient has shape {tuple(g.shape)} but the output has "
                            f"shape {tuple(tensor.shape)}")

@@ -24,7 +24,7 @@ import weakref
 
 import numpy as np
 
-from ..dtypes import PYTHON_NUMBERS, SCALAR_OPERANDS, as_torch_promotes, float64
+from ..dtypes import PYTHON_NUMBERS, SCALAR_OPERANDS, as_torch_promotes, float64, is_foreign
 from ..tensor import PUBLIC, Tensor, new_tensor
 from . import rows
 from .grad_mode import anomaly_mode, inplace_clock, state
@@ -111,11 +111,16 @@ class Gate:
         return new_tensor(data, None)
 
     def run_forward(self, arrays, params):
-        """forward, with NumPy's broadcasting errors restated and anomaly mode's check."""
+        """forward, with NumPy's broadcasting errors and a host-only gate's refusal of
+        another library's arrays restated, and anomaly mode's check."""
         try:
             data = self.forward(*arrays, **params)
         except ValueError as error:
             raise explain_value_error(self, arrays, error) from None
+        except TypeError as error:
+            if not any(is_foreign(a) for a in arrays):
+                raise
+            raise explain_host_only(self, arrays, error) from error
         if anomaly_mode.enabled:
             check_forward(self, arrays, data)
         return data
@@ -307,6 +312,16 @@ def explain_value_error(node, arrays, error):
         f"{type(node).__name__.lower()} ('{node.label}'): shapes {shapes} cannot be broadcast "
         f"together; sizes must match or be 1 in each dimension, counting from the last "
         f"(reshape or unsqueeze an operand)")
+
+
+def explain_host_only(node, arrays, error):
+    """A gate that computes on host NumPy arrays only met another library's array, which
+    refused to be converted (docs/engine.md, "Backends")."""
+    kind = next(type(a).__name__ for a in arrays if is_foreign(a))
+    return TypeError(
+        f"{type(node).__name__.lower()} ('{node.label}') could not compute on {kind} arrays: "
+        f"{error}. Convolution, pooling, unfold and fold compute on host NumPy arrays only "
+        f"(docs/engine.md, \"Backends\"): run them on NumPy arrays")
 
 
 def describe_nonfinite(data):

@@ -13,7 +13,9 @@ with a one-line ``meaning`` that explain prints under the table.
 
 The array namespace is written against NumPy's functions, which dispatch on their argument
 (``__array_ufunc__``, ``__array_function__``): an array type that implements those protocols
-runs through it unchanged. ``host_only`` names the functions that need host NumPy arrays.
+runs through it unchanged (CuPy's arrays; arrays are made with ``dtypes.namespace_of``, where
+their inputs live). The functions that still need host NumPy arrays are listed in
+docs/engine.md, "Backends".
 
 >>> import numpy as np
 >>> ARRAYS.sum(np.ones((2, 3)), 1, True).shape, MEANINGS["unbroadcast"]
@@ -24,6 +26,7 @@ from operator import attrgetter, methodcaller
 
 import numpy as np
 
+from ..dtypes import array_of, is_foreign, namespace_of
 from ..kernels import special
 from ..tensor import new_tensor
 from .unbroadcast import reduction_axes
@@ -153,16 +156,17 @@ define("mv", lambda m, v: np.matmul(m, v[..., None])[..., 0],
 
 # ----- building arrays -------------------------------------------------------------------
 def array_onehot(index, n, dim=-1):
+    index = array_of(index)
+    positions = namespace_of(index).arange(n)   # made where index lives
     if dim == -1:   # the common case (class indices), without expand_dims' overhead
-        return np.asarray(index)[..., None] == np.arange(n)
-    index = np.expand_dims(np.asarray(index), dim)
-    positions = np.arange(n).reshape([-1 if i == dim % index.ndim else 1
-                                      for i in range(index.ndim)])
-    return positions == index
+        return index[..., None] == positions
+    index = np.expand_dims(index, dim)
+    return positions.reshape([-1 if i == dim % index.ndim else 1
+                              for i in range(index.ndim)]) == index
 
 
 def array_scatter_add(g, shape, index):
-    out = np.zeros(shape, dtype=g.dtype)
+    out = np.zeros_like(g, shape=shape)   # where g lives
     if has_integer_array(index):
         np.add.at(out, index, g)
     else:
@@ -172,7 +176,8 @@ def array_scatter_add(g, shape, index):
 
 def has_integer_array(index):
     parts = index if isinstance(index, tuple) else (index,)
-    return any(isinstance(p, np.ndarray) and p.dtype.kind in "iu" for p in parts)
+    return any((isinstance(p, np.ndarray) or is_foreign(p)) and p.dtype.kind in "iu"
+               for p in parts)
 
 
 define("onehot", array_onehot, lambda index, n, dim=-1: new_tensor(array_onehot(index, n, dim), None),

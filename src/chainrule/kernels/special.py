@@ -8,6 +8,8 @@ import math
 
 import numpy as np
 
+from ..dtypes import array_of
+
 # erfc(z) = t * exp(-z**2 + P(t)) with t = 1 / (1 + z / 2), z >= 0: P is a degree-16
 # polynomial fitted (Chebyshev least squares) to float64 erfc; the form is that of Numerical
 # Recipes' erfcc with more terms. Largest error: 3.4e-12 absolute on erf, 1e-11 relative on erfc.
@@ -26,7 +28,7 @@ TWO_OVER_SQRT_PI = 2 / math.sqrt(math.pi)
 def erf(x):
     """erf on arrays, vectorised (NumPy has none), computed in float64: relative error below
     1e-11 (the Maclaurin series below |x| = 0.5, where 1 - erfc would cancel; erfc above)."""
-    x = np.asarray(x)
+    x = array_of(x)
     wide = x.astype(np.float64)
     z = np.abs(wide)
     t = 1 / (1 + 0.5 * z)

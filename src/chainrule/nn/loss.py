@@ -13,6 +13,7 @@ where class weights apply), ``"sum"`` or ``"none"``. Options after ``weight`` ar
 import numpy as np
 
 from .. import ops
+from ..dtypes import array_of, namespace_of
 from ..tensor import Tensor
 from .module import Module
 
@@ -20,7 +21,7 @@ REDUCTIONS = ("mean", "sum", "none")
 
 
 def as_array(value):
-    return value.data if isinstance(value, Tensor) else np.asarray(value)
+    return value.data if isinstance(value, Tensor) else array_of(value)
 
 
 def check_reduction(reduction, op):
@@ -155,7 +156,7 @@ def picked_losses(rows, labels, weight, ignore_index, op):
     weights = keep.astype(rows.dtype)
     if weight is not None:
         weights = weights * as_array(weight).astype(rows.dtype)[safe]
-    picked = rows[np.arange(safe.size), safe]
+    picked = rows[namespace_of(safe).arange(safe.size), safe]
     return -(picked * weights), weights
 
 

@@ -22,12 +22,12 @@ ne = comparison(np.not_equal, "__ne__", "ne")
 
 @api(name=False, methods=("any",))
 def any(x):  # noqa: A001  (PyTorch's name)
-    return new_tensor(np.asarray(x.data.any()), None)
+    return new_tensor(x.data.any(), None)
 
 
 @api(name=False, methods=("all",))
 def all(x):  # noqa: A001
-    return new_tensor(np.asarray(x.data.all()), None)
+    return new_tensor(x.data.all(), None)
 
 
 def logical(ufunc, *names):

@@ -2,6 +2,7 @@
 import numpy as np
 
 from ..autograd.gate import Gate
+from ..dtypes import array_of, namespace_of
 from ..kernels import special
 from ..tensor import api
 
@@ -46,7 +47,7 @@ class CrossEntropy(Gate):
     saves = ("N", "C")
 
     def forward(self, x, target):
-        target = np.asarray(target)
+        target = array_of(target)
         if x.ndim != 2 or target.shape != x.shape[:1]:
             raise ValueError(f"cross_entropy: expected logits (N, C) and class indices (N,), got "
                              f"shapes {x.shape} and {target.shape}")
@@ -55,9 +56,11 @@ class CrossEntropy(Gate):
         n, c = self.N, self.C = x.shape
         if n and target.min() < 0:
             raise_out_of_range(target, c)
+        if n and type(target) is not np.ndarray and target.max() >= c:
+            raise_out_of_range(target, c)   # a device library may not check (CuPy wraps)
         shifted = x - x.max(axis=1, keepdims=True)
         try:
-            picked = shifted[np.arange(n), target]
+            picked = shifted[namespace_of(x).arange(n), target]
         except IndexError:   # a target >= C: NumPy checks the upper bound for us
             raise_out_of_range(target, c)
         exps = np.exp(shifted)
