@@ -185,24 +185,11 @@ def parsed_literal(shown):
     return tree if all(isinstance(e, simple) for e in tree.elts) else None
 
 
-# The same value as rows write it: an alias for softmax(z, d) also stands for the stable
-# exp(log_softmax(z, d)) that a fused cross-entropy's row computes.
-ALSO_WRITTEN = {"softmax": "exp(log_softmax({}))"}
-
-
 class Alias(ast.NodeTransformer):
-    """A short name shown wherever its expression (or the same value as a row writes it,
-    ``ALSO_WRITTEN``) appears."""
+    """A short name shown wherever its expression appears."""
 
     def __init__(self, aliases):
-        self.by_text = {}
-        for name, expr in aliases.items():
-            tree = parse(expr)
-            self.by_text[ast.unparse(tree)] = name
-            if isinstance(tree, ast.Call) and isinstance(tree.func, ast.Name) \
-                    and tree.func.id in ALSO_WRITTEN:
-                args = ", ".join(ast.unparse(a) for a in tree.args)
-                self.by_text[ast.unparse(parse(ALSO_WRITTEN[tree.func.id].format(args)))] = name
+        self.by_text = {ast.unparse(parse(expr)): name for name, expr in aliases.items()}
 
     def generic_visit(self, node):
         name = self.by_text.get(ast.unparse(node)) if isinstance(node, ast.expr) else None

@@ -56,7 +56,7 @@ class Div(Gate):
     ufunc = np.true_divide
     inputs = ("x", "y")
     formula = "x / y"
-    derivatives = {"x": "1 / y", "y": "-out / y"}
+    derivatives = {"x": "1 / y", "y": "-x / y ** 2"}
     elementwise = True
     number_operands = True
     methods = ("__truediv__", "__rtruediv__", "div", "divide", "true_divide")

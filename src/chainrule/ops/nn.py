@@ -79,8 +79,8 @@ class SoftmaxCrossEntropy(Gate):
     label = "softmax_ce"
     inputs = ("x", "y")
     formula = "-sum(y * log_softmax(x, dim))"
-    derivatives = {"x": "g * (exp(log_probs) - y)", "y": "-g * log_probs"}
-    residuals = {"log_probs": "log_softmax(x, dim)"}
+    derivatives = {"x": "g * (probs - y)", "y": "-g * log_probs"}
+    residuals = {"probs": "softmax(x, dim)", "log_probs": "log_softmax(x, dim)"}
     saves = ("dim",)
 
     def forward(self, x, y, dim=-1):
@@ -94,6 +94,7 @@ class SoftmaxCrossEntropy(Gate):
                              f"them (y / y.sum({dim}, keepdim=True)) or pass one-hot rows")
         self.dim = dim
         self.log_probs = special.log_softmax(x, dim)
+        self.probs = np.exp(self.log_probs)
         return -np.sum(y * self.log_probs)
 
 
