@@ -28,7 +28,7 @@ def test_neuron_walkthrough_matches_seed_001():
     for name, seed_value in NEURON_SEED_001.items():
         assert round(e.grad(name), 2) == seed_value, name
     (term,) = e.step("d").terms
-    assert term.formula == "-1 / d ** 2"
+    assert term.formula == "-1 / d**2"
     assert term.local_value == pytest.approx(-1 / (1 + np.exp(-1.0)) ** 2)
     (term,) = e.step("n").terms                         # "exp(-1) (cached input) * -0.53"
     assert term.local_value == pytest.approx(np.exp(-1.0))
