@@ -47,5 +47,5 @@ def evaluation_order(out, where="the graph walk"):
 def raise_released(node, where):
     raise RuntimeError(
         f"{where}: the graph behind this tensor was freed by backward() (gate "
-        f"'{node.label}', {type(node).__name__}); call it before backward(), or pass "
-        f"retain_graph=True to backward()")
+        f"'{node.label}', {type(node).__name__}); call {where}(...) before out.backward(), "
+        f"or pass retain_graph=True to backward()")

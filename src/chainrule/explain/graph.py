@@ -12,6 +12,8 @@ import numpy as np
 
 from ..autograd.engine import conform
 from ..autograd.vocabulary import ARRAYS
+from ..autograd.graph import evaluation_order
+from ..autograd.graph import key_of as graph_key
 from ..tensor import Tensor
 from .formula import names_in, parse, render
 from .steps import BackwardStep, ForwardStep, Term, plain
@@ -45,36 +47,25 @@ def build(out, aliases=None):
 
 
 def key_of(node_or_tensor):
-    """What identifies a value: its gate, or the leaf tensor (or constant array) itself."""
+    """What identifies a value here: the graph's key (a gate, or a leaf tensor), and for a
+    constant array operand the array itself."""
     if isinstance(node_or_tensor, Node):
         n = node_or_tensor
         return n.gate if n.gate is not None else (n.tensor if n.tensor is not None else n.data)
-    if not isinstance(node_or_tensor, Tensor):
-        return node_or_tensor
-    return node_or_tensor if node_or_tensor.grad_fn is None else node_or_tensor.grad_fn
+    return graph_key(node_or_tensor) if isinstance(node_or_tensor, Tensor) else node_or_tensor
 
 
 def topological(out):
-    """Nodes in evaluation order (inputs before the gates that use them), iteratively."""
-    if not isinstance(out, Tensor):
-        raise TypeError(f"explain: expected the Tensor a graph ends in, got {type(out).__name__}")
-    order, made, stack = [], {}, [(out, False)]
-    while stack:
-        item, expanded = stack.pop()
-        key = id(key_of(item) if isinstance(item, Tensor) else item)
-        if expanded:
-            order.append(made[key])
-            continue
-        if key in made:
-            if made[key].name is None and isinstance(item, Tensor):
-                made[key].name = item.name
-            continue
-        made[key] = node = make_node(item)
-        stack.append((item, True))
-        for operand in reversed(node.operands):
-            if isinstance(operand, Tensor) or is_constant_array(operand):
-                stack.append((operand, False))
-    return leaves_where_used(order)
+    """Nodes in evaluation order (the one graph walk, plus each constant array operand)."""
+    nodes, constants = [], set()
+    for t in evaluation_order(out, "explain"):
+        node = make_node(t)
+        for operand in node.operands:
+            if is_constant_array(operand) and id(operand) not in constants:
+                constants.add(id(operand))
+                nodes.append(make_node(operand))
+        nodes.append(node)
+    return leaves_where_used(nodes)
 
 
 def leaves_where_used(order):
@@ -98,15 +89,9 @@ def leaves_where_used(order):
 def make_node(item):
     if not isinstance(item, Tensor):
         return Node(None, None, np.asarray(item))
-    gate = item.grad_fn
-    node = Node(gate, item, item.data)
-    if gate is not None:
-        if gate.released:
-            raise RuntimeError(
-                f"explain: the graph was freed by backward() (gate '{gate.label}', "
-                f"{type(gate).__name__}); call cr.explain(out) before out.backward(), or "
-                f"pass retain_graph=True to backward()")
-        node.operands = gate.tensors
+    node = Node(item.grad_fn, item, item.data)
+    if item.grad_fn is not None:
+        node.operands = item.grad_fn.tensors
     return node
 
 
