@@ -67,9 +67,8 @@
     for (const term of step.terms) {
       const item = document.createElement("li");
       item.className = "term";
-      const formula = term.elementwise
-        ? `${term.upstream_symbol} × ${term.local_formula}` : term.formula;
-      item.append(span("term-formula", formula), " = ", span("term-value", term.value),
+      // explain's own text: with the sum over broadcast axes where the engine does one
+      item.append(span("term-formula", term.formula), " = ", span("term-value", term.value),
         span("term-detail", termDetail(term)));
       list.append(item);
     }
