@@ -10,6 +10,9 @@ A gate class carries, side by side:
   the upstream gradient ``g`` (``{"x": "g @ W"}``); or ``cases``, one set of rows per case
   where the rows depend on the operands' shapes (forward sets ``self.case``);
 * ``saves``: the values forward keeps on the node for the rows (``("dim",)``);
+  ``residuals``: values forward computes anyway and the rows reuse, each with its formula
+  (``{"probs": "softmax(x, 1)"}``); ``reduction``: the rows see ``g`` and ``out`` with the
+  reduced dimensions kept;
 * ``forward(self, *arrays, **params)``, or ``ufunc = np.exp`` when it is one NumPy ufunc;
 * ``methods``: the Tensor methods and operators it computes (``("exp",)``, ``("__mul__",
   "mul")``), installed on Tensor as its fast paths; ``function``: the public function.
