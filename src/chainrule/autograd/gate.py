@@ -196,12 +196,15 @@ def install(cls):
     reflected operators (``__radd__``) swap the operands; ``function`` is exported."""
     fast = cls.unary if len(cls.inputs) == 1 else cls.binary
     for method in cls.methods:
-        if method.startswith("__r") and method not in ("__repr__",):
+        if method in REFLECTED:
             setattr(Tensor, method, reflected(cls.binary, method))
         else:
             setattr(Tensor, method, fast)
     if cls.function:
         PUBLIC[cls.function] = cls.apply
+
+
+REFLECTED = {"__radd__", "__rsub__", "__rmul__", "__rtruediv__", "__rpow__", "__rmatmul__"}
 
 
 def reflected(binary, name):
