@@ -236,6 +236,17 @@ GATE_CASES = {
     "Fold": [case(lambda lib, x: fold(lib, x, (1, 2, 4, 4), 3, padding=1), (1, 4, 4, 3, 3, 2)),
              case(lambda lib, x: fold(lib, x, (1, 1, 5, 5), 3, stride=2, padding=1),
                   (1, 3, 3, 3, 3, 1))],
+    # F.conv2d is one Conv2d gate in chainrule; the same call runs torch.nn.functional.conv2d
+    "Conv2d": [case(lambda lib, x, W, b: lib.nn.functional.conv2d(x, W, b, padding=1),
+                    (2, 3, 5, 5), (4, 3, 3, 3), (4,)),
+               case(lambda lib, x, W: lib.nn.functional.conv2d(x, W, stride=2, padding=(1, 0)),
+                    (1, 2, 5, 6), (3, 2, 2, 3)),   # no bias: b is None
+               case(lambda lib, x, W, b: lib.nn.functional.conv2d(x, W, b, padding=2,
+                                                                  dilation=2),
+                    (1, 2, 6, 6), (2, 2, 3, 3), (2,)),
+               case(lambda lib, x, W, b: lib.nn.functional.conv2d(x, W, b, stride=(1, 2),
+                                                                  padding=1, groups=2),
+                    (2, 4, 5, 5), (6, 2, 3, 2), (6,))],
 }
 
 

@@ -104,8 +104,8 @@ def embedding(input, weight, padding_idx=None):
 
 
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
-    """2-D cross-correlation, as ``torch.nn.functional.conv2d``: sliding windows (Unfold) and
-    one matrix product per group.
+    """2-D cross-correlation, as ``torch.nn.functional.conv2d``: one Conv2d gate (the graph
+    shows a convolution; its arrays are sliding windows and one matrix product per group).
 
     >>> import chainrule as cr
     >>> conv2d(cr.ones(1, 1, 3, 3), cr.ones(1, 1, 2, 2)).tolist()
@@ -117,26 +117,14 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     kernel = tuple(weight.shape[2:])
     stride, dilation = pair(stride, "stride", "conv2d"), pair(dilation, "dilation", "conv2d")
     padding = conv_padding(padding, kernel, stride, dilation)
-    n, c = input.shape[:2]
+    c = input.shape[1]
     out_channels, group_channels = weight.shape[:2]
     if c != group_channels * groups or out_channels % groups:
         raise ValueError(f"conv2d: input of shape {tuple(input.shape)} has {c} channels, but a "
                          f"weight of shape {tuple(weight.shape)} with groups={groups} expects "
                          f"{group_channels * groups} (and out channels divisible by groups)")
-    windows = ops.unfold(input, kernel, stride, padding, dilation)
-    _, oh, ow = windows.shape[:3]
-    rows = n * oh * ow
-    kernels = weight.permute(0, 2, 3, 1)    # (out, KH, KW, C / groups): the windows' order
-    if groups == 1:
-        out = ops.linear(windows.reshape(rows, -1), kernels.reshape(out_channels, -1), bias)
-    else:
-        grouped = windows.reshape(rows, -1, groups, group_channels).permute(2, 0, 1, 3)
-        kernels = kernels.reshape(groups, out_channels // groups, -1).permute(0, 2, 1)
-        out = (grouped.reshape(groups, rows, -1) @ kernels).permute(1, 0, 2).reshape(
-            rows, out_channels)
-        if bias is not None:
-            out = out + bias
-    return out.reshape(n, oh, ow, out_channels).permute(0, 3, 1, 2)
+    return ops.Conv2d.apply(input, weight, bias, stride=stride, padding=padding,
+                            dilation=dilation, groups=groups)
 
 
 def conv_padding(padding, kernel, stride, dilation):

@@ -1,12 +1,19 @@
-"""Sliding windows as gates: ``Unfold`` cuts an image into windows, ``Fold`` sums windows
-back into an image (the array work is in ``kernels/windows.py``). Each is the other's
-backward, so everything built on them (pooling) has derivatives of every order for free.
+"""Sliding windows and convolution as gates: ``Unfold`` cuts an image into windows, ``Fold``
+sums windows back into an image (the array work is in ``kernels/windows.py``). Each is the
+other's backward, so everything built on them (pooling) has derivatives of every order for
+free.
+
+``Conv2d`` is a convolution as one gate (the graph and explain show ``conv2d``, not the
+windows and matrix products it is computed with). Its rows name three helpers defined here,
+with PyTorch's names (``torch.nn.grad.conv2d_input``, ``conv2d_weight``): on arrays they are
+``kernels/convolution.py``, one matrix product per group; on tensors (``create_graph``) they
+are built from Unfold, Fold and matrix products, so convolutions have higher derivatives too.
 """
 import numpy as np
 
 from ..autograd.gate import Gate
 from ..autograd.vocabulary import define, gate
-from ..kernels import windows
+from ..kernels import convolution, windows
 
 
 def tensor_unfold(x, kernel, stride, padding, dilation):
@@ -58,6 +65,75 @@ class Fold(Gate):
         self.shape = shape
         self.kernel, self.stride, self.padding, self.dilation = kernel, stride, padding, dilation
         return windows.fold(x, shape, kernel, stride, padding, dilation)
+
+
+def tensor_conv2d(x, W, b=None, stride=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1):
+    return gate("Conv2d").apply(x, W, b, stride=stride, padding=padding, dilation=dilation,
+                                groups=groups)
+
+
+def output_rows(g, groups):
+    """The output gradient (N, O, OH, OW) as rows per group: (G, N * OH * OW, O / G)."""
+    n, o, oh, ow = g.shape
+    return g.permute(0, 2, 3, 1).reshape(n * oh * ow, groups, o // groups).permute(1, 0, 2)
+
+
+def tensor_conv2d_input(input_size, W, g, stride, padding, dilation, groups):
+    """conv2d_input through gates: the windows' gradient (one matrix product per group),
+    summed back onto the image by Fold."""
+    o, cg, kh, kw = W.shape
+    n, c = input_size[:2]
+    oh, ow = g.shape[2:]
+    kernels = W.reshape(groups, o // groups, cg, kh, kw).permute(0, 1, 3, 4, 2).reshape(
+        groups, o // groups, kh * kw * cg)                        # (G, O / G, KH * KW * Cg)
+    cols = (output_rows(g, groups) @ kernels).reshape(groups, n, oh, ow, kh, kw, cg)
+    cols = cols.permute(1, 2, 3, 4, 5, 0, 6).reshape(n, oh, ow, kh, kw, c)
+    return tensor_fold(cols, tuple(input_size), (kh, kw), stride, padding, dilation)
+
+
+def tensor_conv2d_weight(x, weight_size, g, stride, padding, dilation, groups):
+    """conv2d_weight through gates: the output gradient's rows against x's windows (Unfold)."""
+    o, cg, kh, kw = weight_size
+    cols = tensor_unfold(x, (kh, kw), stride, padding, dilation)     # (N, OH, OW, KH, KW, C)
+    rows = int(np.prod(cols.shape[:3]))
+    cols = cols.reshape(rows, kh * kw, groups, cg).permute(2, 0, 1, 3).reshape(
+        groups, rows, kh * kw * cg)                                 # (G, R, KH * KW * Cg)
+    grads = output_rows(g, groups).permute(0, 2, 1) @ cols           # (G, O / G, KH * KW * Cg)
+    return grads.reshape(o, kh, kw, cg).permute(0, 3, 1, 2)
+
+
+define("conv2d", convolution.conv2d, tensor_conv2d,
+       "conv2d(x, W, b, stride, padding, dilation, groups)[n, o, p, q] = b[o] + sum over c, i, "
+       "j of W[o, c, i, j] * x[n, c of o's group, p * stride + i * dilation - padding, "
+       "q * stride + j * dilation - padding] (x is zero outside the image)")
+define("conv2d_input", convolution.conv2d_input, tensor_conv2d_input,
+       "conv2d_input(input_size, W, g, ...): g through the transposed convolution with W, "
+       "each g[n, o, p, q] * W[o] added back onto the window of x that made out[n, o, p, q]")
+define("conv2d_weight", convolution.conv2d_weight, tensor_conv2d_weight,
+       "conv2d_weight(x, weight_size, g, ...)[o, c, i, j] = sum over n, p, q of g[n, o, p, q] "
+       "* x[n, c of o's group, p * stride + i * dilation - padding, "
+       "q * stride + j * dilation - padding]")
+
+
+class Conv2d(Gate):
+    """2-D cross-correlation with PyTorch's geometry (``torch.nn.functional.conv2d``), as one
+    gate: x (N, C, H, W), W (O, C / groups, KH, KW), b (O,) or None. The input gradient is
+    a transposed convolution of g with W, the weight gradient x's windows against g."""
+
+    label = "conv2d"
+    inputs = ("x", "W", "b")
+    formula = "conv2d(x, W, b, stride, padding, dilation, groups)"
+    derivatives = {
+        "x": "conv2d_input(input_size, W, g, stride, padding, dilation, groups)",
+        "W": "conv2d_weight(x, weight_size, g, stride, padding, dilation, groups)",
+        "b": "sum(g, (0, 2, 3))",
+    }
+    saves = ("input_size", "weight_size", "stride", "padding", "dilation", "groups")
+
+    def forward(self, x, W, b=None, stride=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1):
+        self.input_size, self.weight_size = np.shape(x), np.shape(W)
+        self.stride, self.padding, self.dilation, self.groups = stride, padding, dilation, groups
+        return convolution.conv2d(x, W, b, stride, padding, dilation, groups)
 
 
 def pair(value, name, op):
