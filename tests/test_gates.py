@@ -1,4 +1,4 @@
-"""Every gate of the registry, on every case of the gate table (conftest.GATE_CASES):
+"""Every gate of the registry, on every case of the gate table (tests/gate_table.py):
 gradient-checked in float64 against central differences, compared with PyTorch forward and
 backward, and differentiated again (second derivatives against central differences of the
 gradient, Hessian-vector products against PyTorch)."""
@@ -7,15 +7,31 @@ import pytest
 
 import chainrule as cr
 from chainrule.autograd import REGISTRY
-from conftest import GATE_CASES, all_cases, case_seed, chainrule_inputs, torch_inputs
+from gate_table import GATES, Excluded, Op, all_cases, case_seed
 
 CASES = [pytest.param(name, i, c, id=f"{name}-{i}") for name, i, c in all_cases()]
 
 
-def test_every_registered_gate_has_cases():
-    missing = sorted(set(REGISTRY) - set(GATE_CASES))
-    assert not missing, (f"gates without cases in tests/conftest.py GATE_CASES: {missing}; "
-                         f"add sample inputs for them (see the table's docstring)")
+@pytest.mark.parametrize("name", sorted(set(REGISTRY) | set(GATES)))
+def test_every_registered_gate_has_an_entry(name):
+    """The one check that the gate table and the registry name the same gates, and that
+    each entry has what every test of the table reads."""
+    assert name in GATES, (f"{name} has no entry in tests/gate_table.py GATES; add one "
+                           f"(see the table's docstring)")
+    assert name in REGISTRY, f"tests/gate_table.py has an entry for {name}, no registered gate"
+    entry = GATES[name]
+    assert entry.cases, f"{name}: no sample cases"
+    assert isinstance(entry.op, (Op, Excluded)), f"{name}: op is an Op or an Excluded(reason)"
+    assert not isinstance(entry.op, Excluded) or entry.op.reason, f"{name}: excluded, no reason"
+    assert entry.extremes, f"{name}: no extreme-input rows"
+
+
+def chainrule_inputs(arrays):
+    return [cr.tensor(a, dtype=cr.float64, requires_grad=True) for a in arrays]
+
+
+def torch_inputs(torch, arrays):
+    return [torch.tensor(a, dtype=torch.float64, requires_grad=True) for a in arrays]
 
 
 def weighted_sum(lib, out, weight):
@@ -104,6 +120,11 @@ THIRD_ORDER = {
     "div": lambda lib, x: 1 / (x * x + 1),
     "softmax": lambda lib, x: x.softmax(0),
     "logsumexp": lambda lib, x: x.logsumexp(0),
+    # x is both the image and (through sin) the kernel, so the third derivative runs through
+    # the backward of the backward of the convolution for both of its inputs
+    "conv2d": lambda lib, x: lib.nn.functional.conv2d(x.reshape(1, 1, 1, 3),
+                                                      x.sin().reshape(1, 1, 1, 3),
+                                                      padding=(0, 1)).reshape(3),
 }
 
 

@@ -2,10 +2,11 @@
 and the two test profiles.
 
 ``graphs()`` draws a small program: float64 leaves of random shapes, then up to
-``max_steps`` gates taken from ``graph_ops.OPS``, each applied to an earlier node (so nodes
-are reused: a node feeds several gates, the same node may enter a gate twice), with shapes that
-broadcast, views (reshape, permute, expand) and indexing (basic, integer arrays with repeats,
-masks). Several nodes are outputs. The program runs the same under chainrule and PyTorch.
+``max_steps`` gates taken from ``OPS`` (the ``op`` of each entry of tests/gate_table.py that
+is not ``Excluded``), each applied to an earlier node (so nodes are reused: a node feeds
+several gates, the same node may enter a gate twice), with shapes that broadcast, views
+(reshape, permute, expand) and indexing (basic, integer arrays with repeats, masks). Several
+nodes are outputs. The program runs the same under chainrule and PyTorch.
 
 While it draws, the builder evaluates each gate with chainrule and leaves a gate out when its
 output is empty or larger than ``MAX_ELEMENTS``, not finite or beyond ``MAX_MAGNITUDE``, or
@@ -25,7 +26,9 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
 import chainrule as cr
-from graph_ops import OPS
+from gate_table import GATES, Op
+
+OPS = {name: entry.op for name, entry in GATES.items() if isinstance(entry.op, Op)}
 
 MAX_ELEMENTS = 48
 MAX_MAGNITUDE = 1e3

@@ -1,0 +1,438 @@
+"""The gate table: everything the tests need to know about each gate of ``REGISTRY``, in one
+entry per gate. Read by tests/test_gates.py (gradient checks, PyTorch cross-checks, higher
+order), tests/test_formulas.py (printed formulas computed), tests/robustness/strategies.py
+(random graphs) and tests/robustness/test_stability.py (extreme inputs).
+
+How to add a gate: write its class, then add one entry to ``GATES`` below, in its family.
+``test_gates.py::test_every_registered_gate_has_an_entry`` fails for a registered gate with
+no entry (and for an entry that names no registered gate), on purpose.
+
+    "ClassName": Entry(cases=[case(...), ...], op=Op(...) or Excluded("why"),
+                       extremes=[Extreme(...), ...]),
+
+Helpers used by several entries (wrappers, pickers, kinks, input makers) live in
+tests/gate_helpers.py, grouped by the same families.
+
+``cases``: sample inputs, each ``case(fn, *inputs, torch_fn=None, **gradcheck_options)``.
+
+* ``fn(lib, *tensors)`` applies the gate as its *last* operation. Write it with the API that
+  chainrule and PyTorch share, so the same function runs with ``lib=cr`` and ``lib=torch``
+  (``lambda lib, x, y: lib.maximum(x, y)``). Where PyTorch spells it differently, also give
+  ``torch_fn(torch, *tensors)``, or use a wrapper of gate_helpers.py. Constants (indices,
+  masks, targets) go inside ``fn``, made with ``lib.tensor`` from module-level NumPy arrays.
+* each input is a shape, ``(3, 4)``: float64 standard normal values that get gradients; or
+  ``positive((3, 4))``: uniform in [0.5, 2] (for log, sqrt, divisors, bases of powers).
+  Values are random but fixed per case. Include broadcasting cases where the gate broadcasts.
+* ``eps``, ``atol``, ``rtol``: passed to ``cr.gradcheck`` for a gate that needs a looser check
+  (a cast to float32).
+
+``unary_cases(fn)`` and ``binary_cases(fn)`` write the usual cases of an elementwise gate.
+
+``op``: how a random graph applies the gate, ``Op(pick, apply, kink=None)``:
+
+* ``pick(b, x)``: given the builder ``b`` (``strategies.Builder``) and a node ``x``, the
+  node ids the gate takes (``x`` first) and its constant parameters, or None when the gate
+  does not fit ``x``'s shape;
+* ``apply(lib, *values, **params)``: the gate as the last operation, with ``lib`` chainrule
+  or torch (NumPy constants in ``params`` become ``lib`` tensors here);
+* ``kink(*arrays, **params)``: for a gate that is not differentiable everywhere, the
+  distance of its inputs to the nearest point where it is not (None when smooth).
+
+or ``Excluded(reason)`` for a gate that random graphs leave out.
+
+``extremes``: rows of extreme inputs, ``Extreme(fn, inputs, finite=True, rtol=None)``, each
+run in float32 and float64 and compared with PyTorch element for element:
+
+* ``fn(lib, *tensors)`` as for a case;
+* ``inputs(big, small, tiny)`` gives the input arrays from the dtype's extremes (``big`` near
+  the largest finite value's square root or beyond, ``small`` a normal number near the
+  smallest, ``tiny`` a subnormal);
+* ``finite``: the math is finite there, so outputs and gradients must be finite too;
+* ``rtol``, when given, replaces the default tolerance of a few ulps: erf (and GELU through
+  it) is a fitted approximation good to 1e-11 relative; PyTorch clamps p (1 - p) in the
+  gradient of binary cross-entropy at a float32 1e-12 also in float64, chainrule at
+  exactly 1e-12.
+"""
+import collections
+import zlib
+
+import numpy as np
+
+import chainrule as cr
+from gate_helpers import (
+    BINARY_BROADCASTS, COLS, DROP_MASK, MASK, ROWS, SCATTER_ROWS, TARGET, bce_args, bce_kink,
+    bce_of_sigmoids, binary_args, binary_cross_entropy, call, cat_args, clamp_apply, clamp_args,
+    clamp_kink, conv_apply, conv_args, cross_entropy, cross_entropy_args, dim_args, dropout,
+    dropout_args, erf_apply, expand_args, extreme_apply, extreme_kink, fold, fold_apply,
+    fold_args, index_apply, index_args, inner_probabilities, linear, linear_args, logits,
+    matmul_args, matrices, one_dim_args, op_apply, pair, permute_args, pole_kink,
+    positive_args, positive_magnitudes, positive_right_args, pow_apply, pow_args,
+    probabilities, reduce_apply, reduce_args, reshape_args, row_ties, scatter_add,
+    scatter_args, soft_cross_entropy, soft_target_apply, soft_target_args, spread, stack_args,
+    tie_kink, ties, unary_args, unfold, unfold_apply, where_args, window_args, zero_kink,
+)
+
+
+class Positive(tuple):
+    """The shape of an input whose values must be positive."""
+
+
+def positive(shape):
+    return Positive(shape)
+
+
+class Case:
+    def __init__(self, fn, *inputs, torch_fn=None, **gradcheck_options):
+        self.fn = fn
+        self.inputs = inputs
+        self.torch_fn = torch_fn
+        self.gradcheck_options = gradcheck_options
+
+    def arrays(self, seed):
+        """The input values as float64 NumPy arrays, the same for every library."""
+        rng = np.random.default_rng(seed)
+        return [rng.uniform(0.5, 2.0, shape) if isinstance(shape, Positive)
+                else rng.standard_normal(shape) for shape in self.inputs]
+
+    def run(self, lib, *tensors):
+        if lib is not cr and self.torch_fn is not None:
+            return self.torch_fn(lib, *tensors)
+        return self.fn(lib, *tensors)
+
+
+case = Case
+Op = collections.namedtuple("Op", "pick apply kink", defaults=(None,))
+Excluded = collections.namedtuple("Excluded", "reason")
+Extreme = collections.namedtuple("Extreme", "fn inputs finite rtol", defaults=(True, None))
+Entry = collections.namedtuple("Entry", "cases op extremes")
+
+
+def unary_cases(fn, shape=(3, 4)):
+    return [case(fn, shape)]
+
+
+def binary_cases(fn, positive_y=False):
+    """Cases of a broadcasting binary gate over the shapes of BINARY_BROADCASTS."""
+    return [case(fn, x, positive(y) if positive_y else y) for x, y in BINARY_BROADCASTS]
+
+
+GATES = {
+    # ===== arithmetic ======================================================================
+    "Add": Entry(
+        cases=binary_cases(lambda lib, x, y: x + y) + [case(lambda lib, x: 2.5 + x, (3,))],
+        op=Op(binary_args, lambda lib, x, y: x + y),
+        extremes=[Extreme(lambda lib, x, y: x + y, pair)]),
+    "Sub": Entry(
+        cases=binary_cases(lambda lib, x, y: x - y) + [case(lambda lib, x: 1.5 - x, (3,))],
+        op=Op(binary_args, lambda lib, x, y: x - y),
+        extremes=[Extreme(lambda lib, x, y: x - y, pair)]),
+    "Mul": Entry(
+        cases=binary_cases(lambda lib, x, y: x * y) + [case(lambda lib, x: x * 3, (3,))],
+        op=Op(binary_args, lambda lib, x, y: x * y),
+        extremes=[Extreme(lambda lib, x, y: x * y, pair)]),
+    "Div": Entry(
+        cases=binary_cases(lambda lib, x, y: x / y, positive_y=True)
+        + [case(lambda lib, x: 2.0 / x, positive((3,)))],
+        op=Op(positive_right_args, lambda lib, x, y: x / y),
+        extremes=[Extreme(lambda lib, x, y: x / y,
+                          lambda b, s, t: [[b, -b, s, 0.0, 1.0], [2.0, 4.0, 1.0, 3.0, -1.0]]),
+                  Extreme(lambda lib, x, y: x / y,
+                          lambda b, s, t: [[1.0, -1.0, 0.0, 1.0], [0.0, -0.0, 0.0, t]],
+                          finite=False)]),
+    "Neg": Entry(
+        cases=unary_cases(lambda lib, x: -x),
+        op=Op(unary_args, lambda lib, x: -x),
+        extremes=[Extreme(lambda lib, x: -x, spread)]),
+    "Pow": Entry(
+        cases=[case(lambda lib, x, y: x ** y, positive((3, 4)), (3, 4)),
+               case(lambda lib, x, y: x ** y, positive((3, 1)), (1, 4)),
+               case(lambda lib, x: x ** 2.5, positive((3, 4))),
+               case(lambda lib, x: x ** 3, (3, 4)),
+               case(lambda lib, y: 2.0 ** y, (3, 4))],
+        op=Op(pow_args, pow_apply),
+        extremes=[Extreme(lambda lib, x: x ** 2,
+                          lambda b, s, t: [[b ** 0.4, s, t, 0.0, -0.0, -3.0]]),
+                  Extreme(lambda lib, x, y: x ** y,
+                          lambda b, s, t: [[0.0, 0.0, 2.0, b ** 0.5], [2.0, 0.5, 0.0, 1.0]],
+                          finite=False)]),
+    "Maximum": Entry(
+        cases=binary_cases(lambda lib, x, y: lib.maximum(x, y)),
+        op=Op(binary_args, lambda lib, x, y: lib.maximum(x, y), tie_kink),
+        extremes=[Extreme(lambda lib, x, y: lib.maximum(x, y), ties)]),
+    "Minimum": Entry(
+        cases=binary_cases(lambda lib, x, y: lib.minimum(x, y)),
+        op=Op(binary_args, lambda lib, x, y: lib.minimum(x, y), tie_kink),
+        extremes=[Extreme(lambda lib, x, y: lib.minimum(x, y), ties)]),
+    "Where": Entry(
+        cases=[case(lambda lib, x, y: lib.where(lib.tensor(MASK), x, y), (3, 4), (3, 4)),
+               case(lambda lib, x, y: lib.where(lib.tensor(MASK), x, y), (3, 1), (4,))],
+        op=Op(where_args, lambda lib, x, y, mask: lib.where(lib.tensor(mask), x, y)),
+        extremes=[Extreme(lambda lib, x, y: lib.where(
+            lib.tensor(np.array([True, False, True, False, True, False])), x, y), ties)]),
+
+    # ===== elementwise =====================================================================
+    "Exp": Entry(
+        cases=unary_cases(call("exp")),
+        op=Op(unary_args, call("exp")),
+        extremes=[Extreme(call("exp"),
+                          lambda b, s, t: [[-b, s, -s, t, 0.0, -0.0, 50.0, -700.0]]),
+                  Extreme(call("exp"), lambda b, s, t: [[b, 1000.0]], finite=False)]),
+    "Log": Entry(
+        cases=unary_cases(call("log"), positive((3, 4))),
+        op=Op(positive_args, call("log")),
+        extremes=[Extreme(call("log"), positive_magnitudes),
+                  Extreme(call("log"), lambda b, s, t: [[0.0, -0.0, t, -1.0]], finite=False)]),
+    "Sqrt": Entry(
+        cases=unary_cases(call("sqrt"), positive((3, 4))),
+        op=Op(positive_args, call("sqrt")),
+        extremes=[Extreme(call("sqrt"), positive_magnitudes),
+                  Extreme(call("sqrt"), lambda b, s, t: [[0.0, -0.0, -1.0]], finite=False)]),
+    "Abs": Entry(
+        cases=unary_cases(call("abs")),
+        op=Op(unary_args, call("abs"), zero_kink),
+        extremes=[Extreme(call("abs"), spread)]),
+    "Sin": Entry(
+        cases=unary_cases(call("sin")),
+        op=Op(unary_args, call("sin")),
+        extremes=[Extreme(call("sin"), spread)]),
+    "Cos": Entry(
+        cases=unary_cases(call("cos")),
+        op=Op(unary_args, call("cos")),
+        extremes=[Extreme(call("cos"), spread)]),
+    "Tanh": Entry(
+        cases=unary_cases(call("tanh")),
+        op=Op(unary_args, call("tanh")),
+        extremes=[Extreme(call("tanh"), spread)]),
+    "Tan": Entry(
+        cases=[case(call("tan"), (3, 4)), case(lambda lib, x: lib.tan(x), (2, 3))],
+        op=Op(unary_args, call("tan"), pole_kink),
+        extremes=[Extreme(call("tan"), lambda b, s, t: [[s, -s, t, 0.0, -0.0, 1.0, -2.5, 1.5]])]),
+    "Sigmoid": Entry(
+        cases=unary_cases(call("sigmoid")),
+        op=Op(unary_args, call("sigmoid")),
+        extremes=[Extreme(call("sigmoid"), spread)]),
+    "Relu": Entry(
+        cases=unary_cases(call("relu")),
+        op=Op(unary_args, call("relu"), zero_kink),
+        extremes=[Extreme(call("relu"), spread)]),
+    "Clamp": Entry(
+        cases=[case(call("clamp", -0.5, 0.5), (3, 4)),
+               case(call("clamp", min=0.0), (3, 4)),
+               case(lambda lib, x: lib.clamp(x, max=0.3), (3, 4))],
+        op=Op(clamp_args, clamp_apply, clamp_kink),
+        extremes=[Extreme(call("clamp", -1.0, 1.0),
+                          lambda b, s, t: [[-1.0, 1.0, b, -b, 0.0, -0.0, s]]),
+                  Extreme(call("clamp", min=0.0), spread)]),
+    "Cast": Entry(
+        cases=[case(call("float"), (3, 4), eps=1e-2, atol=1e-4)],
+        op=Excluded("a cast to float32 loses more precision than a float64 central difference "
+                    "checks (tests/test_gates.py checks it with a looser tolerance)"),
+        extremes=[Extreme(lambda lib, x: x.double() if x.dtype == lib.float32 else x.float(),
+                          lambda b, s, t: [[1e30, -1e-30, 0.0, -0.0, 1.0]])]),
+
+    # ===== reductions ======================================================================
+    "Sum": Entry(
+        cases=[case(call("sum"), (3, 4)),
+               case(call("sum", 1), (3, 4)),
+               case(call("sum", dim=(0, 2), keepdim=True), (2, 3, 4)),
+               case(call("sum", -1, keepdim=True), (2, 3))],
+        op=Op(reduce_args, reduce_apply("sum")),
+        extremes=[Extreme(call("sum"), lambda b, s, t: [[b, -b, s, 0.0]])]),
+    "Mean": Entry(
+        cases=[case(call("mean"), (3, 4)),
+               case(call("mean", 0), (3, 4)),
+               case(call("mean", dim=(0, 2), keepdim=True), (2, 3, 4))],
+        op=Op(reduce_args, reduce_apply("mean")),
+        extremes=[Extreme(call("mean"), lambda b, s, t: [[b, -b, s, 0.0]])]),
+    "Max": Entry(
+        cases=unary_cases(call("max")),
+        op=Op(unary_args, extreme_apply("max"), extreme_kink),
+        extremes=[Extreme(call("max"), lambda b, s, t: [[b, b, -b, 0.0]]),
+                  Extreme(call("max"), lambda b, s, t: [[0.0, -0.0, -1.0]])]),
+    "Min": Entry(
+        cases=unary_cases(call("min")),
+        op=Op(unary_args, extreme_apply("min"), extreme_kink),
+        extremes=[Extreme(call("min"), lambda b, s, t: [[-b, -b, b, 0.0]])]),
+    "MaxDim": Entry(
+        cases=[case(lambda lib, x: x.max(1).values, (3, 4)),
+               case(lambda lib, x: x.max(dim=0, keepdim=True).values, (3, 4))],
+        op=Op(dim_args, extreme_apply("max"), extreme_kink),
+        extremes=[Extreme(lambda lib, x: x.max(1).values, row_ties)]),
+    "MinDim": Entry(
+        cases=[case(lambda lib, x: x.min(-1).values, (2, 3, 4))],
+        op=Op(dim_args, extreme_apply("min"), extreme_kink),
+        extremes=[Extreme(lambda lib, x: x.min(1).values, row_ties)]),
+    "LogSumExp": Entry(
+        cases=[case(call("logsumexp", 1), (3, 4)),
+               case(call("logsumexp", 0, keepdim=True), (3, 4)),
+               case(lambda lib, x: lib.logsumexp(x, (0, 2)), (2, 3, 4))],
+        op=Op(one_dim_args, lambda lib, x, dim: lib.logsumexp(x, dim)),
+        extremes=[Extreme(lambda lib, x: lib.logsumexp(x, 1), logits),
+                  Extreme(lambda lib, x: lib.logsumexp(x, 1),
+                          lambda b, s, t: [[[-np.inf, -np.inf], [np.inf, 0.0]]], finite=False)]),
+    "Cumsum": Entry(
+        cases=[case(call("cumsum", 1), (3, 4)),
+               case(lambda lib, x: lib.cumsum(x, 0), (3, 4)),
+               case(lambda lib, x: lib.cumsum(x, dim=-1), (2, 3, 4))],
+        op=Op(one_dim_args, lambda lib, x, dim: lib.cumsum(x, dim)),
+        extremes=[Extreme(lambda lib, x: lib.cumsum(x, 0),
+                          lambda b, s, t: [[b / 4, b / 4, -b / 4, s, t, 0.0, -0.0, 1.0]])]),
+
+    # ===== shape and indexing ==============================================================
+    "Reshape": Entry(
+        cases=[case(call("reshape", 4, 3), (3, 4)),
+               case(call("flatten"), (2, 3, 2)),
+               case(call("unsqueeze", 1), (3, 4)),
+               case(call("squeeze"), (3, 1, 4)),
+               case(call("view", -1), (3, 4))],
+        op=Op(reshape_args, lambda lib, x, shape: x.reshape(shape)),
+        extremes=[Extreme(call("reshape", 2, 3), lambda b, s, t: [[b, -b, s, t, 0.0, -0.0]])]),
+    "Permute": Entry(
+        cases=[case(call("permute", 2, 0, 1), (2, 3, 4)),
+               case(lambda lib, x: x.T, (3, 4)),
+               case(call("transpose", 0, 2), (2, 3, 4))],
+        op=Op(permute_args, lambda lib, x, dims: x.permute(*dims)),
+        extremes=[Extreme(call("permute", 1, 0), logits)]),
+    "Expand": Entry(
+        cases=[case(call("expand", 3, 4), (1, 4)),
+               case(call("expand", 2, 3, 4), (3, 1))],
+        op=Op(expand_args, lambda lib, x, shape: x.expand(*shape)),
+        extremes=[Extreme(call("expand", 2, 3), lambda b, s, t: [[[b, -0.0, t]]])]),
+    "GetItem": Entry(
+        cases=[case(lambda lib, x: x[1], (3, 4)),
+               case(lambda lib, x: x[:, 1:3], (3, 4)),
+               case(lambda lib, x: x[None, ..., 0], (3, 4)),
+               case(lambda lib, x: x[lib.tensor(ROWS)], (3, 4)),
+               case(lambda lib, x: x[lib.tensor(ROWS), lib.tensor(COLS)], (3, 4)),
+               case(lambda lib, x: x[lib.tensor(MASK)], (3, 4))],
+        op=Op(index_args, index_apply),
+        extremes=[Extreme(lambda lib, x: x[lib.tensor(np.array([0, 0, 2]))],
+                          lambda b, s, t: [[b, -b, t]])]),
+    "ScatterAdd": Entry(
+        cases=[case(lambda lib, x: scatter_add(lib, x, 5, SCATTER_ROWS), (4, 3))],
+        op=Op(scatter_args, scatter_add),
+        extremes=[Extreme(lambda lib, x: scatter_add(lib, x, rows=3, index=np.array([0, 2, 2])),
+                          lambda b, s, t: [[[b, -b], [t, 0.0], [-0.0, s]]])]),
+    "Cat": Entry(
+        cases=[case(lambda lib, x, y: lib.cat([x, y], 1), (3, 2), (3, 4)),
+               case(lambda lib, x, y, z: lib.cat([x, y, z]), (1, 4), (2, 4), (3, 4))],
+        op=Op(cat_args, lambda lib, *xs, dim: lib.cat(list(xs), dim)),
+        extremes=[Extreme(lambda lib, x, y: lib.cat([x, y]), pair)]),
+    "Stack": Entry(
+        cases=[case(lambda lib, x, y: lib.stack([x, y]), (3, 4), (3, 4)),
+               case(lambda lib, x, y: lib.stack([x, y], 1), (3, 4), (3, 4))],
+        op=Op(stack_args, lambda lib, *xs, dim: lib.stack(list(xs), dim)),
+        extremes=[Extreme(lambda lib, x, y: lib.stack([x, y]), pair)]),
+
+    # ===== linear algebra ==================================================================
+    "MatMul": Entry(
+        cases=[case(lambda lib, x, y: x @ y, (3, 4), (4, 5)),
+               case(lambda lib, x, y: x @ y, (4,), (4, 5)),
+               case(lambda lib, x, y: x @ y, (3, 4), (4,)),
+               case(lambda lib, x, y: x @ y, (4,), (4,)),
+               case(lambda lib, x, y: x @ y, (2, 3, 4), (4, 5)),
+               case(lambda lib, x, y: x @ y, (2, 1, 3, 4), (3, 4, 2))],
+        op=Op(matmul_args, lambda lib, x, y: x @ y),
+        extremes=[Extreme(lambda lib, x, y: x @ y, matrices)]),
+    "Linear": Entry(
+        cases=[case(linear, (5, 4), (3, 4), (3,)),
+               case(linear, (5, 4), (3, 4)),   # no bias: b is None
+               case(linear, (2, 5, 4), (3, 4), (3,))],
+        op=Op(linear_args, linear),
+        extremes=[Extreme(linear, matrices)]),
+
+    # ===== fused nn gates ==================================================================
+    "Softmax": Entry(
+        cases=[case(call("softmax", 1), (3, 4)),
+               case(call("softmax", 0), (3, 4)),
+               case(lambda lib, x: lib.softmax(x, -1), (2, 3, 4))],
+        op=Op(one_dim_args, lambda lib, x, dim: x.softmax(dim)),
+        extremes=[Extreme(call("softmax", 1), logits)]),
+    "LogSoftmax": Entry(
+        cases=[case(call("log_softmax", 1), (3, 4)),
+               case(call("log_softmax", 0), (2, 3))],
+        op=Op(one_dim_args, lambda lib, x, dim: x.log_softmax(dim)),
+        extremes=[Extreme(call("log_softmax", 1), logits)]),
+    "CrossEntropy": Entry(
+        cases=[case(lambda lib, x: cross_entropy(lib, x, TARGET), (5, 4))],
+        op=Op(cross_entropy_args, cross_entropy),
+        extremes=[Extreme(lambda lib, x: cross_entropy(lib, x, np.array([0, 2, 1])), logits)]),
+    "SoftmaxCrossEntropy": Entry(
+        cases=[case(lambda lib, x, y: cr.softmax_cross_entropy(x, y.softmax(1), 1),
+                    (3, 4), (3, 4), torch_fn=lambda torch, x, y:
+                    -(y.softmax(1) * torch.log_softmax(x, 1)).sum())],
+        op=Op(soft_target_args, soft_target_apply),
+        extremes=[Extreme(soft_cross_entropy, logits)]),
+
+    # ===== layer gates (ops/layers.py) =====================================================
+    "Erf": Entry(
+        cases=[case(erf_apply, (3, 4))],
+        op=Op(unary_args, erf_apply),
+        extremes=[Extreme(erf_apply, spread, rtol=1e-11)]),
+    "Gelu": Entry(
+        cases=unary_cases(lambda lib, x: lib.nn.functional.gelu(x)),
+        op=Op(unary_args, op_apply("gelu")),
+        extremes=[Extreme(op_apply("gelu"), spread, rtol=1e-11)]),
+    "LeakyRelu": Entry(
+        cases=unary_cases(lambda lib, x: lib.nn.functional.leaky_relu(x, 0.1)),
+        op=Op(unary_args, op_apply("leaky_relu", 0.1), zero_kink),
+        extremes=[Extreme(op_apply("leaky_relu", 0.1), spread)]),
+    "Softplus": Entry(
+        cases=[case(op_apply("softplus"), (3, 4))],
+        op=Op(unary_args, op_apply("softplus")),
+        extremes=[Extreme(op_apply("softplus"), spread)]),
+    "Dropout": Entry(
+        cases=[case(lambda lib, x: dropout(lib, x, DROP_MASK), (3, 4))],
+        op=Op(dropout_args, dropout),
+        extremes=[Extreme(lambda lib, x: dropout(lib, x, np.array([2.0, 0.0, 2.0, 0.0])),
+                          lambda b, s, t: [[b / 4, -b / 4, t, -0.0]])]),
+    "BinaryCrossEntropy": Entry(
+        cases=[case(bce_of_sigmoids, (3, 4), (3, 4))],
+        op=Op(bce_args, bce_of_sigmoids, bce_kink),
+        extremes=[Extreme(binary_cross_entropy, probabilities, rtol=1e-8),
+                  Extreme(binary_cross_entropy, inner_probabilities, rtol=1e-8)]),
+
+    # ===== sliding windows (ops/conv.py) ===================================================
+    "Unfold": Entry(
+        cases=[case(lambda lib, x: unfold(lib, x, 3, padding=1), (2, 2, 4, 4)),
+               case(lambda lib, x: unfold(lib, x, (2, 3), stride=2, padding=(1, 0)),
+                    (1, 2, 5, 6)),
+               case(lambda lib, x: unfold(lib, x, 2, dilation=2), (1, 1, 5, 5))],
+        op=Op(window_args, unfold_apply),
+        extremes=[Extreme(lambda lib, x: unfold_apply(lib, x, image=(1, 1, 2, 3), kernel=(2, 2),
+                                                      stride=1, padding=1),
+                          lambda b, s, t: [[b, -b, s, t, 0.0, -0.0]])]),
+    "Fold": Entry(
+        cases=[case(lambda lib, x: fold(lib, x, (1, 2, 4, 4), 3, padding=1), (1, 4, 4, 3, 3, 2)),
+               case(lambda lib, x: fold(lib, x, (1, 1, 5, 5), 3, stride=2, padding=1),
+                    (1, 3, 3, 3, 3, 1))],
+        op=Op(fold_args, fold_apply),
+        extremes=[Extreme(lambda lib, x: fold_apply(lib, x, windows=(1, 2, 1, 2, 1, 1),
+                                                    image=(1, 1, 3, 1), kernel=(2, 1)),
+                          lambda b, s, t: [[b / 4, b / 4, -0.0, t]])]),
+    # F.conv2d is one Conv2d gate in chainrule; the same call runs torch.nn.functional.conv2d
+    "Conv2d": Entry(
+        cases=[case(lambda lib, x, W, b: lib.nn.functional.conv2d(x, W, b, padding=1),
+                    (2, 3, 5, 5), (4, 3, 3, 3), (4,)),
+               case(lambda lib, x, W: lib.nn.functional.conv2d(x, W, stride=2, padding=(1, 0)),
+                    (1, 2, 5, 6), (3, 2, 2, 3)),   # no bias: b is None
+               case(lambda lib, x, W, b: lib.nn.functional.conv2d(x, W, b, padding=2,
+                                                                  dilation=2),
+                    (1, 2, 6, 6), (2, 2, 3, 3), (2,)),
+               case(lambda lib, x, W, b: lib.nn.functional.conv2d(x, W, b, stride=(1, 2),
+                                                                  padding=1, groups=2),
+                    (2, 4, 5, 5), (6, 2, 3, 2), (6,))],
+        op=Op(conv_args, conv_apply),
+        extremes=[Extreme(lambda lib, x, w: conv_apply(lib, x, w, image=(1, 1, 3, 3), padding=1),
+                          lambda b, s, t: [[[[b ** 0.4, s, 0.0], [-0.0, t, 1.0], [-s, 2.0, -1.0]]],
+                                           [[[[b ** 0.4, -0.0], [s, 1.0]]]]])]),
+}
+
+
+def all_cases():
+    """``(gate name, case index, case)`` for every case of the table, in a stable order."""
+    return [(name, i, c) for name, entry in GATES.items() for i, c in enumerate(entry.cases)]
+
+
+def case_seed(name, index):
+    return zlib.crc32(f"{name}-{index}".encode())
