@@ -29,8 +29,15 @@ class Tensor:
     8.0
     """
 
-    __slots__ = ("data", "grad", "grad_fn", "requires_grad", "name", "_hooks", "_version",
-                 "_changed_at", "__weakref__")
+    # Every tensor sets its slots; the attributes a tensor rarely changes keep their value
+    # here on the class until one sets its own (in its __dict__, made then): new_tensor, on
+    # every operation, fills three fields instead of eight.
+    __slots__ = ("data", "grad_fn", "requires_grad", "__dict__", "__weakref__")
+    grad = None
+    name = None
+    _hooks = None
+    _version = 0
+    _changed_at = 0
     __array_ufunc__ = None       # NumPy defers to our reflected operators: array * tensor works
     __hash__ = object.__hash__   # tensors are dict keys by identity, as in PyTorch
 
@@ -164,16 +171,11 @@ class Tensor:
 
 def new_tensor(data, node, cls=None):
     """The one constructor: wrap an array (no copy, no checks) and fill every slot (a new
-    Tensor slot is added here only). ``node`` is the gate that made it, None for a leaf."""
+    Tensor slot is set here only). ``node`` is the gate that made it, None for a leaf."""
     t = NEW(cls or Tensor)
     t.data = data if type(data) is ndarray else dtypes.array_of(data)
-    t.grad = None
     t.grad_fn = node
     t.requires_grad = node is not None
-    t.name = None
-    t._hooks = None
-    t._version = 0
-    t._changed_at = 0
     return t
 
 

@@ -132,9 +132,7 @@ def propagate(pending, queue, leaves, xp, retain_graph, targets):
         grads = node.backward(g, xp)
         if anomaly:
             check_backward(node, grads)
-        following, g_following = hand_out(node, grads, xp, pending, queue, leaves)
-        if not retain_graph:
-            node.release()
+        following, g_following = finish(node, grads, xp, pending, queue, leaves, retain_graph)
         if following is not None and queue:   # others wait: it takes its turn in the heap
             pending[following] = g_following
             heappush(queue, (-following.seq, following))
@@ -156,9 +154,10 @@ def before_gate(node, g, xp, targets):
     return g
 
 
-def hand_out(node, grads, xp, pending, queue, leaves):
-    """Each input's gradient, conformed to it, added to what it has received: a leaf's
-    waits in ``leaves``, a gate's in ``pending`` (queued). Returns the one gate to run next
+def finish(node, grads, xp, pending, queue, leaves, retain_graph):
+    """A gate's turn ends: each input's gradient, conformed to it, is added to what it has
+    received (a leaf's waits in ``leaves``, a gate's in ``pending``, queued), then the gate
+    lets go of what forward saved unless ``retain_graph``. Returns the one gate to run next
     directly, with its gradient, when this gate gave exactly one gate its first gradient."""
     following = g_following = None
     same_shapes = node.same_shapes
@@ -181,6 +180,12 @@ def hand_out(node, grads, xp, pending, queue, leaves):
         else:
             pending[parent] = gi
             heappush(queue, (-parent.seq, parent))
+    if not retain_graph:   # release: the graph cannot be walked through this gate again
+        node.released = True
+        node.tensors = node.arrays = ()
+        node.out_data = None
+        for name in node.saves:   # values forward kept; class constants stay
+            node.__dict__.pop(name, None)
     return following, g_following
 
 

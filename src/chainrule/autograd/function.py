@@ -57,6 +57,8 @@ class Function:
 class FunctionGate(Gate, register=False):
     """The graph node of a custom ``Function``: its backward calls the user's."""
 
+    saves = ("ctx",)   # released after backward, with the tensors the user saved in it
+
     def __init__(self, function, ctx, n_inputs):
         self.function = function
         self.ctx = ctx
@@ -76,8 +78,4 @@ class FunctionGate(Gate, register=False):
         if fast:
             return tuple(gi.data if isinstance(gi, Tensor) else gi for gi in grads)
         return grads
-
-    def release(self):
-        super().release()
-        self.ctx = None
 

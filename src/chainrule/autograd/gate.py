@@ -154,15 +154,6 @@ class Gate:
         residuals = tuple(self.residuals.items())
         return {slot: rows.inlined(row, residuals) for slot, row in rows_.items()}
 
-    def release(self):
-        """Drop what forward saved: the graph cannot be walked through this gate again."""
-        self.released = True
-        self.tensors = self.arrays = ()
-        if self.saves_output:
-            self.out_data = None
-        for name in self.saves:   # class constants stay
-            self.__dict__.pop(name, None)
-
     def observe(self):
         """Hooks or retain_grad want this gate's gradient: backward shows it to them."""
         self.observed = True
