@@ -22,24 +22,16 @@ xp)`` when the class is defined, and the same text is what explain prints. ``xp`
 vocabulary's namespace: bare arrays normally, Tensors when ``create_graph=True`` asks for a
 graph of the backward itself. Every concrete gate class registers in ``REGISTRY``.
 """
-import itertools
 import weakref
 
 import numpy as np
 
-from ..dtypes import PYTHON_NUMBERS, SCALAR_OPERANDS, as_torch_promotes, float64, is_foreign
+from ..dtypes import as_torch_promotes, is_foreign
 from ..tensor import PUBLIC, Tensor, new_tensor
-from . import rows
+from . import fast_paths, rows
+from .fast_paths import check_forward, explain_value_error, shapes_of
 from .grad_mode import anomaly_mode, inplace_clock, state
 from .registry import REGISTRY
-
-# needs_input_grad of unary and binary gates, built once: one allocation fewer per operation
-PAIRS = (((False, False), (False, True)), ((True, False), (True, True)))
-WANTED = (True,)
-# Every gate that joins the graph takes the next number: a gate's inputs always come from
-# gates with smaller numbers, so backward may run gates from the largest number down.
-SEQUENCE = itertools.count()
-
 
 class Observing:
     """Whether any gate has had hooks or retain_grad: until one has, backward does not even
@@ -78,20 +70,21 @@ class Gate:
     same_shapes = False     # every input's gradient comes out in its shape and dtype (a unary
                             # elementwise gate; a tensor and a cached number): no conform
     clock = 0               # the in-place clock when the inputs were saved
-    seq = 0                 # creation order in the graph (from SEQUENCE)
+    seq = 0                 # creation order in the graph (fast_paths.SEQUENCE)
     output_changed = False  # set when the output is changed in place (no_grad) afterwards
     released = False        # True once backward freed what the gate saved
 
     def __init_subclass__(cls, register=True, **kwargs):
         super().__init_subclass__(**kwargs)
-        if not register:
+        if not register:   # a custom Function's gate: its backward is the user's
+            cls.record = fast_paths.compile_for(cls)["record"]
             return
         rows.check_gate(cls)
         cls.saves_inputs, cls.saves_output = rows.used(cls)
         cls.saves = tuple(cls.saves) + tuple(cls.residuals) + (("kept",) if cls.reduction else ())
         cls.backward = rows.compile_backward(cls)
-        cls.unary = unary_fast_path(cls)
-        cls.binary = binary_fast_path(cls)
+        for name, function in fast_paths.compile_for(cls).items():   # record, unary, binary
+            setattr(cls, name, function)
         install(cls)
         REGISTRY[cls.__name__] = cls
 
@@ -127,19 +120,6 @@ class Gate:
         if anomaly_mode.enabled:
             check_forward(self, arrays, data)
         return data
-
-    def record(self, operands, arrays, needs, data):
-        """Join the graph: keep what backward needs, the in-place clock and the next creation
-        number, and return the output tensor. (``arrays`` and ``needs`` are tuples: holding
-        only arrays and bools, the cyclic garbage collector stops tracking them.)"""
-        self.tensors = operands
-        self.arrays = arrays
-        self.needs_input_grad = needs
-        self.clock = inplace_clock.now
-        self.seq = next(SEQUENCE)
-        if self.saves_output:
-            self.out_data = data
-        return new_tensor(data, self)
 
     def forward(self, *arrays, **params):
         """The output array; by default the gate's ``ufunc``, with PyTorch's result dtype."""
@@ -205,79 +185,6 @@ def reflected(binary, name):
     return swapped
 
 
-# unary and binary are apply for one and two operands without apply's loop and keyword
-# arguments (more than half of its overhead), made once per gate class from its row
-# attributes. Tensor's operators are these functions themselves (Tensor.__mul__ is Mul.binary).
-new = object.__new__
-
-
-def unary_fast_path(cls):
-    """``cls.apply`` for one Tensor and no parameters: ``cls.unary(x)``, or ``x.exp()``."""
-    ufunc, elementwise = cls.ufunc, cls.elementwise
-
-    def unary(self):
-        node = new(cls)
-        a = self.data
-        try:
-            if ufunc is None:
-                data = node.forward(a)
-            else:   # Gate.forward, inline
-                data = ufunc(a)
-                if data.dtype is float64:
-                    data = as_torch_promotes(data, a)
-        except ValueError as error:
-            raise explain_value_error(node, (a,), error) from None
-        if anomaly_mode.enabled:
-            check_forward(node, (a,), data)
-        if not (self.requires_grad and state.enabled):
-            return new_tensor(data, None)
-        node.same_shapes = elementwise
-        return node.record((self,), (a,), WANTED, data)
-    unary.__qualname__ = f"{cls.__name__}.unary"
-    return unary
-
-
-def binary_fast_path(cls):
-    """``cls.apply`` for two operands, at least one a Tensor: ``cls.binary(x, y)``, or
-    ``x * y`` (the parameters are named as the Tensor method's: ``x.mul(other=y)``)."""
-    ufunc, casts_numbers = cls.ufunc, cls.number_operands
-
-    def binary(self, other):
-        x, y = self, other
-        # a Python number beside one tensor, as a cached 0-d array of its dtype: it cannot
-        # broadcast the tensor, and the gradient stays in the tensor's dtype (same_shapes)
-        number = False
-        if isinstance(x, Tensor):
-            if isinstance(y, Tensor):
-                arrays, needs = (x.data, y.data), PAIRS[x.requires_grad][y.requires_grad]
-            else:
-                number = casts_numbers and type(y) in PYTHON_NUMBERS
-                b = SCALAR_OPERANDS[x.data.dtype][y] if number else y
-                arrays, needs = (x.data, b), PAIRS[x.requires_grad][False]
-        else:
-            number = casts_numbers and type(x) in PYTHON_NUMBERS
-            a = SCALAR_OPERANDS[y.data.dtype][x] if number else x
-            arrays, needs = (a, y.data), PAIRS[False][y.requires_grad]
-        node = new(cls)
-        try:
-            if ufunc is None:
-                data = node.forward(*arrays)
-            else:   # Gate.forward, inline
-                data = ufunc(*arrays)
-                if data.dtype is float64:
-                    data = as_torch_promotes(data, *arrays)
-        except ValueError as error:
-            raise explain_value_error(node, arrays, error) from None
-        if anomaly_mode.enabled:
-            check_forward(node, arrays, data)
-        if not ((needs[0] or needs[1]) and state.enabled):
-            return new_tensor(data, None)
-        node.same_shapes = number
-        return node.record((x, y), arrays, needs, data)
-    binary.__qualname__ = f"{cls.__name__}.binary"
-    return binary
-
-
 class Context:
     """What a custom `Function` keeps between forward and backward (PyTorch's ``ctx``)."""
 
@@ -292,25 +199,6 @@ class Context:
         """Accepted for PyTorch compatibility; outputs of a Function are single tensors here."""
 
 
-def check_forward(node, arrays, data):
-    """Anomaly mode: stop at the first gate whose forward gives NaN or inf."""
-    if isinstance(data, np.ndarray) and data.dtype.kind == "f" and not np.isfinite(data).all():
-        raise FloatingPointError(
-            f"anomaly: forward of gate '{node.label}' ({type(node).__name__}) produced "
-            f"{describe_nonfinite(data)} from inputs of shapes {shapes_of(arrays)}")
-
-
-def explain_value_error(node, arrays, error):
-    """NumPy's broadcasting failure, restated with the gate and the shapes involved."""
-    if "broadcast" not in str(error):
-        return error
-    shapes = " and ".join(str(tuple(np.shape(a))) for a in arrays)
-    return ValueError(
-        f"{type(node).__name__.lower()} ('{node.label}'): shapes {shapes} cannot be broadcast "
-        f"together; sizes must match or be 1 in each dimension, counting from the last "
-        f"(reshape or unsqueeze an operand)")
-
-
 def explain_host_only(node, arrays, error):
     """A gate that computes on host NumPy arrays only met another library's array, which
     refused to be converted (docs/engine.md, "Backends")."""
@@ -321,14 +209,3 @@ def explain_host_only(node, arrays, error):
         f"(docs/engine.md, \"Backends\"): run them on NumPy arrays")
 
 
-def describe_nonfinite(data):
-    kinds = []
-    if np.isnan(data).any():
-        kinds.append("NaN")
-    if np.isinf(data).any():
-        kinds.append("inf")
-    return " and ".join(kinds)
-
-
-def shapes_of(arrays):
-    return ", ".join(str(tuple(np.shape(a))) for a in arrays)
