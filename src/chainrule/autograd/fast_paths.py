@@ -8,8 +8,7 @@ apply's loop and keyword arguments (more than half of its overhead): Tensor's op
 these functions themselves (``Tensor.__mul__`` is ``Mul.binary``).
 
 The recording steps are written once, in ``RECORD``, and spliced into all three functions:
-two calls per operation fewer than calling ``record`` and then ``new_tensor``'s caller from
-the fast paths. Each class compiles its own copy, so the attribute stores at each site
+one call per operation fewer than calling ``record`` from the fast paths. Each class compiles its own copy, so the attribute stores at each site
 always see one class, which CPython's caches reward; and every node of a class gets the
 same attributes in the same order (``same_shapes``, ``out_data`` and ``released`` too),
 so its instances share one dict layout, which makes backward's reads fast. Together these
