@@ -109,7 +109,8 @@ def array_reduction(fn):
 
 
 def array_sum(x, dim=None, keepdim=False):
-    return x.sum(axis=axes(dim), keepdims=keepdim)   # the method skips np.sum's dispatch
+    # the method skips np.sum's dispatch; a list of dims is the one form NumPy does not take
+    return x.sum(tuple(dim) if type(dim) is list else dim, None, None, keepdim)
 
 
 define("sum", array_sum, lambda x, dim=None, keepdim=False: x.sum(dim, keepdim))

@@ -42,7 +42,7 @@ class CrossEntropy(Gate):
     label = "cross_entropy"
     inputs = ("x", "target")
     formula = "mean(logsumexp(x, 1) - sum(x * onehot(target, C), 1))"
-    derivatives = {"x": "g * (probs - onehot(target, C)) / N"}
+    derivatives = {"x": "g / N * (probs - onehot(target, C))"}   # g / N: a scalar first
     residuals = {"probs": "softmax(x, 1)"}
     saves = ("N", "C")
 
