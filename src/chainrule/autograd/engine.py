@@ -166,7 +166,7 @@ def finish(node, grads, xp, pending, queue, leaves, retain_graph):
             continue
         if not same_shapes:
             data = t.data
-            if gi.shape != data.shape or gi.dtype != data.dtype:
+            if gi.shape != data.shape or gi.dtype is not data.dtype:   # conform checks ==
                 gi = conform(gi, data, node, xp)
         parent = t.grad_fn
         if parent is None:   # a leaf: summed over its paths, delivered at the end
