@@ -19,6 +19,7 @@ import math
 import operator
 
 from . import ops
+from .autograd.rows import names_read
 from .creation import tensor
 
 FUNCTIONS = {"exp": ops.exp, "log": ops.log, "sqrt": ops.sqrt, "tanh": ops.tanh,
@@ -114,7 +115,7 @@ def check_name(name):
 def check_exponent(node):
     """An exponent without variables is computed (on floats) and must stay small: ``9**9**9``
     would otherwise ask for a number with hundreds of millions of digits."""
-    if variables(node):
+    if names_read(node):
         return
     value = constant_value(node)
     if value is not None and not abs(value) <= MAX_EXPONENT:
@@ -169,16 +170,6 @@ def snippet(node):
     return text if len(text) <= 40 else text[:37] + "..."
 
 
-def variables(tree):
-    """The variable names an expression reads, in order of appearance."""
-    calls = {id(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call)}
-    seen = []
-    for n in ast.walk(tree):
-        if isinstance(n, ast.Name) and id(n) not in calls and n.id not in seen:
-            seen.append(n.id)
-    return seen
-
-
 def parse_values(assignments):
     """``["x=-2", "y=5"]`` -> ``{"x": -2.0, "y": 5.0}``, naming a value that is not a number."""
     values = {}
@@ -200,7 +191,7 @@ def parse_values(assignments):
 def build(text, values):
     """The graph of ``text`` at ``values`` (name -> number); its output is named ``f``."""
     tree = parse(text)
-    missing = [name for name in variables(tree) if name not in values]
+    missing = [name for name in names_read(tree) if name not in values]
     if missing:
         raise ExpressionError(f"no value for {', '.join(missing)}; give one as NAME=NUMBER "
                               f"(e.g. {missing[0]}=1.5)")
@@ -208,7 +199,7 @@ def build(text, values):
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise ExpressionError(f"the value of {name} is not a number: {value!r}")
     leaves = {name: tensor(float(values[name]), dtype="float64", requires_grad=True, name=name)
-              for name in variables(tree)}
+              for name in names_read(tree)}
     out = graph(tree, leaves)
     if not hasattr(out, "grad_fn"):
         out = tensor(float(out), dtype="float64", requires_grad=True)

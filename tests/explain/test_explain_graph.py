@@ -114,7 +114,7 @@ def test_unknown_node_and_format_name_the_choices():
 
 def symbols_for(gate, formula):
     """Every symbol of a formula written as a longer user name, to exercise substitution."""
-    from chainrule.explain.formula import names_in
+    from chainrule.autograd.rows import names_in
     return {n: f"{n}_1" if n != "g" else "dL/dz_1" for n in names_in(formula)}
 
 

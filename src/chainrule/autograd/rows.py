@@ -43,7 +43,12 @@ def parse(row):
 
 def names_in(row):
     """Identifiers a row reads, calls excepted, in order of appearance."""
-    tree = parse(row)
+    return names_read(parse(row))
+
+
+def names_read(tree):
+    """Identifiers an expression's syntax tree reads, calls excepted, in order of appearance
+    (also what ``chainrule explain --expr`` asks values for)."""
     calls = {id(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call)}
     seen = []
     for n in ast.walk(tree):
@@ -53,8 +58,12 @@ def names_in(row):
 
 
 def calls_in(row):
-    return [n.func.id for n in ast.walk(parse(row))
-            if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)]
+    """The names of the functions a row calls, each once, in order of appearance."""
+    seen = []
+    for n in ast.walk(parse(row)):
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id not in seen:
+            seen.append(n.func.id)
+    return seen
 
 
 def check(gate_name, row, allowed, where):

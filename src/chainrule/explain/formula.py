@@ -52,25 +52,6 @@ def substitute(tree, symbols):
     return Substitute(symbols).visit(copy.deepcopy(tree))
 
 
-def names_in(expr):
-    """The identifiers an expression reads, functions excepted, in order of appearance."""
-    calls = {id(n.func) for n in ast.walk(parse(expr)) if isinstance(n, ast.Call)}
-    seen = []
-    for n in ast.walk(parse(expr)):
-        if isinstance(n, ast.Name) and id(n) not in calls and n.id not in seen:
-            seen.append(n.id)
-    return seen
-
-
-def calls_in(expr):
-    """The names of the functions an expression calls, in order of appearance."""
-    seen = []
-    for n in ast.walk(parse(expr)):
-        if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id not in seen:
-            seen.append(n.func.id)
-    return seen
-
-
 def number_node(text):
     value = float(text)
     value = int(value) if value.is_integer() and "." not in text and "e" not in text else value

@@ -11,11 +11,12 @@ import copy
 import numpy as np
 
 from ..autograd.engine import conform
-from ..autograd.vocabulary import ARRAYS
 from ..autograd.graph import evaluation_order
 from ..autograd.graph import key_of as graph_key
+from ..autograd.rows import names_in
+from ..autograd.vocabulary import ARRAYS
 from ..tensor import Tensor
-from .formula import names_in, parse, render
+from .formula import parse, render
 from .steps import BackwardStep, ForwardStep, Term, plain
 from .steps import term_expression as steps_term_expression
 

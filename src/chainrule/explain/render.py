@@ -6,8 +6,9 @@ import inspect
 
 import numpy as np
 
+from ..autograd.rows import calls_in
 from ..autograd.vocabulary import ARRAY_FUNCTIONS, MEANINGS
-from .formula import RENDERERS, calls_in, render
+from .formula import RENDERERS, render
 from .steps import term_expression
 
 FORWARD_HEAD = ("step", "node", "equation", "shape", "value")
