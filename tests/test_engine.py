@@ -1,5 +1,7 @@
 """The engine's semantics: paths add up, gradients accumulate, graphs are released, grad modes,
-hooks, ``autograd.grad``, higher order, depth, custom Functions, gradcheck and anomaly mode."""
+hooks, ``autograd.grad``, higher order, depth, custom Functions, gradcheck, gradients that own
+their memory, grad-mode decorators on generators and second backwards through gates that saved
+nothing (anomaly mode: tests/test_anomaly.py)."""
 import gc
 import threading
 
@@ -560,25 +562,7 @@ def test_gradcheck_wants_float64():
         cr.gradcheck(lambda t: t * 2, (cr.tensor([1.0], requires_grad=True),))
 
 
-# ----- anomaly mode ---------------------------------------------------------------------
-
-def test_detect_anomaly_names_the_gate_and_shapes_in_forward():
-    x = leaf([[1.0, -1.0]])
-    with cr.autograd.detect_anomaly():
-        with pytest.raises(FloatingPointError, match=r"forward of gate 'log'.*NaN.*\(1, 2\)"):
-            with np.errstate(invalid="ignore"):
-                x.log()
-
-
-def test_detect_anomaly_names_the_gate_and_shapes_in_backward():
-    x = leaf([0.0, 1.0])
-    y = x.sqrt()   # finite forward, infinite derivative at 0
-    with cr.autograd.detect_anomaly():
-        with pytest.raises(FloatingPointError,
-                           match=r"backward of gate 'sqrt'.*input 'x'.*\(2,\)"):
-            with np.errstate(divide="ignore"):
-                y.sum().backward()
-
+# ----- anomaly mode (tests/test_anomaly.py) ---------------------------------------------
 
 def test_without_anomaly_mode_nan_passes_silently():
     with np.errstate(invalid="ignore"):
@@ -599,3 +583,296 @@ def test_grad_of_several_outputs_that_share_a_graph_walks_it_once():
     dx2, dh2 = cr.autograd.grad([h2 * 3, h2], [x2, h2])   # an output may also be an input
     # d(3h + h)/dh = 3 + 1, and d/dx = (3 + 1) * 2x
     assert (dx2.item(), dh2.item()) == pytest.approx(((3 + 1) * 2 * 2.0, 3 + 1))
+
+
+# ----- gradients own their memory -------------------------------------------------------
+# No .grad (and no grad() result) is memory the user passed in, so an in-place change to one
+# (zero_grad(set_to_none=False), an optimizer's update) never reaches the user's arrays.
+
+def shares(a, b):
+    return np.shares_memory(np.asarray(a.data), np.asarray(b.data if hasattr(b, "data") else b))
+
+
+def test_a_loop_reusing_its_gradient_trains_from_step_two_as_in_torch():
+    torch = pytest.importorskip("torch")
+    runs = []
+    for lib in (cr, torch):
+        w = lib.tensor([1.0, 2.0], requires_grad=True)
+        g = lib.tensor([1.0, -3.0])
+        opt = lib.optim.SGD([w], lr=0.1)
+        for _ in range(3):
+            opt.zero_grad(set_to_none=False)
+            (w + 0 - 0).backward(gradient=g)   # + and - hand g on to w unchanged
+            opt.step()
+        runs.append((w.detach().numpy().tolist(), g.numpy().tolist()))
+    assert runs[0] == runs[1]
+    assert runs[0][1] == [1.0, -3.0]   # the user's g is untouched
+
+
+@pytest.mark.parametrize("gradient", ["tensor", "array"])
+def test_backward_with_a_gradient_that_reaches_a_leaf_unchanged_copies_it(gradient):
+    g = np.array([3.0, 4.0])
+    passed = cr.tensor(g) if gradient == "tensor" else g
+    x, y = leaf([1.0, 2.0]), leaf([1.0, 2.0])
+    x.backward(gradient=passed)                 # the output is the leaf itself
+    (y + x * 0).backward(gradient=passed)       # through +, which hands g on as it is
+    for t in (x, y):
+        assert not shares(t.grad, passed)
+    cr.optim.SGD([x, y], lr=1.0).zero_grad(set_to_none=False)
+    assert np.asarray(passed.data if gradient == "tensor" else passed).tolist() == [3.0, 4.0]
+
+
+def test_two_leaves_fed_the_users_gradient_by_one_gate_each_own_theirs():
+    g = cr.tensor([1.0, 2.0], dtype=cr.float64)
+    x, y = leaf([0.0, 0.0]), leaf([0.0, 0.0])
+    (x + y).backward(gradient=g)
+    assert not shares(x.grad, g) and not shares(y.grad, g) and not shares(x.grad, y.grad)
+
+
+def test_a_hooks_return_value_is_copied_into_grad():
+    held = cr.tensor([5.0, 6.0], dtype=cr.float64)
+    x = leaf([1.0, 2.0])
+    x.register_hook(lambda grad: held)           # a leaf hook
+    (x * 2).sum().backward()
+    w = leaf([1.0, 2.0])
+    h = w + 0
+    h.register_hook(lambda grad: held)           # a non-leaf hook, on through + to w
+    h.sum().backward()
+    for t in (x, w):
+        assert t.grad.tolist() == [5.0, 6.0] and not shares(t.grad, held)
+    cr.optim.SGD([x, w], lr=1.0).zero_grad(set_to_none=False)
+    assert held.tolist() == [5.0, 6.0]
+
+
+def test_grad_results_do_not_share_memory_with_grad_outputs():
+    g = cr.tensor([1.0, 2.0], dtype=cr.float64)
+    x, y = leaf([3.0, 4.0]), leaf([3.0, 4.0])
+    gx, gy = cr.autograd.grad(x + y, (x, y), grad_outputs=g)
+    (gz,) = cr.autograd.grad(x, x, grad_outputs=g)   # the output is the input
+    assert not any(shares(r, g) for r in (gx, gy, gz)) and not shares(gx, gy)
+    gx.data[:] = 0
+    assert g.tolist() == [1.0, 2.0] and gy.tolist() == [1.0, 2.0]
+
+
+def test_a_custom_functions_returned_gradient_is_copied_into_grad():
+    held = cr.tensor([7.0, 8.0], dtype=cr.float64)
+
+    class Constant(cr.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 1
+
+        @staticmethod
+        def backward(ctx, grad):
+            return held
+
+    x = leaf([1.0, 2.0])
+    Constant.apply(x).sum().backward()
+    assert x.grad.tolist() == [7.0, 8.0] and not shares(x.grad, held)
+    x.grad.data[:] = 0
+    assert held.tolist() == [7.0, 8.0]
+
+
+def test_with_create_graph_grad_is_a_copy_of_the_users_gradient_as_in_torch():
+    g = cr.tensor([1.0, 2.0], dtype=cr.float64)
+    x = leaf([1.0, 2.0])
+    (x + 0).backward(gradient=g, create_graph=True)
+    assert x.grad is not g and not shares(x.grad, g)
+    x.grad.data[:] = 0
+    assert g.tolist() == [1.0, 2.0]
+
+
+# ----- grad-mode decorators on generator functions --------------------------------------
+
+def modes_seen(lib, decorator, outer):
+    """Grad mode inside a decorated generator's body and in its caller, across yields."""
+    seen = []
+
+    @decorator
+    def generator():
+        seen.append(("body", lib.is_grad_enabled()))
+        received = yield 1
+        seen.append(("body after send", received, lib.is_grad_enabled()))
+        yield 2
+        seen.append(("body at the end", lib.is_grad_enabled()))
+        return "done"
+
+    with lib.set_grad_enabled(outer):
+        it = generator()
+        seen.append(("caller", next(it), lib.is_grad_enabled()))
+        seen.append(("caller", it.send("hello"), lib.is_grad_enabled()))
+        with pytest.raises(StopIteration) as stop:
+            next(it)
+        seen.append(("returned", stop.value.value, lib.is_grad_enabled()))
+    return seen
+
+
+@pytest.mark.parametrize("name, outer", [("no_grad", True), ("enable_grad", False),
+                                         ("set_grad_enabled(False)", True),
+                                         ("set_grad_enabled(True)", False),
+                                         ("no_grad, no parentheses", True)])
+def test_grad_mode_decorators_hold_inside_a_generator_across_yields_as_in_torch(name, outer):
+    torch = pytest.importorskip("torch")
+    results = []
+    for lib in (cr, torch):
+        decorator = {"no_grad": lib.no_grad(), "enable_grad": lib.enable_grad(),
+                     "set_grad_enabled(False)": lib.set_grad_enabled(False),
+                     "set_grad_enabled(True)": lib.set_grad_enabled(True),
+                     "no_grad, no parentheses": lib.no_grad}[name]
+        assert lib.is_grad_enabled()   # making the decorator changed nothing
+        results.append(modes_seen(lib, decorator, outer))
+    assert results[0] == results[1]
+    inner = not outer
+    assert results[0][0] == ("body", inner) and results[0][1] == ("caller", 1, outer)
+
+
+def test_a_no_grad_generator_records_nothing_and_its_caller_records():
+    x = leaf([1.0, 2.0])
+
+    @cr.no_grad()
+    def doubled(n):
+        for _ in range(n):
+            yield x * 2
+
+    outputs = []
+    for y in doubled(2):
+        outputs.append((y.requires_grad, (x * 3).requires_grad))
+    assert outputs == [(False, True), (False, True)]
+
+
+def test_a_decorated_generator_sees_throw_and_close_in_its_mode():
+    seen = []
+
+    @cr.no_grad()
+    def generator():
+        try:
+            yield 1
+        except KeyError:
+            seen.append(("caught", cr.is_grad_enabled()))
+            yield 2
+        finally:
+            seen.append(("closing", cr.is_grad_enabled()))
+
+    it = generator()
+    next(it)
+    assert it.throw(KeyError("k")) == 2 and cr.is_grad_enabled()
+    it.close()
+    assert seen == [("caught", False), ("closing", False)] and cr.is_grad_enabled()
+
+
+def test_set_grad_enabled_as_a_decorator_changes_nothing_until_called():
+    @cr.set_grad_enabled(False)
+    def double(t):
+        return t * 2
+    assert cr.is_grad_enabled()
+    assert not double(leaf(1.0)).requires_grad and cr.is_grad_enabled()
+
+
+# ----- a second backward through gates that saved nothing ----------------------------------
+# PyTorch frees only what gates saved: a gate whose backward reads no saved input or output
+# (+, -, neg, sum, mean, views, slices, cat, a cast) runs again; one that reads them raises.
+
+SECOND_BACKWARD = {
+    "x + x": lambda lib, x: (x + x).sum(),
+    "x + 1": lambda lib, x: (x + 1).sum(),
+    "x - 1": lambda lib, x: (x - 1).sum(),
+    "1 - x": lambda lib, x: (1 - x).sum(),
+    "-x": lambda lib, x: (-x).sum(),
+    "sum": lambda lib, x: x.sum(),
+    "mean": lambda lib, x: x.mean(),
+    "sum(dim)": lambda lib, x: x.reshape(1, 3).sum(1).sum(),
+    "reshape": lambda lib, x: x.reshape(3, 1).sum(),
+    "slice": lambda lib, x: x[1:].sum(),
+    "permute": lambda lib, x: x.reshape(1, 3).permute(1, 0).sum(),
+    "expand": lambda lib, x: x.expand(2, 3).sum(),
+    "cat": lambda lib, x: lib.cat([x, x]).sum(),
+    "stack": lambda lib, x: lib.stack([x, x]).sum(),
+    "double()": lambda lib, x: x.double().sum(),
+    "x * 2": lambda lib, x: (x * 2).sum(),
+    "x / 2": lambda lib, x: (x / 2).sum(),
+    "x ** 1": lambda lib, x: (x ** 1).sum(),
+    "x * x": lambda lib, x: (x * x).sum(),
+    "exp": lambda lib, x: x.exp().sum(),
+    "relu": lambda lib, x: x.relu().sum(),
+    "abs": lambda lib, x: x.abs().sum(),
+    "max": lambda lib, x: x.max(),
+    "max(dim)": lambda lib, x: x.reshape(1, 3).max(1).values.sum(),
+    "index by a tensor": lambda lib, x: x[lib.tensor([0, 2])].sum(),
+    "sum then * 3": lambda lib, x: x.sum() * 3,
+    "dropout": lambda lib, x: lib.nn.functional.dropout(x, 0.5).sum(),
+}
+
+
+@pytest.mark.parametrize("name", SECOND_BACKWARD)
+def test_a_second_backward_runs_or_raises_as_in_torch(name):
+    torch = pytest.importorskip("torch")
+    outcomes = []
+    for lib in (cr, torch):
+        x = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        y = SECOND_BACKWARD[name](lib, x)
+        y.backward()
+        try:
+            y.backward()
+        except RuntimeError as error:
+            assert "backward through the graph a second time" in str(error)
+            outcomes.append("raises")
+        else:
+            outcomes.append(x.grad.tolist())
+    assert outcomes[0] == outcomes[1]
+
+
+def test_a_gate_that_may_run_again_holds_no_intermediate_values():
+    import weakref
+    x = leaf([1.0, 2.0])
+    a = x.exp()
+    y = (a.reshape(2, 1) + a.reshape(2, 1)).sum()
+    values = weakref.ref(a.data)
+    y.backward()
+    del a
+    assert values() is None   # + and reshape keep edges (gate, shape, dtype), not tensors
+    with pytest.raises(RuntimeError, match="second time.*'exp'"):
+        y.backward()          # sum, + and reshape run again; exp needs its freed output
+
+
+def test_a_gate_that_saved_nothing_runs_again_with_its_hooks():
+    x = leaf([1.0, 2.0])
+    y = x + x
+    calls = []
+    y.register_hook(lambda g: calls.append(g.tolist()))
+    y.backward(gradient=cr.tensor([1.0, 1.0], dtype=cr.float64))
+    y.backward(gradient=cr.tensor([1.0, 1.0], dtype=cr.float64))
+    assert x.grad.tolist() == [4.0, 4.0] and calls == [[1.0, 1.0], [1.0, 1.0]]
+    (dx,) = cr.autograd.grad(y, x, grad_outputs=cr.tensor([1.0, 2.0], dtype=cr.float64))
+    assert dx.tolist() == [2.0, 4.0]
+
+
+def test_a_custom_function_runs_again_unless_it_saved_tensors():
+    class Double(cr.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad * 2
+
+    class Square(cr.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x * x
+
+        @staticmethod
+        def backward(ctx, grad):
+            (x,) = ctx.saved_tensors
+            return grad * 2 * x
+
+    x = leaf([1.0, 2.0])
+    y = Double.apply(x).sum()
+    y.backward()
+    y.backward()
+    assert x.grad.tolist() == [4.0, 4.0]
+    z = Square.apply(x).sum()
+    z.backward()
+    with pytest.raises(RuntimeError, match="second time"):
+        z.backward()

@@ -24,6 +24,7 @@ import numpy as np
 
 from ..dtypes import PYTHON_NUMBERS, SCALAR_OPERANDS, as_torch_promotes, float64
 from ..tensor import Tensor, new_tensor
+from .anomaly import GENERATED, note_creation
 from .grad_mode import anomaly_mode, inplace_clock, state
 
 # needs_input_grad of unary and binary gates, built once: one allocation fewer per operation
@@ -60,7 +61,7 @@ FORWARD = """\
     except ValueError as error:
         raise explain_value_error(node, ({arrays},), error) from None
     if anomaly_mode.enabled:
-        check_forward(node, ({arrays},), data)
+        note_creation(node)
 """
 
 UNARY = """\
@@ -108,21 +109,15 @@ def compile_for(cls):
         "state": state, "anomaly_mode": anomaly_mode, "float64": float64,
         "as_torch_promotes": as_torch_promotes, "PYTHON_NUMBERS": PYTHON_NUMBERS,
         "SCALAR_OPERANDS": SCALAR_OPERANDS, "explain_value_error": explain_value_error,
-        "check_forward": check_forward}
+        "note_creation": note_creation}
     functions = {}
     for name, template in TEMPLATES.items():
-        exec(compile(template, f"<{name} of {cls.__name__}>", "exec"), namespace)
+        filename = f"<{name} of {cls.__name__}>"
+        GENERATED.add(filename)   # anomaly mode leaves these frames out of tracebacks
+        exec(compile(template, filename, "exec"), namespace)
         functions[name] = namespace[name]
         functions[name].__qualname__ = f"{cls.__name__}.{name}"
     return functions
-
-
-def check_forward(node, arrays, data):
-    """Anomaly mode: stop at the first gate whose forward gives NaN or inf."""
-    if isinstance(data, np.ndarray) and data.dtype.kind == "f" and not np.isfinite(data).all():
-        raise FloatingPointError(
-            f"anomaly: forward of gate '{node.label}' ({type(node).__name__}) produced "
-            f"{describe_nonfinite(data)} from inputs of shapes {shapes_of(arrays)}")
 
 
 def explain_value_error(node, arrays, error):
@@ -134,16 +129,3 @@ def explain_value_error(node, arrays, error):
         f"{type(node).__name__.lower()} ('{node.label}'): shapes {shapes} cannot be broadcast "
         f"together; sizes must match or be 1 in each dimension, counting from the last "
         f"(reshape or unsqueeze an operand)")
-
-
-def describe_nonfinite(data):
-    kinds = []
-    if np.isnan(data).any():
-        kinds.append("NaN")
-    if np.isinf(data).any():
-        kinds.append("inf")
-    return " and ".join(kinds)
-
-
-def shapes_of(arrays):
-    return ", ".join(str(tuple(np.shape(a))) for a in arrays)

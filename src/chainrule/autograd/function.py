@@ -1,7 +1,8 @@
 """Custom gates written by users, PyTorch's way: ``forward(ctx, ...)`` and ``backward(ctx, grad)``."""
 from ..tensor import Tensor, new_tensor
+from .anomaly import note_creation
 from .gate import Context, Gate
-from .grad_mode import state
+from .grad_mode import anomaly_mode, state
 from .vocabulary import ARRAYS
 
 
@@ -50,6 +51,8 @@ class Function:
         if not (any(ctx.needs_input_grad) and state.enabled):
             return out
         node = FunctionGate(cls, ctx, len(args))
+        if anomaly_mode.enabled:
+            note_creation(node)
         arrays = tuple(a.data if isinstance(a, Tensor) else a for a in args)
         return node.record(args, arrays, ctx.needs_input_grad, out.data)
 
@@ -57,7 +60,9 @@ class Function:
 class FunctionGate(Gate, register=False):
     """The graph node of a custom ``Function``: its backward calls the user's."""
 
-    saves = ("ctx",)   # released after backward, with the tensors the user saved in it
+    saves = ("ctx",)   # released after backward when the user saved tensors in it
+    reruns = True      # ... else kept: a second backward may call the user's again (PyTorch)
+    array_saves = ("ctx",)
 
     def __init__(self, function, ctx, n_inputs):
         self.function = function
@@ -66,6 +71,10 @@ class FunctionGate(Gate, register=False):
         self.inputs = tuple(f"x{i}" for i in range(n_inputs)) if n_inputs > 1 else ("x",)
         self.formula = function.formula or f"{function.__name__}({', '.join(self.inputs)})"
         self.derivatives = function.derivatives
+
+    def name(self):
+        """PyTorch's ``grad_fn.name()`` of a custom Function: ``CubeBackward``."""
+        return f"{self.function.__name__}Backward"
 
     def backward(self, g, xp):
         fast = xp is ARRAYS
@@ -76,6 +85,14 @@ class FunctionGate(Gate, register=False):
                                f"forward took {len(self.tensors)} inputs (return None for "
                                f"inputs without a gradient)")
         if fast:
-            return tuple(gi.data if isinstance(gi, Tensor) else gi for gi in grads)
+            return tuple(borrowed(gi, g) for gi in grads)
         return grads
+
+
+def borrowed(gi, g):
+    """A gradient the user's backward returned, as an array: one its code may hold goes on
+    as a view, which no leaf adopts as ``.grad`` (engine.py); ``g`` itself is the engine's."""
+    if isinstance(gi, Tensor):
+        gi = gi.data
+    return gi if gi is None or gi is g or not hasattr(gi, "view") else gi.view()
 

@@ -29,7 +29,8 @@ import numpy as np
 from ..dtypes import as_torch_promotes, is_foreign
 from ..tensor import PUBLIC, Tensor, new_tensor
 from . import fast_paths, rows
-from .fast_paths import check_forward, explain_value_error, shapes_of
+from .anomaly import note_creation
+from .fast_paths import explain_value_error
 from .grad_mode import anomaly_mode, inplace_clock, state
 from .registry import REGISTRY
 
@@ -38,6 +39,14 @@ class Observing:
     ask each gate (a plain attribute, read once per gate)."""
 
     anywhere = False
+
+
+# Names of saved values that are shapes, dimensions or numbers, never arrays: releasing a
+# gate that may run again keeps them without looking (any other saved name is checked).
+PARAMETERS = frozenset({
+    "dim", "dims", "shape", "input_shape", "kept", "n", "size", "sizes", "case", "N", "C",
+    "kernel", "stride", "padding", "dilation", "groups", "input_size", "weight_size",
+    "negative_slope", "floor", "epsilon"})
 
 
 class Gate:
@@ -73,6 +82,10 @@ class Gate:
     seq = 0                 # creation order in the graph (fast_paths.SEQUENCE)
     output_changed = False  # set when the output is changed in place (no_grad) afterwards
     released = False        # True once backward freed what the gate saved
+    reruns = False          # its rows read no input, output or residual: released, it keeps
+                            # where its gradients go and may run again (PyTorch's rule)
+    array_saves = ()        # the names in saves that may hold an array (not in PARAMETERS)
+    created_at = None       # anomaly mode: where forward created it (a traceback.StackSummary)
 
     def __init_subclass__(cls, register=True, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -81,7 +94,9 @@ class Gate:
             return
         rows.check_gate(cls)
         cls.saves_inputs, cls.saves_output = rows.used(cls)
+        cls.reruns = not (cls.saves_inputs or cls.saves_output or cls.residuals)
         cls.saves = tuple(cls.saves) + tuple(cls.residuals) + (("kept",) if cls.reduction else ())
+        cls.array_saves = tuple(name for name in cls.saves if name not in PARAMETERS)
         cls.backward = rows.compile_backward(cls)
         for name, function in fast_paths.compile_for(cls).items():   # record, unary, binary
             setattr(cls, name, function)
@@ -108,7 +123,7 @@ class Gate:
 
     def run_forward(self, arrays, params):
         """forward, with NumPy's broadcasting errors and a host-only gate's refusal of
-        another library's arrays restated, and anomaly mode's check."""
+        another library's arrays restated; in anomaly mode, where the gate was created."""
         try:
             data = self.forward(*arrays, **params)
         except ValueError as error:
@@ -118,7 +133,7 @@ class Gate:
                 raise
             raise explain_host_only(self, arrays, error) from error
         if anomaly_mode.enabled:
-            check_forward(self, arrays, data)
+            note_creation(self)
         return data
 
     def forward(self, *arrays, **params):
@@ -156,7 +171,8 @@ class Gate:
     @property
     def next_functions(self):
         """PyTorch's view of the graph: the gates (or None for leaves) that made the inputs."""
-        return tuple((t.grad_fn if isinstance(t, Tensor) else None, 0) for t in self.tensors)
+        return tuple((t[0] if type(t) is tuple else getattr(t, "grad_fn", None), 0)
+                     for t in self.tensors)   # (a released gate's edge: (gate, shape, dtype))
 
     def __repr__(self):
         return f"<{type(self).__name__} {self.label}>"

@@ -1,5 +1,6 @@
 """Grad modes: whether new operations record a graph (thread-local, like PyTorch)."""
 import functools
+import inspect
 import threading
 
 
@@ -22,9 +23,11 @@ inplace_clock = _InplaceClock()
 
 class _AnomalyMode:
     """Whether anomaly mode is on: process-wide, as in PyTorch (and a plain attribute is
-    read four times faster than a thread-local one, on every operation)."""
+    read four times faster than a thread-local one, on every operation). ``check_nan``:
+    whether backward then raises at the first NaN gradient (``detect_anomaly(check_nan=)``)."""
 
     enabled = False
+    check_nan = True
 
 
 anomaly_mode = _AnomalyMode()
@@ -36,9 +39,17 @@ def is_grad_enabled():
 
 
 class _GradMode:
-    """Base of the three grad-mode switches: a context manager and a decorator."""
+    """Base of the three grad-mode switches: a context manager and a decorator, of plain
+    functions and of generator functions (the mode holds inside the generator's body, across
+    its yields, and the caller's mode outside, as in PyTorch)."""
 
     mode = True
+
+    def __new__(cls, fn=None):
+        """``@no_grad`` and ``@enable_grad`` also work without parentheses, as in PyTorch."""
+        if fn is None:
+            return super().__new__(cls)
+        return cls()(fn)
 
     def __enter__(self):
         self.prev = state.enabled
@@ -48,16 +59,65 @@ class _GradMode:
         state.enabled = self.prev
 
     def __call__(self, fn):
-        mode = self.mode
+        return decorate(fn, self.mode)
 
+
+def decorate(fn, mode, context=None):
+    """``fn`` run with grad mode ``mode``, the caller's mode restored after; or, given
+    ``context``, inside a fresh ``context()`` (a context manager) each time."""
+    if inspect.isgeneratorfunction(fn):
+        return decorate_generator(fn, mode, context)
+    if context is not None:
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):
-            prev, state.enabled = state.enabled, mode
-            try:
+            with context():
                 return fn(*args, **kwargs)
-            finally:
-                state.enabled = prev
         return wrapper
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        prev, state.enabled = state.enabled, mode
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            state.enabled = prev
+    return wrapper
+
+
+def decorate_generator(fn, mode, context):
+    """A generator function whose body runs with grad mode ``mode`` (or in ``context()``):
+    each resumption (next, send, throw, close) sets it, each yield gives the caller back its
+    own (PyTorch's ``_wrap_generator``). Calling the function alone runs nothing, as for any
+    generator."""
+
+    def resume(method, *args):
+        if context is not None:
+            with context():
+                return method(*args)
+        prev, state.enabled = state.enabled, mode
+        try:
+            return method(*args)
+        finally:
+            state.enabled = prev
+
+    @functools.wraps(fn)
+    def generator(*args, **kwargs):
+        gen = fn(*args, **kwargs)
+        try:
+            response = resume(gen.send, None)
+            while True:
+                try:
+                    request = yield response
+                except GeneratorExit:
+                    resume(gen.close)
+                    raise
+                except BaseException as error:
+                    response = resume(gen.throw, error)
+                else:
+                    response = resume(gen.send, request)
+        except StopIteration as stop:
+            return stop.value
+    return generator
 
 
 class no_grad(_GradMode):
@@ -86,6 +146,9 @@ class set_grad_enabled(_GradMode):
     Like PyTorch, calling it outside a `with` sets the mode at once.
     """
 
+    def __new__(cls, mode):
+        return object.__new__(cls)
+
     def __init__(self, mode):
         self.mode = bool(mode)
         self.prev = state.enabled
@@ -93,6 +156,12 @@ class set_grad_enabled(_GradMode):
 
     def __enter__(self):
         pass
+
+    def __call__(self, fn):
+        """As a decorator it sets nothing now (``__init__`` did: undone here, as PyTorch
+        does), only while ``fn`` runs."""
+        state.enabled = self.prev
+        return decorate(fn, self.mode)
 
     def __exit__(self, *exc):
         state.enabled = self.prev
