@@ -264,6 +264,26 @@ GATES = {
         cases=[case(lambda lib, x: x.min(-1).values, (2, 3, 4))],
         op=Op(dim_args, extreme_apply("min"), extreme_kink),
         extremes=[Extreme(lambda lib, x: x.min(1).values, row_ties)]),
+    "Amax": Entry(
+        cases=[case(lambda lib, x: x.amax(1), (3, 4)),
+               case(lambda lib, x: x.amax(dim=(0, 2), keepdim=True), (2, 3, 4)),
+               case(lambda lib, x: x.amax(), (3, 4))],
+        op=Op(dim_args, reduce_apply("amax"), extreme_kink),
+        extremes=[Extreme(lambda lib, x: x.amax(1), row_ties),
+                  Extreme(lambda lib, x: x.amax(), lambda b, s, t: [[b, b, -b, 0.0]])]),
+    "Amin": Entry(
+        cases=[case(lambda lib, x: x.amin(-1, keepdim=True), (2, 3, 4))],
+        op=Op(dim_args, reduce_apply("amin"), extreme_kink),
+        extremes=[Extreme(lambda lib, x: x.amin(1), row_ties)]),
+    "Std": Entry(
+        cases=[case(call("std"), (3, 4)),
+               case(call("std", 1), (3, 4)),
+               case(call("std", dim=(0, 2), keepdim=True), (2, 3, 4)),
+               case(call("std", 0, correction=0), (3, 4))],
+        op=Op(lambda b, x: dim_args(b, x) if min(b.shape(x), default=0) > 1 else None,
+              reduce_apply("std")),
+        extremes=[Extreme(call("std"), lambda b, s, t: [[s, -s, t, 0.0, 1.0]]),
+                  Extreme(call("std"), lambda b, s, t: [[1.0, 1.0, 1.0]])]),
     "LogSumExp": Entry(
         cases=[case(call("logsumexp", 1), (3, 4)),
                case(call("logsumexp", 0, keepdim=True), (3, 4)),

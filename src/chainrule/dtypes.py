@@ -7,6 +7,8 @@ import builtins
 
 import numpy as np
 
+ndarray = np.ndarray
+
 float16 = half = np.dtype("float16")
 float32 = float = np.dtype("float32")  # noqa: A001  (PyTorch's names)
 float64 = double = np.dtype("float64")
@@ -57,17 +59,98 @@ def from_python(data, dtype):
 
 
 def as_torch_promotes(out, *inputs):
-    """``out`` of an operation in PyTorch's dtype where NumPy's differs: a float64 result that
-    no float64 array asked for (integers divided, an int tensor times 1.5, the exp of an int
-    tensor, a float32 tensor times a NumPy float64 scalar) is float32, the default float.
+    """``out`` of an operation on ``inputs`` in PyTorch's dtype where NumPy's differs
+    (``result_type``): a 0-d tensor or a number does not widen a tensor of its category
+    (a float32 tensor times a 0-d float64 tensor or a NumPy float64 scalar is float32),
+    float16 times an int tensor is float16, and a float result that no float operand asked
+    for (integers divided, the exp of an int tensor) is float32, the default float.
 
     >>> import numpy as np
     >>> as_torch_promotes(np.true_divide(np.array([1, 2]), 2), np.array([1, 2]), 2).dtype
     dtype('float32')
+    >>> as_torch_promotes(np.ones(2, "float16") * np.ones(2, "int64"), np.ones(2, "float16"),
+    ...                   np.ones(2, "int64")).dtype
+    dtype('float16')
     """
-    if out.dtype is not float64 or any(is_float64_array(x) for x in inputs):
-        return out
-    return out.astype(default_float)
+    dtype = out.dtype
+    arrays = False
+    for x in inputs:   # arrays of out's dtype, and numbers beside a float: NumPy agrees
+        if type(x) is ndarray:
+            if x.dtype is not dtype:
+                break
+            arrays = True
+        elif type(x) not in PYTHON_NUMBERS or dtype.kind != "f":
+            break
+    else:
+        if arrays:
+            return out
+    dtype = result_type(*inputs)
+    if out.dtype.kind == "f" and dtype.kind != "f":
+        dtype = default_float   # integers to a float result: the default float
+    return out if out.dtype == dtype else out.astype(dtype)
+
+
+def result_type(*operands):
+    """PyTorch's result dtype of an operation on ``operands`` (arrays, Python and NumPy
+    numbers): the highest category (bool < integer < float) wins; within it, arrays with
+    dimensions decide first, then 0-d arrays, then numbers (a Python float counts as the
+    default float, an int as int64), and a lower group only matters when it brings a higher
+    category (``torch.result_type``).
+
+    >>> import numpy as np
+    >>> result_type(np.ones(2, "float32"), np.array(1.0))            # 0-d float64
+    dtype('float32')
+    >>> result_type(np.ones(2, "int8"), np.array(300), 2.5)
+    dtype('float32')
+    """
+    dims = zeros = numbers = None
+    for x in operands:
+        if type(x) is ndarray or is_foreign(x):
+            if x.ndim:
+                dims = promote(dims, x.dtype)
+            else:
+                zeros = promote(zeros, x.dtype)
+        elif isinstance(x, (builtins.bool, np.bool_)):
+            numbers = promote(numbers, bool)
+        elif isinstance(x, (builtins.int, np.integer)):
+            numbers = promote(numbers, int64)
+        elif isinstance(x, (builtins.float, np.floating)):
+            numbers = promote(numbers, default_float)
+        elif x is not None:
+            x = np.asarray(x)
+            return result_type(*[x if o is x else o for o in operands]) if x.dtype != object \
+                else None
+    return combine_categories(dims, combine_categories(zeros, numbers))
+
+
+def promote(a, b):
+    """PyTorch's ``promote_types`` on the supported dtypes: NumPy's, except that a float
+    beside an integer keeps its own width (float16 and int64 give float16)."""
+    if a is None or a == b:
+        return b
+    if b is None:
+        return a
+    if (a.kind == "f") != (b.kind == "f"):
+        return a if a.kind == "f" else b
+    return np.promote_types(a, b)
+
+
+def combine_categories(higher, lower):
+    """PyTorch's: the dtype of ``higher`` (the more important group of operands) unless
+    ``lower`` brings a higher category."""
+    if higher is None:
+        return lower
+    if higher.kind == "f":
+        return higher
+    if higher == bool or lower is not None and lower.kind == "f":
+        return promote(higher, lower)
+    return higher
+
+
+def float_result(dtype):
+    """The dtype of a float function of an array of ``dtype`` (exp, erf, mean): the dtype
+    itself when it is a float, else the default float (PyTorch's int-to-float rule)."""
+    return dtype if dtype.kind == "f" else default_float
 
 
 class ScalarOperands(dict):
@@ -117,10 +200,6 @@ class OperandsByDtype(dict):
 
 PYTHON_NUMBERS = (builtins.float, builtins.int)   # exact types: bool and NumPy scalars differ
 SCALAR_OPERANDS = OperandsByDtype()
-
-
-def is_float64_array(x):
-    return (isinstance(x, np.ndarray) or is_foreign(x)) and x.dtype == float64
 
 
 def resolve(dtype):

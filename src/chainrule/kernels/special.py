@@ -42,17 +42,34 @@ def erf(x):
         series = series * squares + c
     out = np.where(z < 0.5, TWO_OVER_SQRT_PI * wide * series,
                    np.where(wide >= 0, 1 - erfc, erfc - 1))
-    return out.astype(np.result_type(x.dtype, np.float32), copy=False)
+    return out.astype(x.dtype if x.dtype.kind == "f" else np.float32, copy=False)
 
 
 def sigmoid(x):
-    """Stable logistic on arrays: never exponentiates a large positive number."""
+    """Stable logistic on arrays: never exponentiates a large positive number. An integer
+    or bool array gives float32 (PyTorch's default float)."""
+    if x.dtype.kind != "f":
+        x = x.astype(np.float32)
     e = np.exp(-np.abs(x))
     return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
 
 
+def sign(x):
+    """-1, 0 or 1 per element, as PyTorch's ``sign``: 0 at NaN (NumPy gives NaN), and a
+    bool array is its own sign."""
+    x = array_of(x)
+    if x.dtype == np.bool_:
+        return x.copy()
+    out = np.sign(x, out=np.empty_like(x))   # an array also for a 0-d x
+    if out.dtype.kind == "f":
+        np.copyto(out, 0, where=out != out)
+    return out
+
+
 def softmax(x, dim):
     """``exp(x) / sum(exp(x), dim)``, shifted by the maximum so no exponent overflows."""
+    if np.size(x) == 0:   # nothing to normalise (and no maximum to shift by)
+        return np.exp(x)
     e = np.exp(x - np.max(x, axis=dim, keepdims=True))
     return e / np.sum(e, axis=dim, keepdims=True)
 
@@ -75,6 +92,8 @@ def log_softmax(x, dim):
 
 def finite_max(x, axes):
     """The maximum over ``axes`` (dims kept), 0 where it is not finite: the shift that keeps
-    exp from overflowing, and keeps all -inf at -inf and an inf at inf."""
-    top = np.max(x, axis=axes, keepdims=True)
+    exp from overflowing, and keeps all -inf at -inf and an inf at inf. An empty slice's
+    maximum is -inf (so its logsumexp is log(0) = -inf, as PyTorch's)."""
+    top = np.max(x, axis=axes, keepdims=True, initial=-np.inf) if np.size(x) == 0 else \
+        np.max(x, axis=axes, keepdims=True)
     return np.where(np.isfinite(top), top, 0)

@@ -193,8 +193,8 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
 def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
     """PyTorch's ``F.unfold``: (N, C, H, W) -> (N, C * KH * KW, L) sliding blocks."""
     windows = ops.unfold(input, kernel_size, stride, padding, dilation)
-    n, oh, ow = windows.shape[:3]
-    return windows.permute(0, 5, 3, 4, 1, 2).reshape(n, -1, oh * ow)
+    n, oh, ow, kh, kw, c = windows.shape   # sizes, not -1: an empty batch has no -1
+    return windows.permute(0, 5, 3, 4, 1, 2).reshape(n, c * kh * kw, oh * ow)
 
 
 def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
@@ -224,7 +224,11 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     """
     dims = (0,) + tuple(range(2, input.ndim))
     shape = (1, -1) + (1,) * (input.ndim - 2)
-    if training:
+    if input.data.size == 0:   # an empty batch: nothing to normalise, nor to learn (PyTorch)
+        out = input * 1
+        if input.ndim < 2:
+            return out
+    elif training:
         count = input.data.size // input.shape[1]
         if count <= 1:
             raise ValueError(f"batch_norm: expected more than 1 value per channel when "

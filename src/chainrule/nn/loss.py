@@ -161,9 +161,14 @@ def picked_losses(rows, labels, weight, ignore_index, op):
 
 
 def reduce_weighted(losses, weights, reduction, shape):
-    """Mean divides by the total weight of the counted rows (PyTorch's weighted mean)."""
+    """Mean divides by the total weight of the counted rows (PyTorch's weighted mean). With
+    no weight at all (every target ignored) the mean is 0 / 0 = NaN, as in PyTorch, and its
+    gradient is 0, as in PyTorch (not NaN)."""
     if reduction == "mean":
-        return losses.sum() / float(weights.sum())
+        total = float(weights.sum())
+        if total == 0:
+            return losses.sum() * 0.0 + float("nan")
+        return losses.sum() / total
     return losses.sum() if reduction == "sum" else losses.reshape(shape)
 
 

@@ -6,8 +6,8 @@ sums the product back over the axes broadcasting stretched.
 import numpy as np
 
 from ..autograd.gate import Gate
-from ..dtypes import array_of
-from ..tensor import Tensor, api
+from ..dtypes import array_of, as_torch_promotes, is_foreign, result_type
+from ..tensor import Tensor, api, new_tensor
 
 
 class Add(Gate):
@@ -59,8 +59,7 @@ class Div(Gate):
     derivatives = {"x": "1 / y", "y": "-x / y ** 2"}
     elementwise = True
     number_operands = True
-    methods = ("__truediv__", "__rtruediv__", "div", "divide", "true_divide")
-    function = "div"
+    methods = ("__truediv__", "__rtruediv__", "true_divide")   # div: see below
 
 
 class Neg(Gate):
@@ -74,43 +73,64 @@ class Neg(Gate):
 
 
 class Pow(Gate):
-    """``x ** y``; ``y`` is a tensor or a number. As in PyTorch, d/dy is 0 where x = 0."""
+    """``x ** y``, either a tensor or a number. As in PyTorch: d/dx is 0 where y = 0 (also
+    at x = 0, where y * x ** (y - 1) would be 0 * inf), and d/dy is 0 where x = 0 and
+    y >= 0. One set of rows per case: a tensor exponent, a number exponent, the number 0
+    (whose derivative is 0 everywhere)."""
 
     label = "**"
-    ufunc = np.power
     inputs = ("x", "y")
     formula = "x ** y"
-    derivatives = {"x": "y * x ** (y - 1)", "y": "out * log(where(x == 0, 1, x))"}
+    cases = {
+        "tensor exponent": {"x": "where(y == 0, 0.0, y * x ** (y - 1))",
+                            "y": "where((y >= 0) & (x == 0), 0.0, out * log(x))"},
+        "number exponent": {"x": "y * x ** (y - 1)"},
+        "exponent 0": {"x": "zeros_like(x)"},
+    }
+    saves = ("case",)
     elementwise = True
     methods = ("__pow__", "__rpow__")
 
+    def forward(self, x, y):
+        if isinstance(y, np.ndarray) or is_foreign(y):
+            self.case = "tensor exponent"
+        else:
+            self.case = "number exponent" if y != 0 else "exponent 0"
+        return as_torch_promotes(np.power(x, y), x, y)
+
 
 class Maximum(Gate):
-    """Elementwise maximum; at a tie each input gets half the gradient (as in PyTorch)."""
+    """Elementwise maximum; as in PyTorch, at a tie each input gets half the gradient, and
+    where either is NaN (so is the maximum) both get all of it."""
 
     label = "maximum"
-    ufunc = np.maximum
     inputs = ("x", "y")
     formula = "maximum(x, y)"
-    derivatives = {"x": "where(x > y, 1.0, where(x == y, 0.5, 0.0))",
-                   "y": "where(y > x, 1.0, where(x == y, 0.5, 0.0))"}
+    derivatives = {"x": "where(x < y, 0.0, where(x == y, 0.5, 1.0))",
+                   "y": "where(x > y, 0.0, where(x == y, 0.5, 1.0))"}
     elementwise = True
     methods = ("maximum",)
     function = "maximum"
 
+    def forward(self, x, y):
+        return as_torch_promotes(np.maximum(x, y), x, y)
+
 
 class Minimum(Gate):
-    """Elementwise minimum; at a tie each input gets half the gradient (as in PyTorch)."""
+    """Elementwise minimum; as in PyTorch, at a tie each input gets half the gradient, and
+    where either is NaN (so is the minimum) both get all of it."""
 
     label = "minimum"
-    ufunc = np.minimum
     inputs = ("x", "y")
     formula = "minimum(x, y)"
-    derivatives = {"x": "where(x < y, 1.0, where(x == y, 0.5, 0.0))",
-                   "y": "where(y < x, 1.0, where(x == y, 0.5, 0.0))"}
+    derivatives = {"x": "where(x > y, 0.0, where(x == y, 0.5, 1.0))",
+                   "y": "where(x < y, 0.0, where(x == y, 0.5, 1.0))"}
     elementwise = True
     methods = ("minimum",)
     function = "minimum"
+
+    def forward(self, x, y):
+        return as_torch_promotes(np.minimum(x, y), x, y)
 
 
 class Where(Gate):
@@ -123,25 +143,58 @@ class Where(Gate):
     elementwise = True
 
     def forward(self, cond, x, y):
-        return np.where(cond, x, y)
+        return as_torch_promotes(np.where(cond, x, y), x, y)
 
 
 @api(methods=("add",))
 def add(x, other, alpha=1):
     """``x + alpha * other``, PyTorch's ``torch.add``."""
-    return Add.binary(x, scaled(other, alpha))
+    return Add.apply(x, scaled(other, alpha))   # apply: PyTorch's dtypes for every pair
 
 
 @api(methods=("sub", "subtract"))
 def sub(x, other, alpha=1):
     """``x - alpha * other``, PyTorch's ``torch.sub``."""
-    return Sub.binary(x, scaled(other, alpha))
+    return Sub.apply(x, scaled(other, alpha))
 
 
 @api(methods=("pow",))
 def pow(x, exponent):  # noqa: A001  (PyTorch's name)
     """``x ** exponent``, with PyTorch's keyword (``x.pow(exponent=3)``)."""
-    return Pow.binary(x, exponent)
+    return Pow.apply(x, exponent)
+
+
+@api(methods=("div", "divide"))
+def div(x, other, *, rounding_mode=None):
+    """``x / other``, PyTorch's ``torch.div``; ``rounding_mode="trunc"`` or ``"floor"``
+    rounds the quotient (toward zero, or down) in the operands' dtype, and has no gradient
+    (PyTorch's is zero), so it records no graph.
+
+    >>> import chainrule as cr
+    >>> cr.div(cr.tensor([7.0, -7.0]), 2, rounding_mode="floor").tolist()
+    [3.0, -4.0]
+    """
+    if rounding_mode is None:
+        return Div.apply(x, other)
+    if rounding_mode not in ("trunc", "floor"):
+        raise ValueError(f"div: rounding_mode must be None, 'trunc' or 'floor', got "
+                         f"{rounding_mode!r}")
+    a, b = (v.data if isinstance(v, Tensor) else v for v in (x, other))
+    dtype = result_type(a, b)
+    if dtype.kind == "f":
+        quotient = np.true_divide(a, b, dtype=dtype)
+        if rounding_mode == "trunc":
+            quotient = np.trunc(quotient)
+        else:   # Python's floor division, exact where floor(a / b) would round up
+            quotient = np.floor_divide(a, b, dtype=dtype)
+    else:
+        a, b = np.asarray(a, dtype), np.asarray(b, dtype)
+        if (b == 0).any():
+            raise ZeroDivisionError("div: integer division by zero")
+        quotient = np.floor_divide(a, b)
+        if rounding_mode == "trunc":   # C's division rounds toward zero
+            quotient += (quotient < 0) & (quotient * b != a)
+    return new_tensor(np.asarray(quotient, dtype), None)
 
 
 def scaled(other, alpha):

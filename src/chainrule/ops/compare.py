@@ -42,6 +42,16 @@ logical(np.logical_or, "__or__", "logical_or")
 logical(np.logical_xor, "__xor__", "logical_xor")
 
 
-@api(name=False, methods=("__invert__", "logical_not"))
+@api(name=False, methods=("logical_not",))
 def logical_not(x):
-    return new_tensor(~x.data if x.data.dtype == bool else np.invert(x.data), None)
+    """True where ``x`` is zero (or False): a bool tensor, for any dtype."""
+    return new_tensor(np.logical_not(x.data), None)
+
+
+@api(name=False, methods=("__invert__", "bitwise_not"))
+def bitwise_not(x):
+    """``~x``: logical not of a bool tensor, the bits flipped of an integer one."""
+    if x.data.dtype.kind == "f":
+        raise TypeError(f"~ (bitwise_not) is not defined for a {x.dtype} tensor; use "
+                        f"logical_not() for a mask")
+    return new_tensor(np.invert(x.data), None)

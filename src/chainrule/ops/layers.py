@@ -13,6 +13,7 @@ import numpy as np
 
 from ..autograd.gate import Gate
 from ..autograd.vocabulary import TENSORS, define
+from ..dtypes import float_result
 from ..kernels import special
 
 SQRT_HALF = math.sqrt(0.5)
@@ -81,7 +82,7 @@ class Softplus(Gate):
     elementwise = True
 
     def forward(self, x):
-        return np.logaddexp(0, x).astype(np.result_type(x, np.float32), copy=False)
+        return np.logaddexp(0, x).astype(float_result(x.dtype), copy=False)
 
 
 class Dropout(Gate):

@@ -114,14 +114,14 @@ def raise_out_of_range(target, classes):
 
 
 @api(methods=("softmax",))
-def softmax(x, dim):
-    """``exp(x) / sum(exp(x), dim)``, stable for large logits."""
-    return Softmax.apply(x, dim=dim)
+def softmax(x, dim, dtype=None):
+    """``exp(x) / sum(exp(x), dim)``, stable for large logits; ``dtype``: cast ``x`` first."""
+    return Softmax.apply(x if dtype is None else x.to(dtype), dim=dim)
 
 
 @api(methods=("log_softmax",))
-def log_softmax(x, dim):
-    return LogSoftmax.apply(x, dim=dim)
+def log_softmax(x, dim, dtype=None):
+    return LogSoftmax.apply(x if dtype is None else x.to(dtype), dim=dim)
 
 
 def cross_entropy_indices(logits, target):

@@ -16,8 +16,9 @@ MaxResult = collections.namedtuple("MaxResult", ["values", "indices"])
 
 
 def normalize_dims(dim, ndim, op):
-    """``dim`` as a tuple of non-negative axes (None: all), with a clear error when out of range."""
-    if dim is None:
+    """``dim`` as a tuple of non-negative axes (None: all, and so is an empty list, as in
+    PyTorch), with a clear error when out of range."""
+    if dim is None or not isinstance(dim, (int, np.integer)) and len(dim) == 0:
         return None
     dims = (dim,) if isinstance(dim, int) else tuple(dim)
     size = builtins.max(ndim, 1)
@@ -48,7 +49,9 @@ class Sum(Gate):
         self.dims = normalize_dims(dim, np.ndim(x), "sum")
         self.shape = np.shape(x)
         self.kept = kept_shape(self.shape, self.dims)
-        return np.sum(x, axis=self.dims, keepdims=keepdim)
+        # integers and bools add up in int64, as in PyTorch (NumPy: uint8 in uint64)
+        return np.sum(x, axis=self.dims, keepdims=keepdim,
+                      dtype=None if x.dtype.kind == "f" else np.int64)
 
 
 class Mean(Gate):
@@ -67,12 +70,25 @@ class Mean(Gate):
         return out
 
 
+def ties(x, out):
+    """Where ``x`` equals ``out``, NaN counting as equal to NaN."""
+    return (x == out) | (np.isnan(x) & np.isnan(out)) if np.isnan(out).any() else x == out
+
+
+def tensor_ties(x, out):
+    return new_tensor(ties(x.data, out.data), None)
+
+
+define("ties", ties, tensor_ties, "ties(x, out) = 1 where x equals out (NaN equal to NaN)")
+
+
 class Max(Gate):
-    """Largest element of the whole tensor; tied elements share the gradient evenly (PyTorch)."""
+    """Largest element of the whole tensor; tied elements share the gradient evenly, and so
+    do NaN elements when the maximum is NaN (PyTorch's ``max()``)."""
 
     label = "max"
     formula = "max(x)"
-    derivatives = {"x": "g * (x == out) / sum(x == out)"}
+    derivatives = {"x": "g * ties(x, out) / sum(ties(x, out))"}
     reduction = True
 
     def forward(self, x):
@@ -84,7 +100,7 @@ class Max(Gate):
 class Min(Gate):
     label = "min"
     formula = "min(x)"
-    derivatives = {"x": "g * (x == out) / sum(x == out)"}
+    derivatives = {"x": "g * ties(x, out) / sum(ties(x, out))"}
     reduction = True
 
     def forward(self, x):
@@ -146,6 +162,30 @@ def check_not_empty(x, op):
                          f"minimum needs at least one element")
 
 
+class Amax(Gate):
+    """Largest elements over ``dims`` (all when None), ``torch.amax``: tied elements share
+    the gradient evenly, in each reduced slice (a slice whose maximum is NaN gets NaN)."""
+
+    label = "amax"
+    formula = "max(x, dims)"
+    derivatives = {"x": "g * (x == out) / sum(x == out, dims, True)"}
+    reduction = True
+    saves = ("dims",)
+    reduce = staticmethod(np.max)
+
+    def forward(self, x, dim=None, keepdim=False):
+        check_not_empty(x, self.label)
+        self.dims = normalize_dims(dim, np.ndim(x), self.label)
+        self.kept = kept_shape(np.shape(x), self.dims)
+        return self.reduce(x, axis=self.dims, keepdims=keepdim)
+
+
+class Amin(Amax):
+    label = "amin"
+    formula = "min(x, dims)"
+    reduce = staticmethod(np.min)
+
+
 class LogSumExp(Gate):
     """``log(sum(exp(x), dim))`` computed stably; its local derivative is softmax(x)."""
 
@@ -158,6 +198,8 @@ class LogSumExp(Gate):
     def forward(self, x, dim=None, keepdim=False):
         self.dims = normalize_dims(dim, np.ndim(x), "logsumexp")
         self.kept = kept_shape(np.shape(x), self.dims)
+        if x.dtype.kind != "f":   # integers: in the default float, as PyTorch
+            x = x.astype(np.float32)
         return special.logsumexp(x, self.dims, keepdim)
 
 
@@ -189,14 +231,15 @@ def min(x, dim=None, keepdim=False):  # noqa: A001
 
 
 def extreme(gate, x, dim, keepdim):
-    if dim is not None and not isinstance(dim, int):   # max(x, other): elementwise
+    if dim is not None and not isinstance(dim, (int, np.integer)):   # max(x, other)
         return (Maximum if gate is Max else Minimum).apply(x, dim)
     if dim is None:
         return gate.apply(x)
-    if np.ndim(getattr(x, "data", x)) == 0:   # PyTorch allows dim 0 (or -1) on a scalar
-        x = x.reshape(1)
-        dim = normalize_dims(dim, 0, gate.label) or 0
     by_dim = MaxDim if gate is Max else MinDim
+    if np.ndim(getattr(x, "data", x)) == 0:   # PyTorch allows dim 0 (or -1) on a scalar
+        normalize_dims(dim, 0, gate.label)
+        values = by_dim.apply(x.reshape(1), dim=0).reshape(())   # keepdim keeps no dims
+        return MaxResult(values, new_tensor(np.zeros((), np.int64), None))
     values = by_dim.apply(x, dim=dim, keepdim=keepdim)
     if values.grad_fn is not None:   # the gate found the indices already
         index = values.grad_fn.index
@@ -226,48 +269,102 @@ def argmin(x, dim=None, keepdim=False):
 
 def arg_extreme(fn, x, dim, keepdim):
     data = getattr(x, "data", x)
-    if dim is None:
-        return new_tensor(array_of(fn(data)).astype(np.int64, copy=False), None)
+    if dim is None:   # the flat index; keepdim keeps every dimension, as size 1
+        index = array_of(fn(data)).astype(np.int64, copy=False)
+        return new_tensor(index.reshape((1,) * np.ndim(data)) if keepdim else index, None)
+    if np.ndim(data) == 0:   # dim 0 (or -1) of a scalar: index 0, a scalar (keepdim or not)
+        normalize_dims(dim, 0, "argmax")
+        return new_tensor(np.zeros((), np.int64), None)
     index = fn(data, axis=dim)
     return new_tensor(np.expand_dims(index, dim) if keepdim else index, None)
 
 
 @api(methods=("var",))
-def var(x, dim=None, unbiased=True, keepdim=False, correction=None):
-    """Variance, built from primitive gates (so it has every higher derivative for free)."""
-    if correction is None:
-        correction = 1 if unbiased else 0
+def var(x, dim=None, unbiased=True, keepdim=False, *, correction=None):
+    """Variance over ``dim`` (all when None), divided by ``max(0, n - correction)``
+    (``correction`` 1 by default, 0 when ``unbiased=False``; ``x.var(False)`` is the
+    unbiased flag, as in PyTorch), built from primitive gates (so it has every higher
+    derivative for free).
+
+    >>> import chainrule as cr
+    >>> cr.tensor([1.0, 2.0, 3.0, 6.0]).var(False).item()
+    3.5
+    """
+    dim, correction = variance_arguments(dim, unbiased, correction, "var")
     dims = normalize_dims(dim, x.ndim, "var")
     n = x.data.size if dims is None else int(np.prod([x.shape[d] for d in dims]))
-    centred = x - x.mean(dim=dim, keepdim=True)
-    return (centred * centred).sum(dim=dim, keepdim=keepdim) / (n - correction)
+    centred = x - x.mean(dim=dims, keepdim=True)
+    divisor = builtins.max(0, n - correction)
+    return (centred * centred).sum(dim=dims, keepdim=keepdim) / divisor
 
 
 @api(methods=("std",))
-def std(x, dim=None, unbiased=True, keepdim=False, correction=None):
-    """Standard deviation: ``sqrt(var(x))``, a composition of gates."""
-    return var(x, dim, unbiased, keepdim, correction).sqrt()
+def std(x, dim=None, unbiased=True, keepdim=False, *, correction=None):
+    """Standard deviation, ``sqrt(var(x))``, as one gate (``Std``): its gradient at a
+    constant is 0, as PyTorch's.
+
+    >>> import chainrule as cr
+    >>> x = cr.tensor([2.0, 2.0, 2.0], requires_grad=True)
+    >>> x.std().backward()
+    >>> x.grad.tolist()
+    [0.0, 0.0, 0.0]
+    """
+    dim, correction = variance_arguments(dim, unbiased, correction, "std")
+    return Std.apply(x, dim=dim, keepdim=keepdim, correction=correction)
+
+
+def variance_arguments(dim, unbiased, correction, op):
+    """(dim, correction) from PyTorch's two forms: ``var(unbiased)`` and ``var(dim,
+    unbiased, keepdim, correction=)``."""
+    if isinstance(dim, bool):   # x.var(False): the unbiased flag, not a dim
+        dim, unbiased = None, dim
+    if correction is None:
+        correction = 1 if unbiased else 0
+    elif unbiased is not True:
+        raise TypeError(f"{op}: give either unbiased or correction, not both")
+    return dim, correction
+
+
+def centred(x, dims=None):
+    return x - np.mean(x, axis=dims, keepdims=True)
+
+
+define("centred", centred, lambda x, dims=None: x - x.mean(dim=dims, keepdim=True),
+       "centred(x, dims) = x minus its mean over dims")
+
+
+class Std(Gate):
+    """Standard deviation over ``dims``: the root of the centred squares' sum divided by
+    ``divisor = max(0, n - correction)``. A gate of its own for its gradient at a constant,
+    where (x - mean) / (divisor * std) is 0 / 0: PyTorch takes 0 there."""
+
+    label = "std"
+    formula = "sqrt(sum(centred(x, dims) ** 2, dims) / divisor)"
+    derivatives = {"x": "where(out == 0, 0.0, g / (divisor * out)) * c"}
+    residuals = {"c": "centred(x, dims)"}
+    reduction = True
+    saves = ("dims", "divisor")
+
+    def forward(self, x, dim=None, keepdim=False, correction=1):
+        self.dims = normalize_dims(dim, np.ndim(x), self.label)
+        self.kept = kept_shape(np.shape(x), self.dims)
+        n = np.size(x) if self.dims is None else int(np.prod([np.shape(x)[d]
+                                                              for d in self.dims]))
+        self.divisor = builtins.max(0, n - correction)
+        self.c = centred(x, self.dims)
+        total = np.sum(self.c * self.c, axis=self.dims, keepdims=keepdim)
+        return np.sqrt(total / np.asarray(self.divisor, total.dtype))
 
 
 @api(methods=("amax",))
 def amax(x, dim=None, keepdim=False):
-    """Largest elements over ``dim`` (all when None); ties share the gradient only for all."""
-    if dim is None:
-        return Max.apply(x)
-    dims = (dim,) if isinstance(dim, int) else tuple(dim)
-    for d in sorted((d % x.ndim for d in dims), reverse=True):
-        x = MaxDim.apply(x, dim=d, keepdim=keepdim)
-    return x
+    """Largest elements over ``dim`` (all when None); tied elements share the gradient."""
+    return Amax.apply(x, dim=dim, keepdim=keepdim)
 
 
 @api(methods=("amin",))
 def amin(x, dim=None, keepdim=False):
-    if dim is None:
-        return Min.apply(x)
-    dims = (dim,) if isinstance(dim, int) else tuple(dim)
-    for d in sorted((d % x.ndim for d in dims), reverse=True):
-        x = MinDim.apply(x, dim=d, keepdim=keepdim)
-    return x
+    return Amin.apply(x, dim=dim, keepdim=keepdim)
 
 
 def reversed_along(dim):
@@ -293,7 +390,7 @@ class Cumsum(Gate):
 
     def forward(self, x, dim):
         self.dim = normalize_dims(dim, np.ndim(x), self.label)[0]
-        return np.cumsum(x, axis=self.dim)
+        return np.cumsum(x, axis=self.dim, dtype=None if x.dtype.kind == "f" else np.int64)
 
 
 @api(methods=("cumsum",))

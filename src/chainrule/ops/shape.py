@@ -157,7 +157,10 @@ def permute(x, *dims):
 
 @api(methods=("transpose", "swapaxes"))
 def transpose(x, dim0, dim1):
-    dim0, dim1 = normalize_dims((dim0, dim1), x.ndim, "transpose") or (0, 0)
+    if x.ndim == 0:   # dims 0 and -1 of a scalar: the scalar itself, as in PyTorch
+        normalize_dims((dim0, dim1), 0, "transpose")
+        return Permute.apply(x, dims=())
+    dim0, dim1 = normalize_dims((dim0, dim1), x.ndim, "transpose")
     dims = list(range(x.ndim))
     dims[dim0], dims[dim1] = dims[dim1], dims[dim0]
     return Permute.apply(x, dims=tuple(dims))
@@ -196,8 +199,8 @@ def flatten(x, start_dim=0, end_dim=-1):
     if start > end:
         raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim} for a "
                          f"tensor with {x.ndim} dimensions")
-    shape = x.shape[:start] + (-1,) + x.shape[end + 1:]
-    return Reshape.apply(x, shape=shape)
+    merged = int(np.prod(x.shape[start:end + 1]))   # not -1: a size-0 tensor has no -1
+    return Reshape.apply(x, shape=x.shape[:start] + (merged,) + x.shape[end + 1:])
 
 
 @api(name=False, methods=("__getitem__",))
@@ -220,6 +223,10 @@ def cat(tensors, dim=0):
     """
     if not tensors:
         raise ValueError("cat: expected a non-empty list of tensors")
+    # as PyTorch, 1-D empty tensors are left out when the others have more dimensions
+    kept = [t for t in tensors if np.shape(getattr(t, "data", t)) != (0,)]
+    if kept and len(kept) < len(tensors) and np.ndim(getattr(kept[0], "data", kept[0])) > 1:
+        tensors = kept
     return Cat.apply(*tensors, dim=dim)
 
 

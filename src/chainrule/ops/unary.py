@@ -3,6 +3,7 @@ casts."""
 import numpy as np
 
 from .. import dtypes
+from ..creation import is_cpu as is_device
 from ..autograd.gate import Gate
 from ..autograd.vocabulary import define
 from ..kernels import special
@@ -36,6 +37,14 @@ class Log(Gate):
     function = "log"
 
 
+def tensor_log(x):
+    """log through the Log gate; a number (the base of ``2 ** y``) is a constant."""
+    return x.log() if isinstance(x, Tensor) else new_tensor(np.log(np.asarray(x)), None)
+
+
+define("log", np.log, tensor_log)
+
+
 class Sqrt(Gate):
     label = "sqrt"
     ufunc = np.sqrt
@@ -46,8 +55,15 @@ class Sqrt(Gate):
     function = "sqrt"
 
 
+def tensor_sign(x):
+    return new_tensor(special.sign(x.data), None)
+
+
+define("sign", special.sign, tensor_sign)   # PyTorch's sign: 0 at 0 and at NaN
+
+
 class Abs(Gate):
-    """``|x|``; the derivative at 0 is 0 (sign(0)), as in PyTorch."""
+    """``|x|``; the derivative is sign(x): 0 at 0 and at NaN, as in PyTorch."""
 
     label = "abs"
     ufunc = np.abs
@@ -109,11 +125,12 @@ class Sigmoid(Gate):
 
 
 class Relu(Gate):
-    """``max(0, x)``; the derivative at 0 is 0, as in PyTorch."""
+    """``max(0, x)``; as in PyTorch the gradient passes where the output is not 0: not at
+    x <= 0 (the derivative at 0 is 0), and at x = NaN (the output is NaN)."""
 
     label = "relu"
     formula = "maximum(x, 0)"
-    derivatives = {"x": "x > 0"}
+    derivatives = {"x": "out != 0"}
     elementwise = True
     methods = ("relu",)
     function = "relu"
@@ -168,17 +185,47 @@ def cast(x, dtype):
 
 @api(methods=("sign",))
 def sign(x):
-    """Sign of each element (-1, 0, 1); its gradient is zero, so it records no graph."""
-    return new_tensor(np.sign(x.data if isinstance(x, Tensor) else x), None)
+    """Sign of each element (-1, 0, 1; 0 at NaN, as PyTorch's); its gradient is zero, so it
+    records no graph."""
+    return new_tensor(special.sign(x.data if isinstance(x, Tensor) else x), None)
 
 
 @api(name=False, methods=("to",))
-def to(x, dtype=None, *args, **kwargs):
-    """``x.to(dtype)``; a device ('cpu') is accepted and changes nothing."""
-    dtype = kwargs.get("dtype", dtype)
-    if dtype is None or isinstance(dtype, str) and dtype in ("cpu",):
-        return x
-    return cast(x, dtypes.resolve(dtype))
+def to(x, *args, **kwargs):
+    """``x.to(dtype)``, ``x.to(device)``, ``x.to(device, dtype)``, ``x.to(other)`` (its
+    dtype), with PyTorch's keywords ``dtype``, ``device``, ``non_blocking`` and ``copy``.
+    The one device is the CPU ('cpu', 'cpu:0'); ``copy=True`` returns a new tensor even
+    when nothing changes.
+
+    >>> import chainrule as cr
+    >>> cr.tensor([1.0]).to("cpu", cr.float64).dtype
+    dtype('float64')
+    """
+    names = ("device", "dtype", "non_blocking", "copy")
+    given = dict(kwargs)
+    rest = list(args)
+    if rest and isinstance(rest[0], Tensor):   # x.to(other, non_blocking, copy)
+        given.setdefault("dtype", rest.pop(0).dtype)
+        names = ("non_blocking", "copy")
+    elif rest and not is_device(rest[0]):       # x.to(dtype, non_blocking, copy)
+        names = ("dtype", "non_blocking", "copy")
+    if len(rest) > len(names):
+        raise TypeError(f"to: takes at most {len(names)} positional arguments after the "
+                        f"tensor, got {len(rest)}")
+    for name, value in zip(names, rest):
+        if name in given:
+            raise TypeError(f"to: got {name} both by position and by keyword")
+        given[name] = value
+    unknown = sorted(set(given) - {"device", "dtype", "non_blocking", "copy"})
+    if unknown:
+        raise TypeError(f"to: unexpected keyword argument {unknown[0]!r}" + (
+            " (memory formats are not supported)" if unknown[0] == "memory_format" else ""))
+    device = given.get("device")
+    if device is not None and not is_device(device):
+        raise TypeError(f"to: {device!r} is not a device or dtype")
+    dtype = dtypes.resolve(given.get("dtype"))
+    out = x if dtype is None else cast(x, dtype)
+    return clone(out) if given.get("copy") and out is x else out
 
 
 def caster(dtype):
