@@ -1,0 +1,497 @@
+"""PyTorch's own OpInfo samples (``op_db``), run through chainrule and PyTorch side by side.
+
+For every OpInfo entry whose operation chainrule has (the mapping ``CHAINRULE`` below, kept
+explicit), its float32 and float64 ``sample_inputs`` and ``reference_inputs`` (the latter
+with NaN, inf, zeros and extremes) are called in both libraries with the same values, and
+compared: forward values (NaN and inf in the same places), dtypes and shapes, and the
+gradients of a random weighted sum of the outputs with respect to every float input.
+
+Each sample is one of:
+
+* ``pass``;
+* ``wrong``: a different value, NaN where PyTorch is finite, a wrong gradient, dtype or
+  shape, or an error where PyTorch computes (any of these fails the op's test);
+* ``gap``: chainrule refuses an argument or form it does not support yet (a TypeError,
+  NotImplementedError or AttributeError, or a ValueError saying "not supported"), counted
+  apart: the coverage issue closes those.
+
+One test per op asserts no wrong sample (its message lists them, with the op's counts);
+when the module's tests are done, a fixture writes the table of counts per op (pass /
+wrong / gap) and the totals to the terminal, captured or not, so CI logs show it.
+``python tests/test_opinfo.py [op ...]`` prints every wrong and gap sample.
+"""
+import collections
+import contextlib
+import sys
+import warnings
+import zlib
+
+import numpy as np
+import pytest
+
+import chainrule as cr
+
+torch = pytest.importorskip("torch")
+try:
+    from torch.testing._internal.common_methods_invocations import op_db
+except ImportError as error:   # expecttest, from the test extra
+    pytest.skip(f"PyTorch's OpInfo database does not import: {error}", allow_module_level=True)
+
+F = cr.nn.functional
+SAMPLES_PER_DTYPE = 48   # per op and dtype: evenly spread over the samples when there are more
+DTYPES = (torch.float32, torch.float64)
+# |ours - theirs| <= TOLERANCE * (|theirs| + 1e-3 * largest |theirs|): a few hundred ulps,
+# scaled by the output's size so that a sum's rounding at large values is not a wrong number
+TOLERANCE = {"float16": 2e-3, "float32": 1e-4, "float64": 1e-9}
+
+
+def method(name):
+    def call(x, *args, **kwargs):
+        return getattr(x, name)(*args, **kwargs)
+    call.__name__ = name
+    return call
+
+
+# OpInfo (name, variant) -> how chainrule computes it, called as OpInfo calls PyTorch's op:
+# (sample.input, *sample.args, **sample.kwargs). Left out: random ops (dropout, randn, ...),
+# empty (no values to compare) and the masked.* and sparse.* namespaces (none in chainrule).
+CHAINRULE = {
+    # arithmetic
+    "add": cr.add, "sub": cr.sub, "mul": cr.mul, "neg": cr.neg, "pow": cr.pow,
+    ("div", "no_rounding_mode"): cr.div, ("div", "trunc_rounding"): cr.div,
+    ("div", "floor_rounding"): cr.div, "true_divide": method("true_divide"),
+    "__radd__": method("__radd__"), "__rsub__": method("__rsub__"),
+    "__rmul__": method("__rmul__"), "__rpow__": method("__rpow__"),
+    "maximum": cr.maximum, "minimum": cr.minimum, ("max", "binary"): cr.max,
+    ("min", "binary"): cr.min, "where": lambda x, condition, other: cr.where(condition, x, other),
+    # elementwise functions
+    "abs": cr.abs, "exp": cr.exp, "log": cr.log, "sqrt": cr.sqrt, "sin": cr.sin, "cos": cr.cos,
+    "tan": cr.tan, "tanh": cr.tanh, "sigmoid": cr.sigmoid, "sign": cr.sign, "clamp": cr.clamp,
+    # comparisons and logic
+    "eq": cr.eq, "ne": cr.ne, "lt": cr.lt, "le": cr.le, "gt": cr.gt, "ge": cr.ge,
+    "logical_not": method("logical_not"), "logical_and": method("logical_and"),
+    "logical_or": method("logical_or"), "logical_xor": method("logical_xor"),
+    "all": method("all"), "any": method("any"),
+    # reductions
+    "sum": cr.sum, "mean": cr.mean, "amax": cr.amax, "amin": cr.amin, "argmax": cr.argmax,
+    "argmin": cr.argmin, "logsumexp": cr.logsumexp, "cumsum": cr.cumsum,
+    ("max", "reduction_with_dim"): cr.max, ("max", "reduction_no_dim"): cr.max,
+    ("min", "reduction_with_dim"): cr.min, ("min", "reduction_no_dim"): cr.min,
+    "var": cr.var, ("var", "unbiased"): cr.var, "std": cr.std, ("std", "unbiased"): cr.std,
+    "softmax": cr.softmax, ("softmax", "with_dtype"): cr.softmax,
+    "log_softmax": cr.log_softmax, ("log_softmax", "with_dtype"): cr.log_softmax,
+    # matrix products
+    "matmul": cr.matmul, "mm": method("mm"), "bmm": method("bmm"),
+    "__rmatmul__": method("__rmatmul__"), "nn.functional.linear": F.linear,
+    # shapes
+    "reshape": cr.reshape, "reshape_as": method("reshape_as"), "view": method("view"),
+    "view_as": method("view_as"), "permute": cr.permute, "transpose": cr.transpose,
+    "T": lambda x: x.T, "mT": lambda x: x.mT, "t": method("t"), "expand": cr.expand,
+    "expand_as": method("expand_as"), "squeeze": cr.squeeze, ("squeeze", "multiple"): cr.squeeze,
+    "unsqueeze": cr.unsqueeze, "flatten": cr.flatten, "__getitem__": method("__getitem__"),
+    "cat": cr.cat, "stack": cr.stack, "split": cr.split, ("split", "list_args"): cr.split,
+    "chunk": cr.chunk, "clone": method("clone"), "contiguous": method("contiguous"),
+    "zero_": lambda x: x.clone().zero_(),   # as the OpInfo does it: on a copy
+    # dtypes
+    "to": method("to"), "double": method("double"), "float": method("float"),
+    "half": method("half"), "bool": method("bool"), "int": method("int"),
+    "long": method("long"), "item": method("item"),
+    # making tensors
+    "linspace": cr.linspace, ("linspace", "tensor_overload"): cr.linspace, "arange": cr.arange,
+    "zeros_like": cr.zeros_like, "ones_like": cr.ones_like, "full_like": cr.full_like,
+    "zeros": cr.zeros, "ones": cr.ones, "full": cr.full, "eye": cr.eye,
+    # nn.functional
+    "nn.functional.relu": F.relu, "nn.functional.leaky_relu": F.leaky_relu,
+    "nn.functional.gelu": F.gelu, "nn.functional.softplus": F.softplus,
+    "nn.functional.conv2d": F.conv2d, "nn.functional.unfold": F.unfold,
+    "nn.functional.avg_pool2d": F.avg_pool2d, "nn.functional.max_pool2d": F.max_pool2d,
+    "nn.functional.layer_norm": F.layer_norm, "nn.functional.batch_norm": F.batch_norm,
+    ("nn.functional.batch_norm", "without_cudnn"): F.batch_norm,
+    "nn.functional.embedding": lambda weight, index, **kwargs: F.embedding(index, weight,
+                                                                           **kwargs),
+    "nn.functional.one_hot": F.one_hot,
+    "nn.functional.cross_entropy": F.cross_entropy, "nn.functional.nll_loss": F.nll_loss,
+    "nn.functional.binary_cross_entropy": F.binary_cross_entropy,
+    "nn.functional.binary_cross_entropy_with_logits": F.binary_cross_entropy_with_logits,
+    "nn.functional.mse_loss": F.mse_loss, "nn.functional.l1_loss": F.l1_loss,
+    "nn.functional.huber_loss": F.huber_loss,
+}
+
+
+def key_of(op):
+    return (op.name, op.variant_test_name) if op.variant_test_name else op.name
+
+
+def label_of(key):
+    return key if isinstance(key, str) else f"{key[0]}.{key[1]}"
+
+
+OPS = {key_of(op): op for op in op_db if key_of(op) in CHAINRULE}
+OPS_MISSING = sorted(map(label_of, CHAINRULE.keys() - OPS.keys()))   # renamed upstream
+
+
+# ----- one sample in both libraries -------------------------------------------------------
+class Gap(Exception):
+    """chainrule refuses a form or argument it does not support yet."""
+
+
+def fresh_leaves(value, made, wide=False):
+    """The sample with each tensor replaced by a new leaf of the same values (one per tensor
+    object: a tensor passed twice stays one), so that PyTorch's gradients reach exactly the
+    tensors chainrule gets (OpInfo makes some inputs as views under no_grad). ``wide``:
+    float32 tensors and dtypes become float64 (the reference run)."""
+    if isinstance(value, torch.Tensor):
+        if id(value) not in made:
+            copy = value.detach().clone()
+            if wide and copy.dtype == torch.float32:
+                copy = copy.double()
+            made[id(value)] = copy.requires_grad_(value.requires_grad)
+        return made[id(value)]
+    if wide and value is torch.float32:
+        return torch.float64
+    if isinstance(value, (list, tuple)) and type(value) in (list, tuple):
+        return type(value)(fresh_leaves(v, made, wide) for v in value)
+    if isinstance(value, dict):
+        return {k: fresh_leaves(v, made, wide) for k, v in value.items()}
+    return value
+
+
+def converter():
+    """A function turning a sample's torch values into chainrule's, and the pairs of
+    (torch leaf, chainrule leaf) it made for the inputs that require grad."""
+    made = {}
+    pairs = []
+
+    def convert(value):
+        if isinstance(value, torch.Tensor):
+            if id(value) not in made:
+                name = str(value.dtype).replace("torch.", "")
+                if not hasattr(cr, name) or not isinstance(getattr(cr, name), np.dtype):
+                    raise Gap(f"dtype {value.dtype}")
+                leaf = cr.tensor(value.detach().numpy().copy(), dtype=getattr(cr, name))
+                if value.requires_grad:
+                    leaf.requires_grad_()
+                    pairs.append((value, leaf))
+                made[id(value)] = leaf
+            return made[id(value)]
+        if isinstance(value, torch.dtype):
+            name = str(value).replace("torch.", "")
+            if not hasattr(cr, name) or not isinstance(getattr(cr, name), np.dtype):
+                raise Gap(f"dtype {value}")
+            return getattr(cr, name)
+        if isinstance(value, torch.device):
+            return str(value)
+        if isinstance(value, torch.memory_format):   # chainrule's own, once it has them
+            name = str(value).replace("torch.", "")
+            if not hasattr(cr, name):
+                raise Gap(f"memory_format {value}")
+            return getattr(cr, name)
+        if isinstance(value, torch.Size):
+            return tuple(value)
+        if isinstance(value, (list, tuple)) and type(value) in (list, tuple):
+            return type(value)(convert(v) for v in value)
+        if isinstance(value, dict):
+            return {k: convert(v) for k, v in value.items()}
+        return value
+    return convert, pairs
+
+
+def flat(outputs):
+    """The outputs as a flat list (a tensor, numbers, tuples and lists of them)."""
+    if isinstance(outputs, (tuple, list)):
+        return [o for part in outputs for o in flat(part)]
+    return [outputs]
+
+
+def as_numpy(value):
+    if isinstance(value, torch.Tensor):
+        return value.detach().numpy()
+    if isinstance(value, cr.Tensor):
+        return np.asarray(value.detach().numpy())
+    return np.asarray(value)
+
+
+def dtype_name(value):
+    if isinstance(value, torch.Tensor):
+        return str(value.dtype).replace("torch.", "")
+    if isinstance(value, cr.Tensor):
+        return str(value.dtype)
+    return type(value).__name__
+
+
+def mismatch(ours, theirs, what, exact=None):
+    """Why ``ours`` (chainrule's) is not ``theirs`` (PyTorch's), or None. ``exact``: the
+    float64 result of the same float32 inputs, when there is one: a value that misses
+    PyTorch's is still right when it is at most twice as far from the exact one as PyTorch's
+    own (an ill-conditioned formula such as tanh's 1 - y * y near y = 1, where one ulp of y is
+    a large relative change)."""
+    if dtype_name(ours) != dtype_name(theirs):
+        return f"{what}: dtype {dtype_name(ours)}, PyTorch {dtype_name(theirs)}"
+    a, b = as_numpy(ours), as_numpy(theirs)
+    if a.shape != b.shape:
+        return f"{what}: shape {a.shape}, PyTorch {b.shape}"
+    if b.dtype.kind not in "fc":
+        wrong = a != b
+        return f"{what}: {int(wrong.sum())} values differ" if wrong.any() else None
+    tol = TOLERANCE[str(b.dtype)] if isinstance(theirs, torch.Tensor) else TOLERANCE["float64"]
+    a, b = a.astype(np.float64), b.astype(np.float64)
+    nan_a, nan_b = np.isnan(a), np.isnan(b)
+    if (nan_a & ~nan_b).any():
+        at = tuple(int(i) for i in np.argwhere(nan_a & ~nan_b)[0])
+        return f"{what}: NaN where PyTorch has {b[at]} (at {at})"
+    if (nan_b & ~nan_a).any():
+        at = tuple(int(i) for i in np.argwhere(nan_b & ~nan_a)[0])
+        return f"{what}: {a[at]} where PyTorch has NaN (at {at})"
+    inf = np.isinf(a) | np.isinf(b)
+    if (a[inf] != b[inf]).any():
+        at = tuple(int(i) for i in np.argwhere(inf & (a != b))[0])
+        return f"{what}: {a[at]} where PyTorch has {b[at]} (at {at})"
+    finite = ~(inf | nan_b)
+    if not finite.any():
+        return None
+    scale = np.abs(b[finite]).max()
+    if what.startswith("gradient"):
+        # the weights are of size 1, so a gradient's scale is 1 or more; a gradient read off
+        # an output near 1 (tanh's 1 - y * y) is off by a few ulps of that scale as soon as
+        # the output is off by one ulp
+        scale = max(scale, 1.0) * 10
+    allowed = tol * (np.abs(b) + 1e-3 * scale) + 1e-300
+    off = finite & (np.abs(a - b) > allowed)
+    if off.any() and exact is not None and np.shape(exact) == a.shape:
+        r = np.asarray(exact, np.float64)
+        off &= ~(np.abs(a - r) <= 2 * np.abs(b - r) + allowed)
+    if off.any():
+        at = tuple(int(i) for i in np.argwhere(off)[0])
+        return f"{what}: {a[at]} where PyTorch has {b[at]} (at {at}; {int(off.sum())} differ)"
+    return None
+
+
+def gap_error(error):
+    """Whether an exception of chainrule's says it does not support a form yet: a
+    TypeError, NotImplementedError or AttributeError (an argument or method it lacks), or a
+    message that says so ("not supported", "needs", "must be")."""
+    if isinstance(error, (Gap, TypeError, NotImplementedError, AttributeError)):
+        return True
+    return any(words in str(error) for words in ("not supported", "needs", "must be"))
+
+
+def weights_for(outputs, seed):
+    rng = np.random.default_rng(seed)
+    return [rng.standard_normal(tuple(o.shape)).astype(dtype_name(o)) for o in outputs]
+
+
+def run_sample(key, op, sample, seed):
+    """("pass" | "wrong" | "gap", why) for one sample."""
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        return compare_sample(key, op, sample, seed)
+
+
+def torch_run(op, sample, wide=False):
+    """PyTorch's outputs (flat) on fresh leaves of the sample, and those leaves."""
+    made = {}
+    args = fresh_leaves([sample.input, *sample.args], made, wide)
+    kwargs = fresh_leaves(dict(sample.kwargs), made, wide)
+    return args, kwargs, flat(op(*args, **kwargs))
+
+
+def torch_gradients(outputs, differentiable, inputs, weights):
+    return torch.autograd.grad([outputs[i] for i in differentiable], inputs,
+                               [torch.from_numpy(w).to(outputs[i].dtype)
+                                for i, w in zip(differentiable, weights)], allow_unused=True)
+
+
+class Exact:
+    """The float64 run of a float32 sample, made when a comparison first asks for it."""
+
+    def __init__(self, op, sample, differentiable, weights, width):
+        self.op, self.sample, self.differentiable, self.weights = op, sample, differentiable, weights
+        self.width = width   # the number of gradients the float32 run has
+        self.values = None
+
+    def run(self):
+        if self.values is None:
+            try:
+                args, kwargs, outputs = torch_run(self.op, self.sample, wide=True)
+                inputs = [t for t in flat([args, kwargs]) if isinstance(t, torch.Tensor)
+                          and t.requires_grad]
+                grads = (torch_gradients(outputs, self.differentiable, inputs, self.weights)
+                         if self.differentiable and inputs else ())
+                self.values = ([as_numpy(o) for o in outputs],
+                               [None if g is None else as_numpy(g) for g in grads])
+            except Exception:   # noqa: BLE001  (no float64 run: no second chance)
+                self.values = ([], [])
+            if len(self.values[1]) != self.width:
+                self.values = (self.values[0], [])
+        return self.values
+
+    def output(self, i):
+        outputs = self.run()[0]
+        return outputs[i] if i < len(outputs) else None
+
+    def gradient(self, i):
+        grads = self.run()[1]
+        return grads[i] if i < len(grads) else None
+
+
+def compare_sample(key, op, sample, seed):
+    # PyTorch first: its result decides whether the sample is valid
+    try:
+        args, kwargs, theirs = torch_run(op, sample)
+    except Exception:   # noqa: BLE001  (a sample PyTorch itself refuses: not counted)
+        return None, None
+    convert, pairs = converter()
+    try:
+        cr_args = convert(args)
+        cr_kwargs = convert(kwargs)
+    except Gap as gap:
+        return "gap", f"argument: {gap}"
+    try:
+        ours = flat(CHAINRULE[key](*cr_args, **cr_kwargs))
+    except Exception as error:   # noqa: BLE001
+        kind = "gap" if gap_error(error) else "wrong"
+        return kind, f"forward raises {type(error).__name__}: {error}"
+    if len(ours) != len(theirs):
+        return "wrong", f"{len(ours)} outputs, PyTorch {len(theirs)}"
+    # the gradients of sum(w * out) over the outputs that carry a gradient in PyTorch
+    differentiable = [i for i, t in enumerate(theirs)
+                      if isinstance(t, torch.Tensor) and t.requires_grad]
+    inputs = [t for t, _ in pairs]
+    weights = weights_for([theirs[i] for i in differentiable], seed)
+    float32 = any(isinstance(t, torch.Tensor) and t.dtype == torch.float32
+                  for t in flat([args, kwargs]))
+    exact = Exact(op, sample, differentiable, weights, len(inputs)) if float32 else None
+    for i, (o, t) in enumerate(zip(ours, theirs)):
+        why = mismatch(o, t, f"output {i}")
+        if why and exact is not None:
+            why = mismatch(o, t, f"output {i}", exact.output(i))
+        if why:
+            return "wrong", why
+    if not differentiable or not inputs:
+        return "pass", None
+    their_grads = torch_gradients(theirs, differentiable, inputs, weights)
+    carried = [(ours[i], w) for i, w in zip(differentiable, weights)
+               if isinstance(ours[i], cr.Tensor) and ours[i].requires_grad]
+    leaves = [leaf for _, leaf in pairs]
+    if carried:
+        try:
+            our_grads = cr.autograd.grad([o for o, _ in carried], leaves,
+                                         [cr.tensor(w) for _, w in carried], allow_unused=True)
+        except Exception as error:   # noqa: BLE001
+            return "wrong", f"backward raises {type(error).__name__}: {error}"
+    else:
+        our_grads = [None] * len(leaves)
+    for i, (leaf, ours_g, theirs_g) in enumerate(zip(leaves, our_grads, their_grads)):
+        theirs_g = torch.zeros_like(inputs[i]) if theirs_g is None else theirs_g
+        ours_g = cr.zeros_like(leaf) if ours_g is None else ours_g
+        why = mismatch(ours_g, theirs_g, f"gradient of input {i}")
+        if why and exact is not None:
+            why = mismatch(ours_g, theirs_g, f"gradient of input {i}", exact.gradient(i))
+        if why:
+            return "wrong", why
+    return "pass", None
+
+
+def samples_of(op, dtype):
+    """The op's samples for ``dtype``: its reference inputs when it has them (they start with
+    the sample inputs), else its sample inputs; evenly thinned to SAMPLES_PER_DTYPE."""
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(0)
+        grad = op.supports_autograd
+        try:
+            if op.reference_inputs_func is None:
+                raise LookupError
+            samples = list(op.reference_inputs("cpu", dtype, requires_grad=grad))
+        except (LookupError, ValueError):   # none, or some need integer inputs with grad
+            samples = list(op.sample_inputs("cpu", dtype, requires_grad=grad))
+    if len(samples) > SAMPLES_PER_DTYPE:
+        picks = np.linspace(0, len(samples) - 1, SAMPLES_PER_DTYPE).round().astype(int)
+        samples = [samples[i] for i in sorted(set(picks))]
+    return samples
+
+
+def run_op(key):
+    """{"pass": n, "wrong": n, "gap": n} and the reasons of the wrong and gap samples."""
+    op = OPS[key]
+    counts = collections.Counter({"pass": 0, "wrong": 0, "gap": 0})
+    reasons = {"wrong": [], "gap": []}
+    for dtype in DTYPES:
+        for i, sample in enumerate(samples_of(op, dtype)):
+            seed = zlib.crc32(f"{label_of(key)} {dtype} {i}".encode())
+            kind, why = run_sample(key, op, sample, seed)
+            if kind is None:
+                continue
+            counts[kind] += 1
+            if why:
+                reasons[kind].append(f"{str(dtype)[6:]} #{i} {describe(sample)}: {why}")
+    return counts, reasons
+
+
+def describe(sample):
+    def short(v):
+        if isinstance(v, torch.Tensor):
+            return f"T{tuple(v.shape)}"
+        if isinstance(v, (list, tuple)) and type(v) in (list, tuple):
+            return type(v)(short(x) for x in v)
+        return v
+    args = ", ".join([repr(short(sample.input))] + [repr(short(a)) for a in sample.args]
+                     + [f"{k}={short(v)!r}" for k, v in sample.kwargs.items()])
+    return f"({args})"
+
+
+RESULTS = {}   # label -> (counts, reasons), filled by the tests, printed when they are done
+
+
+@pytest.fixture(scope="module", autouse=True)
+def print_counts(request):
+    """The table of counts, written to the terminal after the module's tests, past pytest's
+    output capture (so CI logs show it, with or without -s)."""
+    yield
+    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
+    capture = request.config.pluginmanager.get_plugin("capturemanager")
+    if reporter is None or not RESULTS:
+        return
+    with capture.global_and_fixture_disabled() if capture else contextlib.nullcontext():
+        reporter.ensure_newline()
+        reporter.write_line("OpInfo samples per op, chainrule against PyTorch:")
+        reporter.write_line(table(RESULTS))
+
+
+@pytest.mark.parametrize("key", sorted(OPS, key=label_of), ids=label_of)
+def test_opinfo_samples_match_pytorch(key):
+    counts, reasons = RESULTS[label_of(key)] = run_op(key)
+    assert not reasons["wrong"], (
+        f"{label_of(key)}: {counts['wrong']} wrong of {sum(counts.values())} samples "
+        f"(pass {counts['pass']}, gap {counts['gap']}):\n  " + "\n  ".join(reasons["wrong"][:10]))
+
+
+def test_every_mapped_op_is_in_op_db():
+    assert not OPS_MISSING, f"no OpInfo entry named {OPS_MISSING}: renamed upstream?"
+
+
+def table(results):
+    lines = [f"{'op':44} {'pass':>5} {'wrong':>5} {'gap':>5}"]
+    totals = collections.Counter()
+    for label in sorted(results):
+        counts = results[label][0]
+        totals.update(counts)
+        lines.append(f"{label:44} {counts['pass']:5} {counts['wrong']:5} {counts['gap']:5}")
+    lines.append(f"{'total (' + str(len(results)) + ' ops)':44} {totals['pass']:5} "
+                 f"{totals['wrong']:5} {totals['gap']:5}")
+    return "\n".join(lines)
+
+
+def main(names):
+    keys = [k for k in sorted(OPS, key=label_of) if not names or label_of(k) in names
+            or (k if isinstance(k, str) else k[0]) in names]
+    results = {}
+    for key in keys:
+        counts, reasons = results[label_of(key)] = run_op(key)
+        for kind in ("wrong", "gap"):
+            for why in reasons[kind]:
+                print(f"{kind:5} {label_of(key)} {why}"[:400])
+    print(table(results))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
