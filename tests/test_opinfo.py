@@ -53,8 +53,9 @@ def method(name):
 
 
 # OpInfo (name, variant) -> how chainrule computes it, called as OpInfo calls PyTorch's op:
-# (sample.input, *sample.args, **sample.kwargs). Left out: random ops (dropout, randn, ...),
-# empty (no values to compare) and the masked.* and sparse.* namespaces (none in chainrule).
+# (sample.input, *sample.args, **sample.kwargs). Left out: random ops (randn, rand_like,
+# ...), empty (no values to compare) and the masked.* and sparse.* namespaces (none in
+# chainrule); dropout runs its samples that draw no random numbers (DETERMINISTIC).
 CHAINRULE = {
     # arithmetic
     "add": cr.add, "sub": cr.sub, "mul": cr.mul, "neg": cr.neg, "pow": cr.pow,
@@ -62,6 +63,7 @@ CHAINRULE = {
     ("div", "floor_rounding"): cr.div, "true_divide": method("true_divide"),
     "__radd__": method("__radd__"), "__rsub__": method("__rsub__"),
     "__rmul__": method("__rmul__"), "__rpow__": method("__rpow__"),
+    "__rdiv__": method("__rtruediv__"),
     "maximum": cr.maximum, "minimum": cr.minimum, ("max", "binary"): cr.max,
     ("min", "binary"): cr.min, "where": lambda x, condition, other: cr.where(condition, x, other),
     # elementwise functions
@@ -102,6 +104,7 @@ CHAINRULE = {
     "zeros": cr.zeros, "ones": cr.ones, "full": cr.full, "eye": cr.eye,
     # nn.functional
     "nn.functional.relu": F.relu, "nn.functional.leaky_relu": F.leaky_relu,
+    "nn.functional.dropout": F.dropout,
     "nn.functional.gelu": F.gelu, "nn.functional.softplus": F.softplus,
     "nn.functional.conv2d": F.conv2d, "nn.functional.unfold": F.unfold,
     "nn.functional.avg_pool2d": F.avg_pool2d, "nn.functional.max_pool2d": F.max_pool2d,
@@ -115,6 +118,13 @@ CHAINRULE = {
     "nn.functional.binary_cross_entropy_with_logits": F.binary_cross_entropy_with_logits,
     "nn.functional.mse_loss": F.mse_loss, "nn.functional.l1_loss": F.l1_loss,
     "nn.functional.huber_loss": F.huber_loss,
+}
+
+
+# the samples of an op that chainrule and PyTorch can agree on: no random draws
+DETERMINISTIC = {
+    "nn.functional.dropout": lambda sample: (sample.kwargs.get("p", 0.5) in (0.0, 1.0)
+                                             or not sample.kwargs.get("training", True)),
 }
 
 
@@ -404,6 +414,9 @@ def samples_of(op, dtype):
             samples = list(op.reference_inputs("cpu", dtype, requires_grad=grad))
         except (LookupError, ValueError):   # none, or some need integer inputs with grad
             samples = list(op.sample_inputs("cpu", dtype, requires_grad=grad))
+    keep = DETERMINISTIC.get(key_of(op))
+    if keep is not None:
+        samples = [s for s in samples if keep(s)]
     if len(samples) > SAMPLES_PER_DTYPE:
         picks = np.linspace(0, len(samples) - 1, SAMPLES_PER_DTYPE).round().astype(int)
         samples = [samples[i] for i in sorted(set(picks))]
