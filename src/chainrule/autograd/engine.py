@@ -21,7 +21,7 @@ import numpy as np
 from ..dtypes import array_of, is_foreign
 from ..tensor import Tensor, api, new_tensor
 from .anomaly import attach_creation, check_nan
-from .gate import Context, Observing
+from .gate import Context, Gate, Observing
 from .graph import key_of
 from .grad_mode import anomaly_mode, inplace_clock, state
 from .vocabulary import ARRAYS, TENSORS
@@ -226,8 +226,9 @@ def keep_edges(node):
     again (``y = x + x; y.backward(); y.backward()``). What it keeps is where its gradients
     go: for each input that wants one, the leaf itself (as PyTorch's AccumulateGrad holds
     it), or for a tensor made by a gate, the edge ``(gate, shape, dtype)``, so the graph
-    holds no intermediate values; nothing for the other inputs. Straight-line code for one
-    and two inputs (0.1 us a gate; a loop over the inputs costs 0.3 us more). A saved value
+    holds no intermediate values; nothing for the other inputs. Where no conform runs
+    (``same_shapes``) the gate alone is the edge: no tuple to make or free, no array to read.
+    Straight-line code for one and two inputs (a loop costs 0.3 us more a gate). A saved value
     that holds an array (dropout's mask, indices) is one PyTorch frees too: the gate is then
     released for good."""
     for name in node.array_saves:   # (node.__dict__ only here: reading it makes the dict)
@@ -239,48 +240,39 @@ def keep_edges(node):
             return
     node.arrays = ()
     tensors = node.tensors
-    # conform reads an input's shape and dtype; where it never runs (same_shapes) the edge
-    # does without them and leaves the array untouched (0.04 us a gate)
-    shaped = not node.same_shapes
     if len(tensors) == 2:
         x, y = tensors
         need_x, need_y = node.needs_input_grad
-        if need_x:
-            parent = x.grad_fn
-            if parent is not None:
-                data = x.data if shaped else None
-                x = (parent, data.shape, data.dtype) if shaped else (parent, None, None)
+        if node.same_shapes:   # no conform: the edge is the gate alone (no tuple to make)
+            x = (x.grad_fn or x) if need_x else None
+            y = (y.grad_fn or y) if need_y else None
         else:
-            x = None
-        if need_y:
-            parent = y.grad_fn
-            if parent is not None:
-                data = y.data if shaped else None
-                y = (parent, data.shape, data.dtype) if shaped else (parent, None, None)
-        else:
-            y = None
+            x = edge_of(x) if need_x else None
+            y = edge_of(y) if need_y else None
         node.tensors = (x, y)
     elif len(tensors) == 1:
-        parent = tensors[0].grad_fn
-        if parent is not None:
-            data = tensors[0].data if shaped else None
-            node.tensors = ((parent, data.shape, data.dtype) if shaped else (parent, None, None),)
+        x = tensors[0]
+        if x.grad_fn is not None:
+            node.tensors = (x.grad_fn if node.same_shapes else edge_of(x),)
     else:
         node.tensors = tuple([edge_of(t) if need else None
                               for t, need in zip(tensors, node.needs_input_grad)])
 
 
 def edge_of(t):
-    if type(t) is tuple or t.grad_fn is None:   # an edge already, or a leaf
+    """A tensor input's edge: the leaf itself, or ``(gate, shape, dtype)``."""
+    parent = t.grad_fn
+    if parent is None:
         return t
     data = t.data
-    return (t.grad_fn, data.shape, data.dtype)
+    return (parent, data.shape, data.dtype)
 
 
 class Edge:
-    """An edge ``(gate, shape, dtype)`` as ``finish`` reads an input: its ``grad_fn`` and
-    its ``data``'s shape and dtype (``data`` is the edge itself). Made only when a released
-    gate runs again; release stores plain tuples, which cost a tenth as much."""
+    """An edge as ``finish`` reads an input: its ``grad_fn`` and its ``data``'s shape and
+    dtype (``data`` is the edge itself). Made only when a released gate runs again, from what
+    release stored: a tuple ``(gate, shape, dtype)``, or the gate alone where no conform
+    runs, which cost a tenth as much."""
 
     __slots__ = ("grad_fn", "shape", "dtype")
 
@@ -317,7 +309,9 @@ def check_saved(node):
     or the output it saved was changed in place since forward: its backward would silently
     use the new values. (A released gate whose rows read nothing saved may run again.)"""
     if node.released and node.reruns:   # it runs again: its edges, as finish reads inputs
-        node.tensors = tuple(Edge(*t) if type(t) is tuple else t for t in node.tensors)
+        node.tensors = tuple(Edge(*t) if type(t) is tuple else
+                             Edge(t, None, None) if isinstance(t, Gate) else t
+                             for t in node.tensors)
     elif node.released:
         raise RuntimeError(
             f"Trying to backward through the graph a second time (gate '{node.label}', "

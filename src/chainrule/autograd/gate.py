@@ -171,8 +171,10 @@ class Gate:
     @property
     def next_functions(self):
         """PyTorch's view of the graph: the gates (or None for leaves) that made the inputs."""
-        return tuple((t[0] if type(t) is tuple else getattr(t, "grad_fn", None), 0)
-                     for t in self.tensors)   # (a released gate's edge: (gate, shape, dtype))
+        return tuple((t[0] if type(t) is tuple else t if isinstance(t, Gate) else
+                      getattr(t, "grad_fn", None), 0)
+                     for t in self.tensors)   # a released gate's edges: (gate, shape, dtype)
+                                              # or the gate (engine.keep_edges)
 
     def __repr__(self):
         return f"<{type(self).__name__} {self.label}>"
