@@ -231,7 +231,7 @@ def keep_edges(node):
     Straight-line code for one and two inputs (a loop costs 0.3 us more a gate). A saved value
     that holds an array (dropout's mask, indices) is one PyTorch frees too: the gate is then
     released for good."""
-    for name in node.array_saves:   # (node.__dict__ only here: reading it makes the dict)
+    for name in node.saves:   # (node.__dict__ only here: reading it makes the dict)
         if holds_array(node.__dict__.get(name)):
             node.reruns = False
             node.tensors = node.arrays = ()

@@ -62,7 +62,6 @@ class FunctionGate(Gate, register=False):
 
     saves = ("ctx",)   # released after backward when the user saved tensors in it
     reruns = True      # ... else kept: a second backward may call the user's again (PyTorch)
-    array_saves = ("ctx",)
 
     def __init__(self, function, ctx, n_inputs):
         self.function = function

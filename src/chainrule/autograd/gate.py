@@ -41,14 +41,6 @@ class Observing:
     anywhere = False
 
 
-# Names of saved values that are shapes, dimensions or numbers, never arrays: releasing a
-# gate that may run again keeps them without looking (any other saved name is checked).
-PARAMETERS = frozenset({
-    "dim", "dims", "shape", "input_shape", "kept", "n", "size", "sizes", "case", "N", "C",
-    "kernel", "stride", "padding", "dilation", "groups", "input_size", "weight_size",
-    "negative_slope", "floor", "epsilon"})
-
-
 class Gate:
     """Base class of every operation in the graph (one instance per application)."""
 
@@ -84,7 +76,6 @@ class Gate:
     released = False        # True once backward freed what the gate saved
     reruns = False          # its rows read no input, output or residual: released, it keeps
                             # where its gradients go and may run again (PyTorch's rule)
-    array_saves = ()        # the names in saves that may hold an array (not in PARAMETERS)
     created_at = None       # anomaly mode: where forward created it (a traceback.StackSummary)
 
     def __init_subclass__(cls, register=True, **kwargs):
@@ -96,7 +87,6 @@ class Gate:
         cls.saves_inputs, cls.saves_output = rows.used(cls)
         cls.reruns = not (cls.saves_inputs or cls.saves_output or cls.residuals)
         cls.saves = tuple(cls.saves) + tuple(cls.residuals) + (("kept",) if cls.reduction else ())
-        cls.array_saves = tuple(name for name in cls.saves if name not in PARAMETERS)
         cls.backward = rows.compile_backward(cls)
         for name, function in fast_paths.compile_for(cls).items():   # record, unary, binary
             setattr(cls, name, function)
