@@ -222,10 +222,6 @@ BINARY = {   # as a function (the gate's apply) and as an operator or method (it
 }
 UNARY = ["exp", "log", "sqrt", "sin", "cos", "tan", "tanh", "sigmoid", "abs", "neg", "relu",
          "sign", "sum", "logsumexp", "cumsum", "amax", "erf", "gelu", "softplus"]
-# The fast paths (autograd/fast_paths.py) hand a result to dtypes.as_torch_promotes only
-# when it is float64; the results NumPy gives other dtypes wrongly stay as they are until
-# those templates ask for every result whose dtype differs from an operand's.
-FAST_PATH_PENDING = "fast path: autograd/fast_paths.py promotes float64 results only"
 
 
 def operand(lib, kind, dtype):
@@ -247,16 +243,6 @@ def make(lib, spec):
     return value if kind == "number" else operand(lib, kind, value)
 
 
-def fast_path_pending(a, b):
-    """The pairs the binary fast path gets wrong today: two arrays of different dtypes
-    whose NumPy result is not float64."""
-    arrays = [np.dtype(s[1]) for s in (a, b) if s[0] != "number"]
-    if len(arrays) < 2 or arrays[0] == arrays[1]:
-        return False
-    numpy = np.result_type(*[np.ones(2 if s[0] == "tensor" else (), s[1]) for s in (a, b)])
-    return numpy != np.float64
-
-
 @pytest.mark.parametrize("name, form", [(name, form) for name, forms in BINARY.items()
                                         for form in range(len(forms))])
 def test_binary_dtypes_are_pytorchs(name, form):
@@ -267,7 +253,7 @@ def test_binary_dtypes_are_pytorchs(name, form):
                 "where": lambda x, y: torch.where(torch.tensor(True), x, y),
                 "lt": torch.lt, "eq": torch.eq}[name]
     operands = list(itertools.product(KINDS, DTYPES)) + [("number", n) for n in NUMBERS]
-    wrong, pending, compared = [], [], 0
+    wrong, compared = [], 0
     for a, b in itertools.product(operands, repeat=2):
         if a[0] == "number" and (b[0] == "number" or form > 0):
             continue   # two numbers are no tensor operation; a number has no methods
@@ -277,11 +263,8 @@ def test_binary_dtypes_are_pytorchs(name, form):
         compared += 1
         ours = dtype_of(BINARY[name][form], make(cr, a), make(cr, b))
         if ours != theirs:
-            (pending if form > 0 and fast_path_pending(a, b) else wrong).append(
-                f"{a[0]} {a[1]} with {b[0]} {b[1]}: {ours}, PyTorch {theirs}")
+            wrong.append(f"{a[0]} {a[1]} with {b[0]} {b[1]}: {ours}, PyTorch {theirs}")
     assert compared > 100 and not wrong, f"{name}: " + "; ".join(wrong)
-    if pending:
-        print(f"{name}: {len(pending)} of {compared} pairs wait for the {FAST_PATH_PENDING}")
 
 
 @pytest.mark.parametrize("name, form", [
@@ -306,7 +289,6 @@ def test_unary_dtypes_are_pytorchs(name, form):
         if theirs is None:
             continue   # PyTorch refuses the dtype
         ours = dtype_of(call, cr, operand(cr, "tensor", dtype))
-        pending = form == "method" and dtype in ("int8", "uint8", "bool")   # NumPy: float16
-        if ours != theirs and not pending:
+        if ours != theirs:
             wrong.append(f"{dtype}: {ours}, PyTorch {theirs}")
     assert not wrong, f"{name}: " + "; ".join(wrong)

@@ -50,13 +50,16 @@ RECORD_FUNCTION = """\
 def record(node, operands, arrays, needs, data):
 """ + RECORD.format(operands="operands", arrays="arrays", needs="needs", same_shapes="False")
 
+# NumPy's result dtype is PyTorch's for arrays of one dtype and a Python number beside a
+# tensor, except where it made float64 (integers divided, an int tensor and a float):
+# dtypes.as_torch_promotes is asked only when the operands are mixed or the result is float64
 FORWARD = """\
     try:
         if ufunc is None:
             data = node.forward({arrays})
         else:   # Gate.forward, inline
             data = ufunc({arrays})
-            if data.dtype is float64:
+            if {numpy_may_differ}:   # from PyTorch's dtype (dtypes.as_torch_promotes)
                 data = as_torch_promotes(data, {arrays})
     except ValueError as error:
         raise explain_value_error(node, ({arrays},), error) from None
@@ -68,7 +71,7 @@ UNARY = """\
 def unary(self):
     node = new(cls)
     a = self.data
-""" + FORWARD.format(arrays="a") + """\
+""" + FORWARD.format(arrays="a", numpy_may_differ="data.dtype is not a.dtype") + """\
     if not (self.requires_grad and state.enabled):
         return new_tensor(data, None)
 """ + RECORD.format(operands="(self,)", arrays="(a,)", needs="WANTED", same_shapes="elementwise")
@@ -78,20 +81,24 @@ def binary(self, other):
     x, y = self, other
     # a Python number beside one tensor, as a cached 0-d array of its dtype: it cannot
     # broadcast the tensor, and the gradient stays in the tensor's dtype (same_shapes)
+    # two arrays of different dtypes: NumPy's result dtype may not be PyTorch's (mixed)
     number = False
     if isinstance(x, Tensor):
         if isinstance(y, Tensor):
             a, b, needs = x.data, y.data, PAIRS[x.requires_grad][y.requires_grad]
+            mixed = a.dtype is not b.dtype
         else:
             number = casts_numbers and type(y) in PYTHON_NUMBERS
             a, b, needs = x.data, SCALAR_OPERANDS[x.data.dtype][y] if number else y, \\
                 PAIRS[x.requires_grad][False]
+            mixed = not number and type(b) is ndarray and b.dtype is not a.dtype
     else:
         number = casts_numbers and type(x) in PYTHON_NUMBERS
         a, b, needs = SCALAR_OPERANDS[y.data.dtype][x] if number else x, y.data, \\
             PAIRS[False][y.requires_grad]
+        mixed = not number and type(a) is ndarray and a.dtype is not b.dtype
     node = new(cls)
-""" + FORWARD.format(arrays="a, b") + """\
+""" + FORWARD.format(arrays="a, b", numpy_may_differ="mixed or data.dtype is float64") + """\
     if not ((needs[0] or needs[1]) and state.enabled):
         return new_tensor(data, None)
 """ + RECORD.format(operands="(x, y)", arrays="(a, b)", needs="needs", same_shapes="number")
@@ -107,7 +114,8 @@ def compile_for(cls):
         "new": object.__new__, "new_tensor": new_tensor, "Tensor": Tensor,
         "PAIRS": PAIRS, "WANTED": WANTED, "SEQUENCE": SEQUENCE, "inplace_clock": inplace_clock,
         "state": state, "anomaly_mode": anomaly_mode, "float64": float64,
-        "as_torch_promotes": as_torch_promotes, "PYTHON_NUMBERS": PYTHON_NUMBERS,
+        "as_torch_promotes": as_torch_promotes, "ndarray": np.ndarray,
+        "PYTHON_NUMBERS": PYTHON_NUMBERS,
         "SCALAR_OPERANDS": SCALAR_OPERANDS, "explain_value_error": explain_value_error,
         "note_creation": note_creation}
     functions = {}
