@@ -130,6 +130,9 @@ class Gate:
         """The output array; by default the gate's ``ufunc``, with PyTorch's result dtype."""
         if self.ufunc is None:
             raise NotImplementedError(f"gate {type(self).__name__} has no forward")
+        if params:   # a ufunc gate takes no keyword: cr.exp(x, out=y) must not pass silently
+            raise TypeError(f"{type(self).__name__.lower()}() got an unexpected keyword argument "
+                            f"{next(iter(params))!r}")
         return as_torch_promotes(self.ufunc(*arrays), *arrays)
 
     def rows(self):

@@ -79,18 +79,25 @@ def gate(name):
 
 # ----- elementwise -----------------------------------------------------------------------
 def tensor_where(cond, x, y):
-    return gate("Where").apply(cond.data if hasattr(cond, "data") else cond, x, y)
+    cond = cond.data if hasattr(cond, "data") else cond
+    return gate("Where").apply(np.asarray(cond, dtype=bool), x, y)   # ~cond: a logical not
 
 
 def tensor_sign(x):
-    return new_tensor(np.sign(x.data), None)
+    return new_tensor(special.sign(x.data), None)
 
 
-for fn in ("exp", "log", "sqrt", "sin", "cos", "tanh", "abs"):
+def tensor_log(x):
+    """log through the Log gate; a number (the base of ``2 ** y``) is a constant."""
+    return x.log() if hasattr(x, "grad_fn") else new_tensor(np.log(np.asarray(x)), None)
+
+
+for fn in ("exp", "sqrt", "sin", "cos", "tanh", "abs"):
     define(fn, getattr(np, fn), methodcaller(fn))
+define("log", np.log, tensor_log)
 define("sigmoid", special.sigmoid, lambda x: x.sigmoid())
 define("erf", special.erf, lambda x: gate("Erf").apply(x))
-define("sign", np.sign, tensor_sign)
+define("sign", special.sign, tensor_sign)   # PyTorch's sign: 0 at 0 and at NaN
 define("where", np.where, tensor_where)
 define("maximum", np.maximum, lambda x, y: gate("Maximum").apply(x, y))
 define("minimum", np.minimum, lambda x, y: gate("Minimum").apply(x, y))

@@ -37,14 +37,6 @@ class Log(Gate):
     function = "log"
 
 
-def tensor_log(x):
-    """log through the Log gate; a number (the base of ``2 ** y``) is a constant."""
-    return x.log() if isinstance(x, Tensor) else new_tensor(np.log(np.asarray(x)), None)
-
-
-define("log", np.log, tensor_log)
-
-
 class Sqrt(Gate):
     label = "sqrt"
     ufunc = np.sqrt
@@ -53,13 +45,6 @@ class Sqrt(Gate):
     elementwise = True
     methods = ("sqrt",)
     function = "sqrt"
-
-
-def tensor_sign(x):
-    return new_tensor(special.sign(x.data), None)
-
-
-define("sign", special.sign, tensor_sign)   # PyTorch's sign: 0 at 0 and at NaN
 
 
 class Abs(Gate):
