@@ -292,6 +292,13 @@ GATES = {
         extremes=[Extreme(lambda lib, x: lib.logsumexp(x, 1), logits),
                   Extreme(lambda lib, x: lib.logsumexp(x, 1),
                           lambda b, s, t: [[[-np.inf, -np.inf], [np.inf, 0.0]]], finite=False)]),
+    "Norm": Entry(
+        cases=[case(call("norm"), (3, 4)),
+               case(lambda lib, x: x.norm(dim=1), (3, 4)),
+               case(lambda lib, x: x.norm(2, (0, 2), keepdim=True), (2, 3, 4))],
+        op=Op(reduce_args, lambda lib, x, dim, keepdim: x.norm(2, dim, keepdim)),
+        extremes=[Extreme(call("norm"), lambda b, s, t: [[b ** 0.4, -s, t, 0.0, -0.0]]),
+                  Extreme(call("norm"), lambda b, s, t: [[0.0, -0.0, 0.0]])]),
     "Cumsum": Entry(
         cases=[case(call("cumsum", 1), (3, 4)),
                case(lambda lib, x: lib.cumsum(x, 0), (3, 4)),

@@ -198,21 +198,21 @@ def test_the_device_array_refuses_the_host():
 def test_tensors_hold_device_arrays_without_converting():
     a = to_device(np.arange(6.0, dtype=np.float32).reshape(2, 3))
     t = cr.tensor(a, requires_grad=True)
-    assert type(t.data) is DeviceArray and t.data is not a   # a copy, on the device
-    assert type(cr.nn.Parameter(a).data) is DeviceArray
+    assert type(t.detach().numpy()) is DeviceArray and t.detach().numpy() is not a   # a copy, on the device
+    assert type(cr.nn.Parameter(a).detach().numpy()) is DeviceArray
     y = (t * 2.0 + 1).tanh().exp().sum()
-    assert type(y.data) is DeviceArray
+    assert type(y.detach().numpy()) is DeviceArray
     y.backward()
-    assert type(t.grad.data) is DeviceArray
+    assert type(t.grad.detach().numpy()) is DeviceArray
     host = cr.tensor(np.arange(6.0, dtype=np.float32).reshape(2, 3), requires_grad=True)
     (host * 2.0 + 1).tanh().exp().sum().backward()
-    np.testing.assert_allclose(t.grad.data.get(), host.grad.data, rtol=1e-6)
+    np.testing.assert_allclose(t.grad.detach().numpy().get(), host.grad.detach().numpy(), rtol=1e-6)
 
 
 def test_float64_stays_float64_on_the_device():
     t = cr.tensor(to_device(np.linspace(0, 1, 4)), requires_grad=True)
     y = t.exp() * 3 / 2
-    assert y.dtype == np.float64 and type(y.data) is DeviceArray
+    assert y.dtype == np.float64 and type(y.detach().numpy()) is DeviceArray
 
 
 # ----- the MLP training step ---------------------------------------------------------
@@ -250,22 +250,22 @@ def test_mlp_training_step_runs_on_the_device(make_optimizer):
     host_model, x, y = model_and_batch()
     device_model, _, _ = model_and_batch()
     for p in device_model.parameters():
-        p.data = to_device(p.data)   # the parameter moves; its identity stays
+        p._data = to_device(p._data)   # the parameter moves; its identity stays
     host_losses, host_grads = train(host_model, cr.tensor(x), cr.tensor(y),
                                     make_optimizer(host_model.parameters()))
     device_losses, device_grads = train(device_model, cr.tensor(to_device(x)),
                                         cr.tensor(to_device(y)),
                                         make_optimizer(device_model.parameters()))
     for host_loss, device_loss in zip(host_losses, device_losses):
-        assert type(device_loss.data) is DeviceArray
+        assert type(device_loss.detach().numpy()) is DeviceArray
         np.testing.assert_allclose(device_loss.item(), host_loss.item(), rtol=1e-6)
     for host_p, device_p, host_g, device_g in zip(host_model.parameters(),
                                                   device_model.parameters(),
                                                   host_grads, device_grads):
-        assert type(device_p.data) is DeviceArray and type(device_g.data) is DeviceArray
+        assert type(device_p.detach().numpy()) is DeviceArray and type(device_g.detach().numpy()) is DeviceArray
         assert device_p.dtype == host_p.dtype == np.float32
-        np.testing.assert_allclose(device_g.data.get(), host_g.data, rtol=1e-5, atol=1e-7)
-        np.testing.assert_allclose(device_p.data.get(), host_p.data, rtol=1e-5, atol=1e-7)
+        np.testing.assert_allclose(device_g.detach().numpy().get(), host_g.detach().numpy(), rtol=1e-5, atol=1e-7)
+        np.testing.assert_allclose(device_p.detach().numpy().get(), host_p.detach().numpy(), rtol=1e-5, atol=1e-7)
 
 
 def test_cross_entropy_reports_a_bad_class_on_the_device():

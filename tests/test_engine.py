@@ -42,7 +42,7 @@ def test_shared_intermediate_node_is_backpropagated_once_with_the_summed_gradien
     (h * 3 + h * h).sum().backward()
     assert len(seen) == 1
     np.testing.assert_allclose(seen[0], 3 + 2 * np.exp([1.0, 2.0]))
-    np.testing.assert_allclose(x.grad.data, (3 + 2 * np.exp([1.0, 2.0])) * np.exp([1.0, 2.0]))
+    np.testing.assert_allclose(x.grad.detach().numpy(), (3 + 2 * np.exp([1.0, 2.0])) * np.exp([1.0, 2.0]))
 
 
 def test_gradients_accumulate_across_backward_calls_until_zeroed():
@@ -65,7 +65,7 @@ def test_leaf_gradient_keeps_the_leaf_dtype_and_shape():
 def test_gradient_is_a_fresh_array_not_a_view_of_another():
     x, y = leaf([1.0, 2.0]), leaf([1.0, 2.0])
     (x + y).sum().backward()
-    x.grad.data[0] = 100.0
+    x.grad.detach().numpy()[0] = 100.0
     assert y.grad.tolist() == [1.0, 1.0]
 
 
@@ -105,7 +105,7 @@ def test_copies_and_pickles_follow_pytorch():
     x.grad = cr.tensor([3.0, 4.0], dtype=cr.float64)
     deep = copy.deepcopy(x)   # everything, .grad included, in new memory
     assert deep.tolist() == [1.0, 2.0] and deep.requires_grad and deep.name == "x"
-    assert deep.grad.tolist() == [3.0, 4.0] and not np.shares_memory(deep.data, x.data)
+    assert deep.grad.tolist() == [3.0, 4.0] and not np.shares_memory(deep.detach().numpy(), x.detach().numpy())
     loaded = pickle.loads(pickle.dumps(x))   # the data and requires_grad, never .grad
     assert loaded.tolist() == [1.0, 2.0] and loaded.requires_grad and loaded.grad is None
     y = x * 2
@@ -113,7 +113,7 @@ def test_copies_and_pickles_follow_pytorch():
         copy.deepcopy(y)
     for clone in (pickle.loads(pickle.dumps(y)), copy.copy(y)):   # the values, as a leaf
         assert clone.tolist() == [2.0, 4.0] and clone.requires_grad and clone.grad_fn is None
-    assert np.shares_memory(copy.copy(y).data, y.data)
+    assert np.shares_memory(copy.copy(y).detach().numpy(), y.detach().numpy())
     p = cr.nn.Parameter(cr.zeros(2))
     assert type(pickle.loads(pickle.dumps(p))) is cr.nn.Parameter
     assert type(copy.deepcopy(p)) is cr.nn.Parameter
@@ -210,7 +210,7 @@ def test_detach_cuts_the_graph_and_shares_the_data():
     y = x * 2
     d = y.detach()
     assert d.grad_fn is None and not d.requires_grad
-    assert np.shares_memory(d.data, y.data)
+    assert np.shares_memory(d.detach().numpy(), y.detach().numpy())
     (x * d).sum().backward()
     assert x.grad.tolist() == [2.0, 4.0]
 
@@ -312,12 +312,12 @@ def test_leaves_never_share_a_gradient_array():
         def backward(ctx, g):
             return g, g
     Same.apply(x, w).sum().backward()
-    x.grad.data[0] = 100.0
+    x.grad.detach().numpy()[0] = 100.0
     assert w.grad.tolist() == [1.0, 1.0]
     x.grad = w.grad = None
     (x + w).sum().backward(create_graph=True)   # gradients with a graph: owned and writable
     assert x.grad is not w.grad
-    x.grad.data[0] = 100.0
+    x.grad.detach().numpy()[0] = 100.0
     assert w.grad.tolist() == [1.0, 1.0]
 
 
@@ -403,7 +403,7 @@ def test_backward_with_create_graph_then_differentiate_the_gradient():
     first.sum().backward()
     values = np.array([0.5, -1.0])
     # d/dx (sin x + x cos x) = 2 cos x - x sin x
-    np.testing.assert_allclose(x.grad.data, 2 * np.cos(values) - values * np.sin(values))
+    np.testing.assert_allclose(x.grad.detach().numpy(), 2 * np.cos(values) - values * np.sin(values))
 
 
 def test_hessian_vector_product_of_a_small_network_matches_torch():
@@ -590,7 +590,8 @@ def test_grad_of_several_outputs_that_share_a_graph_walks_it_once():
 # (zero_grad(set_to_none=False), an optimizer's update) never reaches the user's arrays.
 
 def shares(a, b):
-    return np.shares_memory(np.asarray(a.data), np.asarray(b.data if hasattr(b, "data") else b))
+    arrays = [t.detach().numpy() if isinstance(t, cr.Tensor) else np.asarray(t) for t in (a, b)]
+    return np.shares_memory(*arrays)
 
 
 def test_a_loop_reusing_its_gradient_trains_from_step_two_as_in_torch():
@@ -604,7 +605,7 @@ def test_a_loop_reusing_its_gradient_trains_from_step_two_as_in_torch():
             opt.zero_grad(set_to_none=False)
             (w + 0 - 0).backward(gradient=g)   # + and - hand g on to w unchanged
             opt.step()
-        runs.append((w.detach().numpy().tolist(), g.numpy().tolist()))
+        runs.append((w.detach().numpy().tolist(), g.detach().numpy().tolist()))
     assert runs[0] == runs[1]
     assert runs[0][1] == [1.0, -3.0]   # the user's g is untouched
 
@@ -619,7 +620,7 @@ def test_backward_with_a_gradient_that_reaches_a_leaf_unchanged_copies_it(gradie
     for t in (x, y):
         assert not shares(t.grad, passed)
     cr.optim.SGD([x, y], lr=1.0).zero_grad(set_to_none=False)
-    assert np.asarray(passed.data if gradient == "tensor" else passed).tolist() == [3.0, 4.0]
+    assert np.asarray(passed.detach().numpy() if gradient == "tensor" else passed).tolist() == [3.0, 4.0]
 
 
 def test_two_leaves_fed_the_users_gradient_by_one_gate_each_own_theirs():
@@ -650,7 +651,7 @@ def test_grad_results_do_not_share_memory_with_grad_outputs():
     gx, gy = cr.autograd.grad(x + y, (x, y), grad_outputs=g)
     (gz,) = cr.autograd.grad(x, x, grad_outputs=g)   # the output is the input
     assert not any(shares(r, g) for r in (gx, gy, gz)) and not shares(gx, gy)
-    gx.data[:] = 0
+    gx.detach().numpy()[:] = 0
     assert g.tolist() == [1.0, 2.0] and gy.tolist() == [1.0, 2.0]
 
 
@@ -669,7 +670,7 @@ def test_a_custom_functions_returned_gradient_is_copied_into_grad():
     x = leaf([1.0, 2.0])
     Constant.apply(x).sum().backward()
     assert x.grad.tolist() == [7.0, 8.0] and not shares(x.grad, held)
-    x.grad.data[:] = 0
+    x.grad.detach().numpy()[:] = 0
     assert held.tolist() == [7.0, 8.0]
 
 
@@ -678,7 +679,7 @@ def test_with_create_graph_grad_is_a_copy_of_the_users_gradient_as_in_torch():
     x = leaf([1.0, 2.0])
     (x + 0).backward(gradient=g, create_graph=True)
     assert x.grad is not g and not shares(x.grad, g)
-    x.grad.data[:] = 0
+    x.grad.detach().numpy()[:] = 0
     assert g.tolist() == [1.0, 2.0]
 
 
@@ -826,7 +827,7 @@ def test_a_gate_that_may_run_again_holds_no_intermediate_values():
     x = leaf([1.0, 2.0])
     a = x.exp()
     y = (a.reshape(2, 1) + a.reshape(2, 1)).sum()
-    values = weakref.ref(a.data)
+    values = weakref.ref(a.detach().numpy())
     y.backward()
     del a
     assert values() is None   # + and reshape keep edges (gate, shape, dtype), not tensors

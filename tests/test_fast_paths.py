@@ -66,7 +66,7 @@ def test_a_number_beside_a_tensor_gives_numpys_bits_and_dtype(dtype, number):
         ]:
             out = op(x)
             assert out.dtype == expected.dtype
-            np.testing.assert_array_equal(out.numpy(), expected)
+            np.testing.assert_array_equal(out.detach().numpy(), expected)
 
 
 @pytest.mark.parametrize("dtype", FLOATS)
@@ -75,21 +75,21 @@ def test_the_gradient_through_a_number_operand_is_numpys(dtype):
     x = cr.tensor(values, requires_grad=True)
     (x * 1.01 / 3.0).sum().backward()
     # backward runs the chain from the output: d/dx = (1 / 3.0) * 1.01, in that order
-    np.testing.assert_array_equal(x.grad.numpy(), np.ones(3, dtype) / 3.0 * 1.01)
+    np.testing.assert_array_equal(x.grad.detach().numpy(), np.ones(3, dtype) / 3.0 * 1.01)
 
 
 def test_integer_and_bool_tensors_keep_pytorchs_rules_with_numbers():
     ints = cr.tensor([1, 2, 3])
     assert (ints * 2).dtype == cr.int64
     assert (ints * 1.5).dtype == cr.float32          # PyTorch: int tensor times a float
-    np.testing.assert_array_equal((ints * 1.5).numpy(), [1.5, 3.0, 4.5])
+    np.testing.assert_array_equal((ints * 1.5).detach().numpy(), [1.5, 3.0, 4.5])
     flags = cr.tensor([True, False])
     assert (flags + 1).dtype == cr.int64
 
 
 def test_a_dtype_outside_the_float_caches_keeps_numpys_rules():
     odd = new_tensor(np.array([1, 2], np.uint16), None)   # not a dtype cr.tensor makes
-    assert (odd * 3).numpy().tolist() == [3, 6] and (odd * 3).dtype == np.uint16
+    assert (odd * 3).detach().numpy().tolist() == [3, 6] and (odd * 3).dtype == np.uint16
 
 
 def test_signed_zeros_are_never_confused():
@@ -97,7 +97,7 @@ def test_signed_zeros_are_never_confused():
     with np.errstate(divide="ignore"):
         assert (x / 0.0).tolist() == [np.inf, -np.inf]
         assert (x / -0.0).tolist() == [-np.inf, np.inf]
-    assert np.signbit((x * -0.0).numpy()).tolist() == [True, False]
+    assert np.signbit((x * -0.0).detach().numpy()).tolist() == [True, False]
 
 
 def test_cached_operands_are_read_only_and_the_cache_stays_bounded():
@@ -160,7 +160,7 @@ def test_a_graph_used_by_an_older_and_a_newer_output_is_walked_once_per_path():
     y = x ** 3
     z = y * 2.0
     gy, = cr.autograd.grad([y.sum(), z.sum()], x)
-    np.testing.assert_allclose(gy.numpy(), 3 * x.numpy() ** 2 * 3)
+    np.testing.assert_allclose(gy.detach().numpy(), 3 * x.detach().numpy() ** 2 * 3)
 
 
 def test_a_released_gate_is_refused_even_when_nothing_changed_in_place():
@@ -222,11 +222,11 @@ def test_a_number_operand_gives_the_gradient_a_0d_tensor_operand_gives(op, shape
     values = np.random.default_rng(1).uniform(0.5, 2.0, shape)
     x = cr.tensor(values, requires_grad=True)
     op(x, 1.5).sum().backward()
-    via_number = x.grad.numpy().copy()
+    via_number = x.grad.detach().numpy().copy()
     x.grad = None
     op(x, cr.tensor(1.5, dtype=cr.float64)).sum().backward()
     assert via_number.shape == shape
-    np.testing.assert_allclose(via_number, x.grad.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(via_number, x.grad.detach().numpy(), rtol=1e-12)
 
 
 @pytest.mark.parametrize("dtype, base", [("float16", 1e5), ("float32", 1e40), ("float32", 0.3),
@@ -240,7 +240,7 @@ def test_a_number_base_keeps_its_exact_value_in_pows_backward(dtype, base):
         (base ** x).sum().backward()
     tx = torch.tensor(values, requires_grad=True)
     (base ** tx).sum().backward()
-    np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=2e-3)
+    np.testing.assert_allclose(x.grad.detach().numpy(), tx.grad.detach().numpy(), rtol=2e-3)
 
 
 def test_a_gradient_reaching_a_number_gate_in_a_wider_dtype_is_cast_first():
@@ -254,10 +254,10 @@ def test_a_gradient_reaching_a_number_gate_in_a_wider_dtype_is_cast_first():
     out.backward(cr.tensor(upstream, dtype=cr.float64))
     assert x.grad.dtype == cr.float16
     expected = upstream.astype(np.float16) * 0.1   # NumPy: the number cast to float16
-    np.testing.assert_array_equal(x.grad.numpy(), expected)
+    np.testing.assert_array_equal(x.grad.detach().numpy(), expected)
     tx = torch.tensor(values, dtype=torch.float16, requires_grad=True)
     ((tx * 0.1) * torch.ones(5, dtype=torch.float64)).backward(torch.tensor(upstream))
-    np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-3)
+    np.testing.assert_allclose(x.grad.detach().numpy(), tx.grad.detach().numpy(), rtol=1e-3)
 
 
 def test_mixed_float32_and_float64_gradients_arrive_in_each_inputs_dtype():
@@ -268,7 +268,7 @@ def test_mixed_float32_and_float64_gradients_arrive_in_each_inputs_dtype():
     h.register_hook(lambda g: seen.append(g.dtype))
     (h * w).sum().backward()
     assert seen == [cr.float32] and x.grad.dtype == cr.float32 and w.grad.dtype == cr.float64
-    np.testing.assert_allclose(x.grad.numpy(), np.exp([1.0, 2.0]) * [0.5, 0.25], rtol=1e-6)
+    np.testing.assert_allclose(x.grad.detach().numpy(), np.exp([1.0, 2.0]) * [0.5, 0.25], rtol=1e-6)
 
 
 @pytest.mark.parametrize("dtype", [cr.float16, cr.float32])

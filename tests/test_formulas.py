@@ -101,7 +101,7 @@ def test_printed_derivatives_equal_the_engine_gradient(name, index, case, dtype)
                 f"{name}: d/d{operand} = {term.formula} has shape {value.shape}, " \
                 f"the input {tuple(tensor.shape)}"
             total = total + value
-        np.testing.assert_allclose(total, expected.numpy(), **run.tolerance,
+        np.testing.assert_allclose(total, expected.detach().numpy(), **run.tolerance,
                                    err_msg=f"{name}: {[t.formula for t in terms]}")
 
 
@@ -111,7 +111,7 @@ def test_printed_forward_formula_equals_the_output(name, index, case, dtype):
     step = next(s for s in run.explanation.forward if s.name == "out")
     value = np.asarray(run.evaluate(step.formula))
     assert value.shape == tuple(run.out.shape), (step.formula, value.shape)
-    np.testing.assert_allclose(value, run.out.numpy(), **run.tolerance,
+    np.testing.assert_allclose(value, run.out.detach().numpy(), **run.tolerance,
                                err_msg=step.formula)
 
 

@@ -73,7 +73,7 @@ def digits():
     import chainrule as cr
     x, y = cr.data.load_digits()
     order = np.random.default_rng(0).permutation(len(y))
-    return x.data[order].tolist(), y.data[order].tolist()
+    return x.detach().numpy()[order].tolist(), y.detach().numpy()[order].tolist()
 
 
 def test_the_script_runs_after_changing_only_its_imports():

@@ -26,11 +26,11 @@ def test_random_creation_follows_the_seed_and_the_ranges():
     cr.manual_seed(0)
     a = cr.rand(100)
     cr.manual_seed(0)
-    assert np.array_equal(a.data, cr.rand(100).data)
-    assert 0 <= a.data.min() and a.data.max() < 1
+    assert np.array_equal(a.detach().numpy(), cr.rand(100).detach().numpy())
+    assert 0 <= a.detach().numpy().min() and a.detach().numpy().max() < 1
     assert cr.randn(3, 4).shape == (3, 4)
     ints = cr.randint(2, 5, (50,))
-    assert ints.dtype == cr.int64 and 2 <= ints.data.min() and ints.data.max() < 5
+    assert ints.dtype == cr.int64 and 2 <= ints.detach().numpy().min() and ints.detach().numpy().max() < 5
     assert sorted(cr.randperm(5).tolist()) == [0, 1, 2, 3, 4]
 
 
@@ -46,7 +46,7 @@ def test_attributes():
     assert (t.shape, t.ndim, t.dim(), t.numel(), t.size(), t.size(1)) == ((1, 3), 2, 2, 3,
                                                                            (1, 3), 3)
     assert t.is_leaf and t.grad is None and t.grad_fn is None
-    assert isinstance(t.data, np.ndarray) and t.numpy() is t.data
+    assert isinstance(t.detach().numpy(), np.ndarray) and t.detach().numpy() is t.detach().numpy()
     assert cr.tensor(2.5).item() == 2.5 and isinstance(cr.tensor(2).item(), int)
 
 
@@ -160,7 +160,7 @@ def test_comparisons_give_bool_tensors_without_gradient():
 def grad_of_index(index, shape=(3, 4)):
     x = cr.tensor(np.arange(12.0).reshape(shape), requires_grad=True)
     x[index].sum().backward()
-    return x.grad.data
+    return x.grad.detach().numpy()
 
 
 def test_int_slice_none_and_ellipsis_indexing():
@@ -187,7 +187,7 @@ def test_boolean_mask_indexing():
     picked = x[mask]
     assert picked.tolist() == [7.0, 8.0, 9.0, 10.0, 11.0]
     picked.sum().backward()
-    assert np.array_equal(x.grad.data, (np.arange(12.0).reshape(3, 4) > 6).astype(float))
+    assert np.array_equal(x.grad.detach().numpy(), (np.arange(12.0).reshape(3, 4) > 6).astype(float))
 
 
 def test_setitem_on_a_plain_tensor():
@@ -240,8 +240,8 @@ def test_reductions_with_dim_and_keepdim():
     assert values.tolist() == [5.0, 6.0] and indices.tolist() == [1, 2]
     assert x.min(dim=0).indices.tolist() == [0, 1, 0]
     assert x.argmax().item() == 5 and x.argmin(1).tolist() == [0, 1]
-    np.testing.assert_allclose(x.var().item(), np.var(x.data, ddof=1), rtol=1e-6)
-    np.testing.assert_allclose(x.std(1, unbiased=False).data, np.std(x.data, axis=1), rtol=1e-6)
+    np.testing.assert_allclose(x.var().item(), np.var(x.detach().numpy(), ddof=1), rtol=1e-6)
+    np.testing.assert_allclose(x.std(1, unbiased=False).detach().numpy(), np.std(x.detach().numpy(), axis=1), rtol=1e-6)
     assert cr.max(x, cr.tensor(3.0)).tolist() == [[3.0, 5.0, 3.0], [4.0, 3.0, 6.0]]
 
 
@@ -257,3 +257,45 @@ def test_named_arithmetic_takes_pytorchs_keywords():
     assert x.matmul(other=y).item() == 11.0
     x.add(y, alpha=3).sum().backward()
     assert x.grad.tolist() == [1.0, 1.0]
+
+
+# ----- .data and .numpy(), as in PyTorch ----------------------------------------------------
+def test_data_is_a_detached_tensor_sharing_memory():
+    torch = pytest.importorskip("torch")
+    for lib in (cr, torch):
+        p = lib.nn.Parameter(lib.tensor([1.0, 2.0]))
+        d = p.data
+        assert isinstance(d, lib.Tensor) and not d.requires_grad and d.grad_fn is None
+        d.add_(1.0)                               # through the alias: p changes
+        p.data.mul_(2.0)
+        assert p.tolist() == [4.0, 6.0], lib.__name__
+        assert p.data.norm().item() == pytest.approx(52 ** 0.5)
+
+
+def test_a_hand_written_update_through_data_trains_the_parameter():
+    torch = pytest.importorskip("torch")
+    results = []
+    for lib in (cr, torch):
+        w = lib.nn.Parameter(lib.tensor([1.0, -2.0]))
+        for _ in range(3):
+            loss = (w * w).sum()
+            loss.backward()
+            w.data -= 0.1 * w.grad                # PyTorch's classic idiom
+            w.grad = None
+        results.append(w.detach().numpy().tolist())
+    np.testing.assert_allclose(results[0], results[1], rtol=1e-6)
+
+
+def test_data_can_be_replaced_and_normal_fills_in_place():
+    w = cr.nn.Parameter(cr.zeros(2, 3))
+    w.data.normal_(generator=cr.Generator(0))
+    assert w.detach().numpy().std() > 0 and w.requires_grad
+    w.data = cr.ones(4)
+    assert w.shape == (4,) and w.tolist() == [1.0] * 4 and w.requires_grad
+
+
+def test_numpy_refuses_a_tensor_that_requires_grad_with_pytorchs_hint():
+    x = cr.tensor([1.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"detach\(\)\.numpy\(\)"):
+        x.numpy()
+    assert x.detach().numpy() is x.detach().numpy()   # the array itself, no copy

@@ -27,7 +27,7 @@ def as_array(data, dtype=None):
     """A fresh array from numbers, nested lists, NumPy arrays or Tensors, PyTorch's way; an
     array of another library (CuPy's) is copied where it lives, never through the host."""
     if hasattr(data, "grad_fn"):
-        data = data.data
+        data = data._data
     if isinstance(data, np.ndarray):
         array = np.array(data, dtype=dtype, copy=True)
     elif is_foreign(data):

@@ -63,7 +63,7 @@ def describe(obj, key, arrays):
         if name in arrays:
             raise ValueError(f"cr.save: two entries would both be stored under the key "
                              f"{name!r}; rename one (keys are joined with '.')")
-        arrays[name] = np.asarray(obj.data if kind == "$tensor" else obj, order="C")
+        arrays[name] = np.asarray(obj._data if kind == "$tensor" else obj, order="C")
         return {kind: name}
     if isinstance(obj, dict):
         if all(isinstance(k, str) and not k.startswith("$") for k in obj):

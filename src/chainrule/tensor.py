@@ -32,7 +32,7 @@ class Tensor:
     # Every tensor sets its slots; the attributes a tensor rarely changes keep their value
     # here on the class until one sets its own (in its __dict__, made then): new_tensor, on
     # every operation, fills three fields instead of eight.
-    __slots__ = ("data", "grad_fn", "requires_grad", "__dict__", "__weakref__")
+    __slots__ = ("_data", "grad_fn", "requires_grad", "__dict__", "__weakref__")
     grad = None
     name = None
     _hooks = None
@@ -47,41 +47,57 @@ class Tensor:
         return t.requires_grad_(True) if requires_grad else t
 
     # ----- attributes -------------------------------------------------------------------
-    shape = property(lambda self: self.data.shape)
-    ndim = property(lambda self: self.data.ndim)
-    dtype = property(lambda self: self.data.dtype)
+    shape = property(lambda self: self._data.shape)
+    ndim = property(lambda self: self._data.ndim)
+    dtype = property(lambda self: self._data.dtype)
     is_leaf = property(lambda self: self.grad_fn is None)
     device = property(lambda self: "cpu")
 
     def size(self, dim=None):
-        return self.data.shape if dim is None else self.data.shape[dim]
+        return self._data.shape if dim is None else self._data.shape[dim]
 
     def dim(self):
-        return self.data.ndim
+        return self._data.ndim
 
     def numel(self):
-        return self.data.size
+        return self._data.size
 
     def item(self):
-        if self.data.size != 1:
+        if self._data.size != 1:
             raise ValueError(f"item: only a tensor with one element can be converted to a "
                              f"Python number, this one has shape {self.shape}")
-        return self.data.item()
+        return self._data.item()
 
     def numpy(self):
-        return self.data
+        """The NumPy array itself (no copy: writes show in the tensor). Refused on a tensor
+        that requires grad, as in PyTorch: a write there would bypass the graph."""
+        if self.requires_grad:
+            raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use "
+                               "tensor.detach().numpy() instead.")
+        return self._data
+
+    @property
+    def data(self):
+        """A tensor sharing this one's memory, detached from the graph (PyTorch's ``.data``):
+        ``p.data.add_(u)`` or ``p.data -= lr * p.grad`` change ``p`` and record nothing."""
+        return new_tensor(self._data, None)
+
+    @data.setter
+    def data(self, value):
+        """``t.data = other`` makes ``t`` hold ``other``'s values (its memory, for a tensor)."""
+        self._data = value._data if isinstance(value, Tensor) else dtypes.array_of(value)
 
     def tolist(self):
-        return self.data.tolist()
+        return self._data.tolist()
 
     def detach(self):
-        return new_tensor(self.data, None)
+        return new_tensor(self._data, None)
 
     def requires_grad_(self, requires_grad=True):
         if self.grad_fn is not None and not requires_grad:
             raise RuntimeError("requires_grad_: you can only change requires_grad of leaf "
                                "tensors; use detach() to get a tensor without a graph")
-        if requires_grad and self.data.dtype.kind not in "fc":
+        if requires_grad and self._data.dtype.kind not in "fc":
             raise RuntimeError(f"only floating point tensors can require gradients, this one is "
                                f"{self.dtype}; convert it with .float() first")
         self.requires_grad = requires_grad or self.grad_fn is not None
@@ -117,16 +133,16 @@ class Tensor:
     def __len__(self):
         if self.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
-        return len(self.data)
+        return len(self._data)
 
     def __iter__(self):
         return (self[i] for i in range(len(self)))
 
     def __bool__(self):
-        if self.data.size != 1:
+        if self._data.size != 1:
             raise RuntimeError(f"Boolean value of a tensor of shape {self.shape} with more than "
                                f"one value is ambiguous; use .any() or .all()")
-        return bool(self.data)
+        return bool(self._data)
 
     def __float__(self): return float(self.item())
     def __int__(self): return int(self.item())
@@ -136,7 +152,7 @@ class Tensor:
         """Pickling and ``copy.copy``, as in PyTorch: the data (shared by ``copy.copy``),
         ``requires_grad`` and the name; never the graph, which cannot leave its process, nor
         ``.grad``. A tensor made by a gate comes back as a leaf."""
-        return rebuild_tensor, (type(self), self.data, self.requires_grad, self.name)
+        return rebuild_tensor, (type(self), self._data, self.requires_grad, self.name)
 
     def __deepcopy__(self, memo):
         """``copy.deepcopy`` of a leaf: its data, ``requires_grad``, name and ``.grad`` copied.
@@ -147,18 +163,18 @@ class Tensor:
                 f"deepcopy: only leaf tensors (made by you, not by a gate) can be deep-copied; "
                 f"this one comes from gate '{self.grad_fn.label}' "
                 f"({type(self.grad_fn).__name__}). Copy .detach() to keep the values.")
-        clone = rebuild_tensor(type(self), self.data.copy(), self.requires_grad, self.name)
+        clone = rebuild_tensor(type(self), self._data.copy(), self.requires_grad, self.name)
         memo[id(self)] = clone
         clone.grad = copy.deepcopy(self.grad, memo)
         return clone
 
     def __array__(self, dtype=None, copy=None):
-        return self.data if dtype is None else self.data.astype(dtype)
+        return self._data if dtype is None else self._data.astype(dtype)
 
     def __repr__(self):
-        body = np.array2string(self.data, separator=", ", prefix="tensor(", precision=4)
+        body = np.array2string(self._data, separator=", ", prefix="tensor(", precision=4)
         extras = []
-        if self.data.dtype not in (dtypes.float32, dtypes.int64, dtypes.bool):
+        if self._data.dtype not in (dtypes.float32, dtypes.int64, dtypes.bool):
             extras.append(f"dtype={self.dtype}")
         if self.grad_fn is not None:
             extras.append(f"grad_fn=<{type(self.grad_fn).__name__}>")
@@ -173,7 +189,7 @@ def new_tensor(data, node, cls=None):
     """The one constructor: wrap an array (no copy, no checks) and fill every slot (a new
     Tensor slot is set here only). ``node`` is the gate that made it, None for a leaf."""
     t = NEW(cls or Tensor)
-    t.data = data if type(data) is ndarray else dtypes.array_of(data)
+    t._data = data if type(data) is ndarray else dtypes.array_of(data)
     t.grad_fn = node
     t.requires_grad = node is not None
     return t

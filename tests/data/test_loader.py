@@ -24,7 +24,7 @@ def test_shuffle_is_a_permutation_reproducible_by_seed_and_new_each_epoch():
     def epochs(seed):
         loader = cr.data.DataLoader(numbered(), batch_size=3, shuffle=True,
                                     generator=cr.Generator(seed))
-        return [np.concatenate([y.data for _, y in loader]).tolist() for _ in range(2)]
+        return [np.concatenate([y.detach().numpy() for _, y in loader]).tolist() for _ in range(2)]
 
     first, second = epochs(1)
     assert sorted(first) == list(range(10)) and first != list(range(10))

@@ -10,7 +10,7 @@ torch = pytest.importorskip("torch")
 
 def copy_weights(ours, theirs):
     """Give the chainrule module PyTorch's parameters and buffers (as float64)."""
-    state = {k: v.detach().numpy().astype(np.float64) if v.is_floating_point() else v.numpy()
+    state = {k: v.detach().numpy().astype(np.float64) if v.is_floating_point() else v.detach().numpy()
              for k, v in theirs.state_dict().items()}
     ours.double()
     ours.load_state_dict(state)
@@ -33,7 +33,7 @@ def run_both(ours, theirs, *arrays, seed=0, requires_grad=True):
 
 
 def numpy_of(t):
-    return t.data if isinstance(t, cr.Tensor) else t.detach().numpy()
+    return t.detach().numpy() if isinstance(t, cr.Tensor) else t.detach().numpy()
 
 
 def assert_same_layer(ours, theirs, *arrays, rtol=1e-7, atol=1e-9):
@@ -49,7 +49,7 @@ def assert_same_layer(ours, theirs, *arrays, rtol=1e-7, atol=1e-9):
     their_params = dict(theirs.named_parameters())
     assert our_params.keys() == their_params.keys()
     for name, tp in their_params.items():
-        np.testing.assert_allclose(our_params[name].grad.data, tp.grad.numpy(), rtol=rtol,
+        np.testing.assert_allclose(our_params[name].grad.detach().numpy(), tp.grad.detach().numpy(), rtol=rtol,
                                    atol=atol, err_msg=name)
     return out
 

@@ -31,11 +31,11 @@ def test_unfold_and_fold_match_torch():
     options = dict(kernel_size=(2, 3), dilation=(1, 2), padding=1, stride=(2, 1))
     ours = F.unfold(cr.tensor(x, requires_grad=True), **options)
     theirs = torch.nn.functional.unfold(torch.tensor(x), **options)
-    np.testing.assert_allclose(ours.data, theirs.numpy())
+    np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().numpy())
     cols = randn(*theirs.shape, seed=1)
     ours = F.fold(cr.tensor(cols), (5, 6), **options)
     theirs = torch.nn.functional.fold(torch.tensor(cols), (5, 6), **options)
-    np.testing.assert_allclose(ours.data, theirs.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().numpy(), rtol=1e-12)
 
 
 def test_fold_is_the_adjoint_of_unfold():
@@ -44,7 +44,7 @@ def test_fold_is_the_adjoint_of_unfold():
     windows = cr.ops.unfold(cr.tensor(x), **geometry)
     w = randn(*windows.shape, seed=3)
     folded = cr.ops.fold(cr.tensor(w), x.shape, **geometry)
-    assert np.sum(windows.data * w) == pytest.approx(np.sum(x * folded.data), rel=1e-12)
+    assert np.sum(windows.detach().numpy() * w) == pytest.approx(np.sum(x * folded.detach().numpy()), rel=1e-12)
 
 
 def test_clip_grad_norm_matches_torch():
@@ -58,7 +58,7 @@ def test_clip_grad_norm_matches_torch():
         ttotal = torch.nn.utils.clip_grad_norm_(theirs, max_norm, norm_type)
         assert total.item() == pytest.approx(ttotal.item(), rel=1e-12)
         for p, tp in zip(ours, theirs):
-            np.testing.assert_allclose(p.grad.data, tp.grad.numpy(), rtol=1e-12)
+            np.testing.assert_allclose(p.grad.detach().numpy(), tp.grad.detach().numpy(), rtol=1e-12)
     bad = cr.nn.Parameter(cr.zeros(1))
     bad.grad = cr.tensor([float("nan")])
     with pytest.raises(RuntimeError, match="total norm"):
@@ -72,13 +72,13 @@ def test_softplus_matches_torch(beta, threshold):
     theirs = torch.tensor(x, requires_grad=True)
     F.softplus(ours, beta, threshold).sum().backward()
     torch.nn.functional.softplus(theirs, beta, threshold).sum().backward()
-    np.testing.assert_allclose(F.softplus(ours, beta, threshold).data,
+    np.testing.assert_allclose(F.softplus(ours, beta, threshold).detach().numpy(),
                                torch.nn.functional.softplus(theirs, beta, threshold).detach())
-    np.testing.assert_allclose(ours.grad.data, theirs.grad.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(ours.grad.detach().numpy(), theirs.grad.detach().numpy(), rtol=1e-12)
 
 
 def test_one_hot_and_dropout_arguments():
     assert F.one_hot(cr.tensor([0, 2]), 3).tolist() == [[1, 0, 0], [0, 0, 1]]
     x = cr.ones(3)
     assert F.dropout(x, 0.5, training=False) is x
-    assert (F.dropout(x, 1.0).data == 0).all()
+    assert (F.dropout(x, 1.0).detach().numpy() == 0).all()

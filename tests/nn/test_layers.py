@@ -64,7 +64,7 @@ def test_batchnorm_running_stats_and_eval_match_torch():
         x = randn(4, 3, 2, 2, seed=step) * (step + 1) + step
         run_both(ours, theirs, x)
     for key in ("running_mean", "running_var"):
-        np.testing.assert_allclose(getattr(ours, key).data, getattr(theirs, key).numpy(),
+        np.testing.assert_allclose(getattr(ours, key).detach().numpy(), getattr(theirs, key).detach().numpy(),
                                    rtol=1e-12)
     assert int(ours.num_batches_tracked.item()) == int(theirs.num_batches_tracked) == 3
     ours.eval(), theirs.eval()
@@ -78,7 +78,7 @@ def test_batchnorm_cumulative_average_when_momentum_is_none():
     theirs.double()
     for step in range(3):
         run_both(ours, theirs, randn(5, 2, seed=step) + step)
-    np.testing.assert_allclose(ours.running_mean.data, theirs.running_mean.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(ours.running_mean.detach().numpy(), theirs.running_mean.detach().numpy(), rtol=1e-12)
 
 
 def test_embedding_matches_torch_with_padding_and_repeats():
@@ -89,9 +89,9 @@ def test_embedding_matches_torch_with_padding_and_repeats():
     index = np.array([[0, 1, 2], [2, 5, 1]])
     (out, _), (tout, _) = run_both(ours, theirs, index)
     np.testing.assert_allclose(out, tout)
-    np.testing.assert_allclose(ours.weight.grad.data, theirs.weight.grad.numpy())
-    assert not ours.weight.grad.data[1].any()    # the padding row learns nothing
-    assert not nn.Embedding(4, 2, padding_idx=0).weight.data[0].any()
+    np.testing.assert_allclose(ours.weight.grad.detach().numpy(), theirs.weight.grad.detach().numpy())
+    assert not ours.weight.grad.detach().numpy()[1].any()    # the padding row learns nothing
+    assert not nn.Embedding(4, 2, padding_idx=0).weight.detach().numpy()[0].any()
 
 
 def test_dropout_drops_scales_and_is_identity_in_eval():
@@ -99,15 +99,15 @@ def test_dropout_drops_scales_and_is_identity_in_eval():
     layer = nn.Dropout(0.25)
     x = cr.ones(200, 50, requires_grad=True)
     out = layer(x)
-    kept = out.data != 0
+    kept = out.detach().numpy() != 0
     assert 0.7 < kept.mean() < 0.8
-    np.testing.assert_allclose(out.data[kept], 1 / 0.75)
+    np.testing.assert_allclose(out.detach().numpy()[kept], 1 / 0.75)
     out.sum().backward()
-    np.testing.assert_allclose(x.grad.data, out.data)    # gradient = mask / (1 - p)
+    np.testing.assert_allclose(x.grad.detach().numpy(), out.detach().numpy())    # gradient = mask / (1 - p)
     layer.eval()
     assert layer(x) is x
     cr.manual_seed(0)
-    np.testing.assert_array_equal(nn.Dropout(0.25)(cr.ones(200, 50)).data, out.data)
+    np.testing.assert_array_equal(nn.Dropout(0.25)(cr.ones(200, 50)).detach().numpy(), out.detach().numpy())
 
 
 def test_conv_has_second_derivatives_matching_torch():
@@ -122,7 +122,7 @@ def test_conv_has_second_derivatives_matching_torch():
         out = F.max_pool2d(F.conv2d(xt, wt, padding=1).tanh(), 2).sum()
         (gx,) = lib.autograd.grad(out, xt, create_graph=True)
         (gw,) = lib.autograd.grad((gx * gx).sum(), wt)
-        results.append(gw.data if lib is cr else gw.numpy())
+        results.append(gw.detach().numpy() if lib is cr else gw.detach().numpy())
     np.testing.assert_allclose(results[0], results[1], rtol=1e-9)
 
 

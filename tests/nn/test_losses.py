@@ -73,7 +73,7 @@ def evaluate(lib, name, options, x, y, target_grad):
     weight = np.random.default_rng(5).standard_normal(tuple(out.shape))
     (out * lib.tensor(weight)).sum().backward()
     grads = [t.grad for t in (xt, yt) if t.grad is not None]
-    as_numpy = (lambda t: t.data) if lib is cr else (lambda t: t.detach().numpy())
+    as_numpy = (lambda t: t.detach().numpy()) if lib is cr else (lambda t: t.detach().numpy())
     return as_numpy(out), [as_numpy(g) for g in grads]
 
 
@@ -97,7 +97,7 @@ def test_functional_losses_are_the_modules():
     x, y = cr.randn(6, 4), cr.tensor(CLASSES)
     assert F.cross_entropy(x, y, label_smoothing=0.1).item() == \
         nn.CrossEntropyLoss(label_smoothing=0.1)(x, y).item()
-    assert F.mse_loss(x, x * 2).item() == pytest.approx(float((x.data ** 2).mean()))
+    assert F.mse_loss(x, x * 2).item() == pytest.approx(float((x.detach().numpy() ** 2).mean()))
 
 
 HUGE = [[1e4, -1e4, 0.0], [-1e4, 1e4, 5.0]]
@@ -125,8 +125,8 @@ def test_stable_at_huge_logits(fn, dtype):
         shape = tuple(out.shape)
         weight = np.arange(1.0, 1.0 + int(np.prod(shape))).reshape(shape)
         (out * lib.tensor(weight, dtype=out.dtype)).sum().backward()
-        value = out.data if lib is cr else out.detach().numpy()
-        grad = x.grad.data if lib is cr else x.grad.numpy()
+        value = out.detach().numpy() if lib is cr else out.detach().numpy()
+        grad = x.grad.detach().numpy() if lib is cr else x.grad.detach().numpy()
         assert np.isfinite(value).all() and np.isfinite(grad).all()
         results.append((value, grad))
     (value, grad), (tvalue, tgrad) = results

@@ -66,25 +66,25 @@ def test_repr_matches_torch():
 def test_state_dict_round_trip_and_sharing():
     cr.manual_seed(0)
     source, target = build(nn), build(nn)
-    source.block.norm.running_mean.data[:] = [0.5, -0.5]
+    source.block.norm.running_mean.detach().numpy()[:] = [0.5, -0.5]
     result = target.load_state_dict(source.state_dict())
     assert result.missing_keys == [] and result.unexpected_keys == []
     for (name, a), (_, b) in zip(source.state_dict().items(), target.state_dict().items()):
-        np.testing.assert_array_equal(a.data, b.data, err_msg=name)
+        np.testing.assert_array_equal(a.detach().numpy(), b.detach().numpy(), err_msg=name)
     state = target.state_dict()
-    state["heads.a.bias"].data[0] = 42.0           # state_dict tensors share memory
-    assert target.heads.a.bias.data[0] == 42.0
+    state["heads.a.bias"].detach().numpy()[0] = 42.0           # state_dict tensors share memory
+    assert target.heads.a.bias.detach().numpy()[0] == 42.0
     assert not state["heads.a.bias"].requires_grad  # and are detached
 
 
 def test_state_dict_loads_into_torch_and_back():
     ours, theirs = build(nn), build(tnn)
-    theirs.load_state_dict({k: torch.tensor(v.data) for k, v in ours.state_dict().items()})
+    theirs.load_state_dict({k: torch.tensor(v.detach().numpy()) for k, v in ours.state_dict().items()})
     ours.eval(), theirs.eval()
     x = np.random.default_rng(0).standard_normal((2, 1, 4, 4)).astype(np.float32)
     for a, b in zip(ours(cr.tensor(x)), theirs(torch.tensor(x))):
-        np.testing.assert_allclose(a.data, b.detach().numpy(), rtol=1e-5, atol=1e-6)
-    ours.load_state_dict({k: v.numpy() for k, v in theirs.state_dict().items()})
+        np.testing.assert_allclose(a.detach().numpy(), b.detach().numpy(), rtol=1e-5, atol=1e-6)
+    ours.load_state_dict({k: v.detach().numpy() for k, v in theirs.state_dict().items()})
 
 
 def test_strict_loading_lists_every_bad_key():
@@ -107,7 +107,7 @@ def test_strict_loading_lists_every_bad_key():
     result = model.load_state_dict(state, strict=False)
     assert result.missing_keys == ["0.bias", "1.running_var"]
     assert result.unexpected_keys == ["2.weight"]
-    assert (model[0].weight.data == 1).all()
+    assert (model[0].weight.detach().numpy() == 1).all()
 
 
 def test_buffers_and_non_persistent_buffers():
@@ -132,7 +132,7 @@ def test_train_eval_zero_grad_and_requires_grad():
     (a.sum() + b.sum()).backward()
     assert all(p.grad is not None for p in model.parameters())
     model.zero_grad(set_to_none=False)
-    assert all(not p.grad.data.any() for p in model.parameters())
+    assert all(not p.grad.detach().numpy().any() for p in model.parameters())
     model.zero_grad()
     assert all(p.grad is None for p in model.parameters())
     model.requires_grad_(False)
@@ -174,8 +174,8 @@ def test_parameter_is_a_leaf_tensor_sharing_memory():
     data = cr.zeros(3)
     p = nn.Parameter(data)
     assert isinstance(p, cr.Tensor) and p.requires_grad and p.is_leaf
-    p.data[0] = 1.0
-    assert data.data[0] == 1.0
+    p.detach().numpy()[0] = 1.0
+    assert data.detach().numpy()[0] == 1.0
     with cr.no_grad():
         p -= 0.5
     assert isinstance(p, nn.Parameter)
@@ -185,8 +185,8 @@ def test_parameter_is_a_leaf_tensor_sharing_memory():
 def test_deepcopy_and_dtype_conversion():
     model = build(nn)
     clone = copy.deepcopy(model)
-    clone.heads.a.weight.data[...] = 7.0
-    assert not (model.heads.a.weight.data == 7.0).any()
+    clone.heads.a.weight.detach().numpy()[...] = 7.0
+    assert not (model.heads.a.weight.detach().numpy() == 7.0).any()
     assert clone.heads.a.weight is dict(clone.named_parameters())["heads.a.weight"]
     model.double()
     assert all(p.dtype == cr.float64 for p in model.parameters())

@@ -140,7 +140,7 @@ class Builder:
 
     def positive(self, i):
         """Node ``i`` itself when all its values exceed 0.2, else sigmoid(i) + c, c in [0.5, 2]."""
-        if self.values[i].data.min() > 0.2:
+        if self.values[i].detach().numpy().min() > 0.2:
             return i
         squashed = self.add("Sigmoid", (i,), {})
         return self.add("Add", (squashed, self.leaf((), positive=True)), {})
@@ -149,13 +149,13 @@ class Builder:
         """Append a gate; returns its id, or None when it is left out (see the module doc)."""
         with cr.no_grad():
             out = OPS[name].apply(cr, *(self.values[i] for i in ids), **params)
-        data = out.data
+        data = out.detach().numpy()
         if not 0 < data.size <= MAX_ELEMENTS or not np.all(np.abs(data) <= MAX_MAGNITUDE):
             return None
         kink = OPS[name].kink
         if kink is not None:
             with np.errstate(over="ignore"):
-                margin = np.asarray(kink(*(self.values[i].data for i in ids), **params))
+                margin = np.asarray(kink(*(self.values[i].detach().numpy() for i in ids), **params))
             if np.any((margin > 0) & (margin < KINK_MARGIN)):
                 return None
         self.nodes.append((name, tuple(ids), params))

@@ -164,7 +164,7 @@ def test_a_killed_writer_leaves_the_previous_checkpoint_readable(tmp_path):
         writer.wait()
         writer.stdout.close()
         state = cr.load(path)
-        assert np.all(state["w"].data == state["step"])   # whole: one version, not a mix
+        assert np.all(state["w"].detach().numpy() == state["step"])   # whole: one version, not a mix
     leftovers = [p.name for p in tmp_path.iterdir() if p.name != "ckpt.safetensors"]
     assert all(name.startswith(".tmp-") for name in leftovers)
 
@@ -184,13 +184,13 @@ def test_load_state_dict_lists_every_offending_key():
     for key in ("0.bias", "2.weight", "1.weight", "extra", "0.weight", "2.bias"):
         assert f'"{key}"' in message or f"for {key}:" in message, key
     assert "Missing" in message and "Unexpected" in message and "size mismatch" in message
-    np.testing.assert_array_equal(model.state_dict()["2.bias"].data.shape, (2,))
+    np.testing.assert_array_equal(model.state_dict()["2.bias"].detach().numpy().shape, (2,))
 
 
 def test_non_strict_load_reports_keys_but_still_refuses_wrong_shapes():
     model = cr.nn.Linear(3, 2)
     result = model.load_state_dict({"weight": cr.ones(2, 3), "other": cr.ones(1)}, strict=False)
     assert result.missing_keys == ["bias"] and result.unexpected_keys == ["other"]
-    assert np.all(model.weight.data == 1)
+    assert np.all(model.weight.detach().numpy() == 1)
     with pytest.raises(RuntimeError, match="size mismatch for bias"):
         model.load_state_dict({"bias": cr.ones(5)}, strict=False)

@@ -71,10 +71,10 @@ def test_gates_that_do_not_read_their_inputs_do_not_raise():
         w.mul_(10.0)
         x.zero_()
     y.backward()   # +, -, neg, reshape, permute and indexing save no input values
-    np.testing.assert_array_equal(x.grad.data, np.full(W.shape, 1.0))
+    np.testing.assert_array_equal(x.grad.detach().numpy(), np.full(W.shape, 1.0))
     expected = np.full(W.shape, 0.0)
     expected[0] = 1.0
-    np.testing.assert_array_equal(w.grad.data, expected)
+    np.testing.assert_array_equal(w.grad.detach().numpy(), expected)
 
 
 def test_a_gate_that_saves_its_output_ignores_its_input_but_not_its_output():
@@ -89,7 +89,7 @@ def test_a_gate_that_saves_its_output_ignores_its_input_but_not_its_output():
         tbase.add_(1.0)
     y.sum().backward()
     ty.sum().backward()
-    np.testing.assert_allclose(x.grad.data, tx.grad.numpy(), rtol=1e-6)
+    np.testing.assert_allclose(x.grad.detach().numpy(), tx.grad.detach().numpy(), rtol=1e-6)
     z = x.exp()
     with cr.no_grad():
         z.mul_(2.0)
@@ -105,7 +105,7 @@ def test_update_of_a_leaf_that_requires_grad_outside_no_grad_raises_as_in_pytorc
     p = cr.nn.Parameter(cr.tensor(W))
     with pytest.raises(RuntimeError, match="leaf Variable that requires grad.*no_grad"):
         update(p)
-    np.testing.assert_array_equal(p.data, W)   # and nothing was written
+    np.testing.assert_array_equal(p.detach().numpy(), W)   # and nothing was written
 
 
 @pytest.mark.parametrize("name, update", UPDATES, ids=IDS)
@@ -118,7 +118,7 @@ def test_update_of_a_parameter_under_no_grad_matches_pytorch(name, update):
     with torch.no_grad():
         update(tp)
     assert result is p and p.is_leaf and p.requires_grad
-    np.testing.assert_allclose(p.data, tp.detach().numpy(), rtol=1e-6)
+    np.testing.assert_allclose(p.detach().numpy(), tp.detach().numpy(), rtol=1e-6)
     assert p._version == tp._version == 1
 
 
@@ -130,8 +130,8 @@ def test_augmented_assignment_on_a_non_leaf_keeps_the_gradient_right():
     ty -= tx * tx
     y.sum().backward()
     ty.sum().backward()
-    np.testing.assert_allclose(y.data, ty.detach().numpy(), rtol=1e-6)
-    np.testing.assert_allclose(x.grad.data, tx.grad.numpy(), rtol=1e-6)
+    np.testing.assert_allclose(y.detach().numpy(), ty.detach().numpy(), rtol=1e-6)
+    np.testing.assert_allclose(x.grad.detach().numpy(), tx.grad.detach().numpy(), rtol=1e-6)
 
 
 def test_optimizer_step_between_forward_and_backward_raises():
@@ -158,18 +158,18 @@ def test_changes_after_backward_and_on_other_tensors_are_fine():
     y = (x * w).sum()
     cr.zeros(3).add_(1.0)   # an unrelated in-place change moves the clock: no false alarm
     y.backward()
-    np.testing.assert_array_equal(x.grad.data, W * 2)
+    np.testing.assert_array_equal(x.grad.detach().numpy(), W * 2)
     w.mul_(0.5)             # after backward: the graph is gone, nothing to protect
     x.grad = None
     (x * w).sum().backward()
-    np.testing.assert_array_equal(x.grad.data, W)
+    np.testing.assert_array_equal(x.grad.detach().numpy(), W)
 
 
 def test_training_steps_do_not_trip_the_check():
     torch = pytest.importorskip("torch")
     model = cr.nn.Sequential(cr.nn.Linear(3, 4), cr.nn.ReLU(), cr.nn.Linear(4, 2))
     tmodel = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.ReLU(), torch.nn.Linear(4, 2))
-    tmodel.load_state_dict({k: torch.tensor(v.data) for k, v in model.state_dict().items()})
+    tmodel.load_state_dict({k: torch.tensor(v.detach().numpy()) for k, v in model.state_dict().items()})
     opt = cr.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
     topt = torch.optim.SGD(tmodel.parameters(), lr=0.1, momentum=0.9)
     for _ in range(5):
@@ -180,4 +180,4 @@ def test_training_steps_do_not_trip_the_check():
         opt.step()
         topt.step()
     for (name, p), tp in zip(model.state_dict().items(), tmodel.state_dict().values()):
-        np.testing.assert_allclose(p.data, tp.numpy(), rtol=1e-5, atol=1e-6, err_msg=name)
+        np.testing.assert_allclose(p.detach().numpy(), tp.detach().numpy(), rtol=1e-5, atol=1e-6, err_msg=name)

@@ -45,7 +45,7 @@ def test_backward_drops_every_saved_array():
     refs = saved_arrays_of(loss)
     assert len(refs) > 10
     loss.backward()
-    alive = [r for r in refs if r() is not None and not any(r() is p.data for p in params)]
+    alive = [r for r in refs if r() is not None and not any(r() is p.detach().numpy() for p in params)]
     assert not alive, f"{len(alive)} saved arrays outlive backward: {[a().shape for a in alive]}"
 
 
@@ -55,7 +55,7 @@ def test_retain_graph_keeps_them_until_the_last_backward():
     loss.backward(retain_graph=True)
     assert all(r() is not None for r in refs)
     loss.backward()
-    assert all(r() is None or any(r() is p.data for p in params) for r in refs)
+    assert all(r() is None or any(r() is p.detach().numpy() for p in params) for r in refs)
 
 
 def digits_training(steps, batch=16, on_step=None):

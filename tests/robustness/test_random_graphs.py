@@ -36,7 +36,7 @@ def test_forward_and_backward_match_pytorch(graph):
     loss, tloss = 0, 0
     for out, tout in zip(outs, touts):
         assert tuple(out.shape) == tuple(tout.shape)
-        np.testing.assert_allclose(out.data, tout.detach().numpy(), rtol=1e-9, atol=1e-12)
+        np.testing.assert_allclose(out.detach().numpy(), tout.detach().numpy(), rtol=1e-9, atol=1e-12)
         weight = rng.standard_normal(out.shape)
         loss = loss + (out * cr.tensor(weight, dtype=cr.float64)).sum()
         tloss = tloss + (tout * torch.tensor(weight)).sum()
@@ -45,5 +45,5 @@ def test_forward_and_backward_match_pytorch(graph):
     for i, (x, tx) in enumerate(zip(ours, theirs)):
         assert (x.grad is None) == (tx.grad is None), f"leaf n{i}: one library gave no gradient"
         if x.grad is not None:
-            np.testing.assert_allclose(x.grad.data, tx.grad.numpy(), rtol=1e-7, atol=1e-10,
+            np.testing.assert_allclose(x.grad.detach().numpy(), tx.grad.detach().numpy(), rtol=1e-7, atol=1e-10,
                                        err_msg=f"gradient of leaf {i}")

@@ -88,15 +88,15 @@ def initial_gradient(tensor, gradient, where):
             f"{where}: the tensor does not require grad and has no grad_fn; create its inputs "
             f"with requires_grad=True (and outside no_grad) to differentiate it")
     if gradient is None:
-        if tensor.data.size != 1:
+        if tensor._data.size != 1:
             raise RuntimeError(
                 f"{where}: gradient can be implicitly created only for scalar outputs, but the "
                 f"output has shape {tuple(tensor.shape)}; reduce it first (e.g. .sum()) or pass "
                 f"gradient= a tensor of that shape")
-        return np.ones_like(tensor.data)   # where the data lives (NumPy dispatches it)
-    g = gradient.data if isinstance(gradient, Tensor) else array_of(gradient).astype(
+        return np.ones_like(tensor._data)   # where the data lives (NumPy dispatches it)
+    g = gradient._data if isinstance(gradient, Tensor) else array_of(gradient).astype(
         tensor.dtype, copy=False)
-    if g.shape != tensor.data.shape:
+    if g.shape != tensor._data.shape:
         raise RuntimeError(f"{where}: gradient has shape {tuple(g.shape)} but the output has "
                            f"shape {tuple(tensor.shape)}")
     return gradient if isinstance(gradient, Tensor) else g.view()   # the user's: see run
@@ -115,7 +115,7 @@ def run(seeds, retain_graph, create_graph, targets):
         if create_graph:
             g = g if isinstance(g, Tensor) else new_tensor(g, None)
         elif isinstance(g, Tensor):   # the user's memory, as a view: no leaf adopts it
-            g = g.data.view()
+            g = g._data.view()
         waiting, key = (leaves, tensor) if tensor.grad_fn is None else (pending, tensor.grad_fn)
         waiting[key] = waiting[key] + g if key in waiting else g
     prev_mode = state.enabled
@@ -194,7 +194,7 @@ def finish(node, grads, xp, pending, queue, leaves, retain_graph):
         if gi is None or not wanted:
             continue
         if not same_shapes:
-            data = t.data
+            data = t._data
             if gi.shape != data.shape or gi.dtype is not data.dtype:   # conform checks ==
                 gi = conform(gi, data, node, xp)
         parent = t.grad_fn
@@ -264,13 +264,13 @@ def edge_of(t):
     parent = t.grad_fn
     if parent is None:
         return t
-    data = t.data
+    data = t._data
     return (parent, data.shape, data.dtype)
 
 
 class Edge:
-    """An edge as ``finish`` reads an input: its ``grad_fn`` and its ``data``'s shape and
-    dtype (``data`` is the edge itself). Made only when a released gate runs again, from what
+    """An edge as ``finish`` reads an input: its ``grad_fn`` and its ``_data``'s shape and
+    dtype (``_data`` is the edge itself). Made only when a released gate runs again, from what
     release stored: a tuple ``(gate, shape, dtype)``, or the gate alone where no conform
     runs, which cost a tenth as much."""
 
@@ -280,7 +280,7 @@ class Edge:
         self.grad_fn, self.shape, self.dtype = grad_fn, shape, dtype
 
     @property
-    def data(self):
+    def _data(self):
         return self
 
 
@@ -358,14 +358,14 @@ def deliver_to_leaf(t, g, xp, targets):
         remember(targets, t, g)
         return
     if xp is ARRAYS:
-        if g.dtype != t.data.dtype:
-            g = g.astype(t.data.dtype)
+        if g.dtype != t._data.dtype:
+            g = g.astype(t._data.dtype)
         elif g.base is not None:   # a view (of a broadcast, of another gradient): own it
             g = g.copy()
         if t.grad is None:
             t.grad = new_tensor(g, None)
         else:
-            t.grad = new_tensor(t.grad.data + g, None)
+            t.grad = new_tensor(t.grad._data + g, None)
     elif t.grad is None:   # a gradient with a graph: a copy, in the graph (as PyTorch)
         t.grad = g.clone()
     else:
@@ -389,7 +389,7 @@ def run_hooks(hooks, g, xp):
             gt = result
     if xp is TENSORS:
         return gt
-    return g if gt is start else gt.data.view()
+    return g if gt is start else gt._data.view()
 
 
 def check_hook_result(hook, result, g):

@@ -70,7 +70,7 @@ FORWARD = """\
 UNARY = """\
 def unary(self):
     node = new(cls)
-    a = self.data
+    a = self._data
 """ + FORWARD.format(arrays="a", numpy_may_differ="data.dtype is not a.dtype") + """\
     if not (self.requires_grad and state.enabled):
         return new_tensor(data, None)
@@ -85,16 +85,16 @@ def binary(self, other):
     number = False
     if isinstance(x, Tensor):
         if isinstance(y, Tensor):
-            a, b, needs = x.data, y.data, PAIRS[x.requires_grad][y.requires_grad]
+            a, b, needs = x._data, y._data, PAIRS[x.requires_grad][y.requires_grad]
             mixed = a.dtype is not b.dtype
         else:
             number = casts_numbers and type(y) in PYTHON_NUMBERS
-            a, b, needs = x.data, SCALAR_OPERANDS[x.data.dtype][y] if number else y, \\
+            a, b, needs = x._data, SCALAR_OPERANDS[x._data.dtype][y] if number else y, \\
                 PAIRS[x.requires_grad][False]
             mixed = not number and type(b) is ndarray and b.dtype is not a.dtype
     else:
         number = casts_numbers and type(x) in PYTHON_NUMBERS
-        a, b, needs = SCALAR_OPERANDS[y.data.dtype][x] if number else x, y.data, \\
+        a, b, needs = SCALAR_OPERANDS[y._data.dtype][x] if number else x, y._data, \\
             PAIRS[False][y.requires_grad]
         mixed = not number and type(a) is ndarray and a.dtype is not b.dtype
     node = new(cls)

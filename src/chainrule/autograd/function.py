@@ -53,8 +53,8 @@ class Function:
         node = FunctionGate(cls, ctx, len(args))
         if anomaly_mode.enabled:
             note_creation(node)
-        arrays = tuple(a.data if isinstance(a, Tensor) else a for a in args)
-        return node.record(args, arrays, ctx.needs_input_grad, out.data)
+        arrays = tuple(a._data if isinstance(a, Tensor) else a for a in args)
+        return node.record(args, arrays, ctx.needs_input_grad, out._data)
 
 
 class FunctionGate(Gate, register=False):
@@ -92,6 +92,6 @@ def borrowed(gi, g):
     """A gradient the user's backward returned, as an array: one its code may hold goes on
     as a view, which no leaf adopts as ``.grad`` (engine.py); ``g`` itself is the engine's."""
     if isinstance(gi, Tensor):
-        gi = gi.data
+        gi = gi._data
     return gi if gi is None or gi is g or not hasattr(gi, "view") else gi.view()
 

@@ -100,7 +100,7 @@ class Gate:
         needs = []
         for x in operands:
             if isinstance(x, Tensor):
-                arrays.append(x.data)
+                arrays.append(x._data)
                 needs.append(x.requires_grad)
             else:
                 arrays.append(x)

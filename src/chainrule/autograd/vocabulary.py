@@ -35,7 +35,7 @@ from .registry import REGISTRY
 ARRAY_FUNCTIONS = {}    # name -> implementation on arrays
 TENSOR_FUNCTIONS = {}   # name -> implementation on Tensors (through gates)
 MEANINGS = {}           # name -> one line: what explain prints for a helper
-CONSTANTS = {"pi": math.pi}
+CONSTANTS = {"pi": math.pi, "inf": math.inf}
 
 
 class Namespace:
@@ -79,12 +79,12 @@ def gate(name):
 
 # ----- elementwise -----------------------------------------------------------------------
 def tensor_where(cond, x, y):
-    cond = cond.data if hasattr(cond, "data") else cond
+    cond = cond._data if hasattr(cond, "_data") else cond
     return gate("Where").apply(np.asarray(cond, dtype=bool), x, y)   # ~cond: a logical not
 
 
 def tensor_sign(x):
-    return new_tensor(special.sign(x.data), None)
+    return new_tensor(special.sign(x._data), None)
 
 
 def tensor_log(x):
@@ -190,7 +190,7 @@ def has_integer_array(index):
 
 define("onehot", array_onehot, lambda index, n, dim=-1: new_tensor(array_onehot(index, n, dim), None),
        "onehot(index, n, dim)[..., k, ...] = 1 where k equals index along a new axis dim of size n")
-define("zeros_like", np.zeros_like, lambda x: new_tensor(np.zeros_like(x.data), None))
+define("zeros_like", np.zeros_like, lambda x: new_tensor(np.zeros_like(x._data), None))
 define("scatter_add", array_scatter_add,
        lambda g, shape, index: gate("ScatterAdd").apply(g, shape=shape, index=index),
        "zeros of shape with g added at index (repeated indices add up)")

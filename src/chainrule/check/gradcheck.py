@@ -63,13 +63,13 @@ def analytic_gradients(outputs, weights, checked):
     if total is None:
         return [np.zeros(t.shape) for t in checked]
     grads = grad(total, checked, allow_unused=True)
-    return [np.zeros(t.shape) if g is None else g.data for g, t in zip(grads, checked)]
+    return [np.zeros(t.shape) if g is None else g._data for g, t in zip(grads, checked)]
 
 
 def numeric_gradient(fn, inputs, t, weights, eps):
     """d/dt of sum(w * fn(inputs)) by central differences, one element at a time."""
     result = np.zeros(t.shape)
-    flat = t.data.reshape(-1)  # a view: editing it perturbs the input in place
+    flat = t._data.reshape(-1)  # a view: editing it perturbs the input in place
     with no_grad():
         for k in range(flat.size):
             saved = flat[k]
@@ -83,4 +83,4 @@ def numeric_gradient(fn, inputs, t, weights, eps):
 
 
 def projected(result, weights):
-    return sum(float(np.sum(o.data * w)) for o, w in zip(as_outputs(result), weights))
+    return sum(float(np.sum(o._data * w)) for o, w in zip(as_outputs(result), weights))

@@ -91,13 +91,13 @@ def check_gradients(fn, inputs, expected, rtol=1e-4, atol=1e-6, eps=1e-6):
     for t in checked:
         t.requires_grad_(True)
     out = fn(**tensors)
-    if not isinstance(out, Tensor) or out.data.size != 1:
+    if not isinstance(out, Tensor) or out._data.size != 1:
         raise ValueError("check_gradients: fn must return a scalar Tensor (the loss), got "
                          f"{type(out).__name__} of shape {np.shape(getattr(out, 'data', out))}")
     autodiff = grad(out, checked, allow_unused=True)
     results = []
     for (name, given), t, auto in zip(expected.items(), checked, autodiff):
-        auto = np.zeros(t.shape) if auto is None else auto.data
+        auto = np.zeros(t.shape) if auto is None else auto._data
         numeric = central_differences(fn, tensors, t, eps)
         results.append(compare(name, np.asarray(given, dtype=np.float64), auto, numeric,
                                rtol, atol))
@@ -106,13 +106,13 @@ def check_gradients(fn, inputs, expected, rtol=1e-4, atol=1e-6, eps=1e-6):
 
 def as_float64(inputs):
     """Fresh float64 tensors (the caller's tensors are never touched)."""
-    return {name: Tensor(np.array(getattr(v, "data", v), dtype=np.float64), name=name)
+    return {name: Tensor(np.array(getattr(v, "_data", v), dtype=np.float64), name=name)
             for name, v in inputs.items()}
 
 
 def central_differences(fn, tensors, t, eps):
     result = np.zeros(t.shape)
-    flat = t.data.reshape(-1)
+    flat = t._data.reshape(-1)
     with no_grad():
         for k in range(flat.size):
             saved = flat[k]

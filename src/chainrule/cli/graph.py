@@ -35,7 +35,7 @@ def run(args):
     from .. import viz
 
     out, params, title = graph_for(args)
-    if out.requires_grad and out.data.size == 1:
+    if out.requires_grad and out._data.size == 1:
         backward_keeping_every_gradient(out)
     if args.out is None:
         print(viz.to_dot(out, params), end="")
@@ -103,7 +103,7 @@ def model_graph(kind):
     from .train import DEFAULTS, build_model, parse_hidden
 
     x, y = cr.data.load_digits()
-    x = cr.data.StandardScaler().fit(x.data).transform(x)[:BATCH]
+    x = cr.data.StandardScaler().fit(x._data).transform(x)[:BATCH]
     if kind == "cnn":
         x = x.reshape(-1, 1, 8, 8)
     cr.manual_seed(DEFAULTS["seed"])

@@ -172,9 +172,9 @@ def load_data(config):
             raise UsageError(str(e)) from None
     if y.dtype.kind == "f":
         return x, y, 0
-    if y.data.min() < 0:
-        raise UsageError(f"{name}: class labels must be 0, 1, 2, ...; found {y.data.min()}")
-    return x, y, int(y.data.max()) + 1
+    if y._data.min() < 0:
+        raise UsageError(f"{name}: class labels must be 0, 1, 2, ...; found {y._data.min()}")
+    return x, y, int(y._data.max()) + 1
 
 
 def build_model(config, features, classes):
@@ -209,12 +209,12 @@ class Trainer:
         x, y, self.classes = load_data(config)
         order = np.random.default_rng(config["seed"]).permutation(len(y))
         cut = len(y) - int(round(TEST_FRACTION * len(y)))
-        self.scaler = cr.data.StandardScaler().fit(x.data[order[:cut]])
+        self.scaler = cr.data.StandardScaler().fit(x._data[order[:cut]])
         x = self.scaler.transform(x)
         if config["model"] == "cnn":
             x = x.reshape(-1, 1, 8, 8)
         if not self.classes:
-            self.target_scaler = cr.data.StandardScaler().fit(y.data[order[:cut], None])
+            self.target_scaler = cr.data.StandardScaler().fit(y._data[order[:cut], None])
             y = self.target_scaler.transform(y.reshape(-1, 1))
         self.train_x, self.train_y = x[order[:cut]], y[order[:cut]]
         self.test_x, self.test_y = x[order[cut:]], y[order[cut:]]
@@ -277,7 +277,7 @@ class Trainer:
             p["loss_sum"] += loss.item() * len(y)
             p["seen"] += len(y)
             if self.classes:
-                p["correct"] += int((out.data.argmax(1) == y.data).sum())
+                p["correct"] += int((out._data.argmax(1) == y._data).sum())
             p["seconds"] = time.perf_counter() - started
             progress.update(self.describe_progress(total))
             if self.stop_requested:
@@ -299,9 +299,9 @@ class Trainer:
         out = self.model(self.test_x)
         metrics = {"test_loss": self.loss_fn(out, self.test_y).item()}
         if self.classes:
-            metrics["test_accuracy"] = float((out.data.argmax(1) == self.test_y.data).mean())
+            metrics["test_accuracy"] = float((out._data.argmax(1) == self.test_y._data).mean())
         else:
-            rmse = np.sqrt(np.mean((out.data - self.test_y.data) ** 2)) * self.target_scaler.scale
+            rmse = np.sqrt(np.mean((out._data - self.test_y._data) ** 2)) * self.target_scaler.scale
             metrics["test_rmse"] = float(rmse[0])
         return metrics
 

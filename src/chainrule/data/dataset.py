@@ -41,7 +41,7 @@ class TensorDataset(Dataset):
     def get_batch(self, indices):
         """Many samples at once, already stacked (what DataLoader uses: one NumPy index per
         tensor instead of one Python call per sample)."""
-        return tuple(new_tensor(t.data[indices], None) for t in self.tensors)
+        return tuple(new_tensor(t._data[indices], None) for t in self.tensors)
 
 
 class Subset(Dataset):

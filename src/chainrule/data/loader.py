@@ -66,7 +66,7 @@ def default_collate(samples):
     """
     first = samples[0]
     if isinstance(first, Tensor):
-        return new_tensor(np.stack([s.data for s in samples]), None)
+        return new_tensor(np.stack([s._data for s in samples]), None)
     if isinstance(first, (np.ndarray, np.generic)):
         return new_tensor(np.stack(samples), None)
     if isinstance(first, bool):

@@ -76,7 +76,7 @@ class MinMaxScaler(Scaler):
 
 
 def values(x):
-    return x.data if isinstance(x, Tensor) else np.asarray(x)
+    return x._data if isinstance(x, Tensor) else np.asarray(x)
 
 
 def like(x, result):

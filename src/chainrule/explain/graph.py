@@ -90,7 +90,7 @@ def leaves_where_used(order):
 def make_node(item):
     if not isinstance(item, Tensor):
         return Node(None, None, np.asarray(item))
-    node = Node(item.grad_fn, item, item.data)
+    node = Node(item.grad_fn, item, item._data)
     if item.grad_fn is not None:
         node.operands = item.grad_fn.tensors
     return node
@@ -277,7 +277,7 @@ def terms_from(node, g, upstream, by_key, root, aliases):
         expression = term_expression(gate, i, slot, np.shape(g), gi.shape, operand.shape)
         summed_back = gi.shape != operand.shape
         if summed_back:
-            gi = conform(gi, operand.data, gate, ARRAYS)
+            gi = conform(gi, operand._data, gate, ARRAYS)
         # the output's own gradient is 1: shown as 1 where a 1 stands for it (a scalar output,
         # or an elementwise term not summed back), else by its name
         one = node.name == root and (np.ndim(g) == 0 or gate.elementwise and not summed_back)

@@ -59,7 +59,7 @@ def softplus(input, beta=1.0, threshold=20.0):
     smooth = ops.softplus(scaled)
     if beta != 1:
         smooth = smooth / beta
-    return ops.where(scaled.data > threshold, input, smooth)
+    return ops.where(scaled._data > threshold, input, smooth)
 
 
 def softmax(input, dim):
@@ -88,7 +88,7 @@ def dropout(input, p=0.5, training=True, inplace=False, generator=None):
 def embedding(input, weight, padding_idx=None):
     """Rows of ``weight`` picked by the integer tensor ``input``; the ``padding_idx`` row
     gets no gradient."""
-    index = input.data if isinstance(input, Tensor) else np.asarray(input)
+    index = input._data if isinstance(input, Tensor) else np.asarray(input)
     if index.dtype.kind not in "iu":
         raise TypeError(f"embedding: indices must be integers, got {index.dtype}")
     rows = weight.shape[0]
@@ -100,7 +100,7 @@ def embedding(input, weight, padding_idx=None):
     if padding_idx is None:
         return out
     padding = (index == padding_idx % rows)[..., None]
-    return ops.where(padding, new_tensor(weight.data[index], None), out)
+    return ops.where(padding, new_tensor(weight._data[index], None), out)
 
 
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
@@ -224,12 +224,12 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     """
     dims = (0,) + tuple(range(2, input.ndim))
     shape = (1, -1) + (1,) * (input.ndim - 2)
-    if input.data.size == 0:   # an empty batch: nothing to normalise, nor to learn (PyTorch)
+    if input._data.size == 0:   # an empty batch: nothing to normalise, nor to learn (PyTorch)
         out = input * 1
         if input.ndim < 2:
             return out
     elif training:
-        count = input.data.size // input.shape[1]
+        count = input._data.size // input.shape[1]
         if count <= 1:
             raise ValueError(f"batch_norm: expected more than 1 value per channel when "
                              f"training, got input of shape {tuple(input.shape)}")
@@ -238,14 +238,14 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
         var = (centred * centred).mean(dim=dims, keepdim=True)
         if running_mean is not None:
             with no_grad():
-                running_mean.data[...] = ((1 - momentum) * running_mean.data
-                                          + momentum * mean.data.reshape(-1))
-                running_var.data[...] = ((1 - momentum) * running_var.data
-                                         + momentum * var.data.reshape(-1) * count / (count - 1))
+                running_mean._data[...] = ((1 - momentum) * running_mean._data
+                                          + momentum * mean._data.reshape(-1))
+                running_var._data[...] = ((1 - momentum) * running_var._data
+                                         + momentum * var._data.reshape(-1) * count / (count - 1))
         out = centred / (var + eps).sqrt()
     else:
-        mean = running_mean.data.reshape(shape)
-        out = (input - mean) / np.sqrt(running_var.data.reshape(shape) + eps)
+        mean = running_mean._data.reshape(shape)
+        out = (input - mean) / np.sqrt(running_var._data.reshape(shape) + eps)
     if weight is not None:
         out = out * weight.reshape(shape)
     if bias is not None:
@@ -272,7 +272,7 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
 
 def one_hot(tensor, num_classes=-1):
     """Integer class indices as a one-hot int64 tensor (no gradient)."""
-    index = tensor.data if isinstance(tensor, Tensor) else np.asarray(tensor)
+    index = tensor._data if isinstance(tensor, Tensor) else np.asarray(tensor)
     classes = int(index.max()) + 1 if num_classes < 0 else num_classes
     return new_tensor((index[..., None] == np.arange(classes)).astype(np.int64), None)
 

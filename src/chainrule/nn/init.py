@@ -22,7 +22,7 @@ LINEAR_GAINS = {"linear", "identity", "conv1d", "conv2d", "conv3d", "conv_transp
 
 def fill(tensor, values):
     """Write ``values`` into ``tensor`` in place, keeping its dtype."""
-    tensor.data[...] = values
+    tensor._data[...] = values
     return mark_changed(tensor)
 
 

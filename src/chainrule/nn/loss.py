@@ -21,7 +21,7 @@ REDUCTIONS = ("mean", "sum", "none")
 
 
 def as_array(value):
-    return value.data if isinstance(value, Tensor) else array_of(value)
+    return value._data if isinstance(value, Tensor) else array_of(value)
 
 
 def check_reduction(reduction, op):

@@ -219,7 +219,7 @@ class Module:
             if set_to_none:
                 param.grad = None
             elif param.grad is not None:
-                param.grad.data[...] = 0
+                param.grad._data[...] = 0
 
     # ----- dtype ------------------------------------------------------------------------
     def to(self, dtype=None, *args, **kwargs):
@@ -229,10 +229,10 @@ class Module:
             return self
         target = np.dtype(dtype)
         for tensor in list(self.parameters()) + list(self.buffers()):
-            if tensor.data.dtype.kind == "f" and tensor.data.dtype != target:
-                tensor.data = tensor.data.astype(target)
+            if tensor._data.dtype.kind == "f" and tensor._data.dtype != target:
+                tensor._data = tensor._data.astype(target)
                 if tensor.grad is not None:
-                    tensor.grad.data = tensor.grad.data.astype(target)
+                    tensor.grad._data = tensor.grad._data.astype(target)
         return self
 
     def float(self):
@@ -294,9 +294,9 @@ class Module:
             if key in state_dict:
                 value = as_array(state_dict[key])
                 if assign:
-                    target.data = np.array(value, dtype=target.data.dtype)
+                    target._data = np.array(value, dtype=target._data.dtype)
                 else:
-                    target.data[...] = value
+                    target._data[...] = value
         return IncompatibleKeys(missing, unexpected)
 
     # ----- printing ---------------------------------------------------------------------
@@ -319,7 +319,7 @@ class Module:
 
 
 def as_array(value):
-    return value.data if isinstance(value, Tensor) else np.asarray(value)
+    return value._data if isinstance(value, Tensor) else np.asarray(value)
 
 
 def indent(text, spaces):

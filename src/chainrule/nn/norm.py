@@ -43,9 +43,9 @@ class BatchNorm(Module):
 
     def reset_parameters(self):
         if self.track_running_stats:
-            self.running_mean.data[...] = 0
-            self.running_var.data[...] = 1
-            self.num_batches_tracked.data[...] = 0
+            self.running_mean._data[...] = 0
+            self.running_var._data[...] = 1
+            self.num_batches_tracked._data[...] = 0
         if self.weight is not None:
             init.ones_(self.weight)
         if self.bias is not None:
@@ -59,9 +59,9 @@ class BatchNorm(Module):
                              f"{tuple(input.shape)}")
         momentum = self.momentum
         if self.training and self.track_running_stats:
-            self.num_batches_tracked.data += 1
+            self.num_batches_tracked._data += 1
             if momentum is None:   # a cumulative moving average, as in PyTorch
-                momentum = 1.0 / int(self.num_batches_tracked.data)
+                momentum = 1.0 / int(self.num_batches_tracked._data)
         use_batch = self.training or not self.track_running_stats
         return F.batch_norm(input, self.running_mean, self.running_var, self.weight, self.bias,
                             use_batch, momentum, self.eps)

@@ -22,7 +22,7 @@ class Parameter(Tensor):
         if data is None:
             array = np.zeros(0, dtypes.default_float)
         elif isinstance(data, Tensor):
-            array = data.data
+            array = data._data
         elif isinstance(data, np.ndarray):
             array = data
         else:

@@ -179,7 +179,7 @@ def div(x, other, *, rounding_mode=None):
     if rounding_mode not in ("trunc", "floor"):
         raise ValueError(f"div: rounding_mode must be None, 'trunc' or 'floor', got "
                          f"{rounding_mode!r}")
-    a, b = (v.data if isinstance(v, Tensor) else v for v in (x, other))
+    a, b = (v._data if isinstance(v, Tensor) else v for v in (x, other))
     dtype = result_type(a, b)
     if dtype.kind == "f":
         quotient = np.true_divide(a, b, dtype=dtype)
@@ -204,5 +204,5 @@ def scaled(other, alpha):
 @api
 def where(condition, x, y):
     """``x`` where ``condition`` is true, else ``y`` (PyTorch's ``torch.where``)."""
-    cond = condition.data if isinstance(condition, Tensor) else array_of(condition)
+    cond = condition._data if isinstance(condition, Tensor) else array_of(condition)
     return Where.apply(cond.astype(bool, copy=False), x, y)

@@ -7,7 +7,7 @@ from ..tensor import Tensor, api, new_tensor
 
 def comparison(ufunc, *names):
     def compare(x, other):
-        return new_tensor(ufunc(x.data, other.data if isinstance(other, Tensor) else other), None)
+        return new_tensor(ufunc(x._data, other._data if isinstance(other, Tensor) else other), None)
     compare.__name__ = names[-1]
     return api(compare, name=names[-1], methods=names)
 
@@ -22,17 +22,17 @@ ne = comparison(np.not_equal, "__ne__", "ne")
 
 @api(name=False, methods=("any",))
 def any(x):  # noqa: A001  (PyTorch's name)
-    return new_tensor(x.data.any(), None)
+    return new_tensor(x._data.any(), None)
 
 
 @api(name=False, methods=("all",))
 def all(x):  # noqa: A001
-    return new_tensor(x.data.all(), None)
+    return new_tensor(x._data.all(), None)
 
 
 def logical(ufunc, *names):
     def combine(x, other):
-        return new_tensor(ufunc(x.data, other.data if isinstance(other, Tensor) else other), None)
+        return new_tensor(ufunc(x._data, other._data if isinstance(other, Tensor) else other), None)
     combine.__name__ = names[-1]
     return api(combine, name=False, methods=names)
 
@@ -45,13 +45,13 @@ logical(np.logical_xor, "__xor__", "logical_xor")
 @api(name=False, methods=("logical_not",))
 def logical_not(x):
     """True where ``x`` is zero (or False): a bool tensor, for any dtype."""
-    return new_tensor(np.logical_not(x.data), None)
+    return new_tensor(np.logical_not(x._data), None)
 
 
 @api(name=False, methods=("__invert__", "bitwise_not"))
 def bitwise_not(x):
     """``~x``: logical not of a bool tensor, the bits flipped of an integer one."""
-    if x.data.dtype.kind == "f":
+    if x._data.dtype.kind == "f":
         raise TypeError(f"~ (bitwise_not) is not defined for a {x.dtype} tensor; use "
                         f"logical_not() for a mask")
-    return new_tensor(np.invert(x.data), None)
+    return new_tensor(np.invert(x._data), None)

@@ -4,13 +4,14 @@ refuses values that gates saved before it."""
 import numpy as np
 
 from ..autograd.grad_mode import inplace_clock, state
+from ..random import numpy_generator
 from ..tensor import Tensor, api
 from .arithmetic import Add, Div, Mul, Sub, scaled
 from .shape import normalize_index
 
 
 def operand(a):
-    return a.data if isinstance(a, Tensor) else a
+    return a._data if isinstance(a, Tensor) else a
 
 
 def check_inplace(t):
@@ -35,7 +36,7 @@ def mark_changed(t):
 def update(t, ufunc, *operands):
     """``data = ufunc(data, *operands)``, written into the data itself."""
     check_inplace(t)
-    ufunc(t.data, *map(operand, operands), out=t.data, casting="unsafe")
+    ufunc(t._data, *map(operand, operands), out=t._data, casting="unsafe")
     return mark_changed(t)
 
 
@@ -44,9 +45,9 @@ def write(t, values, index=Ellipsis):
     int tensor gives 2)."""
     check_inplace(t)
     if index is Ellipsis:
-        np.copyto(t.data, operand(values), casting="unsafe")
+        np.copyto(t._data, operand(values), casting="unsafe")
     else:
-        t.data[index] = operand(values)
+        t._data[index] = operand(values)
     return mark_changed(t)
 
 
@@ -112,3 +113,15 @@ def copy_(x, src):
 @api(name=False, methods=("__setitem__",))
 def setitem(x, index, value):
     return write(x, value, normalize_index(index))
+
+
+@api(name=False, methods=("normal_",))
+def normal_(x, mean=0.0, std=1.0, generator=None):
+    """Fill ``x`` with samples of N(mean, std**2), in place (``p.data.normal_()``)."""
+    return write(x, numpy_generator(generator).normal(mean, std, x.shape))
+
+
+@api(name=False, methods=("uniform_",))
+def uniform_(x, a=0.0, b=1.0, generator=None):
+    """Fill ``x`` with samples of U(a, b), in place."""
+    return write(x, numpy_generator(generator).uniform(a, b, x.shape))

@@ -76,7 +76,7 @@ def ties(x, out):
 
 
 def tensor_ties(x, out):
-    return new_tensor(ties(x.data, out.data), None)
+    return new_tensor(ties(x._data, out._data), None)
 
 
 define("ties", ties, tensor_ties, "ties(x, out) = 1 where x equals out (NaN equal to NaN)")
@@ -236,7 +236,7 @@ def extreme(gate, x, dim, keepdim):
     if dim is None:
         return gate.apply(x)
     by_dim = MaxDim if gate is Max else MinDim
-    if np.ndim(getattr(x, "data", x)) == 0:   # PyTorch allows dim 0 (or -1) on a scalar
+    if np.ndim(getattr(x, "_data", x)) == 0:   # PyTorch allows dim 0 (or -1) on a scalar
         normalize_dims(dim, 0, gate.label)
         values = by_dim.apply(x.reshape(1), dim=0).reshape(())   # keepdim keeps no dims
         return MaxResult(values, new_tensor(np.zeros((), np.int64), None))
@@ -244,7 +244,7 @@ def extreme(gate, x, dim, keepdim):
     if values.grad_fn is not None:   # the gate found the indices already
         index = values.grad_fn.index
     else:
-        data = array_of(getattr(x, "data", x))
+        data = array_of(getattr(x, "_data", x))
         index = by_dim.first_extreme(data, dim % data.ndim)[0]
     index = index.astype(np.int64)
     return MaxResult(values, new_tensor(np.expand_dims(index, dim) if keepdim else index, None))
@@ -268,7 +268,7 @@ def argmin(x, dim=None, keepdim=False):
 
 
 def arg_extreme(fn, x, dim, keepdim):
-    data = getattr(x, "data", x)
+    data = getattr(x, "_data", x)
     if dim is None:   # the flat index; keepdim keeps every dimension, as size 1
         index = array_of(fn(data)).astype(np.int64, copy=False)
         return new_tensor(index.reshape((1,) * np.ndim(data)) if keepdim else index, None)
@@ -292,7 +292,7 @@ def var(x, dim=None, unbiased=True, keepdim=False, *, correction=None):
     """
     dim, correction = variance_arguments(dim, unbiased, correction, "var")
     dims = normalize_dims(dim, x.ndim, "var")
-    n = x.data.size if dims is None else int(np.prod([x.shape[d] for d in dims]))
+    n = x._data.size if dims is None else int(np.prod([x.shape[d] for d in dims]))
     centred = x - x.mean(dim=dims, keepdim=True)
     divisor = builtins.max(0, n - correction)
     return (centred * centred).sum(dim=dims, keepdim=keepdim) / divisor
@@ -412,3 +412,38 @@ def cumsum(x, dim, dtype=None):
         normalize_dims(dim, 0, "cumsum")
         return Cumsum.apply(x.reshape(1), dim=0).reshape(())
     return Cumsum.apply(x, dim=dim)
+
+
+class Norm(Gate):
+    """The Euclidean norm ``sqrt(sum(x * x, dims))``, fused because its gradient ``x / out``
+    must be 0 where the norm is 0 (PyTorch's), where a composition through sqrt gives NaN."""
+
+    label = "norm"
+    formula = "sqrt(sum(x * x, dims))"
+    derivatives = {"x": "g * x / where(out == 0, inf, out)"}
+    reduction = True
+    saves = ("dims",)
+
+    def forward(self, x, dim=None, keepdim=False):
+        self.dims = normalize_dims(dim, np.ndim(x), "norm")
+        self.kept = kept_shape(np.shape(x), self.dims)
+        return np.sqrt(np.sum(x * x, axis=self.dims, keepdims=keepdim))
+
+
+@api(methods=("norm",))
+def norm(x, p=2, dim=None, keepdim=False):
+    """The p-norm over ``dim`` (all elements when None), as ``torch.norm``: p = 2 the
+    Euclidean norm (its own gate), p = 1 the sum of ``|x|``, p = inf the largest ``|x|``.
+
+    >>> import chainrule as cr
+    >>> cr.tensor([3.0, 4.0]).norm().item()
+    5.0
+    """
+    if p == 2 or p == "fro":
+        return Norm.apply(x, dim=dim, keepdim=keepdim)
+    if p == 1:
+        return x.abs().sum(dim, keepdim)
+    if p == float("inf"):
+        return x.abs().amax(dim, keepdim)
+    raise ValueError(f"norm: p={p!r} is not supported yet (1, 2 and inf are); write "
+                     f"(x.abs() ** p).sum() ** (1 / p) for a norm away from zero")

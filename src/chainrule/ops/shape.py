@@ -137,7 +137,7 @@ def normalize_index(index):
     if isinstance(index, tuple):
         return tuple(normalize_index(i) for i in index)
     if isinstance(index, Tensor):
-        return index.data
+        return index._data
     if isinstance(index, list):
         return np.asarray([i.item() if isinstance(i, Tensor) else i for i in index])
     return index
@@ -224,8 +224,8 @@ def cat(tensors, dim=0):
     if not tensors:
         raise ValueError("cat: expected a non-empty list of tensors")
     # as PyTorch, 1-D empty tensors are left out when the others have more dimensions
-    kept = [t for t in tensors if np.shape(getattr(t, "data", t)) != (0,)]
-    if kept and len(kept) < len(tensors) and np.ndim(getattr(kept[0], "data", kept[0])) > 1:
+    kept = [t for t in tensors if np.shape(getattr(t, "_data", t)) != (0,)]
+    if kept and len(kept) < len(tensors) and np.ndim(getattr(kept[0], "_data", kept[0])) > 1:
         tensors = kept
     return Cat.apply(*tensors, dim=dim)
 

@@ -161,18 +161,18 @@ def clamp(x, min=None, max=None):  # noqa: A002
 @api
 def cast(x, dtype):
     """``x`` in another dtype; only a float-to-float cast keeps the graph."""
-    if x.data.dtype == dtype:
+    if x._data.dtype == dtype:
         return x
     if dtype.kind == "f":
         return Cast.apply(x, dtype=dtype)
-    return new_tensor(x.data.astype(dtype), None)
+    return new_tensor(x._data.astype(dtype), None)
 
 
 @api(methods=("sign",))
 def sign(x):
     """Sign of each element (-1, 0, 1; 0 at NaN, as PyTorch's); its gradient is zero, so it
     records no graph."""
-    return new_tensor(special.sign(x.data if isinstance(x, Tensor) else x), None)
+    return new_tensor(special.sign(x._data if isinstance(x, Tensor) else x), None)
 
 
 @api(name=False, methods=("to",))
@@ -234,7 +234,7 @@ def type_as(x, other):
 @api(name=False, methods=("clone",))
 def clone(x):
     """A copy of ``x`` that stays in the graph (its gradient flows back to ``x``)."""
-    return x * 1 if x.requires_grad else new_tensor(x.data.copy(), None)
+    return x * 1 if x.requires_grad else new_tensor(x._data.copy(), None)
 
 
 define("tan", np.tan, lambda x: x.tan())   # for Tan's formula, and rows that call tan()

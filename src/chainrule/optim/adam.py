@@ -38,7 +38,7 @@ class Adam(Optimizer):
         beta1, beta2 = group["betas"]
         for p, g in self.gradients(group, 0.0 if self.decoupled else weight_decay):
             if weight_decay and self.decoupled:
-                p.data *= 1 - lr * weight_decay
+                p._data *= 1 - lr * weight_decay
             state = self.state_of(p)
             step = state["step"] = state.get("step", 0) + 1
             m = buffer(state, "exp_avg", p)
@@ -54,7 +54,7 @@ class Adam(Optimizer):
             denom += eps
             np.divide(m, denom, out=denom)
             denom *= lr / (1 - beta1 ** step)
-            p.data -= denom
+            p._data -= denom
 
 
 class AdamW(Adam):

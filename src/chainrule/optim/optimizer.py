@@ -1,7 +1,7 @@
 """The optimizer base class: parameter groups, per-parameter state, and saving both.
 
 An optimizer turns gradients into updates, ``w_t = w_{t-1} - lr * dC/dw`` and its refinements.
-Updates work on the NumPy arrays in place (``p.data``), so a step records no graph, allocates
+Updates work on the NumPy arrays in place (``p._data``), so a step records no graph, allocates
 little and leaves every tensor's identity alone.
 """
 import numpy as np
@@ -58,7 +58,7 @@ class Optimizer:
                 if set_to_none:
                     p.grad = None
                 elif p.grad is not None:
-                    p.grad.data.fill(0)
+                    p.grad._data.fill(0)
 
     def step(self, closure=None):
         """One update of every parameter that has a gradient; returns ``closure()`` if given."""
@@ -82,8 +82,8 @@ class Optimizer:
         for p in group["params"]:
             if p.grad is None:
                 continue
-            g = p.grad.data
-            yield p, (g + weight_decay * p.data if weight_decay else g)
+            g = p.grad._data
+            yield p, (g + weight_decay * p._data if weight_decay else g)
 
     def state_of(self, p):
         """The state dict of one parameter, created empty on first use."""
@@ -130,8 +130,8 @@ class Optimizer:
 def restored(value, p):
     """A saved buffer as a fresh tensor in the parameter's dtype; numbers stay numbers."""
     if isinstance(value, (Tensor, np.ndarray)):
-        array = value.data if isinstance(value, Tensor) else value
-        return new_tensor(np.array(array, dtype=p.data.dtype), None)
+        array = value._data if isinstance(value, Tensor) else value
+        return new_tensor(np.array(array, dtype=p._data.dtype), None)
     return value
 
 
@@ -149,5 +149,5 @@ def buffer(state, key, p, fill=0.0):
     """``state[key]``, created as a tensor like ``p`` filled with ``fill`` on first use."""
     t = state.get(key)
     if t is None:
-        t = state[key] = new_tensor(np.full_like(p.data, fill), None)
-    return t.data
+        t = state[key] = new_tensor(np.full_like(p._data, fill), None)
+    return t._data

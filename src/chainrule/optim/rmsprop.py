@@ -46,9 +46,9 @@ class RMSprop(Optimizer):
                 buf = buffer(state, "momentum_buffer", p)
                 buf *= momentum
                 buf += g / avg
-                p.data -= lr * buf
+                p._data -= lr * buf
             else:
-                p.data -= lr * (g / avg)
+                p._data -= lr * (g / avg)
 
 
 class Adagrad(Optimizer):
@@ -83,4 +83,4 @@ class Adagrad(Optimizer):
             total += g * g
             std = np.sqrt(total)
             std += group["eps"]
-            p.data -= lr / (1 + (step - 1) * lr_decay) * (g / std)
+            p._data -= lr / (1 + (step - 1) * lr_decay) * (g / std)

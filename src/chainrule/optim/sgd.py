@@ -30,7 +30,7 @@ class SGD(Optimizer):
         for p, g in self.gradients(group, weight_decay):
             if momentum:
                 g = self.momentum_step(p, g, momentum, group["dampening"], group["nesterov"])
-            p.data -= lr * g
+            p._data -= lr * g
 
     def momentum_step(self, p, g, momentum, dampening, nesterov):
         state = self.state_of(p)
@@ -38,6 +38,6 @@ class SGD(Optimizer):
         if buf is None:
             buf = state["momentum_buffer"] = new_tensor(g.copy(), None)
         else:
-            buf.data *= momentum
-            buf.data += (1 - dampening) * g
-        return g + momentum * buf.data if nesterov else buf.data
+            buf._data *= momentum
+            buf._data += (1 - dampening) * g
+        return g + momentum * buf._data if nesterov else buf._data

@@ -70,7 +70,7 @@ class SummaryWriter:
 
     def add_histogram(self, tag, values, global_step=None, bins="auto", walltime=None):
         """The distribution of ``values`` (``bins`` as in ``numpy.histogram``)."""
-        data = np.asarray(values.data if isinstance(values, Tensor) else values, np.float64)
+        data = np.asarray(values._data if isinstance(values, Tensor) else values, np.float64)
         data = data.ravel()
         if data.size == 0:
             raise ValueError(f"add_histogram: '{tag}' has no values to draw")
@@ -143,7 +143,7 @@ class SummaryWriter:
 
 
 def as_float(value, where):
-    data = value.data if isinstance(value, Tensor) else value
+    data = value._data if isinstance(value, Tensor) else value
     if np.size(data) != 1:
         raise ValueError(f"{where}: expected one number, got an array of shape "
                          f"{np.shape(data)}; reduce it first (e.g. .mean())")

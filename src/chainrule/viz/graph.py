@@ -65,8 +65,8 @@ def build(out, params=None, where="to_dot"):
 def tensor_node(t, node_id, names):
     kind = "leaf" if t.grad_fn is None else "tensor"
     name = t.name or names.get(id(t)) or ""
-    grad = t.grad.data if t.grad is not None else None
-    return TensorNode(node_id, name, t.data, grad, kind, t)
+    grad = t.grad._data if t.grad is not None else None
+    return TensorNode(node_id, name, t._data, grad, kind, t)
 
 
 def gate_node(t, node_id, tensor_ids, tensors):
