@@ -156,8 +156,32 @@ def propagate(pending, queue, leaves, xp, retain_graph, targets):
             grads = node.backward(g, xp)
             if nan_check:
                 check_nan(node, grads)
-            following, g_following = finish(node, grads, xp, pending, queue, leaves,
-                                            retain_graph)
+            # hand out: each input's gradient, conformed to it, added to what it has (a
+            # leaf's waits in leaves, a gate's in pending, queued); a chain's next gate is
+            # kept in hand (following)
+            following = g_following = None
+            same_shapes = node.same_shapes
+            for t, gi, wanted in zip(node.tensors, grads, node.needs_input_grad):
+                if gi is None or not wanted:
+                    continue
+                if not same_shapes:
+                    data = t._data
+                    if gi.shape != data.shape or gi.dtype is not data.dtype:  # conform: ==
+                        gi = conform(gi, data, node, xp)
+                parent = t.grad_fn
+                if parent is None:   # a leaf: summed over its paths, delivered at the end
+                    leaves[t] = leaves[t] + gi if t in leaves else gi
+                elif parent is following:   # x * x: both inputs are one tensor
+                    g_following = g_following + gi
+                elif pending and parent in pending:   # (in a chain, pending stays empty)
+                    pending[parent] = pending[parent] + gi
+                elif following is None:
+                    following, g_following = parent, gi
+                else:
+                    pending[parent] = gi
+                    heappush(queue, (-parent.seq, parent))
+            if not retain_graph:
+                release(node)
             if following is not None and queue:   # others wait: it takes its turn in the heap
                 pending[following] = g_following
                 heappush(queue, (-following.seq, following))
@@ -183,42 +207,18 @@ def before_gate(node, g, xp, targets):
     return g
 
 
-def finish(node, grads, xp, pending, queue, leaves, retain_graph):
-    """A gate's turn ends: each input's gradient, conformed to it, is added to what it has
-    received (a leaf's waits in ``leaves``, a gate's in ``pending``, queued), then the gate
-    lets go of what forward saved unless ``retain_graph``. Returns the one gate to run next
-    directly, with its gradient, when this gate gave exactly one gate its first gradient."""
-    following = g_following = None
-    same_shapes = node.same_shapes
-    for t, gi, wanted in zip(node.tensors, grads, node.needs_input_grad):
-        if gi is None or not wanted:
-            continue
-        if not same_shapes:
-            data = t._data
-            if gi.shape != data.shape or gi.dtype is not data.dtype:   # conform checks ==
-                gi = conform(gi, data, node, xp)
-        parent = t.grad_fn
-        if parent is None:   # a leaf: summed over its paths, delivered at the end
-            leaves[t] = leaves[t] + gi if t in leaves else gi
-        elif parent is following:   # x * x: both inputs are one tensor
-            g_following = g_following + gi
-        elif pending and parent in pending:   # (in a chain, pending stays empty)
-            pending[parent] = pending[parent] + gi
-        elif following is None:
-            following, g_following = parent, gi
-        else:
-            pending[parent] = gi
-            heappush(queue, (-parent.seq, parent))
-    if not retain_graph:   # release: what forward saved goes
-        node.released = True
-        if node.reruns:
-            keep_edges(node)
-        else:   # the graph cannot be walked through this gate again
-            node.tensors = node.arrays = ()
-            node.out_data = None
-            for name in node.saves:   # values forward kept; class constants stay
-                node.__dict__.pop(name, None)
-    return following, g_following
+def release(node):
+    """What forward saved goes: the gate's inputs, output and every value named in
+    ``saves``; a gate whose rows read none of them keeps where its gradients go, so that
+    a second backward may run it again (``keep_edges``)."""
+    node.released = True
+    if node.reruns:
+        keep_edges(node)
+    else:   # the graph cannot be walked through this gate again
+        node.tensors = node.arrays = ()
+        node.out_data = None
+        for name in node.saves:   # values forward kept; class constants stay
+            node.__dict__.pop(name, None)
 
 
 def keep_edges(node):
@@ -269,7 +269,7 @@ def edge_of(t):
 
 
 class Edge:
-    """An edge as ``finish`` reads an input: its ``grad_fn`` and its ``_data``'s shape and
+    """An edge as the hand-out reads an input: its ``grad_fn`` and its ``_data``'s shape and
     dtype (``_data`` is the edge itself). Made only when a released gate runs again, from what
     release stored: a tuple ``(gate, shape, dtype)``, or the gate alone where no conform
     runs, which cost a tenth as much."""
@@ -308,7 +308,7 @@ def check_saved(node):
     """Raise if what this gate saved is gone (an earlier backward released it) or an input
     or the output it saved was changed in place since forward: its backward would silently
     use the new values. (A released gate whose rows read nothing saved may run again.)"""
-    if node.released and node.reruns:   # it runs again: its edges, as finish reads inputs
+    if node.released and node.reruns:   # it runs again: its edges, read as inputs are
         node.tensors = tuple(Edge(*t) if type(t) is tuple else
                              Edge(t, None, None) if isinstance(t, Gate) else t
                              for t in node.tensors)

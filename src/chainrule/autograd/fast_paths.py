@@ -23,7 +23,7 @@ import itertools
 import numpy as np
 
 from ..dtypes import PYTHON_NUMBERS, SCALAR_OPERANDS, as_torch_promotes, float64
-from ..tensor import Tensor, new_tensor
+from ..tensor import FILL_SLOTS, Tensor, array_of, new_tensor
 from .anomaly import GENERATED, note_creation
 from .grad_mode import anomaly_mode, inplace_clock, state
 
@@ -43,7 +43,9 @@ RECORD = """\
     node.clock = inplace_clock.now
     node.seq = next(SEQUENCE)
     node.released = False
-    return new_tensor(data, node)
+    cls = Tensor   # the output tensor, its slots filled as new_tensor fills them
+""" + FILL_SLOTS + """\
+    return t
 """
 
 RECORD_FUNCTION = """\
@@ -69,7 +71,7 @@ FORWARD = """\
 
 UNARY = """\
 def unary(self):
-    node = new(cls)
+    node = new(gate_class)
     a = self._data
 """ + FORWARD.format(arrays="a", numpy_may_differ="data.dtype is not a.dtype") + """\
     if not (self.requires_grad and state.enabled):
@@ -97,7 +99,7 @@ def binary(self, other):
         a, b, needs = SCALAR_OPERANDS[y._data.dtype][x] if number else x, y._data, \\
             PAIRS[False][y.requires_grad]
         mixed = not number and type(a) is ndarray and a.dtype is not b.dtype
-    node = new(cls)
+    node = new(gate_class)
 """ + FORWARD.format(arrays="a, b", numpy_may_differ="mixed or data.dtype is float64") + """\
     if not ((needs[0] or needs[1]) and state.enabled):
         return new_tensor(data, None)
@@ -109,9 +111,10 @@ TEMPLATES = {"record": RECORD_FUNCTION, "unary": UNARY, "binary": BINARY}
 def compile_for(cls):
     """{name: function} of ``cls``'s record, unary and binary, each compiled for it."""
     namespace = {
-        "cls": cls, "ufunc": cls.ufunc, "elementwise": cls.elementwise,
+        "gate_class": cls, "ufunc": cls.ufunc, "elementwise": cls.elementwise,
         "saves_output": cls.saves_output, "casts_numbers": cls.number_operands,
-        "new": object.__new__, "new_tensor": new_tensor, "Tensor": Tensor,
+        "new": object.__new__, "new_tensor": new_tensor, "Tensor": Tensor, "NEW": object.__new__,
+        "array_of": array_of,
         "PAIRS": PAIRS, "WANTED": WANTED, "SEQUENCE": SEQUENCE, "inplace_clock": inplace_clock,
         "state": state, "anomaly_mode": anomaly_mode, "float64": float64,
         "as_torch_promotes": as_torch_promotes, "ndarray": np.ndarray,

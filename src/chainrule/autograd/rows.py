@@ -220,10 +220,11 @@ def source_of(rows, inputs, saved, elementwise, reduction, residuals=None):
     grads = [vjp_expression(rows[slot], elementwise, numbers) if slot in rows else "None"
              for slot in inputs]
     lines += numbers.lines() if numbers else []
-    if len(inputs) > 1:
+    free = ("None", "g")   # what costs nothing needs no asking whether it is wanted
+    if len(inputs) > 1 and any(grad not in free for grad in grads):
         needs = [f"need_{slot}" for slot in inputs]
         lines.append(f"    {', '.join(needs)} = self.needs_input_grad")
-        grads = [f"({grad} if {need} else None)" if grad != "None" else grad
+        grads = [f"({grad} if {need} else None)" if grad not in free else grad
                  for grad, need in zip(grads, needs)]
     lines.append(f"    return ({', '.join(grads)},)")
     return "\n".join(lines)
