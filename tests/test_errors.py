@@ -94,5 +94,5 @@ def test_in_place_change_of_a_saved_input_is_caught_at_backward():
     y = h * h
     with cr.no_grad():
         h.mul_(3)
-    with pytest.raises(RuntimeError, match=r"in-place operation: input 'x' .*\(Mul\)"):
+    with pytest.raises(RuntimeError, match=r"inplace operation: input 'x' .*\(Mul\)"):
         y.sum().backward()

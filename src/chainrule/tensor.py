@@ -10,6 +10,7 @@ is installed by ``api`` where it is written (``ops/reduce.py`` gives ``Tensor.va
 below the gates needs to import them.
 """
 import copy
+import weakref
 
 import numpy as np
 
@@ -36,8 +37,7 @@ class Tensor:
     grad = None
     name = None
     _hooks = None
-    _version = 0
-    _changed_at = 0
+    _vc = None   # the Version it shares with its aliases; made on the first alias or change
     __array_ufunc__ = None       # NumPy defers to our reflected operators: array * tensor works
     __hash__ = object.__hash__   # tensors are dict keys by identity, as in PyTorch
 
@@ -52,6 +52,11 @@ class Tensor:
     dtype = property(lambda self: self._data.dtype)
     is_leaf = property(lambda self: self.grad_fn is None)
     device = property(lambda self: "cpu")
+    _version = property(lambda self: 0 if self._vc is None else self._vc.count,
+                        doc="PyTorch's ``t._version``: in-place changes made through any "
+                            "tensor sharing this one's memory (views, detach(), .data)")
+    _changed_at = property(lambda self: 0 if self._vc is None else self._vc.changed_at,
+                           doc="The in-place clock's reading at the last change (0: none)")
 
     def size(self, dim=None):
         return self._data.shape if dim is None else self._data.shape[dim]
@@ -80,7 +85,7 @@ class Tensor:
     def data(self):
         """A tensor sharing this one's memory, detached from the graph (PyTorch's ``.data``):
         ``p.data.add_(u)`` or ``p.data -= lr * p.grad`` change ``p`` and record nothing."""
-        return new_tensor(self._data, None)
+        return alias(self, new_tensor(self._data, None))
 
     @data.setter
     def data(self, value):
@@ -91,7 +96,7 @@ class Tensor:
         return self._data.tolist()
 
     def detach(self):
-        return new_tensor(self._data, None)
+        return alias(self, new_tensor(self._data, None))
 
     def requires_grad_(self, requires_grad=True):
         if self.grad_fn is not None and not requires_grad:
@@ -200,6 +205,37 @@ exec(compile("def new_tensor(data, node, cls=Tensor):\n" + FILL_SLOTS + "    ret
 new_tensor.__doc__ = """The one constructor: wrap an array (no copy, no checks) and fill every
     slot (FILL_SLOTS; a new slot is set there only). ``node`` is the gate that made it,
     None for a leaf."""
+
+
+class Version:
+    """The version counter that tensors sharing memory share (PyTorch's): ``count`` in-place
+    changes so far, ``changed_at`` the in-place clock's reading at the last one. Made lazily:
+    a tensor that is never aliased nor changed has none (the class default None), so an
+    operation costs nothing for it. ``output_of`` is a weak reference to the gate that made
+    the memory's first tensor when that gate saved its output: a change through any alias
+    marks that output changed (weak: a kept ``loss.detach()`` must not keep the graph)."""
+
+    __slots__ = ("count", "changed_at", "output_of")
+
+    def __init__(self, t):
+        self.count = 0
+        self.changed_at = 0
+        node = t.grad_fn
+        self.output_of = weakref.ref(node) if node is not None and node.saves_output else None
+
+
+def version_of(t):
+    """``t``'s Version, made now if it has none."""
+    vc = t._vc
+    if vc is None:
+        vc = t._vc = Version(t)
+    return vc
+
+
+def alias(base, t):
+    """``t`` shares ``base``'s memory: from now on they share one version counter."""
+    t._vc = version_of(base)
+    return t
 
 
 def rebuild_tensor(cls, data, requires_grad, name):

@@ -317,23 +317,33 @@ def check_saved(node):
             f"Trying to backward through the graph a second time (gate '{node.label}', "
             f"{type(node).__name__}): its saved values were freed after the first backward. "
             f"Pass retain_graph=True to the first backward() if you need to call it again.")
+    check_versions(node)
+
+
+def check_versions(node):
+    """Raise if a value the gate saved was changed in place since it saved it, through any
+    tensor sharing its memory (they share one version counter, ``tensor.Version``): its
+    backward would silently use the new values. Explain asks this too."""
     if node.output_changed and node.saves_output:
         raise_changed(node, "its output", None)
-    if not node.saves_inputs:
-        return
-    for name, t in zip(node.inputs, node.tensors):
-        if isinstance(t, Tensor) and t._changed_at > node.clock:
-            raise_changed(node, f"input '{name}'", t)
+    clock = node.clock
+    for name, t in node.saved_tensors_to_check():
+        if isinstance(t, Tensor):
+            vc = t._vc
+            if vc is not None and vc.changed_at > clock:
+                raise_changed(node, name, t)
 
 
 def raise_changed(node, what, tensor):
-    which = f" (tensor {tensor.name + ' ' if tensor.name else ''}of shape {tensor.shape}, " \
-            f"version {tensor._version})" if tensor is not None else ""
+    which = f" (tensor {tensor.name + ' ' if tensor.name else ''}of shape {tuple(tensor.shape)}" \
+            f" and dtype {tensor.dtype}, now at version {tensor._version})" \
+        if tensor is not None else ""
     raise RuntimeError(
         f"one of the variables needed for gradient computation has been modified by an "
-        f"in-place operation: {what}{which} of gate '{node.label}' ({type(node).__name__}) "
-        f"was changed after the gate saved it. Use an out-of-place operation (x = x + y) or "
-        f"change the tensor after backward().")
+        f"inplace operation: {what}{which} of gate '{node.label}' ({type(node).__name__}) "
+        f"was changed after the gate saved it, through it or a tensor sharing its memory (a "
+        f"view, detach(), .data, a state_dict() entry). Use an out-of-place operation "
+        f"(x = x + y) or change the tensor after backward().")
 
 
 def deliver_to_leaves(leaves, xp, targets):

@@ -1,5 +1,5 @@
 """Custom gates written by users, PyTorch's way: ``forward(ctx, ...)`` and ``backward(ctx, grad)``."""
-from ..tensor import Tensor, new_tensor
+from ..tensor import Tensor, alias, new_tensor
 from .anomaly import note_creation
 from .gate import Context, Gate
 from .grad_mode import anomaly_mode, state
@@ -54,7 +54,9 @@ class Function:
         if anomaly_mode.enabled:
             note_creation(node)
         arrays = tuple(a._data if isinstance(a, Tensor) else a for a in args)
-        return node.record(args, arrays, ctx.needs_input_grad, out._data)
+        # the graph's output is forward's tensor's memory: one version counter, so a change
+        # of either is seen where ctx saved the other
+        return alias(out, node.record(args, arrays, ctx.needs_input_grad, out._data))
 
 
 class FunctionGate(Gate, register=False):
@@ -70,6 +72,12 @@ class FunctionGate(Gate, register=False):
         self.inputs = tuple(f"x{i}" for i in range(n_inputs)) if n_inputs > 1 else ("x",)
         self.formula = function.formula or f"{function.__name__}({', '.join(self.inputs)})"
         self.derivatives = function.derivatives
+
+    def saved_tensors_to_check(self):
+        """What the user saved with ``ctx.save_for_backward``: its versions are checked."""
+        ctx = self.__dict__.get("ctx")
+        saved = ctx.saved_tensors if ctx is not None else ()
+        return ((f"saved tensor {i} (ctx.saved_tensors[{i}])", t) for i, t in enumerate(saved))
 
     def name(self):
         """PyTorch's ``grad_fn.name()`` of a custom Function: ``CubeBackward``."""

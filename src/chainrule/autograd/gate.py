@@ -27,7 +27,7 @@ import weakref
 import numpy as np
 
 from ..dtypes import as_torch_promotes, is_foreign
-from ..tensor import PUBLIC, Tensor, new_tensor
+from ..tensor import PUBLIC, Tensor, alias, new_tensor
 from . import fast_paths, rows
 from .anomaly import note_creation
 from .fast_paths import explain_value_error
@@ -77,6 +77,8 @@ class Gate:
     reruns = False          # its rows read no input, output or residual: released, it keeps
                             # where its gradients go and may run again (PyTorch's rule)
     created_at = None       # anomaly mode: where forward created it (a traceback.StackSummary)
+    returns_view = False    # its output may be a view of its input's memory (ops/shape.py):
+                            # apply then shares the input's version counter (apply_view)
 
     def __init_subclass__(cls, register=True, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -91,6 +93,8 @@ class Gate:
         for name, function in fast_paths.compile_for(cls).items():   # record, unary, binary
             setattr(cls, name, function)
         install(cls)
+        if cls.returns_view:
+            cls.apply = classmethod(apply_view)
         REGISTRY[cls.__name__] = cls
 
     @classmethod
@@ -135,6 +139,12 @@ class Gate:
                             f"{next(iter(params))!r}")
         return as_torch_promotes(self.ufunc(*arrays), *arrays)
 
+    def saved_tensors_to_check(self):
+        """(description, tensor) of each saved value whose version backward checks."""
+        if not self.saves_inputs:
+            return ()
+        return ((f"input '{name}'", t) for name, t in zip(self.inputs, self.tensors))
+
     def rows(self):
         """{input: row} of this node as explain prints it: its case's rows (or the gate's),
         with each residual's formula put in."""
@@ -171,6 +181,25 @@ class Gate:
 
     def __repr__(self):
         return f"<{type(self).__name__} {self.label}>"
+
+
+def apply_view(cls, x, **params):
+    """``apply`` of a gate that may return a view: when NumPy's result is a view of the
+    input's memory, the output shares the input's version counter (PyTorch's views), so a
+    change through either is seen by every gate that saved the other. A reshape or an index
+    that copies makes no alias. Only these gates pay for the check."""
+    out = Gate.apply.__func__(cls, x, **params)
+    if isinstance(x, Tensor) and is_view_of(out._data, x._data):
+        alias(x, out)
+    return out
+
+
+def is_view_of(a, b):
+    """Whether the array ``a`` is a view of ``b``'s memory (NumPy keeps the owner as base)."""
+    base = getattr(a, "base", None)
+    if base is None:
+        return False
+    return base is b or base is getattr(b, "base", None) or bool(np.may_share_memory(a, b))
 
 
 def install(cls):

@@ -12,6 +12,7 @@ import collections
 
 import numpy as np
 
+from ..ops.inplace import mark_changed
 from ..tensor import Tensor
 from .parameter import Parameter
 
@@ -295,8 +296,9 @@ class Module:
                 value = as_array(state_dict[key])
                 if assign:
                     target._data = np.array(value, dtype=target._data.dtype)
-                else:
+                else:   # in place: aliases see it, and a graph built before refuses backward
                     target._data[...] = value
+                    mark_changed(target)
         return IncompatibleKeys(missing, unexpected)
 
     # ----- printing ---------------------------------------------------------------------

@@ -5,7 +5,7 @@ import numpy as np
 
 from ..autograd.grad_mode import inplace_clock, state
 from ..random import numpy_generator
-from ..tensor import Tensor, api
+from ..tensor import Tensor, api, version_of
 from .arithmetic import Add, Div, Mul, Sub, scaled
 from .shape import normalize_index
 
@@ -24,12 +24,19 @@ def check_inplace(t):
 
 
 def mark_changed(t):
-    """Record an in-place change: backward refuses values that gates saved before it."""
-    inplace_clock.now += 1
-    t._version += 1
-    t._changed_at = inplace_clock.now
+    """Record an in-place change of ``t``'s memory: the version counter it shares with its
+    aliases (views, ``detach()``, ``.data``, ``state_dict()`` entries) moves, so backward
+    refuses values that gates saved before it through any of those names."""
+    now = inplace_clock.now = inplace_clock.now + 1
+    vc = version_of(t)
+    vc.count += 1
+    vc.changed_at = now
     if t.grad_fn is not None:
         t.grad_fn.output_changed = True
+    if vc.output_of is not None:   # the memory is the saved output of the gate that made it
+        node = vc.output_of()
+        if node is not None:
+            node.output_changed = True
     return t
 
 

@@ -13,6 +13,7 @@ from .reduce import normalize_dims
 
 
 class Reshape(Gate):
+    returns_view = True   # its output may be a view: it then shares x's version
     label = "reshape"
     formula = "reshape(x, shape)"
     derivatives = {"x": "reshape(g, input_shape)"}
@@ -29,6 +30,7 @@ class Reshape(Gate):
 
 
 class Permute(Gate):
+    returns_view = True   # its output may be a view: it then shares x's version
     label = "permute"
     formula = "permute(x, dims)"
     derivatives = {"x": "permute(g, inverse_permutation(dims))"}
@@ -43,6 +45,7 @@ class Permute(Gate):
 
 
 class Expand(Gate):
+    returns_view = True   # its output may be a view: it then shares x's version
     label = "expand"
     formula = "broadcast_to(x, shape)"
     derivatives = {"x": "unbroadcast(g, input_shape)"}
@@ -64,6 +67,7 @@ class Expand(Gate):
 
 
 class GetItem(Gate):
+    returns_view = True   # its output may be a view: it then shares x's version
     """``x[index]``: ints, slices, None, Ellipsis, integer arrays (repeats accumulate), masks."""
 
     label = "[]"
@@ -75,7 +79,12 @@ class GetItem(Gate):
         self.index = index
         self.shape = np.shape(x)
         try:
-            return x[index]
+            out = x[index]
+            if isinstance(out, np.generic) and isinstance(x, np.ndarray):
+                # one element: NumPy gives a scalar copy, PyTorch a 0-d view (x[0] += 1
+                # changes x); an Ellipsis at the end asks NumPy for the view
+                out = x[(index if isinstance(index, tuple) else (index,)) + (Ellipsis,)]
+            return out
         except IndexError as e:
             raise IndexError(f"index: {e} (tensor of shape {self.shape})") from None
 

@@ -69,7 +69,8 @@ class Optimizer:
         for group in self.param_groups:
             self.update(group)
             for p in group["params"]:
-                mark_changed(p)   # a graph built before the step cannot backward silently
+                if p.grad is not None:   # what update changed (PyTorch bumps only those)
+                    mark_changed(p)   # a graph built before the step cannot backward silently
         return loss
 
     def update(self, group):
