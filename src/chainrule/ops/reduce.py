@@ -38,33 +38,42 @@ def kept_shape(shape, dims):
     return tuple(1 if i in dims else n for i, n in enumerate(shape))
 
 
-class Sum(Gate):
+class Reduction(Gate, register=False):
+    """A gate that reduces over ``dims``: its rows see ``g`` and ``out`` with those dims kept
+    (``kept``), so that a row like ``g * exp(x - out)`` broadcasts against ``x``."""
+
+    reduction = True
+
+    def reduce_over(self, x, dim):
+        """Note the reduced dims (a tuple, None for all) and the kept shape; return the dims."""
+        self.dims = normalize_dims(dim, np.ndim(x), self.label)
+        self.kept = kept_shape(np.shape(x), self.dims)
+        return self.dims
+
+
+class Sum(Reduction):
     label = "sum"
     formula = "sum(x, dims)"
     derivatives = {"x": "broadcast_to(g, shape)"}
-    reduction = True
     saves = ("dims", "shape")
 
     def forward(self, x, dim=None, keepdim=False):
-        self.dims = normalize_dims(dim, np.ndim(x), "sum")
+        self.reduce_over(x, dim)
         self.shape = np.shape(x)
-        self.kept = kept_shape(self.shape, self.dims)
         # integers and bools add up in int64, as in PyTorch (NumPy: uint8 in uint64)
         return np.sum(x, axis=self.dims, keepdims=keepdim,
                       dtype=None if x.dtype.kind == "f" else np.int64)
 
 
-class Mean(Gate):
+class Mean(Reduction):
     label = "mean"
     formula = "mean(x, dims)"
     derivatives = {"x": "broadcast_to(g / n, shape)"}
-    reduction = True
     saves = ("dims", "shape", "n")
 
     def forward(self, x, dim=None, keepdim=False):
-        self.dims = normalize_dims(dim, np.ndim(x), "mean")
+        self.reduce_over(x, dim)
         self.shape = np.shape(x)
-        self.kept = kept_shape(self.shape, self.dims)
         out = np.mean(x, axis=self.dims, keepdims=keepdim)
         self.n = np.size(x) // builtins.max(np.size(out), 1)
         return out
@@ -82,30 +91,28 @@ def tensor_ties(x, out):
 define("ties", ties, tensor_ties, "ties(x, out) = 1 where x equals out (NaN equal to NaN)")
 
 
-class Max(Gate):
+class Max(Reduction):
     """Largest element of the whole tensor; tied elements share the gradient evenly, and so
     do NaN elements when the maximum is NaN (PyTorch's ``max()``)."""
 
     label = "max"
     formula = "max(x)"
     derivatives = {"x": "g * ties(x, out) / sum(ties(x, out))"}
-    reduction = True
 
     def forward(self, x):
         check_not_empty(x, self.label)
-        self.kept = (1,) * np.ndim(x)
+        self.reduce_over(x, None)
         return np.max(x)
 
 
-class Min(Gate):
+class Min(Reduction):
     label = "min"
     formula = "min(x)"
     derivatives = {"x": "g * ties(x, out) / sum(ties(x, out))"}
-    reduction = True
 
     def forward(self, x):
         check_not_empty(x, self.label)
-        self.kept = (1,) * np.ndim(x)
+        self.reduce_over(x, None)
         return np.min(x)
 
 
@@ -162,21 +169,19 @@ def check_not_empty(x, op):
                          f"minimum needs at least one element")
 
 
-class Amax(Gate):
+class Amax(Reduction):
     """Largest elements over ``dims`` (all when None), ``torch.amax``: tied elements share
     the gradient evenly, in each reduced slice (a slice whose maximum is NaN gets NaN)."""
 
     label = "amax"
     formula = "max(x, dims)"
     derivatives = {"x": "g * (x == out) / sum(x == out, dims, True)"}
-    reduction = True
     saves = ("dims",)
     reduce = staticmethod(np.max)
 
     def forward(self, x, dim=None, keepdim=False):
         check_not_empty(x, self.label)
-        self.dims = normalize_dims(dim, np.ndim(x), self.label)
-        self.kept = kept_shape(np.shape(x), self.dims)
+        self.reduce_over(x, dim)
         return self.reduce(x, axis=self.dims, keepdims=keepdim)
 
 
@@ -186,18 +191,16 @@ class Amin(Amax):
     reduce = staticmethod(np.min)
 
 
-class LogSumExp(Gate):
+class LogSumExp(Reduction):
     """``log(sum(exp(x), dim))`` computed stably; its local derivative is softmax(x)."""
 
     label = "logsumexp"
     formula = "log(sum(exp(x), dims))"
     derivatives = {"x": "g * exp(x - out)"}
-    reduction = True
     saves = ("dims",)
 
     def forward(self, x, dim=None, keepdim=False):
-        self.dims = normalize_dims(dim, np.ndim(x), "logsumexp")
-        self.kept = kept_shape(np.shape(x), self.dims)
+        self.reduce_over(x, dim)
         if x.dtype.kind != "f":   # integers: in the default float, as PyTorch
             x = x.astype(np.float32)
         return special.logsumexp(x, self.dims, keepdim)
@@ -333,7 +336,7 @@ define("centred", centred, lambda x, dims=None: x - x.mean(dim=dims, keepdim=Tru
        "centred(x, dims) = x minus its mean over dims")
 
 
-class Std(Gate):
+class Std(Reduction):
     """Standard deviation over ``dims``: the root of the centred squares' sum divided by
     ``divisor = max(0, n - correction)``. A gate of its own for its gradient at a constant,
     where (x - mean) / (divisor * std) is 0 / 0: PyTorch takes 0 there."""
@@ -342,12 +345,10 @@ class Std(Gate):
     formula = "sqrt(sum(centred(x, dims) ** 2, dims) / divisor)"
     derivatives = {"x": "where(out == 0, 0.0, g / (divisor * out)) * c"}
     residuals = {"c": "centred(x, dims)"}
-    reduction = True
     saves = ("dims", "divisor")
 
     def forward(self, x, dim=None, keepdim=False, correction=1):
-        self.dims = normalize_dims(dim, np.ndim(x), self.label)
-        self.kept = kept_shape(np.shape(x), self.dims)
+        self.reduce_over(x, dim)
         n = np.size(x) if self.dims is None else int(np.prod([np.shape(x)[d]
                                                               for d in self.dims]))
         self.divisor = builtins.max(0, n - correction)
@@ -414,19 +415,17 @@ def cumsum(x, dim, dtype=None):
     return Cumsum.apply(x, dim=dim)
 
 
-class Norm(Gate):
+class Norm(Reduction):
     """The Euclidean norm ``sqrt(sum(x * x, dims))``, fused because its gradient ``x / out``
     must be 0 where the norm is 0 (PyTorch's), where a composition through sqrt gives NaN."""
 
     label = "norm"
     formula = "sqrt(sum(x * x, dims))"
     derivatives = {"x": "g * x / where(out == 0, inf, out)"}
-    reduction = True
     saves = ("dims",)
 
     def forward(self, x, dim=None, keepdim=False):
-        self.dims = normalize_dims(dim, np.ndim(x), "norm")
-        self.kept = kept_shape(np.shape(x), self.dims)
+        self.reduce_over(x, dim)
         return np.sqrt(np.sum(x * x, axis=self.dims, keepdims=keepdim))
 
 
