@@ -10,7 +10,7 @@ import copy
 
 import numpy as np
 
-from ..autograd.engine import conform
+from ..autograd.engine import check_versions, conform
 from ..autograd.graph import evaluation_order
 from ..autograd.graph import key_of as graph_key
 from ..autograd.rows import names_in
@@ -40,6 +40,9 @@ class Node:
 def build(out, aliases=None):
     """(forward steps, backward steps, output name) for the graph that made ``out``."""
     nodes = topological(out)
+    for node in nodes:   # saved values changed in place: refused, as backward refuses them
+        if node.gate is not None:
+            check_versions(node.gate)
     name_nodes(nodes)
     by_key = {id(key_of(n)): n for n in nodes}
     forward = [forward_step(i, n, by_key, aliases) for i, n in enumerate(nodes, 1)]
