@@ -180,8 +180,15 @@ def propagate(pending, queue, leaves, xp, retain_graph, targets):
                 else:
                     pending[parent] = gi
                     heappush(queue, (-parent.seq, parent))
-            if not retain_graph:
-                release(node)
+            if not retain_graph:   # release: what forward saved goes
+                node.released = True
+                if node.reruns:   # its rows read nothing saved: it may run again
+                    keep_edges(node)
+                else:
+                    node.tensors = node.arrays = ()
+                    node.out_data = None
+                    for name in node.saves:   # values forward kept; class constants stay
+                        node.__dict__.pop(name, None)
             if following is not None and queue:   # others wait: it takes its turn in the heap
                 pending[following] = g_following
                 heappush(queue, (-following.seq, following))
@@ -205,20 +212,6 @@ def before_gate(node, g, xp, targets):
         remember(targets, node, g)
     check_saved(node)
     return g
-
-
-def release(node):
-    """What forward saved goes: the gate's inputs, output and every value named in
-    ``saves``; a gate whose rows read none of them keeps where its gradients go, so that
-    a second backward may run it again (``keep_edges``)."""
-    node.released = True
-    if node.reruns:
-        keep_edges(node)
-    else:   # the graph cannot be walked through this gate again
-        node.tensors = node.arrays = ()
-        node.out_data = None
-        for name in node.saves:   # values forward kept; class constants stay
-            node.__dict__.pop(name, None)
 
 
 def keep_edges(node):
