@@ -73,6 +73,13 @@ from gate_helpers import (
 )
 
 
+def put(lib, x, y, index):
+    """``x[index] = y`` on a copy of ``x`` (IndexPut, the write recorded in the graph)."""
+    out = x * 1
+    out[index] = y
+    return out
+
+
 class Positive(tuple):
     """The shape of an input whose values must be positive."""
 
@@ -342,6 +349,13 @@ GATES = {
         op=Op(scatter_args, scatter_add),
         extremes=[Extreme(lambda lib, x: scatter_add(lib, x, rows=3, index=np.array([0, 2, 2])),
                           lambda b, s, t: [[[b, -b], [t, 0.0], [-0.0, s]]])]),
+    "IndexPut": Entry(
+        cases=[case(lambda lib, x, y: put(lib, x, y, 1), (3, 4), (4,)),
+               case(lambda lib, x, y: put(lib, x, y, (slice(None), slice(1, 3))), (3, 4), (3, 1)),
+               case(lambda lib, x, y: put(lib, x, y, Ellipsis), (3, 4), ())],
+        op=Excluded("an in-place write (x[index] = y); tests/test_inplace_graph.py checks it"),
+        extremes=[Extreme(lambda lib, x, y: put(lib, x, y, 0),
+                          lambda b, s, t: ([[b, -b, t], [s, -0.0, 1.0]], [t, s, -b]))]),
     "Cat": Entry(
         cases=[case(lambda lib, x, y: lib.cat([x, y], 1), (3, 2), (3, 4)),
                case(lambda lib, x, y, z: lib.cat([x, y, z]), (1, 4), (2, 4), (3, 4))],

@@ -21,7 +21,7 @@ import numpy as np
 from ..dtypes import array_of, is_foreign
 from ..tensor import Tensor, api, new_tensor
 from .anomaly import attach_creation, check_nan
-from .gate import Context, Gate, Observing
+from .gate import Context, Gate, Observing, Rebased
 from .graph import key_of
 from .grad_mode import anomaly_mode, inplace_clock, state
 from .vocabulary import ARRAYS, TENSORS
@@ -310,7 +310,26 @@ def check_saved(node):
             f"Trying to backward through the graph a second time (gate '{node.label}', "
             f"{type(node).__name__}): its saved values were freed after the first backward. "
             f"Pass retain_graph=True to the first backward() if you need to call it again.")
+    if Rebased.anywhere:
+        follow_rebased(node)
     check_versions(node)
+
+
+def follow_rebased(node):
+    """An input changed in place after this gate read it was rebased (ops/inplace.py): it
+    is now the output of a newer gate. The gradient this gate hands it goes to the gate it
+    had when this gate read it, the one its snapshot (``rebased``) carries."""
+    tensors = node.tensors
+    fixed = list(tensors)
+    for i, t in enumerate(tensors):
+        if isinstance(t, Tensor):
+            parent = t.grad_fn
+            while parent is not None and parent.seq > node.seq and \
+                    getattr(parent, "rebased", None) is not None:
+                t = parent.rebased
+                parent = t.grad_fn
+            fixed[i] = t
+    node.tensors = tuple(fixed)
 
 
 def check_versions(node):

@@ -41,6 +41,13 @@ class Observing:
     anywhere = False
 
 
+class Rebased:
+    """Whether any in-place op has been recorded in the graph (ops/inplace.py): until one
+    has, backward never asks whether a gate's inputs were rebased since it read them."""
+
+    anywhere = False
+
+
 class Gate:
     """Base class of every operation in the graph (one instance per application)."""
 

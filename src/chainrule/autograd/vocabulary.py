@@ -196,6 +196,17 @@ define("scatter_add", array_scatter_add,
        "zeros of shape with g added at index (repeated indices add up)")
 
 
+def array_index_put(x, index, y):
+    out = np.array(x, copy=True)
+    out[index] = y
+    return out
+
+
+define("index_put", array_index_put,
+       lambda x, index, y: gate("IndexPut").apply(x, y, index=index),
+       "a copy of x with y written at index (x[index] = y out of place)")
+
+
 # ----- lists -----------------------------------------------------------------------------
 def split(g, sizes, dim):
     bounds = np.cumsum([0] + list(sizes))

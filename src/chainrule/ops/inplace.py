@@ -1,13 +1,19 @@
-"""In-place operations (``x.add_(y)``, ``x += y``, ``x[i] = v``): updates under ``no_grad``
-and changes of plain data; no graph. Each change moves the in-place clock, so backward
-refuses values that gates saved before it."""
+"""In-place operations (``x.add_(y)``, ``x += y``, ``x[i] = v``). On plain data and under
+``no_grad`` they write and record nothing; on tensors in the graph they are recorded as
+PyTorch records them (``rebase``). Each change moves the in-place clock, so backward refuses
+values that gates saved before it."""
+import weakref
+
 import numpy as np
 
+from ..autograd.gate import Rebased, is_view_of
 from ..autograd.grad_mode import inplace_clock, state
 from ..random import numpy_generator
 from ..tensor import Tensor, api, version_of
-from .arithmetic import Add, Div, Mul, Sub, scaled
-from .shape import normalize_index
+from ..tensor import new_tensor
+from .arithmetic import Add, Div, Mul, Sub, Where, scaled, where
+from .shape import IndexPut, normalize_index
+from .unary import Clamp, Relu
 
 
 def operand(a):
@@ -15,12 +21,10 @@ def operand(a):
 
 
 def check_inplace(t):
-    if t.requires_grad and state.enabled:
+    if t.requires_grad and t.grad_fn is None and state.enabled:
         raise RuntimeError(
             "a leaf Variable that requires grad is being used in an in-place operation; "
-            "do the update inside `with cr.no_grad():`" if t.grad_fn is None else
-            "in-place operations on tensors that are part of a graph are not supported; "
-            "use the out-of-place form (x = x + y)")
+            "do the update inside `with cr.no_grad():`")
 
 
 def mark_changed(t):
@@ -40,8 +44,66 @@ def mark_changed(t):
     return t
 
 
-def update(t, ufunc, *operands):
-    """``data = ufunc(data, *operands)``, written into the data itself."""
+def records(t, operands):
+    """Whether an in-place op on ``t`` joins the graph (PyTorch's rule): grad mode is on and
+    ``t`` or an operand requires grad."""
+    return state.enabled and (t.requires_grad or any(
+        isinstance(o, Tensor) and o.requires_grad for o in operands))
+
+
+def view_base(t):
+    """(base, index) when ``t`` is a view, made by indexing, of a tensor in the graph; None
+    when ``t`` is no view of one; raises for other views (reshape, permute, expand)."""
+    node = t.grad_fn
+    if node is None or not node.returns_view or not node.arrays \
+            or not is_view_of(t._data, node.arrays[0]):
+        return None
+    base = node.tensors[0]
+    if type(node).__name__ == "GetItem" and isinstance(base, Tensor) and not node.released:
+        return base, node.index
+    raise RuntimeError(
+        f"in-place write into a view ({type(node).__name__}) of a tensor that requires grad "
+        f"is not supported yet; use an out-of-place op")
+
+
+def rebase(t, gate, operands, **params):
+    """PyTorch's in-place op in the graph ("rebase history"): the result is computed out of
+    place by ``gate`` from ``t``'s old value (a snapshot carrying ``t``'s old gate; a copy
+    when the gate's rows read their inputs), written into ``t``'s memory, and ``t`` becomes
+    the output of the new gate. ``operands`` name ``t``'s old value by ``t`` itself. A gate
+    recorded earlier that read ``t`` still reaches ``t``'s old gate (engine.follow_rebased).
+    A write into an indexing view goes to its base (``base[index] = new value``)."""
+    check_inplace(t)
+    if t._data.dtype.kind not in "fc":
+        raise RuntimeError(f"result type Float can't be cast to the desired output type "
+                           f"{t.dtype} (an in-place op on a {t.dtype} tensor with an operand "
+                           f"that requires grad)")
+    viewed = view_base(t)
+    snap = new_tensor(t._data.copy() if gate.saves_inputs or viewed else t._data, t.grad_fn)
+    result = gate.apply(*[snap if o is t else o for o in operands], **params)
+    if viewed is not None:
+        base, index = viewed
+        setitem(base, index, result)        # writes t's memory, moves the shared counter
+        t.grad_fn = base[index].grad_fn     # t: the new base's view again
+        t.requires_grad = True
+        return t
+    mark_changed(t)                          # t's old gate learns its output changed
+    np.copyto(t._data, result._data, casting="unsafe")
+    node = result.grad_fn
+    node.rebased = snap
+    Rebased.anywhere = True
+    t.grad_fn = node
+    t.requires_grad = True
+    if node.saves_output:
+        version_of(t).output_of = weakref.ref(node)
+    return t
+
+
+def update(t, ufunc, *operands, gate=None, **params):
+    """``data = ufunc(data, *operands)``, written into the data itself; recorded in the
+    graph through ``gate`` when ``t`` or an operand requires grad."""
+    if gate is not None and records(t, operands):
+        return rebase(t, gate, (t,) + operands, **params)
     check_inplace(t)
     ufunc(t._data, *map(operand, operands), out=t._data, casting="unsafe")
     return mark_changed(t)
@@ -49,7 +111,9 @@ def update(t, ufunc, *operands):
 
 def write(t, values, index=Ellipsis):
     """``values`` written into ``t[index]`` (broadcast, cast as PyTorch does: 2.7 into an
-    int tensor gives 2)."""
+    int tensor gives 2); recorded as IndexPut when ``t`` or ``values`` requires grad."""
+    if records(t, (values,)):
+        return rebase(t, IndexPut, (t, values), index=index)
     check_inplace(t)
     if index is Ellipsis:
         np.copyto(t._data, operand(values), casting="unsafe")
@@ -58,16 +122,9 @@ def write(t, values, index=Ellipsis):
     return mark_changed(t)
 
 
-def can_update(t):
-    """``x += y`` updates in place, except on a non-leaf while the graph records: there it
-    rebinds (``x = x + y``, the graph stays correct). On a leaf that requires grad outside
-    ``no_grad`` the in-place update raises, as in PyTorch."""
-    return t.grad_fn is None or not state.enabled
-
-
 def augmented(ufunc, gate, name):
     def assign(x, other):
-        return update(x, ufunc, other) if can_update(x) else gate.binary(x, other)
+        return update(x, ufunc, other, gate=gate)
     return api(assign, name=False, methods=(name,))
 
 
@@ -79,27 +136,50 @@ augmented(np.true_divide, Div, "__itruediv__")
 
 @api(name=False, methods=("add_",))
 def add_(x, other, alpha=1):
-    return update(x, np.add, scaled(other, alpha))
+    return update(x, np.add, scaled(other, alpha), gate=Add)
 
 
 @api(name=False, methods=("sub_",))
 def sub_(x, other, alpha=1):
-    return update(x, np.subtract, scaled(other, alpha))
+    return update(x, np.subtract, scaled(other, alpha), gate=Sub)
 
 
 @api(name=False, methods=("mul_",))
 def mul_(x, other):
-    return update(x, np.multiply, other)
+    return update(x, np.multiply, other, gate=Mul)
 
 
 @api(name=False, methods=("div_",))
 def div_(x, other):
-    return update(x, np.true_divide, other)
+    return update(x, np.true_divide, other, gate=Div)
 
 
-@api(name=False, methods=("clamp_",))
+@api(name=False, methods=("clamp_", "clip_"))
 def clamp_(x, min=None, max=None):  # noqa: A002
+    if records(x, ()):
+        return rebase(x, Clamp, (x,), min=min, max=max)
     return update(x, np.clip, min, max)
+
+
+@api(name=False, methods=("relu_",))
+def relu_(x):
+    if records(x, ()):
+        return rebase(x, Relu, (x,))
+    return update(x, np.maximum, 0)
+
+
+@api(name=False, methods=("masked_fill",))
+def masked_fill(x, mask, value):
+    """``value`` where ``mask`` holds, else ``x`` (PyTorch's ``masked_fill``)."""
+    return where(mask, value, x)
+
+
+@api(name=False, methods=("masked_fill_",))
+def masked_fill_(x, mask, value):
+    cond = operand(mask).astype(bool, copy=False)
+    if records(x, (value,)):
+        return rebase(x, Where, (cond, value, x))
+    return write(x, operand(value), np.broadcast_to(cond, x.shape))
 
 
 @api(name=False, methods=("zero_",))

@@ -7,7 +7,7 @@ elements came from. ``squeeze``, ``unsqueeze``, ``flatten`` and ``view`` are res
 import numpy as np
 
 from ..autograd.gate import Gate
-from ..autograd.vocabulary import array_scatter_add
+from ..autograd.vocabulary import array_index_put, array_scatter_add
 from ..tensor import Tensor, api
 from .reduce import normalize_dims
 
@@ -102,6 +102,26 @@ class ScatterAdd(Gate):
         self.shape = shape
         self.index = index
         return array_scatter_add(x, shape, index)
+
+
+class IndexPut(Gate):
+    """``x[index] = y`` out of place (PyTorch's ``index_put``): a copy of ``x`` with ``y``
+    (broadcast, cast to ``x``'s dtype) written at ``index``. The written places take their
+    gradient to ``y``, the others to ``x``. ``x[...] = y`` is ``copy_``, ``fill_``, ``zero_``."""
+
+    label = "[]="
+    inputs = ("x", "y")
+    formula = "index_put(x, index, y)"
+    derivatives = {"x": "g * keep", "y": "g[index]"}
+    saves = ("index", "keep")
+
+    def forward(self, x, y, index):
+        self.index = index
+        out = array_index_put(x, index, y)
+        keep = np.ones(out.shape, dtype=out.dtype)
+        keep[index] = 0
+        self.keep = keep
+        return out
 
 
 class Cat(Gate):
