@@ -150,9 +150,8 @@ def propagate(pending, queue, leaves, xp, retain_graph, targets):
             if node is None:
                 node = heappop(queue)[1]
                 g = pending.pop(node)
-            if (Observing.anywhere or targets is not None or node.clock != clock.now
-                    or node.released):
-                g = before_gate(node, g, xp, targets)
+            if Observing.anywhere or targets is not None or node.clock != clock.now:
+                g = before_gate(node, g, xp, targets)   # (a released gate's clock is None)
             grads = node.backward(g, xp)
             if nan_check:
                 check_nan(node, grads)
@@ -182,6 +181,7 @@ def propagate(pending, queue, leaves, xp, retain_graph, targets):
                     heappush(queue, (-parent.seq, parent))
             if not retain_graph:   # release: what forward saved goes
                 node.released = True
+                node.clock = None   # no reading of the in-place clock finds it valid again
                 if node.reruns:   # its rows read nothing saved: it may run again
                     keep_edges(node)
                 else:

@@ -77,7 +77,7 @@ class Gate:
     observed = False        # True once hooks or retain_grad ask to see the output's gradient
     same_shapes = False     # every input's gradient comes out in its shape and dtype (a unary
                             # elementwise gate; a tensor and a cached number): no conform
-    clock = 0               # the in-place clock when the inputs were saved
+    clock = 0               # the in-place clock when the inputs were saved; None once released
     seq = 0                 # creation order in the graph (fast_paths.SEQUENCE)
     output_changed = False  # set when the output is changed in place (no_grad) afterwards
     released = False        # True once backward freed what the gate saved

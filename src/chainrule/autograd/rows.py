@@ -16,7 +16,7 @@ gradient of the gradient is right; explain prints the rows with the formula put 
 
 >>> print(source_of({"x": "out"}, ("x",), saved=(), elementwise=True, reduction=False))
 def backward(self, g, xp):
-    out = xp.output(self)
+    out = self.out_data if xp is ARRAYS else xp.output(self)
     return (g * out,)
 """
 import ast
@@ -202,9 +202,12 @@ def source_of(rows, inputs, saved, elementwise, reduction, residuals=None):
     if reduction:   # g and out with the reduced dimensions kept, so rows broadcast
         lines.append("    g = xp.reshape(g, self.kept)")
     if read & set(inputs):
-        lines.append(f"    {', '.join(inputs)}{',' if len(inputs) == 1 else ''} = xp.values(self)")
+        # on arrays, the saved arrays themselves (a plain read: no call on the hottest path)
+        lines.append(f"    {', '.join(inputs)}{',' if len(inputs) == 1 else ''} = "
+                     f"self.arrays if xp is ARRAYS else xp.values(self)")
     if "out" in read:
-        out = "xp.reshape(xp.output(self), self.kept)" if reduction else "xp.output(self)"
+        out = "self.out_data if xp is ARRAYS else xp.output(self)"
+        out = f"xp.reshape({out}, self.kept)" if reduction else out
         lines.append(f"    out = {out}")
     for name in saved:
         if name in read:
@@ -238,7 +241,8 @@ def compile_backward(cls):
                            cls.residuals)
         namespace = {}
         exec(compile(source, f"<rows of {cls.__name__}{'' if case is None else ':' + case}>",
-                     "exec"), {"TENSORS": vocabulary.TENSORS, "NUMBERS": SCALAR_OPERANDS}, namespace)
+                     "exec"), {"ARRAYS": vocabulary.ARRAYS, "TENSORS": vocabulary.TENSORS,
+                               "NUMBERS": SCALAR_OPERANDS}, namespace)
         backwards[case] = namespace["backward"]
         backwards[case].__qualname__ = f"{cls.__name__}.backward"
         backwards[case].source = source
