@@ -6,10 +6,13 @@ their process) and available to a training script that owns its own.
 
 A training step allocates and frees the same large arrays (activations, gradients, conv
 windows) every time. By default glibc returns big freed blocks to the operating system, so
-the next step page-faults them in again: that was half the time of a training step of the
-784-512-512-10 MLP (benchmarks/engine_speed.py b: 5.8 ms against 2.6 ms with the memory
-kept). Raising M_MMAP_THRESHOLD and M_TRIM_THRESHOLD keeps up to 128 MiB of freed memory
-in the process for the next step; peak memory is unchanged.
+the next step page-faults them in again. Raising M_MMAP_THRESHOLD and M_TRIM_THRESHOLD keeps
+up to 128 MiB of freed memory in the process for the next step; peak memory is unchanged.
+Measured on the 784-512-512-10 MLP step once warm (benchmarks/engine_speed.py --measure
+chainrule b): 2.20-2.26 ms with the call, 2.24-2.33 ms without, no measurable difference,
+because glibc raises its own threshold to 32 MiB after the first large free; the call still
+keeps arrays above 32 MiB, and the first steps, off the OS round trip (it bought 5.8 -> 2.6
+ms on that step when it was introduced).
 
 Set CHAINRULE_MALLOC=default in the environment to make the call a no-op. Nothing happens where
 the C library is not glibc, or where the user set glibc's own MALLOC_* variables.
