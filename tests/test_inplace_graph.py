@@ -67,8 +67,25 @@ def forms():
         b.add_(w)                         # a plain tensor joins the graph
         return b * a
 
+    def reshape_view(lib, a, w):
+        b = (a * 1).reshape(3, 1)
+        v = b.reshape(3)                   # a view of b: the write goes to b
+        v += w
+        return b.reshape(3) * a
+
+    def transposed_view(lib, a, w):
+        b = a.reshape(3, 1) * w            # (3, 3)
+        b.t().mul_(w)                      # through the transpose, into b
+        return b.sum(0)
+
+    def view_of_a_view(lib, a, w):
+        b = (a * w).reshape(1, 3)
+        v = b[0][1:]                       # two views deep
+        v *= 3
+        return b.reshape(3) * a
+
     return [alias, mul_after_use, buffer_write, relu_in_network, copy, view_iadd, fills,
-            arithmetic, into_plain]
+            arithmetic, into_plain, reshape_view, transposed_view, view_of_a_view]
 
 
 @pytest.mark.parametrize("form", forms(), ids=lambda f: f.__name__)
@@ -118,11 +135,12 @@ def test_leaf_that_requires_grad_is_refused():
             a.add_(1)
 
 
-def test_write_into_a_reshape_view_is_refused():
-    a = cr.ones(2, 3, requires_grad=True)
-    v = (a * 1).reshape(6)
-    with pytest.raises(RuntimeError, match="view .* not supported yet"):
-        v.add_(1)
+def test_write_into_an_expanded_view_is_refused_as_in_pytorch():
+    for lib in (torch, cr):
+        a = lib.ones(3, 1, requires_grad=True)
+        v = (a * 1).expand(3, 4)           # several elements share one memory location
+        with pytest.raises(RuntimeError):
+            v.add_(1)
 
 
 def test_under_no_grad_nothing_is_recorded():

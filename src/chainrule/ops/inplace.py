@@ -52,18 +52,34 @@ def records(t, operands):
 
 
 def view_base(t):
-    """(base, index) when ``t`` is a view, made by indexing, of a tensor in the graph; None
-    when ``t`` is no view of one; raises for other views (reshape, permute, expand)."""
+    """How a write into ``t`` reaches the tensor in the graph it is a view of: (base, index,
+    to_base, from_base): ``base[index] = to_base(new value)``, then ``t`` is
+    ``from_base(base)`` again. None when ``t`` is no view of a tensor in the graph. Indexing,
+    reshape and permute views are followed (chains of them too, one step at a time); a
+    write into an expanded view, where several elements share one memory location, is
+    refused, as in PyTorch."""
     node = t.grad_fn
     if node is None or not node.returns_view or not node.arrays \
             or not is_view_of(t._data, node.arrays[0]):
         return None
     base = node.tensors[0]
-    if type(node).__name__ == "GetItem" and isinstance(base, Tensor) and not node.released:
-        return base, node.index
-    raise RuntimeError(
-        f"in-place write into a view ({type(node).__name__}) of a tensor that requires grad "
-        f"is not supported yet; use an out-of-place op")
+    kind = type(node).__name__
+    if not isinstance(base, Tensor) or node.released or kind not in VIEW_WRITES:
+        raise RuntimeError(
+            f"in-place write into a view ({kind}) of a tensor that requires grad is not "
+            f"supported{' after backward freed its graph' if node.released else ''}; use an "
+            f"out-of-place op")
+    return (base,) + VIEW_WRITES[kind](node, base, t)
+
+
+VIEW_WRITES = {   # gate -> (index, to_base, from_base) for a write through its view
+    "GetItem": lambda node, base, t: (node.index, lambda new: new, lambda b: b[node.index]),
+    "Reshape": lambda node, base, t: (Ellipsis, lambda new: new.reshape(base.shape),
+                                      lambda b: b.reshape(t.shape)),
+    "Permute": lambda node, base, t: (Ellipsis,
+                                      lambda new: new.permute(*np.argsort(node.dims).tolist()),
+                                      lambda b: b.permute(*node.dims)),
+}
 
 
 def rebase(t, gate, operands, **params):
@@ -82,9 +98,12 @@ def rebase(t, gate, operands, **params):
     snap = new_tensor(t._data.copy() if gate.saves_inputs or viewed else t._data, t.grad_fn)
     result = gate.apply(*[snap if o is t else o for o in operands], **params)
     if viewed is not None:
-        base, index = viewed
-        setitem(base, index, result)        # writes t's memory, moves the shared counter
-        t.grad_fn = base[index].grad_fn     # t: the new base's view again
+        base, index, to_base, from_base = viewed
+        setitem(base, index, to_base(result))   # writes t's memory, moves the shared counter
+        node = from_base(base).grad_fn          # t: the new base's view again
+        node.rebased = snap                     # gates that read t before still reach its
+        Rebased.anywhere = True                 # old gate (a view of a view: t is a base)
+        t.grad_fn = node
         t.requires_grad = True
         return t
     mark_changed(t)                          # t's old gate learns its output changed
