@@ -155,6 +155,9 @@ class Cast(Gate):
 def clamp(x, min=None, max=None):  # noqa: A002
     if min is None and max is None:
         raise ValueError("clamp: give at least one of min= and max=")
+    if isinstance(min, Tensor) or isinstance(max, Tensor):
+        raise NotImplementedError("clamp: tensor bounds are not supported yet; give numbers, "
+                                  "or use maximum(minimum(x, max), min)")
     return Clamp.apply(x, min=min, max=max)
 
 
