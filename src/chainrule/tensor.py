@@ -37,6 +37,7 @@ class Tensor:
     grad = None
     name = None
     _hooks = None
+    _post_hooks = None   # register_post_accumulate_grad_hook's, on a leaf
     _vc = None   # the Version it shares with its aliases; made on the first alias or change
     __array_ufunc__ = None       # NumPy defers to our reflected operators: array * tensor works
     __hash__ = object.__hash__   # tensors are dict keys by identity, as in PyTorch
@@ -124,6 +125,22 @@ class Tensor:
         if self._hooks is None:
             self._hooks = {}
         return HookHandle(self._hooks, hook)
+
+    def register_post_accumulate_grad_hook(self, hook):
+        """Call ``hook(tensor)`` once this leaf's ``.grad`` holds its gradient from the
+        running backward (PyTorch's name): right after the last gate that reads the leaf has
+        run, so work on it (DistributedDataParallel's all-reduce) overlaps the rest of
+        backward. Not run by ``autograd.grad``. Returns a handle with ``.remove()``."""
+        if self.grad_fn is not None:
+            raise RuntimeError("register_post_accumulate_grad_hook: post accumulate grad hooks "
+                               "cannot be registered on non-leaf tensors; use register_hook")
+        if not self.requires_grad:
+            raise RuntimeError("register_post_accumulate_grad_hook: cannot register a hook on "
+                               "a tensor that doesn't require gradient")
+        if self._post_hooks is None:
+            self._post_hooks = {}
+        PostAccumulate.anywhere = True
+        return HookHandle(self._post_hooks, hook)
 
     def cpu(self):
         return self
@@ -256,6 +273,13 @@ def api(fn=None, *, name=None, methods=()):
             setattr(Tensor, method, fn)
         return fn
     return publish(fn) if fn is not None else publish
+
+
+class PostAccumulate:
+    """Whether any leaf has had a post accumulate grad hook: until one has, backward does
+    not look for the gate after which each leaf's gradient is complete."""
+
+    anywhere = False
 
 
 class HookHandle:

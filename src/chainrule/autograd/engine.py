@@ -19,7 +19,7 @@ from heapq import heapify, heappop, heappush
 import numpy as np
 
 from ..dtypes import array_of, is_foreign
-from ..tensor import Tensor, api, new_tensor
+from ..tensor import PostAccumulate, Tensor, api, new_tensor
 from .anomaly import attach_creation, check_nan
 from .gate import Context, Gate, Observing, Rebased
 from .graph import key_of
@@ -106,7 +106,9 @@ def run(seeds, retain_graph, create_graph, targets):
     """Propagate each seed's gradient from its output tensor to the leaves (or to the
     requested inputs), all in one pass: outputs that share a graph walk it once. Leaves get
     their gradients last, each summed over all its paths (so a leaf's hooks run once, and a
-    backward that fails half-way changes no ``.grad``)."""
+    backward that fails half-way changes no ``.grad``), except a leaf with post accumulate
+    grad hooks: it gets its gradient as soon as the last gate reading it has run, as in
+    PyTorch (``deliver_early``)."""
     if retain_graph is None:
         retain_graph = create_graph
     xp = TENSORS if create_graph else ARRAYS
@@ -124,14 +126,19 @@ def run(seeds, retain_graph, create_graph, targets):
         if pending:
             queue = [(-node.seq, node) for node in pending]
             heapify(queue)
-            propagate(pending, queue, leaves, xp, retain_graph, targets)
+            ready = leaves_ready_after(pending) if PostAccumulate.anywhere and \
+                targets is None else None
+            propagate(pending, queue, leaves, xp, retain_graph, targets, ready)
         deliver_to_leaves(leaves, xp, targets)
     finally:
         state.enabled = prev_mode
 
 
-def propagate(pending, queue, leaves, xp, retain_graph, targets):
+def propagate(pending, queue, leaves, xp, retain_graph, targets, ready=None):
     """Run the queued gates newest first (``queue`` is a heap of ``(-seq, gate)``).
+
+    ``ready`` maps a gate to the leaves with post accumulate grad hooks it is the last to
+    read (``leaves_ready_after``): once it has run, they get their gradients at once.
 
     When a gate hands exactly one gate its first gradient and no other gate waits, that gate
     runs next with the gradient in hand, through neither the heap nor the pending dict (a
@@ -189,6 +196,8 @@ def propagate(pending, queue, leaves, xp, retain_graph, targets):
                     node.out_data = None
                     for name in node.saves:   # values forward kept; class constants stay
                         node.__dict__.pop(name, None)
+            if ready is not None and node in ready:
+                deliver_early(ready.pop(node), leaves, xp)
             if following is not None and queue:   # others wait: it takes its turn in the heap
                 pending[following] = g_following
                 heappush(queue, (-following.seq, following))
@@ -198,6 +207,42 @@ def propagate(pending, queue, leaves, xp, retain_graph, targets):
         if anomaly and node is not None:
             attach_creation(error, node)
         raise
+
+
+def leaves_ready_after(starts):
+    """For each leaf with post accumulate grad hooks, the gate after which its gradient is
+    complete: the oldest gate that reads it (gates run newest first). A walk over the graph,
+    made only when such hooks exist (DistributedDataParallel), as a ``{gate: [leaf]}``."""
+    last, seen, stack = {}, set(), list(starts)
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        for t in node.tensors:   # tensors, or what a released gate keeps (keep_edges)
+            parent = t if isinstance(t, Gate) else t[0] if type(t) is tuple else \
+                getattr(t, "grad_fn", None)
+            if parent is not None:
+                stack.append(parent)
+            elif isinstance(t, Tensor) and t._post_hooks:
+                if t not in last or node.seq < last[t].seq:
+                    last[t] = node
+    ready = {}
+    for t, node in last.items():
+        ready.setdefault(node, []).append(t)
+    return ready
+
+
+def deliver_early(ready_leaves, leaves, xp):
+    """Leaves whose last reader has run get their gradients now, and their post accumulate
+    grad hooks run while backward goes on. A gate yet to run may still read the same array
+    (``x + w`` hands both one), so a leaf adopting it takes a copy."""
+    for t in ready_leaves:
+        g = leaves.pop(t, None)
+        if g is not None:
+            if xp is ARRAYS and t.grad is None:
+                g = g.copy()
+            deliver_to_leaf(t, g, xp, None)
 
 
 def before_gate(node, g, xp, targets):
@@ -392,6 +437,9 @@ def deliver_to_leaf(t, g, xp, targets):
         t.grad = g.clone()
     else:
         t.grad = t.grad + g
+    if t._post_hooks:
+        for hook in list(t._post_hooks.values()):
+            hook(t)
 
 
 def remember(targets, key, g):
