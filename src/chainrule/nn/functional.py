@@ -270,6 +270,10 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     return out
 
 
+# ----- attention (ops/attention.py) ---------------------------------------------------
+scaled_dot_product_attention = ops.attention.scaled_dot_product_attention
+
+
 def one_hot(tensor, num_classes=-1):
     """Integer class indices as a one-hot int64 tensor (no gradient)."""
     index = tensor._data if isinstance(tensor, Tensor) else np.asarray(tensor)
