@@ -9,4 +9,4 @@ from .conv import Conv2d, MaxPool2d, AvgPool2d  # noqa: F401
 from .norm import BatchNorm1d, BatchNorm2d, LayerNorm  # noqa: F401
 from .loss import (MSELoss, L1Loss, HuberLoss, CrossEntropyLoss, NLLLoss,  # noqa: F401
                    BCELoss, BCEWithLogitsLoss)
-from . import functional, init, utils  # noqa: F401
+from . import functional, init, utils, modules  # noqa: F401

@@ -14,10 +14,14 @@ import numpy as np
 
 from ..ops.inplace import mark_changed
 from ..tensor import Tensor
+from . import hooks
 from .parameter import Parameter
 
 IncompatibleKeys = collections.namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
 REGISTRIES = ("_parameters", "_buffers", "_modules")
+HOOK_TABLES = ("_forward_pre_hooks", "_forward_pre_hooks_with_kwargs", "_forward_hooks",
+               "_forward_hooks_with_kwargs", "_forward_hooks_always_called", "_backward_hooks",
+               "_backward_pre_hooks")
 
 
 class Module:
@@ -42,13 +46,65 @@ class Module:
         state["_buffers"] = {}
         state["_non_persistent_buffers_set"] = set()
         state["_modules"] = {}
+        for table in HOOK_TABLES:
+            state[table] = collections.OrderedDict()
 
     def forward(self, *args, **kwargs):
         raise NotImplementedError(f"{type(self).__name__}: the module has no forward(); "
                                   f"define forward(self, ...) in the subclass")
 
     def __call__(self, *args, **kwargs):
-        return self.forward(*args, **kwargs)
+        state = self.__dict__
+        if not (state["_forward_pre_hooks"] or state["_forward_hooks"] or state["_backward_hooks"]
+                or state["_backward_pre_hooks"] or hooks.any_global_hooks()):
+            return self.forward(*args, **kwargs)
+        return hooks.call_with_hooks(self, args, kwargs)
+
+    # ----- hooks (nn/hooks.py runs them) --------------------------------------------------
+    def register_forward_pre_hook(self, hook, *, prepend=False, with_kwargs=False):
+        """``hook(module, args)`` before ``forward`` (``hook(module, args, kwargs)`` with
+        ``with_kwargs``); a returned value replaces the arguments. Returns a handle."""
+        return hooks.add_hook(self._forward_pre_hooks, hook, prepend,
+                              [(self._forward_pre_hooks_with_kwargs, with_kwargs)])
+
+    def register_forward_hook(self, hook, *, prepend=False, with_kwargs=False,
+                              always_call=False):
+        """``hook(module, args, output)`` after ``forward`` (``hook(module, args, kwargs,
+        output)`` with ``with_kwargs``); a returned value replaces the output.
+
+        >>> import chainrule as cr
+        >>> layer = cr.nn.Identity()
+        >>> h = layer.register_forward_hook(lambda m, args, out: out + 1)
+        >>> layer(cr.tensor(1.0)).item()
+        2.0
+        """
+        return hooks.add_hook(self._forward_hooks, hook, prepend,
+                              [(self._forward_hooks_with_kwargs, with_kwargs),
+                               (self._forward_hooks_always_called, always_call)])
+
+    def register_full_backward_pre_hook(self, hook, prepend=False):
+        """``hook(module, grad_output)`` when the gradients of the outputs are known; a
+        returned tuple replaces them."""
+        return hooks.add_hook(self._backward_pre_hooks, hook, prepend)
+
+    def register_full_backward_hook(self, hook, prepend=False):
+        """``hook(module, grad_input, grad_output)`` when the gradients of the inputs are
+        known (None for an input that needs none); a returned tuple replaces ``grad_input``.
+
+        >>> import chainrule as cr
+        >>> layer, seen = cr.nn.Linear(2, 1), []
+        >>> h = layer.register_full_backward_hook(
+        ...     lambda m, gin, gout: seen.append((gin[0].shape, gout[0].shape)))
+        >>> layer(cr.ones(3, 2, requires_grad=True)).sum().backward()
+        >>> seen
+        [((3, 2), (3, 1))]
+        """
+        return hooks.add_hook(self._backward_hooks, hook, prepend)
+
+    def register_backward_hook(self, hook):
+        raise NotImplementedError(f"{type(self).__name__}.register_backward_hook: the old "
+                                  f"(non-full) backward hook is not supported, PyTorch "
+                                  f"deprecates it; use register_full_backward_hook")
 
     # ----- registration -----------------------------------------------------------------
     def __setattr__(self, name, value):
