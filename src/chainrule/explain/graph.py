@@ -6,7 +6,7 @@ reverse topological order, exactly as the engine would, but the results go into 
 instead of into ``.grad``.
 """
 import ast
-import copy
+import functools
 
 import numpy as np
 
@@ -16,7 +16,7 @@ from ..autograd.graph import key_of as graph_key
 from ..autograd.rows import names_in
 from ..autograd.vocabulary import ARRAYS
 from ..tensor import Tensor
-from .formula import parse, render
+from .formula import fresh, parse, render
 from .steps import BackwardStep, ForwardStep, Term, plain
 from .steps import term_expression as steps_term_expression
 
@@ -145,7 +145,7 @@ def gate_symbols(node, by_key):
     symbols.update({slot: None for slot in gate.inputs[len(node.operands):]})
     symbols["out"] = node.name
     formulas = [gate.formula, *gate.rows().values()]
-    read = {n for f in formulas if f for n in names_in(f)}
+    read = {n for f in formulas if f for n in names_of(f)}
     if "xs" in read:
         symbols["xs"] = "[" + ", ".join(str(symbols[slot]) for slot in gate.inputs) + "]"
     for name in read - set(symbols) - {"g"}:
@@ -159,6 +159,12 @@ def gate_symbols(node, by_key):
         elif value is None or isinstance(value, (int, float, np.number, tuple)):
             symbols[name] = parameter(value)
     return symbols
+
+
+@functools.lru_cache(maxsize=4096)
+def names_of(text):
+    """The names a formula reads, parsed once per text (a graph repeats its gates)."""
+    return tuple(names_in(text))
 
 
 MISSING = object()
@@ -230,7 +236,7 @@ def forward_formula(gate, out):
     kept = getattr(gate, "kept", None) if gate.reduction and gate.formula else None
     if kept is None or np.ndim(out) == 0 or np.shape(out) != tuple(kept):
         return gate.formula
-    tree = copy.deepcopy(parse(gate.formula))
+    tree = fresh(gate.formula)
     for n in ast.walk(tree):
         if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in REDUCING:
             n.keywords.append(ast.keyword("keepdim", ast.Constant(True)))
@@ -240,6 +246,7 @@ def forward_formula(gate, out):
 def backward_steps(nodes, by_key, root, aliases):
     """Every gradient, from the output back, each as the list of terms that add up to it."""
     arrived = {id(key_of(n)): [] for n in nodes}
+    named = {n.name: n for n in nodes}   # once: a lookup per term keeps explain linear
     steps = []
     for node in reversed(nodes):
         if not node.requires_grad:
@@ -254,7 +261,7 @@ def backward_steps(nodes, by_key, root, aliases):
                                   symbol=symbol, terms=terms, formula=formula, value=value,
                                   truncated=truncated))
         if node.gate is not None:
-            for key, term, array in terms_from(node, g, symbol, by_key, root, aliases):
+            for key, term, array in terms_from(node, g, symbol, by_key, named, root, aliases):
                 arrived[key].append((term, array))
     return steps
 
@@ -266,7 +273,7 @@ def total(arrays, node):
     return np.reshape(g, np.shape(node.data))
 
 
-def terms_from(node, g, upstream, by_key, root, aliases):
+def terms_from(node, g, upstream, by_key, named, root, aliases):
     """One term for each input of ``node`` that needs a gradient: upstream x local."""
     gate = node.gate
     grads = gate.backward(g, ARRAYS)
@@ -286,7 +293,7 @@ def terms_from(node, g, upstream, by_key, root, aliases):
         one = node.name == root and (np.ndim(g) == 0 or gate.elementwise and not summed_back)
         term = make_term(node, slot, expression, dict(symbols, g="1" if one else upstream),
                          upstream, aliases)
-        term.shapes = shapes_of(expression, term.symbols, by_key, upstream, g)
+        term.shapes = shapes_of(expression, term.symbols, named, upstream, g)
         term.upstream_value = plain(np.asarray(g))[0]
         term.local_value = plain(np.asarray(locals_[i]))[0] if locals_ is not None else None
         term.value = plain(gi)[0]
@@ -305,7 +312,7 @@ def term_expression(gate, index, slot, g_shape, grad_shape, shape):
     row = rows.get(slot) or rows.get("xs")
     if not row:
         return ""
-    tree = copy.deepcopy(parse(row))
+    tree = fresh(row)
     kept = getattr(gate, "kept", None) if gate.reduction else None
     if kept is not None:
         axes = inserted_axes(g_shape, tuple(kept))
@@ -380,11 +387,10 @@ def make_term(node, slot, expression, symbols, upstream, aliases):
                 upstream_value=None, local_value=None, value=None, expression=expression)
 
 
-def shapes_of(expression, symbols, by_key, upstream, g):
+def shapes_of(expression, symbols, named, upstream, g):
     """Shape of every tensor a term names (the matrix form shows them)."""
     shapes = {upstream: list(g.shape)}
-    named = {n.name: n for n in by_key.values()}
-    for symbol in names_in(expression) if expression else ():
+    for symbol in names_of(expression) if expression else ():
         shown = symbols.get(symbol)
         if shown in named:
             shapes[shown] = list(np.shape(named[shown].data))
