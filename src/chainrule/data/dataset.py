@@ -1,19 +1,44 @@
-"""Datasets: indexable collections of samples, and ways to split them."""
+"""Datasets: indexable collections of samples (map-style), streams of samples (iterable),
+and ways to split and join them."""
+import bisect
+
 import numpy as np
 
 from ..random import numpy_generator
 from ..tensor import new_tensor
-from .loader import default_collate
 
 
 class Dataset:
-    """Base class: a dataset has ``__getitem__(i)`` (one sample) and ``__len__``."""
+    """Base class of map-style datasets: ``__getitem__(i)`` (one sample) and ``__len__``;
+    ``a + b`` joins two into a ``ConcatDataset``."""
 
     def __getitem__(self, index):
         raise NotImplementedError(f"{type(self).__name__} does not define __getitem__")
 
     def __len__(self):
         raise NotImplementedError(f"{type(self).__name__} does not define __len__")
+
+    def __add__(self, other):
+        return ConcatDataset([self, other])
+
+
+class IterableDataset(Dataset):
+    """Base class of datasets read as a stream: define ``__iter__``. A DataLoader batches
+    consecutive samples; it takes no ``shuffle``, ``sampler`` or ``batch_sampler``.
+
+    >>> import chainrule as cr
+    >>> class Squares(cr.data.IterableDataset):
+    ...     def __iter__(self): return (i * i for i in range(5))
+    >>> [b.tolist() for b in cr.data.DataLoader(Squares(), batch_size=2)]
+    [[0, 1], [4, 9], [16]]
+    """
+
+    def __iter__(self):
+        raise NotImplementedError(f"{type(self).__name__} does not define __iter__")
+
+    def __add__(self, other):
+        raise TypeError(f"{type(self).__name__}: joining iterable datasets with + (PyTorch's "
+                        f"ChainDataset) is not implemented; chain them in __iter__ instead")
 
 
 class TensorDataset(Dataset):
@@ -39,29 +64,81 @@ class TensorDataset(Dataset):
         return len(self.tensors[0])
 
     def get_batch(self, indices):
-        """Many samples at once, already stacked (what DataLoader uses: one NumPy index per
-        tensor instead of one Python call per sample)."""
-        return tuple(new_tensor(t._data[indices], None) for t in self.tensors)
+        """Many samples at once, already stacked as ``default_collate`` would (a list, as
+        PyTorch collates tuples): one NumPy index per tensor instead of one Python call per
+        sample. DataLoader uses it when ``collate_fn`` is the default."""
+        return [new_tensor(t._data[indices], None) for t in self.tensors]
 
 
 class Subset(Dataset):
-    """The samples of ``dataset`` at ``indices``."""
+    """The samples of ``dataset`` at ``indices`` (a sequence kept as given).
+
+    >>> import chainrule as cr
+    >>> sub = cr.data.Subset(cr.data.TensorDataset(cr.arange(5) * 10), [4, 0])
+    >>> len(sub), sub[0], sub[[0, 1]]
+    (2, (tensor(40),), (tensor([40,  0]),))
+    """
 
     def __init__(self, dataset, indices):
         self.dataset = dataset
-        self.indices = np.asarray(indices, dtype=np.int64)
+        self.indices = indices
 
     def __getitem__(self, index):
-        return self.dataset[int(self.indices[index])]
+        if isinstance(index, list):
+            return self.dataset[[self.indices[i] for i in index]]
+        return self.dataset[self.indices[index]]
 
     def __len__(self):
         return len(self.indices)
 
-    def get_batch(self, indices):
-        chosen = self.indices[indices]
-        if hasattr(self.dataset, "get_batch"):
-            return self.dataset.get_batch(chosen)
-        return default_collate([self.dataset[int(i)] for i in chosen])
+
+def batch_reader(dataset):
+    """A function reading a whole batch of indices at once, already collated as
+    ``default_collate`` would, or None where samples must be read one by one. Only for the
+    classes here as they are: a subclass that overrides ``__getitem__`` (to transform its
+    samples) is read through its ``__getitem__``."""
+    kind = type(dataset)
+    if isinstance(dataset, TensorDataset) and kind.__getitem__ is TensorDataset.__getitem__:
+        return dataset.get_batch
+    if isinstance(dataset, Subset) and kind.__getitem__ is Subset.__getitem__:
+        inner = batch_reader(dataset.dataset)
+        if inner is not None:
+            chosen = np.asarray(dataset.indices, dtype=np.int64)
+            return lambda indices: inner(chosen[indices])
+    return None
+
+
+class ConcatDataset(Dataset):
+    """Several map-style datasets read one after the other.
+
+    >>> import chainrule as cr
+    >>> both = cr.data.ConcatDataset([range(3), range(10, 12)])
+    >>> len(both), both[3], both[-1], both.cumulative_sizes
+    (5, 10, 11, [3, 5])
+    """
+
+    def __init__(self, datasets):
+        self.datasets = list(datasets)
+        if not self.datasets:
+            raise ValueError("ConcatDataset: datasets should not be an empty iterable")
+        for d in self.datasets:
+            if isinstance(d, IterableDataset):
+                raise TypeError("ConcatDataset does not support IterableDataset; chain "
+                                "iterable datasets in an __iter__ of your own")
+        self.cumulative_sizes = np.cumsum([len(d) for d in self.datasets]).tolist()
+
+    def __len__(self):
+        return self.cumulative_sizes[-1]
+
+    def __getitem__(self, index):
+        if index < 0:
+            if -index > len(self):
+                raise ValueError("ConcatDataset: absolute value of index should not exceed "
+                                 "dataset length")
+            index += len(self)
+        which = bisect.bisect_right(self.cumulative_sizes, index)
+        start = self.cumulative_sizes[which - 1] if which else 0
+        return self.datasets[which][index - start]
 
 
 def random_split(dataset, lengths, generator=None):
@@ -81,7 +158,7 @@ def random_split(dataset, lengths, generator=None):
                          f"the dataset's length {n} (or be fractions that add up to 1)")
     order = numpy_generator(generator).permutation(n)
     bounds = np.cumsum([0] + lengths)
-    return [Subset(dataset, order[a:b]) for a, b in zip(bounds[:-1], bounds[1:])]
+    return [Subset(dataset, order[a:b].tolist()) for a, b in zip(bounds[:-1], bounds[1:])]
 
 
 def fraction_lengths(fractions, n):

@@ -1,21 +1,32 @@
-"""DataLoader: batches of samples, shuffled by a seedable generator, stacked into tensors."""
+"""DataLoader: batches of samples in the order of a sampler, stacked into tensors by a
+collate function (PyTorch's ``torch.utils.data.DataLoader``, loading in this process)."""
+import collections.abc
+import itertools
 import numbers
 
 import numpy as np
 
-from ..random import numpy_generator
 from ..tensor import Tensor, new_tensor
+from .dataset import IterableDataset, batch_reader
+from .sampler import BatchSampler, RandomSampler, SequentialSampler
+
+# Arguments that only mean something with worker processes: PyTorch refuses them when
+# num_workers is 0, and so does chainrule (which has no workers).
+WORKER_ONLY = {"prefetch_factor": None, "persistent_workers": False,
+               "multiprocessing_context": None, "worker_init_fn": None}
 
 
 class DataLoader:
     """Iterate over ``dataset`` in batches of ``batch_size`` samples.
 
-    ``shuffle`` draws a new order each epoch from ``generator`` (the default generator, set
-    by ``cr.manual_seed``, when None); ``drop_last`` skips a final short batch; samples are
-    stacked by ``collate_fn`` (``default_collate``: tensors, arrays and numbers become one
-    tensor per field). Datasets with a ``get_batch(indices)`` method (``TensorDataset``) are
-    read a whole batch at a time. ``num_workers`` and ``pin_memory`` are accepted so that
-    PyTorch code runs unchanged; loading always happens in this process.
+    The order comes from ``sampler`` (``RandomSampler`` when ``shuffle``, drawing a new order
+    each epoch from ``generator``, else ``SequentialSampler``), grouped by ``batch_sampler``
+    (``BatchSampler(sampler, batch_size, drop_last)``); ``batch_size=None`` yields single
+    samples, converted but not stacked. ``collate_fn`` (``default_collate``) stacks a batch.
+    An ``IterableDataset`` is batched in the order it yields. ``num_workers`` and
+    ``pin_memory`` are accepted so PyTorch code runs unchanged, but loading always happens in
+    this process (the same batches, in the same order, as PyTorch's workers give for a
+    map-style dataset); the worker-only arguments need workers and are refused.
 
     >>> import chainrule as cr
     >>> ds = cr.data.TensorDataset(cr.arange(10).float(), cr.arange(10))
@@ -24,63 +35,182 @@ class DataLoader:
     ([4, 4, 2], 3)
     """
 
-    def __init__(self, dataset, batch_size=1, shuffle=False, drop_last=False, collate_fn=None,
-                 generator=None, num_workers=0, pin_memory=False):
-        if not isinstance(batch_size, numbers.Integral) or batch_size < 1:
-            raise ValueError(f"DataLoader: batch_size must be a positive integer, got "
-                             f"{batch_size!r}")
+    def __init__(self, dataset, batch_size=1, shuffle=None, sampler=None, batch_sampler=None,
+                 num_workers=0, collate_fn=None, pin_memory=False, drop_last=False, timeout=0,
+                 worker_init_fn=None, multiprocessing_context=None, generator=None, *,
+                 prefetch_factor=None, persistent_workers=False, pin_memory_device="",
+                 in_order=True):
+        check_workers(num_workers, dataset, dict(
+            prefetch_factor=prefetch_factor, persistent_workers=persistent_workers,
+            multiprocessing_context=multiprocessing_context, worker_init_fn=worker_init_fn))
+        if isinstance(dataset, IterableDataset):
+            check_iterable_options(shuffle, sampler, batch_sampler)
+        elif batch_sampler is not None:
+            if batch_size != 1 or shuffle or sampler is not None or drop_last:
+                raise ValueError("DataLoader: batch_sampler option is mutually exclusive with "
+                                 "batch_size, shuffle, sampler, and drop_last")
+            batch_size, drop_last = None, False
+        elif batch_size is None and drop_last:
+            raise ValueError("DataLoader: batch_size=None option disables auto-batching and is "
+                             "mutually exclusive with drop_last")
+        if sampler is not None and shuffle:
+            raise ValueError("DataLoader: sampler option is mutually exclusive with shuffle")
+        if batch_size is not None and (not isinstance(batch_size, numbers.Integral)
+                                       or isinstance(batch_size, bool) or batch_size < 1):
+            raise ValueError(f"DataLoader: batch_size should be a positive integer value, "
+                             f"but got batch_size={batch_size!r}")
         self.dataset = dataset
-        self.batch_size = int(batch_size)
-        self.shuffle = shuffle
+        self.batch_size = batch_size
         self.drop_last = drop_last
-        self.collate_fn = collate_fn
         self.generator = generator
+        self.num_workers = num_workers
+        self.pin_memory = pin_memory
+        self.timeout = timeout
+        if not isinstance(dataset, IterableDataset):
+            if sampler is None:
+                sampler = (RandomSampler(dataset, generator=generator) if shuffle
+                           else SequentialSampler(dataset))
+            if batch_size is not None and batch_sampler is None:
+                batch_sampler = BatchSampler(sampler, batch_size, drop_last)
+        self.sampler = sampler
+        self.batch_sampler = batch_sampler
+        self.collate_fn = collate_fn or (default_convert if self.auto_batching is False
+                                         else default_collate)
+        self.default_collation = collate_fn is None
+
+    @property
+    def auto_batching(self):
+        return self.batch_sampler is not None or (
+            isinstance(self.dataset, IterableDataset) and self.batch_size is not None)
 
     def __len__(self):
-        n, size = len(self.dataset), self.batch_size
-        return n // size if self.drop_last else -(-n // size)
+        if isinstance(self.dataset, IterableDataset):
+            n = len(self.dataset)   # TypeError, as in PyTorch, when the stream has no length
+            if self.batch_size is None:
+                return n
+            return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
+        return len(self.batch_sampler if self.batch_sampler is not None else self.sampler)
 
     def __iter__(self):
-        n = len(self.dataset)
-        order = numpy_generator(self.generator).permutation(n) if self.shuffle else np.arange(n)
-        stop = n - n % self.batch_size if self.drop_last else n
-        fetch_batch = getattr(self.dataset, "get_batch", None)
-        for start in range(0, stop, self.batch_size):
-            indices = order[start:start + self.batch_size]
-            if self.collate_fn is None and fetch_batch is not None:
-                yield fetch_batch(indices)
-            else:
-                collate = self.collate_fn or default_collate
-                yield collate([self.dataset[int(i)] for i in indices])
+        if isinstance(self.dataset, IterableDataset):
+            return self.stream_batches()
+        if self.batch_sampler is None:
+            return (self.collate_fn(self.dataset[i]) for i in self.sampler)
+        return self.map_batches()
+
+    def map_batches(self):
+        read = batch_reader(self.dataset) if self.default_collation else None
+        if read is not None and isinstance(self.batch_sampler, BatchSampler):
+            return (read(indices) for indices in self.batch_sampler.index_batches())
+        return (self.collate_fn([self.dataset[i] for i in batch])
+                for batch in self.batch_sampler)
+
+    def stream_batches(self):
+        samples = iter(self.dataset)
+        if self.batch_size is None:
+            yield from (self.collate_fn(sample) for sample in samples)
+            return
+        while True:
+            batch = list(itertools.islice(samples, self.batch_size))
+            if not batch or (self.drop_last and len(batch) < self.batch_size):
+                return
+            yield self.collate_fn(batch)
 
 
-def default_collate(samples):
-    """Stack a list of samples field by field: tuples stay tuples, dicts stay dicts, and
-    tensors, arrays and numbers become one tensor with a new first dimension (Python floats
-    give float64 and ints int64, as in PyTorch).
+def check_workers(num_workers, dataset, worker_only):
+    if not isinstance(num_workers, numbers.Integral) or num_workers < 0:
+        raise ValueError(f"DataLoader: num_workers option should be non-negative; use "
+                         f"num_workers=0 to disable multiprocessing, got {num_workers!r}")
+    given = [name for name, value in worker_only.items() if value != WORKER_ONLY[name]]
+    if given:
+        raise ValueError(f"DataLoader: {', '.join(given)} only apply to worker processes, and "
+                         f"chainrule loads in this process (num_workers is accepted but no "
+                         f"worker starts); remove {given[0]}=")
+    if num_workers and isinstance(dataset, IterableDataset):
+        raise ValueError(f"DataLoader: num_workers={num_workers} with an IterableDataset would "
+                         f"give each PyTorch worker a copy of the stream; chainrule loads in "
+                         f"this process only, so pass num_workers=0")
+
+
+def check_iterable_options(shuffle, sampler, batch_sampler):
+    for name, value in (("shuffle", shuffle), ("sampler", sampler),
+                        ("batch_sampler", batch_sampler)):
+        if value not in (None, False):
+            raise ValueError(f"DataLoader with IterableDataset: expected unspecified {name} "
+                             f"option, but got {name}={value!r}")
+
+
+def default_collate(batch):
+    """Stack a list of samples field by field, as PyTorch does: tensors, NumPy arrays and
+    numbers become one tensor with a new first dimension (Python floats give float64, ints
+    int64, bools bool); dicts stay dicts, namedtuples stay namedtuples, tuples and lists of
+    fields become lists; strings stay a list.
 
     >>> import chainrule as cr
     >>> default_collate([(cr.tensor([1.0, 2.0]), 0), (cr.tensor([3.0, 4.0]), 1)])
-    (tensor([[1., 2.],
-            [3., 4.]]), tensor([0, 1]))
+    [tensor([[1., 2.],
+            [3., 4.]]), tensor([0, 1])]
+    >>> batch = default_collate([{"x": 1.5, "tag": "a"}, {"x": 2.5, "tag": "b"}])
+    >>> batch["x"].tolist(), batch["x"].dtype == cr.float64, batch["tag"]
+    ([1.5, 2.5], True, ['a', 'b'])
     """
-    first = samples[0]
+    first = batch[0]
     if isinstance(first, Tensor):
-        return new_tensor(np.stack([s._data for s in samples]), None)
+        return new_tensor(np.stack([sample._data for sample in batch]), None)
     if isinstance(first, (np.ndarray, np.generic)):
-        return new_tensor(np.stack(samples), None)
+        if first.dtype.kind in "OSUV":
+            raise TypeError(f"default_collate: batch must contain tensors, numpy arrays, "
+                            f"numbers, dicts or lists; found a NumPy array of dtype "
+                            f"{first.dtype}")
+        return new_tensor(np.stack(batch), None)
     if isinstance(first, bool):
-        return new_tensor(np.array(samples, dtype=np.bool_), None)
+        return new_tensor(np.array(batch, dtype=np.bool_), None)
     if isinstance(first, numbers.Integral):
-        return new_tensor(np.array(samples, dtype=np.int64), None)
+        return new_tensor(np.array(batch, dtype=np.int64), None)
     if isinstance(first, numbers.Real):
-        return new_tensor(np.array(samples, dtype=np.float64), None)
-    if isinstance(first, dict):
-        return {key: default_collate([s[key] for s in samples]) for key in first}
-    if isinstance(first, (tuple, list)):
-        fields = [default_collate(list(field)) for field in zip(*samples)]
-        return tuple(fields) if isinstance(first, tuple) else fields
-    if isinstance(first, str):
-        return list(samples)
-    raise TypeError(f"default_collate: cannot batch samples of type {type(first).__name__}; "
-                    f"pass collate_fn= a function that stacks them")
+        return new_tensor(np.array(batch, dtype=np.float64), None)
+    if isinstance(first, (str, bytes)):
+        return list(batch)
+    if isinstance(first, collections.abc.Mapping):
+        return type_like(first, {key: default_collate([s[key] for s in batch]) for key in first})
+    if isinstance(first, tuple) and hasattr(first, "_fields"):   # a namedtuple
+        return type(first)(*(default_collate(list(field)) for field in zip(*batch)))
+    if isinstance(first, collections.abc.Sequence):
+        if any(len(sample) != len(first) for sample in batch):
+            raise RuntimeError("default_collate: each element in list of batch should be of "
+                               "equal size")
+        return [default_collate(list(field)) for field in zip(*batch)]
+    raise TypeError(f"default_collate: batch must contain tensors, numpy arrays, numbers, "
+                    f"dicts or lists; found {type(first).__name__}; pass collate_fn= a "
+                    f"function that stacks them")
+
+
+def default_convert(sample):
+    """What ``batch_size=None`` does to each sample: NumPy arrays become tensors, containers
+    are converted field by field, everything else is left as it is.
+
+    >>> import numpy as np
+    >>> sample = default_convert({"x": np.array([1.0, 2.0]), "n": 3})
+    >>> type(sample["x"]).__name__, sample["x"].tolist(), sample["n"]
+    ('Tensor', [1.0, 2.0], 3)
+    """
+    if isinstance(sample, (np.ndarray, np.generic)) and sample.dtype.kind not in "OSUV":
+        return new_tensor(np.asarray(sample), None)
+    if isinstance(sample, collections.abc.Mapping):
+        return type_like(sample, {key: default_convert(value) for key, value in sample.items()})
+    if isinstance(sample, tuple) and hasattr(sample, "_fields"):
+        return type(sample)(*(default_convert(value) for value in sample))
+    if isinstance(sample, tuple):
+        return [default_convert(value) for value in sample]
+    if isinstance(sample, collections.abc.Sequence) and not isinstance(sample, (str, bytes)):
+        return [default_convert(value) for value in sample]
+    return sample
+
+
+def type_like(mapping, values):
+    """``values`` as the mapping's own type where it can be built from a dict (PyTorch's
+    rule), else a plain dict."""
+    try:
+        return type(mapping)(values)
+    except TypeError:
+        return values
