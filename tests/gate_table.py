@@ -73,6 +73,10 @@ from gate_helpers import (
 )
 
 
+ATTENTION_MASK = np.array([[True, False, True, True, False], [False] * 5,
+                           [True, True, False, True, True], [False, False, True, False, True]])
+
+
 def put(lib, x, y, index):
     """``x[index] = y`` on a copy of ``x`` (IndexPut, the write recorded in the graph)."""
     out = x * 1
@@ -469,6 +473,32 @@ GATES = {
         extremes=[Extreme(lambda lib, x, w: conv_apply(lib, x, w, image=(1, 1, 3, 3), padding=1),
                           lambda b, s, t: [[[[b ** 0.4, s, 0.0], [-0.0, t, 1.0], [-s, 2.0, -1.0]]],
                                            [[[[b ** 0.4, -0.0], [s, 1.0]]]]])]),
+
+    # ===== attention (ops/attention.py): F.scaled_dot_product_attention is one gate ========
+    # masks: boolean (True attends; query 1 attends to nothing, so its output is 0), a float
+    # mask that gets a gradient, causal; batch dims that broadcast; grouped-query heads.
+    # E = 4 where the scale is the default 1 / sqrt(E): explain prints parameters to 6
+    # digits, and test_formulas evaluates the printed rows to 1e-11
+    "ScaledDotProductAttention": Entry(
+        cases=[case(lambda lib, q, k, v: lib.nn.functional.scaled_dot_product_attention(q, k, v),
+                    (2, 3, 4, 4), (2, 3, 6, 4), (2, 3, 6, 7)),
+               case(lambda lib, q, k, v: lib.nn.functional.scaled_dot_product_attention(
+                   q, k, v, attn_mask=lib.tensor(ATTENTION_MASK)), (2, 4, 4), (2, 5, 4), (2, 5, 2)),
+               case(lambda lib, q, k, v, m: lib.nn.functional.scaled_dot_product_attention(
+                   q, k, v, attn_mask=m, scale=0.7), (2, 2, 4, 3), (2, 2, 5, 3), (2, 2, 5, 2),
+                    (4, 5)),
+               case(lambda lib, q, k, v: lib.nn.functional.scaled_dot_product_attention(
+                   q, k, v, is_causal=True), (2, 4, 4), (2, 6, 4), (2, 6, 3)),
+               case(lambda lib, q, k, v: lib.nn.functional.scaled_dot_product_attention(
+                   q, k, v), (2, 3, 4, 4), (1, 6, 4), (3, 6, 2)),
+               case(lambda lib, q, k, v: lib.nn.functional.scaled_dot_product_attention(
+                   q, k, v, enable_gqa=True), (1, 4, 3, 4), (1, 2, 5, 4), (1, 2, 5, 3))],
+        op=Op(lambda b, x: None if len(b.shape(x)) < 2 else
+              ((x, b.shaped(b.shape(x)), b.shaped(b.shape(x))), {}),
+              lambda lib, q, k, v: lib.nn.functional.scaled_dot_product_attention(q, k, v)),
+        extremes=[Extreme(lambda lib, q, k, v: lib.nn.functional.scaled_dot_product_attention(
+            q, k, v), lambda b, s, t: [[[b ** 0.25, s], [-0.0, 1.0]], [[b ** 0.25, t], [1.0, 0.0]],
+                                       [[b ** 0.4, s], [t, -1.0]]], rtol=1e-6)]),
 }
 
 
