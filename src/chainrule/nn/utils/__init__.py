@@ -3,7 +3,7 @@ import math
 
 import numpy as np
 
-from ..tensor import Tensor, new_tensor
+from ...tensor import Tensor, new_tensor
 
 
 def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False):
