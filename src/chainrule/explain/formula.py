@@ -113,7 +113,7 @@ class Substitute(ast.NodeTransformer):
 
     def visit_BinOp(self, node):
         """``g * a`` is ``a`` where ``g`` is the output's own gradient, 1; ``a + None`` is
-        ``a`` (an absent bias)."""
+        ``a`` (an absent bias), and so is ``a * None`` (an absent scale, layer_norm's W)."""
         node = self.generic_visit(node)
         if isinstance(node.op, (ast.Add, ast.Sub)) and node.right is ABSENT:
             return node.left
@@ -121,7 +121,7 @@ class Substitute(ast.NodeTransformer):
             return node.right
         if isinstance(node.op, ast.Mult):
             for one, other in ((node.left, node.right), (node.right, node.left)):
-                if one is UNIT:
+                if one is UNIT or one is ABSENT:
                     return other
         return node
 
