@@ -11,3 +11,4 @@ from .rnn import RNN, LSTM, GRU, RNNCell, LSTMCell, GRUCell  # noqa: F401
 from .loss import (MSELoss, L1Loss, HuberLoss, CrossEntropyLoss, NLLLoss,  # noqa: F401
                    BCELoss, BCEWithLogitsLoss)
 from . import functional, init, utils, modules  # noqa: F401
+from . import parallel  # noqa: F401  (DistributedDataParallel; mpi4py loads on use)
