@@ -1,0 +1,180 @@
+"""What a translation sees of one gate: ``GateContext``.
+
+A translation is a function ``translate(ctx)`` that adds ONNX nodes for one gate and returns
+the name of the value that holds the gate's output. It reads the gate's operands as ONNX
+names (``ctx.input(i)``), its parameters (``ctx.param("dims")``) and the shapes of its
+operands and output, and adds nodes with ``ctx.op`` and constants with ``ctx.const``.
+
+Export runs the model twice (``record.second_inputs``): on the example inputs, and on
+inputs whose dynamic axes are one longer and whose values differ. ``ctx.param`` returns a
+parameter only when it is the same in both runs, so a size baked into a gate that follows a
+dynamic axis, or a value computed from the inputs outside the graph, is an error naming the
+gate and its module, never a model that is right only for the example.
+"""
+import numpy as np
+
+from ..tensor import Tensor
+from .builder import onnx_dtype
+
+
+class ExportError(RuntimeError):
+    """The model cannot be written as ONNX as it is; the message says which gate, where,
+    and what to change."""
+
+
+class UnsupportedGateError(ExportError):
+    """A gate that has no ONNX translation (or is marked not exportable)."""
+
+
+def same(a, b):
+    """Whether two gate parameters are equal: numbers, tuples, slices, arrays."""
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        return (isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and a.shape == b.shape
+                and a.dtype == b.dtype and np.array_equal(a, b, equal_nan=a.dtype.kind == "f"))
+    if isinstance(a, (tuple, list)) and isinstance(b, (tuple, list)):
+        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
+    if isinstance(a, slice) and isinstance(b, slice):
+        return same((a.start, a.stop, a.step), (b.start, b.stop, b.step))
+    if isinstance(a, float) and isinstance(b, float) and np.isnan(a) and np.isnan(b):
+        return True
+    return type(a) is type(b) and a == b
+
+
+class GateContext:
+    """One gate of the first run (``node``, its output ``out``) beside its twin in the
+    second run (``twin``, ``twin_out``), and the exporter that names values."""
+
+    def __init__(self, exporter, out, twin_out, module):
+        self.exporter, self.builder = exporter, exporter.builder
+        self.out, self.twin_out = out, twin_out
+        self.node, self.twin = out.grad_fn, twin_out.grad_fn
+        self.module = module
+        self.opset = exporter.builder.opset
+        self.dtype = out.dtype
+
+    # ----- operands ---------------------------------------------------------------------
+    def operand(self, i):
+        """The i-th operand of the gate as it ran: a Tensor, an array, a number or None."""
+        return self.node.tensors[i]
+
+    def input(self, i, dtype=None):
+        """The ONNX name of operand i (None for an absent one), cast to ``dtype`` if given.
+        An operand that is not a tensor (a number, a NumPy array) becomes a constant, which
+        must be the same in both runs."""
+        x = self.node.tensors[i]
+        if x is None:
+            return None
+        if isinstance(x, Tensor):
+            name, have = self.exporter.name_of(x), x.dtype
+        else:
+            value = np.asarray(self.node.arrays[i])
+            self.check_constant(f"operand {i}", value, np.asarray(self.twin.arrays[i]))
+            if dtype is not None and value.dtype.kind in "fiub" and np.dtype(dtype).kind == "f":
+                value = value.astype(dtype)
+            name, have = self.exporter.constant(value), value.dtype
+        return self.cast(name, have, dtype)
+
+    def inputs(self, dtype=None):
+        """The ONNX names of every operand, each cast to ``dtype`` if given."""
+        return [self.input(i, dtype) for i in range(len(self.node.tensors))]
+
+    def cast(self, name, have, want):
+        if name is None or want is None or np.dtype(have) == np.dtype(want):
+            return name
+        return self.op("Cast", name, to=onnx_dtype(want))
+
+    def index(self, value, twin_value, what):
+        """The ONNX name of an integer array a gate reads as a parameter (an index): a model
+        input when it is one (as Embedding reads its indices), else a constant."""
+        name = self.exporter.input_holding(value)
+        if name is not None:
+            return self.cast(name, value.dtype, np.int64)
+        self.check_constant(what, np.asarray(value), np.asarray(twin_value))
+        return self.const(np.asarray(value, dtype=np.int64))
+
+    def check_constant(self, what, value, twin_value):
+        if not same(value, twin_value):
+            raise self.error(
+                f"its {what} is an array computed outside the graph (with NumPy, under "
+                f"no_grad, or through an operation that records no gate such as a comparison, "
+                f"argmax or an integer cast) whose value or shape changes with the inputs; "
+                f"ONNX would keep this example's value. Compute it with tensor operations "
+                f"that record gates, or leave the axis out of dynamic_axes")
+
+    # ----- parameters and shapes ----------------------------------------------------------
+    def param(self, name):
+        """The gate's parameter ``name`` (saved by its forward), the same in both runs."""
+        value, twin = getattr(self.node, name), getattr(self.twin, name)
+        if not same(value, twin):
+            raise self.error(
+                f"its parameter {name}={value!r} follows a dynamic axis (it was {twin!r} when "
+                f"the dynamic axes were one longer), and this gate's ONNX form keeps it fixed; "
+                f"leave that axis out of dynamic_axes")
+        return value
+
+    def param_index(self):
+        """The gate's ``index`` in both runs (``x[index]``): everything but its integer
+        arrays must be the same; the arrays go through ``ctx.index``."""
+        index, twin = self.node.index, self.twin.index
+        items = index if isinstance(index, tuple) else (index,)
+        twins = twin if isinstance(twin, tuple) else (twin,)
+        fixed = [isinstance(i, np.ndarray) and i.ndim > 0 for i in items]
+        if len(items) != len(twins) or not all(
+                f or same(a, b) for f, a, b in zip(fixed, items, twins)):
+            raise self.error(f"its index {index!r} follows a dynamic axis (it was {twin!r} "
+                             f"when the dynamic axes were one longer); leave that axis out "
+                             f"of dynamic_axes")
+        return index, twin
+
+    def tensor_pair(self, i):
+        if i is None:
+            return self.out, self.twin_out
+        return self.node.tensors[i], self.twin.tensors[i]
+
+    def shape(self, i=None):
+        """The shape of operand i (the output when i is None) in the example run."""
+        x = self.tensor_pair(i)[0]
+        return tuple(np.shape(x._data if isinstance(x, Tensor) else self.node.arrays[i]))
+
+    def dynamic(self, i=None):
+        """The axes of operand i (the output when i is None) whose size follows a dynamic
+        input axis: those that differ between the two runs."""
+        a, b = self.tensor_pair(i)
+        if i is not None and not isinstance(a, Tensor):
+            a, b = self.node.arrays[i], self.twin.arrays[i]
+        sa, sb = np.shape(a), np.shape(b)
+        return {d for d, (m, n) in enumerate(zip(sa, sb)) if m != n}
+
+    def static(self, i=None, allow=()):
+        """The shape of operand i (or the output), refusing a dynamic axis outside ``allow``."""
+        bad = sorted(self.dynamic(i) - set(allow))
+        if bad:
+            what = "output" if i is None else f"operand {i}"
+            raise self.error(f"its ONNX form fixes the sizes of its {what}, but axes {bad} of "
+                             f"shape {self.shape(i)} follow a dynamic axis; leave that axis "
+                             f"out of dynamic_axes")
+        return self.shape(i)
+
+    # ----- building ---------------------------------------------------------------------
+    def op(self, op_type, *inputs, **attributes):
+        return self.builder.op(op_type, *inputs, **attributes)
+
+    def const(self, value, dtype=None):
+        return self.builder.const(value, dtype)
+
+    def int64s(self, values):
+        return self.builder.int64s(values)
+
+    def error(self, message, kind=ExportError):
+        where = f" in module '{self.module}'" if self.module else " (outside any submodule)"
+        return kind(f"onnx.export: gate {type(self.node).__name__} ('{self.node.label}')"
+                    f"{where}: {message}")
+
+
+def emits(operators):
+    """Marks a translation with the ONNX operators it writes, for the table in
+    docs/deploy.md (``@emits("Gemm; MatMul, Add")``)."""
+    def mark(translate):
+        translate.onnx = operators
+        return translate
+    return mark

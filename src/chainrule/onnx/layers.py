@@ -1,0 +1,107 @@
+"""Translations of the layer gates: matrix products, linear, convolution, sliding windows,
+softmax, attention and the losses."""
+import numpy as np
+
+from .context import emits
+from .reductions import reduce
+
+
+@emits("MatMul")
+def matmul(ctx):
+    return ctx.op("MatMul", *ctx.inputs(ctx.dtype))
+
+
+@emits("Gemm; MatMul, Transpose, Add")
+def linear(ctx):
+    """x @ W.T + b: Gemm for a matrix x (as PyTorch writes it), MatMul for other ranks."""
+    x, w, b = ctx.inputs(ctx.dtype)
+    if len(ctx.shape(0)) == 2:
+        return ctx.op("Gemm", x, w, b, transB=1)
+    out = ctx.op("MatMul", x, ctx.op("Transpose", w, perm=[1, 0]))
+    return out if b is None else ctx.op("Add", out, b)
+
+
+@emits("Conv")
+def conv2d(ctx):
+    x, w, b = ctx.inputs(ctx.dtype)
+    padding = list(ctx.param("padding"))
+    return ctx.op("Conv", x, w, b, kernel_shape=list(ctx.param("weight_size")[2:]),
+                  strides=list(ctx.param("stride")), pads=padding + padding,
+                  dilations=list(ctx.param("dilation")), group=int(ctx.param("groups")))
+
+
+@emits("Pad, Slice, Unsqueeze, Concat, Reshape, Transpose")
+def unfold(ctx):
+    """The windows (N, OH, OW, KH, KW, C) of an image (N, C, H, W): the padded image (its
+    pad value read off the output, -inf for max pooling) sliced once per kernel offset."""
+    n, c, h, w = ctx.static(0, allow=(0,))
+    (kh, kw), (sh, sw) = ctx.param("kernel"), ctx.param("stride")
+    (ph, pw), (dh, dw) = ctx.param("padding"), ctx.param("dilation")
+    _, oh, ow = ctx.static(allow=(0,))[:3]
+    x = ctx.input(0)
+    if ph or pw:
+        value = ctx.out._data[(0,) * 6] if ctx.out._data.size else 0.0   # a padded corner
+        x = ctx.op("Pad", x, ctx.int64s([0, 0, ph, pw, 0, 0, ph, pw]),
+                   ctx.const(value, ctx.dtype))
+    pieces = []
+    for i in range(kh):
+        for j in range(kw):
+            start = [i * dh, j * dw]
+            stop = [start[0] + (oh - 1) * sh + 1, start[1] + (ow - 1) * sw + 1]
+            piece = ctx.op("Slice", x, ctx.int64s(start), ctx.int64s(stop), ctx.int64s([2, 3]),
+                           ctx.int64s([sh, sw]))
+            pieces.append(ctx.op("Unsqueeze", piece, ctx.int64s([-1])))
+    stacked = ctx.op("Concat", *pieces, axis=-1) if len(pieces) > 1 else pieces[0]
+    windows = ctx.op("Reshape", stacked, ctx.int64s([0, c, oh, ow, kh, kw]))
+    return ctx.op("Transpose", windows, perm=[0, 2, 3, 4, 5, 1])
+
+
+def along(op_type):
+    @emits(op_type)
+    def translate(ctx):
+        return ctx.op(op_type, ctx.input(0), axis=int(ctx.param("dim")))
+    return translate
+
+
+@emits("SoftmaxCrossEntropyLoss")
+def cross_entropy(ctx):
+    return ctx.op("SoftmaxCrossEntropyLoss", ctx.input(0), ctx.input(1, np.int64),
+                  reduction="mean")
+
+
+@emits("LogSoftmax, Mul, ReduceSum, Neg")
+def soft_cross_entropy(ctx):
+    """-sum(y * log_softmax(x, dim)) over every element (soft targets)."""
+    x, y = ctx.input(0, ctx.dtype), ctx.input(1, ctx.dtype)
+    log_probs = ctx.op("LogSoftmax", x, axis=int(ctx.param("dim")))
+    return ctx.op("Neg", reduce(ctx, "ReduceSum", ctx.op("Mul", y, log_probs), None, False))
+
+
+@emits("MatMul, Transpose, Mul, Add, Softmax (ReduceMax, Equal, Where with a mask)")
+def attention(ctx):
+    """softmax(q @ k^T * scale + mask) @ v; with a mask, a row that may attend to nothing
+    gives 0 (PyTorch's safe softmax) instead of softmax's NaN."""
+    if ctx.param("dropmask") is not None:
+        raise ctx.error("attention ran with dropout_p > 0 during export; pass "
+                        "dropout_p=p if self.training else 0.0")
+    q, k, v, mask = ctx.inputs(ctx.dtype)
+    rank = len(ctx.shape(1))
+    perm = list(range(rank - 2)) + [rank - 1, rank - 2]
+    scores = ctx.op("MatMul", q, ctx.op("Transpose", k, perm=perm))
+    scores = ctx.op("Mul", scores, ctx.const(ctx.param("scale"), ctx.dtype))
+    if mask is None:
+        return ctx.op("MatMul", ctx.op("Softmax", scores, axis=-1), v)
+    scores = ctx.op("Add", scores, mask)
+    top = reduce(ctx, "ReduceMax", scores, [-1], True)
+    dead = ctx.op("Equal", top, ctx.const(-np.inf, ctx.dtype))
+    zero = ctx.const(0.0, ctx.dtype)
+    probs = ctx.op("Softmax", ctx.op("Where", dead, zero, scores), axis=-1)
+    return ctx.op("MatMul", ctx.op("Where", dead, zero, probs), v)
+
+
+TRANSLATIONS = {
+    "MatMul": matmul, "Linear": linear, "Conv2d": conv2d, "Unfold": unfold,
+    "Softmax": along("Softmax"), "LogSoftmax": along("LogSoftmax"),
+    "CrossEntropy": cross_entropy, "SoftmaxCrossEntropy": soft_cross_entropy,
+    "ScaledDotProductAttention": attention,
+}

@@ -1,0 +1,50 @@
+"""``TABLE``: every gate's ONNX translation, by gate class name, in one place.
+
+Each registered gate (``chainrule.autograd.REGISTRY``) has an entry here: a translation
+(``translate(ctx) -> value name``, see ``context.py``) or ``NotExportable(reason)``.
+``tests/onnx/test_table.py`` fails for a gate without an entry, so a new op cannot be added
+without deciding its export; docs/deploy.md's table of supported gates is generated from
+this one (``supported_gates_markdown``) and kept in sync by the same tests.
+"""
+from . import elementwise, layers, reductions, shapes
+
+
+class NotExportable:
+    """A gate that export refuses, with the reason (and what to do instead)."""
+
+    onnx = "not exportable"
+
+    def __init__(self, reason):
+        self.reason = reason
+
+
+BACKWARD_ONLY = ("a gradient gate: it appears in backward graphs (the gradient of {}), "
+                 "which export does not record")
+
+TABLE = {
+    **elementwise.TRANSLATIONS,
+    **reductions.TRANSLATIONS,
+    **shapes.TRANSLATIONS,
+    **layers.TRANSLATIONS,
+    "ScatterAdd": NotExportable(BACKWARD_ONLY.format("indexing")),
+    "Fold": NotExportable(BACKWARD_ONLY.format("unfold") + "; F.fold in a model is not "
+                          "exportable yet"),
+    "IndexPut": NotExportable("an in-place write x[index] = y recorded in the graph; build "
+                              "the tensor with cat, stack or where instead"),
+}
+
+
+def supported_gates_markdown(registry):
+    """The table of docs/deploy.md: each registered gate, its label and what it becomes."""
+    lines = ["| gate | label | ONNX |", "|---|---|---|"]
+    for name in sorted(registry):
+        entry = TABLE.get(name)
+        if entry is None:
+            what = "**no entry** (export raises)"
+        elif isinstance(entry, NotExportable):
+            what = f"not exportable: {entry.reason}"
+        else:
+            what = entry.onnx
+        label = registry[name].label.replace("|", "\\|")
+        lines.append(f"| `{name}` | `{label}` | {what} |")
+    return "\n".join(lines) + "\n"
