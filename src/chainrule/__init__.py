@@ -12,11 +12,15 @@
 from .autograd import (no_grad, enable_grad, set_grad_enabled, is_grad_enabled,  # noqa: F401
                        Function)
 from .dtypes import (float16, half, float32, float64, double, int8, int16, short,  # noqa: F401
-                     int32, int64, long, uint8, bool)
-from .tensor import Tensor  # noqa: F401
+                     int32, int64, long, uint8, bool, set_default_dtype, get_default_dtype)
+from .device import (device, set_default_device, get_default_device,  # noqa: F401
+                     contiguous_format, preserve_format, channels_last, channels_last_3d)
+from . import cuda, accelerator, backends  # noqa: F401
+from .tensor import Tensor, Size  # noqa: F401
+from .printing import set_printoptions  # noqa: F401
 from .creation import (tensor, as_tensor, from_numpy, zeros, ones, empty, full,  # noqa: F401
                        arange, linspace, eye, rand, randn, randint, randperm, zeros_like,
-                       ones_like, full_like, rand_like, randn_like)
+                       ones_like, full_like, rand_like, randn_like, empty_like, randint_like)
 from .random import manual_seed, Generator  # noqa: F401
 from . import ops
 from .tensor import PUBLIC
@@ -26,6 +30,7 @@ from . import examples  # noqa: F401
 from . import nn  # noqa: F401
 from . import optim, data  # noqa: F401
 from . import distributed  # noqa: F401  (mpi4py is imported on first use)
+from . import utils  # noqa: F401
 from .serialization import save, load  # noqa: F401
 from .malloc import keep_freed_memory  # noqa: F401
 

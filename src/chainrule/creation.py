@@ -1,16 +1,18 @@
 """Making tensors: from data, filled, ranges, random (PyTorch's names and defaults).
 
 Every function takes PyTorch's ``device=`` too: the CPU ('cpu', 'cpu:0' or a device object
-of that type), the one device chainrule computes on; another device is refused.
+of that type), the one device chainrule computes on; another device raises ``DeviceError``
+(``device.py``). ``out=`` is refused with a clear error.
 """
 import numpy as np
 
 from . import dtypes
+from .device import as_device, is_device
 from .random import numpy_generator
 from .tensor import Tensor, new_tensor
 
 
-def tensor(data, dtype=None, requires_grad=False, name=None):
+def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False, name=None):
     """A new tensor holding a copy of ``data``; ``name`` labels it in explain tables and graphs.
 
     >>> import chainrule as cr
@@ -19,10 +21,13 @@ def tensor(data, dtype=None, requires_grad=False, name=None):
     >>> cr.tensor(-2.0, requires_grad=True, name="x")
     tensor(-2., requires_grad=True, name='x')
     """
+    as_device(device, "tensor")
     return Tensor(data, requires_grad=requires_grad, dtype=dtype, name=name)
 
 
-def as_tensor(data, dtype=None):
+def as_tensor(data, dtype=None, device=None):
+    """``data`` as a tensor: the tensor itself when it already is one of ``dtype``."""
+    as_device(device, "as_tensor")
     if isinstance(data, Tensor) and (dtype is None or data.dtype == dtypes.resolve(dtype)):
         return data
     return Tensor(data, dtype=dtype)
@@ -33,20 +38,19 @@ def from_numpy(array):
     return new_tensor(np.asarray(array), None)
 
 
-def is_cpu(device):
-    """Whether ``device`` names the CPU: True for 'cpu', 'cpu:0' and device objects of type
-    'cpu'; False for what is not a device at all; a RuntimeError for another device."""
-    name = device if isinstance(device, str) else getattr(device, "type", None)
-    if not isinstance(name, str):
+def is_cpu(value):
+    """Whether ``value`` names a device: True for the CPU ('cpu', 'cpu:0', a device object);
+    False for what is not a device (a dtype, a tensor); DeviceError for another device."""
+    if not is_device(value):
         return False
-    if name.split(":")[0] != "cpu":
-        raise RuntimeError(f"device {device!r}: chainrule computes on the CPU only ('cpu')")
+    as_device(value)
     return True
 
 
-def check_device(device):
-    if device is not None and not is_cpu(device):
-        raise TypeError(f"device must be a device ('cpu'), got {device!r}")
+def no_out(out, op):
+    if out is not None:
+        raise NotImplementedError(f"{op}: out= is not supported; assign the result instead "
+                                  f"(y = cr.{op}(...)) or copy it in with y.copy_(...)")
 
 
 def number(value):
@@ -63,43 +67,57 @@ def filled(array, requires_grad):
     return t.requires_grad_() if requires_grad else t
 
 
-def zeros(*size, dtype=None, device=None, requires_grad=False):
-    check_device(device)
-    return filled(np.zeros(sizes(size), float_default(dtype)), requires_grad)
+def made(op, array, device, requires_grad, out=None, **ignored):
+    """The new leaf of a creation function, its keywords checked: ``device`` the CPU,
+    ``out`` refused; ``layout`` and ``pin_memory`` have one meaning here (strided, pageable)."""
+    as_device(device, op)
+    no_out(out, op)
+    return filled(array, requires_grad)
 
 
-def ones(*size, dtype=None, device=None, requires_grad=False):
-    check_device(device)
-    return filled(np.ones(sizes(size), float_default(dtype)), requires_grad)
+def zeros(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+    """Zeros of ``size`` (``zeros(2, 3)`` or ``zeros((2, 3))``), in the default float."""
+    return made("zeros", np.zeros(sizes(size), float_default(dtype)), device, requires_grad, out)
 
 
-def empty(*size, dtype=None, device=None, requires_grad=False):
-    return zeros(*size, dtype=dtype, device=device, requires_grad=requires_grad)
+def ones(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+    """Ones of ``size``, in the default float unless ``dtype`` says otherwise."""
+    return made("ones", np.ones(sizes(size), float_default(dtype)), device, requires_grad, out)
 
 
-def full(size, fill_value, dtype=None, device=None, requires_grad=False):
+def empty(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False,
+          pin_memory=False, memory_format=None):
+    """A tensor of ``size``; its values are zeros here (PyTorch leaves them unset)."""
+    return made("empty", np.zeros(sizes(size), float_default(dtype)), device, requires_grad,
+                out)
+
+
+def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None,
+         requires_grad=False):
     """``size`` filled with ``fill_value``: of its kind (bool, int64, the default float)
     unless ``dtype`` says otherwise."""
-    check_device(device)
     fill_value = number(fill_value)
     if dtype is None:
         dtype = np.asarray(fill_value).dtype if not isinstance(fill_value, float) else None
-    return filled(np.full(tuple(size), fill_value, float_default(dtype)), requires_grad)
+    return made("full", np.full(tuple(size), fill_value, float_default(dtype)), device,
+                requires_grad, out)
 
 
-def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False):
-    """Like ``torch.arange``: int64 for integer arguments, float32 otherwise."""
-    check_device(device)
+def arange(start, end=None, step=1, *, out=None, dtype=None, layout=None, device=None,
+           requires_grad=False):
+    """Like ``torch.arange``: int64 for integer arguments, the default float otherwise."""
     start, end, step = number(start), number(end), number(step)
     if end is None:
         start, end = 0, start
     if dtype is None:
         whole = all(isinstance(v, (int, np.integer)) for v in (start, end, step))
         dtype = dtypes.int64 if whole else dtypes.default_float
-    return filled(np.arange(start, end, step, dtype=dtypes.resolve(dtype)), requires_grad)
+    return made("arange", np.arange(start, end, step, dtype=dtypes.resolve(dtype)), device,
+                requires_grad, out)
 
 
-def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
+def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=None,
+             requires_grad=False):
     """``steps`` evenly spaced values from ``start`` to ``end``, computed in ``dtype`` (the
     default float unless given); ``start`` and ``end`` may be one-element tensors, whose
     values count, not their dtype (as in PyTorch).
@@ -108,70 +126,141 @@ def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
     >>> cr.linspace(cr.tensor(0.0), cr.tensor(1.0), 3, dtype=cr.float64).tolist()
     [0.0, 0.5, 1.0]
     """
-    check_device(device)
     start, end = number(start), number(end)
     if steps < 0:
         raise ValueError(f"linspace: number of steps must be non-negative, got {steps}")
     dtype = float_default(dtype)
     if dtype.kind == "f":
-        return filled(np.linspace(start, end, steps, dtype=np.float64).astype(dtype),
-                      requires_grad)
-    values = np.trunc(np.linspace(start, end, steps))   # integers: toward zero, as PyTorch
-    return filled(values.astype(dtype), requires_grad)
+        values = np.linspace(start, end, steps, dtype=np.float64).astype(dtype)
+    else:   # integers: toward zero, as PyTorch
+        values = np.trunc(np.linspace(start, end, steps)).astype(dtype)
+    return made("linspace", values, device, requires_grad, out)
 
 
-def eye(n, m=None, dtype=None, device=None, requires_grad=False):
-    check_device(device)
-    return filled(np.eye(n, m, dtype=float_default(dtype)), requires_grad)
+def eye(n, m=None, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+    """The ``n`` x ``m`` identity matrix (square when ``m`` is None)."""
+    return made("eye", np.eye(n, m, dtype=float_default(dtype)), device, requires_grad, out)
 
 
-def rand(*size, dtype=None, device=None, requires_grad=False, generator=None):
-    check_device(device)
+def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None,
+         requires_grad=False, pin_memory=False):
+    """Uniform random numbers in [0, 1) of ``size``."""
     array = numpy_generator(generator).random(sizes(size))
-    return filled(array.astype(float_default(dtype)), requires_grad)
+    return made("rand", array.astype(float_default(dtype)), device, requires_grad, out)
 
 
-def randn(*size, dtype=None, device=None, requires_grad=False, generator=None):
-    check_device(device)
+def randn(*size, generator=None, out=None, dtype=None, layout=None, device=None,
+          requires_grad=False, pin_memory=False):
+    """Standard normal random numbers of ``size``."""
     array = numpy_generator(generator).standard_normal(sizes(size))
-    return filled(array.astype(float_default(dtype)), requires_grad)
+    return made("randn", array.astype(float_default(dtype)), device, requires_grad, out)
 
 
-def randint(low, high=None, size=(), dtype=None, device=None, generator=None):
-    check_device(device)
-    if high is None:
-        low, high = 0, low
+def randint(*args, generator=None, out=None, dtype=None, layout=None, device=None,
+            requires_grad=False, pin_memory=False, **bounds):
+    """Random integers in [low, high), PyTorch's two forms: ``randint(high, size)`` and
+    ``randint(low, high, size)`` (or by keyword: ``low=``, ``high=``, ``size=``); int64.
+
+    >>> import chainrule as cr
+    >>> x = cr.randint(10, (2, 3)); x.shape, x.dtype, bool(((0 <= x) & (x < 10)).all())
+    ((2, 3), dtype('int64'), True)
+    >>> bool((cr.randint(5, 7, (4,)) >= 5).all())
+    True
+    """
+    low, high, size = randint_bounds(args, bounds)
     array = numpy_generator(generator).integers(low, high, size=tuple(size))
-    return new_tensor(array.astype(dtypes.resolve(dtype) or dtypes.int64), None)
+    return made("randint", array.astype(dtypes.resolve(dtype) or dtypes.int64), device,
+                requires_grad, out)
 
 
-def randperm(n, generator=None, device=None):
-    check_device(device)
-    return new_tensor(numpy_generator(generator).permutation(n).astype(np.int64), None)
+def randint_bounds(args, bounds):
+    """(low, high, size) from randint's positional and keyword arguments."""
+    unknown = set(bounds) - {"low", "high", "size"}
+    if unknown:
+        raise TypeError(f"randint: unexpected keyword argument {sorted(unknown)[0]!r}")
+    two = len(args) + len(bounds) == 2 and "low" not in bounds
+    names = ("high", "size") if two else ("low", "high", "size")
+    if len(args) > len(names):
+        raise TypeError(f"randint: takes (high, size) or (low, high, size), got "
+                        f"{len(args)} positional arguments")
+    given = dict(zip(names, args))
+    for name, value in bounds.items():
+        if name in given:
+            raise TypeError(f"randint: got {name} both by position and by keyword")
+        given[name] = value
+    if "high" not in given or "size" not in given:
+        raise TypeError("randint: needs high and size: randint(high, size) or "
+                        "randint(low, high, size), size a tuple such as (3,)")
+    low, high = number(given.get("low", 0)), number(given["high"])
+    if low >= high:
+        raise RuntimeError(f"randint: low must be below high, got low={low}, high={high}")
+    return low, high, given["size"]
 
 
-def zeros_like(t, dtype=None, device=None, requires_grad=False):
-    check_device(device)
-    return filled(np.zeros(t.shape, dtypes.resolve(dtype) or t.dtype), requires_grad)
+def randperm(n, *, generator=None, out=None, dtype=None, layout=None, device=None,
+             requires_grad=False, pin_memory=False):
+    """A random permutation of 0 .. n - 1 (int64 unless ``dtype`` says otherwise)."""
+    array = numpy_generator(generator).permutation(n)
+    return made("randperm", array.astype(dtypes.resolve(dtype) or np.int64), device,
+                requires_grad, out)
 
 
-def ones_like(t, dtype=None, device=None, requires_grad=False):
-    check_device(device)
-    return filled(np.ones(t.shape, dtypes.resolve(dtype) or t.dtype), requires_grad)
+def like(op, t, array, dtype, device, requires_grad, memory_format):
+    """The result of a ``*_like`` function: ``t``'s shape, ``t``'s dtype unless ``dtype``."""
+    return made(op, array.astype(dtypes.resolve(dtype) or t.dtype, copy=False), device,
+                requires_grad)
 
 
-def full_like(t, fill_value, dtype=None, device=None, requires_grad=False):
-    check_device(device)
-    return filled(np.full(t.shape, number(fill_value), dtypes.resolve(dtype) or t.dtype),
-                  requires_grad)
+def zeros_like(input, *, dtype=None, layout=None, device=None, requires_grad=False,
+               memory_format=None):
+    """Zeros of ``input``'s shape and dtype."""
+    return like("zeros_like", input, np.zeros(input.shape), dtype, device, requires_grad,
+                memory_format)
 
 
-def rand_like(t, dtype=None, device=None, requires_grad=False):
-    return rand(*t.shape, dtype=dtype or t.dtype, device=device, requires_grad=requires_grad)
+def ones_like(input, *, dtype=None, layout=None, device=None, requires_grad=False,
+              memory_format=None):
+    """Ones of ``input``'s shape and dtype."""
+    return like("ones_like", input, np.ones(input.shape), dtype, device, requires_grad,
+                memory_format)
 
 
-def randn_like(t, dtype=None, device=None, requires_grad=False):
-    return randn(*t.shape, dtype=dtype or t.dtype, device=device, requires_grad=requires_grad)
+def empty_like(input, *, dtype=None, layout=None, device=None, requires_grad=False,
+               memory_format=None):
+    """A tensor of ``input``'s shape and dtype (zeros here; PyTorch leaves them unset)."""
+    return zeros_like(input, dtype=dtype, device=device, requires_grad=requires_grad)
+
+
+def full_like(input, fill_value, *, dtype=None, layout=None, device=None, requires_grad=False,
+              memory_format=None):
+    """``fill_value`` in ``input``'s shape and dtype."""
+    array = np.full(input.shape, number(fill_value), dtypes.resolve(dtype) or input.dtype)
+    return like("full_like", input, array, dtype, device, requires_grad, memory_format)
+
+
+def rand_like(input, *, dtype=None, layout=None, device=None, requires_grad=False,
+              memory_format=None, generator=None):
+    """Uniform random numbers in [0, 1) of ``input``'s shape and dtype."""
+    return rand(*input.shape, dtype=dtype or input.dtype, device=device,
+                requires_grad=requires_grad, generator=generator)
+
+
+def randn_like(input, *, dtype=None, layout=None, device=None, requires_grad=False,
+               memory_format=None, generator=None):
+    """Standard normal random numbers of ``input``'s shape and dtype."""
+    return randn(*input.shape, dtype=dtype or input.dtype, device=device,
+                 requires_grad=requires_grad, generator=generator)
+
+
+def randint_like(input, *args, dtype=None, layout=None, device=None, requires_grad=False,
+                 memory_format=None, generator=None, **bounds):
+    """Random integers of ``input``'s shape and dtype: ``randint_like(input, high)`` or
+    ``randint_like(input, low, high)``."""
+    names = ("high",) if len(args) + len(bounds) == 1 else ("low", "high")
+    given = dict(zip(names, args), **bounds)
+    return randint(given.get("low", 0), given["high"], input.shape,
+                   dtype=dtype or input.dtype, device=device, requires_grad=requires_grad,
+                   generator=generator)
 
 
 def float_default(dtype):

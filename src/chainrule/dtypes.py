@@ -202,6 +202,29 @@ PYTHON_NUMBERS = (builtins.float, builtins.int)   # exact types: bool and NumPy 
 SCALAR_OPERANDS = OperandsByDtype()
 
 
+def set_default_dtype(dtype):
+    """PyTorch's ``torch.set_default_dtype``: the float dtype that Python floats and the
+    creation functions give (float32 to start with); float16, float32 or float64 only.
+
+    >>> import chainrule as cr
+    >>> cr.set_default_dtype(cr.float64); cr.tensor([1.5]).dtype
+    dtype('float64')
+    >>> cr.set_default_dtype(cr.float32); cr.get_default_dtype()
+    dtype('float32')
+    """
+    global default_float
+    resolved = resolve(dtype)
+    if resolved is None or resolved.kind != "f":
+        raise TypeError(f"set_default_dtype: only floating-point types are supported as the "
+                        f"default type, got {dtype!r}")
+    default_float = resolved
+
+
+def get_default_dtype():
+    """The default float dtype (``set_default_dtype``): float32 unless changed."""
+    return default_float
+
+
 def resolve(dtype):
     """``cr.float64``, ``np.float64``, ``"float64"`` or ``float`` as a NumPy dtype."""
     if dtype is None:

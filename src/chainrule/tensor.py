@@ -1,6 +1,7 @@
 """``Tensor``: a NumPy array, its gradient, and the gate that made it.
 
-This module is the bottom of the package (it imports only ``dtypes``): the Tensor's storage,
+This module is the bottom of the package (it imports only ``dtypes``, ``device`` and
+``printing``, which import nothing of chainrule's): the Tensor's storage,
 its attributes and the Python protocol. Its operations are not written here. Each gate
 installs the methods it computes when its class is defined (``Gate.methods``: ``x.exp()``,
 ``x * y`` are the gates' fast paths themselves), and each composition or engine entry point
@@ -14,7 +15,8 @@ import weakref
 
 import numpy as np
 
-from . import dtypes
+from . import dtypes, printing
+from .device import CPU, as_device
 
 PUBLIC = {}   # name -> function: the public functions of chainrule (cr.exp, cr.var, ...)
 
@@ -48,11 +50,14 @@ class Tensor:
         return t.requires_grad_(True) if requires_grad else t
 
     # ----- attributes -------------------------------------------------------------------
-    shape = property(lambda self: self._data.shape)
+    shape = property(lambda self: Size(self._data.shape),
+                     doc="The sizes of the dimensions, a ``Size`` (a tuple), as ``size()``")
     ndim = property(lambda self: self._data.ndim)
     dtype = property(lambda self: self._data.dtype)
     is_leaf = property(lambda self: self.grad_fn is None)
-    device = property(lambda self: "cpu")
+    device = property(lambda self: CPU, doc="The device the tensor lives on: the CPU")
+    is_cuda = property(lambda self: False, doc="Whether the tensor is on a CUDA GPU: never")
+    is_cpu = property(lambda self: True, doc="Whether the tensor is on the CPU: always")
     _version = property(lambda self: 0 if self._vc is None else self._vc.count,
                         doc="PyTorch's ``t._version``: in-place changes made through any "
                             "tensor sharing this one's memory (views, detach(), .data)")
@@ -60,7 +65,19 @@ class Tensor:
                            doc="The in-place clock's reading at the last change (0: none)")
 
     def size(self, dim=None):
-        return self._data.shape if dim is None else self._data.shape[dim]
+        """The shape as a ``Size`` (a tuple), or the size of dimension ``dim``.
+
+        >>> import chainrule as cr
+        >>> x = cr.zeros(2, 3); x.size(), x.size(-1), x.shape == (2, 3)
+        (chainrule.Size([2, 3]), 3, True)
+        """
+        if dim is None:
+            return Size(self._data.shape)
+        ndim = self._data.ndim
+        if not -max(ndim, 1) <= dim < max(ndim, 1) or ndim == 0:
+            raise IndexError(f"size: dim {dim} is out of range for a tensor with {ndim} "
+                             f"dimensions")
+        return self._data.shape[dim]
 
     def dim(self):
         return self._data.ndim
@@ -142,11 +159,26 @@ class Tensor:
         PostAccumulate.anywhere = True
         return HookHandle(self._post_hooks, hook)
 
-    def cpu(self):
+    def cpu(self, memory_format=None):
+        """The tensor itself: it is on the CPU already (the one device)."""
         return self
 
-    def contiguous(self):
+    def cuda(self, device=None, non_blocking=False, memory_format=None):
+        """Refused with a clear error: chainrule computes on the CPU only."""
+        as_device("cuda" if device is None or isinstance(device, int) else device, "cuda")
         return self
+
+    def get_device(self):
+        """-1, PyTorch's answer for a tensor on the CPU."""
+        return -1
+
+    def contiguous(self, memory_format=None):
+        """The tensor itself: NumPy's C order is the one layout (see ``device.memory_format``)."""
+        return self
+
+    def is_contiguous(self, memory_format=None):
+        """True: tensors are kept contiguous; a layout change changes no value here."""
+        return True
 
     def __pos__(self):
         return self
@@ -165,6 +197,13 @@ class Tensor:
             raise RuntimeError(f"Boolean value of a tensor of shape {self.shape} with more than "
                                f"one value is ambiguous; use .any() or .all()")
         return bool(self._data)
+
+    def __format__(self, spec):
+        """``f"{loss:.4f}"``: a one-element tensor formats as its number (PyTorch's rule); any
+        other tensor formats as its repr."""
+        if self._data.ndim == 0:
+            return format(self._data.item(), spec)
+        return format(repr(self), spec)
 
     def __float__(self): return float(self.item())
     def __int__(self): return int(self.item())
@@ -194,17 +233,46 @@ class Tensor:
         return self._data if dtype is None else self._data.astype(dtype)
 
     def __repr__(self):
-        body = np.array2string(self._data, separator=", ", prefix="tensor(", precision=4)
+        """PyTorch's form (``printing.py``): ``tensor([1.5000, 2.2500], requires_grad=True)``,
+        ``dtype=`` when not the default float, int64 or bool, the gate as ``grad_fn=``."""
         extras = []
-        if self._data.dtype not in (dtypes.float32, dtypes.int64, dtypes.bool):
-            extras.append(f"dtype={self.dtype}")
+        if self._data.dtype not in (dtypes.default_float, dtypes.int64, dtypes.bool):
+            extras.append(f"dtype=chainrule.{self._data.dtype.name}")
         if self.grad_fn is not None:
-            extras.append(f"grad_fn=<{type(self.grad_fn).__name__}>")
+            extras.append(f"grad_fn=<{backward_name(self.grad_fn)}>")
         elif self.requires_grad:
             extras.append("requires_grad=True")
         if self.name:
             extras.append(f"name={self.name!r}")
-        return "tensor(" + ", ".join([body] + extras) + ")"
+        return printing.tensor_repr(np.asarray(self._data), extras)
+
+
+class Size(tuple):
+    """A tensor's shape: a tuple, printed as PyTorch prints ``torch.Size``.
+
+    >>> import chainrule as cr
+    >>> cr.ones(2, 3).shape, cr.ones(2, 3).shape.numel()
+    (chainrule.Size([2, 3]), 6)
+    """
+
+    __slots__ = ()
+
+    def __repr__(self):
+        return f"chainrule.Size({list(self)})"
+
+    __str__ = __repr__
+
+    def numel(self):
+        """The number of elements a tensor of this shape holds."""
+        n = 1
+        for size in self:
+            n *= size
+        return n
+
+
+def backward_name(node):
+    """The name PyTorch gives the gate's node: ``MulBackward0`` for ``Mul``."""
+    return getattr(node, "backward_name", None) or f"{type(node).__name__}Backward0"
 
 
 # The one place a Tensor's slots are filled. new_tensor runs it; the gates' fast paths

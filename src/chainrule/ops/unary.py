@@ -3,7 +3,7 @@ casts."""
 import numpy as np
 
 from .. import dtypes
-from ..creation import is_cpu as is_device
+from ..device import as_device, is_device
 from ..autograd.gate import Gate
 from ..autograd.vocabulary import define
 from ..kernels import special
@@ -181,22 +181,38 @@ def sign(x):
 @api(name=False, methods=("to",))
 def to(x, *args, **kwargs):
     """``x.to(dtype)``, ``x.to(device)``, ``x.to(device, dtype)``, ``x.to(other)`` (its
-    dtype), with PyTorch's keywords ``dtype``, ``device``, ``non_blocking`` and ``copy``.
-    The one device is the CPU ('cpu', 'cpu:0'); ``copy=True`` returns a new tensor even
-    when nothing changes.
+    dtype and device), with PyTorch's keywords ``dtype``, ``device``, ``non_blocking``,
+    ``copy`` and ``memory_format`` (one layout here: any is accepted). The one device is the
+    CPU ('cpu', 'cpu:0', ``cr.device("cpu")``); another raises ``DeviceError``.
+    ``copy=True`` returns a new tensor even when nothing changes.
 
     >>> import chainrule as cr
     >>> cr.tensor([1.0]).to("cpu", cr.float64).dtype
     dtype('float64')
     """
-    names = ("device", "dtype", "non_blocking", "copy")
+    device, dtype, copy = to_arguments(args, kwargs)
+    as_device(device, "to")
+    out = x if dtype is None else cast(x, dtype)
+    return clone(out) if copy and out is x else out
+
+
+TO_FORMS = (("device", "dtype", "non_blocking", "copy", "memory_format"),   # to(device, ...)
+            ("dtype", "non_blocking", "copy", "memory_format"),             # to(dtype, ...)
+            ("non_blocking", "copy", "memory_format"))                      # to(other, ...)
+
+
+def to_arguments(args, kwargs):
+    """(device, dtype, copy) from the forms of ``Tensor.to`` (and ``Module.to``)."""
     given = dict(kwargs)
     rest = list(args)
     if rest and isinstance(rest[0], Tensor):   # x.to(other, non_blocking, copy)
-        given.setdefault("dtype", rest.pop(0).dtype)
-        names = ("non_blocking", "copy")
+        other = rest.pop(0)
+        given.setdefault("dtype", other.dtype)
+        names = TO_FORMS[2]
     elif rest and not is_device(rest[0]):       # x.to(dtype, non_blocking, copy)
-        names = ("dtype", "non_blocking", "copy")
+        names = TO_FORMS[1]
+    else:
+        names = TO_FORMS[0]
     if len(rest) > len(names):
         raise TypeError(f"to: takes at most {len(names)} positional arguments after the "
                         f"tensor, got {len(rest)}")
@@ -204,20 +220,17 @@ def to(x, *args, **kwargs):
         if name in given:
             raise TypeError(f"to: got {name} both by position and by keyword")
         given[name] = value
-    unknown = sorted(set(given) - {"device", "dtype", "non_blocking", "copy"})
+    unknown = sorted(set(given) - set(TO_FORMS[0]))
     if unknown:
-        raise TypeError(f"to: unexpected keyword argument {unknown[0]!r}" + (
-            " (memory formats are not supported)" if unknown[0] == "memory_format" else ""))
+        raise TypeError(f"to: unexpected keyword argument {unknown[0]!r}")
     device = given.get("device")
     if device is not None and not is_device(device):
         raise TypeError(f"to: {device!r} is not a device or dtype")
-    dtype = dtypes.resolve(given.get("dtype"))
-    out = x if dtype is None else cast(x, dtype)
-    return clone(out) if given.get("copy") and out is x else out
+    return device, dtypes.resolve(given.get("dtype")), given.get("copy", False)
 
 
 def caster(dtype):
-    def convert(x):
+    def convert(x, memory_format=None):
         return cast(x, dtype)
     return convert
 
@@ -234,8 +247,8 @@ def type_as(x, other):
     return cast(x, other.dtype)
 
 
-@api(name=False, methods=("clone",))
-def clone(x):
+@api(methods=("clone",))
+def clone(x, *, memory_format=None):
     """A copy of ``x`` that stays in the graph (its gradient flows back to ``x``)."""
     return x * 1 if x.requires_grad else new_tensor(x._data.copy(), None)
 

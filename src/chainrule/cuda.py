@@ -1,0 +1,73 @@
+"""``torch.cuda`` on a machine without CUDA, which is what chainrule is: ``is_available()``
+is False and ``device_count()`` 0, so code written as ``"cuda" if cr.cuda.is_available()
+else "cpu"`` picks the CPU by itself. Seeding and cache calls do nothing, as in a PyTorch
+built without CUDA; anything that needs a GPU raises ``DeviceError``, naming the call.
+
+>>> import chainrule as cr
+>>> cr.cuda.is_available(), cr.cuda.device_count()
+(False, 0)
+"""
+from .device import DeviceError
+
+
+def is_available():
+    """Whether a CUDA GPU can be used: never, chainrule computes on the CPU."""
+    return False
+
+
+def device_count():
+    """The number of CUDA GPUs chainrule can use: 0."""
+    return 0
+
+
+def is_initialized():
+    """Whether CUDA has been initialised: never."""
+    return False
+
+
+def manual_seed(seed):
+    """Seed the GPUs' generators: there are none, so nothing happens (PyTorch's rule)."""
+
+
+def manual_seed_all(seed):
+    """Seed every GPU's generator: there are none, so nothing happens."""
+
+
+def seed():
+    """Seed the GPU's generator randomly: nothing to seed."""
+
+
+def seed_all():
+    """Seed every GPU's generator randomly: nothing to seed."""
+
+
+def empty_cache():
+    """Release cached GPU memory: there is none."""
+
+
+def memory_allocated(device=None):
+    """GPU memory held by tensors, in bytes: 0 (PyTorch without CUDA says the same)."""
+    return 0
+
+
+def max_memory_allocated(device=None):
+    """The peak of ``memory_allocated``: 0."""
+    return 0
+
+
+def is_bf16_supported(including_emulation=True):
+    """Whether the GPU computes in bfloat16: there is no GPU."""
+    return False
+
+
+def __getattr__(name):
+    """Any other ``cr.cuda`` call (``current_device``, ``synchronize``, ``get_device_name``)
+    needs a GPU: a clear error instead of an AttributeError."""
+    if name.startswith("__"):
+        raise AttributeError(name)
+
+    def unavailable(*args, **kwargs):
+        raise DeviceError(f"cuda.{name}: no CUDA device; chainrule computes on the CPU only "
+                          f"(cuda.is_available() is False)")
+    unavailable.__name__ = name
+    return unavailable
