@@ -3,6 +3,7 @@ feature scaling (PyTorch's ``torch.utils.data`` names where PyTorch has them).""
 from .loader import DataLoader, default_collate, default_convert  # noqa: F401
 from .sampler import (Sampler, SequentialSampler, RandomSampler, SubsetRandomSampler,  # noqa: F401
                       WeightedRandomSampler, BatchSampler)
+from .distributed import DistributedSampler  # noqa: F401
 from .dataset import (Dataset, IterableDataset, TensorDataset, Subset, ConcatDataset,  # noqa: F401
                       random_split)
 from .datasets import load_digits, make_moons, make_spirals, make_regression  # noqa: F401
