@@ -166,7 +166,7 @@ class GateContext:
         return self.builder.int64s(values)
 
     def error(self, message, kind=ExportError):
-        where = f" in module '{self.module}'" if self.module else " (outside any submodule)"
+        where = f" in module '{self.module}'" if self.module else " in the model's own forward"
         return kind(f"onnx.export: gate {type(self.node).__name__} ('{self.node.label}')"
                     f"{where}: {message}")
 

@@ -24,6 +24,10 @@ from .record import record, second_inputs
 from .table import TABLE, NotExportable
 
 DEFAULT_OPSET = 18
+VARIES = ("was made without recording a gate (with NumPy, under no_grad, or by an operation "
+          "with no gradient such as a comparison, argmax or an integer cast) and changes with "
+          "the inputs; ONNX would keep this example's value. Compute it with tensor operations "
+          "that record gates, or leave its axis out of dynamic_axes")
 OLDEST_OPSET = 17
 
 
@@ -162,7 +166,12 @@ class Exporter:
 
     # ----- naming values ------------------------------------------------------------------
     def name_of(self, tensor):
-        return self.names[id(key_of(tensor))]
+        """The ONNX name of a tensor's value; a leaf's initializer is written on first use,
+        so a parameter that only feeds folded gates leaves no unused initializer."""
+        name = self.names[id(key_of(tensor))]
+        if callable(name):
+            name = self.names[id(key_of(tensor))] = name()
+        return name
 
     def input_holding(self, array):
         """The graph input whose data is ``array`` (a gate read an input as an index)."""
@@ -203,16 +212,12 @@ class Exporter:
         if id(t) in self.names:
             return
         if id(t) in self.paths:
-            self.names[id(t)] = self.builder.const(t._data, name=self.paths[id(t)])
+            path = self.paths[id(t)]
+            self.names[id(t)] = lambda: self.builder.const(t._data, name=path)
             return
         if twin.grad_fn is not None or not same(t._data, twin._data):
-            raise ExportError(
-                f"onnx.export: a tensor of shape {tuple(t.shape)} that the model made without "
-                f"recording a gate (with NumPy, under no_grad, or by an operation with no "
-                f"gradient such as a comparison, argmax or an integer cast) changes with the "
-                f"inputs; ONNX would keep this example's value. Compute it with tensor "
-                f"operations that record gates, or leave its axis out of dynamic_axes")
-        self.names[id(t)] = self.constant(np.asarray(t._data))
+            raise ExportError(f"onnx.export: a tensor of shape {tuple(t.shape)} {VARIES}")
+        self.names[id(t)] = lambda: self.constant(np.asarray(t._data))
 
     def gate(self, t, twin):
         node = t.grad_fn
@@ -221,10 +226,10 @@ class Exporter:
         operands = [x for x in node.tensors if isinstance(x, Tensor)]
         module = self.first.module_of(node)
         if self.fold and not any(id(key_of(x)) in self.varies for x in operands) \
-                and not self.reads_input(node):
+                and not self.reads_input(node) and same(t._data, twin._data):
             hint = next((self.paths[id(x)] for x in operands if id(x) in self.paths), "onnx::")
-            self.names[id(node)] = self.builder.const(
-                t._data, name=f"{hint}_{type(node).__name__.lower()}")
+            name = f"{hint}_{type(node).__name__.lower()}"
+            self.names[id(node)] = lambda: self.builder.const(t._data, name=name)
             return
         self.varies.add(id(node))
         translation = TABLE.get(type(node).__name__)
