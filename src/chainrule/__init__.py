@@ -41,11 +41,12 @@ concatenate = cat  # noqa: F821
 
 __version__ = "0.1.0"
 
-LAZY_MODULES = ("viz", "tensorboard")
+LAZY_MODULES = ("viz", "tensorboard", "onnx")   # onnx: needs the onnx package (extra)
 
 
 def __getattr__(name):
-    """``cr.viz`` and ``cr.tensorboard`` load on first use, so ``import chainrule`` stays light."""
+    """``cr.viz``, ``cr.tensorboard`` and ``cr.onnx`` load on first use, so ``import chainrule``
+    stays light."""
     if name in LAZY_MODULES:
         import importlib
         return importlib.import_module(f"{__name__}.{name}")
