@@ -8,20 +8,28 @@ import numpy as np
 
 from ..ops.inplace import mark_changed
 from ..autograd.grad_mode import enable_grad
+from ..dtypes import get_default_dtype
 from ..tensor import Tensor, new_tensor
+from .flat import FlatGroup
 
 
 class Optimizer:
     """Base class: holds ``param_groups`` (lists of parameters with their hyperparameters)
     and ``state`` (per-parameter buffers, keyed by the parameter tensor).
 
-    Subclasses set ``defaults`` via ``__init__`` and implement ``update(group)``.
+    Subclasses pass their ``defaults`` (PyTorch's keys, so the repr and ``state_dict`` match)
+    and write their arithmetic once, in ``kernel(group, w, g, s)``: ``w`` the weights and
+    ``g`` the gradient as arrays (``w`` updated in place, ``g`` never written), ``s`` the
+    state as a dict of arrays (updated in place, or added) and numbers. With ``foreach``
+    (the default) the kernel runs once per group on flat arrays that hold every parameter
+    (see ``flat.py``); otherwise once per parameter. Both give the same bits.
     """
 
     def __init__(self, params, defaults):
         self.defaults = defaults
         self.state = {}
         self.param_groups = []
+        self.flat_groups = {}   # id(group) -> FlatGroup, rebuilt whenever it no longer fits
         if isinstance(params, Tensor):
             raise TypeError(f"{type(self).__name__}: params must be an iterable of tensors or "
                             f"of dicts, got a single Tensor; pass [tensor] or model.parameters()")
@@ -35,19 +43,25 @@ class Optimizer:
             self.add_param_group(group)
 
     def add_param_group(self, param_group):
-        """Add a group of parameters with its own hyperparameters (the rest from defaults)."""
+        """Add a group of parameters with its own hyperparameters (the rest from defaults);
+        ``(name, tensor)`` pairs, as ``named_parameters()`` gives, keep their names in
+        ``param_names`` as in PyTorch."""
         params = param_group["params"]
         params = [params] if isinstance(params, Tensor) else list(params)
+        group = dict(self.defaults)
+        group.update(param_group)
+        if params and all(isinstance(p, tuple) and len(p) == 2 for p in params):
+            group["param_names"] = [name for name, _ in params]
+            params = [p for _, p in params]
         for p in params:
             if not isinstance(p, Tensor) or not p.is_leaf:
                 raise TypeError(f"{type(self).__name__} can only optimize leaf Tensors, got "
                                 f"{type(p).__name__}; pass model.parameters()")
-        seen = {id(p) for group in self.param_groups for p in group["params"]}
+        seen = {id(p) for g in self.param_groups for p in g["params"]}
         if any(id(p) in seen for p in params):
             raise ValueError(f"{type(self).__name__}: some parameters appear in more than one "
                              f"parameter group")
-        group = dict(self.defaults)
-        group.update(param_group)
+        check_flags(type(self).__name__, group)
         group["params"] = params
         self.param_groups.append(group)
 
@@ -74,17 +88,36 @@ class Optimizer:
         return loss
 
     def update(self, group):
-        raise NotImplementedError(f"{type(self).__name__} does not define update(group)")
+        """Run the kernel over the parameters of ``group`` that have a gradient: on flat
+        arrays when ``foreach`` allows and the parameters fit one (same dtype, same kind of
+        state), else parameter by parameter."""
+        live = [p for p in group["params"] if p.grad is not None]
+        if not live:
+            return
+        if group.get("foreach") is not False and len(live) > 1:
+            flat = self.flat_groups.get(id(group))
+            if flat is None or not flat.fits(live, self.state):
+                flat = FlatGroup.build(live, self.state)
+                self.flat_groups[id(group)] = flat
+            if flat is not None:
+                flat.update(self, group)
+                return
+        for p in live:
+            self.update_one(group, p)
 
-    @staticmethod
-    def gradients(group, weight_decay=0.0):
-        """(parameter, gradient array) for each parameter of ``group`` that has a gradient,
-        with L2 weight decay added to the gradient: ``g + weight_decay * w``."""
-        for p in group["params"]:
-            if p.grad is None:
-                continue
-            g = p.grad._data
-            yield p, (g + weight_decay * p._data if weight_decay else g)
+    def update_one(self, group, p):
+        state = self.state_of(p)
+        s = {k: (v._data if isinstance(v, Tensor) else v) for k, v in state.items()}
+        g = p.grad._data
+        self.kernel(group, p._data, -g if group.get("maximize") else g, s)
+        for k, v in s.items():
+            if not isinstance(v, np.ndarray):
+                state[k] = v
+            elif k not in state:
+                state[k] = new_tensor(v, None)
+
+    def kernel(self, group, w, g, s):
+        raise NotImplementedError(f"{type(self).__name__} does not define kernel(group, w, g, s)")
 
     def state_of(self, p):
         """The state dict of one parameter, created empty on first use."""
@@ -92,6 +125,14 @@ class Optimizer:
         if found is None:
             found = self.state[p] = {}
         return found
+
+    def __repr__(self):
+        """PyTorch's: the class, then each group's hyperparameters in sorted order."""
+        lines = [f"{type(self).__name__} ("]
+        for i, group in enumerate(self.param_groups):
+            lines.append(f"Parameter Group {i}")
+            lines += [f"    {key}: {group[key]}" for key in sorted(group) if key != "params"]
+        return "\n".join(lines) + "\n)"
 
     # ----- saving ---------------------------------------------------------------------
     def state_dict(self):
@@ -123,17 +164,65 @@ class Optimizer:
             by_index.update(zip((int(i) for i in saved["params"]), group["params"]))
             group.update({k: v for k, v in saved.items() if k != "params"})
         self.state = {}
+        self.flat_groups = {}
         for i, values in state_dict["state"].items():
             p = by_index[int(i)]
             self.state[p] = {k: restored(v, p) for k, v in values.items()}
 
 
 def restored(value, p):
-    """A saved buffer as a fresh tensor in the parameter's dtype; numbers stay numbers."""
+    """A saved buffer as a fresh tensor in the parameter's dtype; numbers stay numbers, and
+    so do 0-d tensors (PyTorch keeps ``step``, ``mu_product``, ``eta`` and ``mu`` as 0-d
+    tensors, chainrule as numbers)."""
     if isinstance(value, (Tensor, np.ndarray)):
         array = value._data if isinstance(value, Tensor) else value
+        if array.ndim == 0:
+            number = array.item()
+            return int(number) if float(number).is_integer() else number
         return new_tensor(np.array(array, dtype=p._data.dtype), None)
     return value
+
+
+def check_flags(name, group):
+    """PyTorch's switches: ``foreach`` picks the flat or the per-parameter path (same bits);
+    ``fused`` is accepted where PyTorch has it on the CPU and runs the flat path; what
+    chainrule cannot do is refused by name."""
+    if group.get("fused") and group.get("foreach"):
+        raise RuntimeError(f"{name}: `fused` and `foreach` cannot be `True` together.")
+    if group.get("capturable"):
+        raise ValueError(f"{name}: capturable=True is for capturing the step in a CUDA graph; "
+                         f"chainrule computes on the CPU: remove capturable=True")
+    if group.get("differentiable"):
+        raise NotImplementedError(f"{name}: differentiable=True (recording the update in the "
+                                  f"autograd graph) is not implemented; remove it")
+
+
+def options(maximize=False, foreach=None, **flags):
+    """The switches every optimizer's group carries, with PyTorch's keys and defaults."""
+    return dict(maximize=maximize, foreach=foreach, **flags)
+
+
+def zeros(s, key, w, fill=0.0):
+    """``s[key]``, created like ``w`` filled with ``fill`` on first use."""
+    found = s.get(key)
+    if found is None:
+        found = s[key] = np.full_like(w, fill)
+    return found
+
+
+def lerp_(x, end, weight):
+    """``x += weight * (end - x)`` in PyTorch's two forms (the second, for weights from 0.5,
+    lands exactly on ``end`` at weight 1); the weight in ``x``'s precision, as PyTorch's."""
+    if weight < 0.5:
+        x += weight * (end - x)
+    else:
+        x[...] = end - (end - x) * (1 - x.dtype.type(weight))
+
+
+def scalar_state(value):
+    """A number of the state kept, as PyTorch keeps it, in the default dtype's precision
+    (float32 unless ``set_default_dtype`` changed it)."""
+    return float(value) if get_default_dtype() == np.float64 else float(np.float32(value))
 
 
 def check_positive(name, value, optimizer):
@@ -144,11 +233,3 @@ def check_positive(name, value, optimizer):
 def check_beta(name, value, optimizer):
     if not 0 <= value < 1:
         raise ValueError(f"{optimizer}: invalid {name} {value}; it must be in [0, 1)")
-
-
-def buffer(state, key, p, fill=0.0):
-    """``state[key]``, created as a tensor like ``p`` filled with ``fill`` on first use."""
-    t = state.get(key)
-    if t is None:
-        t = state[key] = new_tensor(np.full_like(p._data, fill), None)
-    return t._data

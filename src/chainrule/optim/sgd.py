@@ -1,6 +1,5 @@
-"""Stochastic gradient descent, with momentum, dampening, Nesterov and weight decay."""
-from ..tensor import new_tensor
-from .optimizer import Optimizer, check_positive
+"""Stochastic gradient descent: plain, with momentum (dampening, Nesterov), and averaged."""
+from .optimizer import Optimizer, check_positive, options, scalar_state, zeros
 
 
 class SGD(Optimizer):
@@ -17,27 +16,67 @@ class SGD(Optimizer):
     """
 
     def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0,
-                 nesterov=False):
+                 nesterov=False, *, maximize=False, foreach=None, differentiable=False,
+                 fused=None):
         for name, value in (("lr", lr), ("momentum", momentum), ("weight_decay", weight_decay)):
             check_positive(name, value, "SGD")
         if nesterov and (momentum <= 0 or dampening != 0):
             raise ValueError("SGD: Nesterov momentum needs momentum > 0 and dampening = 0")
-        super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening,
-                                      weight_decay=weight_decay, nesterov=nesterov))
+        super().__init__(params, dict(
+            lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay,
+            nesterov=nesterov, **options(maximize, foreach, differentiable=differentiable,
+                                         fused=fused)))
 
-    def update(self, group):
+    def kernel(self, group, w, g, s):
         lr, momentum, weight_decay = group["lr"], group["momentum"], group["weight_decay"]
-        for p, g in self.gradients(group, weight_decay):
-            if momentum:
-                g = self.momentum_step(p, g, momentum, group["dampening"], group["nesterov"])
-            p._data -= lr * g
+        if weight_decay:
+            g = g + weight_decay * w
+        if momentum:
+            buf = s.get("momentum_buffer")
+            if buf is None:   # the first step starts the sum at g itself, undamped
+                buf = s["momentum_buffer"] = g.copy()
+            else:
+                buf *= momentum
+                buf += (1 - group["dampening"]) * g
+            g = g + momentum * buf if group["nesterov"] else buf
+        w -= lr * g
 
-    def momentum_step(self, p, g, momentum, dampening, nesterov):
-        state = self.state_of(p)
-        buf = state.get("momentum_buffer")
-        if buf is None:
-            buf = state["momentum_buffer"] = new_tensor(g.copy(), None)
+
+class ASGD(Optimizer):
+    """Averaged SGD: ``w = w (1 - lambd eta) - eta g`` with ``eta = lr / (1 + lambd lr t)^alpha``,
+    and ``ax``, the average of the weights since step ``t0`` (PyTorch's arithmetic; ``eta``
+    and ``mu`` kept in the default dtype's precision, as PyTorch keeps them).
+
+    >>> import chainrule as cr
+    >>> w = cr.tensor([1.0], requires_grad=True)
+    >>> opt = cr.optim.ASGD([w], lr=0.1, lambd=0.0)
+    >>> (w * w).sum().backward()
+    >>> opt.step()                    # 1 - 0.1 * 2
+    >>> round(w.item(), 6), round(opt.state[w]["ax"].item(), 6)
+    (0.8, 0.8)
+    """
+
+    def __init__(self, params, lr=1e-2, lambd=1e-4, alpha=0.75, t0=1e6, weight_decay=0,
+                 foreach=None, maximize=False, differentiable=False, capturable=False):
+        for name, value in (("lr", lr), ("weight_decay", weight_decay)):
+            check_positive(name, value, "ASGD")
+        super().__init__(params, dict(
+            lr=lr, lambd=lambd, alpha=alpha, t0=t0, weight_decay=weight_decay,
+            **options(maximize, foreach, differentiable=differentiable,
+                      capturable=capturable)))
+
+    def kernel(self, group, w, g, s):
+        lr, lambd = group["lr"], group["lambd"]
+        step = s["step"] = s.get("step", 0) + 1
+        eta, mu = s.get("eta", scalar_state(lr)), s.get("mu", 1.0)
+        if group["weight_decay"]:
+            g = g + group["weight_decay"] * w
+        w *= 1 - lambd * eta
+        w += -eta * g
+        ax = zeros(s, "ax", w)
+        if mu != 1:
+            ax += (w - ax) * mu
         else:
-            buf._data *= momentum
-            buf._data += (1 - dampening) * g
-        return g + momentum * buf._data if nesterov else buf._data
+            ax[...] = w
+        s["eta"] = scalar_state(lr / ((1 + lambd * lr * step) ** group["alpha"]))
+        s["mu"] = scalar_state(1 / max(1, step - group["t0"]))
