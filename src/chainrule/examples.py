@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .creation import tensor
+from . import nn
+from .creation import arange, tensor
 from .explain import explain as explain_graph
 from .ops import exp, log, mean, relu, sigmoid, softmax_cross_entropy
 
@@ -196,3 +197,56 @@ def chain(o0=1.5, w1=0.8, b1=-0.2, w2=-1.1, b2=0.4, t=1.0):
     o1 = named(sigmoid(named(named(w1 * o0, "p1") + b1, "z1")), "o1")
     o2 = named(sigmoid(named(named(w2 * o1, "p2") + b2, "z2")), "o2")
     return named(named(o2 - t, "err") ** 2, "C")
+
+
+# ----- the built-in models: the layer view of `chainrule explain --model mlp|cnn|gpt` -------
+class CausalSelfAttention(nn.Module):
+    """Multi-head self-attention with a causal mask: q, k, v from one Linear, heads joined by
+    a second (GPT's layout)."""
+
+    def __init__(self, dim, heads):
+        super().__init__()
+        self.heads = heads
+        self.qkv = nn.Linear(dim, 3 * dim)
+        self.proj = nn.Linear(dim, dim)
+
+    def forward(self, x):
+        n, t, c = x.shape
+        q, k, v = (part.reshape(n, t, self.heads, c // self.heads).transpose(1, 2)
+                   for part in self.qkv(x).split(c, dim=2))
+        y = nn.functional.scaled_dot_product_attention(q, k, v, is_causal=True)
+        return self.proj(y.transpose(1, 2).reshape(n, t, c))
+
+
+class Block(nn.Module):
+    """One pre-norm transformer block: x + attn(ln1(x)), then + mlp(ln2(...))."""
+
+    def __init__(self, dim, heads):
+        super().__init__()
+        self.ln1 = nn.LayerNorm(dim)
+        self.attn = CausalSelfAttention(dim, heads)
+        self.ln2 = nn.LayerNorm(dim)
+        self.mlp = nn.Sequential(nn.Linear(dim, 4 * dim), nn.GELU(), nn.Linear(4 * dim, dim))
+
+    def forward(self, x):
+        x = x + self.attn(self.ln1(x))
+        return x + self.mlp(self.ln2(x))
+
+
+class TinyGPT(nn.Module):
+    """A one-block GPT small enough to read: token and position embeddings, a block, a final
+    LayerNorm and a head over the vocabulary."""
+
+    def __init__(self, vocab=16, context=6, dim=8, heads=2, blocks=1):
+        super().__init__()
+        self.tok = nn.Embedding(vocab, dim)
+        self.pos = nn.Embedding(context, dim)
+        self.blocks = nn.ModuleList([Block(dim, heads) for _ in range(blocks)])
+        self.ln_f = nn.LayerNorm(dim)
+        self.head = nn.Linear(dim, vocab)
+
+    def forward(self, idx):
+        x = self.tok(idx) + self.pos(arange(idx.shape[1]))
+        for block in self.blocks:
+            x = block(x)
+        return self.head(self.ln_f(x))

@@ -14,7 +14,11 @@
 >>> e.grad("x"), e.grad("z")
 (-4.0, 3.0)
 """
+from ..tensor import Tensor
 from .graph import build
+from .layers import layer_rows
+from .modules import record_modules
+from .render_layers import LAYER_FORMATS
 from .render import FORMATS
 from .steps import BackwardStep, ForwardStep, Term, MAX_VALUES  # noqa: F401
 
@@ -22,13 +26,19 @@ from .steps import BackwardStep, ForwardStep, Term, MAX_VALUES  # noqa: F401
 class Explanation:
     """The structured steps of one graph (see ``steps``) and their renderers."""
 
-    def __init__(self, forward, backward, output, title="", notes=(), aliases=None):
+    def __init__(self, forward, backward, output, title="", notes=(), aliases=None, units=()):
         self.forward = forward
         self.backward = backward
         self.output = output
         self.title = title or f"Backprop through the graph of {output}"
         self.notes = list(notes)
         self.aliases = dict(aliases or {})
+        self.units = list(units)
+
+    def layers(self):
+        """The layer view: one forward row per module call (or per gate where no recorded
+        module made it) and the backward rows in seed 000's numbering (see ``layers.py``)."""
+        return LayerView(self)
 
     def step(self, name):
         """The backward step of the node called ``name``."""
@@ -72,11 +82,63 @@ class Explanation:
         return self.to_markdown()
 
 
-def explain(out, title="", notes=(), aliases=None):
+class LayerView:
+    """``forward`` and ``backward``: lists of ``LayerRow`` (number, name, kind, formula,
+    shape, value, steps: the indices of the gate-level steps inside); ``render(fmt,
+    expand=False)`` prints them, with each row's gate-level steps under it when ``expand``."""
+
+    def __init__(self, explanation):
+        self.explanation = explanation
+        self.forward, self.backward = layer_rows(explanation.units, explanation.forward,
+                                                 explanation.backward)
+
+    def render(self, fmt="text", expand=False):
+        if fmt not in LAYER_FORMATS:
+            raise ValueError(f"explain: the layer view has no format {fmt!r}; choose one of "
+                             f"{', '.join(LAYER_FORMATS)}")
+        return LAYER_FORMATS[fmt](self, expand)
+
+    def __str__(self):
+        return self.render("text")
+
+    def _repr_html_(self):
+        return self.render("html", expand=True)
+
+
+def explain(out, title="", notes=(), aliases=None, model=None):
     """Forward and backward steps of the graph that made ``out``, without touching ``.grad``.
 
-    ``aliases`` maps a short name to an expression in the graph's names, shown instead of it
-    (``{"y_hat": "softmax(z2, 0)"}``); ``notes`` are lines printed under the tables.
+    ``aliases`` names things: a tensor -> its name (``{net.fc1.weight: "W1"}``), or a short
+    name -> an expression in the graph's names, shown instead of it (``{"y_hat":
+    "softmax(z2, 0)"}``). ``model`` names parameters and buffers by their path
+    (``fc1.weight``), the model's input ``x`` and a loss's target ``y``; module outputs get
+    their module's name (``fc1``) when the forward ran under ``record_modules()``, which is
+    also what the layer view (``layers()``) groups by. ``notes`` are lines printed under the
+    tables.
+
+    >>> import chainrule as cr
+    >>> net = cr.nn.Sequential(cr.nn.Linear(3, 2), cr.nn.ReLU())
+    >>> with cr.explain.record_modules():
+    ...     loss = net(cr.ones(4, 3)).sum()
+    >>> [s.name for s in cr.explain(loss, model=net).forward]
+    ['x', '0.weight', '0.bias', 'linear0', 'relu1', 'L']
     """
-    forward, backward, output = build(out, aliases)
-    return Explanation(forward, backward, output, title, notes, aliases)
+    names = {k: v for k, v in (aliases or {}).items() if isinstance(k, Tensor)}
+    expressions = {k: v for k, v in (aliases or {}).items() if not isinstance(k, Tensor)}
+    check_aliases(names, expressions)
+    forward, backward, output, units = build(out, expressions, model, names)
+    return Explanation(forward, backward, output, title, notes, expressions, units)
+
+
+def check_aliases(names, expressions):
+    for tensor, name in names.items():
+        if not isinstance(name, str) or not name:
+            raise TypeError(f"explain: aliases maps a tensor of shape {tuple(tensor.shape)} to "
+                            f"{name!r}; give a name as a non-empty string")
+    for short, expression in expressions.items():
+        if not isinstance(short, str) or not isinstance(expression, str):
+            raise TypeError(f"explain: aliases takes tensor -> name, or a short name -> an "
+                            f"expression (both strings); got {short!r} -> {expression!r}")
+
+
+explain.record_modules = record_modules   # cr.explain is this function: its companions hang on it

@@ -17,6 +17,8 @@ from ..autograd.rows import names_in
 from ..autograd.vocabulary import ARRAYS
 from ..tensor import Tensor
 from .formula import fresh, parse, render
+from .layers import units_of
+from .names import model_names
 from .steps import BackwardStep, ForwardStep, Term, plain
 from .steps import term_expression as steps_term_expression
 
@@ -37,17 +39,23 @@ class Node:
         self.requires_grad = bool(tensor is not None and tensor.requires_grad)
 
 
-def build(out, aliases=None):
-    """(forward steps, backward steps, output name) for the graph that made ``out``."""
+def build(out, aliases=None, model=None, names=None):
+    """(forward steps, backward steps, output name) for the graph that made ``out``;
+    ``names`` maps tensors to names, ``model`` names parameters and module outputs (see
+    ``names.py``)."""
     nodes = topological(out)
     for node in nodes:   # saved values changed in place: refused, as backward refuses them
         if node.gate is not None:
             check_versions(node.gate)
+    given = model_names(nodes, model, names)
+    for node in nodes:
+        node.name = given.get(id(node), node.name)
     name_nodes(nodes)
     by_key = {id(key_of(n)): n for n in nodes}
     forward = [forward_step(i, n, by_key, aliases) for i, n in enumerate(nodes, 1)]
     backward = backward_steps(nodes, by_key, nodes[-1].name, aliases)
-    return forward, backward, nodes[-1].name
+    units = units_of(nodes, by_key, lambda n: gate_symbols(n, by_key), aliases)
+    return forward, backward, nodes[-1].name, units
 
 
 def key_of(node_or_tensor):

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..autograd.graph import evaluation_order, key_of
+from ..explain.names import module_names
+from ..nn.module import Module
 from ..tensor import Tensor
 
 SMALL = 6            # tensors with at most this many elements show every value
@@ -48,11 +50,13 @@ class Graph:
 
 
 def build(out, params=None, where="to_dot"):
-    """Walk the graph that made ``out``; ``params`` maps names to tensors (extra labels)."""
+    """Walk the graph that made ``out``; ``params`` names tensors that have no ``name``:
+    a dict of names to tensors, or the model (parameters and buffers by their path, module
+    outputs by their module when the forward ran under ``cr.explain.record_modules()``)."""
     if not isinstance(out, Tensor):
         raise TypeError(f"{where}: expected a Tensor, got {type(out).__name__}")
-    names = {id(t): name for name, t in (params or {}).items()}
     order = evaluation_order(out, where)
+    names = tensor_names(order, params)
     tensor_ids = {id(key_of(t)): f"t{i}" for i, t in enumerate(order)}
     tensors, gates = [], []
     for t in order:
@@ -60,6 +64,13 @@ def build(out, params=None, where="to_dot"):
         if t.grad_fn is not None:
             gates.append(gate_node(t, f"g{len(gates)}", tensor_ids, tensors))
     return Graph(tensors, gates, tensor_ids[id(key_of(out))])
+
+
+def tensor_names(order, params):
+    """{id(tensor): name} from ``params`` (a dict of names to tensors, or a model)."""
+    if isinstance(params, Module):
+        return module_names(order, params)[0]
+    return {id(t): name for name, t in (params or {}).items()}
 
 
 def tensor_node(t, node_id, names):

@@ -9,6 +9,7 @@ import json
 import re
 from importlib import resources
 
+from ..nn.module import Module
 from .dot import dot_source
 from .graph import build
 from .layout import layout_svg
@@ -35,15 +36,25 @@ def to_html(out, params=None, title=None, layout="auto"):
     from ..explain import explain
 
     graph = build(out, params, "to_html")
-    explanation = explain(out)
+    explanation = explain(out, aliases=given_names(graph), model=model_of(params))
     names = explained_names(graph, explanation)
-    for node in graph.tensors:
-        node.name = node.name or names.get(node.id, "")
+    for node in graph.tensors:   # one name on the graph and in the steps: explain's
+        node.name = names.get(node.id, node.name)
         node.grad = None        # the page reveals gradients one backward step at a time
     steps = page_steps(graph, explanation, names)
     use_graphviz = layout == "graphviz" or (layout == "auto" and have_dot())
     svg = graphviz_svg(graph) if use_graphviz else layout_svg(graph)
     return fill(title or "chainrule: forward and backward", svg, steps)
+
+
+def given_names(graph):
+    """The names the picture gives (from ``params``), for explain to use too."""
+    return {n.tensor: n.name for n in graph.tensors
+            if n.tensor is not None and n.name and n.name != n.tensor.name}
+
+
+def model_of(params):
+    return params if isinstance(params, Module) else None
 
 
 def graphviz_svg(graph):

@@ -1,0 +1,90 @@
+"""The layer view's two tables as text, Markdown and HTML; ``expand`` puts each row's
+gate-level steps under it (HTML: a ``<details>`` that opens)."""
+import html
+
+from .render import backward_equation, forward_equation, show_shape, show_value, table_text
+
+FORWARD_HEAD = ("step", "layer", "equation", "shape", "value")
+BACKWARD_HEAD = ("step", "gradient", "value")
+
+
+def forward_cells(row):
+    return (f"({row.number})", row.kind, row.formula, show_shape(row.shape),
+            show_value(row.value, row.truncated, row.shape))
+
+
+def backward_cells(row):
+    return (f"({row.number})", row.formula, show_value(row.value, row.truncated, row.shape))
+
+
+def inner_lines(view, row, phase, fmt="text"):
+    """The gate-level equations of a layer row, one per step inside it."""
+    e = view.explanation
+    steps = e.forward if phase == "forward" else e.backward
+    lines = []
+    for index in row.steps:
+        step = steps[index - 1]
+        equation = forward_equation(step, fmt, e.aliases) if phase == "forward" \
+            else backward_equation(step, fmt, e.aliases)
+        lines.append(f"[{index}] {equation}")
+    return lines if len(lines) > 1 else []   # one step is the row itself
+
+
+def to_text(view, expand=False):
+    parts = [view.explanation.title + " (layer view)", "", "Forward"]
+    parts += table_with_steps(view, view.forward, "forward", forward_cells, FORWARD_HEAD, expand)
+    parts += ["", "Backward"]
+    parts += table_with_steps(view, view.backward, "backward", backward_cells, BACKWARD_HEAD,
+                              expand)
+    return "\n".join(parts)
+
+
+def table_with_steps(view, rows, phase, cells, head, expand):
+    table = table_text(head, [cells(r) for r in rows]).split("\n")
+    if not expand:
+        return table
+    lines = table[:2]
+    for row, line in zip(rows, table[2:]):
+        lines.append(line)
+        lines += [f"        {inner}" for inner in inner_lines(view, row, phase)]
+    return lines
+
+
+def to_markdown(view, expand=False):
+    cell = lambda c: str(c).replace("|", r"\|")  # noqa: E731
+    parts = [f"### {view.explanation.title} (layer view)", ""]
+    for rows, phase, cells, head in ((view.forward, "forward", forward_cells, FORWARD_HEAD),
+                                     (view.backward, "backward", backward_cells, BACKWARD_HEAD)):
+        parts += ["| " + " | ".join(head) + " |", "|" + "|".join("---" for _ in head) + "|"]
+        for row in rows:
+            values = list(cells(row))
+            values[-2 if phase == "backward" else 2] = f"`{values[-2 if phase == 'backward' else 2]}`"
+            if expand:
+                inner = "<br>".join(f"`{x}`" for x in inner_lines(view, row, phase))
+                values[0] += f" {inner}" if inner else ""
+            parts.append("| " + " | ".join(cell(v) for v in values) + " |")
+        parts.append("")
+    return "\n".join(parts)
+
+
+def to_html(view, expand=True):
+    parts = ['<div class="chainrule-layers">',
+             f"<h3>{html.escape(view.explanation.title)} (layer view)</h3>"]
+    for rows, phase, cells, head in ((view.forward, "forward", forward_cells, FORWARD_HEAD),
+                                     (view.backward, "backward", backward_cells, BACKWARD_HEAD)):
+        parts.append("<table><tr>" + "".join(f"<th>{html.escape(h)}</th>" for h in head)
+                     + "</tr>")
+        for row in rows:
+            values = [html.escape(str(v)) for v in cells(row)]
+            inner = inner_lines(view, row, phase) if expand else []
+            if inner:
+                equation = 2 if phase == "forward" else 1
+                values[equation] = (f"<details><summary>{values[equation]}</summary>"
+                                    + "".join(f"<div><code>{html.escape(x)}</code></div>"
+                                              for x in inner) + "</details>")
+            parts.append("<tr>" + "".join(f"<td>{v}</td>" for v in values) + "</tr>")
+        parts.append("</table>")
+    return "\n".join(parts + ["</div>"]) + "\n"
+
+
+LAYER_FORMATS = {"text": to_text, "markdown": to_markdown, "html": to_html}
