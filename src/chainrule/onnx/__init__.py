@@ -4,5 +4,5 @@ Loaded on first use (``cr.onnx``), so ``import chainrule`` does not import the `
 package; install it with ``pip install 'chainrule[onnx]'``. See docs/deploy.md.
 """
 from .context import ExportError, UnsupportedGateError  # noqa: F401
-from .export import export  # noqa: F401
+from .export import DEFAULT_OPSET, export  # noqa: F401
 from .table import TABLE, NotExportable, supported_gates_markdown  # noqa: F401
