@@ -20,7 +20,7 @@ import time
 import numpy as np
 
 import chainrule as cr
-from . import UsageError
+from . import UsageError, launch
 from ..serialization import write_atomically
 from .train_output import Progress, draw_curves, epoch_line
 
@@ -51,6 +51,7 @@ def add_parser(subparsers):
     add("--resume", metavar="DIR", help="continue the run saved in DIR")
     add("--tensorboard", metavar="DIR", help="also log the run for TensorBoard in DIR: loss, "
         "accuracy, learning rate, weight histograms and the model graph")
+    launch.add_option(parser)
     parser.error = one_line_error
 
 
@@ -60,6 +61,8 @@ def one_line_error(message):
 
 
 def run(args):
+    if launch.wants_launch(args):   # --nproc N: start N processes that each run this command
+        return launch.launch(args)
     checkpoint = None
     if args.resume:
         checkpoint = read_checkpoint(args.resume)
@@ -70,6 +73,7 @@ def run(args):
     trainer = Trainer(config, out)
     if checkpoint is not None:
         trainer.restore(checkpoint)
+    launch.distribute(trainer)   # one of --nproc's processes: DDP, its share of the data
     writer = tensorboard_writer(trainer, args.tensorboard) if args.tensorboard else None
     try:
         finished = trainer.fit()
@@ -221,6 +225,8 @@ class Trainer:
         cr.manual_seed(config["seed"])
         self.model = build_model(config, x.shape[1], self.classes)
         self.optimizer = build_optimizer(config, self.model.parameters())
+        self.forward = self.model   # what a batch runs through (DistributedDataParallel there)
+        self.writes = True          # whether this process writes the run folder (rank 0 only)
         self.loss_fn = cr.nn.CrossEntropyLoss() if self.classes else cr.nn.MSELoss()
         self.generator = cr.Generator(config["seed"] + 1)
         self.loader = cr.data.DataLoader(cr.data.TensorDataset(self.train_x, self.train_y),
@@ -230,6 +236,7 @@ class Trainer:
         self.position = {"epoch": 0, "batch": 0, "loss_sum": 0.0, "correct": 0, "seen": 0,
                          "seconds": 0.0, "generator": self.generator.get_state()}
         self.callbacks = []
+        self.batch_callbacks = []   # each called after every batch with the trainer
         self.stop_requested = False
 
     def restore(self, checkpoint):
@@ -269,7 +276,7 @@ class Trainer:
             if batch < p["batch"]:
                 continue      # resuming: these batches were trained before the interruption
             self.optimizer.zero_grad()
-            out = self.model(x)
+            out = self.forward(x)
             loss = self.loss_fn(out, y)
             loss.backward()
             self.optimizer.step()
@@ -278,6 +285,8 @@ class Trainer:
             p["seen"] += len(y)
             if self.classes:
                 p["correct"] += int((out._data.argmax(1) == y._data).sum())
+            for callback in self.batch_callbacks:
+                callback(self)
             p["seconds"] = time.perf_counter() - started
             progress.update(self.describe_progress(total))
             if self.stop_requested:
@@ -322,12 +331,16 @@ class Trainer:
 
     # ----- files --------------------------------------------------------------------
     def save_checkpoint(self):
+        if not self.writes:
+            return
         cr.save({"config": self.config, "model": self.model.state_dict(),
                       "optimizer": self.optimizer.state_dict(), "history": self.history,
                       "position": self.position},
                      os.path.join(self.out, "checkpoint.safetensors"))
 
     def report(self):
+        if not self.writes:
+            return
         model_file = {"model": self.model.state_dict(), "scaler": self.scaler.state_dict(),
                       "config": self.config, "classes": self.classes}
         if not self.classes:
