@@ -135,7 +135,7 @@ class RNNCell(RNNCellBase):
 
     >>> import chainrule as cr
     >>> cell = cr.nn.RNNCell(3, 5)
-    >>> cell(cr.ones(2, 3)).shape, cell.weight_hh.shape
+    >>> tuple(cell(cr.ones(2, 3)).shape), tuple(cell.weight_hh.shape)
     ((2, 5), (5, 5))
     """
 
@@ -154,7 +154,7 @@ class LSTMCell(RNNCellBase):
 
     >>> import chainrule as cr
     >>> h, c = cr.nn.LSTMCell(3, 5)(cr.ones(2, 3))
-    >>> h.shape, c.shape
+    >>> tuple(h.shape), tuple(c.shape)
     ((2, 5), (2, 5))
     """
 
@@ -169,7 +169,7 @@ class GRUCell(RNNCellBase):
     """One GRU step (gates r, z, n in the weights' rows).
 
     >>> import chainrule as cr
-    >>> cr.nn.GRUCell(3, 5)(cr.ones(3)).shape
+    >>> tuple(cr.nn.GRUCell(3, 5)(cr.ones(3)).shape)
     (5,)
     """
 
@@ -199,7 +199,8 @@ class RNNBase(Module):
                           f"num_layers=1 does nothing", stacklevel=3)
         if proj_size < 0 or (proj_size and mode != "LSTM") or (proj_size >= hidden_size > 0):
             raise ValueError(f"{name}: proj_size must be 0, or (LSTM only) between 1 and "
-                             f"hidden_size - 1 = {hidden_size - 1}; got {proj_size}")
+                             f"hidden_size - 1 = {hidden_size - 1}; got {proj_size} (PyTorch: "
+                             f"proj_size is only supported for LSTM, and smaller than hidden_size)")
         self.mode, self.input_size, self.hidden_size = mode, input_size, hidden_size
         self.num_layers, self.bias, self.batch_first = num_layers, bias, batch_first
         self.dropout, self.bidirectional, self.proj_size = float(dropout), bidirectional, proj_size
@@ -247,7 +248,7 @@ class RNNBase(Module):
             x = input.transpose(0, 1) if self.batch_first and input.ndim == 3 else input
             x = x if input.ndim == 3 else x.unsqueeze(1)
             mask = None
-        state = self.initial_state(hx, x, input.ndim == 3 or packed, packed and input)
+        state = self.initial_state(hx, x, packed or input.ndim == 3, input if packed else None)
         output, finals = self.layers(x, state, mask)
         finals = tuple(ops.stack(list(f), 0) for f in zip(*finals))   # h_n (and c_n)
         if packed:
@@ -336,18 +337,16 @@ class RNN(RNNBase):
     >>> import chainrule as cr
     >>> rnn = cr.nn.RNN(3, 4, num_layers=2, bidirectional=True)
     >>> out, h_n = rnn(cr.ones(5, 2, 3))
-    >>> out.shape, h_n.shape, rnn.weight_hh_l1_reverse.shape
+    >>> tuple(out.shape), tuple(h_n.shape), tuple(rnn.weight_hh_l1_reverse.shape)
     ((5, 2, 8), (4, 2, 4), (4, 4))
     """
 
     def __init__(self, input_size, hidden_size, num_layers=1, nonlinearity="tanh", bias=True,
-                 batch_first=False, dropout=0.0, bidirectional=False, device=None, dtype=None):
+                 batch_first=False, dropout=0.0, bidirectional=False, device=None, dtype=None,
+                 proj_size=0):   # proj_size: accepted to refuse it clearly, as PyTorch does
         super().__init__(mode_of("RNN", nonlinearity), input_size, hidden_size, num_layers,
-                         bias, batch_first, dropout, bidirectional, 0, device, dtype)
+                         bias, batch_first, dropout, bidirectional, proj_size, device, dtype)
         self.nonlinearity = nonlinearity
-
-    def extra_repr(self):
-        return super().extra_repr() + (", nonlinearity=relu" if self.mode == "RNN_RELU" else "")
 
 
 class LSTM(RNNBase):
@@ -356,7 +355,7 @@ class LSTM(RNNBase):
 
     >>> import chainrule as cr
     >>> out, (h_n, c_n) = cr.nn.LSTM(3, 4, batch_first=True)(cr.ones(2, 5, 3))
-    >>> out.shape, h_n.shape, c_n.shape
+    >>> tuple(out.shape), tuple(h_n.shape), tuple(c_n.shape)
     ((2, 5, 4), (1, 2, 4), (1, 2, 4))
     """
 
@@ -371,11 +370,11 @@ class GRU(RNNBase):
 
     >>> import chainrule as cr
     >>> out, h_n = cr.nn.GRU(3, 4)(cr.ones(5, 3))
-    >>> out.shape, h_n.shape
+    >>> tuple(out.shape), tuple(h_n.shape)
     ((5, 4), (1, 4))
     """
 
     def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False,
-                 dropout=0.0, bidirectional=False, device=None, dtype=None):
+                 dropout=0.0, bidirectional=False, device=None, dtype=None, proj_size=0):
         super().__init__("GRU", input_size, hidden_size, num_layers, bias, batch_first,
-                         dropout, bidirectional, 0, device, dtype)
+                         dropout, bidirectional, proj_size, device, dtype)
