@@ -49,7 +49,8 @@ run in float32 and float64 and compared with PyTorch element for element:
   smallest, ``tiny`` a subnormal);
 * ``finite``: the math is finite there, so outputs and gradients must be finite too;
 * ``rtol``, when given, replaces the default tolerance of a few ulps: erf (and GELU through
-  it) is a fitted approximation good to 1e-11 relative; PyTorch clamps p (1 - p) in the
+  it) comes from SciPy, whose float64 erf differs from PyTorch's by up to about 1e-11
+  relative; PyTorch clamps p (1 - p) in the
   gradient of binary cross-entropy at a float32 1e-12 also in float64, chainrule at
   exactly 1e-12.
 """
@@ -420,6 +421,15 @@ GATES = {
         cases=unary_cases(lambda lib, x: lib.nn.functional.gelu(x)),
         op=Op(unary_args, op_apply("gelu")),
         extremes=[Extreme(op_apply("gelu"), spread, rtol=1e-11)]),
+    "LayerNorm": Entry(
+        cases=[case(lambda lib, x, w, b: lib.nn.functional.layer_norm(x, x.shape[-1:], w, b),
+                    (2, 3, 4), (4,), (4,)),
+               case(lambda lib, x, w, b: lib.nn.functional.layer_norm(x, x.shape[-2:], w, b),
+                    (2, 3, 4), (3, 4), (3, 4)),
+               case(lambda lib, x, w: lib.nn.functional.layer_norm(x, x.shape[-1:], w), (3, 4), (4,)),
+               case(lambda lib, x: lib.nn.functional.layer_norm(x, x.shape[-1:]), (5,))],
+        op=Op(unary_args, lambda lib, x: lib.nn.functional.layer_norm(x, x.shape[-1:])),
+        extremes=[Extreme(lambda lib, x: lib.nn.functional.layer_norm(x, x.shape[-1:]), spread)]),
     "LeakyRelu": Entry(
         cases=unary_cases(lambda lib, x: lib.nn.functional.leaky_relu(x, 0.1)),
         op=Op(unary_args, op_apply("leaky_relu", 0.1), zero_kink),

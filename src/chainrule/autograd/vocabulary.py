@@ -154,6 +154,8 @@ define("broadcast_to", np.broadcast_to, lambda x, shape: x.expand(shape))
 define("unbroadcast", array_unbroadcast, tensor_unbroadcast,
        "g summed over the axes that broadcasting added or stretched, down to shape")
 define("unsqueeze", np.expand_dims, lambda x, dim: x.unsqueeze(dim))
+define("as_matrix", lambda a: a.reshape(-1, a.shape[-1]), lambda a: a.reshape(-1, a.shape[-1]),
+       "as_matrix(a) = a with its leading axes flattened: the (rows, a.shape[-1]) matrix")
 define("outer", lambda u, v: u[..., :, None] * v[..., None, :],
        lambda u, v: u.unsqueeze(-1) * v.unsqueeze(-2),
        "outer(u, v)[i, j] = u[i] * v[j] (batched over leading axes)")

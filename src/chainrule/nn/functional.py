@@ -260,14 +260,7 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
         raise ValueError(f"layer_norm: the input's last dims {tuple(input.shape)} must be "
                          f"normalized_shape {shape}")
     dims = tuple(range(input.ndim - len(shape), input.ndim))
-    centred = input - input.mean(dim=dims, keepdim=True)
-    var = (centred * centred).mean(dim=dims, keepdim=True)
-    out = centred / (var + eps).sqrt()
-    if weight is not None:
-        out = out * weight
-    if bias is not None:
-        out = out + bias
-    return out
+    return ops.layers.LayerNorm.apply(input, weight, bias, dims=dims, eps=eps)
 
 
 # ----- attention (ops/attention.py) ---------------------------------------------------

@@ -65,11 +65,61 @@ class Gelu(Gate):
 
     label = "gelu"
     formula = "x * (1 + erf(x / 2 ** 0.5)) / 2"
-    derivatives = {"x": "(1 + erf(x / 2 ** 0.5)) / 2 + x * exp(-x * x / 2) / (2 * pi) ** 0.5"}
+    residuals = {"Phi": "(1 + erf(x / 2 ** 0.5)) / 2"}   # the normal CDF, kept from forward
+    derivatives = {"x": "Phi + x * exp(-x * x / 2) / (2 * pi) ** 0.5"}
     elementwise = True
 
     def forward(self, x):
-        return 0.5 * x * (1 + special.erf(x * SQRT_HALF))
+        x = x if x.dtype.kind == "f" else x.astype(np.float32)
+        self.Phi = special.erf(x * x.dtype.type(SQRT_HALF))
+        self.Phi += 1
+        self.Phi *= 0.5
+        return x * self.Phi
+
+
+def normalized_backward(gx, xhat, rstd, dims):
+    """The gradient reaching x through xhat = (x - mean) * rstd, from xhat's gradient gx."""
+    return rstd * (gx - np.mean(gx, axis=dims, keepdims=True)
+                   - xhat * np.mean(gx * xhat, axis=dims, keepdims=True))
+
+
+def tensor_normalized_backward(gx, xhat, rstd, dims):
+    return rstd * (gx - gx.mean(dims, True) - xhat * (gx * xhat).mean(dims, True))
+
+
+define("normalized_backward", normalized_backward, tensor_normalized_backward,
+       "normalized_backward(gx, xhat, rstd, dims) = rstd * (gx - mean(gx, dims) - xhat * "
+       "mean(gx * xhat, dims)): the gradient reaching x from that of xhat = (x - mean) * rstd")
+
+
+class LayerNorm(Gate):
+    """PyTorch's ``layer_norm``: x normalised over its last dims (``dims``), then scaled by W
+    and shifted by b (each optional). One gate because its backward reuses the normalised
+    values and the reciprocal deviations forward computes anyway (residuals xhat, rstd), and
+    because a transformer calls it on every block: a composition takes nine gates."""
+
+    label = "layer_norm"
+    inputs = ("x", "W", "b")
+    formula = "centred(x, dims) / sqrt(mean(centred(x, dims) ** 2, dims, True) + eps) * W + b"
+    residuals = {"xhat": "centred(x, dims) / sqrt(mean(centred(x, dims) ** 2, dims, True) + eps)",
+                 "rstd": "1 / sqrt(mean(centred(x, dims) ** 2, dims, True) + eps)"}
+    cases = {
+        "affine": {"x": "normalized_backward(g * W, xhat, rstd, dims)",
+                   "W": "sum(g * xhat, batch)", "b": "sum(g, batch)"},
+        "plain": {"x": "normalized_backward(g, xhat, rstd, dims)", "b": "sum(g, batch)"},
+    }
+    saves = ("case", "dims", "batch", "eps")
+
+    def forward(self, x, W=None, b=None, dims=(-1,), eps=1e-5):
+        self.case = "plain" if W is None else "affine"
+        self.dims, self.eps = dims, eps
+        self.batch = tuple(range(x.ndim - len(dims)))
+        centred = x - np.mean(x, axis=dims, keepdims=True)
+        var = np.mean(centred * centred, axis=dims, keepdims=True)
+        self.rstd = 1 / np.sqrt(var + np.asarray(eps, var.dtype))
+        self.xhat = centred * self.rstd
+        out = self.xhat if W is None else self.xhat * W
+        return out if b is None else out + b
 
 
 class Softplus(Gate):

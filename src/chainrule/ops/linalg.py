@@ -67,14 +67,16 @@ class Linear(Gate):
     cases = {
         "vector": {"x": "g @ W", "W": "outer(g, x)", "b": "g"},     # x: (in,)
         "matrix": {"x": "g @ W", "W": "g.T @ x", "b": "sum(g, 0)"},     # x: (N, in)
-        "batched": {"x": "g @ W", "W": "g.mT @ x", "b": "sum(g, 0)"},   # x: (..., N, in)
+        "batched": {"x": "g @ W", "W": "as_matrix(g).T @ as_matrix(x)",   # x: (..., N, in)
+                    "b": "sum(as_matrix(g), 0)"},
     }
     saves = ("case",)
 
     def forward(self, x, W, b=None):
         self.case = ("vector", "matrix")[np.ndim(x) - 1] if np.ndim(x) <= 2 else "batched"
-        try:
-            out = np.matmul(x, W.T)
+        try:   # leading axes folded into rows: one 2-D BLAS product, not a batched loop
+            out = np.matmul(x, W.T) if np.ndim(x) <= 2 else \
+                np.matmul(x.reshape(-1, x.shape[-1]), W.T).reshape(*x.shape[:-1], -1)
         except ValueError:
             raise ValueError(f"linear: input of shape {np.shape(x)} does not fit a weight of "
                              f"shape {np.shape(W)} (out_features, in_features): the input's "
