@@ -104,3 +104,13 @@ def test_set_printoptions_as_in_pytorch():
     assert repr(cr.tensor([1.2345])) == "tensor([1.2345])"
     with pytest.raises(ValueError, match="profile"):
         cr.set_printoptions(profile="long")
+
+
+def test_load_state_dict_result_prints_as_in_pytorch():
+    ours, reference = cr.nn.Linear(2, 2), torch.nn.Linear(2, 2)
+    assert repr(ours.load_state_dict(ours.state_dict())) == \
+        repr(reference.load_state_dict(reference.state_dict())) == "<All keys matched successfully>"
+    partial = ours.load_state_dict({"weight": ours.weight.detach()}, strict=False)
+    assert repr(partial) == repr(reference.load_state_dict({"weight": reference.weight},
+                                                           strict=False))
+    assert partial.missing_keys == ["bias"] and partial == (["bias"], [])

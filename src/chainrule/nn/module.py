@@ -12,12 +12,30 @@ import collections
 
 import numpy as np
 
+from ..device import as_device
 from ..ops.inplace import mark_changed
+from ..ops.unary import to_arguments
 from ..tensor import Tensor
 from . import hooks
 from .parameter import Parameter
 
-IncompatibleKeys = collections.namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
+
+class _IncompatibleKeys(collections.namedtuple("_IncompatibleKeys",
+                                               ["missing_keys", "unexpected_keys"])):
+    """What ``load_state_dict`` returns, printed as PyTorch prints it:
+    ``<All keys matched successfully>`` when no key is missing or unexpected."""
+
+    __slots__ = ()
+
+    def __repr__(self):
+        if not self.missing_keys and not self.unexpected_keys:
+            return "<All keys matched successfully>"
+        return super().__repr__()
+
+    __str__ = __repr__
+
+
+IncompatibleKeys = _IncompatibleKeys   # PyTorch's class name, which its repr shows
 REGISTRIES = ("_parameters", "_buffers", "_modules")
 HOOK_TABLES = ("_forward_pre_hooks", "_forward_pre_hooks_with_kwargs", "_forward_hooks",
                "_forward_hooks_with_kwargs", "_forward_hooks_always_called", "_backward_hooks",
@@ -279,12 +297,14 @@ class Module:
                 param.grad._data[...] = 0
 
     # ----- dtype ------------------------------------------------------------------------
-    def to(self, dtype=None, *args, **kwargs):
-        """Convert floating parameters and buffers to ``dtype`` (devices other than cpu: no-op)."""
-        dtype = kwargs.get("dtype", dtype)
-        if dtype is None or isinstance(dtype, str) and dtype == "cpu":
+    def to(self, *args, **kwargs):
+        """PyTorch's forms (``to(device)``, ``to(dtype)``, ``to(device, dtype)``,
+        ``to(tensor)``): floating parameters and buffers converted to ``dtype``; the device
+        must be the CPU (another raises DeviceError: chainrule computes on the CPU only)."""
+        device, target, _ = to_arguments(args, kwargs)
+        as_device(device, "Module.to")
+        if target is None:
             return self
-        target = np.dtype(dtype)
         for tensor in list(self.parameters()) + list(self.buffers()):
             if tensor._data.dtype.kind == "f" and tensor._data.dtype != target:
                 tensor._data = tensor._data.astype(target)
@@ -299,6 +319,12 @@ class Module:
         return self.to(np.float64)
 
     def cpu(self):
+        return self
+
+    def cuda(self, device=None):
+        """Refused with a clear error: chainrule computes on the CPU only."""
+        as_device("cuda" if device is None or isinstance(device, int) else device,
+                  "Module.cuda")
         return self
 
     # ----- state ------------------------------------------------------------------------
