@@ -2,6 +2,7 @@
 and provides ``add_parser(subparsers)`` and ``run(args)``."""
 import argparse
 import importlib
+import os
 import sys
 
 from ..malloc import keep_freed_memory
@@ -37,6 +38,27 @@ def main(argv=None):
     except UsageError as e:
         print(f"chainrule {args.command}: error: {e}", file=sys.stderr)
         return 2
+    except (Exception, KeyboardInterrupt) as e:   # no traceback for any input, unless asked
+        if os.environ.get("CHAINRULE_DEBUG", "0") not in ("", "0"):
+            raise
+        print(f"chainrule {args.command}: error: {one_line(e)}", file=sys.stderr)
+        return 130 if isinstance(e, KeyboardInterrupt) else 1
+
+
+def one_line(error):
+    """An unexpected error as one line: an OS error names its file, anything else says it
+    is a bug and how to see the traceback."""
+    if isinstance(error, KeyboardInterrupt):
+        return "interrupted"
+    if isinstance(error, OSError) and error.filename is not None:
+        return f"{error.filename}: {error.strerror or error}"
+    if isinstance(error, MemoryError):
+        return "out of memory (use a smaller model, --batch-size or dataset)"
+    text = " ".join(str(error).split()) or "no message"
+    if isinstance(error, OSError):
+        return text
+    return (f"unexpected {type(error).__name__}: {text} (a bug in chainrule: please report "
+            f"it; CHAINRULE_DEBUG=1 shows the traceback)")
 
 
 if __name__ == "__main__":
