@@ -1,0 +1,25 @@
+"""Running a worker script on N processes under mpiexec, for the tests of this folder."""
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from chainrule.cli.launch import mpiexec
+
+WORKERS = Path(__file__).parent / "workers"
+QUIET = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+
+
+def run_mpi(nproc, worker, *args, timeout=60):
+    """``mpiexec -n nproc python workers/<worker> args``: (completed process, seconds)."""
+    command = [mpiexec(), "-n", str(nproc), sys.executable, str(WORKERS / worker),
+               *map(str, args)]
+    started = time.monotonic()
+    done = subprocess.run(command, capture_output=True, text=True, timeout=timeout,
+                          env=dict(os.environ, **QUIET))
+    return done, time.monotonic() - started
+
+
+def check_ok(done):
+    assert done.returncode == 0, f"exit {done.returncode}\n{done.stdout}\n{done.stderr}"

@@ -1,0 +1,139 @@
+"""DistributedDataParallel on this job's processes: ``ddp_train.py MODE OUT``.
+
+Each rank builds the model from its own seed (different initial weights), wraps it, and
+trains on its interleaved share of the same global batches; rank 0 saves the final weights
+to OUT for the test to compare with one process trained on the whole batches."""
+import copy
+import sys
+
+import numpy as np
+
+import chainrule as cr
+import chainrule.distributed as dist
+from chainrule.nn.parallel import DistributedDataParallel as DDP
+
+F = cr.nn.functional
+GLOBAL_BATCH, STEPS = 16, 9
+
+
+class TwoHeads(cr.nn.Module):
+    """A body and two heads; ``head`` picks the one forward uses (the other gets no grad)."""
+
+    def __init__(self):
+        super().__init__()
+        self.body = cr.nn.Linear(6, 16)
+        self.heads = cr.nn.ModuleList([cr.nn.Linear(16, 4), cr.nn.Linear(16, 4)])
+        self.head = 0
+
+    def forward(self, x):
+        return self.heads[self.head](self.body(x).tanh())
+
+
+def build(seed):
+    cr.manual_seed(seed)
+    return cr.nn.Sequential(cr.nn.Linear(6, 16), cr.nn.Tanh(), cr.nn.Linear(16, 16),
+                            cr.nn.Tanh(), cr.nn.Linear(16, 4))
+
+
+def data():
+    cr.manual_seed(0)
+    return cr.randn(GLOBAL_BATCH * 3, 6), cr.randint(0, 4, (GLOBAL_BATCH * 3,))
+
+
+def batches(rank, size):
+    x, y = data()
+    for step in range(STEPS):
+        lo = (step % 3) * GLOBAL_BATCH
+        xb, yb = x[lo:lo + GLOBAL_BATCH], y[lo:lo + GLOBAL_BATCH]
+        yield xb[rank::size], yb[rank::size]
+
+
+def flat(module):
+    return np.concatenate([p.detach().numpy().ravel() for p in module.parameters()])
+
+
+def gathered(array):
+    parts = [None] * dist.get_world_size()
+    dist.all_gather_object(parts, array)
+    return parts
+
+
+def train(mode, out):
+    rank, size = dist.get_rank(), dist.get_world_size()
+    model = build(100 + rank)
+    before = gathered(flat(model))
+    assert not np.array_equal(before[0], before[-1]), "ranks should start from different weights"
+    ddp = DDP(model, bucket_cap_mb=0.0005 if mode == "small-buckets" else None)
+    assert all(np.array_equal(w, gathered(flat(model))[0]) for w in gathered(flat(model)))
+    assert list(ddp.state_dict())[0] == "module.0.weight" and ddp.module is model
+    if mode == "small-buckets":
+        assert len(ddp.reducer.buckets) >= 3, len(ddp.reducer.buckets)
+    optimizer = cr.optim.SGD(ddp.parameters(), lr=0.1, momentum=0.9)
+    for xb, yb in batches(rank, size):
+        optimizer.zero_grad()
+        if mode == "accumulate":   # two micro-batches, the first without communication
+            half = len(yb) // 2
+            with ddp.no_sync():
+                (F.cross_entropy(ddp(xb[:half]), yb[:half]) / 2).backward()
+            local = [p.grad.numpy().copy() for p in model.parameters()]
+            assert not np.array_equal(gathered(local[0])[0], gathered(local[0])[-1]), \
+                "no_sync must not average"
+            (F.cross_entropy(ddp(xb[half:]), yb[half:]) / 2).backward()
+        else:
+            F.cross_entropy(ddp(xb), yb).backward()
+        optimizer.step()
+    after = gathered(flat(model))
+    assert all(np.array_equal(w, after[0]) for w in after), "ranks must end with equal weights"
+    if rank == 0:
+        cr.save(model.state_dict(), out)
+
+
+def unused(mode, out):
+    """Rank r's forward uses head r % 2 ("partial"); or head 0 everywhere ("unused")."""
+    rank, size = dist.get_rank(), dist.get_world_size()
+    cr.manual_seed(7)
+    model = TwoHeads()
+    model.head = rank % 2 if mode == "partial" else 0
+    local = copy.deepcopy(model)
+    ddp = DDP(model, find_unused_parameters=True)
+    x, y = data()
+    xb, yb = x[rank::size][:4], y[rank::size][:4]
+    for step in range(2):   # twice: a second forward finds the reduction finished
+        for p in list(model.parameters()) + list(local.parameters()):
+            p.grad = None
+        F.cross_entropy(ddp(xb), yb).backward()
+        F.cross_entropy(local(xb), yb).backward()
+    for (name, p), q in zip(model.named_parameters(), local.parameters()):
+        everyone = gathered(None if q.grad is None else q.grad.numpy())
+        if all(g is None for g in everyone):
+            assert p.grad is None, f"{name}: unused everywhere, yet given a gradient"
+            continue
+        mean = sum(np.zeros_like(p.detach().numpy()) if g is None else g
+                   for g in everyone) / size
+        assert np.allclose(p.grad.numpy(), mean, atol=1e-6), name
+
+
+def unused_error(mode, out):
+    """Without find_unused_parameters an unused parameter stops the next forward."""
+    cr.manual_seed(7)
+    model = TwoHeads()
+    ddp = DDP(model)
+    x, y = data()
+    F.cross_entropy(ddp(x[:4]), y[:4]).backward()
+    try:
+        ddp(x[:4])
+    except RuntimeError as e:
+        assert "find_unused_parameters=True" in str(e) and "heads.1.weight" in str(e), str(e)
+    else:
+        raise AssertionError("an unfinished reduction went unnoticed")
+
+
+def main():
+    mode, out = sys.argv[1], sys.argv[2]
+    dist.init_process_group("mpi")
+    {"partial": unused, "unused": unused, "unused-error": unused_error}.get(mode, train)(mode, out)
+    print(f"ok {dist.get_rank()}")
+
+
+if __name__ == "__main__":
+    main()
