@@ -4,7 +4,6 @@ Only this module and ``export.py`` touch the ``onnx`` package's protobuf helpers
 translations call ``Builder.op`` and ``Builder.const`` and never see a protobuf.
 """
 import numpy as np
-import onnx
 from onnx import helper, numpy_helper
 
 
@@ -59,7 +58,8 @@ class Builder:
             self.constants[key] = name
         else:
             name = self.fresh(name)
-        self.initializers.append(numpy_helper.from_array(np.ascontiguousarray(array), name))
+        # np.array, not np.ascontiguousarray, which makes a 0-d array 1-d
+        self.initializers.append(numpy_helper.from_array(np.array(array, order="C"), name))
         return name
 
     def int64s(self, values):
@@ -79,7 +79,8 @@ class Builder:
     def model(self, inputs, outputs, graph_name="chainrule"):
         """The finished ModelProto: ``inputs`` and ``outputs`` are ValueInfoProtos."""
         graph = helper.make_graph(self.nodes, graph_name, inputs, outputs, self.initializers)
-        model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", self.opset)],
-                                  producer_name="chainrule")
-        model.ir_version = min(model.ir_version, onnx.IR_VERSION)
+        opsets = [helper.make_opsetid("", self.opset)]
+        model = helper.make_model(graph, opset_imports=opsets, producer_name="chainrule")
+        # the oldest IR version that has this opset: older runtimes read the file too
+        model.ir_version = helper.find_min_ir_version_for(opsets)
         return model

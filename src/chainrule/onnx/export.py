@@ -13,7 +13,7 @@ import warnings
 
 import numpy as np
 import onnx
-from onnx import helper
+from onnx import helper, numpy_helper
 
 from ..autograd.graph import key_of
 from ..serialization import write_atomically
@@ -215,9 +215,45 @@ class Exporter:
             path = self.paths[id(t)]
             self.names[id(t)] = lambda: self.builder.const(t._data, name=path)
             return
-        if twin.grad_fn is not None or not same(t._data, twin._data):
+        if twin.grad_fn is None and same(t._data, twin._data):
+            self.names[id(t)] = lambda: self.constant(np.asarray(t._data))
+            return
+        filled = self.filled(t, twin)
+        if filled is None:
             raise ExportError(f"onnx.export: a tensor of shape {tuple(t.shape)} {VARIES}")
-        self.names[id(t)] = lambda: self.constant(np.asarray(t._data))
+        self.names[id(t)] = filled
+
+    def filled(self, t, twin):
+        """A constant of one value whose size follows a dynamic axis (an initial state
+        cr.zeros(batch, hidden)): ConstantOfShape, each such size read off an input with
+        the same size in both runs. None when it is not that."""
+        a, b = np.asarray(t._data), np.asarray(twin._data)
+        if twin.grad_fn is not None or a.ndim != b.ndim or not a.size or not b.size \
+                or a.dtype != b.dtype or (a != a.flat[0]).any() or (b != a.flat[0]).any():
+            return None
+        sizes = []
+        for m, n in zip(a.shape, b.shape):
+            source = m if m == n else self.dimension_source(m, n)
+            if source is None:
+                return None
+            sizes.append(source)
+        builder = self.builder
+        parts = [builder.int64s([s]) if isinstance(s, int) else
+                 builder.op("Gather", builder.op("Shape", s[0]), builder.int64s([s[1]]))
+                 for s in sizes]
+        shape = builder.op("Concat", *parts, axis=0) if len(parts) > 1 else parts[0]
+        value = numpy_helper.from_array(a.reshape(-1)[:1].copy())
+        return builder.op("ConstantOfShape", shape, value=value)
+
+    def dimension_source(self, m, n):
+        """(input name, axis) of an input axis of size m in the example run and n in the
+        second one."""
+        for t, twin in zip(self.first.inputs, self.second.inputs):
+            if isinstance(t, Tensor):
+                for axis, (p, q) in enumerate(zip(t.shape, twin.shape)):
+                    if (p, q) == (m, n):
+                        return self.input_names[id(t)], axis
+        return None
 
     def gate(self, t, twin):
         node = t.grad_fn

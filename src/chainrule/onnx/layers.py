@@ -56,6 +56,21 @@ def unfold(ctx):
     return ctx.op("Transpose", windows, perm=[0, 2, 3, 4, 5, 1])
 
 
+@emits("LayerNormalization")
+def layer_norm(ctx):
+    """LayerNormalization over the trailing ``dims`` (ONNX's axis: the first of them); a
+    layer without weight gets a scale of ones."""
+    x, w, b = ctx.inputs(ctx.dtype)
+    dims = ctx.param("dims")
+    rank = len(ctx.shape(0))
+    axis = rank - len(dims)
+    if sorted(d % rank for d in dims) != list(range(axis, rank)):
+        raise ctx.error(f"layer_norm over dims {dims} that are not the trailing ones")
+    if w is None:
+        w = ctx.const(np.ones(ctx.static(0, allow=range(axis))[axis:], ctx.dtype))
+    return ctx.op("LayerNormalization", x, w, b, axis=axis, epsilon=float(ctx.param("eps")))
+
+
 def along(op_type):
     @emits(op_type)
     def translate(ctx):
@@ -100,7 +115,7 @@ def attention(ctx):
 
 
 TRANSLATIONS = {
-    "MatMul": matmul, "Linear": linear, "Conv2d": conv2d, "Unfold": unfold,
+    "MatMul": matmul, "Linear": linear, "LayerNorm": layer_norm, "Conv2d": conv2d, "Unfold": unfold,
     "Softmax": along("Softmax"), "LogSoftmax": along("LogSoftmax"),
     "CrossEntropy": cross_entropy, "SoftmaxCrossEntropy": soft_cross_entropy,
     "ScaledDotProductAttention": attention,
