@@ -9,6 +9,8 @@ from .conv import Conv2d, MaxPool2d, AvgPool2d  # noqa: F401
 from .norm import BatchNorm1d, BatchNorm2d, LayerNorm  # noqa: F401
 from .rnn import RNN, LSTM, GRU, RNNCell, LSTMCell, GRUCell  # noqa: F401
 from .attention import MultiheadAttention  # noqa: F401
+from .transformer import (Transformer, TransformerEncoder,  # noqa: F401
+                          TransformerEncoderLayer, TransformerDecoder, TransformerDecoderLayer)
 from .loss import (MSELoss, L1Loss, HuberLoss, CrossEntropyLoss, NLLLoss,  # noqa: F401
                    BCELoss, BCEWithLogitsLoss)
 from . import functional, init, utils, modules  # noqa: F401
