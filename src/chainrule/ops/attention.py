@@ -142,8 +142,10 @@ def additive_mask(attn_mask, is_causal, query, key):
     if attn_mask is None:
         return None
     data = attn_mask._data if isinstance(attn_mask, Tensor) else np.asarray(attn_mask)
-    if data.dtype == np.bool_:
-        return new_tensor(np.where(data, 0, -np.inf).astype(query.dtype), None)
+    if data.dtype == np.bool_:   # named for explain's tables
+        mask = new_tensor(np.where(data, 0, -np.inf).astype(query.dtype), None)
+        mask.name = "causal_mask" if is_causal else "attn_mask"
+        return mask
     if data.dtype != query.dtype:
         raise TypeError(f"{op}: attn_mask must be boolean or of the query's dtype {query.dtype}, "
                         f"got {data.dtype}")
