@@ -3,7 +3,7 @@ AdamW), of its largest magnitude (Adamax), with Nesterov momentum (NAdam) or wit
 variance rectified in the first steps (RAdam). PyTorch's arithmetic, operation for operation."""
 import numpy as np
 
-from .optimizer import (Optimizer, check_beta, check_positive, lerp_, options, scalar_state,
+from .optimizer import (Optimizer, check_beta, check_positive, lerp_, options, scalar_product,
                         zeros)
 
 
@@ -161,7 +161,7 @@ class NAdam(Optimizer):
         g = decay(group, w, g, group["decoupled_weight_decay"])
         mu = beta1 * (1.0 - 0.5 * (0.96 ** (step * momentum_decay)))
         mu_next = beta1 * (1.0 - 0.5 * (0.96 ** ((step + 1) * momentum_decay)))
-        mu_product = s["mu_product"] = scalar_state(s.get("mu_product", 1.0) * mu)
+        mu_product = s["mu_product"] = scalar_product(s.get("mu_product", 1.0), mu)
         m, v = moments(group, w, g, s)
         denom = np.sqrt(v / (1 - beta2 ** step))
         denom += group["eps"]
@@ -206,8 +206,7 @@ class RAdam(Optimizer):
                     / ((rho_inf - 4) * (rho_inf - 2) * rho_t)) ** 0.5
             root = np.sqrt(v)
             root += group["eps"]
-            adaptive = np.reciprocal(root, out=root)   # PyTorch's scalar / tensor
-            adaptive *= bias_correction2 ** 0.5
+            adaptive = (1.0 / root) * bias_correction2 ** 0.5   # PyTorch's scalar / tensor
             w -= corrected * lr * adaptive * rect
         else:
             w -= corrected * lr

@@ -144,7 +144,7 @@ class Optimizer:
             saved = {k: v for k, v in group.items() if k != "params"}
             saved["params"] = [index.setdefault(p, len(index)) for p in group["params"]]
             groups.append(saved)
-        state = {index[p]: dict(s) for p, s in self.state.items() if p in index}
+        state = {index[p]: dict(s) for p, s in self.state.items() if p in index and s}
         return {"state": state, "param_groups": groups}
 
     def load_state_dict(self, state_dict):
@@ -167,16 +167,19 @@ class Optimizer:
         self.flat_groups = {}
         for i, values in state_dict["state"].items():
             p = by_index[int(i)]
-            self.state[p] = {k: restored(v, p) for k, v in values.items()}
+            self.state[p] = {k: restored(k, v, p) for k, v in values.items()}
 
 
-def restored(value, p):
+# State that PyTorch keeps as 0-d tensors and chainrule as numbers.
+NUMBER_KEYS = {"step", "mu_product", "eta", "mu"}
+
+
+def restored(key, value, p):
     """A saved buffer as a fresh tensor in the parameter's dtype; numbers stay numbers, and
-    so do 0-d tensors (PyTorch keeps ``step``, ``mu_product``, ``eta`` and ``mu`` as 0-d
-    tensors, chainrule as numbers)."""
+    so do the NUMBER_KEYS saved as 0-d tensors."""
     if isinstance(value, (Tensor, np.ndarray)):
         array = value._data if isinstance(value, Tensor) else value
-        if array.ndim == 0:
+        if key in NUMBER_KEYS and array.ndim == 0:
             number = array.item()
             return int(number) if float(number).is_integer() else number
         return new_tensor(np.array(array, dtype=p._data.dtype), None)
@@ -222,7 +225,17 @@ def lerp_(x, end, weight):
 def scalar_state(value):
     """A number of the state kept, as PyTorch keeps it, in the default dtype's precision
     (float32 unless ``set_default_dtype`` changed it)."""
-    return float(value) if get_default_dtype() == np.float64 else float(np.float32(value))
+    return float(scalar_type()(value))
+
+
+def scalar_product(a, b):
+    """``a * b`` computed in the state's precision, as a 0-d tensor ``*=`` does in PyTorch."""
+    kind = scalar_type()
+    return float(kind(a) * kind(b))
+
+
+def scalar_type():
+    return np.float64 if get_default_dtype() == np.float64 else np.float32
 
 
 def check_positive(name, value, optimizer):

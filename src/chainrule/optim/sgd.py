@@ -1,4 +1,6 @@
 """Stochastic gradient descent: plain, with momentum (dampening, Nesterov), and averaged."""
+import numpy as np
+
 from .optimizer import Optimizer, check_positive, options, scalar_state, zeros
 
 
@@ -34,7 +36,7 @@ class SGD(Optimizer):
         if momentum:
             buf = s.get("momentum_buffer")
             if buf is None:   # the first step starts the sum at g itself, undamped
-                buf = s["momentum_buffer"] = g.copy()
+                buf = s["momentum_buffer"] = np.array(g)   # a copy, and an array at 0-d too
             else:
                 buf *= momentum
                 buf += (1 - group["dampening"]) * g
