@@ -11,9 +11,10 @@ WORKERS = Path(__file__).parent / "workers"
 QUIET = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 
 
-def run_mpi(nproc, worker, *args, timeout=60):
-    """``mpiexec -n nproc python workers/<worker> args``: (completed process, seconds)."""
-    command = [mpiexec(), "-n", str(nproc), sys.executable, str(WORKERS / worker),
+def run_mpi(nproc, worker, *args, timeout=60, runner=()):
+    """``mpiexec -n nproc python [runner] workers/<worker> args``: (completed process,
+    seconds). ``runner=("-m", "mpi4py")`` runs the script through mpi4py's runner."""
+    command = [mpiexec(), "-n", str(nproc), sys.executable, *runner, str(WORKERS / worker),
                *map(str, args)]
     started = time.monotonic()
     done = subprocess.run(command, capture_output=True, text=True, timeout=timeout,

@@ -30,7 +30,7 @@ from ..data import DataLoader
 from ..data.sampler import IndexSampler
 from ..nn.parallel import DistributedDataParallel
 from ..tensor import new_tensor
-from . import UsageError
+from . import UsageError, main
 
 NPROC_VARIABLE = "CHAINRULE_NPROC"   # set by the launcher for the processes it starts
 
@@ -57,10 +57,26 @@ def launch(args):
     if batch is not None and batch % args.nproc:
         raise UsageError(f"--batch-size {batch} does not split evenly over --nproc "
                          f"{args.nproc} processes; use a multiple of {args.nproc}")
-    command = [mpiexec(), "-n", str(args.nproc), sys.executable, "-m", "chainrule", "train",
+    command = [mpiexec(), "-n", str(args.nproc), sys.executable, "-m", __name__, "train",
                *options_of(args)]
     env = dict(os.environ, **{NPROC_VARIABLE: str(args.nproc)})
     return subprocess.run(command, env=env).returncode
+
+
+def rank_main(argv):
+    """One of the N processes: the command, and MPI's abort if it fails on this rank (an
+    exception that nothing catches aborts through ``init_process_group``'s hook; an exit
+    with an error status, such as a bad option's 2, would otherwise leave the other
+    processes waiting in a collective)."""
+    try:
+        code = main(argv)
+    except SystemExit as e:
+        code = e.code
+    if code and dist.is_initialized():
+        print(f"chainrule {argv[0]}: rank {dist.get_rank()} exited with status {code}; "
+              f"aborting the job", file=sys.stderr, flush=True)
+        dist.abort(code if isinstance(code, int) else 1)
+    return code
 
 
 def mpiexec():
@@ -153,3 +169,7 @@ class RankLoader:
 
 
 COUNTS = ("loss_sum", "correct", "seen")
+
+
+if __name__ == "__main__":
+    sys.exit(rank_main(sys.argv[1:]))

@@ -61,14 +61,14 @@ def one_line_error(message):
 
 
 def run(args):
-    if launch.wants_launch(args):   # --nproc N: start N processes that each run this command
-        return launch.launch(args)
     checkpoint = None
     if args.resume:
         checkpoint = read_checkpoint(args.resume)
         config = resumed_config(args, checkpoint["config"])
     else:
         config = fresh_config(args)
+    if launch.wants_launch(args):   # --nproc N: start N processes that each run this command
+        return launch.launch(args, config)
     out = args.out or args.resume or os.path.join("runs", "train")
     trainer = Trainer(config, out)
     if checkpoint is not None:
