@@ -51,10 +51,11 @@ def wants_launch(args):
     return nproc > 1
 
 
-def launch(args):
-    """Run this command again on ``args.nproc`` processes under mpiexec; its exit status."""
-    batch = getattr(args, "batch_size", None)
-    if batch is not None and batch % args.nproc:
+def launch(args, config):
+    """Run this command again on ``args.nproc`` processes under mpiexec (``config``: the
+    run's checked options); its exit status."""
+    batch = config["batch_size"]
+    if batch % args.nproc:
         raise UsageError(f"--batch-size {batch} does not split evenly over --nproc "
                          f"{args.nproc} processes; use a multiple of {args.nproc}")
     command = [mpiexec(), "-n", str(args.nproc), sys.executable, "-m", __name__, "train",
