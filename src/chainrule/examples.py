@@ -13,6 +13,7 @@ what the correct one is), and ``names()`` lists them all (``chainrule explain --
 >>> round(e.grad("x0"), 2), round(e.grad("w0"), 2)
 (0.39, -0.2)
 """
+import inspect
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -54,11 +55,24 @@ def get(name):
     return EXAMPLES[name]
 
 
-def explain(name):
-    """The explanation of a built-in example: its tables, title and notes."""
+def explain(name, values=None):
+    """The explanation of a built-in example: its tables, title and notes; ``values`` gives
+    its inputs new numbers (``{"x": 3.0}``), where the example takes them.
+
+    >>> explain("circuit", {"x": 3.0, "y": 1.0, "z": 2.0}).forward[-1].value
+    8.0
+    """
     ex = get(name)
-    return explain_graph(ex.build(), title=f"{ex.title} (seed {ex.seed})", notes=ex.notes,
-                         aliases=ex.aliases)
+    values = dict(values or {})
+    takes = [p for p in inspect.signature(ex.build).parameters]
+    unknown = [k for k in values if k not in takes]
+    if unknown:
+        offer = f"it takes {', '.join(takes)}" if takes else "it takes no values"
+        raise ValueError(f"example {name!r} has no input called {', '.join(unknown)}; {offer}")
+    title = f"{ex.title} (seed {ex.seed})"
+    if values:
+        title += "; here with " + ", ".join(f"{k} = {v:g}" for k, v in values.items())
+    return explain_graph(ex.build(**values), title=title, notes=ex.notes, aliases=ex.aliases)
 
 
 def leaf(value, name, requires_grad=True):

@@ -35,7 +35,8 @@ BINARY = {ast.Add: ops.add, ast.Sub: ops.sub, ast.Mult: ops.mul, ast.Div: ops.di
           ast.Pow: ops.pow}
 MAX_EXPONENT = 100
 MAX_LENGTH = 1000
-MAX_DEPTH = 60
+MAX_DEPTH = 60      # levels of nesting (parentheses, calls), not terms: a flat sum is one level
+LEVEL = {ast.Add: 1, ast.Sub: 1, ast.Mult: 2, ast.Div: 2}
 FORBIDDEN = {ast.Attribute: "attribute access", ast.Subscript: "subscripts ([...])",
              ast.Lambda: "lambda", ast.Compare: "comparisons", ast.BoolOp: "and/or",
              ast.IfExp: "if/else", ast.NamedExpr: "assignment (:=)", ast.Starred: "starred (*)",
@@ -80,7 +81,10 @@ def check(node, depth):
             raise ExpressionError(f"the operator in {snippet(node)!r} is not allowed; {ALLOWED}")
         if isinstance(node.op, ast.Pow):
             check_exponent(node.right)
-        check(node.left, depth + 1)
+        # a + b + c parses as (a + b) + c: a chain at one level is terms, not nesting
+        same_level = isinstance(node.left, ast.BinOp) and \
+            LEVEL.get(type(node.left.op)) == LEVEL.get(type(node.op))
+        check(node.left, depth if same_level else depth + 1)
         check(node.right, depth + 1)
     elif isinstance(node, ast.UnaryOp):
         if not isinstance(node.op, (ast.USub, ast.UAdd)):
@@ -189,7 +193,12 @@ def parse_values(assignments):
 
 
 def build(text, values):
-    """The graph of ``text`` at ``values`` (name -> number); its output is named ``f``."""
+    """The graph of ``text`` at ``values`` (name -> number); its output is named ``f``
+    (``out`` when a variable is called f).
+
+    >>> build("f * 2", {"f": 3.0}).name
+    'out'
+    """
     tree = parse(text)
     missing = [name for name in names_read(tree) if name not in values]
     if missing:
@@ -203,8 +212,17 @@ def build(text, values):
     out = graph(tree, leaves)
     if not hasattr(out, "grad_fn"):
         out = tensor(float(out), dtype="float64", requires_grad=True)
-    out.name = out.name or "f"
+    out.name = out.name or output_name(leaves)
     return out
+
+
+def output_name(variables):
+    """``f``, or the first of ``out``, ``f1``, ``f2``, ... that no variable is called, so
+    that ``f * 2`` at f = 3 shows df_out/df, never df/df for two different nodes."""
+    for name in ("f", "out"):
+        if name not in variables:
+            return name
+    return next(f"f{i}" for i in range(1, len(variables) + 2) if f"f{i}" not in variables)
 
 
 def graph(node, leaves):

@@ -15,7 +15,7 @@ def test_circuit_matches_seeds_001_002():
     e = steps("circuit")
     assert e.forward[-1].value == -12.0
     assert (e.grad("x"), e.grad("y"), e.grad("z"), e.grad("q")) == (-4.0, -4.0, 3.0, -4.0)
-    assert e.step("q").formula == "df/dq = z"
+    assert e.step("q").formula == "df/dq = df/df * z"   # upstream x local, the first line too
     assert e.step("x").formula == "df/dx = df/dq * 1"
 
 
@@ -28,7 +28,7 @@ def test_neuron_walkthrough_matches_seed_001():
     for name, seed_value in NEURON_SEED_001.items():
         assert round(e.grad(name), 2) == seed_value, name
     (term,) = e.step("d").terms
-    assert term.formula == "-1 / d**2"
+    assert term.formula == "df/df * (-1 / d**2)"
     assert term.local_value == pytest.approx(-1 / (1 + np.exp(-1.0)) ** 2)
     (term,) = e.step("n").terms                         # "exp(-1) (cached input) * -0.53"
     assert term.local_value == pytest.approx(np.exp(-1.0))
@@ -41,7 +41,7 @@ def test_fused_neuron_has_the_same_gradients_in_fewer_steps():
         assert fused.grad(name) == pytest.approx(primitive.grad(name))
     (term,) = fused.step("z").terms
     f = 1 / (1 + np.exp(-1.0))
-    assert term.formula == "f * (1 - f)"
+    assert term.formula == "df/df * (f * (1 - f))"
     assert term.local_value == pytest.approx(f * (1 - f))
     assert len(fused.backward) == len(primitive.backward) - 3
 
@@ -58,7 +58,7 @@ def test_dnn_backward_table_shows_y_hat_minus_y():
     a1 = np.maximum(z1, 0)
     y_hat = softmax(data["W2"] @ a1)
     dz2 = y_hat - data["y"]
-    assert e.step("z2").formula == "dL/dz2 = y_hat - y"
+    assert e.step("z2").formula == "dL/dz2 = dL/dL * (y_hat - y)"
     np.testing.assert_allclose(e.grad("z2"), dz2)
     np.testing.assert_allclose(e.grad("W2"), dz2 @ a1.T)           # W2's shape (3, 4)
     assert e.step("W2").formula.startswith("dL/dW2 = dL/dz2 @ a1.T")

@@ -14,6 +14,20 @@ class UsageError(Exception):
     """A bad option or value: printed as one line, exit status 2, no traceback."""
 
 
+def glue_expressions(argv):
+    """``--expr "-x*2"`` as ``--expr=-x*2``: argparse would take a value starting with ``-``
+    for an option."""
+    glued, i = [], 0
+    while i < len(argv):
+        if argv[i] == "--expr" and i + 1 < len(argv) and argv[i + 1].startswith("-"):
+            glued.append(f"--expr={argv[i + 1]}")
+            i += 2
+        else:
+            glued.append(argv[i])
+            i += 1
+    return glued
+
+
 def main(argv=None):
     keep_freed_memory()   # the command owns its process; see chainrule/malloc.py
     parser = argparse.ArgumentParser(
@@ -29,7 +43,7 @@ def main(argv=None):
             continue
         module.add_parser(subparsers)
         modules[name] = module
-    args = parser.parse_args(argv)
+    args = parser.parse_args(glue_expressions(sys.argv[1:] if argv is None else list(argv)))
     if args.command is None:
         parser.print_help()
         return 0

@@ -7,10 +7,14 @@ compared with autodiff and with central differences; a wrong one is named, with 
 element that differs. Exit status 0 when every gradient passes, 1 otherwise.
 """
 import runpy
+import sys
 
 from . import UsageError
 
-TEMPLATE = '''import numpy as np
+TEMPLATE = '''# Seed 000's network: write dL/dW1 and dL/dW2 below, replacing each ..., then run
+#     chainrule exercise dnn --answer THIS_FILE
+# W1 is 4x3, W2 3x4, x 3x1 and y a one-hot 3x1; each gradient has its weight's shape.
+import numpy as np
 
 
 def gradients(W1, W2, x, y):
@@ -31,13 +35,19 @@ def add_parser(subparsers):
     parser.add_argument("name", choices=("dnn",), help="the exercise (dnn: seed 000)")
     parser.add_argument("--answer", metavar="FILE",
                         help="a Python file defining gradients(W1, W2, x, y)")
+    parser.add_argument("--template", action="store_true",
+                        help="print only the template, a Python file to fill in "
+                             "(chainrule exercise dnn --template > answer.py)")
 
 
 def run(args):
     from .. import examples
-    if args.answer is None:
-        print(examples.get("dnn").title + "\n\nWrite dL/dW1 and dL/dW2 in a file like this one, "
-              "then run: chainrule exercise dnn --answer FILE\n\n" + TEMPLATE)
+    if args.answer is None:   # stdout is the Python file; the prose goes to stderr
+        if not args.template:
+            print(examples.get("dnn").title + "\n\nWrite dL/dW1 and dL/dW2 in a file like "
+                  "the template below (chainrule exercise dnn --template > answer.py), then "
+                  "run: chainrule exercise dnn --answer answer.py\n", file=sys.stderr)
+        print(TEMPLATE, end="")
         return 0
     report = check_answer(args.answer, examples)
     print(report)
@@ -53,6 +63,9 @@ def check_answer(path, examples):
     try:
         expected = gradients(**{k: v.copy() for k, v in inputs.items()})
     except Exception as e:  # the learner's code: any error becomes one line
+        if "ellipsis" in str(e):
+            raise UsageError(f"{path}: a value is still ... (the template's blank); fill in "
+                             f"every ... before checking ({type(e).__name__}: {e})") from None
         raise UsageError(f"{path}: gradients(W1, W2, x, y) raised {type(e).__name__}: {e}") \
             from None
     if not isinstance(expected, dict) or not expected:
@@ -64,6 +77,11 @@ def check_answer(path, examples):
     missing = [k for k in ("W1", "W2") if k not in expected]
     if missing:
         raise UsageError(f"{path}: the answer has no gradient for {', '.join(missing)}")
+    blank = [k for k, v in expected.items() if v is Ellipsis]
+    if blank:
+        raise UsageError(f"{path}: dL/d{' and dL/d'.join(blank)} "
+                         f"{'is' if len(blank) == 1 else 'are'} still ... (the template's blank); "
+                         f"write {'it' if len(blank) == 1 else 'them'} in, then check again")
     try:
         return check_gradients(examples.dnn_loss, inputs, expected)
     except (TypeError, ValueError) as e:

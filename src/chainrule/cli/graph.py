@@ -9,7 +9,7 @@ The kind of picture follows the suffix of ``--out`` (.dot .gv .svg .png .html); 
 """
 from . import UsageError
 
-MODELS = ("mlp", "cnn")
+MODELS = ("mlp", "cnn", "gpt")
 BATCH = 4          # samples in the batch whose loss graph --model draws
 
 
@@ -24,7 +24,8 @@ def add_parser(subparsers):
                              "--list), or with --expr the variables' values (x=-2 y=5)")
     parser.add_argument("--expr", help='an expression such as "(x + y) * z"')
     parser.add_argument("--model", choices=MODELS,
-                        help="the training model's loss graph on a batch of digits")
+                        help="a built-in model's loss graph: the training MLP or CNN on a "
+                             "batch of digits, or a one-block GPT on a few tokens")
     parser.add_argument("--out", metavar="FILE",
                         help="write FILE (.dot .gv .svg .png .html); default: print DOT")
     parser.add_argument("--layout", choices=("auto", "graphviz", "builtin"), default="auto",
@@ -98,8 +99,12 @@ def expression_graph(text, items):
 
 
 def model_graph(kind):
-    """The default training model (``chainrule train --model KIND``) and its loss on a batch."""
+    """(loss, model, title) of a built-in model on a small batch, its module calls recorded
+    so that explain and the pictures name every value as the model does."""
     import chainrule as cr
+
+    if kind == "gpt":
+        return gpt_graph(cr)
     from .train import DEFAULTS, build_model, parse_hidden
 
     x, y = cr.data.load_digits()
@@ -109,7 +114,24 @@ def model_graph(kind):
     cr.manual_seed(DEFAULTS["seed"])
     config = dict(DEFAULTS, model=kind, hidden=parse_hidden(DEFAULTS["hidden"]))
     model = build_model(config, 64, 10)
-    loss = cr.nn.CrossEntropyLoss()(model(x), y[:BATCH])
-    loss.name = "loss"
+    with cr.explain.record_modules():
+        loss = cr.nn.CrossEntropyLoss()(model(x), y[:BATCH])
+    loss.name = "L"
     title = f"chainrule train --model {kind}: the loss of a batch of {BATCH} digits"
-    return loss, dict(model.named_parameters()), title
+    return loss, model, title
+
+
+def gpt_graph(cr):
+    """A one-block GPT (chainrule.examples.TinyGPT) predicting each next token of two short
+    sequences."""
+    from ..examples import TinyGPT
+
+    cr.manual_seed(0)
+    model = TinyGPT()
+    tokens = cr.randint(0, 16, (2, 7))
+    x, y = tokens[:, :-1], tokens[:, 1:]
+    with cr.explain.record_modules():
+        logits = model(x)
+        loss = cr.nn.functional.cross_entropy(logits.reshape(-1, 16), y.reshape(-1))
+    loss.name = "L"
+    return loss, model, "a one-block GPT: the loss of predicting the next of 6 tokens, twice"

@@ -10,7 +10,7 @@
 >>> f.name = "f"
 >>> e = cr.explain(f)
 >>> [s.formula for s in e.backward]
-['df/df = 1', 'df/dz = q', 'df/dq = z', 'df/dy = df/dq * 1', 'df/dx = df/dq * 1']
+['df/df = 1', 'df/dz = df/df * q', 'df/dq = df/df * z', 'df/dy = df/dq * 1', 'df/dx = df/dq * 1']
 >>> e.grad("x"), e.grad("z")
 (-4.0, 3.0)
 """

@@ -293,14 +293,18 @@ def terms_from(node, g, upstream, by_key, named, root, aliases):
             continue
         gi = np.asarray(gi)
         expression = term_expression(gate, i, slot, np.shape(g), gi.shape, operand.shape)
-        summed_back = gi.shape != operand.shape
-        if summed_back:
+        words = ""
+        name = by_key[id(key_of(operand))].name
+        if gi.shape != operand.shape:
+            words = broadcast_words(gi.shape, operand.shape, name)
             gi = conform(gi, operand._data, gate, ARRAYS)
-        # the output's own gradient is 1: shown as 1 where a 1 stands for it (a scalar output,
-        # or an elementwise term not summed back), else by its name
-        one = node.name == root and (np.ndim(g) == 0 or gate.elementwise and not summed_back)
-        term = make_term(node, slot, expression, dict(symbols, g="1" if one else upstream),
+        elif sums_a_broadcast(gate, slot, np.shape(g), operand.shape):
+            words = broadcast_words(np.shape(g), operand.shape, name)
+        # every term is written upstream x local, the output's own gradient too (df/df * q)
+        term = make_term(node, slot, expression, dict(symbols, g=upstream),
                          upstream, aliases)
+        term.broadcast = words
+        term.formula += f"  ({words})" if words else ""
         term.shapes = shapes_of(expression, term.symbols, named, upstream, g)
         term.upstream_value = plain(np.asarray(g))[0]
         term.local_value = plain(np.asarray(locals_[i]))[0] if locals_ is not None else None
@@ -364,6 +368,30 @@ class KeptDims(ast.NodeTransformer):
 
 def dims_text(axes):
     return str(axes[0]) if len(axes) == 1 else str(tuple(axes))
+
+
+def sums_a_broadcast(gate, slot, g_shape, shape):
+    """Whether the gate's own row for ``slot`` is the sum over the axes its forward broadcast
+    that input to (a layer's bias: ``sum(g, 0)``, a convolution's ``sum(g, (0, 2, 3))``)."""
+    row = gate.rows().get(slot, "")
+    return not gate.elementwise and row.startswith("sum(") and 0 < len(shape) < len(g_shape)
+
+
+def broadcast_words(grad_shape, shape, name):
+    """A summed-back term in words: ``sum over the batch axis 0: b (4) was broadcast to
+    5x4``. Axis 0 of a batch is the batch axis when broadcasting added it."""
+    lead = len(grad_shape) - len(shape)
+    if tuple(grad_shape[lead:]) == tuple(shape) or len(shape) != 1:
+        axes = list(range(lead)) + [lead + i for i, n in enumerate(shape)
+                                    if n == 1 and grad_shape[lead + i] != 1]
+    else:   # a channel's bias: kept along the channel axis 1 (N, C, H, W)
+        axes = [i for i in range(len(grad_shape)) if i != 1]
+    if axes == [0] and lead == 1 and len(grad_shape) >= 2:
+        where = "the batch axis 0"
+    else:
+        where = ("axis " if len(axes) == 1 else "axes ") + ", ".join(map(str, axes))
+    size = lambda s: "x".join(map(str, s)) or "a scalar"  # noqa: E731
+    return f"sum over {where}: {name} ({size(shape)}) was broadcast to {size(grad_shape)}"
 
 
 def summed(expression, grad_shape, shape):

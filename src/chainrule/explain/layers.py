@@ -139,6 +139,8 @@ TEMPLATES = {   # a module's forward in one line, where its gates would take sev
                    "+ {bias}",
     "Conv2d": "{weight} * {x} + {bias}  (* slides {weight} over {x}: stride {stride}, padding "
               "{padding}, dilation {dilation})",
+    "MaxPool2d": "the max of each {kernel_size} x {kernel_size} window of {x} (stride {stride})",
+    "AvgPool2d": "the mean of each {kernel_size} x {kernel_size} window of {x} (stride {stride})",
     "CausalSelfAttention": "softmax(q k^T / sqrt(d) + causal mask) v, heads joined; "
                            "q, k, v = the thirds of {x}",
 }
@@ -172,7 +174,7 @@ def unit_formula(unit, fwd):
     if template is not None:
         names = dict(unit.params, x=next((i for i in unit.inputs if i not in
                                           unit.params.values()), "x"))
-        for attribute in ("stride", "padding", "dilation"):
+        for attribute in ("stride", "padding", "dilation", "kernel_size"):
             names[attribute] = str(getattr(unit.module, attribute, ""))
         return template.format(**names)
     if len(unit.nodes) == 1:

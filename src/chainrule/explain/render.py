@@ -18,8 +18,10 @@ BACKWARD_HEAD = ("step", "gradient = sum over consumers of upstream x local", "v
 def show_value(value, truncated=False, shape=()):
     """A step's value in a few characters: 4 significant digits, long tensors cut."""
     if isinstance(value, (int, float)):
-        return f"{value:.4g}"
-    text = np.array2string(np.asarray(value), precision=4, separator=", ", suppress_small=True,
+        return f"{value + 0:.4g}"            # + 0: -0.0 is shown as 0
+    array = np.asarray(value)
+    array = array + 0.0 if array.dtype.kind == "f" else array     # -0.0 is shown as 0
+    text = np.array2string(array, precision=4, separator=", ", suppress_small=True,
                            max_line_width=10_000).replace("\n", "")
     if truncated:
         text = text[:-1] + f", ... ({int(np.prod(shape))} values)]"
@@ -51,12 +53,22 @@ def term_formula(term, fmt, aliases):
     expression = expression_of(term)
     if not expression:
         return RENDERERS[fmt].escape(term.formula)
-    shown = render(expression, term.symbols, fmt, aliases)
+    shown = render(expression, term.symbols, fmt, aliases) + broadcast_note(term, fmt)
     if "@" not in expression and not set(calls_in(expression)) & set(MATRIX_CALLS):
         return shown
     shapes = ", ".join(f"{RENDERERS[fmt].name(n)}: {show_shape(s)}"
                        for n, s in term.shapes.items())
     return shown + (f" \\quad [{shapes}]" if fmt == "latex" else f"  [{shapes}]")
+
+
+def broadcast_note(term, fmt):
+    """The sum over broadcast axes in words, after the term, in every format."""
+    words = getattr(term, "broadcast", "")
+    if not words:
+        return ""
+    if fmt == "latex":
+        return rf" \quad \text{{({RENDERERS[fmt].escape(words)})}}"
+    return f"  ({RENDERERS[fmt].escape(words)})"
 
 
 def backward_equation(step, fmt, aliases):

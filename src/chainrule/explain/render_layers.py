@@ -2,19 +2,32 @@
 gate-level steps under it (HTML: a ``<details>`` that opens)."""
 import html
 
+import numpy as np
+
 from .render import backward_equation, forward_equation, show_shape, show_value, table_text
 
 FORWARD_HEAD = ("step", "layer", "equation", "shape", "value")
 BACKWARD_HEAD = ("step", "gradient", "value")
 
 
+SHOWN = 6   # a layer's value shows its first few numbers: the row is about the formula
+
+
+def short_value(row):
+    values = row.value
+    if isinstance(values, list) and (row.truncated or len(str(values)) > 80):
+        flat = np.asarray(values, dtype=float).ravel()[:SHOWN] + 0.0
+        shown = ", ".join(f"{v:.4g}" for v in flat)
+        return f"[{shown}, ... ({int(np.prod(row.shape))} values)]"
+    return show_value(values, row.truncated, row.shape)
+
+
 def forward_cells(row):
-    return (f"({row.number})", row.kind, row.formula, show_shape(row.shape),
-            show_value(row.value, row.truncated, row.shape))
+    return (f"({row.number})", row.kind, row.formula, show_shape(row.shape), short_value(row))
 
 
 def backward_cells(row):
-    return (f"({row.number})", row.formula, show_value(row.value, row.truncated, row.shape))
+    return (f"({row.number})", row.formula, short_value(row))
 
 
 def inner_lines(view, row, phase, fmt="text"):

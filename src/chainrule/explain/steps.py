@@ -49,7 +49,9 @@ and set ``truncated``.
 * ``expression``: the whole term in the gate's symbols, as ``formula`` shows it and as it
   evaluates with the vocabulary (``autograd.rows.evaluate``): ``g * (local)`` for an
   elementwise gate, summed back where broadcasting stretched this node
-  (``sum(g * (1), 0)``); empty for a gate without rows.
+  (``sum(g * (1), 0)``); empty for a gate without rows;
+* ``broadcast``: that sum in words, where there is one (``sum over the batch axis 0: b (4)
+  was broadcast to 5x4``); ``formula`` ends with it in parentheses.
 
 >>> import chainrule as cr
 >>> x = cr.tensor(3.0, requires_grad=True, name="x")
@@ -94,6 +96,7 @@ class Term:
     local_value: object
     value: object
     expression: str = ""
+    broadcast: str = ""
 
 
 @dataclass
