@@ -39,6 +39,9 @@ class Builder:
         prefix = "/" + self.scope.replace(".", "/") if self.scope else ""
         names = [self.fresh(f"{prefix}/{op_type}_output") for _ in range(outputs)]
         attributes = {k: v for k, v in attributes.items() if v is not None}
+        inputs = list(inputs)
+        while inputs and inputs[-1] is None:   # trailing optional inputs are left out, not ""
+            inputs.pop()                       # (the runtime crashes on LayerNorm's B = "")
         node = helper.make_node(op_type, ["" if x is None else x for x in inputs], names,
                                 name=self.fresh(f"{prefix}/{op_type}"), **attributes)
         self.nodes.append(node)

@@ -67,12 +67,25 @@ class GateContext:
         if isinstance(x, Tensor):
             name, have = self.exporter.name_of(x), x.dtype
         else:
-            value = np.asarray(self.node.arrays[i])
-            self.check_constant(f"operand {i}", value, np.asarray(self.twin.arrays[i]))
-            if dtype is not None and value.dtype.kind in "fiub" and np.dtype(dtype).kind == "f":
-                value = value.astype(dtype)
-            name, have = self.exporter.constant(value), value.dtype
+            value, twin = np.asarray(self.node.arrays[i]), np.asarray(self.twin.arrays[i])
+            name, have = self.exporter.input_holding(self.node.arrays[i]), value.dtype
+            if name is None:
+                name = self.constant_operand(i, value, twin, dtype)
+                have = dtype if dtype is not None and np.dtype(dtype).kind == "f" \
+                    and value.dtype.kind in "fiub" else value.dtype
         return self.cast(name, have, dtype)
+
+    def constant_operand(self, i, value, twin, dtype):
+        """A constant operand: the same in both runs, or one value repeated over a size
+        that follows a dynamic axis (ConstantOfShape)."""
+        if dtype is not None and value.dtype.kind in "fiub" and np.dtype(dtype).kind == "f":
+            value, twin = value.astype(dtype), twin.astype(dtype)
+        if same(value, twin):
+            return self.exporter.constant(value)
+        filled = self.exporter.filled(value, twin)
+        if filled is None:
+            self.check_constant(f"operand {i}", value, twin)
+        return filled
 
     def inputs(self, dtype=None):
         """The ONNX names of every operand, each cast to ``dtype`` if given."""

@@ -74,7 +74,9 @@ def export(model, args, f, *, input_names=None, output_names=None, dynamic_axes=
     model.eval()
     try:
         first = record(model, args)
-        second = record(model, second_inputs(args, inputs_dynamic))
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")   # the check run's moved values are not the user's
+            second = record(model, second_inputs(args, inputs_dynamic))
     finally:
         model.train(was_training)
     out_names = names_given(output_names, default_output_names(len(first.outputs)), "output")
@@ -218,17 +220,18 @@ class Exporter:
         if twin.grad_fn is None and same(t._data, twin._data):
             self.names[id(t)] = lambda: self.constant(np.asarray(t._data))
             return
-        filled = self.filled(t, twin)
+        filled = None if twin.grad_fn is not None else self.filled(t._data, twin._data)
         if filled is None:
             raise ExportError(f"onnx.export: a tensor of shape {tuple(t.shape)} {VARIES}")
         self.names[id(t)] = filled
 
-    def filled(self, t, twin):
+    def filled(self, a, b):
         """A constant of one value whose size follows a dynamic axis (an initial state
-        cr.zeros(batch, hidden)): ConstantOfShape, each such size read off an input with
-        the same size in both runs. None when it is not that."""
-        a, b = np.asarray(t._data), np.asarray(twin._data)
-        if twin.grad_fn is not None or a.ndim != b.ndim or not a.size or not b.size \
+        cr.zeros(batch, hidden)), ``a`` in the first run and ``b`` in the second:
+        ConstantOfShape, each such size read off an input with the same size in both runs.
+        None when it is not that."""
+        a, b = np.asarray(a), np.asarray(b)
+        if a.ndim != b.ndim or not a.size or not b.size \
                 or a.dtype != b.dtype or (a != a.flat[0]).any() or (b != a.flat[0]).any():
             return None
         sizes = []

@@ -115,8 +115,9 @@ def evaluation_order(outputs):
 
 def second_inputs(args, dynamic):
     """The inputs of the check run: each dynamic axis one longer (its last slice repeated),
-    float values moved (x * 0.75 + 0.125) and integer values rotated, so that a value or
-    size the graph does not compute from the inputs shows up as a difference.
+    float values moved and their signs flipped (0.5 - 1.25 x: a mask such as x > 0 made
+    outside the graph changes) and integer values rotated, so that a value or size the
+    graph does not compute from the inputs shows up as a difference.
 
     ``dynamic`` is {input position: set of axes}."""
     out = []
@@ -132,7 +133,7 @@ def second_inputs(args, dynamic):
                                  f"export with an example of size 1 or more")
             data = np.take(data, list(range(n)) + [n - 1], axis=axis)
         if data.dtype.kind == "f":
-            data = data * np.asarray(0.75, data.dtype) + np.asarray(0.125, data.dtype)
+            data = np.asarray(0.5, data.dtype) - data * np.asarray(1.25, data.dtype)
         elif data.size:
             data = np.roll(data.reshape(-1), 1).reshape(data.shape)
         out.append(new_tensor(data, None))
