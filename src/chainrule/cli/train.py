@@ -21,12 +21,13 @@ import numpy as np
 
 import chainrule as cr
 from . import UsageError, launch
+from . import train_checks as checks
 from ..serialization import write_atomically
-from .train_output import Progress, draw_curves, epoch_line
+from .train_output import Progress, draw_curves, epoch_line, result_line
 
-DATASETS = ("digits", "moons", "spirals")
-DEFAULTS = dict(dataset="digits", target=None, model="mlp", hidden="128,64", epochs=None,
-                batch_size=64, lr=None, optimizer="adam", seed=0)
+DATASETS = checks.DATASETS
+DEFAULTS = dict(dataset="digits", target=None, task="auto", model="mlp", hidden="128,64",
+                epochs=None, batch_size=64, lr=None, optimizer="adam", seed=0)
 EPOCHS = {"mlp": 20, "cnn": 15}          # enough for >= 97% (MLP), >= 98% (CNN) on digits
 LEARNING_RATES = {"sgd": 0.05, "adam": 2e-3, "adamw": 2e-3}
 TEST_FRACTION = 0.2
@@ -40,6 +41,9 @@ def add_parser(subparsers):
     add = parser.add_argument
     add("--dataset", help="digits, moons, spirals or PATH.csv (default: digits)")
     add("--target", metavar="COLUMN", help="the CSV column to predict (default: the last)")
+    add("--task", help="classification, regression or auto: what the CSV target is (default: "
+        "auto: text labels and few whole numbers 0, 1, 2, ... are classes, decimals a "
+        "regression, anything else stops and asks)")
     add("--model", help="mlp or cnn (cnn: digits only; default: mlp)")
     add("--hidden", metavar="SIZES", help="hidden layer sizes, e.g. 128,64 (default: 128,64)")
     add("--epochs", type=int, help="passes over the training data (default: 20 mlp, 15 cnn)")
@@ -49,6 +53,8 @@ def add_parser(subparsers):
     add("--seed", type=int, help="random seed: same seed, same run (default: 0)")
     add("--out", metavar="DIR", help="where to write the run (default: runs/train)")
     add("--resume", metavar="DIR", help="continue the run saved in DIR")
+    add("--overwrite", action="store_true", help="start a new run in --out even if it holds "
+        "one (its files are replaced)")
     add("--tensorboard", metavar="DIR", help="also log the run for TensorBoard in DIR: loss, "
         "accuracy, learning rate, weight histograms and the model graph")
     launch.add_option(parser)
@@ -61,18 +67,25 @@ def one_line_error(message):
 
 
 def run(args):
+    if launch.wants_launch(args):   # --nproc N: start N processes that each run this command
+        return launch.launch(args)
     checkpoint = None
     if args.resume:
-        checkpoint = read_checkpoint(args.resume)
+        checkpoint = checks.read_checkpoint(args.resume, cr.load)
         config = resumed_config(args, checkpoint["config"])
     else:
         config = fresh_config(args)
-    if launch.wants_launch(args):   # --nproc N: start N processes that each run this command
-        return launch.launch(args, config)
     out = args.out or args.resume or os.path.join("runs", "train")
+    checks.check_run_folder(out, args.resume, args.overwrite)
+    if checkpoint is not None and checks.same_folder(out, args.resume):
+        finished = checks.finished_message(args.resume, checkpoint, config)
+        if finished:
+            print(finished)
+            return 0
     trainer = Trainer(config, out)
+    checks.prepare_run_folder(out, args.overwrite)
     if checkpoint is not None:
-        trainer.restore(checkpoint)
+        checks.restore(trainer, checkpoint, args.resume)
     launch.distribute(trainer)   # one of --nproc's processes: DDP, its share of the data
     writer = tensorboard_writer(trainer, args.tensorboard) if args.tensorboard else None
     try:
@@ -95,27 +108,20 @@ def tensorboard_writer(trainer, log_dir):
 def fresh_config(args):
     config = {key: getattr(args, key) if getattr(args, key) is not None else default
               for key, default in DEFAULTS.items()}
-    if config["model"] not in EPOCHS:
-        raise UsageError(f"--model must be mlp or cnn, got {config['model']!r}")
-    if config["optimizer"] not in LEARNING_RATES:
-        raise UsageError(f"--optimizer must be sgd, adam or adamw, got {config['optimizer']!r}")
-    if config["dataset"] not in DATASETS and not config["dataset"].endswith(".csv"):
-        raise UsageError(f"--dataset must be digits, moons, spirals or a .csv file, got "
-                         f"{config['dataset']!r}")
-    if config["target"] and not config["dataset"].endswith(".csv"):
-        raise UsageError("--target names a column of a CSV file; use it with --dataset PATH.csv")
-    if config["model"] == "cnn" and config["dataset"] != "digits":
-        raise UsageError("--model cnn needs images: use it with --dataset digits")
     config["hidden"] = parse_hidden(config["hidden"])
     if config["epochs"] is None:
-        config["epochs"] = EPOCHS[config["model"]]
+        config["epochs"] = EPOCHS.get(config["model"], 1)
     if config["lr"] is None:
-        config["lr"] = LEARNING_RATES[config["optimizer"]]
-    for key in ("epochs", "batch_size"):
-        if config[key] < 1:
-            raise UsageError(f"--{key.replace('_', '-')} must be at least 1, got {config[key]}")
-    if not config["lr"] > 0:
-        raise UsageError(f"--lr must be positive, got {config['lr']}")
+        config["lr"] = LEARNING_RATES.get(config["optimizer"], 1.0)
+    checks.check_fresh(config)      # every choice known, every number finite and in range
+    csv = config["dataset"].endswith(".csv")
+    if config["target"] and not csv:
+        raise UsageError("--target names a column of a CSV file; use it with --dataset PATH.csv")
+    if config["task"] != "auto" and not csv:
+        raise UsageError("--task says what a CSV file's target is; use it with --dataset "
+                         "PATH.csv")
+    if config["model"] == "cnn" and config["dataset"] != "digits":
+        raise UsageError("--model cnn needs images: use it with --dataset digits")
     return config
 
 
@@ -139,6 +145,7 @@ def resumed_config(args, saved):
         raise UsageError(f"--resume continues the saved run with its own options; drop {names} "
                          f"(only --epochs and --out can change)")
     config = dict(saved)
+    config.setdefault("task", "auto")          # runs saved before --task existed
     if args.epochs is not None:
         if args.epochs < saved["epochs"]:
             raise UsageError(f"--epochs {args.epochs} is fewer than the saved run's "
@@ -147,20 +154,11 @@ def resumed_config(args, saved):
     return config
 
 
-def read_checkpoint(folder):
-    path = os.path.join(folder, "checkpoint.safetensors")
-    if not os.path.exists(path):
-        raise UsageError(f"--resume {folder}: there is no checkpoint.safetensors in it")
-    try:
-        return cr.load(path)
-    except ValueError as e:
-        raise UsageError(str(e)) from None
-
-
 # ----- data and model ------------------------------------------------------------------
 def load_data(config):
-    """``(x, y, classes)``: float32 features, int64 labels (or float32 targets with
-    ``classes=0`` for regression)."""
+    """``(x, y, classes, labels)``: float32 features, int64 labels (or float32 targets with
+    ``classes=0`` for regression), and the CSV's class labels in class order when they were
+    mapped to classes (else None)."""
     name = config["dataset"]
     if name == "digits":
         x, y = cr.data.load_digits()
@@ -171,14 +169,29 @@ def load_data(config):
                                     generator=cr.Generator(config["seed"]))
     else:
         try:
-            x, y = cr.data.load_csv(name, target=config["target"])
-        except (OSError, ValueError) as e:
+            x, y, info = cr.data.load_csv(name, target=config["target"], task=config["task"],
+                                          return_info=True)
+        except OSError as e:
+            raise UsageError(f"--dataset {name}: {e.strerror or e}") from None
+        except ValueError as e:
             raise UsageError(str(e)) from None
+        if info.classes:
+            return x, y, len(info.classes), info.classes
     if y.dtype.kind == "f":
-        return x, y, 0
-    if y._data.min() < 0:
-        raise UsageError(f"{name}: class labels must be 0, 1, 2, ...; found {y._data.min()}")
-    return x, y, int(y._data.max()) + 1
+        return x, y, 0, None
+    return x, y, int(y._data.max()) + 1, None
+
+
+def layer_widths(config, features, classes):
+    """``(parameters, widths)`` of the model ``build_model`` makes, computed without making
+    it (the memory check runs first); keep the two functions together."""
+    outputs, hidden = max(classes, 1), config["hidden"]
+    if config["model"] == "cnn":
+        convolutions = (9 * 16 + 16) + (16 * 9 * 32 + 32)
+        return (convolutions + (512 + 1) * hidden[0] + (hidden[0] + 1) * outputs,
+                [16 * 64, 32 * 64, hidden[0], outputs])
+    sizes = [features] + hidden + [outputs]
+    return sum((a + 1) * b for a, b in zip(sizes, sizes[1:])), sizes[1:]
 
 
 def build_model(config, features, classes):
@@ -210,9 +223,9 @@ class Trainer:
     def __init__(self, config, out):
         self.config = config
         self.out = out
-        x, y, self.classes = load_data(config)
+        x, y, self.classes, self.labels = load_data(config)
         order = np.random.default_rng(config["seed"]).permutation(len(y))
-        cut = len(y) - int(round(TEST_FRACTION * len(y)))
+        cut = split(config, len(y))
         self.scaler = cr.data.StandardScaler().fit(x._data[order[:cut]])
         x = self.scaler.transform(x)
         if config["model"] == "cnn":
@@ -223,6 +236,8 @@ class Trainer:
         self.train_x, self.train_y = x[order[:cut]], y[order[:cut]]
         self.test_x, self.test_y = x[order[cut:]], y[order[cut:]]
         cr.manual_seed(config["seed"])
+        checks.check_fits(config, *layer_widths(config, x.shape[1], self.classes),
+                          len(self.test_y))
         self.model = build_model(config, x.shape[1], self.classes)
         self.optimizer = build_optimizer(config, self.model.parameters())
         self.forward = self.model   # what a batch runs through (DistributedDataParallel there)
@@ -248,6 +263,7 @@ class Trainer:
     def fit(self):
         """Train to the configured number of epochs; False when stopped by Ctrl-C."""
         os.makedirs(self.out, exist_ok=True)
+        self.write_classes()
         progress = Progress(sys.stdout)
         with StopOnInterrupt(self):
             while self.position["epoch"] < self.config["epochs"]:
@@ -310,8 +326,7 @@ class Trainer:
         if self.classes:
             metrics["test_accuracy"] = float((out._data.argmax(1) == self.test_y._data).mean())
         else:
-            rmse = np.sqrt(np.mean((out._data - self.test_y._data) ** 2)) * self.target_scaler.scale
-            metrics["test_rmse"] = float(rmse[0])
+            metrics.update(regression_metrics(out._data, self.test_y._data, self.target_scaler))
         return metrics
 
     def finish_epoch(self, progress):
@@ -343,6 +358,8 @@ class Trainer:
             return
         model_file = {"model": self.model.state_dict(), "scaler": self.scaler.state_dict(),
                       "config": self.config, "classes": self.classes}
+        if self.labels:
+            model_file["labels"] = self.labels       # labels[i] is class i's CSV label
         if not self.classes:
             model_file["target_scaler"] = self.target_scaler.state_dict()
         cr.save(model_file, os.path.join(self.out, "model.safetensors"))
@@ -351,14 +368,48 @@ class Trainer:
                          json.dumps(metrics, indent=1).encode())
         note = draw_curves(self.history, os.path.join(self.out, "curves.png"))
         last = self.history[-1] if self.history else {}
-        if "test_accuracy" in last:
-            print(f"test accuracy: {last['test_accuracy']:.2%}")
-        elif "test_rmse" in last:
-            print(f"test rmse: {last['test_rmse']:.4g}")
+        if last:
+            print(result_line(last))
         print(f"wrote {self.out}/: model.safetensors, checkpoint.safetensors, metrics.json"
+              + (", classes.json" if self.labels else "")
               + (", curves.png" if note is None else ""))
         if note:
             print(note)
+
+
+    def write_classes(self):
+        """Report and save how the CSV's labels became classes (when they were mapped)."""
+        if not self.labels or not self.writes:
+            return
+        pairs = [f"{i}={label}" for i, label in enumerate(self.labels)]
+        shown = ", ".join(pairs[:20]) + (f", ... ({len(pairs)} classes)" if len(pairs) > 20
+                                         else "")
+        print(f"classes of {self.config['target'] or 'the last column'}: {shown}; saved in "
+              f"{os.path.join(self.out, 'classes.json')}")
+        mapping = {"target": self.config["target"], "classes": self.labels}
+        write_atomically(os.path.join(self.out, "classes.json"),
+                         json.dumps(mapping, indent=1).encode())
+
+
+def split(config, rows):
+    """Where the training rows end in the shuffled order; refuses a split that would leave
+    the test set (or the training set) empty."""
+    test = int(round(TEST_FRACTION * rows))
+    if test < 1 or rows - test < 1:
+        raise UsageError(f"{config['dataset']} has {rows} row{'s' * (rows != 1)}: too few to "
+                         f"hold out a test set ({TEST_FRACTION:.0%} of them rounds to "
+                         f"{test}); give at least 3 rows")
+    return rows - test
+
+
+def regression_metrics(predicted, target, scaler):
+    """RMSE and R^2 on the test set, in the target's own units (R^2 is None when every
+    test target is the same number)."""
+    predicted, target = scaler.inverse_transform(predicted), scaler.inverse_transform(target)
+    rmse = float(np.sqrt(np.mean((predicted - target) ** 2)))
+    total = float(np.sum((target - target.mean()) ** 2))
+    r2 = 1 - float(np.sum((predicted - target) ** 2)) / total if total > 0 else None
+    return {"test_rmse": rmse, "test_r2": r2}
 
 
 class StopOnInterrupt:

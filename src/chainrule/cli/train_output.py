@@ -12,7 +12,23 @@ def epoch_line(record, epochs):
                 f"acc {record['test_accuracy']:.1%}"
     else:
         text += f"  test loss {record['test_loss']:.4f} rmse {record['test_rmse']:.4g}"
+        if "test_r2" in record:
+            text += f" R^2 {r2_text(record['test_r2'])}"
     return text + f"  {record['samples_per_s']:,.0f} samples/s"
+
+
+def result_line(record):
+    """The run's result: test accuracy for a classifier, RMSE and R^2 for a regression."""
+    if "test_accuracy" in record:
+        return f"test accuracy: {record['test_accuracy']:.2%}"
+    line = f"test rmse: {record['test_rmse']:.4g}"
+    if "test_r2" in record:
+        line += f", R^2: {r2_text(record['test_r2'])}"
+    return line
+
+
+def r2_text(r2):
+    return "n/a (the test targets are all equal)" if r2 is None else f"{r2:.4f}"
 
 
 class Progress:
