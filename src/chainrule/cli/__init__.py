@@ -7,7 +7,7 @@ import sys
 
 from ..malloc import keep_freed_memory
 
-COMMANDS = ("train", "explain", "graph", "exercise")
+COMMANDS = ("train", "explain", "graph", "exercise", "export")
 
 
 class UsageError(Exception):
