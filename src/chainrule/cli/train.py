@@ -67,14 +67,14 @@ def one_line_error(message):
 
 
 def run(args):
-    if launch.wants_launch(args):   # --nproc N: start N processes that each run this command
-        return launch.launch(args)
     checkpoint = None
     if args.resume:
         checkpoint = checks.read_checkpoint(args.resume, cr.load)
         config = resumed_config(args, checkpoint["config"])
     else:
         config = fresh_config(args)
+    if launch.wants_launch(args):   # --nproc N: start N processes that each run this command
+        return launch.launch(args, config)
     out = args.out or args.resume or os.path.join("runs", "train")
     checks.check_run_folder(out, args.resume, args.overwrite)
     if checkpoint is not None and checks.same_folder(out, args.resume):
