@@ -322,12 +322,19 @@ class Edge:
         return self
 
 
+PLAIN = frozenset({int, float, bool, str, type(None), slice})   # what saves mostly hold
+
+
 def holds_array(value):
-    """Whether a saved value holds values of a tensor (what backward would free)."""
+    """Whether a saved value holds values of a tensor (what backward would free). Numbers,
+    names and shapes (a tuple of ints) answer at the first test: most saves are those."""
+    kind = type(value)
+    if kind in PLAIN:
+        return False
+    if kind is tuple or kind is list:
+        return any(type(v) not in PLAIN and holds_array(v) for v in value)
     if isinstance(value, (np.ndarray, Tensor)) or is_foreign(value):
         return True
-    if isinstance(value, (tuple, list)):
-        return any(holds_array(v) for v in value)
     return isinstance(value, Context) and bool(value.saved_tensors)
 
 
