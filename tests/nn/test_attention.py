@@ -43,6 +43,15 @@ def test_float32_matches_torch(options):
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
 
 
+def test_a_float32_mask_is_accepted_beside_float64_inputs_as_in_torch():
+    mask = randn(3, 4, seed=5).astype(np.float32)
+    ours, theirs = sdpa_both([randn(2, 3, 5), randn(2, 4, 5, seed=1), randn(2, 4, 2, seed=2)],
+                             attn_mask=mask)
+    assert ours[0].dtype == np.float64
+    for a, b in zip(ours, theirs):
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
+
+
 def test_dropout_drops_weights_and_scales_the_rest():
     """With value = identity the output is the weights themselves: each one is either
     dropped (0) or the softmax's weight scaled by 1 / (1 - p)."""
@@ -83,7 +92,7 @@ def test_errors_name_the_function_and_the_shapes():
         F.scaled_dot_product_attention(q, k, v, attn_mask=cr.ones(3, 5).bool(), is_causal=True)
     with pytest.raises(ValueError, match=r"query \(\.\.\., L, E\) \(2, 3, 4\), key .* \(2, 5, 3\)"):
         F.scaled_dot_product_attention(q, cr.zeros(2, 5, 3), v)
-    with pytest.raises(TypeError, match="attn_mask must be boolean or of the query's dtype"):
+    with pytest.raises(TypeError, match="attn_mask must be boolean, float32 or of the query's"):
         F.scaled_dot_product_attention(q, k, v, attn_mask=cr.zeros(3, 5, dtype=cr.int64))
     with pytest.raises(ValueError, match="dropout_p must be between 0 and 1"):
         F.scaled_dot_product_attention(q, k, v, dropout_p=1.5)
@@ -204,3 +213,32 @@ def test_multihead_attention_errors():
         mha(x, x, x, attn_mask=cr.zeros(3, 3))
     with pytest.raises(ValueError, match=r"key of shape \(4, 3, 6\) .* must end in 8"):
         mha(x, cr.zeros(4, 3, 6), x)
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_pytorch_opinfo_samples_match(dtype):
+    """PyTorch's own OpInfo samples of scaled_dot_product_attention (3-D and 4-D, a 3-D
+    query against 4-D keys, causal, a float mask) through both libraries; the samples with
+    dropout_p > 0 draw random masks, so only their shapes are compared. The samples' values
+    reach 9, so softmax saturates; in float32 each result is judged against PyTorch's float64
+    one: chainrule's error may be at most twice PyTorch's float32 error."""
+    opinfo = pytest.importorskip("torch.testing._internal.common_methods_invocations")
+    (op,) = [o for o in opinfo.op_db if o.name == "nn.functional.scaled_dot_product_attention"]
+    compared = 0
+    for sample in op.sample_inputs("cpu", getattr(torch, dtype), requires_grad=True):
+        arrays = [t.detach().numpy() for t in (sample.input, *sample.args)]
+        options = {k: v.detach().numpy() if isinstance(v, torch.Tensor) else v
+                   for k, v in sample.kwargs.items()}
+        ours, theirs = sdpa_both(arrays, np.dtype(dtype), **options)
+        if options.get("dropout_p", 0) > 0:
+            assert [a.shape for a in ours] == [b.shape for b in theirs]
+            continue
+        if dtype == "float64":
+            for a, b in zip(ours, theirs):
+                np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
+        else:
+            _, exact = sdpa_both(arrays, np.float64, **options)
+            for a, b, ref in zip(ours, theirs, exact):
+                assert np.abs(a - ref).max() <= 2 * np.abs(b - ref).max() + 1e-6 * np.abs(ref).max()
+        compared += 1
+    assert compared >= 10

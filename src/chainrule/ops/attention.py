@@ -146,10 +146,11 @@ def additive_mask(attn_mask, is_causal, query, key):
         mask = new_tensor(np.where(data, 0, -np.inf).astype(query.dtype), None)
         mask.name = "causal_mask" if is_causal else "attn_mask"
         return mask
-    if data.dtype != query.dtype:
-        raise TypeError(f"{op}: attn_mask must be boolean or of the query's dtype {query.dtype}, "
-                        f"got {data.dtype}")
-    return attn_mask if isinstance(attn_mask, Tensor) else new_tensor(data, None)
+    if data.dtype not in (query.dtype, np.float32):   # PyTorch's rule: bool, float or the query's
+        raise TypeError(f"{op}: attn_mask must be boolean, float32 or of the query's dtype "
+                        f"{query.dtype}, got {data.dtype}")
+    mask = attn_mask if isinstance(attn_mask, Tensor) else new_tensor(data, None)
+    return mask if data.dtype == query.dtype else mask.to(query.dtype)
 
 
 def dropout_mask(shape, p, dtype):
