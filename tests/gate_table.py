@@ -74,6 +74,7 @@ from gate_helpers import (
 )
 
 
+UNPOOL_INDEX = np.array([[[[1, 6], [8, 15]], [[0, 3], [13, 10]]]])   # (1, 2, 2, 2) in 4x4 planes
 ATTENTION_MASK = np.array([[True, False, True, True, False], [False] * 5,
                            [True, True, False, True, True], [False, False, True, False, True]])
 
@@ -175,6 +176,20 @@ GATES = {
         cases=binary_cases(lambda lib, x, y: lib.minimum(x, y)),
         op=Op(binary_args, lambda lib, x, y: lib.minimum(x, y), tie_kink),
         extremes=[Extreme(lambda lib, x, y: lib.minimum(x, y), ties)]),
+    "Remainder": Entry(
+        cases=binary_cases(lambda lib, x, y: x % y, positive_y=True)
+        + [case(lambda lib, x: x % 1.5, (3, 4))],   # 2.5 % y: PyTorch has no gradient for it
+        op=Excluded("jumps wherever x / y is a whole number, which random values can meet"),
+        extremes=[Extreme(lambda lib, x, y: x % y,
+                          lambda b, s, t: [[5.5, -5.5, 0.0, -0.0, s, t, 7.0],
+                                           [2.0, 2.0, 3.0, -3.0, 1.0, -1.0, -2.5]])]),
+    "Fmod": Entry(
+        cases=binary_cases(lambda lib, x, y: lib.fmod(x, y), positive_y=True)
+        + [case(lambda lib, x: lib.fmod(x, 1.5), (3, 4))],
+        op=Excluded("jumps wherever x / y is a whole number, which random values can meet"),
+        extremes=[Extreme(lambda lib, x, y: lib.fmod(x, y),
+                          lambda b, s, t: [[5.5, -5.5, 0.0, -0.0, s, t, 7.0],
+                                           [2.0, 2.0, 3.0, -3.0, 1.0, -1.0, -2.5]])]),
     "Where": Entry(
         cases=[case(lambda lib, x, y: lib.where(lib.tensor(MASK), x, y), (3, 4), (3, 4)),
                case(lambda lib, x, y: lib.where(lib.tensor(MASK), x, y), (3, 1), (4,))],
@@ -219,6 +234,32 @@ GATES = {
         cases=[case(call("tan"), (3, 4)), case(lambda lib, x: lib.tan(x), (2, 3))],
         op=Op(unary_args, call("tan"), pole_kink),
         extremes=[Extreme(call("tan"), lambda b, s, t: [[s, -s, t, 0.0, -0.0, 1.0, -2.5, 1.5]])]),
+    "Log1p": Entry(
+        cases=unary_cases(call("log1p"), positive((3, 4)))
+        + [case(lambda lib, x: lib.log1p(x), positive((2, 3)))],
+        op=Op(positive_args, call("log1p")),
+        extremes=[Extreme(call("log1p"), lambda b, s, t: [[s, -s, t, -t, 0.0, -0.0, 1.0, b, -0.5]]),
+                  Extreme(call("log1p"), lambda b, s, t: [[-1.0, -2.0]], finite=False)]),
+    "Expm1": Entry(
+        cases=unary_cases(call("expm1")) + [case(lambda lib, x: lib.expm1(x), (2, 3))],
+        op=Op(unary_args, call("expm1")),
+        extremes=[Extreme(call("expm1"), lambda b, s, t: [[s, -s, t, -t, 0.0, -0.0, 1.0, -2.5, 50.0,
+                                                           -700.0]])]),
+    "Log2": Entry(
+        cases=unary_cases(call("log2"), positive((3, 4))),
+        op=Op(positive_args, call("log2")),
+        extremes=[Extreme(call("log2"), positive_magnitudes),
+                  Extreme(call("log2"), lambda b, s, t: [[0.0, -0.0, t, -1.0]], finite=False)]),
+    "Log10": Entry(
+        cases=unary_cases(call("log10"), positive((3, 4))),
+        op=Op(positive_args, call("log10")),
+        extremes=[Extreme(call("log10"), positive_magnitudes),
+                  Extreme(call("log10"), lambda b, s, t: [[0.0, -0.0, t, -1.0]], finite=False)]),
+    "Exp2": Entry(
+        cases=unary_cases(call("exp2")) + [case(lambda lib, x: lib.exp2(x), (2, 3))],
+        op=Op(unary_args, call("exp2")),
+        extremes=[Extreme(call("exp2"), lambda b, s, t: [[s, -s, t, 0.0, -0.0, 1.0, -2.5, 50.0,
+                                                          -700.0]])]),
     "Sigmoid": Entry(
         cases=unary_cases(call("sigmoid")),
         op=Op(unary_args, call("sigmoid")),
@@ -483,6 +524,37 @@ GATES = {
         extremes=[Extreme(lambda lib, x, w: conv_apply(lib, x, w, image=(1, 1, 3, 3), padding=1),
                           lambda b, s, t: [[[[b ** 0.4, s, 0.0], [-0.0, t, 1.0], [-s, 2.0, -1.0]]],
                                            [[[[b ** 0.4, -0.0], [s, 1.0]]]]])]),
+
+    # ===== issue 12's layer gates (ops/conv.py, ops/norm.py, ops/pooling.py) ==============
+    # F.conv_transpose2d is one gate; stride, padding, output_padding, groups, dilation
+    "ConvTranspose2d": Entry(
+        cases=[case(lambda lib, x, W, b: lib.nn.functional.conv_transpose2d(
+                    x, W, b, stride=2, padding=1, output_padding=1),
+                    (2, 3, 3, 4), (3, 2, 3, 3), (2,)),
+               case(lambda lib, x, W: lib.nn.functional.conv_transpose2d(
+                    x, W, stride=(1, 2), groups=2, dilation=2), (1, 4, 3, 3), (4, 1, 2, 3))],
+        op=Excluded("its weight's shape follows the input's channels; tests/nn check it in "
+                    "models, and the cases here with every argument"),
+        extremes=[Extreme(lambda lib, x, w: lib.nn.functional.conv_transpose2d(
+            x.reshape(1, 1, 2, 2), w.reshape(1, 1, 2, 2), stride=2),
+            lambda b, s, t: [[b ** 0.4, s, -0.0, t], [b ** 0.4, -0.0, s, 1.0]])]),
+    # F.group_norm (and instance_norm) is one gate: affine and plain rows
+    "GroupNorm": Entry(
+        cases=[case(lambda lib, x, w, b: lib.nn.functional.group_norm(x, 2, w, b),
+                    (2, 4, 3), (4,), (4,)),
+               case(lambda lib, x: lib.nn.functional.group_norm(x, 3, eps=1e-3), (2, 6, 2, 2))],
+        op=Excluded("needs channels divisible by the groups and more than one value per "
+                    "group; the cases and tests/nn check it"),
+        extremes=[Extreme(lambda lib, x: lib.nn.functional.group_norm(x.reshape(1, 2, 3), 1),
+                          lambda b, s, t: [[b ** 0.2, s, -0.0, t, 1.0, -2.0]], rtol=1e-6)]),
+    # F.max_unpool2d: values written at max_pool2d's indices
+    "MaxUnpool2d": Entry(
+        cases=[case(lambda lib, x: lib.nn.functional.max_unpool2d(x, lib.tensor(UNPOOL_INDEX), 2),
+                    (1, 2, 2, 2))],
+        op=Excluded("takes indices from a pooling; tests/nn check it after max_pool2d"),
+        extremes=[Extreme(lambda lib, x: lib.nn.functional.max_unpool2d(
+            x.reshape(1, 1, 2, 2), lib.tensor(UNPOOL_INDEX[:1, :1]), 2),
+            lambda b, s, t: [[b, -b, t, -0.0]])]),
 
     # ===== attention (ops/attention.py): F.scaled_dot_product_attention is one gate ========
     # masks: boolean (True attends; query 1 attends to nothing, so its output is 0), a float

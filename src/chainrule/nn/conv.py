@@ -13,7 +13,7 @@ class Conv2d(Module):
 
     >>> import chainrule as cr
     >>> conv = cr.nn.Conv2d(1, 4, 3, padding=1)
-    >>> conv(cr.ones(2, 1, 8, 8)).shape
+    >>> tuple(conv(cr.ones(2, 1, 8, 8)).shape)
     (2, 4, 8, 8)
     """
 

@@ -16,10 +16,21 @@ from .. import ops
 from ..autograd.grad_mode import no_grad
 from ..kernels import windows as window_kernels
 from ..ops.conv import pair
+from ..ops.norm import group_norm as group_norm_gate
 from ..random import numpy_generator
 from ..tensor import Tensor, new_tensor
+from .distance import normalize, cosine_similarity, pairwise_distance  # noqa: F401
 from .loss import (mse_loss, l1_loss, huber_loss, cross_entropy,  # noqa: F401
                    nll_loss, binary_cross_entropy, binary_cross_entropy_with_logits)
+from .more_losses import (smooth_l1_loss, kl_div, poisson_nll_loss,  # noqa: F401
+                          gaussian_nll_loss, margin_ranking_loss, hinge_embedding_loss,
+                          triplet_margin_loss, cosine_embedding_loss,
+                          multilabel_soft_margin_loss)
+from .pool_functions import single  # noqa: F401
+from .pool_functions import (max_pool1d, max_pool2d, avg_pool1d, avg_pool2d,  # noqa: F401
+                             adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_max_pool1d,
+                             adaptive_max_pool2d, max_unpool1d, max_unpool2d)
+from .resample import pad, interpolate, pixel_shuffle, pixel_unshuffle  # noqa: F401
 
 linear = ops.linear
 sigmoid = ops.sigmoid
@@ -70,6 +81,177 @@ def softmax(input, dim):
 def log_softmax(input, dim):
     """``x - logsumexp(x, dim)``, stable at any logit."""
     return ops.log_softmax(input, dim)
+
+
+def constant(values, like):
+    """A tensor of ``values`` in ``like``'s dtype that no gradient reaches."""
+    return new_tensor(np.asarray(values, dtype=like._data.dtype), None)
+
+
+def silu(input, inplace=False):
+    """``x * sigmoid(x)`` (a composition: Mul of Sigmoid).
+
+    >>> import chainrule as cr
+    >>> round(silu(cr.tensor(1.0)).item(), 4)
+    0.7311
+    """
+    return input * ops.sigmoid(input)
+
+
+def elu(input, alpha=1.0, inplace=False):
+    """``x`` for x > 0, ``alpha * (exp(x) - 1)`` otherwise (a composition of Where, Exp and
+    Clamp: exp only sees x <= 0, so a large x cannot make an inf that poisons the gradient).
+
+    >>> import chainrule as cr
+    >>> [round(v, 4) for v in elu(cr.tensor([-1.0, 2.0])).tolist()]
+    [-0.6321, 2.0]
+    """
+    negative = alpha * (input.clamp(max=0.0).exp() - 1)
+    return ops.where(input._data > 0, input, negative)
+
+
+SELU_ALPHA = 1.6732632423543772848170429916717
+SELU_SCALE = 1.0507009873554804934193349852946
+
+
+def selu(input, inplace=False):
+    """``scale * elu(x, alpha)`` with PyTorch's constants (a composition).
+
+    >>> import chainrule as cr
+    >>> round(selu(cr.tensor(1.0)).item(), 4)
+    1.0507
+    """
+    return SELU_SCALE * elu(input, SELU_ALPHA)
+
+
+def celu(input, alpha=1.0, inplace=False):
+    """``x`` for x > 0, ``alpha * (exp(x / alpha) - 1)`` otherwise (a composition).
+
+    >>> import chainrule as cr
+    >>> round(celu(cr.tensor(-1.0), alpha=2.0).item(), 4)
+    -0.7869
+    """
+    if alpha == 0:
+        raise ValueError("celu: alpha must not be 0 (it divides x)")
+    negative = alpha * ((input.clamp(max=0.0) / alpha).exp() - 1)
+    return ops.where(input._data > 0, input, negative)
+
+
+def mish(input, inplace=False):
+    """``x * tanh(softplus(x))`` (a composition).
+
+    >>> import chainrule as cr
+    >>> round(mish(cr.tensor(1.0)).item(), 4)
+    0.8651
+    """
+    return input * ops.tanh(ops.softplus(input))
+
+
+def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
+    """``x`` clipped to [min_val, max_val]; as in PyTorch the gradient is 0 at both ends (a
+    Where between x and the constant clipped values).
+
+    >>> import chainrule as cr
+    >>> hardtanh(cr.tensor([-2.0, 0.5, 3.0])).tolist()
+    [-1.0, 0.5, 1.0]
+    """
+    if min_val > max_val:
+        raise ValueError(f"hardtanh: min_val ({min_val}) cannot be greater than max_val "
+                         f"({max_val})")
+    data = input._data
+    inside = (data > min_val) & (data < max_val)
+    return ops.where(inside, input, constant(np.clip(data, min_val, max_val), input))
+
+
+def relu6(input, inplace=False):
+    """``min(max(0, x), 6)``: ``hardtanh(x, 0, 6)``, as PyTorch defines it.
+
+    >>> import chainrule as cr
+    >>> relu6(cr.tensor([-1.0, 3.0, 8.0])).tolist()
+    [0.0, 3.0, 6.0]
+    """
+    return hardtanh(input, 0.0, 6.0)
+
+
+def hardsigmoid(input, inplace=False):
+    """``relu6(x + 3) / 6``; the gradient is 1/6 strictly inside (-3, 3), else 0 (PyTorch's).
+
+    >>> import chainrule as cr
+    >>> hardsigmoid(cr.tensor([-4.0, 0.0, 4.0])).tolist()
+    [0.0, 0.5, 1.0]
+    """
+    data = input._data
+    inside = (data > -3) & (data < 3)
+    return ops.where(inside, input / 6 + 0.5, constant(data >= 3, input))
+
+
+def hardswish(input, inplace=False):
+    """``x * relu6(x + 3) / 6``; the gradient is PyTorch's: 0 up to -3, x / 3 + 1/2 on
+    (-3, 3), 1 from 3 on.
+
+    >>> import chainrule as cr
+    >>> hardswish(cr.tensor([-4.0, 1.0, 4.0])).tolist()
+    [0.0, 0.6666666865348816, 4.0]
+    """
+    data = input._data
+    middle = ops.where(data < 3, input * (input + 3) / 6, input)
+    return ops.where(data <= -3, constant(np.zeros_like(data), input), middle)
+
+
+def glu(input, dim=-1):
+    """``a * sigmoid(b)`` where a and b are the two halves of the input along ``dim``.
+
+    >>> import chainrule as cr
+    >>> glu(cr.tensor([[1.0, 2.0, 0.0, 0.0]])).tolist()
+    [[0.5, 1.0]]
+    """
+    if input.ndim == 0:
+        raise ValueError("glu: does not support scalars because halving size must be even")
+    size = input.shape[dim]
+    if size % 2:
+        raise ValueError(f"glu: halving dimension must be even, but dimension {dim} is size "
+                         f"{size}")
+    a, b = input.split(size // 2, dim)
+    return a * ops.sigmoid(b)
+
+
+def logsigmoid(input):
+    """``log(sigmoid(x)) = -softplus(-x)``, stable at any x.
+
+    >>> import chainrule as cr
+    >>> round(logsigmoid(cr.tensor(0.0)).item(), 4)
+    -0.6931
+    """
+    return -ops.softplus(-input)
+
+
+def softsign(input):
+    """``x / (1 + |x|)``."""
+    return input / (1 + input.abs())
+
+
+def tanhshrink(input):
+    """``x - tanh(x)``."""
+    return input - ops.tanh(input)
+
+
+def softshrink(input, lambd=0.5):
+    """``x - lambd`` above lambd, ``x + lambd`` below -lambd, else 0."""
+    data = input._data
+    shifted = ops.where(data > lambd, input - lambd, input + lambd)
+    return ops.where(np.abs(data) > lambd, shifted, constant(np.zeros_like(data), input))
+
+
+def hardshrink(input, lambd=0.5):
+    """``x`` where |x| > lambd, else 0."""
+    data = input._data
+    return ops.where(np.abs(data) > lambd, input, constant(np.zeros_like(data), input))
+
+
+def threshold(input, threshold, value, inplace=False):
+    """``x`` where x > threshold, else ``value``."""
+    data = input._data
+    return ops.where(data > threshold, input, constant(np.full_like(data, value), input))
 
 
 # ----- layers ---------------------------------------------------------------------------
@@ -127,6 +309,87 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
                             dilation=dilation, groups=groups)
 
 
+def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """1-D cross-correlation of (N, C, L): ``conv2d`` on a (N, C, 1, L) image (a composition:
+    the graph shows one Conv2d gate).
+
+    >>> import chainrule as cr
+    >>> conv1d(cr.ones(1, 1, 4), cr.ones(1, 1, 2)).tolist()
+    [[[2.0, 2.0, 2.0]]]
+    """
+    if input.ndim == 2:
+        return conv1d(input.unsqueeze(0), weight, bias, stride, padding, dilation,
+                      groups).squeeze(0)
+    check_rank(input, 3, "conv1d", "(N, C, L) or (C, L)")
+    check_rank(weight, 3, "conv1d", "a weight (O, C / groups, K)", "weight")
+    one = lambda v, name: (1 if name != "padding" else 0, single(v, name, "conv1d"))  # noqa: E731
+    pad = padding if isinstance(padding, str) else one(padding, "padding")
+    out = conv2d(input.unsqueeze(2), weight.unsqueeze(2), bias, one(stride, "stride"), pad,
+                 one(dilation, "dilation"), groups)
+    return out.squeeze(2)
+
+
+def check_rank(tensor, rank, op, expected, what="input"):
+    if tensor.ndim != rank:
+        raise ValueError(f"{op}: expected {expected} for the {what}, got shape "
+                         f"{tuple(tensor.shape)}")
+
+
+def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
+                     dilation=1):
+    """The transposed convolution (the adjoint of ``conv2d``, its input gradient), one
+    ConvTranspose2d gate: weight (C_in, C_out / groups, KH, KW), output size
+    (H - 1) stride - 2 padding + dilation (KH - 1) + output_padding + 1.
+
+    >>> import chainrule as cr
+    >>> tuple(conv_transpose2d(cr.ones(1, 1, 2, 2), cr.ones(1, 1, 2, 2), stride=2).shape)
+    (1, 1, 4, 4)
+    """
+    op = "conv_transpose2d"
+    if input.ndim == 3:
+        return conv_transpose2d(input.unsqueeze(0), weight, bias, stride, padding,
+                                output_padding, groups, dilation).squeeze(0)
+    check_rank(input, 4, op, "(N, C, H, W) or (C, H, W)")
+    check_rank(weight, 4, op, "a weight (C_in, C_out / groups, KH, KW)", "weight")
+    stride, padding = pair(stride, "stride", op), pair(padding, "padding", op)
+    output_padding, dilation = pair(output_padding, "output_padding", op), \
+        pair(dilation, "dilation", op)
+    if input.shape[1] != weight.shape[0] or weight.shape[0] % groups:
+        raise ValueError(f"{op}: input of shape {tuple(input.shape)} has {input.shape[1]} "
+                         f"channels, but the weight {tuple(weight.shape)} expects "
+                         f"{weight.shape[0]} (divisible by groups={groups})")
+    for i in range(2):
+        if output_padding[i] >= max(stride[i], dilation[i]):
+            raise ValueError(f"{op}: output padding must be smaller than either stride or "
+                             f"dilation, but got output_padding={output_padding}, "
+                             f"stride={stride}, dilation={dilation}")
+    kernel = weight.shape[2:]
+    size = tuple((input.shape[2 + i] - 1) * stride[i] - 2 * padding[i] + dilation[i] *
+                 (kernel[i] - 1) + output_padding[i] + 1 for i in range(2))
+    if min(size) < 1:
+        raise ValueError(f"{op}: the output would be {size[0]}x{size[1]}; padding {padding} is "
+                         f"too large for an input of size {tuple(input.shape[2:])}")
+    shape = (input.shape[0], weight.shape[1] * groups) + size
+    return ops.ConvTranspose2d.apply(input, weight, bias, output_size=shape, stride=stride,
+                                     padding=padding, dilation=dilation, groups=groups)
+
+
+def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
+                     dilation=1):
+    """``conv_transpose2d`` on a (N, C, 1, L) image (a composition)."""
+    op = "conv_transpose1d"
+    if input.ndim == 2:
+        return conv_transpose1d(input.unsqueeze(0), weight, bias, stride, padding,
+                                output_padding, groups, dilation).squeeze(0)
+    check_rank(input, 3, op, "(N, C, L) or (C, L)")
+    check_rank(weight, 3, op, "a weight (C_in, C_out / groups, K)", "weight")
+    one = lambda v, name, first=1: (first, single(v, name, op))  # noqa: E731
+    out = conv_transpose2d(input.unsqueeze(2), weight.unsqueeze(2), bias, one(stride, "stride"),
+                           one(padding, "padding", 0), one(output_padding, "output_padding", 0),
+                           groups, one(dilation, "dilation"))
+    return out.squeeze(2)
+
+
 def conv_padding(padding, kernel, stride, dilation):
     if padding == "valid":
         return (0, 0)
@@ -138,56 +401,6 @@ def conv_padding(padding, kernel, stride, dilation):
                              f"padding as numbers instead")
         return tuple(t // 2 for t in totals)
     return pair(padding, "padding", "conv2d")
-
-
-def pool_windows(input, kernel_size, stride, padding, dilation, ceil_mode, op, pad_value):
-    """The (N, OH, OW, KH * KW, C) windows a pooling reduces over axis 3."""
-    if ceil_mode:
-        raise ValueError(f"{op}: ceil_mode=True is not supported; pad the input so the "
-                         f"windows fit, or use ceil_mode=False")
-    kernel = pair(kernel_size, "kernel_size", op)
-    stride = kernel if stride is None else pair(stride, "stride", op)
-    padding = pair(padding, "padding", op)
-    if padding[0] > kernel[0] // 2 or padding[1] > kernel[1] // 2:
-        raise ValueError(f"{op}: padding {padding} should be at most half of kernel "
-                         f"size {kernel}")
-    windows = ops.unfold(input, kernel, stride, padding, pair(dilation, "dilation", op),
-                         pad_value=pad_value)
-    n, oh, ow = windows.shape[:3]
-    return windows.reshape(n, oh, ow, -1, input.shape[1]), kernel, stride, padding
-
-
-def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
-               return_indices=False):
-    """Largest value in each window (padding counts as -inf); the gradient goes to it."""
-    if input.ndim == 3:
-        return max_pool2d(input.unsqueeze(0), kernel_size, stride, padding, dilation,
-                          ceil_mode, return_indices).squeeze(0)
-    if return_indices:
-        raise ValueError("max_pool2d: return_indices=True is not supported; the gradient "
-                         "already goes to each window's maximum")
-    windows, *_ = pool_windows(input, kernel_size, stride, padding, dilation, ceil_mode,
-                               "max_pool2d", -np.inf)
-    return ops.MaxDim.apply(windows, dim=3).permute(0, 3, 1, 2)
-
-
-def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
-               count_include_pad=True, divisor_override=None):
-    """Mean of each window; padding zeros count unless ``count_include_pad=False``."""
-    if input.ndim == 3:
-        return avg_pool2d(input.unsqueeze(0), kernel_size, stride, padding, ceil_mode,
-                          count_include_pad, divisor_override).squeeze(0)
-    windows, kernel, stride, padding = pool_windows(input, kernel_size, stride, padding, 1,
-                                                    ceil_mode, "avg_pool2d", 0.0)
-    if divisor_override:
-        out = windows.sum(dim=3) / divisor_override
-    elif count_include_pad or padding == (0, 0):
-        out = windows.mean(dim=3)
-    else:
-        ones = np.ones((1, 1) + tuple(input.shape[2:]), dtype=input.dtype)
-        counts = window_kernels.unfold(ones, kernel, stride, padding, (1, 1)).sum(axis=(3, 4, 5))
-        out = windows.sum(dim=3) / counts[0, :, :, None]
-    return out.permute(0, 3, 1, 2)
 
 
 def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
@@ -265,6 +478,48 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
 
 # ----- attention (ops/attention.py) ---------------------------------------------------
 scaled_dot_product_attention = ops.attention.scaled_dot_product_attention
+
+
+def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
+    """Normalise each sample over groups of ``C / num_groups`` channels (and the spatial
+    dims), then scale and shift per channel: one fused GroupNorm gate.
+
+    >>> import chainrule as cr
+    >>> [round(v, 4) for v in group_norm(cr.tensor([[1.0, 3.0]]), 1)[0].tolist()]
+    [-1.0, 1.0]
+    """
+    if input.ndim < 2 or input.shape[1] % num_groups:
+        raise ValueError(f"group_norm: expected an input (N, C, *) whose C is divisible by "
+                         f"num_groups={num_groups}, got shape {tuple(input.shape)}")
+    if weight is None and bias is not None:
+        weight = new_tensor(np.ones(input.shape[1], input._data.dtype), None)
+    if bias is None and weight is not None:
+        bias = new_tensor(np.zeros(input.shape[1], input._data.dtype), None)
+    return group_norm_gate(input, num_groups, weight, bias, eps)
+
+
+def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None,
+                  use_input_stats=True, momentum=0.1, eps=1e-5):
+    """Normalise each sample and channel over its spatial dims: ``group_norm`` with one
+    channel per group. With running statistics, training updates them (the batch's mean of
+    the per-instance means and unbiased variances); ``use_input_stats=False`` normalises
+    with them instead, as ``batch_norm`` in eval mode."""
+    if input.ndim < 3:
+        raise ValueError(f"instance_norm: expected an input (N, C, *spatial), got shape "
+                         f"{tuple(input.shape)}")
+    if not use_input_stats:
+        if running_mean is None or running_var is None:
+            raise ValueError("instance_norm: expected running_mean and running_var to be "
+                             "defined when use_input_stats is false")
+        return batch_norm(input, running_mean, running_var, weight, bias, False, momentum, eps)
+    if running_mean is not None and running_var is not None:
+        data = input._data.reshape(input.shape[0], input.shape[1], -1)
+        count = data.shape[2]
+        mean = data.mean(axis=2).mean(axis=0)
+        var = data.var(axis=2, ddof=1 if count > 1 else 0).mean(axis=0)
+        running_mean._data[...] = (1 - momentum) * running_mean._data + momentum * mean
+        running_var._data[...] = (1 - momentum) * running_var._data + momentum * var
+    return group_norm(input, input.shape[1], weight, bias, eps)
 
 
 def one_hot(tensor, num_classes=-1):

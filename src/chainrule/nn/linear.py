@@ -37,7 +37,7 @@ class Linear(Module):
 
     >>> import chainrule as cr
     >>> layer = cr.nn.Linear(3, 2)
-    >>> layer(cr.ones(4, 3)).shape, layer.weight.shape
+    >>> tuple(layer(cr.ones(4, 3)).shape), tuple(layer.weight.shape)
     ((4, 2), (2, 3))
     """
 

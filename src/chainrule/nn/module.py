@@ -112,7 +112,7 @@ class Module:
         >>> import chainrule as cr
         >>> layer, seen = cr.nn.Linear(2, 1), []
         >>> h = layer.register_full_backward_hook(
-        ...     lambda m, gin, gout: seen.append((gin[0].shape, gout[0].shape)))
+        ...     lambda m, gin, gout: seen.append((tuple(gin[0].shape), tuple(gout[0].shape))))
         >>> layer(cr.ones(3, 2, requires_grad=True)).sum().backward()
         >>> seen
         [((3, 2), (3, 1))]

@@ -136,6 +136,49 @@ class Conv2d(Gate):
         return convolution.conv2d(x, W, b, stride, padding, dilation, groups)
 
 
+def array_conv_transpose2d(x, W, b=None, output_size=None, stride=(1, 1), padding=(0, 0),
+                           dilation=(1, 1), groups=1):
+    out = convolution.conv2d_input(output_size, W, x, stride, padding, dilation, groups)
+    return out if b is None else out + b.reshape(-1, 1, 1)
+
+
+def tensor_conv_transpose2d(x, W, b=None, output_size=None, stride=(1, 1), padding=(0, 0),
+                            dilation=(1, 1), groups=1):
+    return gate("ConvTranspose2d").apply(x, W, b, output_size=output_size, stride=stride,
+                                         padding=padding, dilation=dilation, groups=groups)
+
+
+define("conv_transpose2d", array_conv_transpose2d, tensor_conv_transpose2d,
+       "conv_transpose2d(x, W, b, output_size, ...) = conv2d_input(output_size, W, x, ...) + b: "
+       "each x[n, c, p, q] * W[c] added onto the output window that conv2d would read for "
+       "(p, q)")
+
+
+class ConvTranspose2d(Gate):
+    """PyTorch's ``conv_transpose2d`` as one gate: the adjoint of ``conv2d`` with the same
+    weight, x (N, C_in, H, W), W (C_in, C_out / groups, KH, KW), b (C_out,) or None, out
+    (N, C_out, OH, OW) with OH = (H - 1) stride - 2 padding + dilation (KH - 1) +
+    output_padding + 1. Its input gradient is a plain convolution of g with W, its weight
+    gradient conv2d's weight gradient with the roles of image and output swapped."""
+
+    label = "conv_transpose2d"
+    inputs = ("x", "W", "b")
+    formula = "conv_transpose2d(x, W, b, output_size, stride, padding, dilation, groups)"
+    derivatives = {
+        "x": "conv2d(g, W, None, stride, padding, dilation, groups)",
+        "W": "conv2d_weight(g, weight_size, x, stride, padding, dilation, groups)",
+        "b": "sum(g, (0, 2, 3))",
+    }
+    saves = ("output_size", "weight_size", "stride", "padding", "dilation", "groups")
+
+    def forward(self, x, W, b=None, output_size=None, stride=(1, 1), padding=(0, 0),
+                dilation=(1, 1), groups=1):
+        self.output_size, self.weight_size = tuple(output_size), np.shape(W)
+        self.stride, self.padding, self.dilation, self.groups = stride, padding, dilation, groups
+        return array_conv_transpose2d(x, W, b, self.output_size, stride, padding, dilation,
+                                      groups)
+
+
 def pair(value, name, op):
     """An int or a pair of ints as a pair (PyTorch's ``_pair``)."""
     if isinstance(value, (int, np.integer)):

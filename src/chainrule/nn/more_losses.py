@@ -1,0 +1,258 @@
+"""More losses, PyTorch's: ``smooth_l1_loss``, ``kl_div``, ``poisson_nll_loss``,
+``gaussian_nll_loss``, ``margin_ranking_loss``, ``hinge_embedding_loss``,
+``triplet_margin_loss``, ``cosine_embedding_loss``, ``multilabel_soft_margin_loss`` and their
+modules. Each is a composition of gates, written as PyTorch computes it (the same clamps at
+the same places), so values and gradients agree at the seams too.
+
+>>> import chainrule as cr
+>>> smooth_l1_loss(cr.tensor([0.5, 3.0]), cr.tensor([0.0, 0.0])).item()
+1.3125
+"""
+import math
+
+import numpy as np
+
+from .. import ops
+from ..tensor import Tensor, new_tensor
+from .distance import clamped_below, pairwise_distance
+from .loss import Loss, check_reduction, check_same_shape, l1_loss, reduce
+
+
+def constant(values, like):
+    return new_tensor(np.asarray(values, dtype=like._data.dtype), None)
+
+
+def data_of(value):
+    return value._data if isinstance(value, Tensor) else np.asarray(value)
+
+
+def smooth_l1_loss(input, target, reduction="mean", beta=1.0):
+    """``0.5 d^2 / beta`` where |d| < beta, else ``|d| - beta / 2`` (d = x - y); beta = 0 is
+    the L1 loss. Written as q^2 / (2 beta) + |d| - q with q = min(|d|, beta)."""
+    if beta < 0:
+        raise ValueError(f"smooth_l1_loss: beta must be non-negative, got {beta}")
+    if beta == 0:
+        return l1_loss(input, target, reduction)
+    size = (input - target).abs()
+    inner = size.clamp(max=beta)
+    return reduce(0.5 * inner * inner / beta + (size - inner), reduction, "smooth_l1_loss")
+
+
+def xlogy(x):
+    """``x * log(x)``, 0 where x is 0 (the gradient too: the log sees 1 there)."""
+    data = data_of(x)
+    positive = data > 0
+    safe = ops.where(positive, x, constant(np.ones_like(data), x))
+    return ops.where(positive, x * safe.log(), constant(np.zeros_like(data), x))
+
+
+def kl_div(input, target, reduction="mean", log_target=False):
+    """``target * (log(target) - input)`` pointwise, ``input`` holding log-probabilities;
+    ``log_target``: ``exp(target) * (target - input)``. ``reduction="batchmean"`` divides the
+    sum by the batch size (the true KL divergence); ``"mean"`` divides by every element.
+
+    >>> import chainrule as cr
+    >>> p = cr.tensor([[0.5, 0.5]])
+    >>> kl_div(p.log(), p, reduction="batchmean").item()
+    0.0
+    """
+    if log_target:
+        losses = target.exp() * (target - input)
+    else:
+        losses = xlogy(target) - target * input
+    if reduction == "batchmean":
+        return losses.sum() / (input.shape[0] if input.ndim else 1)
+    return reduce(losses, reduction, "kl_div")
+
+
+def poisson_nll_loss(input, target, log_input=True, full=False, eps=1e-8, reduction="mean"):
+    """``exp(x) - y x`` (``log_input``) or ``x - y log(x + eps)``; ``full`` adds Stirling's
+    ``y log y - y + log(2 pi y) / 2`` where y > 1."""
+    if log_input:
+        losses = input.exp() - target * input
+    else:
+        losses = input - target * (input + eps).log()
+    if full:
+        y = data_of(target)
+        big = y > 1
+        safe = ops.where(big, target, constant(np.full_like(y, 2.0), target))
+        stirling = safe * safe.log() - safe + 0.5 * (2 * math.pi * safe).log()
+        losses = losses + ops.where(big, stirling, constant(np.zeros_like(y), target))
+    return reduce(losses, reduction, "poisson_nll_loss")
+
+
+def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"):
+    """``(log(var) + (x - y)^2 / var) / 2`` (plus ``log(2 pi) / 2`` when ``full``); ``var``
+    is at least ``eps`` in value, its gradient unclamped, as in PyTorch. ``var`` has the
+    input's shape, or one dim fewer, or a last dim of 1."""
+    op = "gaussian_nll_loss"
+    if not isinstance(var, Tensor):
+        var = constant(np.full(tuple(input.shape), var), input)
+    if tuple(var.shape) != tuple(input.shape):
+        if tuple(input.shape[:-1]) == tuple(var.shape):
+            var = var.unsqueeze(-1)
+        elif tuple(input.shape[:-1]) != tuple(var.shape[:-1]) or var.shape[-1] != 1:
+            raise ValueError(f"{op}: var is of incorrect size: {tuple(var.shape)} for an input "
+                             f"of shape {tuple(input.shape)} (give the input's shape, one dim "
+                             f"fewer, or a last dim of 1)")
+    check_reduction(reduction, op)
+    if np.any(var._data < 0):
+        raise ValueError(f"{op}: var has negative entry/entries")
+    var = clamped_below(var, eps)
+    diff = input - target
+    losses = 0.5 * (var.log() + diff * diff / var)
+    if full:
+        losses = losses + 0.5 * math.log(2 * math.pi)
+    return reduce(losses, reduction, op)
+
+
+def margin_ranking_loss(input1, input2, target, margin=0.0, reduction="mean"):
+    """``max(0, -y (x1 - x2) + margin)`` with y = 1 or -1."""
+    if not (input1.ndim == input2.ndim == np.ndim(data_of(target))):
+        raise ValueError(f"margin_ranking_loss: all input tensors should have the same "
+                         f"number of dimensions, got {input1.ndim}, {input2.ndim} and "
+                         f"{np.ndim(data_of(target))}")
+    losses = (-target * (input1 - input2) + margin).clamp(min=0.0)
+    return reduce(losses, reduction, "margin_ranking_loss")
+
+
+def hinge_embedding_loss(input, target, margin=1.0, reduction="mean"):
+    """``x`` where y = 1, ``max(0, margin - x)`` where y = -1 (PyTorch's sum of both masks)."""
+    y = data_of(target)
+    zeros = constant(np.zeros(np.broadcast_shapes(y.shape, tuple(input.shape))), input)
+    margin_part = ops.where(y != 1, (margin - input).clamp(min=0.0), zeros)
+    self_part = ops.where(y != -1, input, zeros)
+    return reduce(margin_part + self_part, reduction, "hinge_embedding_loss")
+
+
+def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2.0, eps=1e-6, swap=False,
+                        reduction="mean"):
+    """``max(0, margin + d(a, p) - d(a, n))`` with d the pairwise distance; ``swap`` uses
+    min(d(a, n), d(p, n))."""
+    if not anchor.ndim == positive.ndim == negative.ndim:
+        raise ValueError(f"triplet_margin_loss: anchor, positive and negative must have the "
+                         f"same number of dimensions, got {anchor.ndim}, {positive.ndim} and "
+                         f"{negative.ndim}")
+    d_pos = pairwise_distance(anchor, positive, p, eps)
+    d_neg = pairwise_distance(anchor, negative, p, eps)
+    if swap:
+        d_neg = ops.minimum(d_neg, pairwise_distance(positive, negative, p, eps))
+    losses = (margin + d_pos - d_neg).clamp(min=0.0)
+    return reduce(losses, reduction, "triplet_margin_loss")
+
+
+def cosine_embedding_loss(input1, input2, target, margin=0.0, reduction="mean"):
+    """``1 - cos(x1, x2)`` where y = 1, ``max(0, cos(x1, x2) - margin)`` where y = -1, cos
+    computed as PyTorch does (squared norms plus 1e-12)."""
+    dim = input1.ndim - 1
+    if dim < 0 or input1.ndim > 2:
+        raise ValueError(f"cosine_embedding_loss: expected 1-D or 2-D inputs, got shape "
+                         f"{tuple(input1.shape)}")
+    prod = (input1 * input2).sum(dim)
+    mag1 = (input1 * input1).sum(dim) + 1e-12
+    mag2 = (input2 * input2).sum(dim) + 1e-12
+    cos = prod / (mag1 * mag2).sqrt()
+    y = data_of(target)
+    zeros = constant(np.zeros(tuple(cos.shape)), cos)
+    pos = ops.where(y == 1, 1 - cos, zeros)
+    neg = ops.where(y == -1, (cos - margin).clamp(min=0.0), zeros)
+    return reduce(pos + neg, reduction, "cosine_embedding_loss")
+
+
+def multilabel_soft_margin_loss(input, target, weight=None, reduction="mean"):
+    """``-(y log sigmoid(x) + (1 - y) log sigmoid(-x))`` averaged over the classes (the last
+    dim), then reduced over the samples."""
+    check_same_shape(input, target, "multilabel_soft_margin_loss")
+    losses = target * ops.softplus(-input) + (1 - target) * ops.softplus(input)
+    if weight is not None:
+        losses = losses * weight
+    dim = input.ndim - 1
+    return reduce(losses.sum(dim) / input.shape[dim], reduction, "multilabel_soft_margin_loss")
+
+
+# ----- modules ----------------------------------------------------------------------------
+class SmoothL1Loss(Loss):
+    def __init__(self, reduction="mean", beta=1.0):
+        super().__init__(reduction)
+        self.beta = beta
+
+    def forward(self, input, target):
+        return smooth_l1_loss(input, target, self.reduction, self.beta)
+
+
+class KLDivLoss(Loss):
+    def __init__(self, reduction="mean", log_target=False):
+        if reduction != "batchmean":
+            super().__init__(reduction)
+        else:
+            super().__init__()
+            self.reduction = reduction
+        self.log_target = log_target
+
+    def forward(self, input, target):
+        return kl_div(input, target, self.reduction, self.log_target)
+
+
+class PoissonNLLLoss(Loss):
+    def __init__(self, log_input=True, full=False, eps=1e-8, reduction="mean"):
+        super().__init__(reduction)
+        self.log_input, self.full, self.eps = log_input, full, eps
+
+    def forward(self, log_input, target):
+        return poisson_nll_loss(log_input, target, self.log_input, self.full, self.eps,
+                                self.reduction)
+
+
+class GaussianNLLLoss(Loss):
+    def __init__(self, *, full=False, eps=1e-6, reduction="mean"):
+        super().__init__(reduction)
+        self.full, self.eps = full, eps
+
+    def forward(self, input, target, var):
+        return gaussian_nll_loss(input, target, var, self.full, self.eps, self.reduction)
+
+
+class MarginRankingLoss(Loss):
+    def __init__(self, margin=0.0, reduction="mean"):
+        super().__init__(reduction)
+        self.margin = margin
+
+    def forward(self, input1, input2, target):
+        return margin_ranking_loss(input1, input2, target, self.margin, self.reduction)
+
+
+class HingeEmbeddingLoss(Loss):
+    def __init__(self, margin=1.0, reduction="mean"):
+        super().__init__(reduction)
+        self.margin = margin
+
+    def forward(self, input, target):
+        return hinge_embedding_loss(input, target, self.margin, self.reduction)
+
+
+class TripletMarginLoss(Loss):
+    def __init__(self, margin=1.0, p=2.0, eps=1e-6, swap=False, reduction="mean"):
+        super().__init__(reduction)
+        self.margin, self.p, self.eps, self.swap = margin, p, eps, swap
+
+    def forward(self, anchor, positive, negative):
+        return triplet_margin_loss(anchor, positive, negative, self.margin, self.p, self.eps,
+                                   self.swap, self.reduction)
+
+
+class CosineEmbeddingLoss(Loss):
+    def __init__(self, margin=0.0, reduction="mean"):
+        super().__init__(reduction)
+        self.margin = margin
+
+    def forward(self, input1, input2, target):
+        return cosine_embedding_loss(input1, input2, target, self.margin, self.reduction)
+
+
+class MultiLabelSoftMarginLoss(Loss):
+    def __init__(self, weight=None, *, reduction="mean"):
+        super().__init__(reduction)
+        self.register_buffer("weight", weight)
+
+    def forward(self, input, target):
+        return multilabel_soft_margin_loss(input, target, self.weight, self.reduction)
