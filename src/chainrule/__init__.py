@@ -20,7 +20,8 @@ from .tensor import Tensor, Size  # noqa: F401
 from .printing import set_printoptions  # noqa: F401
 from .creation import (tensor, as_tensor, from_numpy, zeros, ones, empty, full,  # noqa: F401
                        arange, linspace, eye, rand, randn, randint, randperm, zeros_like,
-                       ones_like, full_like, rand_like, randn_like, empty_like, randint_like)
+                       ones_like, full_like, rand_like, randn_like, empty_like, randint_like,
+                       normal, bernoulli, multinomial)
 from .random import manual_seed, Generator  # noqa: F401
 from . import ops
 from .tensor import PUBLIC

@@ -26,14 +26,17 @@ def device_count():
     return 0
 
 
-def __getattr__(name):
-    """Every other call (``current_device_index``, ``synchronize``, ``empty_cache``,
-    ``memory_allocated``) needs an accelerator, and raises as PyTorch's does."""
-    if name.startswith("__"):
-        raise AttributeError(name)
-
-    def unavailable(*args, **kwargs):
+def unavailable(name):
+    """A call that needs a device there is not: it raises DeviceError, naming itself."""
+    def call(*args, **kwargs):
         raise DeviceError(f"accelerator.{name}: cannot access an accelerator device when "
                           f"none is available; chainrule computes on the CPU only")
-    unavailable.__name__ = name
-    return unavailable
+    call.__name__ = call.__qualname__ = name
+    call.__doc__ = f"Needs a device: raises DeviceError ({call.__module__} has none)."
+    return call
+
+
+NEEDS_DEVICE = ("current_device_index", "current_device_idx", "set_device_index",
+             "set_device_idx", "synchronize", "empty_cache", "memory_allocated",
+             "max_memory_allocated", "memory_reserved", "current_stream", "get_memory_info")
+globals().update({name: unavailable(name) for name in NEEDS_DEVICE})

@@ -9,7 +9,7 @@ import numpy as np
 from . import dtypes
 from .device import as_device, is_device
 from .random import numpy_generator
-from .tensor import Tensor, new_tensor
+from .tensor import Tensor, api, new_tensor
 
 
 def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False, name=None):
@@ -163,7 +163,7 @@ def randint(*args, generator=None, out=None, dtype=None, layout=None, device=Non
 
     >>> import chainrule as cr
     >>> x = cr.randint(10, (2, 3)); x.shape, x.dtype, bool(((0 <= x) & (x < 10)).all())
-    ((2, 3), dtype('int64'), True)
+    (chainrule.Size([2, 3]), dtype('int64'), True)
     >>> bool((cr.randint(5, 7, (4,)) >= 5).all())
     True
     """
@@ -261,6 +261,115 @@ def randint_like(input, *args, dtype=None, layout=None, device=None, requires_gr
     return randint(given.get("low", 0), given["high"], input.shape,
                    dtype=dtype or input.dtype, device=device, requires_grad=requires_grad,
                    generator=generator)
+
+
+def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None,
+           layout=None, device=None, requires_grad=False, pin_memory=False):
+    """Samples of N(mean, std ** 2), PyTorch's forms: ``normal(mean, std, size)`` with
+    numbers, or ``mean`` and/or ``std`` tensors (broadcast; the result's shape). With
+    tensors it is the composition ``mean + std * eps``, ``eps`` standard normal, so
+    gradients reach ``mean`` (1) and ``std`` (``eps``), as PyTorch's.
+
+    >>> import chainrule as cr
+    >>> cr.normal(0.0, 1.0, (2, 3)).shape, cr.normal(cr.zeros(4), 2.0).shape
+    (chainrule.Size([2, 3]), chainrule.Size([4]))
+    """
+    as_device(device, "normal")
+    no_out(out, "normal")
+    tensors = [v for v in (mean, std) if isinstance(v, Tensor)]
+    if not tensors:
+        if size is None:
+            raise TypeError("normal: with a number mean and std, give size (a tuple)")
+        eps = numpy_generator(generator).standard_normal(tuple(size))
+        return filled((mean + std * eps).astype(float_default(dtype)), requires_grad)
+    if size is not None:
+        raise TypeError("normal: size is only for a number mean and std; a tensor's shape "
+                        "gives the result's")
+    shape = np.broadcast_shapes(*(t.shape for t in tensors))
+    kind = tensors[0].dtype if tensors[0].dtype.kind == "f" else dtypes.default_float
+    eps = new_tensor(numpy_generator(generator).standard_normal(shape).astype(kind), None)
+    return mean + std * eps
+
+
+@api(methods=("bernoulli",))
+def bernoulli(input, p=None, *, generator=None, out=None):
+    """1 with probability ``input`` (or ``p``), else 0, in ``input``'s shape and dtype; no
+    gradient."""
+    no_out(out, "bernoulli")
+    probs = input._data if p is None else np.broadcast_to(number(p), input.shape)
+    if np.any((probs < 0) | (probs > 1)):
+        raise ValueError("bernoulli: probabilities must be in [0, 1]")
+    draws = numpy_generator(generator).random(input.shape) < probs
+    return new_tensor(draws.astype(input._data.dtype), None)
+
+
+@api(methods=("multinomial",))
+def multinomial(input, num_samples, replacement=False, *, generator=None, out=None):
+    """``num_samples`` indices drawn from each row of ``input`` (weights, not necessarily
+    normalised), with or without replacement: int64, no gradient.
+
+    >>> import chainrule as cr
+    >>> cr.multinomial(cr.tensor([0.0, 1.0, 0.0]), 2, replacement=True).tolist()
+    [1, 1]
+    """
+    no_out(out, "multinomial")
+    weights = np.asarray(input._data, np.float64)
+    if weights.ndim not in (1, 2):
+        raise ValueError(f"multinomial: input must be 1-D or 2-D, got shape {input.shape}")
+    rows = np.atleast_2d(weights)
+    if (rows < 0).any() or not np.isfinite(rows).all():
+        raise RuntimeError("multinomial: probabilities must be finite and non-negative")
+    if (rows.sum(-1) <= 0).any():
+        raise RuntimeError("multinomial: invalid distribution (sum of probabilities <= 0)")
+    if not replacement and num_samples > (rows > 0).sum(-1).min():
+        raise RuntimeError(f"multinomial: cannot draw {num_samples} samples without "
+                           f"replacement from {int((rows > 0).sum(-1).min())} nonzero weights")
+    rng = numpy_generator(generator)
+    picks = np.stack([rng.choice(len(row), num_samples, replace=replacement, p=row / row.sum())
+                      for row in rows])
+    return new_tensor(picks.reshape(weights.shape[:-1] + (num_samples,)).astype(np.int64), None)
+
+
+def new_like(op, t, array, dtype, device, requires_grad):
+    return made(op, array.astype(dtypes.resolve(dtype) or t.dtype, copy=False), device,
+                requires_grad)
+
+
+@api(name=False, methods=("new_zeros",))
+def new_zeros(self, *size, dtype=None, layout=None, device=None, requires_grad=False,
+              pin_memory=False):
+    """Zeros of ``size`` in this tensor's dtype (unless ``dtype``)."""
+    return new_like("new_zeros", self, np.zeros(sizes(size)), dtype, device, requires_grad)
+
+
+@api(name=False, methods=("new_ones",))
+def new_ones(self, *size, dtype=None, layout=None, device=None, requires_grad=False,
+             pin_memory=False):
+    """Ones of ``size`` in this tensor's dtype (unless ``dtype``)."""
+    return new_like("new_ones", self, np.ones(sizes(size)), dtype, device, requires_grad)
+
+
+@api(name=False, methods=("new_empty",))
+def new_empty(self, *size, dtype=None, layout=None, device=None, requires_grad=False,
+              pin_memory=False):
+    """A tensor of ``size`` in this tensor's dtype (zeros here)."""
+    return new_like("new_empty", self, np.zeros(sizes(size)), dtype, device, requires_grad)
+
+
+@api(name=False, methods=("new_full",))
+def new_full(self, size, fill_value, *, dtype=None, layout=None, device=None,
+             requires_grad=False, pin_memory=False):
+    """``size`` filled with ``fill_value``, in this tensor's dtype (unless ``dtype``)."""
+    array = np.full(tuple(size), number(fill_value), dtypes.resolve(dtype) or self.dtype)
+    return new_like("new_full", self, array, dtype, device, requires_grad)
+
+
+@api(name=False, methods=("new_tensor",))
+def new_tensor_method(self, data, *, dtype=None, layout=None, device=None,
+                      requires_grad=False, pin_memory=False):
+    """A copy of ``data`` as a leaf in this tensor's dtype (unless ``dtype``)."""
+    as_device(device, "new_tensor")
+    return Tensor(data, dtype=dtype or self.dtype, requires_grad=requires_grad)
 
 
 def float_default(dtype):

@@ -60,14 +60,17 @@ def is_bf16_supported(including_emulation=True):
     return False
 
 
-def __getattr__(name):
-    """Any other ``cr.cuda`` call (``current_device``, ``synchronize``, ``get_device_name``)
-    needs a GPU: a clear error instead of an AttributeError."""
-    if name.startswith("__"):
-        raise AttributeError(name)
+def unavailable(name):
+    """A call that needs a device there is not: it raises DeviceError, naming itself."""
+    def call(*args, **kwargs):
+        raise DeviceError(f"cuda.{name}: no CUDA device; chainrule computes on the CPU "
+                          f"only (cuda.is_available() is False)")
+    call.__name__ = call.__qualname__ = name
+    call.__doc__ = f"Needs a device: raises DeviceError ({call.__module__} has none)."
+    return call
 
-    def unavailable(*args, **kwargs):
-        raise DeviceError(f"cuda.{name}: no CUDA device; chainrule computes on the CPU only "
-                          f"(cuda.is_available() is False)")
-    unavailable.__name__ = name
-    return unavailable
+
+NEEDS_DEVICE = ("current_device", "synchronize", "get_device_name", "get_device_properties",
+             "get_device_capability", "set_device", "current_stream", "get_rng_state",
+             "set_rng_state", "mem_get_info", "memory_reserved", "reset_peak_memory_stats")
+globals().update({name: unavailable(name) for name in NEEDS_DEVICE})

@@ -6,6 +6,7 @@ sums the product back over the axes broadcasting stretched.
 import numpy as np
 
 from ..autograd.gate import Gate
+from ..autograd.vocabulary import define
 from ..dtypes import array_of, as_torch_promotes, is_foreign, result_type
 from ..tensor import Tensor, api, new_tensor
 
@@ -146,6 +147,74 @@ class Where(Gate):
         return as_torch_promotes(np.where(cond, x, y), x, y)
 
 
+define("floor", np.floor, lambda x: x.floor())   # rows of Remainder and Fmod: no gradient
+define("trunc", np.trunc, lambda x: x.trunc())
+
+
+def check_divisor(x, y, op):
+    """PyTorch raises on an integer division by zero, where NumPy gives 0 with a warning."""
+    if np.result_type(x, y).kind in "iub" and not np.all(y):
+        raise ZeroDivisionError(f"{op}: integer division by zero")
+
+
+class Remainder(Gate):
+    """``x % y``, Python's (and PyTorch's) modulus: the sign of ``y``. d/dx is 1,
+    d/dy is ``-floor(x / y)``.
+
+    >>> import chainrule as cr
+    >>> (cr.tensor([5.5, -5.5]) % 2).tolist()
+    [1.5, 0.5]
+    """
+
+    label = "%"
+    inputs = ("x", "y")
+    formula = "x - floor(x / y) * y"
+    derivatives = {"x": "1", "y": "-floor(x / y)"}
+    elementwise = True
+    methods = ("__mod__", "remainder")   # __rmod__: see rmod below
+    function = "remainder"
+
+    def forward(self, x, y):
+        check_divisor(x, y, "remainder")
+        return as_torch_promotes(np.remainder(x, y), x, y)
+
+
+class Fmod(Gate):
+    """C's ``fmod(x, y)``: the sign of ``x`` (``torch.fmod``). d/dx is 1, d/dy is
+    ``-trunc(x / y)``."""
+
+    label = "fmod"
+    inputs = ("x", "y")
+    formula = "x - trunc(x / y) * y"
+    derivatives = {"x": "1", "y": "-trunc(x / y)"}
+    elementwise = True
+    methods = ("fmod",)
+    function = "fmod"
+
+    def forward(self, x, y):
+        check_divisor(x, y, "fmod")
+        return as_torch_promotes(np.fmod(x, y), x, y)
+
+
+@api(name=False, methods=("__rmod__",))
+def rmod(x, other):
+    """``other % x``: the ``Remainder`` gate with the operands in that order."""
+    return Remainder.apply(other, x)
+
+
+@api(methods=("__floordiv__", "floor_divide"))
+def floor_divide(x, other):
+    """``x // other``: the quotient rounded down (``div(x, other, rounding_mode="floor")``),
+    no gradient."""
+    return div(x, other, rounding_mode="floor")
+
+
+@api(name=False, methods=("__rfloordiv__",))
+def rfloordiv(x, other):
+    """``other // x``."""
+    return div(other, x, rounding_mode="floor")
+
+
 @api(methods=("add",))
 def add(x, other, alpha=1):
     """``x + alpha * other``, PyTorch's ``torch.add``."""
@@ -202,7 +271,16 @@ def scaled(other, alpha):
 
 
 @api
-def where(condition, x, y):
-    """``x`` where ``condition`` is true, else ``y`` (PyTorch's ``torch.where``)."""
+def where(condition, x=None, y=None):
+    """``x`` where ``condition`` is true, else ``y`` (PyTorch's ``torch.where``); with the
+    condition alone, the indices where it holds (``nonzero(as_tuple=True)``)."""
     cond = condition._data if isinstance(condition, Tensor) else array_of(condition)
+    if x is None and y is None:
+        return tuple(new_tensor(i.astype(np.int64), None) for i in np.nonzero(cond))
     return Where.apply(cond.astype(bool, copy=False), x, y)
+
+
+@api(name=False, methods=("where",))
+def where_method(x, condition, y):
+    """``x.where(condition, y)``: ``where(condition, x, y)``."""
+    return where(condition, x, y)

@@ -8,7 +8,7 @@ import numpy as np
 
 from ..autograd.gate import Gate
 from ..autograd.vocabulary import array_index_put, array_scatter_add
-from ..tensor import Tensor, api
+from ..tensor import Tensor, api, new_tensor
 from .reduce import normalize_dims
 
 
@@ -237,9 +237,452 @@ def getitem(x, index):
     return GetItem.apply(x, index=normalize_index(index))
 
 
-@api(name=False)
-def scatter_add(g, shape, index):
-    return ScatterAdd.apply(g, shape=shape, index=index)
+@api(methods=("scatter_add",))
+def scatter_add(x, dim, index, src=None):
+    """PyTorch's ``scatter_add(input, dim, index, src)``: ``input`` with ``src``'s elements
+    added at ``index`` along ``dim`` (repeated indices add up), an addition of the
+    ``ScatterAdd`` gate. Called with three arguments, ``scatter_add(g, shape, index)``, it is
+    that gate itself: zeros of ``shape`` with ``g`` added at the NumPy ``index``.
+
+    >>> import chainrule as cr
+    >>> cr.zeros(3).scatter_add(0, cr.tensor([0, 2, 2]), cr.ones(3)).tolist()
+    [1.0, 0.0, 2.0]
+    """
+    if src is None:   # the gate's own form: (g, shape, index)
+        return ScatterAdd.apply(x, shape=dim, index=index)
+    idx = along(x, dim, index, "scatter_add")
+    return x + ScatterAdd.apply(src_part(src, index), shape=x.shape, index=idx)
+
+
+def index_array(index, op):
+    """An integer index (a tensor, a list) as an int64 array."""
+    array = np.asarray(index._data if isinstance(index, Tensor) else index)
+    if array.dtype.kind not in "iu" and array.size:
+        raise TypeError(f"{op}: index must be an integer tensor, got {array.dtype}")
+    return array.astype(np.int64, copy=False)
+
+
+def along(x, dim, index, op):
+    """The NumPy index that picks ``x[..., index[i, j, k], ...]`` with ``index`` at ``dim``
+    and each other axis running over ``index``'s own range: PyTorch's ``gather`` and
+    ``scatter`` addressing."""
+    ndim = max(x.ndim, 1)
+    index = index_array(index, op).reshape(index.shape if index.ndim else (1,) * ndim)
+    dim = normalize_dims(dim, ndim, op)[0]
+    if index.ndim != ndim:
+        raise ValueError(f"{op}: index ({index.ndim} dimensions) must have as many dimensions "
+                         f"as the input ({x.ndim})")
+    shape = x.shape or (1,)
+    if np.size(index) and (index.max() >= shape[dim] or index.min() < -shape[dim]):
+        raise IndexError(f"{op}: index {int(index.max())} is out of bounds for dimension {dim} "
+                         f"of size {shape[dim]}")
+    grids = np.ogrid[tuple(slice(0, n) for n in index.shape)]
+    return tuple(index if a == dim else grids[a] for a in range(ndim))
+
+
+def src_part(src, index):
+    """The part of ``src`` that scatter reads: its leading corner of ``index``'s shape."""
+    if not isinstance(src, Tensor) or src.ndim == 0:
+        return src
+    return src[tuple(slice(0, n) for n in index.shape)]
+
+
+@api(methods=("gather",))
+def gather(x, dim, index, *, sparse_grad=False):
+    """``out[i][j][k] = x[i][index[i][j][k]][k]`` for ``dim`` 1 (PyTorch's ``gather``): an
+    indexing (``GetItem``), whose gradient adds up at repeated indices.
+
+    >>> import chainrule as cr
+    >>> cr.gather(cr.tensor([[1, 2], [3, 4]]), 1, cr.tensor([[0, 0], [1, 0]])).tolist()
+    [[1, 1], [4, 3]]
+    """
+    if x.ndim == 0:
+        return GetItem.apply(x.reshape(1), index=along(x, dim, index, "gather")).reshape(
+            index.shape)
+    return GetItem.apply(x, index=along(x, dim, index, "gather"))
+
+
+@api(methods=("take_along_dim",))
+def take_along_dim(x, indices, dim=None):
+    """``gather`` with ``x`` and ``indices`` broadcast against each other outside ``dim``
+    (the flattened ``x`` when ``dim`` is None): an indexing (``GetItem``)."""
+    if dim is None:
+        return GetItem.apply(x.reshape(-1), index=index_array(indices, "take_along_dim")
+                             .reshape(-1))
+    dim = normalize_dims(dim, x.ndim, "take_along_dim")[0]
+    shape = list(np.broadcast_shapes(x.shape[:dim] + (1,) + x.shape[dim + 1:],
+                                     indices.shape[:dim] + (1,) + indices.shape[dim + 1:]))
+    x_shape, i_shape = list(shape), list(shape)
+    x_shape[dim], i_shape[dim] = x.shape[dim], indices.shape[dim]
+    index = np.broadcast_to(index_array(indices, "take_along_dim"), i_shape)
+    return gather(x.expand(*x_shape), dim, index)
+
+
+@api(methods=("scatter",))
+def scatter(x, dim, index, src=None, value=None, *, reduce=None):
+    """``x`` with ``src``'s elements (or the number ``value``) written at ``index`` along
+    ``dim`` (PyTorch's ``scatter``, out of place): the ``IndexPut`` gate. ``reduce="add"``
+    adds instead (``scatter_add``).
+
+    >>> import chainrule as cr
+    >>> cr.zeros(2, 3).scatter(1, cr.tensor([[2], [0]]), 5.0).tolist()
+    [[0.0, 0.0, 5.0], [5.0, 0.0, 0.0]]
+    """
+    if src is None:
+        src = value
+    if src is None:
+        raise TypeError("scatter: give src (a tensor) or value (a number)")
+    if reduce == "add":
+        return scatter_add(x, dim, index, src if isinstance(src, Tensor) else
+                           x.new_full(index.shape, src))
+    if reduce is not None:
+        raise NotImplementedError(f"scatter: reduce={reduce!r} is not supported ('add' is); "
+                                  f"use scatter_reduce's math by hand")
+    part = src_part(src, index)
+    if not isinstance(part, Tensor):
+        part = x.new_full(index.shape, part)
+    return IndexPut.apply(x, part, index=along(x, dim, index, "scatter"))
+
+
+@api(methods=("index_select",))
+def index_select(x, dim, index):
+    """The slices of ``x`` at ``index`` (1-D) along ``dim``: an indexing (``GetItem``)."""
+    positions = index_array(index, "index_select").reshape(-1)
+    if x.ndim == 0:
+        return GetItem.apply(x.reshape(1), index=positions).reshape(())
+    dim = normalize_dims(dim, x.ndim, "index_select")[0]
+    return GetItem.apply(x, index=(slice(None),) * dim + (positions,))
+
+
+@api(methods=("index_add",))
+def index_add(x, dim, index, source, *, alpha=1):
+    """``x`` with ``alpha * source``'s slices added at ``index`` along ``dim`` (repeated
+    indices add up): ``x`` plus a ``ScatterAdd``."""
+    dim = normalize_dims(dim, max(x.ndim, 1), "index_add")[0]
+    positions = index_array(index, "index_add").reshape(-1)
+    added = source if alpha == 1 else source * alpha
+    if x.ndim == 0:
+        return x + ScatterAdd.apply(added.reshape(1), shape=(1,), index=positions).reshape(())
+    return x + ScatterAdd.apply(added, shape=x.shape,
+                                index=(slice(None),) * dim + (positions,))
+
+
+@api(methods=("masked_select",))
+def masked_select(x, mask):
+    """The elements of ``x`` where ``mask`` (broadcast with ``x``) holds, as a 1-D tensor:
+    an indexing (``GetItem``) with a boolean mask."""
+    cond = np.asarray(mask._data if isinstance(mask, Tensor) else mask, bool)
+    shape = np.broadcast_shapes(x.shape, cond.shape)
+    return GetItem.apply(x.expand(*shape) if x.shape != shape else x,
+                         index=np.broadcast_to(cond, shape))
+
+
+def triangle(x, diagonal, upper, op):
+    if x.ndim < 2:
+        raise ValueError(f"{op}: needs a tensor of at least 2 dimensions, got shape "
+                         f"{tuple(x.shape)}")
+    keep = (np.triu if upper else np.tril)(np.ones(x.shape[-2:], bool), diagonal)
+    zero = x.new_zeros(())
+    return x.where(new_tensor(keep, None), zero)
+
+
+@api(methods=("tril",))
+def tril(x, diagonal=0):
+    """The lower triangle of the last two dimensions (on and below ``diagonal``), zeros
+    elsewhere: a ``where``, so the gradient reaches only the kept elements."""
+    return triangle(x, diagonal, False, "tril")
+
+
+@api(methods=("triu",))
+def triu(x, diagonal=0):
+    """The upper triangle (on and above ``diagonal``), zeros elsewhere: a ``where``."""
+    return triangle(x, diagonal, True, "triu")
+
+
+def diagonal_index(rows, cols, offset):
+    """Row and column numbers of the diagonal ``offset`` of a rows x cols matrix."""
+    start_r, start_c = max(-offset, 0), max(offset, 0)
+    n = max(min(rows - start_r, cols - start_c), 0)
+    return np.arange(start_r, start_r + n), np.arange(start_c, start_c + n)
+
+
+@api(methods=("diagonal",))
+def diagonal(x, offset=0, dim1=0, dim2=1):
+    """The diagonal ``offset`` of the matrices in dims ``dim1`` and ``dim2``, as the last
+    dimension: a permute, then an indexing (``GetItem``)."""
+    dim1, dim2 = normalize_dims((dim1, dim2), x.ndim, "diagonal")
+    if dim1 == dim2:
+        raise ValueError(f"diagonal: dim1 and dim2 must differ, both are {dim1}")
+    rest = [d for d in range(x.ndim) if d not in (dim1, dim2)]
+    moved = x.permute(*rest, dim1, dim2)
+    rows, cols = diagonal_index(x.shape[dim1], x.shape[dim2], offset)
+    return GetItem.apply(moved, index=(Ellipsis, rows, cols))
+
+
+@api(methods=("diag",))
+def diag(x, diagonal=0):
+    """A 1-D ``x`` as the diagonal ``diagonal`` of a square matrix (``IndexPut`` into
+    zeros), or a 2-D ``x``'s diagonal ``diagonal`` (``GetItem``).
+
+    >>> import chainrule as cr
+    >>> cr.diag(cr.tensor([1, 2])).tolist(), cr.diag(cr.tensor([[1, 2], [3, 4]])).tolist()
+    ([[1, 0], [0, 2]], [1, 4])
+    """
+    if x.ndim == 1:
+        n = x.shape[0] + abs(diagonal)
+        rows, cols = diagonal_index(n, n, diagonal)
+        return IndexPut.apply(x.new_zeros((n, n)), x, index=(rows, cols))
+    if x.ndim == 2:
+        return globals()["diagonal"](x, diagonal)
+    raise ValueError(f"diag: expects a 1-D or 2-D tensor, got shape {tuple(x.shape)}")
+
+
+@api(methods=("trace",))
+def trace(x):
+    """The sum of a matrix's diagonal: ``diagonal(x).sum()``."""
+    if x.ndim != 2:
+        raise ValueError(f"trace: expects a matrix, got shape {tuple(x.shape)}")
+    return diagonal(x).sum()
+
+
+@api(methods=("flip",))
+def flip(x, dims):
+    """``x`` with its order reversed along each of ``dims``: an indexing (``GetItem``)."""
+    dims = normalize_dims(dims, x.ndim, "flip") or ()
+    return GetItem.apply(x, index=tuple(slice(None, None, -1) if d in dims else slice(None)
+                                        for d in range(x.ndim)))
+
+
+@api(methods=("fliplr",))
+def fliplr(x):
+    """``flip(x, [1])``."""
+    return flip(x, [1])
+
+
+@api(methods=("flipud",))
+def flipud(x):
+    """``flip(x, [0])``."""
+    return flip(x, [0])
+
+
+@api(methods=("roll",))
+def roll(x, shifts, dims=None):
+    """``x`` rolled by ``shifts`` along ``dims`` (the flattened ``x`` when None), elements
+    leaving one end coming back at the other: indexings (``GetItem``)."""
+    if dims is None:
+        return roll(x.reshape(-1), shifts, 0).reshape(x.shape)
+    shifts = (shifts,) if isinstance(shifts, int) else tuple(shifts)
+    dims = (dims,) if isinstance(dims, int) else tuple(dims)
+    if len(shifts) != len(dims):
+        raise ValueError(f"roll: shifts {shifts} and dims {dims} must have the same length")
+    out = x
+    for shift, dim in zip(shifts, dims):
+        dim = normalize_dims(dim, x.ndim, "roll")[0]
+        positions = np.roll(np.arange(x.shape[dim]), shift)
+        out = GetItem.apply(out, index=(slice(None),) * dim + (positions,))
+    return out
+
+
+@api(methods=("rot90",))
+def rot90(x, k=1, dims=(0, 1)):
+    """``x`` rotated by ``k`` quarter turns from ``dims[0]`` towards ``dims[1]``: flips and
+    a transpose, as PyTorch composes it."""
+    d0, d1 = normalize_dims(tuple(dims), x.ndim, "rot90")
+    if d0 == d1:
+        raise ValueError(f"rot90: dims must differ, got {tuple(dims)}")
+    k %= 4
+    if k == 1:
+        return flip(x, [d1]).transpose(d0, d1)
+    if k == 2:
+        return flip(x, [d0, d1])
+    if k == 3:
+        return flip(x, [d0]).transpose(d0, d1)
+    return x * 1 if x.requires_grad else x.clone()
+
+
+def sizes_of(sizes):
+    return tuple(sizes[0]) if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)) else sizes
+
+
+@api(name=False, methods=("repeat",))
+def repeat(x, *sizes):
+    """``x`` repeated ``sizes[d]`` times along each dimension (``sizes`` may be longer than
+    ``x.ndim``: new leading dimensions), PyTorch's ``Tensor.repeat``: one indexing
+    (``GetItem``), whose gradient adds up the copies.
+
+    >>> import chainrule as cr
+    >>> cr.tensor([1, 2]).repeat(2, 2).tolist()
+    [[1, 2, 1, 2], [1, 2, 1, 2]]
+    """
+    sizes = tuple(int(n) for n in sizes_of(sizes))
+    if len(sizes) < x.ndim:
+        raise ValueError(f"repeat: give at least as many repeats ({len(sizes)}) as the tensor "
+                         f"has dimensions ({x.ndim})")
+    x = x.reshape((1,) * (len(sizes) - x.ndim) + tuple(x.shape))
+    index = np.ix_(*[np.tile(np.arange(n), r) for n, r in zip(x.shape, sizes)])
+    return GetItem.apply(x, index=index) if sizes else x * 1
+
+
+@api(methods=("tile",))
+def tile(x, dims):
+    """``repeat`` with ``dims`` padded by leading 1s to ``x``'s dimensions."""
+    dims = tuple(dims)
+    return repeat(x, (1,) * (x.ndim - len(dims)) + dims)
+
+
+@api(methods=("repeat_interleave",))
+def repeat_interleave(x, repeats=None, dim=None, *, output_size=None):
+    """Each element (or slice along ``dim``) of ``x`` repeated ``repeats`` times in place
+    (the flattened ``x`` when ``dim`` is None): an indexing (``index_select``). With
+    ``repeats`` None, ``x`` holds the repeats, and the result is ``arange(len(x))``
+    repeated by them.
+
+    >>> import chainrule as cr
+    >>> cr.tensor([1, 2]).repeat_interleave(2).tolist()
+    [1, 1, 2, 2]
+    """
+    if repeats is None:
+        counts = index_array(x, "repeat_interleave")
+        return new_tensor(np.repeat(np.arange(len(counts)), counts), None)
+    if dim is None:
+        x, dim = x.reshape(-1), 0
+    dim = normalize_dims(dim, x.ndim, "repeat_interleave")[0]
+    counts = repeats if isinstance(repeats, int) else index_array(repeats, "repeat_interleave")
+    return index_select(x, dim, np.repeat(np.arange(x.shape[dim]), counts))
+
+
+@api(methods=("select",))
+def select(x, dim, index):
+    """The slice of ``x`` at ``index`` along ``dim``, that dimension removed."""
+    dim = normalize_dims(dim, x.ndim, "select")[0]
+    return x[(slice(None),) * dim + (index,)]
+
+
+@api(methods=("unbind",))
+def unbind(x, dim=0):
+    """The slices of ``x`` along ``dim``, as a tuple (``select`` each)."""
+    dim = normalize_dims(dim, x.ndim, "unbind")[0]
+    return tuple(select(x, dim, i) for i in range(x.shape[dim]))
+
+
+@api(methods=("narrow",))
+def narrow(x, dim, start, length):
+    """``length`` elements of ``x`` from ``start`` along ``dim``: a slice."""
+    dim = normalize_dims(dim, x.ndim, "narrow")[0]
+    start = int(start) + (x.shape[dim] if int(start) < 0 else 0)
+    if start < 0 or length < 0 or start + length > x.shape[dim]:
+        raise IndexError(f"narrow: start {start} and length {length} exceed dimension {dim} "
+                         f"of size {x.shape[dim]}")
+    return x[(slice(None),) * dim + (slice(start, start + length),)]
+
+
+@api(methods=("movedim", "moveaxis"))
+def movedim(x, source, destination):
+    """``x`` with the dimensions ``source`` moved to ``destination`` (the others keeping
+    their order): a ``permute``."""
+    src = normalize_dims(source, x.ndim, "movedim") or ()
+    dst = normalize_dims(destination, x.ndim, "movedim") or ()
+    if len(src) != len(dst):
+        raise ValueError(f"movedim: source {source} and destination {destination} must have "
+                         f"the same number of dimensions")
+    order = [d for d in range(x.ndim) if d not in src]
+    for d, s in sorted(zip(dst, src)):
+        order.insert(d, s)
+    return x.permute(*order)
+
+
+@api(name="swapdims", methods=("swapdims",))
+def swapdims(x, dim0, dim1):
+    """``transpose(x, dim0, dim1)``."""
+    return transpose(x, dim0, dim1)
+
+
+@api
+def meshgrid(*tensors, indexing="ij"):
+    """Coordinate grids from 1-D tensors, ``indexing`` 'ij' (matrix) or 'xy' (Cartesian):
+    each input reshaped and expanded (``Expand``), so gradients sum over the grid."""
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        tensors = tuple(tensors[0])
+    if indexing not in ("ij", "xy"):
+        raise ValueError(f"meshgrid: indexing must be 'ij' or 'xy', got {indexing!r}")
+    if indexing == "xy" and len(tensors) >= 2:
+        grids = meshgrid(tensors[1], tensors[0], *tensors[2:])
+        return (grids[1], grids[0]) + tuple(grids[2:])
+    shape = tuple(t.numel() for t in tensors)
+    return tuple(t.reshape((1,) * i + (-1,) + (1,) * (len(tensors) - i - 1)).expand(*shape)
+                 for i, t in enumerate(tensors))
+
+
+@api
+def cartesian_prod(*tensors):
+    """Every combination of the 1-D tensors' elements, one per row (``meshgrid``, stacked)."""
+    if len(tensors) == 1:
+        return tensors[0] * 1 if tensors[0].requires_grad else tensors[0].clone()
+    return stack([grid.reshape(-1) for grid in meshgrid(*tensors)], dim=1)
+
+
+@api(methods=("nonzero",))
+def nonzero(x, *, as_tuple=False):
+    """The indices of the nonzero elements: an (n, ndim) int64 tensor, or one 1-D tensor
+    per dimension with ``as_tuple``; no gradient."""
+    data = x._data
+    if as_tuple:
+        return tuple(new_tensor(i.astype(np.int64), None)
+                     for i in np.nonzero(np.atleast_1d(data)))
+    return new_tensor(np.argwhere(data).astype(np.int64), None)
+
+
+@api(methods=("argwhere",))
+def argwhere(x):
+    """``nonzero(x)``."""
+    return nonzero(x)
+
+
+@api(methods=("unique",))
+def unique(x, sorted=True, return_inverse=False, return_counts=False, dim=None):  # noqa: A002
+    """The distinct elements of ``x`` (or slices along ``dim``) in ascending order, with the
+    inverse indices and counts when asked; no gradient."""
+    data = x._data
+    if dim is not None:
+        dim = normalize_dims(dim, data.ndim, "unique")[0]
+    values, inverse, counts = np.unique(data, return_inverse=True, return_counts=True,
+                                        axis=dim)
+    out = [new_tensor(values, None)]
+    if return_inverse:
+        out.append(new_tensor(inverse.reshape(data.shape if dim is None else -1)
+                              .astype(np.int64), None))
+    if return_counts:
+        out.append(new_tensor(counts.astype(np.int64), None))
+    return out[0] if len(out) == 1 else tuple(out)
+
+
+@api(methods=("bincount",))
+def bincount(x, weights=None, minlength=0):
+    """How many times each non-negative integer occurs in the 1-D ``x`` (summed ``weights``
+    instead, when given); no gradient."""
+    data = index_array(x, "bincount")
+    if data.ndim != 1 or (data.size and data.min() < 0):
+        raise ValueError("bincount: x must be a 1-D tensor of non-negative integers")
+    w = None if weights is None else np.asarray(getattr(weights, "_data", weights))
+    counts = np.bincount(data, w, minlength=minlength)
+    dtype = np.int64 if w is None else (w.dtype if w.dtype.kind == "f" else np.float64)
+    return new_tensor(counts.astype(dtype), None)
+
+
+@api(methods=("histc",))
+def histc(x, bins=100, min=0, max=0):  # noqa: A002
+    """A histogram of ``x`` in ``bins`` equal bins over [min, max] (the data's range when
+    both are 0); elements outside are left out; no gradient."""
+    data = x._data
+    if data.dtype.kind != "f":
+        raise TypeError(f"histc: x must be a float tensor, got {data.dtype}")
+    low, high = float(min), float(max)
+    if low == high and data.size:
+        low, high = float(data.min()), float(data.max())
+    if low == high:
+        low, high = low - 1, high + 1
+    counts, _ = np.histogram(data, bins=bins, range=(low, high))
+    return new_tensor(counts.astype(data.dtype), None)
 
 
 @api

@@ -153,12 +153,44 @@ class Cast(Gate):
 
 @api(name="clamp", methods=("clamp", "clip"))
 def clamp(x, min=None, max=None):  # noqa: A002
+    """``x`` limited to [min, max]; the bounds are numbers (the ``Clamp`` gate) or tensors
+    that broadcast (a composition of two ``where``: x below min takes min, then above max
+    takes max, NaN bounds giving NaN; the gradient goes to x inside the bounds, ends
+    included, to min below it and to max above it, as PyTorch's).
+
+    >>> import chainrule as cr
+    >>> cr.clamp(cr.tensor([0.5, 2.0, 3.0]), cr.tensor(1.0), cr.tensor([0.0, 2.5, 2.5])).tolist()
+    [0.0, 2.0, 2.5]
+    """
     if min is None and max is None:
         raise ValueError("clamp: give at least one of min= and max=")
-    if isinstance(min, Tensor) or isinstance(max, Tensor):
-        raise NotImplementedError("clamp: tensor bounds are not supported yet; give numbers, "
-                                  "or use maximum(minimum(x, max), min)")
-    return Clamp.apply(x, min=min, max=max)
+    if not isinstance(min, Tensor) and not isinstance(max, Tensor):
+        return Clamp.apply(x, min=min, max=max)
+    out = x
+    if min is not None:
+        out = where_bound(out < min, min, out)
+    if max is not None:
+        out = where_bound(out > max, max, out)
+    return out
+
+
+def where_bound(outside, bound, x):
+    """``bound`` where ``outside`` holds or the bound is NaN, else ``x``."""
+    if isinstance(bound, Tensor):
+        outside = outside | bound.isnan()
+    return x.where(outside.logical_not(), bound)
+
+
+@api(methods=("clamp_min",))
+def clamp_min(x, min):  # noqa: A002
+    """``clamp(x, min=min)``."""
+    return clamp(x, min=min)
+
+
+@api(methods=("clamp_max",))
+def clamp_max(x, max):  # noqa: A002
+    """``clamp(x, max=max)``."""
+    return clamp(x, max=max)
 
 
 @api
@@ -241,6 +273,33 @@ for _method, _dtype in (("float", dtypes.float32), ("double", dtypes.float64),
     api(caster(_dtype), name=False, methods=(_method,))
 
 
+TYPE_NAMES = {"FloatTensor": dtypes.float32, "DoubleTensor": dtypes.float64,
+              "HalfTensor": dtypes.float16, "LongTensor": dtypes.int64,
+              "IntTensor": dtypes.int32, "ShortTensor": dtypes.int16, "CharTensor": dtypes.int8,
+              "ByteTensor": dtypes.uint8, "BoolTensor": dtypes.bool}
+
+
+@api(name=False, methods=("type",))
+def tensor_type(x, dtype=None, non_blocking=False):
+    """PyTorch's ``x.type()``: without ``dtype`` the type's name (``'chainrule.FloatTensor'``);
+    with one (a dtype or a name such as ``'torch.DoubleTensor'``), ``x`` cast to it.
+
+    >>> import chainrule as cr
+    >>> cr.tensor([1.0]).type(), cr.tensor([1]).type(cr.float64).dtype
+    ('chainrule.FloatTensor', dtype('float64'))
+    """
+    if dtype is None:
+        name = next(n for n, d in TYPE_NAMES.items() if d == x._data.dtype)
+        return f"chainrule.{name}"
+    if isinstance(dtype, str):
+        name = dtype.rpartition(".")[2]
+        if name not in TYPE_NAMES:
+            raise TypeError(f"type: unknown tensor type {dtype!r}; give a dtype (cr.float64) "
+                            f"or one of {sorted(TYPE_NAMES)}")
+        dtype = TYPE_NAMES[name]
+    return cast(x, dtypes.resolve(dtype))
+
+
 @api(name=False, methods=("type_as",))
 def type_as(x, other):
     """``x`` cast to ``other``'s dtype."""
@@ -273,3 +332,116 @@ class Tan(Gate):
     elementwise = True
     methods = ("tan",)
     function = "tan"
+
+
+class Log1p(Gate):
+    """``log(1 + x)``, exact for tiny x (a composition through log would round 1 + x)."""
+
+    label = "log1p"
+    ufunc = np.log1p
+    formula = "log(1 + x)"
+    derivatives = {"x": "1 / (1 + x)"}
+    elementwise = True
+    methods = ("log1p",)
+    function = "log1p"
+
+
+class Expm1(Gate):
+    """``exp(x) - 1``, exact for tiny x; its derivative ``exp(x)`` is ``out + 1``."""
+
+    label = "expm1"
+    ufunc = np.expm1
+    formula = "exp(x) - 1"
+    derivatives = {"x": "out + 1"}
+    elementwise = True
+    methods = ("expm1",)
+    function = "expm1"
+
+
+class Log2(Gate):
+    label = "log2"
+    ufunc = np.log2
+    formula = "log(x) / log(2)"
+    derivatives = {"x": "1 / (x * 0.6931471805599453)"}
+    elementwise = True
+    methods = ("log2",)
+    function = "log2"
+
+
+class Log10(Gate):
+    label = "log10"
+    ufunc = np.log10
+    formula = "log(x) / log(10)"
+    derivatives = {"x": "1 / (x * 2.302585092994046)"}
+    elementwise = True
+    methods = ("log10",)
+    function = "log10"
+
+
+class Exp2(Gate):
+    """``2 ** x``; its derivative is ``out * log(2)``."""
+
+    label = "exp2"
+    ufunc = np.exp2
+    formula = "2 ** x"
+    derivatives = {"x": "out * 0.6931471805599453"}
+    elementwise = True
+    methods = ("exp2",)
+    function = "exp2"
+
+
+@api(methods=("rsqrt",))
+def rsqrt(x):
+    """``1 / sqrt(x)``, the composition ``x ** -0.5`` (its gradient ``-0.5 x ** -1.5``)."""
+    return x ** -0.5
+
+
+@api(methods=("reciprocal",))
+def reciprocal(x):
+    """``1 / x`` (the ``Div`` gate); an integer tensor gives the default float."""
+    return 1 / x
+
+
+@api(methods=("square",))
+def square(x):
+    """``x * x`` (the ``Mul`` gate): an integer tensor stays integer, as in PyTorch."""
+    return x * x
+
+
+def rounding(ufunc, name, meaning):
+    def round_values(x):
+        data = x._data
+        return new_tensor(data.copy() if data.dtype.kind in "iub" else ufunc(data), None)
+    round_values.__name__ = name
+    round_values.__doc__ = (f"``x`` {meaning}; no gradient (PyTorch's is zero), so it records "
+                            f"no graph. Integer tensors are returned as they are.")
+    return api(round_values, name=name, methods=(name,))
+
+
+floor = rounding(np.floor, "floor", "rounded down")
+ceil = rounding(np.ceil, "ceil", "rounded up")
+trunc = rounding(np.trunc, "trunc", "rounded toward zero")
+fix = rounding(np.trunc, "fix", "rounded toward zero (trunc)")
+
+
+@api(name="round", methods=("round",))
+def round_(x, decimals=0):
+    """``x`` rounded to ``decimals`` places, half to even as PyTorch; no gradient.
+
+    >>> import chainrule as cr
+    >>> cr.round(cr.tensor([2.5, 3.5, 1.2345]), decimals=0).tolist()
+    [2.0, 4.0, 1.0]
+    """
+    data = x._data
+    if data.dtype.kind in "iub":
+        return new_tensor(data.copy(), None)
+    if decimals == 0:
+        return new_tensor(np.round(data), None)
+    scale = np.asarray(10.0 ** decimals, data.dtype)   # PyTorch's: round(x * 10^d) / 10^d
+    return new_tensor(np.round(data * scale) / scale, None)
+
+
+@api(methods=("frac",))
+def frac(x):
+    """``x - trunc(x)``, the fractional part: a composition whose gradient is 1."""
+    return x - trunc(x)
