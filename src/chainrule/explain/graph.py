@@ -299,7 +299,7 @@ def terms_from(node, g, upstream, by_key, named, root, aliases):
             words = broadcast_words(gi.shape, operand.shape, name)
             gi = conform(gi, operand._data, gate, ARRAYS)
         elif sums_a_broadcast(gate, slot, np.shape(g), operand.shape):
-            words = broadcast_words(np.shape(g), operand.shape, name)
+            words = broadcast_words(np.shape(g), operand.shape, name, row_axes(gate, slot))
         # every term is written upstream x local, the output's own gradient too (df/df * q)
         term = make_term(node, slot, expression, dict(symbols, g=upstream),
                          upstream, aliases)
@@ -377,15 +377,25 @@ def sums_a_broadcast(gate, slot, g_shape, shape):
     return not gate.elementwise and row.startswith("sum(") and 0 < len(shape) < len(g_shape)
 
 
-def broadcast_words(grad_shape, shape, name):
+def row_axes(gate, slot):
+    """The axes a row ``sum(..., dims)`` names, as a list, or None when it names none."""
+    call = parse(gate.rows()[slot])
+    if len(call.args) < 2:
+        return None
+    try:
+        dims = ast.literal_eval(call.args[1])
+    except ValueError:
+        return None
+    return list(dims) if isinstance(dims, tuple) else [dims]
+
+
+def broadcast_words(grad_shape, shape, name, axes=None):
     """A summed-back term in words: ``sum over the batch axis 0: b (4) was broadcast to
     5x4``. Axis 0 of a batch is the batch axis when broadcasting added it."""
     lead = len(grad_shape) - len(shape)
-    if tuple(grad_shape[lead:]) == tuple(shape) or len(shape) != 1:
+    if axes is None:
         axes = list(range(lead)) + [lead + i for i, n in enumerate(shape)
                                     if n == 1 and grad_shape[lead + i] != 1]
-    else:   # a channel's bias: kept along the channel axis 1 (N, C, H, W)
-        axes = [i for i in range(len(grad_shape)) if i != 1]
     if axes == [0] and lead == 1 and len(grad_shape) >= 2:
         where = "the batch axis 0"
     else:

@@ -1,0 +1,99 @@
+"""Issue 14, the layer view: seed 000's two tables row for row, one row per module call for
+any model (a convolution is one row), the built-in models from the command line."""
+import numpy as np
+import pytest
+
+import chainrule as cr
+from chainrule.cli import main
+
+# seed 000 (shared/seeds/000_*.txt), in chainrule's orientation: z2 = W2 a1 makes dL/dW2
+# (y_hat - y) a1^T, and dL/dL * (...) is the upstream factor every line shows
+SEED_000_FORWARD = [("1", "z1 = W1 @ x"), ("2", "a1 = maximum(z1, 0)"), ("3", "z2 = W2 @ a1"),
+                    ("4", "y_hat = softmax(z2, 0)"), ("5", "L = CE(y, y_hat)")]
+SEED_000_BACKWARD = [("5", "dL/dL = 1"), ("4", "dL/dz2 = dL/dL * (y_hat - y)"),
+                     ("3a", "dL/dW2 = dL/dz2 @ a1.T"), ("3b", "dL/da1 = W2.T @ dL/dz2"),
+                     ("2", "dL/dz1 = dL/da1 * (a1 != 0)"), ("1", "dL/dW1 = dL/dz1 @ x.T")]
+
+
+def test_dnn_layers_match_seed_000_row_for_row():
+    view = cr.examples.explain("dnn").layers()
+    assert [(r.number, r.formula) for r in view.forward] == SEED_000_FORWARD
+    assert [(r.number, r.formula) for r in view.backward] == SEED_000_BACKWARD
+
+
+def test_dnn_layer_values_are_the_network_s_numbers():
+    data = cr.examples.dnn_inputs()
+    z1 = data["W1"] @ data["x"]
+    a1 = np.maximum(z1, 0)
+    z2 = data["W2"] @ a1
+    y_hat = np.exp(z2) / np.exp(z2).sum()
+    view = cr.examples.explain("dnn").layers()
+    assert np.allclose(view.forward[3].value, y_hat)
+    dz1 = (data["W2"].T @ (y_hat - data["y"])) * (a1 > 0)
+    assert np.allclose(view.backward[-1].value, dz1 @ data["x"].T)
+
+
+def test_chainrule_explain_dnn_layers_prints_the_seed_numbering(capsys):
+    assert main(["explain", "dnn", "--layers"]) == 0
+    out = capsys.readouterr().out
+    for number, formula in SEED_000_FORWARD + SEED_000_BACKWARD:
+        assert f"({number})" in out and formula in out
+
+
+def test_expand_shows_the_gate_steps_inside_a_layer(capsys):
+    assert main(["explain", "--model", "gpt", "--expand"]) == 0
+    out = capsys.readouterr().out
+    assert "LayerNorm" in out and "CausalSelfAttention" in out
+    assert "        [" in out   # gate-level steps indented under their layer
+
+
+def cnn_view():
+    net = cr.nn.Sequential(cr.nn.Conv2d(1, 2, 3, stride=2, padding=1, dilation=1), cr.nn.ReLU(),
+                           cr.nn.Flatten(), cr.nn.Linear(8, 3))
+    cr.manual_seed(0)
+    x, y = cr.randn(2, 1, 4, 4), cr.tensor([0, 2])
+    with cr.explain.record_modules():
+        loss = cr.nn.CrossEntropyLoss()(net(x), y)
+    return cr.explain(loss, model=net).layers()
+
+
+def test_a_convolution_is_one_row_with_stride_padding_and_dilation():
+    view = cnn_view()
+    (conv,) = [r for r in view.forward if r.kind == "Conv2d"]
+    assert conv.formula == ("conv2d0 = 0.weight * x + 0.bias  (* slides 0.weight over x: "
+                            "stride (2, 2), padding (1, 1), dilation (1, 1))")
+    assert [r.kind for r in view.forward] == ["Conv2d", "ReLU", "Flatten", "Linear", "softmax",
+                                              "CrossEntropyLoss"]
+
+
+def test_parameter_gradients_in_linear_s_orientation_and_bias_summed_in_words():
+    view = cnn_view()
+    rows = {r.name: r for r in view.backward}
+    assert rows["3.weight"].formula == "dL/d3.weight = dL/dlinear3.T @ flatten2"
+    assert "sum over the batch axis 0: 3.bias (3) was broadcast to 2x3" in rows["3.bias"].formula
+    assert "sum over axes 0, 2, 3: 0.bias (2) was broadcast to 2x2x2x2" in \
+        rows["0.bias"].formula
+
+
+def test_every_layer_s_gradient_is_the_engine_s():
+    net = cr.nn.Sequential(cr.nn.Linear(3, 4), cr.nn.Tanh(), cr.nn.LayerNorm(4),
+                           cr.nn.Linear(4, 2))
+    cr.manual_seed(1)
+    x, y = cr.randn(5, 3), cr.tensor([0, 1, 1, 0, 1])
+    with cr.explain.record_modules():
+        loss = cr.nn.functional.cross_entropy(net(x), y)
+    view = cr.explain(loss, model=net).layers()
+    loss.backward()
+    grads = {r.name: r for r in view.backward}
+    for name, p in net.named_parameters():
+        assert np.allclose(grads[name].value, p.grad.numpy(), atol=1e-6), name
+    assert [r.kind for r in view.forward][:4] == ["Linear", "Tanh", "LayerNorm", "Linear"]
+
+
+@pytest.mark.parametrize("model", ["mlp", "cnn", "gpt"])
+def test_chainrule_explain_model_shows_the_layer_view(capsys, model):
+    assert main(["explain", "--model", model]) == 0
+    out = capsys.readouterr().out
+    assert "(layer view)" in out and "dL/dL = 1" in out and "CE(y, y_hat)" in out
+    if model == "cnn":
+        assert "Conv2d" in out and "MaxPool2d" in out and "input1" not in out
