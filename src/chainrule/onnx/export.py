@@ -211,19 +211,24 @@ class Exporter:
         return self.builder.model(graph_inputs, self.outputs(out_names, axes))
 
     def leaf(self, t, twin):
+        """A leaf's value, written when a gate first reads it (so a refusal of that gate
+        comes first): a parameter or buffer under its path, else a constant, which must be
+        the same in both runs or one value over a size that follows a dynamic axis."""
         if id(t) in self.names:
             return
         if id(t) in self.paths:
             path = self.paths[id(t)]
             self.names[id(t)] = lambda: self.builder.const(t._data, name=path)
             return
-        if twin.grad_fn is None and same(t._data, twin._data):
-            self.names[id(t)] = lambda: self.constant(np.asarray(t._data))
-            return
-        filled = None if twin.grad_fn is not None else self.filled(t._data, twin._data)
-        if filled is None:
-            raise ExportError(f"onnx.export: a tensor of shape {tuple(t.shape)} {VARIES}")
-        self.names[id(t)] = filled
+
+        def value():
+            if twin.grad_fn is None and same(t._data, twin._data):
+                return self.constant(np.asarray(t._data))
+            filled = None if twin.grad_fn is not None else self.filled(t._data, twin._data)
+            if filled is None:
+                raise ExportError(f"onnx.export: a tensor of shape {tuple(t.shape)} {VARIES}")
+            return filled
+        self.names[id(t)] = value
 
     def filled(self, a, b):
         """A constant of one value whose size follows a dynamic axis (an initial state

@@ -1,0 +1,277 @@
+"""cr.onnx.export's arguments and guarantees, as torch.onnx.export's: names, dynamic axes,
+opsets, paths and file objects, eval mode, constant folding; and each refusal, which names
+the gate, the module and what to do."""
+import io
+import os
+import warnings
+
+import numpy as np
+import onnx
+import pytest
+
+import chainrule as cr
+from chainrule.onnx import ExportError, UnsupportedGateError
+from chainrule.onnx import table as onnx_table
+from onnx_helpers import (TOLERANCE, export_bytes, graph_of, largest_difference, session,
+                          symbolic_dims)
+
+nn = cr.nn
+F = nn.functional
+
+
+def mlp():
+    cr.manual_seed(0)
+    return nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Dropout(0.5), nn.Linear(8, 3)).eval()
+
+
+class Two(nn.Module):
+    """Two tensor inputs, a number between them, and two outputs."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(3, 2)
+
+    def forward(self, features, scale, extra):
+        y = self.fc(features) * scale
+        return y, y.sum(-1) + extra.mean(-1)
+
+
+def test_names_given_and_default():
+    data = export_bytes(Two().eval(), (cr.randn(2, 3), 2.0, cr.randn(2, 5)),
+                        input_names=["a"], output_names=["scores"])
+    graph = graph_of(data)
+    assert [i.name for i in graph.input] == ["a", "extra"]        # forward's name for the rest
+    assert [o.name for o in graph.output] == ["scores", "output_1"]
+    data = export_bytes(mlp(), cr.randn(2, 4))
+    assert [i.name for i in graph_of(data).input] == ["input"]
+    assert [o.name for o in graph_of(data).output] == ["output"]
+
+
+def test_dynamic_axes_as_list_and_as_names():
+    model = Two().eval()
+    data = export_bytes(model, (cr.randn(2, 3), 2.0, cr.randn(2, 5)),
+                        dynamic_axes={"features": [0], "extra": {0: "batch", 1: "width"},
+                                      "output_1": {0: "batch"}})
+    graph = graph_of(data)
+    assert symbolic_dims(graph.input[0]) == ["features_dynamic_axes_1", 3]
+    assert symbolic_dims(graph.input[1]) == ["batch", "width"]
+    assert symbolic_dims(graph.output[0])[1] == 2 and isinstance(
+        symbolic_dims(graph.output[0])[0], str)                  # follows the dynamic axis
+    assert symbolic_dims(graph.output[1]) == ["batch"]
+    runtime = session(data)
+    a, e = np.ones((6, 3), np.float32), np.ones((6, 9), np.float32)
+    y, total = runtime.run(None, {"features": a, "extra": e})
+    want = model(cr.tensor(a), 2.0, cr.tensor(e))
+    np.testing.assert_allclose(y, want[0]._data, atol=1e-6)
+    np.testing.assert_allclose(total, want[1]._data, atol=1e-6)
+
+
+def test_without_dynamic_axes_the_shapes_are_fixed():
+    graph = graph_of(export_bytes(mlp(), cr.randn(2, 4)))
+    assert symbolic_dims(graph.input[0]) == [2, 4]
+    assert symbolic_dims(graph.output[0]) == [2, 3]
+
+
+def test_unknown_dynamic_axes_name_and_too_many_names():
+    with pytest.raises(ValueError, match=r"dynamic_axes names \['x'\]"):
+        cr.onnx.export(mlp(), cr.randn(2, 4), io.BytesIO(), dynamic_axes={"x": [0]})
+    with pytest.raises(ValueError, match="2 input names"):
+        cr.onnx.export(mlp(), cr.randn(2, 4), io.BytesIO(), input_names=["a", "b"])
+
+
+def test_parameters_are_initializers_named_by_module_path():
+    model = mlp()
+    graph = graph_of(export_bytes(model, cr.randn(2, 4)))
+    names = {i.name: onnx.numpy_helper.to_array(i) for i in graph.initializer}
+    for path, p in model.named_parameters():
+        np.testing.assert_array_equal(names[path], p.detach().numpy())
+    assert [n.op_type for n in graph.node] == ["Gemm", "Relu", "Gemm"]   # Dropout: eval
+    assert graph.node[0].name.startswith("/0/")
+
+
+@pytest.mark.parametrize("opset", [17, 18, 20])
+def test_opsets(opset):
+    model = nn.Sequential(nn.Linear(4, 6), nn.GELU(), nn.LayerNorm(6)).eval()
+    data = export_bytes(model, cr.randn(2, 4), opset_version=opset, dynamic_axes={"input": [0]})
+    assert onnx.load_from_string(data).opset_import[0].version == opset
+    assert largest_difference(model, data, [np.ones((3, 4), np.float32)]) <= TOLERANCE
+
+
+def test_default_opset_is_18_and_old_ones_are_refused():
+    data = export_bytes(mlp(), cr.randn(1, 4))
+    assert onnx.load_from_string(data).opset_import[0].version == 18
+    with pytest.raises(ValueError, match="opset_version 13"):
+        cr.onnx.export(mlp(), cr.randn(1, 4), io.BytesIO(), opset_version=13)
+
+
+def test_path_is_written_atomically(tmp_path):
+    path = tmp_path / "model.onnx"
+    path.write_bytes(b"old")
+    cr.onnx.export(mlp(), cr.randn(2, 4), str(path))
+    onnx.checker.check_model(str(path))
+    assert os.listdir(tmp_path) == ["model.onnx"]              # no temporary file left
+    cr.onnx.export(mlp(), cr.randn(2, 4), path)                # a PathLike too
+
+
+def test_failed_export_leaves_the_old_file(tmp_path):
+    path = tmp_path / "model.onnx"
+    path.write_bytes(b"old")
+    with pytest.raises(ExportError):
+        cr.onnx.export(Comparing().eval(), cr.randn(2, 4), path)
+    assert path.read_bytes() == b"old" and os.listdir(tmp_path) == ["model.onnx"]
+
+
+def test_file_object_and_text_file(tmp_path):
+    with open(tmp_path / "m.onnx", "wb") as f:
+        cr.onnx.export(mlp(), cr.randn(2, 4), f)
+    onnx.checker.check_model(str(tmp_path / "m.onnx"))
+    with open(tmp_path / "t.onnx", "w") as f, pytest.raises(TypeError, match="binary"):
+        cr.onnx.export(mlp(), cr.randn(2, 4), f)
+
+
+def test_training_mode_exports_eval_behaviour_and_says_so():
+    cr.manual_seed(0)
+    model = nn.Sequential(nn.Linear(4, 8), nn.BatchNorm1d(8), nn.Dropout(0.5), nn.Linear(8, 2))
+    model(cr.randn(16, 4) * 3 + 1)                             # running statistics move
+    running = model[1].running_mean.numpy().copy()
+    buffer = io.BytesIO()
+    with pytest.warns(UserWarning, match="training mode.*eval mode"):
+        cr.onnx.export(model, cr.randn(5, 4), buffer, dynamic_axes={"input": [0]})
+    assert model.training and model[1].training                # the mode is restored
+    np.testing.assert_array_equal(model[1].running_mean.numpy(), running)
+    assert all(p.grad is None for p in model.parameters())
+    model.eval()
+    assert largest_difference(model, buffer.getvalue(),
+                              [np.random.default_rng(1).standard_normal((7, 4), np.float32)]) \
+        <= TOLERANCE
+
+
+def test_constant_folding_off_keeps_parameter_gates():
+    cr.manual_seed(0)
+    model = nn.Sequential(nn.Conv2d(2, 3, 3), nn.BatchNorm2d(3)).eval()
+    folded = graph_of(export_bytes(model, cr.randn(1, 2, 5, 5)))
+    unfolded_data = export_bytes(model, cr.randn(1, 2, 5, 5), do_constant_folding=False)
+    unfolded = graph_of(unfolded_data)
+    assert "1.weight" in {i.name for i in unfolded.initializer}
+    assert "1.weight" not in {i.name for i in folded.initializer}   # folded with its reshape
+    assert len(unfolded.node) > len(folded.node)
+    assert largest_difference(model, unfolded_data,
+                              [np.ones((1, 2, 5, 5), np.float32)]) <= TOLERANCE
+
+
+# ----- refusals: each names the gate, the module, and what to do ------------------------
+class Comparing(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(4, 4)
+
+    def forward(self, input):
+        x = self.fc(input)
+        return cr.where(x > 0, x, x * 0.1)   # a comparison records no gate
+
+
+def test_a_mask_made_from_the_inputs_outside_the_graph_is_refused():
+    with pytest.raises(ExportError, match=r"gate Where.*model's own forward.*comparison"):
+        cr.onnx.export(Comparing().eval(), cr.randn(2, 4), io.BytesIO())
+
+
+def test_a_gate_without_translation_names_itself_and_its_module(monkeypatch):
+    monkeypatch.delitem(onnx_table.TABLE, "Relu")
+    with pytest.raises(UnsupportedGateError,
+                       match=r"gate Relu \('relu'\) in module '1'.*no ONNX translation"):
+        cr.onnx.export(mlp(), cr.randn(2, 4), io.BytesIO())
+
+
+class Writing(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(4, 4)
+
+    def forward(self, input):
+        out = cr.zeros(input.shape[0], 6)
+        out[:, 1:5] = self.fc(input)          # IndexPut, recorded in the graph
+        return out
+
+
+def test_not_exportable_gate_gives_its_reason():
+    with pytest.raises(UnsupportedGateError, match=r"gate IndexPut.*not exportable.*cat, stack"):
+        cr.onnx.export(Writing().eval(), cr.randn(2, 4), io.BytesIO())
+
+
+class DropsAlways(nn.Module):
+    def forward(self, input):
+        return F.dropout(input * 2, 0.5, training=True)
+
+
+def test_dropout_written_with_training_true_is_refused():
+    with pytest.raises(ExportError, match="training=True.*training=self.training"):
+        cr.onnx.export(DropsAlways().eval(), cr.randn(2, 4), io.BytesIO())
+
+
+class Positional(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.table = nn.Parameter(cr.randn(10, 4))
+
+    def forward(self, input):
+        return input + self.table[:input.shape[1]]
+
+
+def test_a_size_baked_into_a_gate_names_the_parameter():
+    model = Positional().eval()
+    data = export_bytes(model, cr.randn(2, 5, 4), dynamic_axes={"input": [0]})
+    assert largest_difference(model, data, [np.ones((3, 5, 4), np.float32)]) <= TOLERANCE
+    with pytest.raises(ExportError, match=r"gate GetItem.*index.*slice\(None, 5, None\).*"
+                                          r"slice\(None, 6, None\)"):
+        cr.onnx.export(model, cr.randn(2, 5, 4), io.BytesIO(), dynamic_axes={"input": [0, 1]})
+
+
+class Branching(nn.Module):
+    def forward(self, input):
+        return input.exp() if input.shape[0] < 3 else input.tanh()
+
+
+def test_control_flow_on_sizes_is_refused():
+    data = export_bytes(Branching().eval(), cr.randn(4, 2), dynamic_axes={"input": [0]})
+    assert [n.op_type for n in graph_of(data).node] == ["Tanh"]
+    with pytest.raises(ExportError, match="ran different gates"):
+        cr.onnx.export(Branching().eval(), cr.randn(2, 2), io.BytesIO(),
+                       dynamic_axes={"input": [0]})
+
+
+class Merging(nn.Module):
+    def forward(self, input):
+        return (input * 2).reshape(-1)        # batch and time into one axis: ONNX's -1
+
+
+class Swapping(nn.Module):
+    def forward(self, input):
+        return (input * 2).reshape(input.shape[1], input.shape[0])   # two sizes to infer
+
+
+def test_reshape_with_one_size_to_infer_and_with_two():
+    for axes, shape in (([0], (5, 3)), ([0, 1], (5, 7))):
+        data = export_bytes(Merging().eval(), cr.randn(2, 3), dynamic_axes={"input": axes})
+        assert largest_difference(Merging(), data, [np.ones(shape, np.float32)]) <= TOLERANCE
+    data = export_bytes(Swapping().eval(), cr.randn(2, 3), dynamic_axes={"input": [0]})
+    assert largest_difference(Swapping(), data, [np.ones((5, 3), np.float32)]) <= TOLERANCE
+    with pytest.raises(ExportError, match=r"gate Reshape.*reshape from \(2, 3\) to \(3, 2\) "
+                                          r"mixes several dynamic axes"):
+        cr.onnx.export(Swapping().eval(), cr.randn(2, 3), io.BytesIO(),
+                       dynamic_axes={"input": [0, 1]})
+
+
+def test_import_chainrule_does_not_import_onnx():
+    import subprocess
+    import sys
+    code = "import sys, chainrule; print('onnx' in sys.modules, 'chainrule.onnx' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "False"]
+
+
+def test_export_leaves_no_warning_for_an_eval_model():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        cr.onnx.export(nn.Sequential(nn.Linear(2, 2), nn.Softplus() if hasattr(nn, "Softplus")
+                                     else nn.Tanh()).eval(),
+                       cr.randn(3, 2) * 100, io.BytesIO(), dynamic_axes={"input": [0]})
