@@ -275,3 +275,29 @@ def test_export_leaves_no_warning_for_an_eval_model():
         cr.onnx.export(nn.Sequential(nn.Linear(2, 2), nn.Softplus() if hasattr(nn, "Softplus")
                                      else nn.Tanh()).eval(),
                        cr.randn(3, 2) * 100, io.BytesIO(), dynamic_axes={"input": [0]})
+
+
+class Passing(nn.Module):
+    """Outputs that are no gate's: the input itself, a parameter, one value twice."""
+
+    def __init__(self):
+        super().__init__()
+        self.w = nn.Parameter(cr.randn(3))
+        self.fc = nn.Linear(3, 3)
+
+    def forward(self, x):
+        y = self.fc(x)
+        return x, self.w, y, y
+
+
+def test_outputs_that_are_inputs_parameters_or_repeated():
+    model = Passing().eval()
+    data = export_bytes(model, cr.randn(2, 3), dynamic_axes={"x": [0]})
+    assert [o.name for o in graph_of(data).output] == [f"output_{k}" for k in range(4)]
+    assert largest_difference(model, data, [np.ones((4, 3), np.float32)]) == 0
+
+
+def test_float64_model():
+    model = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 2)).double().eval()
+    data = export_bytes(model, cr.randn(2, 3, dtype=cr.float64), dynamic_axes={"input": [0]})
+    assert largest_difference(model, data, [np.linspace(-1, 1, 15).reshape(5, 3)]) <= 1e-12
