@@ -352,6 +352,14 @@ GATES = {
         op=Op(reduce_args, lambda lib, x, dim, keepdim: x.norm(2, dim, keepdim)),
         extremes=[Extreme(call("norm"), lambda b, s, t: [[b ** 0.4, -s, t, 0.0, -0.0]]),
                   Extreme(call("norm"), lambda b, s, t: [[0.0, -0.0, 0.0]])]),
+    "Prod": Entry(
+        cases=[case(call("prod"), (3, 4)),
+               case(call("prod", 1), (3, 4)),
+               case(lambda lib, x: lib.prod(x, -1), (2, 3, 4))],
+        op=Op(one_dim_args, lambda lib, x, dim: x.prod(dim)),
+        extremes=[Extreme(call("prod"), lambda b, s, t: [[0.0, 2.0, 3.0, -1.5]]),
+                  Extreme(call("prod"), lambda b, s, t: [[0.0, -0.0, 3.0]]),
+                  Extreme(lambda lib, x: x.prod(1), lambda b, s, t: [[[s, 2.0], [0.0, t]]])]),
     "Cumsum": Entry(
         cases=[case(call("cumsum", 1), (3, 4)),
                case(lambda lib, x: lib.cumsum(x, 0), (3, 4)),

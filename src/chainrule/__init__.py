@@ -31,7 +31,7 @@ from . import examples  # noqa: F401
 from . import nn  # noqa: F401
 from . import optim, data  # noqa: F401
 from . import distributed  # noqa: F401  (mpi4py is imported on first use)
-from . import utils  # noqa: F401
+from . import utils, linalg  # noqa: F401
 from .serialization import save, load  # noqa: F401
 from .malloc import keep_freed_memory  # noqa: F401
 

@@ -8,7 +8,7 @@ import numpy as np
 from ..autograd.gate import Gate
 from ..dtypes import array_of
 from ..kernels import special
-from ..autograd.vocabulary import define
+from ..autograd.vocabulary import TENSORS, define
 from .arithmetic import Maximum, Minimum
 from ..tensor import api, new_tensor
 
@@ -430,19 +430,286 @@ class Norm(Reduction):
 
 
 @api(methods=("norm",))
-def norm(x, p=2, dim=None, keepdim=False):
-    """The p-norm over ``dim`` (all elements when None), as ``torch.norm``: p = 2 the
-    Euclidean norm (its own gate), p = 1 the sum of ``|x|``, p = inf the largest ``|x|``.
+def norm(x, p="fro", dim=None, keepdim=False, dtype=None):
+    """The p-norm over ``dim`` (all elements when None), as ``torch.norm``: p = 2 (or
+    'fro') the Euclidean norm (its own gate), p = 1 the sum of ``|x|``, p = inf the largest
+    ``|x|``, -inf the smallest, 0 the count of nonzeros, any other p
+    ``sum(|x| ** p) ** (1 / p)`` (gradient 0 at a zero norm, as PyTorch's).
 
     >>> import chainrule as cr
-    >>> cr.tensor([3.0, 4.0]).norm().item()
-    5.0
+    >>> cr.tensor([3.0, 4.0]).norm().item(), round(cr.tensor([3.0, 4.0]).norm(3).item(), 4)
+    (5.0, 4.4979)
     """
-    if p == 2 or p == "fro":
+    if p == "nuc":
+        raise NotImplementedError("norm: p='nuc' needs singular values, which chainrule does "
+                                  "not compute yet; use p='fro' or 2")
+    return vector_norm(x, 2 if p == "fro" or p is None else p, dim, keepdim, dtype=dtype)
+
+
+@api(name=False)
+def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):  # noqa: A002
+    """``torch.linalg.vector_norm``: ``sum(|x| ** ord) ** (1 / ord)`` over ``dim`` (all
+    elements when None), with ord 2 its own gate (``Norm``), 1, inf, -inf and 0 their exact
+    forms, and any other ord the composition, gradient 0 where the norm is 0."""
+    if dtype is not None:
+        x = x.to(dtype)
+    if x._data.dtype.kind != "f":
+        raise TypeError(f"vector_norm: expected a floating tensor, got {x.dtype}")
+    if ord == 2:
         return Norm.apply(x, dim=dim, keepdim=keepdim)
-    if p == 1:
-        return x.abs().sum(dim, keepdim)
-    if p == float("inf"):
-        return x.abs().amax(dim, keepdim)
-    raise ValueError(f"norm: p={p!r} is not supported yet (1, 2 and inf are); write "
-                     f"(x.abs() ** p).sum() ** (1 / p) for a norm away from zero")
+    magnitude = x.abs()
+    if ord == 1:
+        return magnitude.sum(dim, keepdim)
+    if ord == float("inf"):
+        return magnitude.amax(dim, keepdim)
+    if ord == -float("inf"):
+        return magnitude.amin(dim, keepdim)
+    if ord == 0:
+        return (x != 0).sum(dim, keepdim).to(x.dtype)
+    total = (magnitude ** ord).sum(dim, keepdim)
+    zero = total == 0
+    safe = total.where(zero.logical_not(), 1.0)   # no infinite derivative at a zero norm
+    return (safe ** (1.0 / ord)).where(zero.logical_not(), 0.0)
+
+
+@api(name=False)
+def matrix_norm(x, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):  # noqa: A002
+    """``torch.linalg.matrix_norm``: 'fro' (the Euclidean norm of the entries), 1 / -1 (the
+    largest / smallest column sum of ``|x|``), inf / -inf (row sums); 2, -2 and 'nuc' need
+    singular values and are refused."""
+    if x.ndim < 2:
+        raise ValueError(f"matrix_norm: needs at least 2 dimensions, got shape {tuple(x.shape)}")
+    rows, cols = normalize_dims(dim, x.ndim, "matrix_norm")
+    if ord == "fro":
+        return vector_norm(x, 2, (rows, cols), keepdim, dtype=dtype)
+    if ord in ("nuc", 2, -2):
+        raise NotImplementedError(f"matrix_norm: ord={ord!r} needs singular values, which "
+                                  f"chainrule does not compute yet; use 'fro', 1 or inf")
+    if ord not in (1, -1, float("inf"), -float("inf")):
+        raise ValueError(f"matrix_norm: ord must be 'fro', 'nuc', 1, -1, 2, -2, inf or -inf, "
+                         f"got {ord!r}")
+    summed, kept = (rows, cols) if abs(ord) == 1 else (cols, rows)
+    sums = x.to(dtype).abs().sum(summed, keepdim=True) if dtype else x.abs().sum(summed, True)
+    out = sums.amax(kept, keepdim=True) if ord > 0 else sums.amin(kept, keepdim=True)
+    return out if keepdim else out.squeeze((rows, cols))
+
+
+@api(name=False)
+def linalg_norm(x, ord=None, dim=None, keepdim=False, *, dtype=None):  # noqa: A002
+    """``torch.linalg.norm``: a vector norm over one dim (or all, flattened, when ``ord``
+    and ``dim`` are None), a matrix norm over two."""
+    if dim is None and ord is None:
+        return vector_norm(x, 2, None, keepdim, dtype=dtype)
+    dims = normalize_dims(dim, x.ndim, "norm") if dim is not None else tuple(range(x.ndim))
+    if len(dims) == 2:
+        return matrix_norm(x, "fro" if ord is None else ord, dims, keepdim, dtype=dtype)
+    return vector_norm(x, 2 if ord is None else ord, dim, keepdim, dtype=dtype)
+
+
+def array_prod_others(x, dims=None):
+    """For each element, the product of the others in its slice along ``dims`` (one dim, or
+    None: all), exact where some are zero (no division by x)."""
+    axis = one_axis(dims)
+    if axis is None:
+        return array_prod_others(np.reshape(x, -1), 0).reshape(np.shape(x))
+    y = np.moveaxis(x, axis, -1)
+    ones = np.ones_like(y[..., :1])
+    before = np.cumprod(np.concatenate([ones, y[..., :-1]], -1), -1)
+    after = np.cumprod(np.concatenate([ones, y[..., :0:-1]], -1), -1)[..., ::-1]
+    return np.moveaxis(before * after, -1, axis)
+
+
+def tensor_prod_others(x, dims=None):
+    """``prod_others`` through gates: for each position, the slice's product with that
+    element replaced by 1 (so the gradient of the gradient is exact at zeros too)."""
+    dim = one_axis(dims)
+    if dim is None:
+        return tensor_prod_others(x.reshape(-1), 0).reshape(x.shape)
+    n = x.shape[dim]
+    parts = []
+    for i in range(n):
+        others = np.arange(n) != i
+        keep = new_tensor(others.reshape((-1,) + (1,) * (x.ndim - dim - 1)), None)
+        parts.append(x.where(keep, 1.0).prod(dim))
+    return stack_along(parts, dim)
+
+
+def stack_along(parts, dim):
+    """``stack(parts, dim)`` (the ``Stack`` gate, defined with the shape gates)."""
+    return TENSORS.stack(parts, dim)
+
+
+def one_axis(dims):
+    """The one reduced axis of ``dims`` (an int or a one-element tuple), or None: all."""
+    return dims if dims is None or isinstance(dims, (int, np.integer)) else dims[0]
+
+
+define("prod", lambda x, dim=None, keepdim=False: np.prod(x, axis=one_axis(dim), keepdims=keepdim),
+       lambda x, dim=None, keepdim=False: x.prod(one_axis(dim), keepdim))
+define("prod_others", array_prod_others, tensor_prod_others,
+       "prod_others(x, dims): for each element, the product of the others in its slice")
+
+
+class Prod(Reduction):
+    """Product over one dim (or all elements); each element's derivative is the product of
+    the others in its slice, computed without dividing by it, so it is exact at zeros (as
+    PyTorch's)."""
+
+    label = "prod"
+    formula = "prod(x, dims)"
+    derivatives = {"x": "g * prod_others(x, dims)"}
+    saves = ("dims",)
+
+    def forward(self, x, dim=None, keepdim=False):
+        self.reduce_over(x, dim)
+        if self.dims is not None and len(self.dims) != 1:
+            raise ValueError(f"prod: dim must be one dimension (an int), got {dim}")
+        return np.prod(x, axis=self.dims, keepdims=keepdim,
+                       dtype=None if x.dtype.kind == "f" else np.int64)
+
+
+@api(methods=("prod",))
+def prod(x, dim=None, keepdim=False, *, dtype=None):
+    """The product of ``x``'s elements (over ``dim`` when given); integers and bools
+    multiply in int64, as PyTorch's.
+
+    >>> import chainrule as cr
+    >>> x = cr.tensor([2.0, 0.0, 3.0], requires_grad=True)
+    >>> x.prod().backward(); x.grad.tolist()
+    [0.0, 6.0, 0.0]
+    """
+    if dtype is not None:
+        x = x.to(dtype)
+    if dim is not None and x.ndim == 0:
+        normalize_dims(dim, 0, "prod")
+        dim = None
+    return Prod.apply(x, dim=dim, keepdim=keepdim)
+
+
+@api(methods=("cumprod",))
+def cumprod(x, dim, *, dtype=None):
+    """Running products along ``dim``. With a gradient, a composition: the product of each
+    leading slice (``Prod``), so the gradient is exact at zeros; its cost grows with the
+    square of the dimension's size. Without one, NumPy's running product."""
+    if dtype is not None:
+        x = x.to(dtype)
+    dim = normalize_dims(dim, builtins.max(x.ndim, 1), "cumprod")[0]
+    if x.ndim == 0:
+        return x * 1 if x.requires_grad else x.clone()
+    if not x.requires_grad:
+        data = x._data
+        return new_tensor(np.cumprod(data, axis=dim,
+                                     dtype=None if data.dtype.kind == "f" else np.int64), None)
+    lead = (slice(None),) * dim
+    return stack_along([x[lead + (slice(0, j + 1),)].prod(dim) for j in range(x.shape[dim])],
+                       dim)
+
+
+MinMax = collections.namedtuple("aminmax", ["min", "max"])
+Sorted = collections.namedtuple("sort", ["values", "indices"])
+
+
+@api(methods=("aminmax",))
+def aminmax(x, *, dim=None, keepdim=False):
+    """``(amin, amax)`` over ``dim`` (all elements when None)."""
+    return MinMax(amin(x, dim, keepdim), amax(x, dim, keepdim))
+
+
+def sort_indices(data, dim, descending):
+    """Stable sort order along ``dim``, NaN counted largest (first when descending)."""
+    if not descending:
+        return np.argsort(data, axis=dim, kind="stable")
+    moved = np.moveaxis(data, dim, -1)
+    if moved.dtype.kind == "f":
+        nan = np.isnan(moved)
+        order = np.lexsort((-np.where(nan, 0, moved), ~nan), axis=-1)
+    else:
+        order = np.argsort(-moved.astype(np.int64), axis=-1, kind="stable")
+    return np.moveaxis(order, -1, dim)
+
+
+def picked(x, dim, order):
+    """The values of ``x`` at ``order`` along ``dim`` (an indexing: gradients flow back)."""
+    from_index = new_tensor(order.astype(np.int64), None)
+    if x.ndim == 0:
+        return x * 1 if x.requires_grad else x.clone(), new_tensor(np.zeros((), np.int64), None)
+    return x.gather(dim, from_index), from_index
+
+
+@api(methods=("sort",))
+def sort(x, dim=-1, descending=False, stable=False):
+    """``(values, indices)`` of ``x`` sorted along ``dim`` (stable, NaN largest as in
+    PyTorch); the values are an indexing of ``x``, so gradients reach it.
+
+    >>> import chainrule as cr
+    >>> cr.sort(cr.tensor([3.0, 1.0, 2.0]), descending=True).indices.tolist()
+    [0, 2, 1]
+    """
+    dim = normalize_dims(dim, x.ndim, "sort")[0] if x.ndim else 0
+    order = sort_indices(x._data, dim, descending) if x.ndim else np.zeros((), np.int64)
+    return Sorted(*picked(x, dim, order))
+
+
+@api(methods=("argsort",))
+def argsort(x, dim=-1, descending=False, stable=False):
+    """The indices that sort ``x`` along ``dim`` (``sort(...).indices``); no gradient."""
+    return sort(x, dim, descending).indices
+
+
+@api(methods=("msort",))
+def msort(x):
+    """``sort(x, dim=0).values``."""
+    return sort(x, 0).values
+
+
+@api(methods=("topk",))
+def topk(x, k, dim=-1, largest=True, sorted=True):  # noqa: A002
+    """The ``k`` largest (or smallest) elements along ``dim`` and their indices: the first
+    ``k`` of ``sort``."""
+    dim = normalize_dims(dim, x.ndim, "topk")[0] if x.ndim else 0
+    n = x.shape[dim] if x.ndim else 1
+    if not 0 <= k <= n:
+        raise ValueError(f"topk: k ({k}) must be between 0 and the size of dim {dim} ({n})")
+    values, indices = sort(x, dim, descending=largest)
+    if x.ndim == 0:
+        return Sorted(values, indices)
+    lead = (slice(None),) * dim + (slice(0, k),)
+    return Sorted(values[lead], indices[lead])
+
+
+@api(methods=("kthvalue",))
+def kthvalue(x, k, dim=-1, keepdim=False):
+    """The ``k``-th smallest element along ``dim`` (1-based) and its index."""
+    dim = normalize_dims(dim, x.ndim, "kthvalue")[0] if x.ndim else 0
+    n = x.shape[dim] if x.ndim else 1
+    if not 1 <= k <= n:
+        raise ValueError(f"kthvalue: k ({k}) must be between 1 and the size of dim {dim} ({n})")
+    values, indices = sort(x, dim)
+    if x.ndim == 0:
+        return Sorted(values, indices)
+    lead = (slice(None),) * dim + (slice(k - 1, k) if keepdim else k - 1,)
+    return Sorted(values[lead], indices[lead])
+
+
+@api(methods=("median",))
+def median(x, dim=None, keepdim=False):
+    """The lower median (of the flattened ``x`` when ``dim`` is None: the value alone;
+    along ``dim``: values and indices). A slice holding NaN has median NaN, as PyTorch's."""
+    if dim is None:
+        return median(x.reshape(-1), 0).values
+    dim = normalize_dims(dim, x.ndim, "median")[0] if x.ndim else 0
+    if x.ndim == 0:
+        return Sorted(*picked(x, 0, np.zeros((), np.int64)))
+    data = x._data
+    order = sort_indices(data, dim, False)
+    n = data.shape[dim]
+    if n == 0:
+        raise ValueError("median: the dimension is empty")
+    valid = (~np.isnan(data)).sum(axis=dim, keepdims=True) if data.dtype.kind == "f" else n
+    position = np.where(valid < n, valid, (n - 1) // 2)
+    chosen = np.take_along_axis(order, position * np.ones_like(order[(slice(None),) * dim
+                                                                        + (slice(0, 1),)]), dim)
+    values, indices = picked(x, dim, chosen)
+    if not keepdim:
+        values, indices = values.squeeze(dim), indices.squeeze(dim)
+    return Sorted(values, indices)

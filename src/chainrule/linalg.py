@@ -1,0 +1,8 @@
+"""``torch.linalg``'s norms: ``vector_norm``, ``matrix_norm`` and ``norm`` (written with the
+reductions, ``ops/reduce.py``). Decompositions and solvers are not in chainrule yet.
+
+>>> import chainrule as cr
+>>> cr.linalg.vector_norm(cr.tensor([3.0, -4.0])).item(), cr.linalg.matrix_norm(cr.eye(2), 1).item()
+(5.0, 1.0)
+"""
+from .ops.reduce import linalg_norm as norm, matrix_norm, vector_norm  # noqa: F401
