@@ -103,6 +103,7 @@ def test_step_with_an_epoch_uses_the_closed_form_as_pytorch(name, kwargs):
         opt = library.optim.SGD([library.zeros(1, requires_grad=True)], lr=0.1)
         sched = getattr(library.optim.lr_scheduler, name)(opt, **kwargs)
         seen = []
+        opt.step()   # before the scheduler, as PyTorch asks (it warns otherwise)
         for epoch in [3, 1, 7, 7, 12, 2]:
             with pytest.warns(UserWarning, match="deprecated"):
                 sched.step(epoch)
