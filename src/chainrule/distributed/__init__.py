@@ -15,4 +15,4 @@ from .group import (init_process_group, destroy_process_group, is_initialized,  
                     group, ProcessGroup, abort)
 from .collectives import (ReduceOp, Work, all_reduce, reduce, broadcast, all_gather,  # noqa: F401
                           all_gather_into_tensor, gather, scatter, barrier, all_gather_object,
-                          broadcast_object_list)
+                          broadcast_object_list, send, recv, isend, irecv)

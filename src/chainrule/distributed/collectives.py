@@ -248,6 +248,46 @@ def barrier(group=None, async_op=False, device_ids=None):
     return start(async_op, pg.comm.Barrier, pg.comm.Ibarrier, lambda: None, [])
 
 
+# ----- point to point -------------------------------------------------------------------
+def send(tensor, dst, group=None, tag=0):
+    """Send ``tensor`` to rank ``dst`` (which calls ``recv``)."""
+    pg = default_group("send", group)
+    check_rank("send", "dst", dst, pg)
+    pg.comm.Send(memory(tensor, "send"), dst, tag)
+
+
+def recv(tensor, src=None, group=None, tag=0):
+    """Receive into ``tensor`` from rank ``src`` (any rank when None); returns the sender."""
+    pg = default_group("recv", group)
+    MPI = mpi()
+    if src is not None:
+        check_rank("recv", "src", src, pg)
+    buf = memory(tensor, "recv")
+    status = MPI.Status()
+    pg.comm.Recv(buf, MPI.ANY_SOURCE if src is None else src, tag, status)
+    written(tensor, buf)
+    return status.Get_source()
+
+
+def isend(tensor, dst, group=None, tag=0):
+    """``send`` started; the returned ``Work``'s ``wait()`` finishes it."""
+    pg = default_group("isend", group)
+    check_rank("isend", "dst", dst, pg)
+    buf = memory(tensor, "isend")
+    return Work(pg.comm.Isend(buf, dst, tag), lambda: None, [tensor])
+
+
+def irecv(tensor, src=None, group=None, tag=0):
+    """``recv`` started; the returned ``Work``'s ``wait()`` finishes it."""
+    pg = default_group("irecv", group)
+    MPI = mpi()
+    if src is not None:
+        check_rank("irecv", "src", src, pg)
+    buf = memory(tensor, "irecv")
+    request = pg.comm.Irecv(buf, MPI.ANY_SOURCE if src is None else src, tag)
+    return Work(request, lambda: written(tensor, buf), [tensor])
+
+
 # ----- Python objects (pickled, as in PyTorch: only between processes you trust) --------
 def all_gather_object(object_list, obj, group=None):
     """Every process's ``obj``, in rank order, into ``object_list`` (of world size)."""

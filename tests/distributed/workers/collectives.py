@@ -68,6 +68,21 @@ def main():
         expect(mine, [10 + rank] * 2, "scatter")
         w = dist.barrier(async_op=async_op)
         w and w.wait()
+    # point to point: a ring, blocking and started
+    right, left = (rank + 1) % size, (rank - 1) % size
+    got = cr.zeros(2)
+    if rank % 2 == 0:
+        dist.send(cr.full((2,), float(rank)), right)
+        assert dist.recv(got, src=left) == left
+    else:
+        assert dist.recv(got) == left   # from any rank
+        dist.send(cr.full((2,), float(rank)), right)
+    expect(got, [left] * 2, "send/recv")
+    got = cr.zeros(3)
+    works = [dist.irecv(got, src=left, tag=7), dist.isend(cr.full((3,), rank + 0.5), right, tag=7)]
+    for work in works:
+        work.wait()
+    expect(got, [left + 0.5] * 3, "isend/irecv")
     objects = [None] * size
     dist.all_gather_object(objects, {"rank": rank, "name": f"p{rank}"})
     assert objects == [{"rank": r, "name": f"p{r}"} for r in range(size)], objects
