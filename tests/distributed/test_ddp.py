@@ -1,7 +1,7 @@
 """DistributedDataParallel under mpiexec: 2 and 4 processes that start from different weights
 train to the weights one process reaches on the same global batches (float32, 1e-5: the
 averaged gradient adds the processes' sums in another order than one process's matmul);
-gradient accumulation with no_sync; unused parameters."""
+gradient accumulation with no_sync; unused parameters; overlap; buffers."""
 import importlib.util
 
 import numpy as np
@@ -42,7 +42,9 @@ def test_processes_train_to_one_process_weights(nproc, mode, tmp_path):
     assert moved > 1e-2   # training did change the weights: the comparison means something
 
 
-@pytest.mark.parametrize("mode", ["partial", "unused", "unused-error"])
-def test_unused_parameters(mode, tmp_path):
+@pytest.mark.parametrize("mode", ["partial", "unused", "unused-error", "overlap", "buffers"])
+def test_behaviour(mode, tmp_path):
+    """Unused parameters (used on some ranks, on none, and the error without
+    find_unused_parameters); a bucket started while backward goes on; buffers from rank 0."""
     done, _ = run_mpi(2, "ddp_train.py", mode, tmp_path / "unused")
     check_ok(done)

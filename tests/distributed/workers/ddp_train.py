@@ -128,10 +128,47 @@ def unused_error(mode, out):
         raise AssertionError("an unfinished reduction went unnoticed")
 
 
+def overlap(mode, out):
+    """A bucket's all-reduce starts before backward reaches the first layer."""
+    model = build(3)
+    ddp = DDP(model, bucket_cap_mb=0.0005)
+    x, y = data()
+    seen = []
+    h = ddp.module[0](x)   # the first layer's output: its gradient is among the last
+    h.register_hook(lambda g: seen.append(ddp.reducer.launched))
+    ddp.reducer.prepare(True)
+    F.cross_entropy(ddp.module[4](ddp.module[3](ddp.module[2](h.tanh()))), y).backward()
+    assert seen and seen[0] >= 1, seen
+    assert ddp.reducer.launched == len(ddp.reducer.buckets) >= 3
+
+
+def buffers(mode, out):
+    """Rank 0's buffers reach every process at each forward (BatchNorm's running
+    statistics, as broadcast_buffers does in PyTorch); the batch statistics stay local."""
+    rank = dist.get_rank()
+    cr.manual_seed(1)
+    model = cr.nn.Sequential(cr.nn.Linear(3, 4), cr.nn.BatchNorm1d(4))
+    ddp = DDP(model)
+    norm = model[1]
+    norm.running_mean.fill_(float(rank))
+    ddp.eval()
+    with cr.no_grad():
+        ddp(cr.randn(5, 3))
+    assert np.array_equal(norm.running_mean.numpy(), np.zeros(4)), norm.running_mean
+    ddp.train()
+    cr.manual_seed(10 + rank)   # each rank's own batch
+    ddp(cr.randn(8, 3)).sum().backward()
+    means = gathered(norm.running_mean.numpy().copy())
+    assert not np.array_equal(means[0], means[1]), "batch statistics are per process"
+    ddp(cr.randn(8, 3))
+
+
 def main():
     mode, out = sys.argv[1], sys.argv[2]
     dist.init_process_group("mpi")
-    {"partial": unused, "unused": unused, "unused-error": unused_error}.get(mode, train)(mode, out)
+    modes = {"partial": unused, "unused": unused, "unused-error": unused_error,
+             "overlap": overlap, "buffers": buffers}
+    modes.get(mode, train)(mode, out)
     print(f"ok {dist.get_rank()}")
 
 
