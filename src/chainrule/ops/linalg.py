@@ -90,3 +90,120 @@ class Linear(Gate):
 def linear(x, weight, bias=None):
     """``x @ weight.T + bias`` (``torch.nn.functional.linear``)."""
     return Linear.apply(x, weight, bias)
+
+
+def check_dims(op, *pairs):
+    for t, ndim, role in pairs:
+        if t.ndim != ndim:
+            raise ValueError(f"{op}: {role} must have {ndim} dimensions, got shape "
+                             f"{tuple(t.shape)}; matmul (@) takes any")
+
+
+@api(methods=("mm",))
+def mm(x, mat2):
+    """The product of two matrices (2-D each): ``MatMul``."""
+    check_dims("mm", (x, 2, "input"), (mat2, 2, "mat2"))
+    return MatMul.apply(x, mat2)
+
+
+@api(methods=("bmm",))
+def bmm(x, mat2):
+    """Batched matrix products of (b, n, m) and (b, m, p): ``MatMul``."""
+    check_dims("bmm", (x, 3, "input"), (mat2, 3, "mat2"))
+    return MatMul.apply(x, mat2)
+
+
+@api(methods=("mv",))
+def mv(x, vec):
+    """A matrix (2-D) times a vector (1-D): ``MatMul``."""
+    check_dims("mv", (x, 2, "input"), (vec, 1, "vec"))
+    return MatMul.apply(x, vec)
+
+
+@api(methods=("dot", "inner"))
+def dot(x, other):
+    """The dot product of two 1-D tensors: ``MatMul``."""
+    check_dims("dot", (x, 1, "input"), (other, 1, "other"))
+    return MatMul.apply(x, other)
+
+
+@api(methods=("outer", "ger"))
+def outer(x, vec2):
+    """``x[i] * vec2[j]`` for 1-D tensors: a broadcasting ``Mul``."""
+    check_dims("outer", (x, 1, "input"), (vec2, 1, "vec2"))
+    return x.reshape(-1, 1) * vec2.reshape(1, -1)
+
+
+@api
+def einsum(equation, *operands):
+    """Einstein summation, PyTorch's ``torch.einsum("ij,jk->ik", a, b)`` (ellipsis, implicit
+    output, repeated letters for diagonals). A composition: each operand's diagonals taken
+    (``diagonal``), its axes permuted and reshaped onto all the equation's letters, the
+    operands multiplied with broadcasting (``Mul``) and the letters missing from the output
+    summed (``Sum``), so every derivative is exact. It holds the product of all letters'
+    sizes at once: for big contractions, ``matmul`` is cheaper.
+
+    >>> import chainrule as cr
+    >>> cr.einsum("ij,jk->ik", cr.ones(2, 3), cr.ones(3, 4)).tolist()[0]
+    [3.0, 3.0, 3.0, 3.0]
+    >>> cr.einsum("ii", cr.eye(3)).item()
+    3.0
+    """
+    if not isinstance(equation, str):
+        raise NotImplementedError("einsum: the sublist form (operand, [0, 1], ...) is not "
+                                  "supported; give an equation string such as 'ij,jk->ik'")
+    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+        operands = tuple(operands[0])
+    terms, output = parse_einsum(equation.replace(" ", ""), operands)
+    letters = "".join(dict.fromkeys("".join(terms)))
+    product = None
+    for term, t in zip(terms, operands):
+        t, term = diagonals(t, term)
+        order = sorted(range(len(term)), key=lambda k: letters.index(term[k]))
+        t = t.permute(*order) if order != list(range(len(term))) else t
+        placed = [term[k] for k in order]
+        t = t.reshape(tuple(t.shape[placed.index(c)] if c in placed else 1 for c in letters))
+        product = t if product is None else product * t
+    summed = tuple(i for i, c in enumerate(letters) if c not in output)
+    out = product.sum(dim=summed) if summed else product
+    kept = [c for c in letters if c in output]
+    order = [kept.index(c) for c in output]
+    return out.permute(*order) if order != list(range(len(order))) else out
+
+
+def parse_einsum(equation, operands):
+    """(the input terms, the output term), ellipses written out as letters unused elsewhere."""
+    left, arrow, right = equation.partition("->")
+    terms = left.split(",")
+    if len(terms) != len(operands):
+        raise ValueError(f"einsum: the equation {equation!r} has {len(terms)} operands, "
+                         f"{len(operands)} were given")
+    spare = [c for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+             if c not in equation]
+    widths = [t.ndim - len(term.replace("...", "")) if "..." in term else 0
+              for term, t in zip(terms, operands)]
+    ellipsis = "".join(spare[:max(widths, default=0)])
+    terms = [term.replace("...", ellipsis[len(ellipsis) - w:] if w else "")
+             for term, w in zip(terms, widths)]
+    for term, t in zip(terms, operands):
+        if len(term) != t.ndim or not term.isalpha():
+            raise ValueError(f"einsum: subscripts {term!r} do not fit an operand of shape "
+                             f"{tuple(t.shape)}")
+    if arrow:
+        output = right.replace("...", ellipsis)
+    else:
+        counts = "".join(terms)
+        output = ellipsis + "".join(sorted(c for c in set(counts) if counts.count(c) == 1
+                                           and c not in ellipsis))
+    return terms, output
+
+
+def diagonals(t, term):
+    """``t`` and its subscripts with each repeated letter reduced to its diagonal."""
+    while len(set(term)) < len(term):
+        letter = next(c for c in term if term.count(c) > 1)
+        first = term.index(letter)
+        second = term.index(letter, first + 1)
+        t = t.diagonal(0, first, second)   # the diagonal becomes the last axis
+        term = "".join(c for i, c in enumerate(term) if i not in (first, second)) + letter
+    return t, term
