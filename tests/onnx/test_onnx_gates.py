@@ -43,6 +43,16 @@ class Case:
         return self.name
 
 
+class Weights(nn.Module):
+    """Parameters of the given shapes, for the functional layers (cases pass it as m)."""
+
+    def __init__(self, **shapes):
+        super().__init__()
+        for name, shape in shapes.items():
+            setattr(self, name, nn.Parameter(cr.tensor(RNG.standard_normal(shape)
+                                                       .astype(np.float32))))
+
+
 class Wrapped(nn.Module):
     def __init__(self, fn, module):
         super().__init__()
@@ -76,6 +86,11 @@ CASES = [
       for name in ("exp", "sin", "cos", "tanh", "sigmoid", "relu", "abs")],
     Case("erf", cr.ops.erf, [normal(6)]),
     Case("log sqrt tan", lambda x: x.log() + x.sqrt() + (x - 1).tan(), [positive(6)]),
+    Case("exp2 expm1 log1p", lambda x: cr.exp2(x) + cr.expm1(x) + cr.log1p(x.abs()),
+         [normal(6)]),
+    Case("log2 log10", lambda x: cr.log2(x) - cr.log10(x), [positive(6)]),
+    Case("remainder fmod", lambda x, y: x % y + cr.fmod(x, y) + (-x) % 1.5 + cr.fmod(-x, y),
+         [normal(6), positive(6)]),
     Case("clamp both", lambda x: x.clamp(-0.5, 0.7), [normal(6)]),
     Case("clamp min", lambda x: x.clamp(min=0.1), [normal(6)]),
     Case("cast to float64", lambda x: x.double() * 2, [normal(6)]),
@@ -126,6 +141,14 @@ CASES = [
          nn.Conv2d(4, 6, 3, stride=2, padding=2, dilation=2, groups=2)),
     Case("conv2d no bias", lambda m, x: m(x), [normal(2, 5, 5)],
          nn.Conv2d(2, 3, (3, 2), padding=(1, 0), bias=False)),
+    Case("conv_transpose2d", lambda m, x: F.conv_transpose2d(
+        x, m.w, m.b, stride=2, padding=1, output_padding=1, groups=2), [normal(4, 3, 4)],
+        Weights(w=(4, 3, 3, 3), b=(6,))),
+    Case("conv_transpose2d dilated", lambda m, x: F.conv_transpose2d(x, m.w, dilation=2),
+         [normal(2, 3, 3)], Weights(w=(2, 1, 2, 3))),
+    Case("conv1d conv_transpose1d", lambda m, x: F.conv_transpose1d(
+        F.conv1d(x, m.w, padding=1), m.v, stride=2), [normal(2, 7)],
+        Weights(w=(3, 2, 3), v=(3, 2, 3))),
     Case("max_pool2d padded", lambda x: F.max_pool2d(x - 5, 3, 2, 1), [normal(2, 6, 6)]),
     Case("avg_pool2d", lambda x: F.avg_pool2d(x, 2), [normal(2, 6, 6)]),
     Case("unfold", lambda x: F.unfold(x, 2, padding=1, stride=2), [normal(2, 5, 5)]),
@@ -139,6 +162,8 @@ CASES = [
          [normal(5), normal(5)]),
     Case("layer_norm", lambda m, x: m(x) + F.layer_norm(x, (3, 4)), [normal(3, 4)],
          nn.LayerNorm(4)),
+    Case("group_norm", lambda m, x: F.group_norm(x, 2, m.w, m.b) + F.group_norm(x, 3),
+         [normal(6, 2, 3)], Weights(w=(6,), b=(6,))),
     Case("attention", lambda q, k, v: F.scaled_dot_product_attention(q, k, v),
          [normal(2, 4, 3), normal(2, 5, 3), normal(2, 5, 2)]),
     Case("attention masks", lambda q, k, v: F.scaled_dot_product_attention(

@@ -18,6 +18,45 @@ def same_op(op_type):
     return translate
 
 
+@emits("Pow")
+def exp2(ctx):
+    return ctx.op("Pow", ctx.const(2.0, ctx.dtype), ctx.input(0, ctx.dtype))
+
+
+@emits("Exp, Sub")
+def expm1(ctx):
+    """exp(x) - 1: ONNX has no expm1, so tiny x lose their relative precision (the absolute
+    error stays about float32's epsilon)."""
+    return ctx.op("Sub", ctx.op("Exp", ctx.input(0, ctx.dtype)), ctx.const(1.0, ctx.dtype))
+
+
+@emits("Add, Log")
+def log1p(ctx):
+    """log(1 + x), with the same caveat as expm1 for tiny x."""
+    return ctx.op("Log", ctx.op("Add", ctx.input(0, ctx.dtype), ctx.const(1.0, ctx.dtype)))
+
+
+def log_base(base):
+    @emits("Log, Div")
+    def translate(ctx):
+        return ctx.op("Div", ctx.op("Log", ctx.input(0, ctx.dtype)),
+                      ctx.const(math.log(base), ctx.dtype))
+    return translate
+
+
+@emits("Div, Floor, Mul, Sub")
+def remainder(ctx):
+    """Python's x % y, with the sign of y: x - floor(x / y) * y, since ONNX's Mod has only
+    C's fmod for floats (a recorded gate computes in floats: integer tensors record none)."""
+    x, y = ctx.input(0, ctx.dtype), ctx.input(1, ctx.dtype)
+    return ctx.op("Sub", x, ctx.op("Mul", ctx.op("Floor", ctx.op("Div", x, y)), y))
+
+
+@emits("Mod")
+def fmod(ctx):
+    return ctx.op("Mod", ctx.input(0, ctx.dtype), ctx.input(1, ctx.dtype), fmod=1)
+
+
 @emits("Neg")
 def neg(ctx):
     return ctx.op("Neg", ctx.input(0, ctx.dtype))
@@ -94,4 +133,6 @@ TRANSLATIONS = {
     "Relu": same_op("Relu"), "Erf": same_op("Erf"), "Softplus": same_op("Softplus"),
     "Clamp": clamp, "Cast": cast, "LeakyRelu": leaky_relu, "Gelu": gelu,
     "Dropout": dropout, "BinaryCrossEntropy": binary_cross_entropy,
+    "Exp2": exp2, "Expm1": expm1, "Log1p": log1p, "Log2": log_base(2), "Log10": log_base(10),
+    "Remainder": remainder, "Fmod": fmod,
 }

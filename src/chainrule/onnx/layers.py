@@ -30,6 +30,40 @@ def conv2d(ctx):
                   dilations=list(ctx.param("dilation")), group=int(ctx.param("groups")))
 
 
+@emits("ConvTranspose")
+def conv_transpose2d(ctx):
+    """ConvTranspose with PyTorch's geometry; the output size becomes output_padding."""
+    x, w, b = ctx.inputs(ctx.dtype)
+    (sh, sw), (ph, pw) = ctx.param("stride"), ctx.param("padding")
+    (dh, dw), kernel = ctx.param("dilation"), ctx.param("weight_size")[2:]
+    h, wd = ctx.static(0, allow=(0,))[2:]
+    oh, ow = ctx.static(allow=(0,))[2:]
+    extra = [oh - ((h - 1) * sh - 2 * ph + dh * (kernel[0] - 1) + 1),
+             ow - ((wd - 1) * sw - 2 * pw + dw * (kernel[1] - 1) + 1)]
+    return ctx.op("ConvTranspose", x, w, b, kernel_shape=list(kernel), strides=[sh, sw],
+                  pads=[ph, pw, ph, pw], dilations=[dh, dw], output_padding=extra,
+                  group=int(ctx.param("groups")))
+
+
+@emits("Reshape, ReduceMean, Sub, Mul, Add, Sqrt, Div, Shape")
+def group_norm(ctx):
+    """(x - mean) / sqrt(var + eps) over each group of channels (and the spatial axes),
+    then the per-channel weight and bias: written out, since ONNX's GroupNormalization
+    changed the meaning of its scale between opsets."""
+    x, w, b = ctx.inputs(ctx.dtype)
+    groups = int(ctx.param("groups"))
+    v = ctx.op("Reshape", x, ctx.int64s([0, groups, -1]))
+    centred = ctx.op("Sub", v, reduce(ctx, "ReduceMean", v, [2], True))
+    var = reduce(ctx, "ReduceMean", ctx.op("Mul", centred, centred), [2], True)
+    std = ctx.op("Sqrt", ctx.op("Add", var, ctx.const(ctx.param("eps"), ctx.dtype)))
+    out = ctx.op("Reshape", ctx.op("Div", centred, std), ctx.op("Shape", x))
+    if w is None:
+        return out
+    per_channel = ctx.int64s(ctx.param("cshape"))
+    out = ctx.op("Mul", out, ctx.op("Reshape", w, per_channel))
+    return ctx.op("Add", out, ctx.op("Reshape", b, per_channel))
+
+
 @emits("Pad, Slice, Unsqueeze, Concat, Reshape, Transpose")
 def unfold(ctx):
     """The windows (N, OH, OW, KH, KW, C) of an image (N, C, H, W): the padded image (its
@@ -115,7 +149,8 @@ def attention(ctx):
 
 
 TRANSLATIONS = {
-    "MatMul": matmul, "Linear": linear, "LayerNorm": layer_norm, "Conv2d": conv2d, "Unfold": unfold,
+    "MatMul": matmul, "Linear": linear, "LayerNorm": layer_norm, "GroupNorm": group_norm,
+    "ConvTranspose2d": conv_transpose2d, "Conv2d": conv2d, "Unfold": unfold,
     "Softmax": along("Softmax"), "LogSoftmax": along("LogSoftmax"),
     "CrossEntropy": cross_entropy, "SoftmaxCrossEntropy": soft_cross_entropy,
     "ScaledDotProductAttention": attention,

@@ -29,6 +29,8 @@ TABLE = {
     "ScatterAdd": NotExportable(BACKWARD_ONLY.format("indexing")),
     "Fold": NotExportable(BACKWARD_ONLY.format("unfold") + "; F.fold in a model is not "
                           "exportable yet"),
+    "MaxUnpool2d": NotExportable("its indices come from max_pool2d(return_indices=True), "
+                                 "which computes them outside the graph; not exportable yet"),
     "IndexPut": NotExportable("an in-place write x[index] = y recorded in the graph; build "
                               "the tensor with cat, stack or where instead"),
 }
