@@ -93,14 +93,20 @@ def order_layers(layer, edges):
     for _, source, target, _ in edges:
         after[source].append(target)
         before[target].append(source)
+    position = {}
+    for nodes in layers:
+        position.update(relative_positions(nodes))
     for sweep in range(SWEEPS):
         neighbours = before if sweep % 2 == 0 else after
         sequence = range(1, count) if sweep % 2 == 0 else range(count - 2, -1, -1)
-        for k in sequence:
-            position = {n: i / max(len(nodes), 1) for nodes in layers for i, n in
-                        enumerate(nodes)}
+        for k in sequence:   # only layer k moves: its positions are updated, not all (linear)
             layers[k].sort(key=lambda n: barycentre(n, neighbours, position))
+            position.update(relative_positions(layers[k]))
     return layers
+
+
+def relative_positions(nodes):
+    return {n: i / max(len(nodes), 1) for i, n in enumerate(nodes)}
 
 
 def barycentre(node_id, neighbours, position):
