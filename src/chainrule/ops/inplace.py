@@ -11,9 +11,11 @@ from ..autograd.grad_mode import inplace_clock, state
 from ..random import numpy_generator
 from ..tensor import Tensor, api, version_of
 from ..tensor import new_tensor
-from .arithmetic import Add, Div, Mul, Sub, Where, scaled, where
+from .arithmetic import (Add, Div, Fmod, Maximum, Minimum, Mul, Neg, Pow, Remainder, Sub,
+                         Where, scaled, where)
 from .shape import IndexPut, normalize_index
-from .unary import Clamp, Relu
+from .unary import (Abs, Clamp, Cos, Exp, Exp2, Expm1, Log, Log1p, Log2, Log10, Relu, Sigmoid,
+                    Sin, Sqrt, Tan, Tanh, ceil, clamp, floor, round_, sign, trunc)
 
 
 def operand(a):
@@ -175,6 +177,10 @@ def div_(x, other):
 
 @api(name=False, methods=("clamp_", "clip_"))
 def clamp_(x, min=None, max=None):  # noqa: A002
+    """``clamp`` in place: the ``Clamp`` gate, or for tensor bounds the composition
+    written back (``copy_``)."""
+    if isinstance(min, Tensor) or isinstance(max, Tensor):
+        return copy_(x, clamp(x.clone() if records(x, (min, max)) else x.detach(), min, max))
     if records(x, ()):
         return rebase(x, Clamp, (x,), min=min, max=max)
     return update(x, np.clip, min, max)
@@ -231,3 +237,81 @@ def normal_(x, mean=0.0, std=1.0, generator=None):
 def uniform_(x, a=0.0, b=1.0, generator=None):
     """Fill ``x`` with samples of U(a, b), in place."""
     return write(x, numpy_generator(generator).uniform(a, b, x.shape))
+
+
+# ----- the in-place forms of the elementwise functions ------------------------------------
+def into(x, values, op):
+    """``values`` (an array computed from ``x``) written into ``x``; refused, as in PyTorch,
+    when a float result would have to be cast into an integer tensor."""
+    if values.dtype.kind == "f" and x._data.dtype.kind != "f":
+        raise RuntimeError(f"{op}: result type {values.dtype} can't be cast to the desired "
+                           f"output type {x.dtype}; use the out-of-place {op.rstrip('_')}")
+    return write(x, values)
+
+
+def inplace_of(name, gate):
+    """``x.name_()``: the gate's result written into ``x``; recorded through ``gate`` (the
+    rebase) when ``x`` is in the graph."""
+    def op_(x):
+        if records(x, ()):
+            return rebase(x, gate, (x,))
+        return into(x, gate.apply(new_tensor(x._data, None))._data, name + "_")
+    op_.__name__ = name + "_"
+    op_.__doc__ = f"``{name}`` in place (the ``{gate.__name__}`` gate when recorded)."
+    return api(op_, name=False, methods=(name + "_",))
+
+
+for _name, _gate in (("exp", Exp), ("log", Log), ("sqrt", Sqrt), ("abs", Abs), ("sin", Sin),
+                     ("cos", Cos), ("tan", Tan), ("tanh", Tanh), ("sigmoid", Sigmoid),
+                     ("neg", Neg), ("log1p", Log1p), ("expm1", Expm1), ("log2", Log2),
+                     ("log10", Log10), ("exp2", Exp2)):
+    inplace_of(_name, _gate)
+
+
+def rounding_inplace(name, fn):
+    def op_(x, *args, **kwargs):
+        return write(x, fn(new_tensor(x._data, None), *args, **kwargs)._data)
+    op_.__name__ = name + "_"
+    op_.__doc__ = (f"``{name}`` in place; no gradient flows through it (the old value's is "
+                   f"zero, as PyTorch's).")
+    return api(op_, name=False, methods=(name + "_",))
+
+
+for _name, _fn in (("floor", floor), ("ceil", ceil), ("trunc", trunc), ("round", round_),
+                   ("sign", sign)):
+    rounding_inplace(_name, _fn)
+
+
+def binary_inplace(name, gate, swap=False):
+    def op_(x, other):
+        operands = (other, x) if swap else (x, other)
+        if records(x, (other,)):
+            return rebase(x, gate, operands)
+        plain = [new_tensor(x._data, None) if o is x else o for o in operands]
+        return into(x, gate.apply(*plain)._data, name + "_")
+    op_.__name__ = name + "_"
+    op_.__doc__ = f"``{name}`` in place (the ``{gate.__name__}`` gate when recorded)."
+    return api(op_, name=False, methods=(name + "_",))
+
+
+binary_inplace("pow", Pow)
+binary_inplace("remainder", Remainder)
+binary_inplace("fmod", Fmod)
+binary_inplace("maximum", Maximum)
+binary_inplace("minimum", Minimum)
+@api(name=False, methods=("square_",))
+def square_(x):
+    """``x * x`` in place (``mul_``)."""
+    return mul_(x, x)
+
+
+@api(name=False, methods=("clamp_min_",))
+def clamp_min_(x, min):  # noqa: A002
+    """``clamp_(x, min=min)``."""
+    return clamp_(x, min=min)
+
+
+@api(name=False, methods=("clamp_max_",))
+def clamp_max_(x, max):  # noqa: A002
+    """``clamp_(x, max=max)``."""
+    return clamp_(x, max=max)
