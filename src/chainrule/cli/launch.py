@@ -19,6 +19,7 @@ processes finds ``CHAINRULE_NPROC`` set, joins the process group and trains its 
 """
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -33,6 +34,7 @@ from ..tensor import new_tensor
 from . import UsageError, main
 
 NPROC_VARIABLE = "CHAINRULE_NPROC"   # set by the launcher for the processes it starts
+STOPPED = 130   # chainrule train's status after Ctrl-C: checkpoint saved
 
 
 def add_option(parser):
@@ -61,19 +63,27 @@ def launch(args, config):
     command = [mpiexec(), "-n", str(args.nproc), sys.executable, "-m", __name__, "train",
                *options_of(args)]
     env = dict(os.environ, **{NPROC_VARIABLE: str(args.nproc)})
-    return subprocess.run(command, env=env).returncode
+    process = subprocess.Popen(command, env=env)
+    # Ctrl-C reaches mpiexec (which passes it to every process) from the terminal: the
+    # launcher waits on, to report the job's exit status once they have saved and stopped.
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: None)
+    try:
+        return process.wait()
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def rank_main(argv):
     """One of the N processes: the command, and MPI's abort if it fails on this rank (an
     exception that nothing catches aborts through ``init_process_group``'s hook; an exit
     with an error status, such as a bad option's 2, would otherwise leave the other
-    processes waiting in a collective)."""
+    processes waiting in a collective). 130, a run stopped by Ctrl-C after every process
+    agreed on the batch and rank 0 saved a checkpoint, is a clean end."""
     try:
         code = main(argv)
     except SystemExit as e:
         code = e.code
-    if code and dist.is_initialized():
+    if code and code != STOPPED and dist.is_initialized():
         print(f"chainrule {argv[0]}: rank {dist.get_rank()} exited with status {code}; "
               f"aborting the job", file=sys.stderr, flush=True)
         dist.abort(code if isinstance(code, int) else 1)
