@@ -89,3 +89,147 @@ def test_random_split_fractions_round_like_pytorch():
 def test_bad_arguments_are_explained(make, message):
     with pytest.raises(ValueError, match=message):
         make()
+
+
+def test_a_tensor_dataset_batch_is_a_list_as_in_pytorch():
+    batch = next(iter(cr.data.DataLoader(numbered(), batch_size=4)))
+    assert type(batch) is list and len(batch) == 2
+
+
+def test_sampler_and_batch_sampler_decide_the_order():
+    loader = cr.data.DataLoader(numbered(), batch_size=3,
+                                sampler=cr.data.SubsetRandomSampler([9, 8, 2], cr.Generator(0)))
+    assert sorted(next(iter(loader))[1].tolist()) == [2, 8, 9] and len(loader) == 1
+    batches = [[0, 5], [1], [9, 3, 4]]
+    loader = cr.data.DataLoader(numbered(), batch_sampler=batches)
+    assert [y.tolist() for _, y in loader] == batches and len(loader) == 3
+    loader = cr.data.DataLoader(Pairs(), batch_sampler=[[4, 0], [1]],
+                                collate_fn=lambda samples: [p["y"] for p in samples])
+    assert list(loader) == [[4, 0], [1]]
+
+
+def test_batch_size_none_yields_converted_samples_without_a_batch_dimension():
+    loader = cr.data.DataLoader(Pairs(), batch_size=None)
+    samples = list(loader)
+    assert len(loader) == 5 and len(samples) == 5
+    assert samples[2]["x"].shape == (2,) and samples[2]["y"] == 2
+    assert isinstance(samples[2]["x"], cr.Tensor)
+
+
+class Stream(cr.data.IterableDataset):
+    def __init__(self, n, sized=True):
+        self.n, self.sized = n, sized
+
+    def __iter__(self):
+        return iter([(float(i), i) for i in range(self.n)])
+
+    def __len__(self):
+        if not self.sized:
+            raise TypeError("Stream has no length")
+        return self.n
+
+
+def test_iterable_datasets_batch_in_stream_order():
+    batches = list(cr.data.DataLoader(Stream(7), batch_size=3))
+    assert [y.tolist() for _, y in batches] == [[0, 1, 2], [3, 4, 5], [6]]
+    assert batches[0][0].dtype == cr.float64
+    assert [y.tolist() for _, y in cr.data.DataLoader(Stream(7), batch_size=3, drop_last=True)] \
+        == [[0, 1, 2], [3, 4, 5]]
+    assert len(cr.data.DataLoader(Stream(7), batch_size=3)) == 3
+    assert [s for s in cr.data.DataLoader(Stream(2), batch_size=None)] == [[0.0, 0], [1.0, 1]]
+    with pytest.raises(TypeError):
+        len(cr.data.DataLoader(Stream(7, sized=False), batch_size=3))
+
+
+def test_concat_dataset_indexes_across_its_parts_like_pytorch():
+    torch = pytest.importorskip("torch")
+    parts = [list(range(3)), list(range(10, 14)), [99]]
+    ours, theirs = cr.data.ConcatDataset(parts), torch.utils.data.ConcatDataset(parts)
+    assert len(ours) == len(theirs) == 8 and ours.cumulative_sizes == theirs.cumulative_sizes
+    assert [ours[i] for i in range(-8, 8)] == [theirs[i] for i in range(-8, 8)]
+    both = numbered(3) + numbered(2)
+    assert isinstance(both, cr.data.ConcatDataset)
+    assert [y.tolist() for _, y in cr.data.DataLoader(both, batch_size=5)] == [[0, 1, 2, 0, 1]]
+    with pytest.raises(TypeError, match="IterableDataset"):
+        cr.data.ConcatDataset([Stream(2)])
+
+
+def test_a_subclass_that_transforms_its_samples_is_read_through_getitem():
+    class Doubled(cr.data.TensorDataset):
+        def __getitem__(self, i):
+            x, y = super().__getitem__(i)
+            return x * 2, y
+
+    loader = cr.data.DataLoader(cr.data.Subset(Doubled(cr.arange(4).float(), cr.arange(4)),
+                                               [3, 1]), batch_size=2)
+    x, y = next(iter(loader))
+    assert x.tolist() == [6.0, 2.0] and y.tolist() == [3, 1]
+
+
+def nested_samples():
+    import collections
+    Point = collections.namedtuple("Point", "x y")
+    return [{"a": (np.array([i, i + 1], dtype=np.float32), [i, float(i)]),
+             "b": Point(np.float64(i), True), "name": f"s{i}"} for i in range(3)]
+
+
+def structure(value):
+    """Types, dtypes and values of a collated batch, comparable across the libraries."""
+    if isinstance(value, dict):
+        return {k: structure(v) for k, v in value.items()}
+    if isinstance(value, tuple) and hasattr(value, "_fields"):
+        return (type(value).__name__,) + tuple(structure(v) for v in value)
+    if isinstance(value, (list, tuple)):
+        return (type(value).__name__,) + tuple(structure(v) for v in value)
+    if hasattr(value, "dtype") and hasattr(value, "shape"):
+        return str(value.dtype).split(".")[-1], tuple(value.shape), np.asarray(value.tolist()).tolist()
+    return value
+
+
+def test_default_collate_and_convert_match_pytorch_on_nested_samples():
+    torch = pytest.importorskip("torch")
+    from torch.utils.data import default_collate, default_convert
+    samples = nested_samples()
+    assert structure(cr.data.default_collate(samples)) == structure(default_collate(samples))
+    assert structure(cr.data.default_convert(samples[1])) == structure(default_convert(samples[1]))
+    with pytest.raises(RuntimeError, match="equal size"):
+        cr.data.default_collate([[1, 2], [3]])
+    with pytest.raises(TypeError, match="found object"):
+        cr.data.default_collate([object(), object()])
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(batch_sampler=[[0]], batch_size=2), "mutually exclusive"),
+    (dict(batch_sampler=[[0]], shuffle=True), "mutually exclusive"),
+    (dict(sampler=[0, 1], shuffle=True), "mutually exclusive with shuffle"),
+    (dict(batch_size=None, drop_last=True), "batch_size=None"),
+    (dict(prefetch_factor=2), "worker processes"),
+    (dict(persistent_workers=True), "worker processes"),
+    (dict(multiprocessing_context="spawn"), "worker processes"),
+    (dict(num_workers=-1), "non-negative"),
+])
+def test_conflicting_loader_options_are_refused_as_pytorch_does(kwargs, message):
+    torch = pytest.importorskip("torch")
+    with pytest.raises(ValueError, match=message):
+        cr.data.DataLoader(numbered(), **kwargs)
+    with pytest.raises(ValueError):   # PyTorch refuses the same combinations
+        torch.utils.data.DataLoader(list(range(10)), **kwargs)
+
+
+def test_worker_init_fn_is_ignored_without_workers_and_refused_with_them():
+    assert len(list(cr.data.DataLoader(numbered(), batch_size=5, worker_init_fn=print))) == 2
+    with pytest.raises(ValueError, match="worker_init_fn"):
+        cr.data.DataLoader(numbered(), num_workers=2, worker_init_fn=print)
+
+
+def test_iterable_datasets_refuse_shuffle_samplers_and_workers():
+    for kwargs in (dict(shuffle=True), dict(sampler=[0]), dict(batch_sampler=[[0]]),
+                   dict(num_workers=2)):
+        with pytest.raises(ValueError, match="IterableDataset"):
+            cr.data.DataLoader(Stream(3), **kwargs)
+
+
+def test_workers_are_accepted_for_map_style_datasets_and_give_the_same_batches():
+    plain = [y.tolist() for _, y in cr.data.DataLoader(numbered(), batch_size=3)]
+    loaded = cr.data.DataLoader(numbered(), batch_size=3, num_workers=2, pin_memory=True)
+    assert [y.tolist() for _, y in loaded] == plain

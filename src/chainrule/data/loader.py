@@ -11,9 +11,9 @@ from .dataset import IterableDataset, batch_reader
 from .sampler import BatchSampler, RandomSampler, SequentialSampler
 
 # Arguments that only mean something with worker processes: PyTorch refuses them when
-# num_workers is 0, and so does chainrule (which has no workers).
+# num_workers is 0, and so does chainrule.
 WORKER_ONLY = {"prefetch_factor": None, "persistent_workers": False,
-               "multiprocessing_context": None, "worker_init_fn": None}
+               "multiprocessing_context": None}
 
 
 class DataLoader:
@@ -26,7 +26,8 @@ class DataLoader:
     An ``IterableDataset`` is batched in the order it yields. ``num_workers`` and
     ``pin_memory`` are accepted so PyTorch code runs unchanged, but loading always happens in
     this process (the same batches, in the same order, as PyTorch's workers give for a
-    map-style dataset); the worker-only arguments need workers and are refused.
+    map-style dataset); the worker-only arguments are refused without workers, as in
+    PyTorch, and ``worker_init_fn`` with them (no worker starts to call it).
 
     >>> import chainrule as cr
     >>> ds = cr.data.TensorDataset(cr.arange(10).float(), cr.arange(10))
@@ -42,7 +43,7 @@ class DataLoader:
                  in_order=True):
         check_workers(num_workers, dataset, dict(
             prefetch_factor=prefetch_factor, persistent_workers=persistent_workers,
-            multiprocessing_context=multiprocessing_context, worker_init_fn=worker_init_fn))
+            multiprocessing_context=multiprocessing_context), worker_init_fn)
         if isinstance(dataset, IterableDataset):
             check_iterable_options(shuffle, sampler, batch_sampler)
         elif batch_sampler is not None:
@@ -117,15 +118,21 @@ class DataLoader:
             yield self.collate_fn(batch)
 
 
-def check_workers(num_workers, dataset, worker_only):
+def check_workers(num_workers, dataset, worker_only, worker_init_fn):
+    """chainrule loads in this process: ``num_workers > 0`` gives the batches PyTorch's
+    workers give for a map-style dataset, so it is accepted; what would run differently
+    without workers is refused."""
     if not isinstance(num_workers, numbers.Integral) or num_workers < 0:
         raise ValueError(f"DataLoader: num_workers option should be non-negative; use "
                          f"num_workers=0 to disable multiprocessing, got {num_workers!r}")
     given = [name for name, value in worker_only.items() if value != WORKER_ONLY[name]]
-    if given:
-        raise ValueError(f"DataLoader: {', '.join(given)} only apply to worker processes, and "
-                         f"chainrule loads in this process (num_workers is accepted but no "
-                         f"worker starts); remove {given[0]}=")
+    if given and not num_workers:
+        raise ValueError(f"DataLoader: {given[0]} only applies to worker processes "
+                         f"(num_workers > 0); remove {given[0]}=")
+    if num_workers and worker_init_fn is not None:
+        raise ValueError(f"DataLoader: worker_init_fn would run in each of {num_workers} worker "
+                         f"processes; chainrule loads in this process and starts none, so "
+                         f"pass num_workers=0 (PyTorch then never calls it either)")
     if num_workers and isinstance(dataset, IterableDataset):
         raise ValueError(f"DataLoader: num_workers={num_workers} with an IterableDataset would "
                          f"give each PyTorch worker a copy of the stream; chainrule loads in "
