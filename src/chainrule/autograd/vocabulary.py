@@ -176,12 +176,28 @@ def array_onehot(index, n, dim=-1):
 
 
 def array_scatter_add(g, shape, index):
+    if type(index) is np.ndarray and index.dtype.kind in "iu" and index.size and g.ndim:
+        return segment_sum(g, shape, index)
     out = np.zeros_like(g, shape=shape)   # where g lives
     if has_integer_array(index):
         np.add.at(out, index, g)
     else:
         out[index] = g
     return out
+
+
+def segment_sum(g, shape, index):
+    """Rows of g added at the rows index picks along axis 0 (an embedding's backward): the
+    rows sorted by index and each run summed by one ``add.reduceat``, several times faster
+    than ``np.add.at``, which adds one row at a time."""
+    flat = index.reshape(-1)
+    flat = np.where(flat < 0, flat + shape[0], flat)
+    order = np.argsort(flat, kind="stable")
+    picked = flat[order]
+    starts = np.flatnonzero(np.concatenate(([True], picked[1:] != picked[:-1])))
+    out = np.zeros((shape[0], int(np.prod(shape[1:], dtype=np.int64))), g.dtype)
+    out[picked[starts]] = np.add.reduceat(g.reshape(flat.size, -1)[order], starts, axis=0)
+    return out.reshape(shape)
 
 
 def has_integer_array(index):

@@ -67,8 +67,8 @@ class Linear(Gate):
     cases = {
         "vector": {"x": "g @ W", "W": "outer(g, x)", "b": "g"},     # x: (in,)
         "matrix": {"x": "g @ W", "W": "g.T @ x", "b": "sum(g, 0)"},     # x: (N, in)
-        "batched": {"x": "g @ W", "W": "as_matrix(g).T @ as_matrix(x)",   # x: (..., N, in)
-                    "b": "sum(as_matrix(g), 0)"},
+        "batched": {"x": "reshape(as_matrix(g) @ W, x.shape)",   # x: (..., N, in), as rows
+                    "W": "as_matrix(g).T @ as_matrix(x)", "b": "sum(as_matrix(g), 0)"},
     }
     saves = ("case",)
 
