@@ -76,8 +76,8 @@ class GateContext:
         return self.cast(name, have, dtype)
 
     def constant_operand(self, i, value, twin, dtype):
-        """A constant operand: the same in both runs, or one value repeated over a size
-        that follows a dynamic axis (ConstantOfShape)."""
+        """A constant operand: the same in both runs, or the same along each axis whose
+        size follows a dynamic axis (one slice, expanded: ``Exporter.filled``)."""
         if dtype is not None and value.dtype.kind in "fiub" and np.dtype(dtype).kind == "f":
             value, twin = value.astype(dtype), twin.astype(dtype)
         if same(value, twin):

@@ -13,7 +13,7 @@ import warnings
 
 import numpy as np
 import onnx
-from onnx import helper, numpy_helper
+from onnx import helper
 
 from ..autograd.graph import key_of
 from ..serialization import write_atomically
@@ -231,17 +231,21 @@ class Exporter:
         self.names[id(t)] = value
 
     def filled(self, a, b):
-        """A constant of one value whose size follows a dynamic axis (an initial state
-        cr.zeros(batch, hidden)), ``a`` in the first run and ``b`` in the second:
-        ConstantOfShape, each such size read off an input with the same size in both runs.
-        None when it is not that."""
+        """A constant that is the same along every axis whose size follows a dynamic axis
+        (an RNN's zero initial state cr.zeros(batch, hidden), a padding mask made per
+        batch), ``a`` in the first run and ``b`` in the second: one slice of it, expanded
+        to the sizes read off an input axis of the same sizes in both runs. None when it
+        is not that."""
         a, b = np.asarray(a), np.asarray(b)
-        if a.ndim != b.ndim or not a.size or not b.size \
-                or a.dtype != b.dtype or (a != a.flat[0]).any() or (b != a.flat[0]).any():
+        if a.ndim != b.ndim or a.dtype != b.dtype or not a.size or not b.size:
+            return None
+        varying = [d for d in range(a.ndim) if a.shape[d] != b.shape[d]]
+        base = a[tuple(slice(0, 1) if d in varying else slice(None) for d in range(a.ndim))]
+        if not all(same(np.broadcast_to(base, x.shape), x) for x in (a, b)):
             return None
         sizes = []
-        for m, n in zip(a.shape, b.shape):
-            source = m if m == n else self.dimension_source(m, n)
+        for d in range(a.ndim):
+            source = self.dimension_source(a.shape[d], b.shape[d]) if d in varying else 1
             if source is None:
                 return None
             sizes.append(source)
@@ -250,8 +254,7 @@ class Exporter:
                  builder.op("Gather", builder.op("Shape", s[0]), builder.int64s([s[1]]))
                  for s in sizes]
         shape = builder.op("Concat", *parts, axis=0) if len(parts) > 1 else parts[0]
-        value = numpy_helper.from_array(a.reshape(-1)[:1].copy())
-        return builder.op("ConstantOfShape", shape, value=value)
+        return builder.op("Expand", builder.const(base), shape)
 
     def dimension_source(self, m, n):
         """(input name, axis) of an input axis of size m in the example run and n in the

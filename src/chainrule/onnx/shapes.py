@@ -8,7 +8,7 @@ expand leaves it to broadcasting (1); what cannot be written that way is refused
 """
 import numpy as np
 
-from .context import emits
+from .context import emits, same
 
 INT64_MAX = np.iinfo(np.int64).max
 INT64_MIN = np.iinfo(np.int64).min
@@ -73,14 +73,23 @@ def stack(ctx):
     return ctx.op("Concat", *parts, axis=dim)
 
 
-@emits("Slice, Gather, Unsqueeze")
+@emits("Slice, Gather, Unsqueeze; Transpose, Expand, Concat, GatherND (several index arrays)")
 def getitem(ctx):
     """x[index] as NumPy reads it: slices (Slice), integers (Gather, which drops the axis),
-    None (Unsqueeze), Ellipsis, and one integer array (Gather, as Embedding does)."""
+    None (Unsqueeze), Ellipsis, and one integer array (Gather, as Embedding does); several
+    index arrays, or arrays with integers, go through GatherND (``advanced``). A constant
+    boolean mask is its nonzero() arrays."""
     index, twin = ctx.param_index()
-    items = index if isinstance(index, tuple) else (index,)
-    twins = twin if isinstance(twin, tuple) else (twin,)
-    check_advanced(ctx, items)
+    items, twins = masks_as_arrays(ctx, *(i if isinstance(i, tuple) else (i,)
+                                          for i in (index, twin)))
+    arrays = [i for i in items if is_array(i)]
+    ints = [i for i in items if isinstance(i, (int, np.integer)) or
+            isinstance(i, np.ndarray) and i.ndim == 0]
+    if arrays and (len(arrays) > 1 or ints):
+        mesh = open_mesh(ctx, items, twins)
+        if mesh is None:
+            return advanced(ctx, items, twins)
+        items, twins = mesh
     x, axis = ctx.input(0), 0
     consumed = sum(1 for i in items if i is not None and i is not Ellipsis)
     for item, other in zip(items, twins):
@@ -92,7 +101,7 @@ def getitem(ctx):
         elif isinstance(item, slice):
             x = slice_along(ctx, x, item, axis)
             axis += 1
-        elif isinstance(item, np.ndarray) and item.ndim > 0:
+        elif is_array(item):
             x = ctx.op("Gather", x, ctx.index(item, other, "index array"), axis=axis)
             axis += item.ndim
         else:   # an integer: Gather with a 0-d index drops the axis
@@ -100,19 +109,123 @@ def getitem(ctx):
     return x
 
 
-def check_advanced(ctx, items):
-    arrays = [i for i in items if isinstance(i, np.ndarray) and i.ndim > 0]
-    if any(a.dtype.kind == "b" for a in arrays):
-        raise ctx.error("indexing with a boolean mask gives a size that depends on the values; "
-                        "ONNX export needs a fixed rule: use where() or an index array")
-    if any(a.dtype.kind not in "iu" for a in arrays):
-        raise ctx.error("indexing with a non-integer array is not exportable")
-    others = [i for i in items if isinstance(i, (int, np.integer)) or
-              isinstance(i, np.ndarray) and i.ndim == 0]
-    if arrays and (len(arrays) > 1 or others):
-        raise ctx.error("indexing with several index arrays, or an index array and an "
-                        "integer, follows NumPy's rule for combined advanced indices, which "
-                        "export does not write; index in two steps (x[i][:, j])")
+def is_array(item):
+    return isinstance(item, np.ndarray) and item.ndim > 0
+
+
+def masks_as_arrays(ctx, items, twins):
+    """Boolean masks replaced by the integer arrays of their True positions (NumPy's own
+    reading); a mask must be a constant, since its count of True sets the result's size."""
+    out, out_twins = [], []
+    for item, other in zip(items, twins):
+        if not (is_array(item) and item.dtype.kind == "b"):
+            out.append(item)
+            out_twins.append(other)
+            continue
+        if ctx.exporter.input_holding(item) is not None or not same(item, other):
+            raise ctx.error("indexing with a boolean mask computed from the inputs gives a "
+                            "size that depends on their values; use where() instead")
+        out += np.nonzero(item)
+        out_twins += np.nonzero(other)
+    if any(is_array(i) and i.dtype.kind not in "iu" for i in out):
+        raise ctx.error("indexing with an array that is neither integer nor boolean")
+    return tuple(out), tuple(out_twins)
+
+
+def spread_out(items, twins, rank):
+    """(item, twin) for every axis: Ellipsis and the missing tail as full slices."""
+    full = (slice(None), slice(None))
+    fill = rank - sum(1 for i in items if i is not Ellipsis)
+    spread = []
+    for item, other in zip(items, twins):
+        spread += [full] * fill if item is Ellipsis else [(item, other)]
+    return spread + [full] * (rank - len(spread))
+
+
+def open_mesh(ctx, items, twins):
+    """Index arrays made by np.ix_ (repeat, tile, meshgrid-style indexing: k arrays on k
+    adjacent axes, the j-th varying along its j-th dimension only) select along each axis
+    independently: as 1-D arrays, read one axis at a time by Gather; one that is the whole
+    axis in order (arange, in both runs) is a full slice, so it may follow a dynamic axis.
+    None when the index is not that."""
+    places = [p for p, i in enumerate(items) if is_array(i)]
+    k = len(places)
+    if any(not isinstance(i, slice) and i is not Ellipsis and not is_array(i) for i in items) \
+            or places != list(range(places[0], places[0] + k)) or Ellipsis in items[:places[0]]:
+        return None
+    items, twins = list(items), list(twins)
+    for j, p in enumerate(places):
+        for mine in (items[p], twins[p]):
+            if mine.ndim != k or any(n != 1 for d, n in enumerate(mine.shape) if d != j):
+                return None
+        a, b = items[p].reshape(-1), twins[p].reshape(-1)
+        whole = [np.array_equal(v, np.arange(ctx.shape(0)[p] if v is a else
+                                             np.shape(ctx.twin.tensors[0]._data)[p]))
+                 for v in (a, b)]
+        items[p], twins[p] = (slice(None), slice(None)) if all(whole) else (a, b)
+    return tuple(items), tuple(twins)
+
+
+def advanced(ctx, items, twins):
+    """NumPy's rule for several advanced indices (arrays and integers, broadcast together):
+    slices first, then the indexed axes moved to the front and read by GatherND; the
+    broadcast index shape lands where the indexed axes were when they are adjacent, else
+    in front (NumPy's rule)."""
+    if any(i is None for i in items):
+        raise ctx.error("indexing that mixes None with index arrays is not exportable; "
+                        "unsqueeze in a separate step")
+    rank = len(ctx.shape(0))
+    spread = spread_out(items, twins, rank)
+    x = ctx.input(0)
+    for axis, (item, _) in enumerate(spread):
+        if isinstance(item, slice):
+            x = slice_along(ctx, x, item, axis)
+    indexed = [a for a, (item, _) in enumerate(spread) if not isinstance(item, slice)]
+    rest = [a for a in range(rank) if a not in indexed]
+    shape = np.broadcast_shapes(*(np.shape(spread[a][0]) for a in indexed))
+    if shape != np.broadcast_shapes(*(np.shape(spread[a][1]) for a in indexed)):
+        raise ctx.error(f"index arrays of broadcast shape {shape} that follows a dynamic axis "
+                        f"are not exportable; leave that axis out of dynamic_axes")
+    columns = []
+    for a in indexed:
+        item, other = (v if is_array(v) else np.asarray(v, dtype=np.int64) for v in spread[a])
+        name = ctx.index(item, other, "index array")
+        full = ctx.op("Expand", name, ctx.int64s(shape)) if item.shape != shape else name
+        columns.append(ctx.op("Unsqueeze", full, ctx.int64s([-1])))
+    where = ctx.op("Concat", *columns, axis=-1) if len(columns) > 1 else columns[0]
+    if indexed + rest != list(range(rank)):
+        x = ctx.op("Transpose", x, perm=indexed + rest)
+    out = ctx.op("GatherND", x, where)
+    start, count = indexed[0], len(shape)
+    if indexed == list(range(start, start + len(indexed))) and start > 0:
+        moved = (list(range(count, count + start)) + list(range(count))
+                 + list(range(count + start, count + len(rest))))
+        out = ctx.op("Transpose", out, perm=moved)
+    return out
+
+
+@emits("Pad (slices); Expand, ScatterElements (other indices, fixed shapes)")
+def scatter_add(ctx):
+    """zeros(shape) with x added at index: a Pad with zeros when the index is slices of
+    step 1 (how ceil-mode pooling grows an image); otherwise every position of x is
+    computed now, which needs the shapes fixed."""
+    index, _ = ctx.param_index()
+    items = index if isinstance(index, tuple) else (index,)
+    x = ctx.input(0, ctx.dtype)
+    if all(isinstance(i, slice) and i.step in (None, 1) and (i.start or 0) >= 0
+           for i in items):
+        before, after = ctx.shape(0), ctx.shape()
+        starts = [i.start or 0 for i in items] + [0] * (len(after) - len(items))
+        ends = [n - b - s for n, b, s in zip(after, before, starts)]
+        return ctx.op("Pad", x, ctx.int64s(starts + ends))
+    shape = ctx.param("shape")
+    ctx.static(0)
+    positions = np.arange(int(np.prod(shape)), dtype=np.int64).reshape(shape)[index]
+    flat = ctx.op("Reshape", ctx.op("Expand", x, ctx.int64s(positions.shape)),
+                  ctx.int64s([-1]))
+    total = ctx.op("ScatterElements", ctx.const(np.zeros(int(np.prod(shape)), ctx.dtype)),
+                   ctx.const(positions.reshape(-1)), flat, axis=0, reduction="add")
+    return ctx.op("Reshape", total, ctx.int64s(shape))
 
 
 def slice_along(ctx, x, item, axis):
@@ -130,5 +243,5 @@ def slice_along(ctx, x, item, axis):
 
 TRANSLATIONS = {
     "Reshape": reshape, "Permute": permute, "Expand": expand, "GetItem": getitem,
-    "Cat": cat, "Stack": stack,
+    "Cat": cat, "Stack": stack, "ScatterAdd": scatter_add,
 }

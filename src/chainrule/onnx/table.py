@@ -26,7 +26,6 @@ TABLE = {
     **reductions.TRANSLATIONS,
     **shapes.TRANSLATIONS,
     **layers.TRANSLATIONS,
-    "ScatterAdd": NotExportable(BACKWARD_ONLY.format("indexing")),
     "Fold": NotExportable(BACKWARD_ONLY.format("unfold") + "; F.fold in a model is not "
                           "exportable yet"),
     "MaxUnpool2d": NotExportable("its indices come from max_pool2d(return_indices=True), "
