@@ -97,3 +97,214 @@ def implicit_dim(dim, input):
     if dim is not None:
         return dim
     return 0 if input.ndim in (0, 1, 3) else 1
+
+
+def inplace_text(module, lead=", "):
+    """PyTorch's ``inplace=True`` note in a repr ("" when False)."""
+    return f"{lead}inplace=True" if module.inplace else ""
+
+
+class Elementwise(Module):
+    """An activation without parameters: ``fn(input, **options)``; ``inplace`` is accepted
+    and ignored. Subclasses name ``fn`` and the options they keep."""
+
+    fn = None
+    options = ()
+
+    def __init__(self, inplace=False):
+        super().__init__()
+        self.inplace = inplace
+
+    def forward(self, input):
+        return type(self).fn(input, **{name: getattr(self, name) for name in self.options})
+
+    def extra_repr(self):
+        return inplace_text(self, "")
+
+
+class SiLU(Elementwise):
+    """``x * sigmoid(x)``.
+
+    >>> import chainrule as cr
+    >>> round(cr.nn.SiLU()(cr.tensor(1.0)).item(), 4)
+    0.7311
+    """
+
+    fn = staticmethod(F.silu)
+
+
+class Mish(Elementwise):
+    """``x * tanh(softplus(x))``."""
+
+    fn = staticmethod(F.mish)
+
+
+class SELU(Elementwise):
+    """``scale * elu(x, alpha)`` with PyTorch's constants."""
+
+    fn = staticmethod(F.selu)
+
+
+class Hardswish(Elementwise):
+    """``x * relu6(x + 3) / 6``."""
+
+    fn = staticmethod(F.hardswish)
+
+    def extra_repr(self):
+        return ""
+
+
+class Hardsigmoid(Elementwise):
+    """``relu6(x + 3) / 6``."""
+
+    fn = staticmethod(F.hardsigmoid)
+
+    def extra_repr(self):
+        return ""
+
+
+class ELU(Elementwise):
+    """``x`` for x > 0, ``alpha * (exp(x) - 1)`` otherwise.
+
+    >>> import chainrule as cr
+    >>> cr.nn.ELU(alpha=0.5)
+    ELU(alpha=0.5)
+    """
+
+    fn = staticmethod(F.elu)
+    options = ("alpha",)
+
+    def __init__(self, alpha=1.0, inplace=False):
+        super().__init__(inplace)
+        self.alpha = alpha
+
+    def extra_repr(self):
+        return f"alpha={self.alpha}" + inplace_text(self)
+
+
+class CELU(ELU):
+    """``x`` for x > 0, ``alpha * (exp(x / alpha) - 1)`` otherwise."""
+
+    fn = staticmethod(F.celu)
+
+
+class Hardtanh(Elementwise):
+    """``x`` clipped to [min_val, max_val] (gradient 0 at both ends, as PyTorch's)."""
+
+    fn = staticmethod(F.hardtanh)
+    options = ("min_val", "max_val")
+
+    def __init__(self, min_val=-1.0, max_val=1.0, inplace=False):
+        super().__init__(inplace)
+        if min_val > max_val:
+            raise ValueError(f"Hardtanh: min_val ({min_val}) cannot be greater than max_val "
+                             f"({max_val})")
+        self.min_val, self.max_val = min_val, max_val
+
+    def extra_repr(self):
+        return f"min_val={self.min_val}, max_val={self.max_val}" + inplace_text(self)
+
+
+class ReLU6(Hardtanh):
+    """``min(max(0, x), 6)``.
+
+    >>> import chainrule as cr
+    >>> cr.nn.ReLU6()(cr.tensor([-1.0, 7.0])).tolist()
+    [0.0, 6.0]
+    """
+
+    def __init__(self, inplace=False):
+        super().__init__(0.0, 6.0, inplace)
+
+    def extra_repr(self):
+        return inplace_text(self, "")
+
+
+class Threshold(Elementwise):
+    """``x`` where x > threshold, else ``value``."""
+
+    fn = staticmethod(F.threshold)
+    options = ("threshold", "value")
+
+    def __init__(self, threshold, value, inplace=False):
+        super().__init__(inplace)
+        self.threshold, self.value = threshold, value
+
+    def extra_repr(self):
+        return f"threshold={self.threshold}, value={self.value}" + inplace_text(self)
+
+
+class Stateless(Module):
+    """An activation without ``inplace``: ``fn(input, **options)``."""
+
+    fn = None
+    options = ()
+
+    def forward(self, input):
+        return type(self).fn(input, **{name: getattr(self, name) for name in self.options})
+
+
+class LogSigmoid(Stateless):
+    """``log(sigmoid(x))``, stable at any x."""
+
+    fn = staticmethod(F.logsigmoid)
+
+
+class Softsign(Stateless):
+    """``x / (1 + |x|)``."""
+
+    fn = staticmethod(F.softsign)
+
+
+class Tanhshrink(Stateless):
+    """``x - tanh(x)``."""
+
+    fn = staticmethod(F.tanhshrink)
+
+
+class GLU(Stateless):
+    """``a * sigmoid(b)``, a and b the halves of the input along ``dim``."""
+
+    fn = staticmethod(F.glu)
+    options = ("dim",)
+
+    def __init__(self, dim=-1):
+        super().__init__()
+        self.dim = dim
+
+    def extra_repr(self):
+        return f"dim={self.dim}"
+
+
+class Softplus(Stateless):
+    """``log(1 + exp(beta x)) / beta``, linear above ``threshold``."""
+
+    fn = staticmethod(F.softplus)
+    options = ("beta", "threshold")
+
+    def __init__(self, beta=1.0, threshold=20.0):
+        super().__init__()
+        self.beta, self.threshold = beta, threshold
+
+    def extra_repr(self):
+        return f"beta={self.beta}, threshold={self.threshold}"
+
+
+class Softshrink(Stateless):
+    """``x -+ lambd`` outside [-lambd, lambd], 0 inside."""
+
+    fn = staticmethod(F.softshrink)
+    options = ("lambd",)
+
+    def __init__(self, lambd=0.5):
+        super().__init__()
+        self.lambd = lambd
+
+    def extra_repr(self):
+        return str(self.lambd)
+
+
+class Hardshrink(Softshrink):
+    """``x`` outside [-lambd, lambd], 0 inside."""
+
+    fn = staticmethod(F.hardshrink)

@@ -1,7 +1,10 @@
-"""Containers: ``Sequential``, ``ModuleList``, ``ModuleDict`` (children named "0", "1", ...)."""
+"""Containers: ``Sequential``, ``ModuleList``, ``ModuleDict`` (children named "0", "1", ...),
+``ParameterList`` and ``ParameterDict`` (parameters named the same way)."""
 import collections
 
+from ..tensor import Tensor
 from .module import Module, indent
+from .parameter import Parameter
 
 
 class NumberedModules(Module):
@@ -120,6 +123,121 @@ class ModuleDict(Module):
     def update(self, modules):
         for name, module in dict(modules).items():
             self.add_module(name, module)
+
+
+def as_parameter(value):
+    """A plain tensor becomes a Parameter sharing its memory, as PyTorch's containers do."""
+    if isinstance(value, Tensor) and not isinstance(value, Parameter):
+        return Parameter(value)
+    return value
+
+
+def parameter_line(key, p):
+    kind = "Parameter" if isinstance(p, Parameter) else type(p).__name__
+    size = "x".join(str(n) for n in p.shape)
+    return f"  ({key}): {kind} containing: [{p.dtype} of size {size}]"
+
+
+class ParameterList(Module):
+    """A list of parameters that the parent module finds (named "0", "1", ...).
+
+    >>> import chainrule as cr
+    >>> params = cr.nn.ParameterList([cr.ones(2), cr.zeros(3)])
+    >>> [name for name, _ in params.named_parameters()], len(params)
+    (['0', '1'], 2)
+    """
+
+    def __init__(self, values=None):
+        super().__init__()
+        for value in values or ():
+            self.append(value)
+
+    def __len__(self):
+        return len(self._parameters)
+
+    def __iter__(self):
+        return iter(self._parameters.values())
+
+    def __getitem__(self, index):
+        values = list(self._parameters.values())
+        if isinstance(index, slice):
+            return ParameterList(values[index])
+        return values[position(index, len(self), "ParameterList")]
+
+    def __setitem__(self, index, value):
+        name = str(position(index, len(self), "ParameterList"))
+        self.register_parameter(name, as_parameter(value))
+
+    def append(self, value):
+        self.register_parameter(str(len(self)), as_parameter(value))
+        return self
+
+    def extend(self, values):
+        for value in values:
+            self.append(value)
+        return self
+
+    def extra_repr(self):
+        return "\n".join(parameter_line(k, p) for k, p in self._parameters.items())
+
+
+class ParameterDict(Module):
+    """A dict of parameters (insertion order) that the parent module finds.
+
+    >>> import chainrule as cr
+    >>> params = cr.nn.ParameterDict({"scale": cr.ones(1)})
+    >>> params["shift"] = cr.zeros(1)
+    >>> list(params.keys()), isinstance(params["shift"], cr.nn.Parameter)
+    (['scale', 'shift'], True)
+    """
+
+    def __init__(self, parameters=None):
+        super().__init__()
+        if parameters is not None:
+            self.update(parameters)
+
+    def __getitem__(self, key):
+        return self._parameters[key]
+
+    def __setitem__(self, key, value):
+        self.register_parameter(key, as_parameter(value))
+
+    def __delitem__(self, key):
+        delattr(self, key)
+
+    def __len__(self):
+        return len(self._parameters)
+
+    def __iter__(self):
+        return iter(self._parameters)
+
+    def __contains__(self, key):
+        return key in self._parameters
+
+    def keys(self):
+        return self._parameters.keys()
+
+    def values(self):
+        return self._parameters.values()
+
+    def items(self):
+        return self._parameters.items()
+
+    def get(self, key, default=None):
+        return self._parameters.get(key, default)
+
+    def pop(self, key):
+        value = self._parameters[key]
+        del self[key]
+        return value
+
+    def update(self, parameters):
+        items = parameters.items() if hasattr(parameters, "items") else parameters
+        for key, value in items:
+            self[key] = value
+
+    def extra_repr(self):
+        return "\n".join(parameter_line(k, p) for k, p in self._parameters.items())
 
 
 def position(index, length, container):

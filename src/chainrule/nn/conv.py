@@ -1,8 +1,10 @@
-"""Convolution and pooling layers on (N, C, H, W) images: ``Conv2d``, ``MaxPool2d``,
-``AvgPool2d`` (sliding windows from the Unfold gate; see ``ops/conv.py``)."""
+"""Convolution and pooling layers: ``Conv1d``, ``Conv2d``, ``ConvTranspose1d``,
+``ConvTranspose2d``, ``MaxPool2d``, ``AvgPool2d`` (sliding windows from the Unfold gate; see
+``ops/conv.py``). Weights have PyTorch's shapes, names and default initialisation."""
 from ..ops.conv import pair
 from . import functional as F
-from .linear import add_weight_and_bias
+from .pool_functions import single
+from .linear import add_weight_and_bias, empty_parameter
 from . import init
 from .module import Module
 
@@ -18,14 +20,12 @@ class Conv2d(Module):
     """
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1,
-                 groups=1, bias=True, padding_mode="zeros", dtype=None):
+                 groups=1, bias=True, padding_mode="zeros", device=None, dtype=None):
         super().__init__()
         if in_channels % groups or out_channels % groups:
             raise ValueError(f"Conv2d: in_channels ({in_channels}) and out_channels "
                              f"({out_channels}) must both be divisible by groups ({groups})")
-        if padding_mode != "zeros":
-            raise ValueError(f"Conv2d: padding_mode {padding_mode!r} is not supported; only "
-                             f"'zeros'")
+        check_padding_mode(padding_mode, padding, "Conv2d")
         self.in_channels = in_channels
         self.out_channels = out_channels
         self.kernel_size = pair(kernel_size, "kernel_size", "Conv2d")
@@ -35,28 +35,188 @@ class Conv2d(Module):
         self.groups = groups
         self.padding_mode = padding_mode
         add_weight_and_bias(self, (out_channels, in_channels // groups) + self.kernel_size, bias,
-                            dtype)
+                            dtype, device)
 
     def reset_parameters(self):
         init.default_init(self.weight, self.bias)
 
     def forward(self, input):
+        if self.padding_mode != "zeros":
+            input = F.pad(input, reversed_twice(self.padding), mode=self.padding_mode)
+            return F.conv2d(input, self.weight, self.bias, self.stride, 0, self.dilation,
+                            self.groups)
         return F.conv2d(input, self.weight, self.bias, self.stride, self.padding, self.dilation,
                         self.groups)
 
     def extra_repr(self):
-        text = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
-                f"stride={self.stride}")
-        if self.padding != (0, 0):
-            text += f", padding={self.padding!r}" if isinstance(self.padding, str) \
-                else f", padding={self.padding}"
-        if self.dilation != (1, 1):
-            text += f", dilation={self.dilation}"
-        if self.groups != 1:
-            text += f", groups={self.groups}"
-        if self.bias is None:
-            text += ", bias=False"
-        return text
+        return conv_repr(self)
+
+
+PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
+
+
+def check_padding_mode(mode, padding, op):
+    if mode not in PADDING_MODES:
+        raise ValueError(f"{op}: padding_mode must be one of {PADDING_MODES}, got {mode!r}")
+    if mode != "zeros" and isinstance(padding, str) and padding != "valid":
+        raise ValueError(f"{op}: padding={padding!r} with padding_mode={mode!r} is not "
+                         f"supported; give the padding as numbers")
+
+
+def reversed_twice(padding):
+    """(ph, pw) as F.pad's (left, right, top, bottom): PyTorch's
+    ``_reversed_padding_repeated_twice``."""
+    if isinstance(padding, str):
+        return (0, 0) * 2
+    return tuple(p for size in reversed(padding) for p in (size, size))
+
+
+def conv_repr(m):
+    """PyTorch's ``_ConvNd.extra_repr``: defaults left out."""
+    text = f"{m.in_channels}, {m.out_channels}, kernel_size={m.kernel_size}, stride={m.stride}"
+    zeros = (0,) * len(m.kernel_size)
+    if isinstance(m.padding, str):
+        text += f", padding={m.padding}"
+    elif m.padding != zeros:
+        text += f", padding={m.padding}"
+    if m.dilation != (1,) * len(m.kernel_size):
+        text += f", dilation={m.dilation}"
+    if getattr(m, "output_padding", zeros) != zeros:
+        text += f", output_padding={m.output_padding}"
+    if m.groups != 1:
+        text += f", groups={m.groups}"
+    if m.bias is None:
+        text += ", bias=False"
+    if m.padding_mode != "zeros":
+        text += f", padding_mode={m.padding_mode}"
+    return text
+
+
+class Conv1d(Module):
+    """1-D cross-correlation of (N, C, L) with ``out_channels`` learned (C / groups, K)
+    kernels, PyTorch's arguments and default init.
+
+    >>> import chainrule as cr
+    >>> conv = cr.nn.Conv1d(2, 3, 5, padding=2)
+    >>> tuple(conv(cr.ones(4, 2, 10)).shape), conv
+    ((4, 3, 10), Conv1d(2, 3, kernel_size=(5,), stride=(1,), padding=(2,)))
+    """
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1,
+                 groups=1, bias=True, padding_mode="zeros", device=None, dtype=None):
+        super().__init__()
+        check_groups(in_channels, out_channels, groups, "Conv1d")
+        check_padding_mode(padding_mode, padding, "Conv1d")
+        self.in_channels, self.out_channels = in_channels, out_channels
+        self.kernel_size = (single(kernel_size, "kernel_size", "Conv1d"),)
+        self.stride = (single(stride, "stride", "Conv1d"),)
+        self.padding = padding if isinstance(padding, str) \
+            else (single(padding, "padding", "Conv1d"),)
+        self.dilation = (single(dilation, "dilation", "Conv1d"),)
+        self.groups, self.padding_mode = groups, padding_mode
+        add_weight_and_bias(self, (out_channels, in_channels // groups) + self.kernel_size, bias,
+                            dtype, device)
+
+    def reset_parameters(self):
+        init.default_init(self.weight, self.bias)
+
+    def forward(self, input):
+        padding = self.padding
+        if self.padding_mode != "zeros":
+            input, padding = F.pad(input, reversed_twice(self.padding), self.padding_mode), 0
+        return F.conv1d(input, self.weight, self.bias, self.stride, padding, self.dilation,
+                        self.groups)
+
+    def extra_repr(self):
+        return conv_repr(self)
+
+
+def check_groups(in_channels, out_channels, groups, op):
+    if in_channels % groups or out_channels % groups:
+        raise ValueError(f"{op}: in_channels ({in_channels}) and out_channels "
+                         f"({out_channels}) must both be divisible by groups ({groups})")
+
+
+class ConvTranspose(Module):
+    """What ConvTranspose1d and ConvTranspose2d share: the weight (C_in, C_out / groups,
+    *kernel), PyTorch's default init, ``forward(input, output_size=None)``."""
+
+    dims = 2
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0,
+                 output_padding=0, groups=1, bias=True, dilation=1, padding_mode="zeros",
+                 device=None, dtype=None):
+        super().__init__()
+        op = type(self).__name__
+        check_groups(in_channels, out_channels, groups, op)
+        if padding_mode != "zeros":
+            raise ValueError(f"{op}: only 'zeros' padding mode is supported (as in PyTorch)")
+        as_tuple = self.as_tuple
+        self.in_channels, self.out_channels = in_channels, out_channels
+        self.kernel_size = as_tuple(kernel_size, "kernel_size")
+        self.stride, self.padding = as_tuple(stride, "stride"), as_tuple(padding, "padding")
+        self.output_padding = as_tuple(output_padding, "output_padding")
+        self.dilation = as_tuple(dilation, "dilation")
+        self.groups, self.padding_mode = groups, padding_mode
+        self.weight = empty_parameter((in_channels, out_channels // groups) + self.kernel_size,
+                                      dtype, device, op)
+        self.register_parameter("bias", empty_parameter((out_channels,), dtype) if bias else None)
+        # the bias's bound comes from the weight's fan in, its dim 1 times the kernel (PyTorch)
+        self.reset_parameters()
+
+    def as_tuple(self, value, name):
+        op = type(self).__name__
+        return (single(value, name, op),) if self.dims == 1 else pair(value, name, op)
+
+    def reset_parameters(self):
+        init.default_init(self.weight, self.bias)
+
+    def output_padding_for(self, input, output_size):
+        """PyTorch's ``_output_padding``: the output_padding that gives ``output_size``."""
+        if output_size is None:
+            return self.output_padding
+        size = tuple(output_size)[-self.dims:]
+        spatial = tuple(input.shape[-self.dims:])
+        padding = []
+        for i in range(self.dims):
+            smallest = ((spatial[i] - 1) * self.stride[i] - 2 * self.padding[i]
+                        + self.dilation[i] * (self.kernel_size[i] - 1) + 1)
+            extra = size[i] - smallest
+            if not 0 <= extra < max(self.stride[i], self.dilation[i]):
+                raise ValueError(f"{type(self).__name__}: requested an output size of {size}, "
+                                 f"but valid sizes range from {smallest} to "
+                                 f"{smallest + self.stride[i] - 1} in dim {i}")
+            padding.append(extra)
+        return tuple(padding)
+
+    def extra_repr(self):
+        return conv_repr(self)
+
+
+class ConvTranspose2d(ConvTranspose):
+    """The transposed 2-D convolution (a learned upsampling), one ConvTranspose2d gate.
+
+    >>> import chainrule as cr
+    >>> up = cr.nn.ConvTranspose2d(4, 2, 3, stride=2, padding=1, output_padding=1)
+    >>> tuple(up(cr.ones(1, 4, 5, 5)).shape)
+    (1, 2, 10, 10)
+    """
+
+    def forward(self, input, output_size=None):
+        return F.conv_transpose2d(input, self.weight, self.bias, self.stride, self.padding,
+                                  self.output_padding_for(input, output_size), self.groups,
+                                  self.dilation)
+
+
+class ConvTranspose1d(ConvTranspose):
+    """The transposed 1-D convolution of (N, C, L)."""
+
+    dims = 1
+
+    def forward(self, input, output_size=None):
+        return F.conv_transpose1d(input, self.weight, self.bias, self.stride, self.padding,
+                                  self.output_padding_for(input, output_size), self.groups,
+                                  self.dilation)
 
 
 class MaxPool2d(Module):

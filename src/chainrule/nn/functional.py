@@ -363,6 +363,9 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
             raise ValueError(f"{op}: output padding must be smaller than either stride or "
                              f"dilation, but got output_padding={output_padding}, "
                              f"stride={stride}, dilation={dilation}")
+    if bias is not None and tuple(bias.shape) != (weight.shape[1] * groups,):
+        raise ValueError(f"{op}: bias of shape {tuple(bias.shape)} must have one value per "
+                         f"output channel, ({weight.shape[1] * groups},)")
     kernel = weight.shape[2:]
     size = tuple((input.shape[2 + i] - 1) * stride[i] - 2 * padding[i] + dilation[i] *
                  (kernel[i] - 1) + output_padding[i] + 1 for i in range(2))

@@ -13,6 +13,7 @@ import math
 
 import numpy as np
 
+from ..kernels import special
 from ..ops.inplace import mark_changed
 from ..random import numpy_generator
 
@@ -115,3 +116,99 @@ def default_init(weight, bias):
         fan_in, _ = _calculate_fan_in_and_fan_out(weight)
         bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
         uniform_(bias, -bound, bound)
+
+
+def erfinv(y):
+    """The inverse of erf on (-1, 1): Winitzki's closed form refined by Newton's method on
+    chainrule's erf (NumPy has no erfinv)."""
+    y = np.clip(np.asarray(y, np.float64), -1 + 1e-16, 1 - 1e-16)
+    log = np.log1p(-y * y)
+    first = 2 / (math.pi * 0.147) + log / 2
+    z = np.sign(y) * np.sqrt(np.sqrt(first * first - log / 0.147) - first)
+    for _ in range(4):
+        z = z - (special.erf(z) - y) / (2 / math.sqrt(math.pi) * np.exp(-z * z))
+    return z
+
+
+def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
+    """Fill with N(mean, std**2) restricted to [a, b], by PyTorch's method: a uniform draw
+    between the normal CDF's values at a and b, mapped back through the inverse CDF.
+
+    >>> import chainrule as cr
+    >>> w = cr.nn.init.trunc_normal_(cr.empty(1000), std=2.0, a=-1.0, b=1.0)
+    >>> bool(w.min() >= -1.0 and w.max() <= 1.0)
+    True
+    """
+    cdf = lambda v: (1.0 + math.erf(v / math.sqrt(2.0))) / 2.0  # noqa: E731
+    low, high = cdf((a - mean) / std), cdf((b - mean) / std)
+    u = numpy_generator(generator).uniform(2 * low - 1, 2 * high - 1, tensor.shape)
+    values = erfinv(u) * std * math.sqrt(2.0) + mean
+    return fill(tensor, np.clip(values, a, b))
+
+
+def orthogonal_(tensor, gain=1.0, generator=None):
+    """Fill with a (semi-)orthogonal matrix: the Q of a normal matrix's QR decomposition, its
+    columns' signs fixed by R's diagonal (Saxe et al., 2013), times ``gain``; dims after the
+    first are flattened."""
+    if tensor.ndim < 2:
+        raise ValueError(f"orthogonal_: only tensors with 2 or more dimensions are supported, "
+                         f"got shape {tuple(tensor.shape)}")
+    if tensor.numel() == 0:
+        return tensor
+    rows = tensor.shape[0]
+    cols = tensor.numel() // rows
+    flat = numpy_generator(generator).standard_normal((rows, cols))
+    if rows < cols:
+        flat = flat.T
+    q, r = np.linalg.qr(flat)
+    q = q * np.sign(np.diag(r))
+    if rows < cols:
+        q = q.T
+    return fill(tensor, (q * gain).reshape(tensor.shape))
+
+
+def sparse_(tensor, sparsity, std=0.01, generator=None):
+    """Fill a 2-D tensor with N(0, std**2) and zero ``ceil(sparsity * rows)`` random rows of
+    each column (Martens, 2010)."""
+    if tensor.ndim != 2:
+        raise ValueError(f"sparse_: only tensors with 2 dimensions are supported, got shape "
+                         f"{tuple(tensor.shape)}")
+    rows, cols = tensor.shape
+    zeros = int(math.ceil(sparsity * rows))
+    rng = numpy_generator(generator)
+    values = rng.normal(0.0, std, (rows, cols))
+    for col in range(cols):
+        values[rng.permutation(rows)[:zeros], col] = 0
+    return fill(tensor, values)
+
+
+def eye_(tensor):
+    """Fill a 2-D tensor with the identity matrix (ones on the diagonal)."""
+    if tensor.ndim != 2:
+        raise ValueError(f"eye_: only 2 dimensional tensors are supported, got shape "
+                         f"{tuple(tensor.shape)}")
+    return fill(tensor, np.eye(*tensor.shape))
+
+
+def dirac_(tensor, groups=1):
+    """Fill a 3-, 4- or 5-D convolution weight with the Dirac delta: each output channel of a
+    group passes its input channel through unchanged (the kernel's centre is 1).
+
+    >>> import chainrule as cr
+    >>> w = cr.nn.init.dirac_(cr.empty(2, 2, 3))
+    >>> w[:, :, 1].tolist(), float(w.sum())
+    ([[1.0, 0.0], [0.0, 1.0]], 2.0)
+    """
+    if tensor.ndim not in (3, 4, 5):
+        raise ValueError(f"dirac_: only tensors with 3, 4, or 5 dimensions are supported, "
+                         f"got shape {tuple(tensor.shape)}")
+    if tensor.shape[0] % groups:
+        raise ValueError(f"dirac_: dim 0 ({tensor.shape[0]}) must be divisible by groups "
+                         f"({groups})")
+    per_group = tensor.shape[0] // groups
+    values = np.zeros(tensor.shape)
+    centre = tuple(n // 2 for n in tensor.shape[2:])
+    for g in range(groups):
+        for d in range(min(per_group, tensor.shape[1])):
+            values[(g * per_group + d, d) + centre] = 1
+    return fill(tensor, values)

@@ -2,6 +2,7 @@
 import numpy as np
 
 from .. import dtypes, ops
+from ..device import as_device
 from . import functional as F
 from . import init
 from .module import Module
@@ -10,14 +11,16 @@ from .parameter import Parameter
 LINEAR = ops.Linear.apply
 
 
-def empty_parameter(shape, dtype):
+def empty_parameter(shape, dtype, device=None, op="layer"):
+    """Zeros of ``shape`` to initialise; ``device`` must be the CPU (or None)."""
+    as_device(device, op)
     return Parameter(np.zeros(shape, dtypes.resolve(dtype) or dtypes.default_float))
 
 
-def add_weight_and_bias(module, weight_shape, bias, dtype):
+def add_weight_and_bias(module, weight_shape, bias, dtype, device=None):
     """A ``weight`` of ``weight_shape`` and a bias per output (or ``bias = None``), with
     PyTorch's default initialisation: Linear's and Conv2d's parameters."""
-    module.weight = empty_parameter(weight_shape, dtype)
+    module.weight = empty_parameter(weight_shape, dtype, device, type(module).__name__)
     module.register_parameter("bias", empty_parameter(weight_shape[:1], dtype) if bias else None)
     module.reset_parameters()
 
@@ -41,11 +44,11 @@ class Linear(Module):
     ((4, 2), (2, 3))
     """
 
-    def __init__(self, in_features, out_features, bias=True, dtype=None):
+    def __init__(self, in_features, out_features, bias=True, device=None, dtype=None):
         super().__init__()
         self.in_features = in_features
         self.out_features = out_features
-        add_weight_and_bias(self, (out_features, in_features), bias, dtype)
+        add_weight_and_bias(self, (out_features, in_features), bias, dtype, device)
 
     def reset_parameters(self):
         init.default_init(self.weight, self.bias)
@@ -117,3 +120,25 @@ class Embedding(Module):
     def extra_repr(self):
         pad = f", padding_idx={self.padding_idx}" if self.padding_idx is not None else ""
         return f"{self.num_embeddings}, {self.embedding_dim}{pad}"
+
+
+class Unflatten(Module):
+    """Splits dim ``dim`` into ``unflattened_size`` (the inverse of Flatten).
+
+    >>> import chainrule as cr
+    >>> tuple(cr.nn.Unflatten(1, (2, 3))(cr.ones(4, 6)).shape)
+    (4, 2, 3)
+    """
+
+    def __init__(self, dim, unflattened_size):
+        super().__init__()
+        self.dim, self.unflattened_size = dim, unflattened_size
+
+    def forward(self, input):
+        dim = self.dim % input.ndim
+        shape = tuple(input.shape[:dim]) + tuple(self.unflattened_size) \
+            + tuple(input.shape[dim + 1:])
+        return input.reshape(shape)
+
+    def extra_repr(self):
+        return f"dim={self.dim}, unflattened_size={self.unflattened_size}"

@@ -318,6 +318,14 @@ class Module:
     def double(self):
         return self.to(np.float64)
 
+    def half(self):
+        """Floating parameters and buffers to float16 (NumPy's half precision)."""
+        return self.to(np.float16)
+
+    def bfloat16(self):
+        raise TypeError(f"{type(self).__name__}.bfloat16: chainrule computes with NumPy, "
+                        f"which has no bfloat16; use half() or float()")
+
     def cpu(self):
         return self
 

@@ -7,6 +7,7 @@ ones. The arithmetic is a composition of gates (``nn.functional.batch_norm``).
 import numpy as np
 
 from .. import dtypes
+from ..device import as_device
 from ..tensor import new_tensor
 from . import functional as F
 from . import init
@@ -20,8 +21,9 @@ class BatchNorm(Module):
     ranks = ()
 
     def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True,
-                 track_running_stats=True, dtype=None, *, bias=True):
+                 track_running_stats=True, device=None, dtype=None, *, bias=True):
         super().__init__()
+        as_device(device, type(self).__name__)
         self.num_features = num_features
         self.eps = eps
         self.momentum = momentum
@@ -113,3 +115,90 @@ class LayerNorm(Module):
     def extra_repr(self):
         return (f"{self.normalized_shape}, eps={self.eps}, "
                 f"elementwise_affine={self.elementwise_affine}, bias={self.bias is not None}")
+
+
+class GroupNorm(Module):
+    """Normalises each sample over groups of ``num_channels / num_groups`` channels, then
+    scales and shifts per channel: one fused GroupNorm gate.
+
+    >>> import chainrule as cr
+    >>> norm = cr.nn.GroupNorm(2, 4)
+    >>> norm, tuple(norm(cr.randn(3, 4, 5)).shape)
+    (GroupNorm(2, 4, eps=1e-05, affine=True, bias=True), (3, 4, 5))
+    """
+
+    def __init__(self, num_groups, num_channels, eps=1e-5, affine=True, device=None, dtype=None,
+                 *, bias=True):
+        super().__init__()
+        as_device(device, "GroupNorm")
+        if num_channels % num_groups:
+            raise ValueError(f"GroupNorm: num_channels ({num_channels}) must be divisible by "
+                             f"num_groups ({num_groups})")
+        self.num_groups, self.num_channels = num_groups, num_channels
+        self.eps, self.affine = eps, affine
+        self.register_parameter("weight", empty_parameter((num_channels,), dtype) if affine
+                                else None)
+        self.register_parameter("bias", empty_parameter((num_channels,), dtype)
+                                if affine and bias else None)
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        if self.weight is not None:
+            init.ones_(self.weight)
+        if self.bias is not None:
+            init.zeros_(self.bias)
+
+    def forward(self, input):
+        return F.group_norm(input, self.num_groups, self.weight, self.bias, self.eps)
+
+    def extra_repr(self):
+        return (f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}, "
+                f"bias={self.bias is not None}")
+
+
+class InstanceNorm(BatchNorm):
+    """What InstanceNorm1d and InstanceNorm2d share: each sample and channel normalised over
+    its spatial dims; no affine parameters nor running statistics unless asked for."""
+
+    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=False,
+                 track_running_stats=False, device=None, dtype=None, *, bias=True):
+        super().__init__(num_features, eps, momentum, affine, track_running_stats, device, dtype,
+                         bias=bias)
+
+    def forward(self, input):
+        batched = len(self.ranks) and input.ndim == self.ranks[-1]
+        if input.ndim not in self.ranks:
+            raise ValueError(f"{type(self).__name__}: expected an input of "
+                             f"{' or '.join(f'{r}-D' for r in self.ranks)}, got shape "
+                             f"{tuple(input.shape)}")
+        x = input if batched else input.unsqueeze(0)
+        if self.affine and x.shape[1] != self.num_features:
+            raise ValueError(f"{type(self).__name__}: expected input's size at dim 1 to match "
+                             f"num_features ({self.num_features}), but got shape "
+                             f"{tuple(input.shape)}")
+        out = F.instance_norm(x, self.running_mean, self.running_var, self.weight, self.bias,
+                              self.training or not self.track_running_stats,
+                              0.0 if self.momentum is None else self.momentum, self.eps)
+        return out if batched else out.squeeze(0)
+
+    def extra_repr(self):
+        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
+                f"affine={self.affine}, bias={self.bias is not None}, "
+                f"track_running_stats={self.track_running_stats}")
+
+
+class InstanceNorm1d(InstanceNorm):
+    """Instance normalisation of (N, C, L) or (C, L).
+
+    >>> import chainrule as cr
+    >>> cr.nn.InstanceNorm1d(3)
+    InstanceNorm1d(3, eps=1e-05, momentum=0.1, affine=False, bias=False, track_running_stats=False)
+    """
+
+    ranks = (2, 3)
+
+
+class InstanceNorm2d(InstanceNorm):
+    """Instance normalisation of (N, C, H, W) or (C, H, W)."""
+
+    ranks = (3, 4)

@@ -1,9 +1,12 @@
-"""``clip_grad_norm_``: scale gradients down so their global L2 norm is at most ``max_norm``."""
+"""``nn.utils``: ``clip_grad_norm_`` (scale gradients down so their global norm is at most
+``max_norm``), ``clip_grad_value_``, and ``parameters_to_vector`` / ``vector_to_parameters``
+(from ``convert_parameters.py``)."""
 import math
 
 import numpy as np
 
 from ...tensor import Tensor, new_tensor
+from .convert_parameters import parameters_to_vector, vector_to_parameters  # noqa: F401
 
 
 def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False):
@@ -33,3 +36,18 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
         for g in grads:
             g *= g.dtype.type(scale)
     return new_tensor(np.asarray(total, grads[0].dtype), None)
+
+
+def clip_grad_value_(parameters, clip_value, foreach=None):
+    """Clamp every ``.grad`` of ``parameters`` in place to [-clip_value, clip_value].
+
+    >>> import chainrule as cr
+    >>> p = cr.nn.Parameter(cr.zeros(3)); p.grad = cr.tensor([-5.0, 0.5, 2.0])
+    >>> cr.nn.utils.clip_grad_value_([p], 1.0); p.grad.tolist()
+    [-1.0, 0.5, 1.0]
+    """
+    params = [parameters] if isinstance(parameters, Tensor) else list(parameters)
+    clip_value = float(clip_value)
+    for p in params:
+        if p.grad is not None:
+            np.clip(p.grad._data, -clip_value, clip_value, out=p.grad._data)
