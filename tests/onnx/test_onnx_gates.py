@@ -112,6 +112,8 @@ CASES = [
          [normal(3, 4)]),
     Case("std", lambda x: x.std(-1) + x.std((1, 2), keepdim=True, correction=0).squeeze(-1),
          [normal(3, 4)]),
+    Case("prod", lambda x: x.prod(1) + x.prod(), [positive(4)], dynamic=False),
+    Case("prod along a dim", lambda x: x.prod(-1, keepdim=True), [positive(4)]),
     Case("cumsum", lambda x: x.cumsum(1), [normal(5)]),
     Case("norm", lambda x: x.norm(dim=-1) + x.norm(), [normal(4)], dynamic=False),
     # shapes and indexing

@@ -68,6 +68,7 @@ TRANSLATIONS = {
     "Sum": over_dims("ReduceSum"), "Mean": over_dims("ReduceMean"),
     "Amax": over_dims("ReduceMax"), "Amin": over_dims("ReduceMin"),
     "LogSumExp": over_dims("ReduceLogSumExp"), "Norm": over_dims("ReduceL2"),
+    "Prod": over_dims("ReduceProd"),
     "Max": whole("ReduceMax"), "Min": whole("ReduceMin"),
     "MaxDim": along_dim("ReduceMax"), "MinDim": along_dim("ReduceMin"),
     "Std": std, "Cumsum": cumsum,
