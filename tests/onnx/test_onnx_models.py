@@ -53,29 +53,32 @@ def test_batchnorm2d_network_uses_its_running_statistics():
 
 
 class TinyTransformer(nn.Module):
-    """Token and position embeddings, one pre-norm block (causal self-attention, GELU MLP),
-    and log-probabilities over the vocabulary."""
+    """Token and position embeddings, one pre-norm block written out (causal
+    MultiheadAttention, a GELU MLP), a TransformerEncoderLayer, and log-probabilities over
+    the vocabulary."""
 
     def __init__(self, vocab=13, d=16, heads=2, length=6):
         super().__init__()
-        self.heads = heads
         self.tokens = nn.Embedding(vocab, d)
         self.positions = nn.Embedding(length, d)
         self.norm1, self.norm2, self.norm3 = nn.LayerNorm(d), nn.LayerNorm(d), nn.LayerNorm(d)
-        self.qkv, self.proj = nn.Linear(d, 3 * d), nn.Linear(d, d)
+        self.attention = nn.MultiheadAttention(d, heads, batch_first=True)
         self.up, self.act, self.down = nn.Linear(d, 4 * d), nn.GELU(), nn.Linear(4 * d, d)
+        self.encoder = nn.TransformerEncoderLayer(d, heads, dim_feedforward=2 * d,
+                                                  activation="gelu", batch_first=True)
         self.head = nn.Linear(d, vocab)
         self.register_buffer("position_ids", cr.arange(length))
+        self.register_buffer("causal", cr.ones(length, length, dtype=cr.bool).triu(1))
 
     def forward(self, input):
-        n, length = input.shape
+        length = input.shape[1]
         x = self.tokens(input) + self.positions(self.position_ids[:length])
-        q, k, v = self.qkv(self.norm1(x)).chunk(3, dim=-1)
-        heads = [t.reshape(n, length, self.heads, -1).transpose(1, 2) for t in (q, k, v)]
-        a = F.scaled_dot_product_attention(*heads, is_causal=True)
-        x = x + self.proj(a.transpose(1, 2).reshape(n, length, -1))
+        h = self.norm1(x)
+        a, _ = self.attention(h, h, h, attn_mask=self.causal[:length, :length],
+                              need_weights=False)
+        x = x + a
         x = x + self.down(self.act(self.up(self.norm2(x))))
-        return F.log_softmax(self.head(self.norm3(x)), dim=-1)
+        return F.log_softmax(self.head(self.norm3(self.encoder(x))), dim=-1)
 
 
 def test_small_transformer():
