@@ -25,6 +25,10 @@ import warnings
 from ..ops import cat
 from ..tensor import Tensor
 
+# False until a hook is first registered anywhere: until then Module.__call__ reads this one
+# flag and calls forward (a module call costs one attribute read more, not four dict reads)
+EVER = False
+
 # the global hooks (PyTorch's torch.nn.modules.module._global_*), keyed by handle id
 GLOBAL_FORWARD_PRE_HOOKS = {}
 GLOBAL_FORWARD_HOOKS = {}
@@ -60,6 +64,8 @@ class RemovableHandle:
 def add_hook(table, hook, prepend=False, flags=()):
     """Put ``hook`` in ``table`` (first when ``prepend``); ``flags``: (table, on) pairs noting
     a flag such as with_kwargs by the handle's id."""
+    global EVER
+    EVER = True
     handle = RemovableHandle(table, extra_dict=[t for t, _ in flags])
     table[handle.id] = hook
     if prepend:
