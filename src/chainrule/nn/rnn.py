@@ -2,7 +2,7 @@
 relu), ``LSTM`` (with ``proj_size``), ``GRU``, and the cells ``RNNCell``, ``LSTMCell``,
 ``GRUCell``.
 
-Every step is a composition of existing gates (linear, sigmoid, tanh, chunk, where, stack),
+Every step is a composition of existing gates (linear, sigmoid, tanh, slicing, where, stack),
 so the recurrences have backward passes (and higher derivatives) without code of their own.
 The input's projection ``x @ W_ih.T + b_ih`` is one matrix product over all time steps;
 each step then multiplies only the hidden state. The gates of a step, as in PyTorch:
@@ -34,13 +34,19 @@ CHUNKS = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
 
 
 # ----- one step: (projected input, state, weights) -> new state -------------------------
+def pieces(z, n):
+    """z's last dim cut in n equal slices (what chunk does, with n plain slicings)."""
+    size = z.shape[-1] // n
+    return [z[..., i * size:(i + 1) * size] for i in range(n)]
+
+
 def rnn_step(x, state, W_hh, b_hh, W_hr, activation):
     return (activation(x + LINEAR(state[0], W_hh, b_hh)),)
 
 
 def lstm_step(x, state, W_hh, b_hh, W_hr, activation=None):
     h, c = state
-    i, f, g, o = (x + LINEAR(h, W_hh, b_hh)).chunk(4, -1)
+    i, f, g, o = pieces(x + LINEAR(h, W_hh, b_hh), 4)
     c = f.sigmoid() * c + i.sigmoid() * g.tanh()
     h = o.sigmoid() * c.tanh()
     return (h if W_hr is None else LINEAR(h, W_hr, None)), c
@@ -48,8 +54,8 @@ def lstm_step(x, state, W_hh, b_hh, W_hr, activation=None):
 
 def gru_step(x, state, W_hh, b_hh, W_hr, activation=None):
     h = state[0]
-    x_r, x_z, x_n = x.chunk(3, -1)
-    h_r, h_z, h_n = LINEAR(h, W_hh, b_hh).chunk(3, -1)
+    x_r, x_z, x_n = pieces(x, 3)
+    h_r, h_z, h_n = pieces(LINEAR(h, W_hh, b_hh), 3)
     r, z = (x_r + h_r).sigmoid(), (x_z + h_z).sigmoid()
     n = (x_n + r * h_n).tanh()
     return (n + z * (h - n),)   # (1 - z) n + z h
