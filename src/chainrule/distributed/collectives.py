@@ -117,6 +117,8 @@ def check_list(where, name, tensors, like, pg):
 
 
 def mpi_op(op, tensor, where):
+    if op is ReduceOp.SUM:
+        return mpi().SUM
     if not isinstance(op, ReduceOp):
         raise ValueError(f"{where}: op must be a ReduceOp (ReduceOp.SUM, AVG, PRODUCT, MIN, "
                          f"MAX, BAND, BOR, BXOR), got {op!r}")
