@@ -106,6 +106,27 @@ def test_float32_matches_torch(name):
     assert_same(result, run(torch, theirs, x, [], torch.float32), dict(rtol=1e-4, atol=1e-5))
 
 
+@pytest.mark.parametrize("name", ["LSTM 2 layers bidirectional", "GRU", "RNN relu 2 layers"])
+def test_second_derivatives_match_torch(name):
+    """Hessian-vector products through the recurrence (the steps are gates, so their
+    backward is differentiable again), against PyTorch's double backward."""
+    ours, theirs = both(LAYERS[name][0])
+    x, weight, direction = randn(4, 2, 3), randn(4, 2, 8 if "bidirectional" in name else 4,
+                                                  seed=1), randn(4, 2, 3, seed=2)
+    results = []
+    for lib, module in ((cr, ours), (torch, theirs)):
+        xt = lib.tensor(x, requires_grad=True)
+        out = module(xt)[0]
+        (gx,) = lib.autograd.grad((out * lib.tensor(weight)).sum(), xt, create_graph=True)
+        params = [p for _, p in module.named_parameters()]
+        second = lib.autograd.grad((gx * lib.tensor(direction)).sum(), [xt] + params,
+                                   allow_unused=True)
+        results.append([numpy_of(gx)] + [np.zeros(tuple(p.shape)) if h is None else numpy_of(h)
+                                         for h, p in zip(second, [xt] + params)])
+    for a, b in zip(*results):
+        np.testing.assert_allclose(a, b, rtol=1e-8, atol=1e-10)
+
+
 # ----- packed sequences -------------------------------------------------------------------
 def run_packed(lib, module, x, lengths, states, enforce_sorted):
     """A packed batch through the layer; the packed output's data, the final states, and
