@@ -33,7 +33,9 @@ def moments(group, w, g, s):
     v = zeros(s, "exp_avg_sq", w)
     lerp_(m, g, 1 - beta1)
     v *= beta2
-    v += (1 - beta2) * g * g
+    square = np.multiply(1 - beta2, g)   # PyTorch's order: ((1 - b2) g) g
+    square *= g
+    v += square
     return m, v
 
 
@@ -72,7 +74,9 @@ class Adam(Optimizer):
         denom = np.sqrt(v)
         denom /= (1 - beta2 ** step) ** 0.5
         denom += eps
-        w += -(lr / (1 - beta1 ** step)) * (m / denom)
+        step_ = np.divide(m, denom, out=denom)
+        step_ *= -(lr / (1 - beta1 ** step))
+        w += step_
 
 
 class AdamW(Adam):

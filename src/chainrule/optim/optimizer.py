@@ -217,7 +217,9 @@ def lerp_(x, end, weight):
     """``x += weight * (end - x)`` in PyTorch's two forms (the second, for weights from 0.5,
     lands exactly on ``end`` at weight 1); the weight in ``x``'s precision, as PyTorch's."""
     if weight < 0.5:
-        x += weight * (end - x)
+        change = np.subtract(end, x)
+        change *= weight
+        x += change
     else:
         x[...] = end - (end - x) * (1 - x.dtype.type(weight))
 
