@@ -265,6 +265,22 @@ class Module:
             module = module._modules[part]
         return module
 
+    def get_parameter(self, target):
+        """The parameter at a dotted path (``"encoder.fc.weight"``)."""
+        return self._get_member(target, "_parameters", "parameter")
+
+    def get_buffer(self, target):
+        """The buffer at a dotted path (``"norm.running_mean"``)."""
+        return self._get_member(target, "_buffers", "buffer")
+
+    def _get_member(self, target, registry, kind):
+        path, _, name = target.rpartition(".")
+        module = self.get_submodule(path)
+        if name not in module.__dict__[registry]:
+            raise AttributeError(f"{type(module).__name__} has no {kind} '{name}' (looking for "
+                                 f"'{target}')")
+        return module.__dict__[registry][name]
+
     def apply(self, fn):
         """Call ``fn`` on every descendant, then on this module (as PyTorch does)."""
         for child in self.children():
