@@ -209,21 +209,25 @@ def test_dropout_written_with_training_true_is_refused():
 
 
 class Positional(nn.Module):
-    def __init__(self):
+    def __init__(self, shift=0):
         super().__init__()
         self.table = nn.Parameter(cr.randn(10, 4))
+        self.shift = shift
 
     def forward(self, input):
-        return input + self.table[:input.shape[1]]
+        return input + self.table[self.shift:input.shape[1] + self.shift]
 
 
-def test_a_size_baked_into_a_gate_names_the_parameter():
+def test_slice_by_a_dynamic_length_follows_it_and_an_offset_one_is_refused():
     model = Positional().eval()
-    data = export_bytes(model, cr.randn(2, 5, 4), dynamic_axes={"input": [0]})
-    assert largest_difference(model, data, [np.ones((3, 5, 4), np.float32)]) <= TOLERANCE
-    with pytest.raises(ExportError, match=r"gate GetItem.*index.*slice\(None, 5, None\).*"
-                                          r"slice\(None, 6, None\)"):
-        cr.onnx.export(model, cr.randn(2, 5, 4), io.BytesIO(), dynamic_axes={"input": [0, 1]})
+    data = export_bytes(model, cr.randn(2, 5, 4), dynamic_axes={"input": [0, 1]})
+    assert largest_difference(model, data, [np.ones((3, 7, 4), np.float32)]) <= TOLERANCE
+    shifted = Positional(shift=1).eval()
+    data = export_bytes(shifted, cr.randn(2, 5, 4), dynamic_axes={"input": [0]})
+    assert largest_difference(shifted, data, [np.ones((3, 5, 4), np.float32)]) <= TOLERANCE
+    with pytest.raises(ExportError, match=r"gate GetItem.*index.*slice\(1, 6, None\).*"
+                                          r"slice\(1, 7, None\)"):
+        cr.onnx.export(shifted, cr.randn(2, 5, 4), io.BytesIO(), dynamic_axes={"input": [0, 1]})
 
 
 class Branching(nn.Module):

@@ -89,6 +89,19 @@ def test_small_transformer():
                 lambda n: cr.tensor(generator.integers(0, 13, size=(n, 6))))
 
 
+def test_small_transformer_with_dynamic_sequence_length():
+    """The causal mask and the positions are slices of buffers by the input's length."""
+    cr.manual_seed(0)
+    model = TinyTransformer().eval()
+    generator = np.random.default_rng(4)
+    data = export_bytes(model, cr.tensor(generator.integers(0, 13, size=(2, 4))),
+                        dynamic_axes={"input": {0: "batch", 1: "length"}})
+    worst = max(largest_difference(model, data, [generator.integers(0, 13, size=shape)])
+                for shape in ((3, 6), (1, 2), (5, 5)))
+    print(f"\ntransformer, dynamic length: largest difference {worst:.2e}, {len(data):,} bytes")
+    assert worst <= TOLERANCE
+
+
 @pytest.mark.parametrize("approximate", ["none", "tanh"])
 def test_gelu_both_forms(approximate):
     cr.manual_seed(0)

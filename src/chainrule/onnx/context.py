@@ -82,7 +82,10 @@ class GateContext:
             value, twin = value.astype(dtype), twin.astype(dtype)
         if same(value, twin):
             return self.exporter.constant(value)
-        filled = self.exporter.filled(value, twin)
+        filled = self.exporter.state_view(self.node.arrays[i], self.twin.arrays[i])
+        if filled is not None:
+            return self.cast(filled, self.node.arrays[i].dtype, value.dtype)
+        filled = self.exporter.follows(value, twin)
         if filled is None:
             self.check_constant(f"operand {i}", value, twin)
         return filled
@@ -102,6 +105,10 @@ class GateContext:
         name = self.exporter.input_holding(value)
         if name is not None:
             return self.cast(name, value.dtype, np.int64)
+        if not same(np.asarray(value), np.asarray(twin_value)):
+            name = self.exporter.state_view(value, twin_value)
+            if name is not None:
+                return self.cast(name, value.dtype, np.int64)
         self.check_constant(what, np.asarray(value), np.asarray(twin_value))
         return self.const(np.asarray(value, dtype=np.int64))
 
@@ -133,11 +140,28 @@ class GateContext:
         twins = twin if isinstance(twin, tuple) else (twin,)
         fixed = [isinstance(i, np.ndarray) and i.ndim > 0 for i in items]
         if len(items) != len(twins) or not all(
-                f or same(a, b) for f, a, b in zip(fixed, items, twins)):
+                f or same(a, b) or self.sliding(a, b) for f, a, b in zip(fixed, items, twins)):
             raise self.error(f"its index {index!r} follows a dynamic axis (it was {twin!r} "
                              f"when the dynamic axes were one longer); leave that axis out "
                              f"of dynamic_axes")
         return index, twin
+
+    def sliding(self, a, b):
+        """Whether slices a and b differ only in bounds that an input's size gives
+        (``x[:, :length]`` with length = input.shape[1], a dynamic axis)."""
+        if not (isinstance(a, slice) and isinstance(b, slice)) or a.step != b.step:
+            return False
+        return all(m == n or (isinstance(m, (int, np.integer)) and isinstance(n, (int, np.integer))
+                              and m >= 0 and self.exporter.dimension_source(m, n) is not None)
+                   for m, n in ((a.start, b.start), (a.stop, b.stop)))
+
+    def bound(self, value, twin):
+        """A slice bound as a 1-D int64 input: the number, or the size of the input axis
+        it follows (``Exporter.dimension_source``)."""
+        if value == twin:
+            return self.int64s([value])
+        name, axis = self.exporter.dimension_source(value, twin)
+        return self.op("Gather", self.op("Shape", name), self.int64s([axis]))
 
     def tensor_pair(self, i):
         if i is None:

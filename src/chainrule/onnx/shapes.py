@@ -99,7 +99,7 @@ def getitem(ctx):
             x = ctx.op("Unsqueeze", x, ctx.int64s([axis]))
             axis += 1
         elif isinstance(item, slice):
-            x = slice_along(ctx, x, item, axis)
+            x = slice_along(ctx, x, item, axis, other)
             axis += 1
         elif is_array(item):
             x = ctx.op("Gather", x, ctx.index(item, other, "index array"), axis=axis)
@@ -177,9 +177,9 @@ def advanced(ctx, items, twins):
     rank = len(ctx.shape(0))
     spread = spread_out(items, twins, rank)
     x = ctx.input(0)
-    for axis, (item, _) in enumerate(spread):
+    for axis, (item, other) in enumerate(spread):
         if isinstance(item, slice):
-            x = slice_along(ctx, x, item, axis)
+            x = slice_along(ctx, x, item, axis, other)
     indexed = [a for a, (item, _) in enumerate(spread) if not isinstance(item, slice)]
     rest = [a for a in range(rank) if a not in indexed]
     shape = np.broadcast_shapes(*(np.shape(spread[a][0]) for a in indexed))
@@ -228,17 +228,18 @@ def scatter_add(ctx):
     return ctx.op("Reshape", total, ctx.int64s(shape))
 
 
-def slice_along(ctx, x, item, axis):
-    start, stop, step = item.start, item.stop, item.step
-    step = 1 if step is None else int(step)
-    if start is None and stop is None and step == 1:
+def slice_along(ctx, x, item, axis, twin=None):
+    """x[..., start:stop:step] along ``axis``; a bound that differs in the second run
+    (``twin``) is the size of the input axis it follows."""
+    twin = item if twin is None else twin
+    step = 1 if item.step is None else int(item.step)
+    if item.start is None and item.stop is None and step == 1:
         return x
-    if start is None:
-        start = 0 if step > 0 else -1
-    if stop is None:
-        stop = INT64_MAX if step > 0 else INT64_MIN
-    return ctx.op("Slice", x, ctx.int64s([start]), ctx.int64s([stop]), ctx.int64s([axis]),
-                  ctx.int64s([step]))
+    first, last = (0, INT64_MAX) if step > 0 else (-1, INT64_MIN)
+    start, twin_start = (first if v is None else v for v in (item.start, twin.start))
+    stop, twin_stop = (last if v is None else v for v in (item.stop, twin.stop))
+    return ctx.op("Slice", x, ctx.bound(start, twin_start), ctx.bound(stop, twin_stop),
+                  ctx.int64s([axis]), ctx.int64s([step]))
 
 
 TRANSLATIONS = {
