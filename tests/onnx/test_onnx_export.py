@@ -305,3 +305,31 @@ def test_float64_model():
     model = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 2)).double().eval()
     data = export_bytes(model, cr.randn(2, 3, dtype=cr.float64), dynamic_axes={"input": [0]})
     assert largest_difference(model, data, [np.linspace(-1, 1, 15).reshape(5, 3)]) <= 1e-12
+
+
+class CausalSelfAttention(nn.Module):
+    """A causal mask made on every call (SDPA's is_causal, and a triu of ones for
+    MultiheadAttention): triangles whose sides are the input's length."""
+
+    def __init__(self):
+        super().__init__()
+        self.attention = nn.MultiheadAttention(8, 2, batch_first=True)
+
+    def forward(self, input):
+        length = input.shape[1]
+        mask = cr.ones(length, length, dtype=cr.bool).triu(1)
+        a, _ = self.attention(input, input, input, attn_mask=mask, need_weights=False)
+        q = input.reshape(input.shape[0], length, 2, 4).transpose(1, 2)
+        return a + F.scaled_dot_product_attention(q, q, q, is_causal=True).transpose(
+            1, 2).reshape(input.shape[0], length, 8)
+
+
+def test_causal_masks_made_per_call_follow_the_length():
+    cr.manual_seed(0)
+    model = CausalSelfAttention().eval()
+    data = export_bytes(model, cr.randn(2, 5, 8), dynamic_axes={"input": [0, 1]})
+    assert "Trilu" in {n.op_type for n in graph_of(data).node}
+    rng = np.random.default_rng(2)
+    for shape in ((3, 7, 8), (1, 2, 8)):
+        assert largest_difference(model, data, [rng.standard_normal(shape, np.float32)]) \
+            <= TOLERANCE
