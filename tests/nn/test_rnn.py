@@ -322,3 +322,37 @@ def test_packing_refuses_what_torch_refuses():
 def test_import_paths_are_torch_s():
     from chainrule.nn.utils.rnn import PackedSequence, pad_sequence   # noqa: F401
     assert cr.nn.utils.rnn.pack_padded_sequence is cr_rnn.pack_padded_sequence
+
+
+def test_training_steps_follow_torch():
+    """An LSTM sequence regressor trained for five Adam steps from PyTorch's weights: every
+    loss equals PyTorch's (the layers, the loss and the optimizer together)."""
+    class Model:
+        def __init__(self, nn):
+            self.lstm, self.head = nn.LSTM(2, 6, batch_first=True), nn.Linear(6, 1)
+
+        def parameters(self):
+            return list(self.lstm.parameters()) + list(self.head.parameters())
+
+        def __call__(self, x):
+            out, _ = self.lstm(x)
+            return self.head(out[:, -1])
+
+    torch.manual_seed(3)
+    theirs, ours = Model(torch.nn), Model(cr.nn)
+    copy_weights(ours.lstm, theirs.lstm.double())
+    copy_weights(ours.head, theirs.head.double())
+    x, y = randn(8, 5, 2), randn(8, 1, seed=1)
+    losses = []
+    for lib, model in ((cr, ours), (torch, theirs)):
+        optimizer = lib.optim.Adam(model.parameters(), lr=0.05)
+        run = []
+        for _ in range(5):
+            optimizer.zero_grad()
+            loss = ((model(lib.tensor(x)) - lib.tensor(y)) ** 2).mean()
+            loss.backward()
+            optimizer.step()
+            run.append(loss.item())
+        losses.append(run)
+    np.testing.assert_allclose(losses[0], losses[1], rtol=1e-9)
+    assert losses[0][-1] < losses[0][0]

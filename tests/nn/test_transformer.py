@@ -152,3 +152,32 @@ def test_errors_name_the_layer():
         model(cr.zeros(5, 2, 8), cr.zeros(3, 3, 8))
     with pytest.raises(RuntimeError, match="must be equal to d_model 8"):
         model(cr.zeros(5, 2, 6), cr.zeros(3, 2, 6))
+
+
+def test_training_steps_follow_torch():
+    """A TransformerEncoder classifier trained for five SGD steps from PyTorch's weights:
+    every loss equals PyTorch's."""
+    def make(nn):
+        layer = nn.TransformerEncoderLayer(8, 2, 16, dropout=0.0, batch_first=True)
+        encoder = nn.TransformerEncoder(layer, 2, enable_nested_tensor=False)
+        return nn.ModuleDict({"encoder": encoder, "head": nn.Linear(8, 3)})
+
+    torch.manual_seed(4)
+    theirs = make(torch.nn).double()
+    ours = make(cr.nn)
+    copy_weights(ours, theirs)
+    x, y = randn(4, 5, 8), np.array([0, 2, 1, 2])
+    losses = []
+    for lib, model in ((cr, ours), (torch, theirs)):
+        optimizer = lib.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+        run = []
+        for _ in range(5):
+            optimizer.zero_grad()
+            logits = model["head"](model["encoder"](lib.tensor(x)).mean(1))
+            loss = lib.nn.functional.cross_entropy(logits, lib.tensor(y))
+            loss.backward()
+            optimizer.step()
+            run.append(loss.item())
+        losses.append(run)
+    np.testing.assert_allclose(losses[0], losses[1], rtol=1e-9)
+    assert losses[0][-1] < losses[0][0]
