@@ -71,7 +71,7 @@ class Adam(Optimizer):
         m, v = moments(group, w, g, s)
         if group["amsgrad"]:
             v = np.maximum(zeros(s, "max_exp_avg_sq", w), v, out=s["max_exp_avg_sq"])
-        denom = np.sqrt(v)
+        denom = np.sqrt(v, out=np.empty_like(v))   # an array at 0-d too, for out= below
         denom /= (1 - beta2 ** step) ** 0.5
         denom += eps
         step_ = np.divide(m, denom, out=denom)
