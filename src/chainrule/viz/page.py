@@ -17,13 +17,14 @@ from .render import have_dot, run_dot
 from .steps import explained_names, page_steps
 
 LAYOUTS = ("auto", "graphviz", "builtin")
+GRAPHVIZ_GATES = 500   # above this, auto lays out built-in: dot's edge labels grow superlinearly
 
 
 def to_html(out, params=None, title=None, layout="auto"):
     """The step-through page for the graph that made ``out``, as one HTML string.
 
-    ``layout`` is ``"auto"`` (Graphviz where ``dot`` is installed, else built-in),
-    ``"graphviz"`` or ``"builtin"``.
+    ``layout`` is ``"auto"`` (Graphviz where ``dot`` is installed and the graph has at most
+    ``GRAPHVIZ_GATES`` gates, else built-in), ``"graphviz"`` or ``"builtin"``.
 
     >>> import chainrule as cr
     >>> x = cr.tensor(3.0, requires_grad=True, name="x")
@@ -42,7 +43,8 @@ def to_html(out, params=None, title=None, layout="auto"):
         node.name = names.get(node.id, node.name)
         node.grad = None        # the page reveals gradients one backward step at a time
     steps = page_steps(graph, explanation, names)
-    use_graphviz = layout == "graphviz" or (layout == "auto" and have_dot())
+    use_graphviz = layout == "graphviz" or (layout == "auto" and have_dot()
+                                            and len(graph.gates) <= GRAPHVIZ_GATES)
     svg = graphviz_svg(graph) if use_graphviz else layout_svg(graph)
     return fill(title or "chainrule: forward and backward", svg, steps)
 
