@@ -65,6 +65,18 @@ STEPS = {"RNN_TANH": (rnn_step, ops.tanh), "RNN_RELU": (rnn_step, ops.relu),
          "LSTM": (lstm_step, None), "GRU": (gru_step, None)}
 
 
+def time_steps(x):
+    """x[0], ..., x[T - 1], sliced from blocks of about sqrt(T) steps: the gradient of a slice
+    is an array of the sliced tensor's full size (GetItem's backward), so T slices of x would
+    cost T arrays the size of x in backward, quadratic in T; blocks cost about 2 sqrt(T)."""
+    length = x.shape[0]
+    block = max(1, math.isqrt(length))
+    if block < 4:
+        return [x[t] for t in range(length)]
+    blocks = [x[start:start + block] for start in range(0, length, block)]
+    return [b[i] for b in blocks for i in range(b.shape[0])]
+
+
 def mode_of(name, nonlinearity):
     if name != "RNN":
         return name
@@ -275,7 +287,7 @@ class RNNBase(Module):
             outputs = []
             for d, suffix in enumerate(("", "_reverse")[:self.directions]):
                 W_ih, W_hh, b_ih, b_hh, W_hr = self.weights_of(layer, suffix)
-                projected = LINEAR(x, W_ih, b_ih)              # every time step at once
+                projected = time_steps(LINEAR(x, W_ih, b_ih))   # every time step at once
                 s = tuple(h[layer * self.directions + d] for h in state)
                 steps = [None] * x.shape[0]
                 for t in (reversed(range(x.shape[0])) if d else range(x.shape[0])):
