@@ -298,6 +298,10 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
                       groups).squeeze(0)
     kernel = tuple(weight.shape[2:])
     stride, dilation = pair(stride, "stride", "conv2d"), pair(dilation, "dilation", "conv2d")
+    if padding == "same":   # an even total pads its odd cell on the right, as PyTorch
+        totals = [d * (k - 1) for k, d in zip(kernel, dilation)]
+        if any(t % 2 for t in totals):
+            input = pad(input, (0, totals[1] % 2, 0, totals[0] % 2))
     padding = conv_padding(padding, kernel, stride, dilation)
     c = input.shape[1]
     out_channels, group_channels = weight.shape[:2]
@@ -397,12 +401,11 @@ def conv_padding(padding, kernel, stride, dilation):
     if padding == "valid":
         return (0, 0)
     if padding == "same":
-        totals = [d * (k - 1) for k, d in zip(kernel, dilation)]
-        if stride != (1, 1) or any(t % 2 for t in totals):
-            raise ValueError(f"conv2d: padding='same' needs stride 1 and an odd effective "
-                             f"kernel here (kernel {kernel}, dilation {dilation}); give "
-                             f"padding as numbers instead")
-        return tuple(t // 2 for t in totals)
+        if stride != (1, 1):
+            raise ValueError("conv2d: padding='same' is not supported for strided "
+                             "convolutions (PyTorch refuses it too); give the padding as "
+                             "numbers")
+        return tuple(d * (k - 1) // 2 for k, d in zip(kernel, dilation))
     return pair(padding, "padding", "conv2d")
 
 
