@@ -120,11 +120,24 @@ def mv(x, vec):
     return MatMul.apply(x, vec)
 
 
-@api(methods=("dot", "inner"))
+@api(methods=("dot",))
 def dot(x, other):
     """The dot product of two 1-D tensors: ``MatMul``."""
     check_dims("dot", (x, 1, "input"), (other, 1, "other"))
     return MatMul.apply(x, other)
+
+
+@api(methods=("inner",))
+def inner(x, other):
+    """Sums of products over the last dimension of each (``x * other`` when one is 0-d),
+    shape ``x.shape[:-1] + other.shape[:-1]``: an ``einsum``."""
+    if x.ndim == 0 or other.ndim == 0:
+        return x * other
+    if x.shape[-1] != other.shape[-1]:
+        raise ValueError(f"inner: the last dimensions of shapes {tuple(x.shape)} and "
+                         f"{tuple(other.shape)} must match")
+    left, right = "abcdefgh"[:x.ndim - 1], "ijklmnop"[:other.ndim - 1]
+    return einsum(f"{left}z,{right}z->{left}{right}", x, other)
 
 
 @api(methods=("outer", "ger"))

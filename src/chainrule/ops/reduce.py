@@ -180,8 +180,9 @@ class Amax(Reduction):
     reduce = staticmethod(np.max)
 
     def forward(self, x, dim=None, keepdim=False):
-        check_not_empty(x, self.label)
         self.reduce_over(x, dim)
+        if np.size(x) == 0 and (self.dims is None or any(np.shape(x)[d] == 0 for d in self.dims)):
+            check_not_empty(x, self.label)   # an empty slice has no maximum
         return self.reduce(x, axis=self.dims, keepdims=keepdim)
 
 
@@ -466,7 +467,10 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):  # noqa: A002
         return magnitude.amin(dim, keepdim)
     if ord == 0:
         return (x != 0).sum(dim, keepdim).to(x.dtype)
-    total = (magnitude ** ord).sum(dim, keepdim)
+    nonzero = magnitude != 0
+    safe_magnitude = magnitude.where(nonzero, 1.0)   # no infinite derivative at x = 0
+    powered = (safe_magnitude ** ord).where(nonzero, 0.0 if ord > 0 else float("inf"))
+    total = powered.sum(dim, keepdim)
     zero = total == 0
     safe = total.where(zero.logical_not(), 1.0)   # no infinite derivative at a zero norm
     return (safe ** (1.0 / ord)).where(zero.logical_not(), 0.0)
@@ -594,7 +598,7 @@ def cumprod(x, dim, *, dtype=None):
     if dtype is not None:
         x = x.to(dtype)
     dim = normalize_dims(dim, builtins.max(x.ndim, 1), "cumprod")[0]
-    if x.ndim == 0:
+    if x.ndim == 0 or x.numel() == 0:
         return x * 1 if x.requires_grad else x.clone()
     if not x.requires_grad:
         data = x._data

@@ -250,6 +250,8 @@ def scatter_add(x, dim, index, src=None):
     """
     if src is None:   # the gate's own form: (g, shape, index)
         return ScatterAdd.apply(x, shape=dim, index=index)
+    if x.ndim == 0:   # a scalar: as a one-element vector
+        return scatter_add(x.reshape(1), dim, index.reshape(-1), as_vector(src)).reshape(())
     idx = along(x, dim, index, "scatter_add")
     return x + ScatterAdd.apply(src_part(src, index), shape=x.shape, index=idx)
 
@@ -280,6 +282,10 @@ def along(x, dim, index, op):
     return tuple(index if a == dim else grids[a] for a in range(ndim))
 
 
+def as_vector(src):
+    return src.reshape(-1) if isinstance(src, Tensor) else src
+
+
 def src_part(src, index):
     """The part of ``src`` that scatter reads: its leading corner of ``index``'s shape."""
     if not isinstance(src, Tensor) or src.ndim == 0:
@@ -296,6 +302,8 @@ def gather(x, dim, index, *, sparse_grad=False):
     >>> cr.gather(cr.tensor([[1, 2], [3, 4]]), 1, cr.tensor([[0, 0], [1, 0]])).tolist()
     [[1, 1], [4, 3]]
     """
+    if index.numel() == 0:   # an empty index of any shape picks nothing
+        return GetItem.apply(x.reshape(-1), index=np.zeros(index.shape, np.int64))
     if x.ndim == 0:
         return GetItem.apply(x.reshape(1), index=along(x, dim, index, "gather")).reshape(
             index.shape)
@@ -332,6 +340,9 @@ def scatter(x, dim, index, src=None, value=None, *, reduce=None):
         src = value
     if src is None:
         raise TypeError("scatter: give src (a tensor) or value (a number)")
+    if x.ndim == 0:   # a scalar: as a one-element vector
+        return scatter(x.reshape(1), dim, index.reshape(-1), as_vector(src),
+                       reduce=reduce).reshape(())
     if reduce == "add":
         return scatter_add(x, dim, index, src if isinstance(src, Tensor) else
                            x.new_full(index.shape, src))

@@ -154,9 +154,10 @@ class Cast(Gate):
 @api(name="clamp", methods=("clamp", "clip"))
 def clamp(x, min=None, max=None):  # noqa: A002
     """``x`` limited to [min, max]; the bounds are numbers (the ``Clamp`` gate) or tensors
-    that broadcast (a composition of two ``where``: x below min takes min, then above max
-    takes max, NaN bounds giving NaN; the gradient goes to x inside the bounds, ends
-    included, to min below it and to max above it, as PyTorch's).
+    that broadcast (a composition of ``where``: x where it is at least min, min where it is
+    below, NaN where a NaN makes neither hold; then the same against max). The gradient goes
+    to x inside the bounds, ends included, to min below it and to max above it, and to none
+    of them at a NaN, as PyTorch's.
 
     >>> import chainrule as cr
     >>> cr.clamp(cr.tensor([0.5, 2.0, 3.0]), cr.tensor(1.0), cr.tensor([0.0, 2.5, 2.5])).tolist()
@@ -168,17 +169,19 @@ def clamp(x, min=None, max=None):  # noqa: A002
         return Clamp.apply(x, min=min, max=max)
     out = x
     if min is not None:
-        out = where_bound(out < min, min, out)
+        out = bounded(out, out >= min, out < min, min)
     if max is not None:
-        out = where_bound(out > max, max, out)
+        out = bounded(out, out <= max, out > max, max)
     return out
 
 
-def where_bound(outside, bound, x):
-    """``bound`` where ``outside`` holds or the bound is NaN, else ``x``."""
-    if isinstance(bound, Tensor):
-        outside = outside | bound.isnan()
-    return x.where(outside.logical_not(), bound)
+def bounded(x, inside, outside, bound):
+    """``x`` where ``inside``, ``bound`` where ``outside``, NaN where neither holds (a NaN
+    in x or the bound), so that no gradient flows there."""
+    if x._data.dtype.kind == "f" or isinstance(bound, Tensor) and bound._data.dtype.kind == "f":
+        bound = Tensor.where(bound if isinstance(bound, Tensor) else x.new_full((), bound),
+                             outside, np.nan)
+    return x.where(inside, bound)
 
 
 @api(methods=("clamp_min",))
@@ -392,8 +395,9 @@ class Exp2(Gate):
 
 @api(methods=("rsqrt",))
 def rsqrt(x):
-    """``1 / sqrt(x)``, the composition ``x ** -0.5`` (its gradient ``-0.5 x ** -1.5``)."""
-    return x ** -0.5
+    """``1 / sqrt(x)``, the composition of ``Sqrt`` and ``Div`` (-inf at -0, NaN at -inf,
+    as PyTorch's)."""
+    return 1 / x.sqrt()
 
 
 @api(methods=("reciprocal",))
