@@ -87,6 +87,15 @@ def test_layer_matches_torch(name, with_state):
                 dict(rtol=1e-9, atol=1e-11))
 
 
+@pytest.mark.parametrize("name", ["LSTM 2 layers bidirectional", "GRU"])
+def test_long_sequence_matches_torch(name):
+    """18 steps: the steps are sliced from blocks (nn/rnn.py time_steps), not one by one."""
+    ours, theirs = both(LAYERS[name][0])
+    x = randn(18, 2, 3)
+    assert_same(run(cr, ours, x, [], cr.float64), run(torch, theirs, x, [], torch.float64),
+                dict(rtol=1e-9, atol=1e-11))
+
+
 @pytest.mark.parametrize("name", ["RNN", "LSTM 2 layers bidirectional", "GRU"])
 def test_unbatched_input_matches_torch(name):
     ours, theirs = both(LAYERS[name][0])
