@@ -14,7 +14,9 @@ gate and its module, never a model that is right only for the example.
 import numpy as np
 
 from ..tensor import Tensor
+from . import runs
 from .builder import onnx_dtype
+from .runs import same
 
 
 class ExportError(RuntimeError):
@@ -24,20 +26,6 @@ class ExportError(RuntimeError):
 
 class UnsupportedGateError(ExportError):
     """A gate that has no ONNX translation (or is marked not exportable)."""
-
-
-def same(a, b):
-    """Whether two gate parameters are equal: numbers, tuples, slices, arrays."""
-    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
-        return (isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and a.shape == b.shape
-                and a.dtype == b.dtype and np.array_equal(a, b, equal_nan=a.dtype.kind == "f"))
-    if isinstance(a, (tuple, list)) and isinstance(b, (tuple, list)):
-        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
-    if isinstance(a, slice) and isinstance(b, slice):
-        return same((a.start, a.stop, a.step), (b.start, b.stop, b.step))
-    if isinstance(a, float) and isinstance(b, float) and np.isnan(a) and np.isnan(b):
-        return True
-    return type(a) is type(b) and a == b
 
 
 class GateContext:
@@ -77,15 +65,15 @@ class GateContext:
 
     def constant_operand(self, i, value, twin, dtype):
         """A constant operand: the same in both runs, or the same along each axis whose
-        size follows a dynamic axis (one slice, expanded: ``Exporter.filled``)."""
+        size follows a dynamic axis (``runs.follows``)."""
         if dtype is not None and value.dtype.kind in "fiub" and np.dtype(dtype).kind == "f":
             value, twin = value.astype(dtype), twin.astype(dtype)
         if same(value, twin):
             return self.exporter.constant(value)
-        filled = self.exporter.state_view(self.node.arrays[i], self.twin.arrays[i])
+        filled = runs.state_view(self.exporter, self.node.arrays[i], self.twin.arrays[i])
         if filled is not None:
             return self.cast(filled, self.node.arrays[i].dtype, value.dtype)
-        filled = self.exporter.follows(value, twin)
+        filled = runs.follows(self.exporter, value, twin)
         if filled is None:
             self.check_constant(f"operand {i}", value, twin)
         return filled
@@ -106,7 +94,7 @@ class GateContext:
         if name is not None:
             return self.cast(name, value.dtype, np.int64)
         if not same(np.asarray(value), np.asarray(twin_value)):
-            name = self.exporter.state_view(value, twin_value)
+            name = runs.state_view(self.exporter, value, twin_value)
             if name is not None:
                 return self.cast(name, value.dtype, np.int64)
         self.check_constant(what, np.asarray(value), np.asarray(twin_value))
@@ -152,15 +140,15 @@ class GateContext:
         if not (isinstance(a, slice) and isinstance(b, slice)) or a.step != b.step:
             return False
         return all(m == n or (isinstance(m, (int, np.integer)) and isinstance(n, (int, np.integer))
-                              and m >= 0 and self.exporter.dimension_source(m, n) is not None)
+                              and m >= 0 and runs.dimension_source(self.exporter, m, n) is not None)
                    for m, n in ((a.start, b.start), (a.stop, b.stop)))
 
     def bound(self, value, twin):
         """A slice bound as a 1-D int64 input: the number, or the size of the input axis
-        it follows (``Exporter.dimension_source``)."""
+        it follows (``runs.dimension_source``)."""
         if value == twin:
             return self.int64s([value])
-        name, axis = self.exporter.dimension_source(value, twin)
+        name, axis = runs.dimension_source(self.exporter, value, twin)
         return self.op("Gather", self.op("Shape", name), self.int64s([axis]))
 
     def tensor_pair(self, i):

@@ -8,7 +8,8 @@ expand leaves it to broadcasting (1); what cannot be written that way is refused
 """
 import numpy as np
 
-from .context import emits, same
+from .context import emits
+from .runs import same
 
 INT64_MAX = np.iinfo(np.int64).max
 INT64_MIN = np.iinfo(np.int64).min
