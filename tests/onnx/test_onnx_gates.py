@@ -64,7 +64,8 @@ class Wrapped(nn.Module):
 
 CONSTANT = cr.tensor(RNG.standard_normal(5).astype(np.float32))
 MASK = cr.tensor([True, False, True, True, False])
-WINDOW_MASK = cr.tensor(np.tril(np.ones((4, 4), dtype=bool)) & np.array([0, 1, 1, 1], bool)[:, None])
+WINDOW_MASK = cr.tensor(np.tril(np.ones((4, 4), dtype=bool))
+                        & np.array([0, 1, 1, 1], bool)[:, None])   # query 0 sees nothing
 
 CASES = [
     # arithmetic: broadcasting, numbers on either side, a constant tensor, promotion

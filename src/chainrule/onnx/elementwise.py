@@ -104,7 +104,8 @@ def gelu(ctx):
     return ctx.op("Mul", half, ctx.op("Add", inner, ctx.const(1.0, ctx.dtype)))
 
 
-@emits("identity in eval mode, where dropout records no gate; a Dropout gate means training=True in forward: refused")
+@emits("identity in eval mode, where dropout records no gate; a Dropout gate means "
+       "training=True in forward: refused")
 def dropout(ctx):
     raise ctx.error("dropout ran with training=True during export (F.dropout(x, training=True) "
                     "written into forward); in eval mode dropout is the identity and records no "

@@ -15,6 +15,7 @@ import numpy as np
 
 from ..autograd import fast_paths
 from ..autograd.grad_mode import enable_grad
+from ..autograd import graph
 from ..autograd.graph import key_of
 from ..tensor import Tensor, new_tensor
 
@@ -92,24 +93,14 @@ def flatten(result):
 
 
 def evaluation_order(outputs):
-    """Every tensor reachable from the outputs, each once (by its gate, or itself for a
-    leaf), inputs before their users; iterative, so deep graphs are fine."""
+    """Every tensor reachable from the outputs, each once, inputs before their users: the
+    one graph walk (autograd/graph.py) from each output in turn."""
     order, seen = [], set()
     for out in outputs:
-        stack = [(out, False)]
-        while stack:
-            t, inputs_done = stack.pop()
-            if inputs_done:
+        for t in graph.evaluation_order(out, "onnx.export"):
+            if id(key_of(t)) not in seen:
+                seen.add(id(key_of(t)))
                 order.append(t)
-                continue
-            key = id(key_of(t))
-            if key in seen:
-                continue
-            seen.add(key)
-            stack.append((t, True))
-            if t.grad_fn is not None:
-                stack.extend((x, False) for x in reversed(t.grad_fn.tensors)
-                             if isinstance(x, Tensor))
     return order
 
 
