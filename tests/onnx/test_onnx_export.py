@@ -79,6 +79,14 @@ def test_unknown_dynamic_axes_name_and_too_many_names():
         cr.onnx.export(mlp(), cr.randn(2, 4), io.BytesIO(), input_names=["a", "b"])
 
 
+def test_tensors_inside_a_list_argument_are_refused():
+    class Pair(nn.Module):
+        def forward(self, input, state):
+            return input + state[0]
+    with pytest.raises(ValueError, match="argument 1 is a list holding tensors"):
+        cr.onnx.export(Pair(), (cr.randn(2), [cr.randn(2)]), io.BytesIO())
+
+
 def test_parameters_are_initializers_named_by_module_path():
     model = mlp()
     graph = graph_of(export_bytes(model, cr.randn(2, 4)))

@@ -61,6 +61,7 @@ def export(model, args, f, *, input_names=None, output_names=None, dynamic_axes=
     (['Gemm', 'Relu'], ['0.bias', '0.weight'])
     """
     args = (args,) if isinstance(args, Tensor) else tuple(args)
+    check_arguments(args)
     opset = check_opset(opset_version)
     positions = [i for i, a in enumerate(args) if isinstance(a, Tensor)]
     in_names = names_given(input_names, default_input_names(model, args, positions), "input")
@@ -89,6 +90,18 @@ def export(model, args, f, *, input_names=None, output_names=None, dynamic_axes=
     proto = exporter.build(in_names, out_names, axes)
     onnx.checker.check_model(proto)
     write(proto, f)
+
+
+def check_arguments(args):
+    """Tensors must be arguments themselves: one inside a list, tuple or dict would be
+    passed to both runs unchanged and frozen into the graph as a constant."""
+    for i, a in enumerate(args):
+        if isinstance(a, (list, tuple, dict)):
+            items = a.values() if isinstance(a, dict) else a
+            if any(isinstance(x, Tensor) or isinstance(x, (list, tuple, dict)) for x in items):
+                raise ValueError(f"onnx.export: argument {i} is a {type(a).__name__} holding "
+                                 f"tensors; export takes tensors as separate arguments (write "
+                                 f"a wrapper module whose forward takes them one by one)")
 
 
 def check_opset(opset_version):
