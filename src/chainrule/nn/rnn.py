@@ -44,20 +44,24 @@ def rnn_step(x, state, W_hh, b_hh, W_hr, activation):
     return (activation(x + LINEAR(state[0], W_hh, b_hh)),)
 
 
+# one sigmoid over all four (LSTM) or both (GRU) gate pre-activations instead of one per
+# gate: a gate's NumPy calls, not its arithmetic, are the price on small arrays
 def lstm_step(x, state, W_hh, b_hh, W_hr, activation=None):
     h, c = state
-    i, f, g, o = pieces(x + LINEAR(h, W_hh, b_hh), 4)
-    c = f.sigmoid() * c + i.sigmoid() * g.tanh()
-    h = o.sigmoid() * c.tanh()
+    z = x + LINEAR(h, W_hh, b_hh)
+    i, f, _, o = pieces(z.sigmoid(), 4)      # g's quarter of the sigmoid goes unused
+    g = pieces(z, 4)[2].tanh()
+    c = f * c + i * g
+    h = o * c.tanh()
     return (h if W_hr is None else LINEAR(h, W_hr, None)), c
 
 
 def gru_step(x, state, W_hh, b_hh, W_hr, activation=None):
     h = state[0]
-    x_r, x_z, x_n = pieces(x, 3)
-    h_r, h_z, h_n = pieces(LINEAR(h, W_hh, b_hh), 3)
-    r, z = (x_r + h_r).sigmoid(), (x_z + h_z).sigmoid()
-    n = (x_n + r * h_n).tanh()
+    size = h.shape[-1]
+    hidden = LINEAR(h, W_hh, b_hh)
+    r, z = pieces((x[..., :2 * size] + hidden[..., :2 * size]).sigmoid(), 2)
+    n = (x[..., 2 * size:] + r * hidden[..., 2 * size:]).tanh()
     return (n + z * (h - n),)   # (1 - z) n + z h
 
 
