@@ -200,7 +200,7 @@ class Exporter:
         """A constant operand; one that shares memory with a parameter or buffer is named
         after it (BatchNorm's running mean, reshaped: ``bn.running_mean_view``)."""
         for path, t in self.states.items():
-            if value.size and np.shares_memory(value, t._data):
+            if value.size and np.may_share_memory(value, t._data):
                 exact = value.shape == t.shape
                 return self.builder.const(value, name=path if exact else f"{path}_view")
         return self.builder.const(value)

@@ -136,7 +136,7 @@ def view_start(view, whole):
     """The index where ``view`` starts in ``whole`` when it is a slice of step 1 of it (same
     strides, inside its memory), else None."""
     if view.ndim != whole.ndim or view.strides != whole.strides or view.dtype != whole.dtype \
-            or not np.shares_memory(view, whole):
+            or not np.may_share_memory(view, whole):
         return None
     offset = view.__array_interface__["data"][0] - whole.__array_interface__["data"][0]
     start = []
