@@ -55,28 +55,24 @@ class GateContext:
         if isinstance(x, Tensor):
             name, have = self.exporter.name_of(x), x.dtype
         else:
-            value, twin = np.asarray(self.node.arrays[i]), np.asarray(self.twin.arrays[i])
-            name, have = self.exporter.input_holding(self.node.arrays[i]), value.dtype
+            array, twin = np.asarray(self.node.arrays[i]), np.asarray(self.twin.arrays[i])
+            name, have = self.exporter.input_holding(self.node.arrays[i]), array.dtype
             if name is None:
-                name = self.constant_operand(i, value, twin, dtype)
-                have = dtype if dtype is not None and np.dtype(dtype).kind == "f" \
-                    and value.dtype.kind in "fiub" else value.dtype
+                name, have = self.constant_operand(i, array, twin, dtype)
         return self.cast(name, have, dtype)
 
     def constant_operand(self, i, value, twin, dtype):
-        """A constant operand: the same in both runs, or the same along each axis whose
-        size follows a dynamic axis (``runs.follows``)."""
-        if dtype is not None and value.dtype.kind in "fiub" and np.dtype(dtype).kind == "f":
-            value, twin = value.astype(dtype), twin.astype(dtype)
+        """(name, dtype) of a constant operand: the same in both runs (a number or array
+        stored in the dtype asked for, when a float one is asked), or one whose size
+        follows a dynamic axis (``runs.follows``)."""
         if same(value, twin):
-            return self.exporter.constant(value)
-        filled = runs.state_view(self.exporter, self.node.arrays[i], self.twin.arrays[i])
-        if filled is not None:
-            return self.cast(filled, self.node.arrays[i].dtype, value.dtype)
-        filled = runs.follows(self.exporter, value, twin)
-        if filled is None:
+            if dtype is not None and np.dtype(dtype).kind == "f" and value.dtype.kind in "fiub":
+                value = value.astype(dtype)
+            return self.exporter.constant(value), value.dtype
+        name = runs.follows(self.exporter, value, twin)
+        if name is None:
             self.check_constant(f"operand {i}", value, twin)
-        return filled
+        return name, value.dtype
 
     def inputs(self, dtype=None):
         """The ONNX names of every operand, each cast to ``dtype`` if given."""

@@ -35,8 +35,10 @@ OLDEST_OPSET = 17
 def export(model, args, f, *, input_names=None, output_names=None, dynamic_axes=None,
            opset_version=None, do_constant_folding=True):
     """Write ``model`` as an ONNX model to ``f`` (a path or a binary file object), as
-    ``torch.onnx.export`` does: the model runs once on ``args`` (a tensor or a tuple of
-    arguments) in eval mode, and the gates it runs become ONNX nodes.
+    ``torch.onnx.export`` does: the model runs on ``args`` (a tensor or a tuple of
+    arguments) in eval mode, and the gates it runs become ONNX nodes. (It runs once more on
+    inputs whose dynamic axes are longer and whose values differ, to find the sizes and
+    values that follow them: docs/deploy.md.)
 
     * ``input_names`` / ``output_names``: names of the graph's inputs (the tensor
       arguments, in order) and outputs; by default the forward's argument names and
@@ -170,14 +172,12 @@ class Exporter:
     def __init__(self, model, first, second, opset, fold):
         self.first, self.second, self.fold = first, second, fold
         self.builder = Builder(opset)
-        self.paths = {}     # id(tensor) -> module path, for parameters and buffers
-        for registry in (model.named_parameters(), model.named_buffers()):
-            for path, t in registry:
-                self.paths.setdefault(id(t), path)
-        self.states = {p: t for t in (list(model.parameters()) + list(model.buffers()))
-                       for p in [self.paths[id(t)]]}
+        self.paths, self.states = {}, {}   # id(tensor) -> module path, and path -> tensor
+        for path, t in list(model.named_parameters()) + list(model.named_buffers()):
+            if id(t) not in self.paths:      # a shared (tied) tensor: its first path
+                self.paths[id(t)], self.states[path] = path, t
         self.names = {}     # id(gate or leaf) -> ONNX value name
-        self.varies = set() # ids whose value depends on an input
+        self.varies = set()   # ids whose value depends on an input
         self.input_names = {}
 
     # ----- naming values ------------------------------------------------------------------
