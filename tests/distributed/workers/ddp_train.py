@@ -1,9 +1,12 @@
-"""DistributedDataParallel on this job's processes: ``ddp_train.py MODE OUT``.
+"""DistributedDataParallel on this job's processes: ``ddp_train.py MODE,MODE,... OUT``.
 
-Each rank builds the model from its own seed (different initial weights), wraps it, and
-trains on its interleaved share of the same global batches; rank 0 saves the final weights
-to OUT for the test to compare with one process trained on the whole batches."""
+The training modes (train, small-buckets, accumulate): each rank builds the model from its
+own seed (different initial weights), wraps it, and trains on its interleaved share of the
+same global batches; rank 0 saves the final weights to OUT/MODE.safetensors for the test to
+compare with one process trained on the whole batches. The other modes check behaviours in
+the worker itself. Several modes run in one job: each job costs seconds of start-up."""
 import copy
+import os
 import sys
 
 import numpy as np
@@ -85,7 +88,7 @@ def train(mode, out):
     after = gathered(flat(model))
     assert all(np.array_equal(w, after[0]) for w in after), "ranks must end with equal weights"
     if rank == 0:
-        cr.save(model.state_dict(), out)
+        cr.save(model.state_dict(), os.path.join(out, f"{mode}.safetensors"))
 
 
 def unused(mode, out):
@@ -164,12 +167,13 @@ def buffers(mode, out):
 
 
 def main():
-    mode, out = sys.argv[1], sys.argv[2]
+    out = sys.argv[2]
     dist.init_process_group("mpi")
     modes = {"partial": unused, "unused": unused, "unused-error": unused_error,
              "overlap": overlap, "buffers": buffers}
-    modes.get(mode, train)(mode, out)
-    print(f"ok {dist.get_rank()}")
+    for mode in sys.argv[1].split(","):
+        modes.get(mode, train)(mode, out)
+        print(f"ok {mode} {dist.get_rank()}")
 
 
 if __name__ == "__main__":
