@@ -49,8 +49,10 @@ def rnn_step(x, state, W_hh, b_hh, W_hr, activation):
 def lstm_step(x, state, W_hh, b_hh, W_hr, activation=None):
     h, c = state
     z = x + LINEAR(h, W_hh, b_hh)
-    i, f, _, o = pieces(z.sigmoid(), 4)      # g's quarter of the sigmoid goes unused
-    g = pieces(z, 4)[2].tanh()
+    size = c.shape[-1]
+    gates = z.sigmoid()                      # g's quarter of it goes unused
+    i, f, o = gates[..., :size], gates[..., size:2 * size], gates[..., 3 * size:]
+    g = z[..., 2 * size:3 * size].tanh()
     c = f * c + i * g
     h = o * c.tanh()
     return (h if W_hr is None else LINEAR(h, W_hr, None)), c
