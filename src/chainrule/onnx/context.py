@@ -41,10 +41,6 @@ class GateContext:
         self.dtype = out.dtype
 
     # ----- operands ---------------------------------------------------------------------
-    def operand(self, i):
-        """The i-th operand of the gate as it ran: a Tensor, an array, a number or None."""
-        return self.node.tensors[i]
-
     def input(self, i, dtype=None):
         """The ONNX name of operand i (None for an absent one), cast to ``dtype`` if given.
         An operand that is not a tensor (a number, a NumPy array) becomes a constant, which
@@ -135,9 +131,10 @@ class GateContext:
         (``x[:, :length]`` with length = input.shape[1], a dynamic axis)."""
         if not (isinstance(a, slice) and isinstance(b, slice)) or a.step != b.step:
             return False
-        return all(m == n or (isinstance(m, (int, np.integer)) and isinstance(n, (int, np.integer))
-                              and m >= 0 and runs.dimension_source(self.exporter, m, n) is not None)
-                   for m, n in ((a.start, b.start), (a.stop, b.stop)))
+        def follows(m, n):
+            whole = isinstance(m, (int, np.integer)) and isinstance(n, (int, np.integer))
+            return whole and m >= 0 and runs.dimension_source(self.exporter, m, n) is not None
+        return all(m == n or follows(m, n) for m, n in ((a.start, b.start), (a.stop, b.stop)))
 
     def bound(self, value, twin):
         """A slice bound as a 1-D int64 input: the number, or the size of the input axis
