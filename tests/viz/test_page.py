@@ -39,7 +39,19 @@ def test_each_step_points_at_its_node_in_the_picture():
     for step in page_steps(page):
         assert f'<g id="{step["node"]}" class="node">' in page
         label = re.search(rf'<g id="{step["node"]}" class="node">.*?</g>', page).group(0)
-        assert f">{step['name']} = " in label
+        if step["phase"] == "backward":
+            continue
+        if step["gate"] is None:     # an input's value is given: shown from the start
+            assert f">{step['name']} = " in label
+        else:                        # a computed value appears when its step is reached
+            assert f">{step['name']}<" in label and " = " not in label
+
+
+def test_each_term_names_the_edge_its_product_is_written_on():
+    steps = page_steps(cr.viz.to_html(used_twice()[0], layout="builtin"))
+    x = next(s for s in steps if s["phase"] == "backward" and s["name"] == "x")
+    edges = [t["edges"] for t in x["terms"]]
+    assert all(len(e) == 1 for e in edges) and len({e[0] for e in edges}) == 3   # x * x + x
 
 
 def test_a_node_with_several_consumers_shows_every_term():

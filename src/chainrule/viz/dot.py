@@ -44,8 +44,12 @@ def dot_source(graph, title="chainrule"):
 
 def tensor_label(node):
     """The lines a tensor node shows: name and value (with shape and dtype past a scalar),
-    then the gradient when there is one."""
+    then the gradient when there is one; only the name and shape where the value is hidden
+    until a step reaches it."""
     value = f"= {format_array(node.data)}"
+    if node.hide_value:
+        return [" ".join(filter(None, (node.name, format_shape(node.data.shape)
+                                       if node.data.ndim else "")))]
     if node.data.ndim == 0:
         lines = [f"{node.name} {value}".strip()]
     else:

@@ -27,6 +27,7 @@ class TensorNode:
     grad: np.ndarray = None
     kind: str = "tensor"      # "leaf", "tensor" (a gate's output) or "constant"
     tensor: object = None
+    hide_value: bool = False  # the page shows a computed value only once its step is reached
 
 
 @dataclass

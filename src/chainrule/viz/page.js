@@ -14,6 +14,7 @@
     index = Math.max(-1, Math.min(steps.length - 1, to));
     highlight();
     noteGradients();
+    noteProducts();
     showPanel();
     if (index >= 0) keepInView(svg.getElementById(steps[index].node));
   }
@@ -88,21 +89,60 @@
     return `through ${term.consumer} (${term.via}): ${how}`;
   }
 
-  // A done backward step leaves its gradient written under its node, as in the seeds' figures.
+  // Values appear as the steps reach them: a done forward step writes its value under a
+  // computed node (nothing computed shows at Start), a done backward step its gradient, as in
+  // the seeds' figures.
   function noteGradients() {
-    svg.querySelectorAll(".grad-note").forEach((el) => el.remove());
+    svg.querySelectorAll(".grad-note, .value-note").forEach((el) => el.remove());
+    const below = {};
     for (let i = 0; i <= index; i++) {
       const step = steps[i];
-      const el = step.phase === "backward" ? svg.getElementById(step.node) : null;
-      if (!el) continue;
+      const el = svg.getElementById(step.node);
+      if (!el || (step.phase === "forward" && !step.gate)) continue;
       const box = el.getBBox();
-      const note = document.createElementNS("http://www.w3.org/2000/svg", "text");
-      note.setAttribute("class", "grad-note");
-      note.setAttribute("x", box.x + box.width / 2);
-      note.setAttribute("y", box.y + box.height + 11);
-      note.setAttribute("text-anchor", "middle");
-      note.textContent = `grad ${shorten(step.value)}`;
-      el.parentNode.append(note);
+      const line = below[step.node] = (below[step.node] || 0) + 1;
+      const text = step.phase === "forward" ? `= ${shorten(step.value)}`
+        : `grad ${shorten(step.value)}`;
+      note(step.phase === "forward" ? "value-note" : "grad-note", box.x + box.width / 2,
+        box.y + box.height + 11 * line, text, el.parentNode);
+    }
+  }
+
+  function note(className, x, y, text, parent = svg) {
+    const el = document.createElementNS("http://www.w3.org/2000/svg", "text");
+    el.setAttribute("class", className);
+    el.setAttribute("x", x);
+    el.setAttribute("y", y);
+    el.setAttribute("text-anchor", "middle");
+    el.textContent = text;
+    parent.append(el);
+    return el;
+  }
+
+  // The current backward step writes each path's product on its edge (upstream × local =
+  // share) and, where several paths meet, their sum at the node.
+  function noteProducts() {
+    svg.querySelectorAll(".edge-note, .sum-note").forEach((el) => el.remove());
+    const step = steps[index];
+    if (!step || step.phase !== "backward") return;
+    const layer = svg.querySelector("g") || svg;
+    for (const term of step.terms) {
+      const text = term.local
+        ? `${shorten(term.upstream)} × ${shorten(term.local)} = ${shorten(term.value)}`
+        : `${shorten(term.formula)} = ${shorten(term.value)}`;
+      for (const id of term.edges) {
+        const edge = svg.getElementById(id);
+        if (!edge) continue;
+        const box = edge.getBBox();
+        note("edge-note", box.x + box.width / 2, box.y + box.height / 2 - 4, text, layer);
+      }
+    }
+    const el = svg.getElementById(step.node);
+    if (el && step.terms.length > 1) {
+      const box = el.getBBox();
+      const parts = step.terms.map((t) => shorten(t.value)).join(" + ");
+      note("sum-note", box.x + box.width / 2, box.y - 6, `sum: ${parts} = ${shorten(step.value)}`,
+        layer);
     }
   }
 
@@ -137,7 +177,7 @@
   // The view always has the window's aspect, so what is shown is exactly the viewBox.
   const whole = svg.viewBox.baseVal;
   const full = { x: whole.x, y: whole.y, w: whole.width, h: whole.height };
-  const READABLE = 2.5;    // graph units per screen pixel beyond which labels can't be read
+  const LABEL_PX = 11;     // the smallest label font size, in screen pixels, the page opens at
   let view = { ...full };
 
   function setView(next) {
@@ -160,14 +200,26 @@
     setView(around(full.x + full.w / 2, full.y + full.h / 2, w));
   }
 
-  // Fit the whole graph when its labels stay readable; else start readable at its first step.
+  // The median font size of the graph's labels on screen, in pixels, at the present view
+  // (from the font size and the scale: a browser's box of tiny text is not proportional).
+  function labelPixels() {
+    const sizes = [...svg.querySelectorAll(".node text")].map((t) => {
+      const size = parseFloat(t.getAttribute("font-size") || getComputedStyle(t).fontSize);
+      const m = t.getScreenCTM();
+      return m ? size * Math.hypot(m.a, m.b) : 0;
+    }).filter((h) => h > 0).sort((a, b) => a - b);
+    return sizes.length ? sizes[Math.floor(sizes.length / 2)] : LABEL_PX;
+  }
+
+  // Fit the whole graph when its labels stay readable; else zoom in until they are, on the
+  // region of the first step (each later step is kept in view as it comes).
   function startView() {
     fit();
-    const unitsPerPixel = view.w / svg.getBoundingClientRect().width;
     const first = steps.length ? svg.getElementById(steps[0].node) : null;
-    if (unitsPerPixel <= READABLE || !first) return;
+    const shown = labelPixels();
+    if (shown >= LABEL_PX || !first) return;
+    const w = view.w * shown / LABEL_PX;
     const box = graphBox(first);
-    const w = svg.getBoundingClientRect().width;
     setView(around(box.x + w / 2 - 20, box.y + box.h / 2, w));
   }
 

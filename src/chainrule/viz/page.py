@@ -42,6 +42,7 @@ def to_html(out, params=None, title=None, layout="auto"):
     for node in graph.tensors:   # one name on the graph and in the steps: explain's
         node.name = names.get(node.id, node.name)
         node.grad = None        # the page reveals gradients one backward step at a time
+        node.hide_value = node.kind == "tensor"   # and computed values one forward step
     steps = page_steps(graph, explanation, names)
     use_graphviz = layout == "graphviz" or (layout == "auto" and have_dot()
                                             and len(graph.gates) <= GRAPHVIZ_GATES)

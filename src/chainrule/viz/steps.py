@@ -64,11 +64,11 @@ def backward_step(step, ids, gate_of):
         "gate_formula": "", "symbol": step.symbol,
         "shape": shape_text(step.shape),
         "value": format_plain(step.value, step.shape),
-        "terms": [term_dict(term, step.shape, ids, gate_of) for term in step.terms],
+        "terms": [term_dict(term, step.shape, ids, gate_of, node_id) for term in step.terms],
     }
 
 
-def term_dict(term, shape, ids, gate_of):
+def term_dict(term, shape, ids, gate_of, node_id):
     """One path's share: upstream gradient times the local derivative, with its numbers."""
     consumer_gate = gate_of.get(ids.get(term.consumer))
     upstream_shape = term.shapes.get(term.upstream)
@@ -84,6 +84,7 @@ def term_dict(term, shape, ids, gate_of):
         "local": "" if term.local_value is None else format_plain(term.local_value,
                                                                    upstream_shape),
         "value": format_plain(term.value, shape),
+        "edges": term_edges(term, node_id, ids, gate_of),   # where its product is written
     }
 
 

@@ -1,0 +1,83 @@
+"""The built-in models' pages in headless Chromium (issue 14): they open readable at
+1280x720, show no computed value before its step, and write each backward product on its
+edge."""
+import os
+
+import pytest
+
+import chainrule as cr
+from chainrule.cli.graph import model_graph
+from viz_helpers import circuit, used_twice
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+MEDIAN_LABEL = """() => {
+  const area = document.querySelector('#graph').getBoundingClientRect();
+  const hs = [...document.querySelectorAll('#graph .node text')]
+    .map(t => t.getBoundingClientRect())
+    .filter(r => r.height > 0 && r.right > area.left && r.left < area.right &&
+                 r.bottom > area.top && r.top < area.bottom)
+    .map(r => r.height).sort((a, b) => a - b);
+  return [hs.length, hs[Math.floor(hs.length / 2)]];
+}"""
+
+
+@pytest.fixture(scope="module")
+def browser():
+    sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is "
+                                   "not installed (pip install -e '.[test]')")
+    if not os.path.exists(CHROMIUM):
+        pytest.skip("Chromium is not installed (apt-get install chromium chromium-driver)")
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield browser
+        browser.close()
+
+
+def opened(browser, tmp_path, out, params=None, layout="auto"):
+    path = tmp_path / "page.html"
+    cr.viz.draw(out, path, params, layout=layout)
+    page = browser.new_page(viewport={"width": 1280, "height": 720})
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(path.as_uri())
+    return page, errors
+
+
+@pytest.mark.parametrize("kind", ["mlp", "cnn"])
+@pytest.mark.parametrize("layout", ["auto", "builtin"])
+def test_a_model_page_opens_with_labels_at_least_11_px(browser, tmp_path, kind, layout):
+    loss, model, _ = model_graph(kind)
+    page, errors = opened(browser, tmp_path, loss, model, layout)
+    count, median = page.evaluate(MEDIAN_LABEL)
+    assert count >= 3 and median >= 11, (count, median)
+    page.keyboard.press("End")      # the last step is brought into view, still readable
+    assert page.evaluate(MEDIAN_LABEL)[1] >= 11
+    active = page.locator("#graph .node.active").bounding_box()
+    assert active is not None and 0 <= active["x"] <= 1280 - 380
+    assert errors == []
+    page.close()
+
+
+def test_nothing_computed_shows_at_start(browser, tmp_path):
+    page, errors = opened(browser, tmp_path, circuit()[0])
+    text = page.inner_text("#graph")
+    assert "x = -2" in text and "-12" not in text and "= 3" not in text   # q, f not yet
+    for _ in range(3):
+        page.keyboard.press("ArrowRight")                                 # x, y, q
+    assert "= 3" in page.inner_text("#graph") and "-12" not in page.inner_text("#graph")
+    assert errors == []
+    page.close()
+
+
+def test_a_backward_step_writes_products_on_edges_and_the_sum_at_the_node(browser, tmp_path):
+    page, errors = opened(browser, tmp_path, used_twice()[0])
+    page.keyboard.press("End")                      # dy/dx: three paths, 1 + 3 + 3 = 7
+    notes = page.eval_on_selector_all(".edge-note", "els => els.map(e => e.textContent)")
+    assert sorted(notes) == ["1 × 1 = 1", "1 × 3 = 3", "1 × 3 = 3"]
+    assert page.text_content(".sum-note") == "sum: 1 + 3 + 3 = 7"
+    page.keyboard.press("ArrowLeft")
+    assert page.locator(".sum-note").count() == 0
+    assert errors == []
+    page.close()
