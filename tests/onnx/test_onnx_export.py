@@ -341,3 +341,29 @@ def test_causal_masks_made_per_call_follow_the_length():
     for shape in ((3, 7, 8), (1, 2, 8)):
         assert largest_difference(model, data, [rng.standard_normal(shape, np.float32)]) \
             <= TOLERANCE
+
+
+class Tied(nn.Module):
+    """A language-model head that reuses the embedding matrix, and a frozen bias."""
+
+    def __init__(self):
+        super().__init__()
+        self.embedding = nn.Embedding(7, 4)
+        self.bias = nn.Parameter(cr.randn(7), requires_grad=False)
+
+    def forward(self, input):
+        return self.embedding(input) @ self.embedding.weight.t() + self.bias
+
+
+def test_tied_and_frozen_parameters():
+    cr.manual_seed(0)
+    model = Tied().eval()
+    data = export_bytes(model, cr.tensor([[1, 2, 3]]), dynamic_axes={"input": [0, 1]})
+    graph = graph_of(data)
+    names = [i.name for i in graph.initializer]
+    assert names.count("embedding.weight") == 1 and "bias" in names
+    assert "embedding.weight_permute" in names       # weight.t(): folded into one initializer
+    assert largest_difference(model, data, [np.array([[0, 6], [5, 5]])]) <= TOLERANCE
+    unfolded = graph_of(export_bytes(model, cr.tensor([[1, 2, 3]]), do_constant_folding=False))
+    assert "Transpose" in {n.op_type for n in unfolded.node}
+    assert "embedding.weight_permute" not in {i.name for i in unfolded.initializer}
