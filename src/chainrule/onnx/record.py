@@ -13,9 +13,8 @@ for node names and for errors that name the module.
 """
 import numpy as np
 
-from ..autograd import fast_paths
+from ..autograd import fast_paths, graph
 from ..autograd.grad_mode import enable_grad
-from ..autograd import graph
 from ..autograd.graph import key_of
 from ..tensor import Tensor, new_tensor
 
