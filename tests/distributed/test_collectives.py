@@ -1,6 +1,8 @@
 """cr.distributed's collectives on 2 and 4 processes under mpiexec (the worker checks each
 result against what every rank can compute itself), and its errors outside a job."""
 import re
+import subprocess
+import sys
 
 import pytest
 
@@ -15,6 +17,18 @@ def test_collectives_on_processes(nproc):
     check_ok(done)
     assert sorted(re.findall(r"ok \d+/\d+", done.stdout)) == [f"ok {r}/{nproc}"
                                                              for r in range(nproc)]
+
+
+def test_a_script_started_without_mpiexec_is_a_job_of_one():
+    script = ("import chainrule as cr, chainrule.distributed as dist\n"
+              "dist.init_process_group('mpi')\n"
+              "t = cr.ones(2)\n"
+              "dist.all_reduce(t, op=dist.ReduceOp.AVG)\n"
+              "print(dist.get_rank(), dist.get_world_size(), t.tolist())\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split("\n")[0] == "0 1 [1.0, 1.0]"
 
 
 def test_calls_before_init_process_group_raise_pytorchs_message():

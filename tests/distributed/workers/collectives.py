@@ -103,7 +103,14 @@ def main():
     check_errors(rank, size)
     dist.destroy_process_group()
     assert not dist.is_initialized()
-    dist.init_process_group("mpi")   # and again, as PyTorch allows
+    try:
+        dist.init_process_group("mpi", world_size=size + 1)
+    except ValueError as e:
+        assert f"world_size={size + 1}, but the MPI launcher started this process with " \
+               f"world_size={size}" in str(e), str(e)
+    else:
+        raise AssertionError("a world_size the launcher did not start was accepted")
+    dist.init_process_group("mpi", world_size=size, rank=rank)   # again, as PyTorch allows
     dist.barrier()
     print(f"ok {rank}/{size}")
 

@@ -166,11 +166,53 @@ def buffers(mode, out):
     ddp(cr.randn(8, 3))
 
 
+def mismatch(mode, out):
+    """Processes that built different models are told which rank differs, on every rank."""
+    rank = dist.get_rank()
+    try:
+        DDP(cr.nn.Linear(3, 4 + rank))
+    except RuntimeError as e:
+        assert "rank 1's model differs from rank 0's: ('weight', (5, 3), 'float32') against " \
+               "('weight', (4, 3), 'float32')" in str(e), str(e)
+    else:
+        raise AssertionError("different models went unnoticed")
+
+
+class Mixed(cr.nn.Module):
+    """A float64 layer, then a float32 one."""
+
+    def __init__(self):
+        super().__init__()
+        self.first = cr.nn.Linear(3, 4).double()
+        self.second = cr.nn.Linear(4, 2)
+
+    def forward(self, x):
+        return self.second(self.first(x).float())
+
+
+def dtypes(mode, out):
+    """Parameters of two dtypes travel in separate buckets, each averaged in its dtype."""
+    rank, size = dist.get_rank(), dist.get_world_size()
+    cr.manual_seed(rank)
+    model = Mixed()
+    ddp = DDP(model)
+    assert sorted(str(b.dtype) for b in ddp.reducer.buckets) == ["float32", "float64"]
+    cr.manual_seed(20 + rank)
+    x = cr.randn(5, 3, dtype=cr.float64)
+    local = copy.deepcopy(model)
+    ddp(x).sum().backward()
+    local(x).sum().backward()
+    for p, q in zip(model.parameters(), local.parameters()):
+        assert p.grad.dtype == p.dtype
+        mean = sum(gathered(q.grad.numpy())) / size
+        assert np.allclose(p.grad.numpy(), mean, atol=1e-6)
+
+
 def main():
     out = sys.argv[2]
     dist.init_process_group("mpi")
     modes = {"partial": unused, "unused": unused, "unused-error": unused_error,
-             "overlap": overlap, "buffers": buffers}
+             "overlap": overlap, "buffers": buffers, "mismatch": mismatch, "dtypes": dtypes}
     for mode in sys.argv[1].split(","):
         modes.get(mode, train)(mode, out)
         print(f"ok {mode} {dist.get_rank()}")
