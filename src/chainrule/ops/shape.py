@@ -302,11 +302,12 @@ def gather(x, dim, index, *, sparse_grad=False):
     >>> cr.gather(cr.tensor([[1, 2], [3, 4]]), 1, cr.tensor([[0, 0], [1, 0]])).tolist()
     [[1, 1], [4, 3]]
     """
-    if index.numel() == 0:   # an empty index of any shape picks nothing
-        return GetItem.apply(x.reshape(-1), index=np.zeros(index.shape, np.int64))
+    if np.size(getattr(index, "_data", index)) == 0:   # an empty index picks nothing
+        return GetItem.apply(x.reshape(-1), index=np.zeros(np.shape(getattr(index, "_data",
+                                                                         index)), np.int64))
     if x.ndim == 0:
         return GetItem.apply(x.reshape(1), index=along(x, dim, index, "gather")).reshape(
-            index.shape)
+            np.shape(getattr(index, "_data", index)))
     return GetItem.apply(x, index=along(x, dim, index, "gather"))
 
 
