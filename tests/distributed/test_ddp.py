@@ -43,13 +43,14 @@ def test_processes_train_to_one_process_weights(nproc, modes, tmp_path):
             assert diff <= 1e-5, (mode, key, diff)
 
 
-BEHAVIOURS = ["partial", "unused", "unused-error", "overlap", "buffers", "mismatch", "dtypes"]
+BEHAVIOURS = ["partial", "unused", "unused-error", "overlap", "buffers", "mismatch", "dtypes",
+              "twice"]
 
 
 def test_behaviours(tmp_path):
     """Unused parameters (used on some ranks, on none, and the error without
     find_unused_parameters); a bucket started while backward goes on; buffers from rank 0;
-    different models refused; parameters of two dtypes.
+    different models refused; parameters of two dtypes; a second backward refused.
     One job runs them all; a failing one names itself in the worker's assertion."""
     done, _ = run_mpi(2, "ddp_train.py", ",".join(BEHAVIOURS), tmp_path)
     check_ok(done)

@@ -201,9 +201,11 @@ class Reducer:
         if not self.started:
             self.start_step()
         if self.ready_seen[i]:
-            raise RuntimeError(f"DistributedDataParallel: parameter {self.names[i]} got its "
-                               f"gradient twice in one step (backward called twice on one "
-                               f"forward?); run forward again before each backward")
+            raise RuntimeError(f"DistributedDataParallel: parameter {self.names[i]} got a "
+                               f"second gradient after one forward (a second backward through "
+                               f"the same graph, or through the model without the wrapper); "
+                               f"run forward through DistributedDataParallel before each "
+                               f"backward, or do the extra backward inside no_sync()")
         self.fill(i, self.params[i].grad._data)
         self.launch_ready()
 
@@ -239,7 +241,6 @@ class Reducer:
                 if used is None or used[i]:
                     p = self.params[i]
                     p.grad = new_tensor(bucket.flat[where].reshape(p._data.shape), None)
-        self.expect = False
 
     def globally_used(self):
         """Which parameters some process used (a parameter unused everywhere keeps its

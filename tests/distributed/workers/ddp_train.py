@@ -208,11 +208,29 @@ def dtypes(mode, out):
         assert np.allclose(p.grad.numpy(), mean, atol=1e-6)
 
 
+def twice(mode, out):
+    """A second backward after one forward would go unaveraged: refused, as in PyTorch."""
+    ddp = DDP(build(5))
+    x, y = data()
+    loss = F.cross_entropy(ddp(x[:4]), y[:4])
+    loss.backward(retain_graph=True)
+    try:
+        loss.backward()
+    except RuntimeError as e:
+        assert "second gradient after one forward" in str(e), str(e)
+    else:
+        raise AssertionError("a second backward after one forward went unnoticed")
+    with ddp.no_sync():   # what the message offers instead
+        F.cross_entropy(ddp(x[:4]), y[:4]).backward()
+    F.cross_entropy(ddp(x[:4]), y[:4]).backward()
+
+
 def main():
     out = sys.argv[2]
     dist.init_process_group("mpi")
     modes = {"partial": unused, "unused": unused, "unused-error": unused_error,
-             "overlap": overlap, "buffers": buffers, "mismatch": mismatch, "dtypes": dtypes}
+             "overlap": overlap, "buffers": buffers, "mismatch": mismatch, "dtypes": dtypes,
+             "twice": twice}
     for mode in sys.argv[1].split(","):
         modes.get(mode, train)(mode, out)
         print(f"ok {mode} {dist.get_rank()}")
