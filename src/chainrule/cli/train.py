@@ -87,7 +87,8 @@ def run(args):
     if checkpoint is not None:
         checks.restore(trainer, checkpoint, args.resume)
     launch.distribute(trainer)   # one of --nproc's processes: DDP, its share of the data
-    writer = tensorboard_writer(trainer, args.tensorboard) if args.tensorboard else None
+    writer = tensorboard_writer(trainer, args.tensorboard) if args.tensorboard and \
+        trainer.writes else None
     try:
         finished = trainer.fit()
     finally:
