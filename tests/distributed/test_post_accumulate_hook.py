@@ -2,11 +2,20 @@
 starts its all-reduces from: called with the leaf once its .grad is complete, as soon as the
 last gate reading it has run (before the rest of backward), with the same .grad PyTorch
 computes; the leaf owns its .grad even when a gate still to run reads the same array."""
+import importlib.util
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
+from hypothesis import given
 
 import chainrule as cr
+
+spec = importlib.util.spec_from_file_location(
+    "strategies", Path(__file__).parents[1] / "robustness" / "strategies.py")
+strategies = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(strategies)
 
 
 def test_hooks_run_during_backward_as_each_leaf_is_complete():
@@ -61,3 +70,36 @@ def test_not_run_by_autograd_grad_and_refused_on_non_leaves():
         (w * 2).register_post_accumulate_grad_hook(lambda t: None)
     with pytest.raises(RuntimeError, match="doesn't require gradient"):
         cr.tensor(1.0).register_post_accumulate_grad_hook(lambda t: None)
+
+
+def leaf_grads(graph, hooked=()):
+    """Backward of a weighted sum of the graph's outputs; the leaves numbered in ``hooked``
+    get a post accumulate grad hook that doubles .grad in place (what DDP's averaging does
+    to a gradient's memory)."""
+    leaves = [cr.tensor(a, dtype=cr.float64, requires_grad=True) for a in graph.leaves]
+    calls = []
+    for i in hooked:
+        leaves[i].register_post_accumulate_grad_hook(
+            lambda t, i=i: (calls.append(i), t.grad.numpy().__imul__(2)))
+    outs = graph.run(cr, *leaves)
+    rng = np.random.default_rng(0)
+    loss = sum((out * cr.tensor(rng.standard_normal(out.shape))).sum() for out in outs)
+    loss.backward()
+    return [None if x.grad is None else x.grad.numpy() for x in leaves], calls
+
+
+@strategies.bounded(100)
+@given(graph=strategies.graphs())
+def test_early_delivery_changes_no_gradient_on_random_graphs(graph):
+    """Hooks on every other leaf: those leaves get their gradients early (and doubled by the
+    hook, once); no other leaf's gradient changes, whatever arrays the gates shared."""
+    plain, _ = leaf_grads(graph)
+    hooked = [i for i in range(len(plain)) if i % 2 == 0 and plain[i] is not None]
+    grads, calls = leaf_grads(graph, hooked)
+    assert sorted(calls) == hooked
+    for i, (want, got) in enumerate(zip(plain, grads)):
+        if want is None:
+            assert got is None
+        else:
+            np.testing.assert_array_equal(got, want * 2 if i in hooked else want,
+                                          err_msg=f"leaf {i}")
