@@ -378,9 +378,11 @@ def sums_a_broadcast(gate, slot, g_shape, shape):
 
 
 def row_axes(gate, slot):
-    """The axes a row ``sum(..., dims)`` names, as a list, or None when it names none."""
-    call = parse(gate.rows()[slot])
-    if len(call.args) < 2:
+    """The axes a row ``sum(..., dims)`` names, as a list, or None when it names none or sums
+    a flattened matrix (``as_matrix``: its axis 0 stands for every leading axis)."""
+    row = gate.rows()[slot]
+    call = parse(row)
+    if len(call.args) < 2 or "as_matrix" in row:
         return None
     try:
         dims = ast.literal_eval(call.args[1])

@@ -28,9 +28,11 @@ def to_dot(out, params=None, title="chainrule"):
     return dot_source(build(out, params, "to_dot"), title)
 
 
-def dot_source(graph, title="chainrule"):
+def dot_source(graph, title="chainrule", nodesep=0.25):
+    """DOT text of ``graph``; ``nodesep`` (inches) leaves room between nodes of one rank
+    (the page writes values and gradients under its nodes)."""
     lines = [f"digraph {quote(title)} {{",
-             '  graph [rankdir=LR, nodesep=0.25, ranksep=0.35, bgcolor="transparent"];',
+             f'  graph [rankdir=LR, nodesep={nodesep}, ranksep=0.35, bgcolor="transparent"];',
              '  node [fontname="Helvetica", fontsize=11, penwidth=1.2];',
              '  edge [fontname="Helvetica", fontsize=9, fontcolor="#64748b", color="#475569",'
              ' arrowsize=0.7];']

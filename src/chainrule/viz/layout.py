@@ -13,7 +13,7 @@ from .dot import GATE_STYLE, TENSOR_STYLE, tensor_label
 CHAR_WIDTH = 6.4       # px per character at the 11 px font
 LINE_HEIGHT = 14
 LAYER_GAP = 44
-NODE_GAP = 14
+NODE_GAP = 32          # room for the page's value and gradient notes under a node
 SWEEPS = 4
 
 

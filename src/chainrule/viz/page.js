@@ -126,10 +126,10 @@
     const step = steps[index];
     if (!step || step.phase !== "backward") return;
     const layer = svg.querySelector("g") || svg;
-    for (const term of step.terms) {
+    for (const term of step.terms) {   // the panel has the whole text; the edge a short one
       const text = term.local
-        ? `${shorten(term.upstream)} × ${shorten(term.local)} = ${shorten(term.value)}`
-        : `${shorten(term.formula)} = ${shorten(term.value)}`;
+        ? `${shorten(term.upstream, 12)} × ${shorten(term.local, 12)} = ${shorten(term.value, 14)}`
+        : `= ${shorten(term.value, 22)}`;
       for (const id of term.edges) {
         const edge = svg.getElementById(id);
         if (!edge) continue;
@@ -140,14 +140,14 @@
     const el = svg.getElementById(step.node);
     if (el && step.terms.length > 1) {
       const box = el.getBBox();
-      const parts = step.terms.map((t) => shorten(t.value)).join(" + ");
-      note("sum-note", box.x + box.width / 2, box.y - 6, `sum: ${parts} = ${shorten(step.value)}`,
-        layer);
+      const parts = step.terms.map((t) => shorten(t.value, 12)).join(" + ");
+      note("sum-note", box.x + box.width / 2, box.y - 6,
+        `sum: ${shorten(parts, 40)} = ${shorten(step.value, 14)}`, layer);
     }
   }
 
-  function shorten(text) {
-    return text.length > 28 ? text.slice(0, 27) + "…" : text;
+  function shorten(text, most = 28) {
+    return text.length > most ? text.slice(0, most - 1) + "…" : text;
   }
 
   function span(className, text) {

@@ -17,6 +17,7 @@ from .render import have_dot, run_dot
 from .steps import explained_names, page_steps
 
 LAYOUTS = ("auto", "graphviz", "builtin")
+NOTE_ROOM = 0.55       # inches between nodes of a rank: two lines of notes fit under a node
 GRAPHVIZ_GATES = 500   # above this, auto lays out built-in: dot's edge labels grow superlinearly
 
 
@@ -62,7 +63,7 @@ def model_of(params):
 
 def graphviz_svg(graph):
     """Graphviz's SVG, made ready to sit inside the page (no prolog, sized by the page)."""
-    text = run_dot(dot_source(graph), "svg", "to_html").decode("utf-8")
+    text = run_dot(dot_source(graph, nodesep=NOTE_ROOM), "svg", "to_html").decode("utf-8")
     text = text[text.index("<svg"):]
     text = re.sub(r"<!--.*?-->", "", text, flags=re.S)
     return re.sub(r'<svg width="[^"]*" height="[^"]*"', "<svg", text, count=1)
