@@ -23,6 +23,7 @@ META_KEY = "chainrule"        # metadata entry holding the object's skeleton as 
 HEADER_LIMIT = 100_000_000    # safetensors' own limit on the JSON header, in bytes
 SKELETON_LIMIT = 16 * 2 ** 20  # the skeleton's JSON, in bytes: plain values, not data
 DEPTH_LIMIT = 64              # nesting of dicts, lists and tuples in a checkpoint
+JSON_DEPTH_LIMIT = 4 * DEPTH_LIMIT   # the JSON that describes them nests up to 3 per level
 TEMP_PREFIX = ".tmp-chainrule-"   # write_atomically's files: .tmp-chainrule-<pid>-<random>-<name>
 
 
@@ -99,6 +100,8 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=No
     try:
         skeleton = parse_skeleton(metadata[META_KEY])
         return rebuild(skeleton, arrays, place)
+    except MapLocationError:
+        raise
     except (ValueError, KeyError, TypeError, IndexError, RecursionError) as e:
         raise corrupted(name, e) from None
 
@@ -122,13 +125,17 @@ def check_load_options(pickle_module, weights_only, pickle_load_args):
         raise TypeError(f"cr.load() got an unexpected keyword argument {sorted(unknown)[0]!r}")
 
 
+class MapLocationError(TypeError):
+    """The user's ``map_location`` function misbehaved: not a sign of a damaged file."""
+
+
 def placement(map_location):
     """A function applied to every loaded tensor, from PyTorch's ``map_location``."""
     if callable(map_location):
         def place(tensor):
             moved = map_location(tensor, "cpu")
             if not isinstance(moved, Tensor):
-                raise TypeError(f"cr.load: map_location returned a {type(moved).__name__}; "
+                raise MapLocationError(f"cr.load: map_location returned a {type(moved).__name__}; "
                                 f"it must return a tensor (chainrule keeps them on the CPU)")
             return moved
         return place
@@ -143,7 +150,7 @@ def placement(map_location):
 
 def describe(obj, key, arrays, depth):
     """The JSON skeleton of ``obj``; tensors and arrays are moved into ``arrays`` by key."""
-    if depth > DEPTH_LIMIT:
+    if isinstance(obj, (dict, list, tuple)) and depth >= DEPTH_LIMIT:
         raise ValueError(f"cr.save: {key or 'the object'!r} is nested more than {DEPTH_LIMIT} "
                          f"levels deep (does a dict or list contain itself?)")
     if isinstance(obj, (Tensor, np.ndarray)):
@@ -224,15 +231,15 @@ def parse_json(text, what):
 
 
 def check_depth(value, what):
-    """Refuse JSON nested deeper than ``DEPTH_LIMIT`` (without recursion: the check must
-    not itself overflow the stack)."""
+    """Refuse JSON nested deeper than ``JSON_DEPTH_LIMIT`` (level by level, without
+    recursion: the check must not itself overflow the stack)."""
     level = [value]
-    for _ in range(DEPTH_LIMIT + 2):
+    for _ in range(JSON_DEPTH_LIMIT + 1):
         level = [child for node in level if isinstance(node, (dict, list))
                  for child in (node.values() if isinstance(node, dict) else node)]
         if not level:
             return
-    raise ValueError(f"{what} is nested more than {DEPTH_LIMIT} levels deep")
+    raise ValueError(f"{what} is nested more than {JSON_DEPTH_LIMIT} levels deep")
 
 
 def parse_skeleton(text):
