@@ -56,6 +56,8 @@ def wants_launch(args):
 def launch(args, config):
     """Run this command again on ``args.nproc`` processes under mpiexec (``config``: the
     run's checked options); its exit status."""
+    if not dist.is_available():
+        raise UsageError("--nproc needs mpi4py and an MPI: pip install 'chainrule[distributed]'")
     batch = config["batch_size"]
     if batch % args.nproc:
         raise UsageError(f"--batch-size {batch} does not split evenly over --nproc "
