@@ -292,3 +292,163 @@ def test_unary_dtypes_are_pytorchs(name, form):
         if ours != theirs:
             wrong.append(f"{dtype}: {ours}, PyTorch {theirs}")
     assert not wrong, f"{name}: " + "; ".join(wrong)
+
+
+# ----- issue 12: forms the OpInfo samples do not reach, each against PyTorch ----------------
+torch = pytest.importorskip("torch")
+
+
+def pair(values, dtype="float64", grad=True):
+    array = np.array(values, dtype=dtype)
+    ours = cr.tensor(array, requires_grad=grad)
+    theirs = torch.tensor(array, requires_grad=grad)
+    return ours, theirs
+
+
+def check(ours, theirs):
+    np.testing.assert_allclose(np.asarray(ours.detach().tolist(), float),
+                               np.asarray(theirs.detach().tolist(), float), rtol=1e-12)
+    assert str(ours.dtype) == str(theirs.dtype).replace("torch.", "")
+
+
+INPLACE = ["exp_", "sin_", "cos_", "tanh_", "sigmoid_", "neg_", "log1p_", "expm1_", "abs_",
+           "exp2_", "floor_", "ceil_", "trunc_", "round_", "sign_", "square_"]
+
+
+@pytest.mark.parametrize("name", INPLACE)
+def test_inplace_forms_record_as_pytorch(name):
+    (x, tx) = pair([0.5, -1.25, 2.0])
+    y, ty = x * 1, tx * 1
+    getattr(y, name)(), getattr(ty, name)()
+    (y * 3 + x).sum().backward()
+    (ty * 3 + tx).sum().backward()
+    check(y, ty)
+    check(x.grad, tx.grad)
+
+
+def test_binary_inplace_forms_and_tensor_clamp():
+    x, tx = pair([0.5, -1.25, 2.0])
+    lo, tlo = pair([0.0, 0.0, 0.0])
+    hi, thi = pair([1.0, 0.1, 1.0])
+    ours, theirs = x * 1, tx * 1
+    ours.remainder_(1.5).clamp_(lo, hi).pow_(2)
+    theirs.remainder_(1.5).clamp_(tlo, thi).pow_(2)
+    ours.sum().backward(), theirs.sum().backward()
+    check(ours, theirs)
+    for a, b in ((x, tx), (lo, tlo), (hi, thi)):
+        check(a.grad, b.grad)
+
+
+def test_integer_tensors_refuse_float_inplace_results_as_pytorch():
+    with pytest.raises(RuntimeError, match="can't be cast"):
+        cr.tensor([1, 2]).exp_()
+    with pytest.raises(RuntimeError):
+        torch.tensor([1, 2]).exp_()
+
+
+def test_bitwise_operators_on_integers_and_bools():
+    a, b = np.array([6, 5, -3]), np.array([3, 1, 7])
+    for op in ("__and__", "__or__", "__xor__"):
+        check(getattr(cr.tensor(a), op)(cr.tensor(b)), getattr(torch.tensor(a), op)(torch.tensor(b)))
+        check(getattr(cr.tensor(a), op)(2), getattr(torch.tensor(a), op)(2))
+    check(~cr.tensor(a), ~torch.tensor(a))
+    m = np.array([True, False, True])
+    check(cr.tensor(m) & cr.tensor(~m), torch.tensor(m) & torch.tensor(~m))
+    with pytest.raises(TypeError, match="not supported for floating"):
+        cr.tensor([1.0]) & cr.tensor([1.0])
+
+
+def test_floor_division_and_remainder_as_pytorch():
+    a, b = [7.0, -7.0, 7.5, -0.5], [2.0, 2.0, -2.0, 3.0]
+    (x, tx), (y, ty) = pair(a), pair(b)
+    check(x // y, tx // ty)
+    check(x % y, tx % ty)
+    check(7 // cr.tensor([2, -2]), 7 // torch.tensor([2, -2]))
+    check(cr.tensor([7, -7]) % 3, torch.tensor([7, -7]) % 3)
+    with pytest.raises(ZeroDivisionError):
+        cr.tensor([1]) % 0
+
+
+def test_where_forms():
+    cond = np.array([True, False, True])
+    x, tx = pair([1.0, 2.0, 3.0])
+    check(x.where(cr.tensor(cond), 0.0), tx.where(torch.tensor(cond), 0.0))
+    ours, theirs = cr.where(cr.tensor(cond)), torch.where(torch.tensor(cond))
+    assert [t.tolist() for t in ours] == [t.tolist() for t in theirs]
+
+
+def test_sort_is_stable_and_puts_nan_last_or_first():
+    values = [2.0, NAN, 1.0, 2.0, -INF, 1.0]
+    for descending in (False, True):
+        ours = cr.sort(cr.tensor(values), descending=descending, stable=True)
+        theirs = torch.sort(torch.tensor(values), descending=descending, stable=True)
+        assert ours.indices.tolist() == theirs.indices.tolist()
+
+
+def test_scatter_forms():
+    index = np.array([[0, 1, 2, 0, 1], [2, 0, 1, 1, 0]])   # no column writes a place twice
+    for value in (5.0, None):
+        x, tx = pair(np.zeros((3, 5)))
+        src, tsrc = pair(np.arange(1, 11, dtype=float).reshape(2, 5))
+        ours = x.scatter(0, cr.tensor(index), value if value is not None else src)
+        theirs = tx.scatter(0, torch.tensor(index), value if value is not None else tsrc)
+        check(ours, theirs)
+        (ours * cr.tensor(np.arange(15.0).reshape(3, 5))).sum().backward()
+        (theirs * torch.tensor(np.arange(15.0).reshape(3, 5))).sum().backward()
+        check(x.grad, tx.grad)
+    ours = cr.zeros(3, 5).scatter(0, cr.tensor(index[:, :3]), cr.ones(2, 5), reduce="add")
+    theirs = torch.zeros(3, 5).scatter(0, torch.tensor(index[:, :3]), torch.ones(2, 5),
+                                       reduce="add")
+    check(ours, theirs)
+
+
+@pytest.mark.parametrize("equation, shapes", [
+    ("ij,jk->ik", [(2, 3), (3, 4)]), ("ii->i", [(3, 3)]), ("ii", [(3, 3)]),
+    ("...ij,...jk", [(2, 2, 3), (3, 4)]), ("bhqd,bhkd->bhqk", [(1, 2, 3, 4), (1, 2, 5, 4)]),
+    ("i,j->ij", [(2,), (3,)]), ("ij->", [(2, 3)]), ("ji", [(2, 3)]), ("i,i", [(3,), (3,)])])
+def test_einsum_values_and_gradients(equation, shapes):
+    rng = np.random.default_rng(len(equation))
+    arrays = [rng.standard_normal(s) for s in shapes]
+    ours = [cr.tensor(a, requires_grad=True) for a in arrays]
+    theirs = [torch.tensor(a, requires_grad=True) for a in arrays]
+    out, tout = cr.einsum(equation, *ours), torch.einsum(equation, *theirs)
+    check(out, tout)
+    weight = rng.standard_normal(tuple(tout.shape))
+    (out * cr.tensor(weight)).sum().backward()
+    (tout * torch.tensor(weight)).sum().backward()
+    for a, b in zip(ours, theirs):
+        check(a.grad, b.grad)
+
+
+def test_random_forms_give_pytorchs_shapes_dtypes_and_laws():
+    cr.manual_seed(0)
+    mean, std = cr.zeros(3, requires_grad=True), cr.full((3,), 2.0, requires_grad=True)
+    sample = cr.normal(mean, std)
+    sample.sum().backward()
+    assert mean.grad.tolist() == [1.0, 1.0, 1.0]
+    np.testing.assert_allclose(std.grad.numpy(), (sample.detach().numpy() - 0) / 2)
+    assert cr.normal(0.0, 1.0, (2, 3)).shape == (2, 3)
+    draws = cr.multinomial(cr.tensor([0.0, 1.0, 3.0]), 1000, replacement=True)
+    assert draws.dtype == cr.int64 and set(draws.tolist()) == {1, 2}
+    assert abs((draws == 2).float().mean().item() - 0.75) < 0.05
+    rows = cr.multinomial(cr.tensor([[1.0, 0.0], [0.0, 1.0]]), 1)
+    assert rows.tolist() == [[0], [1]]
+    picks = cr.multinomial(cr.ones(5), 5)
+    assert sorted(picks.tolist()) == [0, 1, 2, 3, 4]   # without replacement: each once
+    with pytest.raises(RuntimeError, match="without replacement"):
+        cr.multinomial(cr.tensor([1.0, 0.0]), 2)
+    coins = cr.bernoulli(cr.full((2000,), 0.25))
+    assert coins.dtype == cr.float32 and abs(coins.mean().item() - 0.25) < 0.05
+    ints = cr.randint_like(cr.zeros(100), 3, 5)
+    assert ints.dtype == cr.float32 and set(ints.tolist()) <= {3.0, 4.0}
+
+
+def test_new_and_type_forms():
+    x = cr.tensor([1, 2])
+    assert x.new_tensor([1.5]).dtype == torch.tensor([1, 2]).new_tensor([1.5]).dtype.__str__() \
+        .replace("torch.", "") == "int64"
+    assert x.new_zeros(2, 3).shape == (2, 3) and x.new_ones((2,)).dtype == cr.int64
+    assert x.new_full((2,), 7).tolist() == [7, 7]
+    assert cr.tensor([1.0]).type() == "chainrule.FloatTensor"
+    assert x.type(cr.float64).dtype == cr.float64
+    assert x.type("torch.DoubleTensor").dtype == cr.float64
