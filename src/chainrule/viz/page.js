@@ -3,6 +3,8 @@
 // Everything it needs is in this file: no request leaves the page.
 (function () {
   const steps = JSON.parse(document.getElementById("chainrule-steps").textContent);
+  const groupsTag = document.getElementById("chainrule-groups");
+  const groups = groupsTag ? JSON.parse(groupsTag.textContent) : [];
   const svg = document.querySelector("#graph > svg");
   const byId = (id) => document.getElementById(id);
   const PLAY_MS = 900;
@@ -12,6 +14,7 @@
   // ----- stepping ---------------------------------------------------------------------
   function go(to) {
     index = Math.max(-1, Math.min(steps.length - 1, to));
+    if (index >= 0) openGroupOf(steps[index].node);
     highlight();
     noteGradients();
     noteProducts();
@@ -173,6 +176,59 @@
     byId("play").textContent = "Play";
   }
 
+  // ----- module groups: a layer of several gates is one box until opened ---------------
+  // The box covers its members (drawn by the layout as usual, then hidden); a click on it,
+  // or a step that reaches one of its nodes, opens it.
+  const closed = new Map();     // group id -> its box element
+
+  function collapse(group) {
+    const members = group.members.map((id) => svg.getElementById(id)).filter(Boolean);
+    if (!members.length) return;
+    const boxes = members.map((el) => el.getBBox());
+    const x = Math.min(...boxes.map((b) => b.x)) - 4;
+    const y = Math.min(...boxes.map((b) => b.y)) - 4;
+    const w = Math.max(...boxes.map((b) => b.x + b.width)) - x + 4;
+    const h = Math.max(...boxes.map((b) => b.y + b.height)) - y + 4;
+    const ns = "http://www.w3.org/2000/svg";
+    const box = document.createElementNS(ns, "g");
+    box.setAttribute("class", "group-box");
+    box.setAttribute("id", group.id);
+    const rect = document.createElementNS(ns, "rect");
+    for (const [k, v] of Object.entries({ x, y, width: w, height: h, rx: 8 })) {
+      rect.setAttribute(k, v);
+    }
+    const title = document.createElementNS(ns, "title");
+    title.textContent = `${group.label}: ${group.gates} gates (click to open)`;
+    box.append(title, rect);
+    note("group-label", x + w / 2, y + h / 2 + 4, `${group.label} ▸`, box);
+    box.addEventListener("click", (e) => { e.stopPropagation(); open(group); });
+    box.addEventListener("pointerdown", (e) => e.stopPropagation());
+    members[0].parentNode.append(box);
+    setHidden(group, true);
+    closed.set(group.id, box);
+  }
+
+  function setHidden(group, hidden) {
+    for (const id of [...group.members, ...group.edges]) {
+      const el = svg.getElementById(id);
+      if (el) el.classList.toggle("in-closed-group", hidden);
+    }
+  }
+
+  function open(group) {
+    const box = closed.get(group.id);
+    if (!box) return;
+    box.remove();
+    closed.delete(group.id);
+    setHidden(group, false);
+  }
+
+  function openGroupOf(nodeId) {
+    for (const group of groups) {
+      if (closed.has(group.id) && group.members.includes(nodeId)) open(group);
+    }
+  }
+
   // ----- view: fit, zoom, pan ---------------------------------------------------------
   // The view always has the window's aspect, so what is shown is exactly the viewBox.
   const whole = svg.viewBox.baseVal;
@@ -301,6 +357,7 @@
     action();
   });
 
+  groups.forEach(collapse);
   startView();
   go(-1);
 })();

@@ -14,7 +14,7 @@ from .dot import dot_source
 from .graph import build
 from .layout import layout_svg
 from .render import have_dot, run_dot
-from .steps import explained_names, page_steps
+from .steps import explained_names, module_groups, page_steps
 
 LAYOUTS = ("auto", "graphviz", "builtin")
 NOTE_ROOM = 0.55       # inches between nodes of a rank: two lines of notes fit under a node
@@ -48,7 +48,8 @@ def to_html(out, params=None, title=None, layout="auto"):
     use_graphviz = layout == "graphviz" or (layout == "auto" and have_dot()
                                             and len(graph.gates) <= GRAPHVIZ_GATES)
     svg = graphviz_svg(graph) if use_graphviz else layout_svg(graph)
-    return fill(title or "chainrule: forward and backward", svg, steps)
+    groups = module_groups(graph, explanation, names, model_of(params))
+    return fill(title or "chainrule: forward and backward", svg, steps, groups)
 
 
 def given_names(graph):
@@ -69,11 +70,17 @@ def graphviz_svg(graph):
     return re.sub(r'<svg width="[^"]*" height="[^"]*"', "<svg", text, count=1)
 
 
-def fill(title, svg, steps):
+def fill(title, svg, steps, groups=()):
     """Put the parts into the page template in one pass (inserted text is never rescanned);
-    the steps are JSON with every ``<`` escaped, so no name can close the script."""
+    the steps and module groups are JSON with every ``<`` escaped, so no name can close the
+    script."""
     files = {name: resources.files(__package__).joinpath(f"page.{name}").read_text("utf-8")
              for name in ("html", "css", "js")}
     parts = {"CSS": files["css"], "JS": files["js"], "SVG": svg, "TITLE": html.escape(title),
-             "STEPS": json.dumps(steps, ensure_ascii=False).replace("<", "\\u003c")}
-    return re.sub(r"__(CSS|JS|STEPS|SVG|TITLE)__", lambda m: parts[m.group(1)], files["html"])
+             "STEPS": json_text(steps), "GROUPS": json_text(list(groups))}
+    return re.sub(r"__(CSS|JS|STEPS|GROUPS|SVG|TITLE)__", lambda m: parts[m.group(1)],
+                  files["html"])
+
+
+def json_text(value):
+    return json.dumps(value, ensure_ascii=False).replace("<", "\\u003c")

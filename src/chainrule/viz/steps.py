@@ -114,3 +114,24 @@ def format_plain(value, shape):
 
 def shape_text(shape):
     return format_shape(shape) if shape else ""
+
+
+def module_groups(graph, explanation, names, model=None):
+    """The page's module boxes: one per layer of several gates (a recorded module call, as
+    the layer view groups them), with the ids of its nodes and of the edges inside it."""
+    ids = {name: node_id for node_id, name in names.items()}
+    gate_of = {gate.output: gate for gate in graph.gates}
+    paths = {id(m): p for p, m in model.named_modules()} if model is not None else {}
+    groups = []
+    for unit in explanation.units:
+        if unit.module is None or len(unit.nodes) < 2:
+            continue
+        tensors = [ids[n] for n in unit.nodes if n in ids]
+        gates = [gate_of[t] for t in tensors if t in gate_of]
+        members = set(tensors) | {g.id for g in gates}
+        edges = [f"e_{g.id}_{i}" for g in gates for i, source in enumerate(g.inputs)
+                 if source in members] + [f"e_{g.id}_out" for g in gates]
+        label = paths.get(id(unit.module)) or unit.output
+        groups.append({"id": f"module{len(groups)}", "label": f"{label}: {unit.kind}",
+                       "gates": len(gates), "members": sorted(members), "edges": edges})
+    return groups
