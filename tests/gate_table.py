@@ -564,6 +564,18 @@ GATES = {
                     "group; the cases and tests/nn check it"),
         extremes=[Extreme(lambda lib, x: lib.nn.functional.group_norm(x.reshape(1, 2, 3), 1),
                           lambda b, s, t: [[b ** 0.2, s, -0.0, t, 1.0, -2.0]], rtol=1e-6)]),
+    # F.max_pool2d (and max_pool1d): one gate; windows that overlap (stride < kernel) add
+    # gradients at a shared maximum, padding is never picked, ceil_mode's partial windows
+    "MaxPool2d": Entry(
+        cases=[case(lambda lib, x: lib.nn.functional.max_pool2d(x, 2), (2, 3, 4, 6)),
+               case(lambda lib, x: lib.nn.functional.max_pool2d(x, 3, 1, 1), (1, 2, 5, 5)),
+               case(lambda lib, x: lib.nn.functional.max_pool2d(x, (2, 3), (2, 1), (1, 1),
+                                                                ceil_mode=True), (1, 2, 5, 6)),
+               case(lambda lib, x: lib.nn.functional.max_pool2d(x, 3, 2, 1, dilation=2),
+                    (2, 1, 7, 7))],
+        op=Excluded("needs an image-shaped (N, C, H, W) input; the cases and tests/nn check it"),
+        extremes=[Extreme(lambda lib, x: lib.nn.functional.max_pool2d(x.reshape(1, 1, 2, 3), 2, 1),
+                          lambda b, s, t: [[b, -b, t, -0.0, s, 1.0]])]),
     # F.max_unpool2d: values written at max_pool2d's indices
     "MaxUnpool2d": Entry(
         cases=[case(lambda lib, x: lib.nn.functional.max_unpool2d(x, lib.tensor(UNPOOL_INDEX), 2),

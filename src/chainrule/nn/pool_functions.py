@@ -2,7 +2,8 @@
 and 2-D with PyTorch's ``ceil_mode``, ``return_indices`` and divisors, adaptive pooling,
 and ``max_unpool``.
 
-Compositions: a pooling is the ``Unfold`` gate's windows reduced by ``MaxDim`` or a sum; an
+Max pooling is one gate (``MaxPool2d``, ops/pooling.py). Compositions: an average pooling is
+the ``Unfold`` gate's windows summed; an
 adaptive average is two matrix products with constant averaging matrices; an adaptive max
 reads its windows by indexing (``GetItem``); unpooling is its own gate (``MaxUnpool2d``).
 
@@ -17,6 +18,7 @@ reads its windows by indexing (``GetItem``); unpooling is its own gate (``MaxUnp
 import numpy as np
 
 from .. import ops
+from ..kernels.pooling import max_pool, pool_index, pooled_size
 from ..ops.conv import pair
 from ..tensor import new_tensor
 
@@ -30,14 +32,6 @@ def single(value, name, op):
     return int(value)
 
 
-def pooled_size(size, kernel, stride, padding, dilation, ceil_mode):
-    """PyTorch's pooling output size; with ceil_mode the last window must start inside the
-    input or its left padding."""
-    span = size + 2 * padding - dilation * (kernel - 1) - 1
-    out = (span + (stride - 1 if ceil_mode else 0)) // stride + 1
-    if ceil_mode and (out - 1) * stride >= size + padding:
-        out -= 1
-    return out
 
 
 def geometry(input, kernel_size, stride, padding, dilation, ceil_mode, op):
@@ -96,22 +90,15 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     as ``max_unpool2d`` takes them."""
     kernel, stride, padding, dilation, out, extra = geometry(
         input, kernel_size, stride, padding, dilation, ceil_mode, "max_pool2d")
-    windows = windows_of(input, kernel, stride, padding, dilation, extra, -np.inf)
-    pooled = ops.MaxDim.apply(windows, dim=3).permute(0, 3, 1, 2)
+    pooled = ops.pooling.MaxPool2d.apply(input, kernel=kernel, stride=stride, padding=padding,
+                                         dilation=dilation, ceil_mode=ceil_mode)
     if not return_indices:
         return pooled
-    return pooled, argmax_positions(windows._data, input.shape, kernel, stride, padding, dilation)
-
-
-def argmax_positions(windows, shape, kernel, stride, padding, dilation):
-    """(N, C, OH, OW) int64 flat positions in the input plane of each window's maximum."""
-    best = np.argmax(windows, axis=3)                                   # (N, OH, OW, C)
-    i, j = np.divmod(best, kernel[1])
-    oh = np.arange(best.shape[1])[None, :, None, None]
-    ow = np.arange(best.shape[2])[None, None, :, None]
-    rows = oh * stride[0] - padding[0] + i * dilation[0]
-    cols = ow * stride[1] - padding[1] + j * dilation[1]
-    return new_tensor((rows * shape[3] + cols).transpose(0, 3, 1, 2).astype(np.int64), None)
+    gate = pooled.grad_fn   # its saved offsets; no gate under no_grad: the kernel again
+    offset = gate.offset if gate is not None else max_pool(
+        input._data, kernel, stride, padding, dilation, ceil_mode)[1]
+    return pooled, new_tensor(pool_index(offset, input.shape, kernel, stride, padding,
+                                         dilation), None)
 
 
 @batched

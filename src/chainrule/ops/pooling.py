@@ -1,4 +1,9 @@
-"""``MaxUnpool2d``: the values of max pooling put back at the positions its indices name.
+"""``MaxPool2d``: the largest value of each window, the gradient going to it; and
+``MaxUnpool2d``: the values of max pooling put back at the positions its indices name.
+
+Max pooling is one gate (not windows reduced by MaxDim) because its windows then never get
+copied out: forward runs over the kernel offsets on strided views of the image, and backward
+puts each gradient at its maximum's position in one write (``kernels/pooling.py``).
 
 A gate because PyTorch's unpooling *writes* each value at its index (an index that two
 overlapping windows share is written twice with the same value, not added), while its
@@ -8,7 +13,8 @@ double such a value.
 import numpy as np
 
 from ..autograd.gate import Gate
-from ..autograd.vocabulary import define, gate
+from ..autograd.vocabulary import TENSORS, define, gate
+from ..kernels import pooling
 from ..tensor import new_tensor
 
 
@@ -58,3 +64,41 @@ class MaxUnpool2d(Gate):
     def forward(self, x, index, shape):
         self.index, self.shape = index, tuple(shape)
         return array_unpool(x, index, self.shape)
+
+
+def tensor_unpool_add(g, offset, shape, kernel, stride, padding, dilation):
+    """unpool_add through gates (for a gradient of the gradient): g scattered to the flat
+    positions of the maxima."""
+    index = pooling.pool_index(offset, shape, kernel, stride, padding, dilation)
+    planes = np.arange(shape[0] * shape[1]).reshape(shape[0], shape[1], 1, 1)
+    flat = (index + planes * (shape[2] * shape[3])).reshape(-1)
+    return TENSORS.scatter_add(g.reshape(-1), (int(np.prod(shape)),), flat).reshape(tuple(shape))
+
+
+define("max_pool2d", lambda *args: pooling.max_pool(*args)[0],
+       lambda x, kernel, stride, padding, dilation, ceil_mode: MaxPool2d.apply(
+           x, kernel=kernel, stride=stride, padding=padding, dilation=dilation,
+           ceil_mode=ceil_mode),
+       "max_pool2d(x, kernel, stride, padding, dilation, ceil_mode) = the largest value of each "
+       "window (padding never counts)")
+define("unpool_add", pooling.unpool_add, tensor_unpool_add,
+       "unpool_add(g, offset, shape, kernel, stride, padding, dilation) = zeros of shape with "
+       "each window's g added into the cell at its offset (max pooling's gradient: each "
+       "window's goes to its maximum)")
+
+
+class MaxPool2d(Gate):
+    """x (N, C, H, W) pooled to (N, C, OH, OW): the largest value in each window, the first
+    one on ties, NaN winning as in PyTorch. Its gradient goes to that value: ``offset`` keeps
+    which cell of its window it was (``kernels/pooling.py``)."""
+
+    label = "max_pool2d"
+    formula = "max_pool2d(x, kernel, stride, padding, dilation, ceil_mode)"
+    derivatives = {"x": "unpool_add(g, offset, x.shape, kernel, stride, padding, dilation)"}
+    saves = ("kernel", "stride", "padding", "dilation", "ceil_mode", "offset")
+
+    def forward(self, x, kernel, stride, padding, dilation, ceil_mode=False):
+        self.kernel, self.stride, self.padding, self.dilation = kernel, stride, padding, dilation
+        self.ceil_mode = ceil_mode
+        out, self.offset = pooling.max_pool(x, kernel, stride, padding, dilation, ceil_mode)
+        return out
