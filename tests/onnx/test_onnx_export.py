@@ -367,3 +367,18 @@ def test_tied_and_frozen_parameters():
     unfolded = graph_of(export_bytes(model, cr.tensor([[1, 2, 3]]), do_constant_folding=False))
     assert "Transpose" in {n.op_type for n in unfolded.node}
     assert "embedding.weight_permute" not in {i.name for i in unfolded.initializer}
+
+
+def test_without_the_onnx_package_the_error_names_the_extra():
+    import subprocess
+    import sys
+    code = ("import sys; sys.modules['onnx'] = None\n"   # as if onnx were not installed
+            "import chainrule as cr\n"
+            "try:\n    cr.onnx\nexcept ModuleNotFoundError as e:\n    print(e)\n"
+            "from chainrule.cli import main\n"
+            "print(main(['export', 'nowhere', '--onnx', 'x.onnx']))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    assert "chainrule.onnx needs the onnx package: pip install 'chainrule[onnx]'" in out.stdout
+    assert out.stdout.strip().endswith("2")   # a usage error, no traceback
+    assert "exporting needs the onnx package: pip install 'chainrule[onnx]'" in out.stderr

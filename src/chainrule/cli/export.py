@@ -70,6 +70,11 @@ def load_run(folder):
 
 
 def run(args):
+    try:
+        import onnx   # here, not at the top: the other commands run without the onnx extra
+    except ModuleNotFoundError:
+        raise UsageError("exporting needs the onnx package: "
+                         "pip install 'chainrule[onnx]'") from None
     model, features = load_run(args.run_dir)
     example = cr.zeros(1, features)
     try:
@@ -79,7 +84,6 @@ def run(args):
                        opset_version=args.opset)
     except (ValueError, OSError) as e:
         raise UsageError(str(e)) from None
-    import onnx   # here, not at the top: the other commands run without the onnx extra
     graph = onnx.load(args.onnx).graph
     print(f"wrote {args.onnx} ({os.path.getsize(args.onnx):,} bytes, opset "
           f"{args.opset or cr.onnx.DEFAULT_OPSET})")
