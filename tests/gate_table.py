@@ -88,6 +88,17 @@ def lstm_step(lib, z, c):
     return lib.stack([o.sigmoid() * c_next.tanh(), c_next])
 
 
+def gru_step(lib, x, hw, h):
+    """One GRU step from the two projections: chainrule's GRUStep gate, or PyTorch's arithmetic."""
+    if lib is cr:
+        return cr.ops.GRUStep.apply(x, hw, h)
+    x_r, x_z, x_n = x.chunk(3, -1)
+    h_r, h_z, h_n = hw.chunk(3, -1)
+    r, z = (x_r + h_r).sigmoid(), (x_z + h_z).sigmoid()
+    n = (x_n + r * h_n).tanh()
+    return (1 - z) * n + z * h
+
+
 def put(lib, x, y, index):
     """``x[index] = y`` on a copy of ``x`` (IndexPut, the write recorded in the graph)."""
     out = x * 1
@@ -549,7 +560,11 @@ GATES = {
                     x, W, b, stride=2, padding=1, output_padding=1),
                     (2, 3, 3, 4), (3, 2, 3, 3), (2,)),
                case(lambda lib, x, W: lib.nn.functional.conv_transpose2d(
-                    x, W, stride=(1, 2), groups=2, dilation=2), (1, 4, 3, 3), (4, 1, 2, 3))],
+                    x, W, stride=(1, 2), groups=2, dilation=2), (1, 4, 3, 3), (4, 1, 2, 3)),
+               # output_padding of a stride or more (the "grown" rows)
+               case(lambda lib, x, W, b: lib.nn.functional.conv_transpose2d(
+                    x, W, b, stride=(3, 2), padding=(1, 2), output_padding=(2, 3), groups=2,
+                    dilation=4), (1, 2, 3, 3), (2, 2, 2, 3), (4,))],
         op=Excluded("its weight's shape follows the input's channels; tests/nn check it in "
                     "models, and the cases here with every argument"),
         extremes=[Extreme(lambda lib, x, w: lib.nn.functional.conv_transpose2d(
@@ -621,6 +636,15 @@ GATES = {
         extremes=[Extreme(lstm_step,
                           lambda b, s, t: [[b ** 0.5, -b ** 0.5, s, t, 0.0, -0.0, 1.0, -1.0],
                                            [t, -s]])]),
+    "GRUStep": Entry(
+        cases=[case(gru_step, (3, 6), (3, 6), (3, 2)),
+               case(gru_step, (2, 3, 9), (2, 3, 9), (2, 3, 3)),
+               case(gru_step, (6,), (6,), (2,))],
+        op=Op(lambda b, x: None if not b.shape(x) or b.shape(x)[-1] % 3 else
+              ((x, b.shaped(b.shape(x)), b.shaped(b.shape(x)[:-1] + (b.shape(x)[-1] // 3,))),
+               {}), gru_step),
+        extremes=[Extreme(gru_step, lambda b, s, t: [[b ** 0.5, -b ** 0.5, s, t, 0.0, -0.0],
+                                                     [1.0, -1.0, t, -s, 2.0, 0.5], [t, -s]])]),
 }
 
 

@@ -2,12 +2,13 @@
 relu), ``LSTM`` (with ``proj_size``), ``GRU``, and the cells ``RNNCell``, ``LSTMCell``,
 ``GRUCell``.
 
-RNN and GRU steps are compositions of existing gates (linear, sigmoid, tanh, slicing,
-where, stack), so they have backward passes (and higher derivatives) without code of their
-own; an LSTM step is the fused ``LSTMStep`` gate (ops/recurrent.py) after its matrix
-product, which measured 1.3-1.7x faster than its eleven gates composed. The input's
-projection ``x @ W_ih.T + b_ih`` is one matrix product over all time steps; each step then
-multiplies only the hidden state. The gates of a step, as in PyTorch:
+An RNN step is a composition of gates (linear, tanh or relu); an LSTM or GRU step is its
+matrix product (the ``Linear`` gate) then one fused gate, ``LSTMStep`` or ``GRUStep``
+(ops/recurrent.py), which measured 1.3-1.7x faster than the ten or eleven small gates of the
+composition. Layers add slicing, ``where`` (packed batches) and ``stack``, so everything has
+a backward pass and higher derivatives. The input's projection ``x @ W_ih.T + b_ih`` is one
+matrix product over all time steps; each step then multiplies only the hidden state. The
+gates of a step, as in PyTorch:
 
     RNN:   h' = tanh(W_ih x + b_ih + W_hh h + b_hh)                      (or relu)
     LSTM:  i, f, g, o = W_ih x + b_ih + W_hh h + b_hh, in four chunks
@@ -33,22 +34,15 @@ from .utils.rnn import PackedSequence, pad_packed_sequence
 
 LINEAR = ops.Linear.apply
 LSTM_STEP = ops.LSTMStep.apply
+GRU_STEP = ops.GRUStep.apply
 CHUNKS = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
 
 
 # ----- one step: (projected input, state, weights) -> new state -------------------------
-def pieces(z, n):
-    """z's last dim cut in n equal slices (what chunk does, with n plain slicings)."""
-    size = z.shape[-1] // n
-    return [z[..., i * size:(i + 1) * size] for i in range(n)]
-
-
 def rnn_step(x, state, W_hh, b_hh, W_hr, activation):
     return (activation(x + LINEAR(state[0], W_hh, b_hh)),)
 
 
-# one sigmoid over all four (LSTM) or both (GRU) gate pre-activations instead of one per
-# gate: a gate's NumPy calls, not its arithmetic, are the price on small arrays
 def lstm_step(x, state, W_hh, b_hh, W_hr, activation=None):
     h, c = state
     step = LSTM_STEP(x + LINEAR(h, W_hh, b_hh), c)     # [h', c'], one gate (ops/recurrent.py)
@@ -58,11 +52,7 @@ def lstm_step(x, state, W_hh, b_hh, W_hr, activation=None):
 
 def gru_step(x, state, W_hh, b_hh, W_hr, activation=None):
     h = state[0]
-    size = h.shape[-1]
-    hidden = LINEAR(h, W_hh, b_hh)
-    r, z = pieces((x[..., :2 * size] + hidden[..., :2 * size]).sigmoid(), 2)
-    n = (x[..., 2 * size:] + r * hidden[..., 2 * size:]).tanh()
-    return (n + z * (h - n),)   # (1 - z) n + z h
+    return (GRU_STEP(x, LINEAR(h, W_hh, b_hh), h),)     # one gate (ops/recurrent.py)
 
 
 STEPS = {"RNN_TANH": (rnn_step, ops.tanh), "RNN_RELU": (rnn_step, ops.relu),
