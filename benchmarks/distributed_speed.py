@@ -1,8 +1,9 @@
 """Data-parallel training on 1, 2 and 4 processes, and all-reduce bandwidth against mpi4py.
 
-Steps: the 784-512-512-10 MLP of engine_speed.py (workload b), global batch 128 (each of N
-processes trains on 128 / N), Adam, through DistributedDataParallel, timed as the median
-step after a warm-up. Three ways per N:
+Steps, through DistributedDataParallel, each process on 1 / N of the same global batch,
+timed as the median step after a warm-up: the 784-512-512-10 MLP of engine_speed.py
+(workload b; Adam, global batch 128) and the tiny GPT of workloads.py (engine_speed.py's gpt:
+2 blocks, width 64; AdamW, global batch 16 sequences of 32 tokens). Three ways per N:
 
 * ddp: DistributedDataParallel as it runs (all-reduces started from the gradient hooks,
   overlapping the rest of backward);
@@ -18,9 +19,7 @@ step took 10 times as long with 2 threads here). Each figure is the median of RO
 Bandwidth: ``cr.distributed.all_reduce`` against mpi4py's ``Allreduce`` (in place) on the
 same float32 buffers, 2 processes: the ratio of their times (1.0: no overhead).
 
-(engine_speed.py has no transformer step yet, so the tiny-GPT workload is not measured.)
-
-    python benchmarks/distributed_speed.py            # 1, 2, 4 processes
+    python benchmarks/distributed_speed.py            # 1, 2, 4 processes, both models
     python benchmarks/distributed_speed.py 1 2        # some of them
 """
 import json
@@ -31,9 +30,12 @@ import sys
 import time
 
 import numpy as np
+from workloads import gpt_model
 
-GLOBAL_BATCH = 128
 SIZES = (784, 512, 512, 10)
+VOCAB, CONTEXT = 65, 32
+WORKLOADS = {"mlp": ("784-512-512-10 MLP, Adam", 128),
+             "gpt": ("tiny GPT (2 blocks, width 64, 32 tokens), AdamW", 16)}
 STEPS, WARMUP = 30, 5
 ROUNDS = 3
 BUFFERS_MB = (0.25, 4, 32)
@@ -50,23 +52,38 @@ def median_time(step, repeats=STEPS, warmup=WARMUP):
     return statistics.median(times)
 
 
-def steps():
+def mlp(cr, batch, rng):
+    """The MLP, its share of the batch, its optimizer and loss."""
+    x = cr.tensor(rng.standard_normal((batch, SIZES[0])).astype(np.float32))
+    y = cr.tensor(rng.integers(0, SIZES[-1], batch))
+    layers = []
+    for fan_in, fan_out in zip(SIZES[:-1], SIZES[1:]):
+        layers += [cr.nn.Linear(fan_in, fan_out), cr.nn.ReLU()]
+    model = cr.nn.Sequential(*layers[:-1])
+    return model, x, y, cr.optim.Adam(model.parameters(), lr=1e-4), cr.nn.CrossEntropyLoss()
+
+
+def gpt(cr, batch, rng):
+    """The tiny GPT, its share of the batch, its optimizer and loss over every token."""
+    idx = cr.tensor(rng.integers(0, VOCAB, (batch, CONTEXT)))
+    targets = cr.tensor(rng.integers(0, VOCAB, (batch * CONTEXT,)))
+    model = gpt_model(cr, VOCAB, CONTEXT)
+    ce = cr.nn.functional.cross_entropy
+    return (model, idx, targets, cr.optim.AdamW(model.parameters(), lr=1e-3),
+            lambda logits, y: ce(logits.reshape(-1, VOCAB), y))
+
+
+def steps(workload):
     """In each process: the three step times (same on every rank: the slowest decides)."""
     import chainrule as cr
     import chainrule.distributed as dist
     from chainrule.nn.parallel import DistributedDataParallel
     dist.init_process_group("mpi")
     rank, size = dist.get_rank(), dist.get_world_size()
-    rng = np.random.default_rng(rank)
-    x = cr.tensor(rng.standard_normal((GLOBAL_BATCH // size, SIZES[0])).astype(np.float32))
-    y = cr.tensor(rng.integers(0, SIZES[-1], GLOBAL_BATCH // size))
-    layers = []
-    for fan_in, fan_out in zip(SIZES[:-1], SIZES[1:]):
-        layers += [cr.nn.Linear(fan_in, fan_out), cr.nn.ReLU()]
-    model = cr.nn.Sequential(*layers[:-1])
+    build = {"mlp": mlp, "gpt": gpt}[workload]
+    model, x, y, optimizer, loss_fn = build(cr, WORKLOADS[workload][1] // size,
+                                            np.random.default_rng(rank))
     ddp = DistributedDataParallel(model)
-    optimizer = cr.optim.Adam(model.parameters(), lr=1e-4)
-    loss_fn = cr.nn.CrossEntropyLoss()
     params = list(model.parameters())
 
     def ddp_step():
@@ -139,18 +156,21 @@ def median_of_rounds(n, what):
 
 
 def main(counts):
-    print(f"784-512-512-10 MLP, Adam, global batch {GLOBAL_BATCH}; {os.cpu_count()} cores; "
-          f"median of {STEPS} steps, median of {ROUNDS} runs; 1 BLAS thread a process")
-    print("processes  batch each  ddp ms  after ms  local ms  samples/s  efficiency  overlap buys")
-    first = None
-    for n in counts:
-        r = median_of_rounds(n, "steps")
-        if n == 1:
-            first = r["ddp"]
-        efficiency = f"{first / (n * r['ddp']):.2f}" if first else "-"
-        print(f"{n:9d}  {GLOBAL_BATCH // n:10d}  {r['ddp'] * 1e3:6.2f}  {r['after'] * 1e3:8.2f}  "
-              f"{r['local'] * 1e3:8.2f}  {GLOBAL_BATCH / r['ddp']:9,.0f}  {efficiency:>10}  "
-              f"{(r['after'] - r['ddp']) * 1e3:9.2f} ms")
+    print(f"{os.cpu_count()} cores; median of {STEPS} steps, median of {ROUNDS} runs; 1 BLAS "
+          f"thread a process")
+    for workload, (title, batch) in WORKLOADS.items():
+        print(f"\n{title}, global batch {batch}")
+        print("processes  batch each  ddp ms  after ms  local ms  samples/s  efficiency  "
+              "overlap buys")
+        first = None
+        for n in counts:
+            r = median_of_rounds(n, "steps-" + workload)
+            if n == 1:
+                first = r["ddp"]
+            efficiency = f"{first / (n * r['ddp']):.2f}" if first else "-"
+            print(f"{n:9d}  {batch // n:10d}  {r['ddp'] * 1e3:6.2f}  {r['after'] * 1e3:8.2f}  "
+                  f"{r['local'] * 1e3:8.2f}  {batch / r['ddp']:9,.0f}  {efficiency:>10}  "
+                  f"{(r['after'] - r['ddp']) * 1e3:9.2f} ms")
     print("\nall_reduce, 2 processes: cr.distributed against mpi4py's Allreduce (in place)")
     print("buffer MB  ours ms  mpi4py ms  ours GB/s  ratio (mpi4py time / ours)")
     for mb, (ours, theirs) in median_of_rounds(2, "bandwidth").items():
@@ -162,7 +182,7 @@ def main(counts):
 def worker(what):
     """One process of ``on_processes``: rank 0 prints the result."""
     import chainrule.distributed as dist
-    out = steps() if what == "steps" else bandwidth()
+    out = bandwidth() if what == "bandwidth" else steps(what.split("-")[1])
     if dist.get_rank() == 0:
         print(json.dumps(out))
 
