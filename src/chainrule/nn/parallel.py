@@ -64,11 +64,13 @@ class DistributedDataParallel(Module):
                                find_unused_parameters)
 
     def forward(self, *inputs, **kwargs):
-        if self.broadcast_buffers and dist.get_world_size() > 1:
+        sync = is_grad_enabled() and self.require_backward_grad_sync
+        if sync and self.broadcast_buffers and dist.get_world_size() > 1:
+            # rank 0's buffers (BatchNorm's running statistics) before a training forward;
+            # not before one under no_grad, which one rank may run alone (evaluation)
             buffers = list(self.module.buffers())
             if buffers:
                 sync_from_rank_0(buffers)
-        sync = is_grad_enabled() and self.require_backward_grad_sync
         self.reducer.prepare(sync)
         out = self.module(*inputs, **kwargs)
         if sync and self.find_unused_parameters:

@@ -146,24 +146,29 @@ def overlap(mode, out):
 
 
 def buffers(mode, out):
-    """Rank 0's buffers reach every process at each forward (BatchNorm's running
-    statistics, as broadcast_buffers does in PyTorch); the batch statistics stay local."""
+    """Rank 0's buffers reach every process before each training forward (BatchNorm's
+    running statistics, as broadcast_buffers does in PyTorch); the batch statistics stay
+    local; a forward under no_grad communicates nothing (one rank may evaluate alone)."""
     rank = dist.get_rank()
     cr.manual_seed(1)
     model = cr.nn.Sequential(cr.nn.Linear(3, 4), cr.nn.BatchNorm1d(4))
     ddp = DDP(model)
     norm = model[1]
-    norm.running_mean.fill_(float(rank))
-    ddp.eval()
-    with cr.no_grad():
-        ddp(cr.randn(5, 3))
-    assert np.array_equal(norm.running_mean.numpy(), np.zeros(4)), norm.running_mean
-    ddp.train()
+    norm.running_mean.fill_(float(rank + 1))
     cr.manual_seed(10 + rank)   # each rank's own batch
-    ddp(cr.randn(8, 3)).sum().backward()
+    x = cr.randn(8, 3)
+    batch_mean = model[0](x).detach().numpy().mean(0)
+    ddp(x).sum().backward()
+    # momentum 0.1 from rank 0's running mean (1), with this rank's batch mean
+    assert np.allclose(norm.running_mean.numpy(), 0.9 * 1 + 0.1 * batch_mean, atol=1e-6)
     means = gathered(norm.running_mean.numpy().copy())
     assert not np.array_equal(means[0], means[1]), "batch statistics are per process"
-    ddp(cr.randn(8, 3))
+    if rank == 0:   # alone: a forward under no_grad must not wait for the other ranks
+        ddp.eval()
+        with cr.no_grad():
+            ddp(x)
+        ddp.train()
+    dist.barrier()
 
 
 def mismatch(mode, out):
