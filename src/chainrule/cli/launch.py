@@ -1,8 +1,9 @@
 """``chainrule train --nproc N``: the same run as data-parallel training over N processes.
 
-The command started by the user is the launcher: it runs ``mpiexec -n N python -m chainrule
-train ...`` with the same options and waits (exit status: the job's). Each of the N
-processes finds ``CHAINRULE_NPROC`` set, joins the process group and trains its share:
+The command started by the user is the launcher: it runs ``mpiexec -n N python -m
+chainrule.cli.launch train ...`` with the same options and waits (exit status: the job's).
+Each of the N processes finds ``CHAINRULE_NPROC`` set, joins the process group and trains
+its share:
 
 * the model is wrapped in ``DistributedDataParallel`` (rank 0's initial weights, gradients
   averaged over the processes);
@@ -22,6 +23,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -66,6 +68,8 @@ def launch(args, config):
                *options_of(args)]
     env = dict(os.environ, **{NPROC_VARIABLE: str(args.nproc)})
     process = subprocess.Popen(command, env=env)
+    if threading.current_thread() is not threading.main_thread():
+        return process.wait()
     # Ctrl-C reaches mpiexec (which passes it to every process) from the terminal: the
     # launcher waits on, to report the job's exit status once they have saved and stopped.
     previous = signal.signal(signal.SIGINT, lambda signum, frame: None)
