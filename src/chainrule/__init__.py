@@ -34,6 +34,7 @@ from . import distributed  # noqa: F401  (mpi4py is imported on first use)
 from . import utils, linalg  # noqa: F401
 from .serialization import save, load  # noqa: F401
 from .malloc import keep_freed_memory  # noqa: F401
+from .threads import set_num_threads, get_num_threads  # noqa: F401
 
 globals().update(PUBLIC)   # the public functions the gates and compositions publish
 float = float32  # noqa: A001  (torch.float is float32)

@@ -6,6 +6,7 @@ import os
 import sys
 
 from ..malloc import keep_freed_memory
+from ..threads import use_free_cores
 
 COMMANDS = ("train", "explain", "graph", "exercise", "export")
 
@@ -30,6 +31,7 @@ def glue_expressions(argv):
 
 def main(argv=None):
     keep_freed_memory()   # the command owns its process; see chainrule/malloc.py
+    use_free_cores()      # and its threads: no BLAS threads fighting over busy cores (threads.py)
     parser = argparse.ArgumentParser(
         prog="chainrule", description="Backprop you can see: train, explain and draw graphs.")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")

@@ -5,7 +5,6 @@ These are the bottom layer: plain arrays in, plain arrays out, no graph. The gat
 and the row vocabulary (``autograd/vocabulary.py``) both call them.
 """
 import numpy as np
-import scipy.special
 
 from ..dtypes import array_of
 
@@ -17,11 +16,12 @@ def erf(x):
     >>> erf(np.array([0.5, -0.5], np.float32))
     array([ 0.5204999, -0.5204999], dtype=float32)
     """
-    x = array_of(x)
+    from scipy.special import erf as scipy_erf   # on first use: import chainrule stays light,
+    x = array_of(x)                              # and SciPy's warning filter comes only then
     if x.dtype.kind != "f":
         x = x.astype(np.float32)
     # SciPy has float32 and float64 loops; float16 is computed in float32, as PyTorch does
-    return scipy.special.erf(x).astype(x.dtype, copy=False)
+    return scipy_erf(x).astype(x.dtype, copy=False)
 
 
 def sigmoid(x):
