@@ -72,6 +72,16 @@ def test_without_dynamic_axes_the_shapes_are_fixed():
     assert symbolic_dims(graph.output[0]) == [2, 3]
 
 
+def test_negative_and_missing_dynamic_axes():
+    data = export_bytes(mlp(), cr.randn(2, 4), dynamic_axes={"input": [-2], "output": {-2: "n"}})
+    assert symbolic_dims(graph_of(data).input[0])[0] == "input_dynamic_axes_1"
+    assert symbolic_dims(graph_of(data).output[0]) == ["n", 3]
+    with pytest.raises(ValueError, match=r"axis 2 of 'input', which has shape \(2, 4\)"):
+        cr.onnx.export(mlp(), cr.randn(2, 4), io.BytesIO(), dynamic_axes={"input": [2]})
+    with pytest.raises(ValueError, match=r"axis -3 of 'output', which has shape \(2, 3\)"):
+        cr.onnx.export(mlp(), cr.randn(2, 4), io.BytesIO(), dynamic_axes={"output": [-3]})
+
+
 def test_unknown_dynamic_axes_name_and_too_many_names():
     with pytest.raises(ValueError, match=r"dynamic_axes names \['x'\]"):
         cr.onnx.export(mlp(), cr.randn(2, 4), io.BytesIO(), dynamic_axes={"x": [0]})

@@ -68,6 +68,8 @@ def export(model, args, f, *, input_names=None, output_names=None, dynamic_axes=
     positions = [i for i, a in enumerate(args) if isinstance(a, Tensor)]
     in_names = names_given(input_names, default_input_names(model, args, positions), "input")
     axes = parse_dynamic_axes(dynamic_axes)
+    for name, i in zip(in_names, positions):
+        axes[name] = checked_axes(axes.get(name, {}), name, args[i].shape)
     inputs_dynamic = {positions[k]: set(axes.get(name, {})) for k, name in enumerate(in_names)}
     was_training = getattr(model, "training", False)
     if was_training:
@@ -88,6 +90,8 @@ def export(model, args, f, *, input_names=None, output_names=None, dynamic_axes=
     if unknown:
         raise ValueError(f"onnx.export: dynamic_axes names {sorted(unknown)}, which are neither "
                          f"inputs {in_names} nor outputs {out_names}")
+    for name, out in zip(out_names, first.outputs):
+        axes[name] = checked_axes(axes.get(name, {}), name, out.shape)
     exporter = Exporter(model, first, second, opset, do_constant_folding)
     proto = exporter.build(in_names, out_names, axes)
     onnx.checker.check_model(proto)
@@ -153,6 +157,18 @@ def parse_dynamic_axes(dynamic_axes):
             out[name] = {int(a): str(s) for a, s in spec.items()}
         else:
             out[name] = {int(a): f"{name}_dynamic_axes_{k + 1}" for k, a in enumerate(spec)}
+    return out
+
+
+def checked_axes(symbols, name, shape):
+    """{axis: symbol} with negative axes counted from the end; an axis the tensor does not
+    have is an error."""
+    out = {}
+    for axis, symbol in symbols.items():
+        if not -len(shape) <= axis < len(shape):
+            raise ValueError(f"onnx.export: dynamic_axes gives axis {axis} of '{name}', which "
+                             f"has shape {tuple(shape)}")
+        out[axis % len(shape)] = symbol
     return out
 
 
