@@ -127,3 +127,13 @@ def test_a_scalar_must_be_one_number(tmp_path):
     with cr.tensorboard.SummaryWriter(tmp_path) as writer:
         with pytest.raises(ValueError, match=r"shape \(3,\)"):
             writer.add_scalar("loss", cr.zeros(3))
+
+
+def test_a_buffer_read_by_the_graph_is_named_by_its_module_path(tmp_path):
+    model = cr.nn.Sequential(cr.nn.Linear(3, 4), cr.nn.BatchNorm1d(4)).eval()
+    with cr.tensorboard.SummaryWriter(tmp_path) as writer:
+        writer.add_graph(model, cr.randn(2, 3))
+    nodes = nodes_of(tmp_path)
+    names = [n for n in nodes if "BatchNorm1d[1]" in n]
+    assert "Sequential/BatchNorm1d[1]/running_mean" in names, names   # read as a view of it
+    # (sqrt(running_var + eps) is a new array, computed outside the graph: a constant)

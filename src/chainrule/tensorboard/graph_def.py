@@ -26,7 +26,8 @@ def tensor_graph(out, scopes=None, names=None):
     """GraphDef of the graph that made ``out``.
 
     ``scopes`` maps ``id(gate)`` to a name scope; ``names`` maps ``id(tensor)`` to the path of
-    a leaf (an input or a parameter).
+    a leaf (an input, a parameter or a buffer), and ``id(array)`` for a buffer a gate reads
+    as a constant array (or as a view of it: ``running_mean`` reshaped).
     """
     scopes, names = scopes or {}, names or {}
     graph = build(out, where="add_graph")
@@ -48,9 +49,9 @@ def model_graph(model, example_input):
     inputs = tuple(traced_input(x) for x in inputs)
     names = {id(x): f"input/x{i}" for i, x in enumerate(inputs)}
     paths = module_scopes(model)
-    for name, parameter in model.named_parameters():
+    for name, tensor in [*model.named_parameters(), *model.named_buffers()]:
         owner, _, attribute = name.rpartition(".")
-        names[id(parameter)] = f"{paths[owner]}/{attribute}"
+        names[id(tensor)] = names[id(tensor._data)] = f"{paths[owner]}/{attribute}"
     scopes = {}
     with enable_grad(), ScopeRecorder(model, paths, scopes):
         out = model(*inputs)
@@ -133,7 +134,8 @@ def unique_names(graph, gate_of, scopes, names):
 
     for node in graph.tensors:
         if node.id not in gate_of:
-            tensor_name = names.get(id(node.tensor)) if node.tensor is not None else None
+            tensor_name = (names.get(id(node.tensor)) if node.tensor is not None else
+                           names.get(id(node.data)) or names.get(id(node.data.base)))
             default = node.name or ("constant" if node.kind == "constant" else "leaf")
             result[node.id] = claim(clean(tensor_name or default))
     for gate in graph.gates:
