@@ -31,18 +31,15 @@ def quarters(x):
     return [x[..., k * size:(k + 1) * size] for k in range(4)]
 
 
-def array_lstm_gates(z):
-    i, f, g, o = quarters(special.sigmoid(z))
-    return np.concatenate([i, f, np.tanh(quarters(z)[2]), o], -1)
-
-
-def tensor_lstm_gates(z):
-    s, g = quarters(z.sigmoid()), quarters(z)[2].tanh()
-    return TENSORS.cat([s[0], s[1], g, s[3]], -1)
+def lstm_gates(z, xp):
+    """[sigmoid(i), sigmoid(f), tanh(g), sigmoid(o)] (xp: the arrays' or tensors' functions);
+    one sigmoid over all of z, whose g quarter goes unused, is fewer calls than three."""
+    i, f, _, o = quarters(xp.sigmoid(z))
+    return xp.cat([i, f, xp.tanh(quarters(z)[2]), o], -1)
 
 
 def cell(xp, gates, c):
-    """h' and c' stacked, from the activated gates (xp: the arrays' or tensors' stack)."""
+    """h' and c' stacked, from the activated gates."""
     i, f, g, o = quarters(gates)
     c_next = f * c + i * g
     return xp.stack([o * xp.tanh(c_next), c_next], 0)
@@ -66,10 +63,13 @@ def lstm_cell_c(g, gates, out, xp):
 
 
 class ArrayOps:
-    stack, cat, tanh = staticmethod(np.stack), staticmethod(np.concatenate), staticmethod(np.tanh)
+    """The few functions the step helpers call, on arrays (TENSORS has them on tensors)."""
+
+    stack, cat = staticmethod(np.stack), staticmethod(np.concatenate)
+    tanh, sigmoid = staticmethod(np.tanh), staticmethod(special.sigmoid)
 
 
-define("lstm_gates", array_lstm_gates, tensor_lstm_gates,
+define("lstm_gates", lambda z: lstm_gates(z, ArrayOps), lambda z: lstm_gates(z, TENSORS),
        "lstm_gates(z) = [sigmoid(i), sigmoid(f), tanh(g), sigmoid(o)] for the quarters i, f, "
        "g, o of z's last dim")
 define("lstm_cell", lambda gates, c: cell(ArrayOps, gates, c),
@@ -99,7 +99,7 @@ class LSTMStep(Gate):
             raise ValueError(f"lstm_cell: pre-activations of shape {np.shape(z)} need a cell "
                              f"state of shape {np.shape(z)[:-1] + (np.shape(z)[-1] // 4,)}, "
                              f"got {np.shape(c)}")
-        self.gates = array_lstm_gates(z)
+        self.gates = lstm_gates(z, ArrayOps)
         return cell(ArrayOps, self.gates, c)
 
 
@@ -138,22 +138,18 @@ def gru_hw(g, gates, hw, h, xp):
     return xp.cat([a_r, a_z, a_n * thirds(gates)[0]], -1)
 
 
-class GruArrays(ArrayOps):
-    sigmoid = staticmethod(special.sigmoid)
-
-
-define("gru_gates", lambda x, hw: gru_gates(x, hw, GruArrays),
+define("gru_gates", lambda x, hw: gru_gates(x, hw, ArrayOps),
        lambda x, hw: gru_gates(x, hw, TENSORS),
        "gru_gates(x, hw) = [r, z, n]: r, z = sigmoid(x + hw) on the first two thirds, "
        "n = tanh(x_n + r hw_n) on the last")
 define("gru_cell", gru_cell, gru_cell,
        "gru_cell(gates, h) = n + z (h - n), that is (1 - z) n + z h, for the thirds r, z, n "
        "of gates")
-define("gru_x", lambda g, gates, hw, h: gru_x(g, gates, hw, h, GruArrays),
+define("gru_x", lambda g, gates, hw, h: gru_x(g, gates, hw, h, ArrayOps),
        lambda g, gates, hw, h: gru_x(g, gates, hw, h, TENSORS),
        "gru_x(g, gates, hw, h) = [a_r, a_z, a_n]: a_n = g (1 - z) (1 - n^2), "
        "a_z = g (h - n) z (1 - z), a_r = a_n hw_n r (1 - r)")
-define("gru_hw", lambda g, gates, hw, h: gru_hw(g, gates, hw, h, GruArrays),
+define("gru_hw", lambda g, gates, hw, h: gru_hw(g, gates, hw, h, ArrayOps),
        lambda g, gates, hw, h: gru_hw(g, gates, hw, h, TENSORS),
        "gru_hw(g, gates, hw, h) = [a_r, a_z, a_n r], the a's of gru_x")
 
@@ -175,5 +171,5 @@ class GRUStep(Gate):
                              f"{np.shape(hw)} need a hidden state of shape "
                              f"{np.shape(x)[:-1] + (np.shape(x)[-1] // 3,)}, got {np.shape(h)}")
         self.size = np.shape(h)[-1]
-        self.gates = gru_gates(x, hw, GruArrays)
+        self.gates = gru_gates(x, hw, ArrayOps)
         return gru_cell(self.gates, h)
