@@ -103,3 +103,9 @@ def test_dot_names_a_model_s_tensors():
     loss, model, _ = model_graph("mlp")
     dot = cr.viz.to_dot(loss, model)
     assert "0.weight" in dot and "linear0" in dot
+
+
+def test_a_buffer_read_as_an_array_is_named_by_its_path():
+    model = cr.nn.Sequential(cr.nn.Linear(3, 4), cr.nn.BatchNorm1d(4)).eval()
+    e = cr.explain(model(cr.randn(2, 3)).sum(), model=model)
+    assert "1.running_mean" in names(e) and "1.weight" in names(e)

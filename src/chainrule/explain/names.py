@@ -5,7 +5,8 @@ In order of precedence:
 1. ``aliases`` given as tensor -> name (``{net.fc1.weight: "W1"}``);
 2. the tensor's own ``name=``;
 3. a parameter or buffer of ``model`` (or of a module whose calls were recorded): its path
-   in the model, as ``named_parameters()`` gives it (``fc1.weight``, ``0.bias``);
+   in the model, as ``named_parameters()`` gives it (``fc1.weight``, ``0.bias``); a buffer
+   that a gate reads as an array (or a view of it) too (``1.running_mean``);
 4. the output of a recorded module call (``record_modules``): the module's path (``fc1``);
    where the path ends in a number (a child of ``Sequential``), the module's kind goes in
    front (``relu1``, ``features.conv3``);
@@ -29,10 +30,14 @@ def model_names(nodes, model=None, aliases=None):
     given = {id(t): name for t, name in (aliases or {}).items() if isinstance(t, Tensor)}
     tensors = [n.tensor for n in nodes if n.tensor is not None]
     found, owned, calls = module_names(tensors, model)
+    arrays = buffer_arrays(model)
     names = {}
     for n in nodes:
         t = n.tensor
-        name = t is not None and (given.get(id(t)) or t.name or found.get(id(t)))
+        if t is not None:
+            name = given.get(id(t)) or t.name or found.get(id(t))
+        else:   # a buffer a gate reads as an array, or as a view of one (running_mean)
+            name = arrays.get(id(n.data)) or arrays.get(id(n.data.base))
         if name:
             names[id(n)] = name
     if model is not None or any(calls.values()):
@@ -41,6 +46,13 @@ def model_names(nodes, model=None, aliases=None):
         if id(out) not in names and out.data.size == 1 and "L" not in names.values():
             names[id(out)] = "L"   # the loss, as the seeds write it
     return names
+
+
+def buffer_arrays(model):
+    """{id(array): path} of the model's buffers, for gates that read them as arrays."""
+    if model is None:
+        return {}
+    return {id(b._data): path for path, b in model.named_buffers() if b is not None}
 
 
 def module_names(tensors, model=None):
