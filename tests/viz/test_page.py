@@ -72,3 +72,13 @@ def test_names_cannot_break_out_of_the_page():
 def test_an_unknown_layout_is_refused():
     with pytest.raises(ValueError, match="auto, graphviz, builtin"):
         cr.viz.to_html(circuit()[0], layout="circo")
+
+
+def test_chainrule_graph_draws_the_gpt_with_its_module_names(tmp_path, capsys):
+    from chainrule.cli import main
+    path = tmp_path / "gpt.html"
+    assert main(["graph", "--model", "gpt", "--out", str(path), "--layout", "builtin"]) == 0
+    steps = page_steps(path.read_text())
+    shown = {s["name"] for s in steps}
+    assert {"blocks.0.attn.qkv.weight", "blocks.0.ln1", "head", "L"} <= shown
+    assert not [n for n in shown if n.startswith("input")]
