@@ -103,6 +103,13 @@ def test_transformer_matches_torch(dtype, tolerance):
             src_key_padding_mask=PADDING, memory_key_padding_mask=PADDING)
 
 
+def test_unbatched_inputs_match_torch():
+    compare(lambda m: m.TransformerEncoderLayer(8, 2, 16, dropout=0.0), [(4, 8)],
+            src_key_padding_mask=PADDING[0, :4])
+    compare(lambda m: m.Transformer(8, 2, 1, 1, dim_feedforward=16, dropout=0.0),
+            [(6, 8), (4, 8)], tgt_mask=CAUSAL4)
+
+
 def test_torch_state_dict_saved_as_safetensors_loads(tmp_path):
     safetensors_torch = pytest.importorskip("safetensors.torch")
     torch.manual_seed(2)
