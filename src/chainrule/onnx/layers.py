@@ -105,6 +105,14 @@ def layer_norm(ctx):
     return ctx.op("LayerNormalization", x, w, b, axis=axis, epsilon=float(ctx.param("eps")))
 
 
+@emits("MaxPool")
+def max_pool2d(ctx):
+    padding = list(ctx.param("padding"))
+    return ctx.op("MaxPool", ctx.input(0), kernel_shape=list(ctx.param("kernel")),
+                  strides=list(ctx.param("stride")), pads=padding + padding,
+                  dilations=list(ctx.param("dilation")), ceil_mode=int(ctx.param("ceil_mode")))
+
+
 def along(op_type):
     @emits(op_type)
     def translate(ctx):
@@ -150,7 +158,8 @@ def attention(ctx):
 
 TRANSLATIONS = {
     "MatMul": matmul, "Linear": linear, "LayerNorm": layer_norm, "GroupNorm": group_norm,
-    "ConvTranspose2d": conv_transpose2d, "Conv2d": conv2d, "Unfold": unfold,
+    "Conv2d": conv2d, "ConvTranspose2d": conv_transpose2d, "MaxPool2d": max_pool2d,
+    "Unfold": unfold,
     "Softmax": along("Softmax"), "LogSoftmax": along("LogSoftmax"),
     "CrossEntropy": cross_entropy, "SoftmaxCrossEntropy": soft_cross_entropy,
     "ScaledDotProductAttention": attention,

@@ -6,7 +6,7 @@ Each registered gate (``chainrule.autograd.REGISTRY``) has an entry here: a tran
 without deciding its export; docs/deploy.md's table of supported gates is generated from
 this one (``supported_gates_markdown``) and kept in sync by the same tests.
 """
-from . import elementwise, layers, reductions, shapes
+from . import elementwise, layers, recurrent, reductions, shapes
 
 
 class NotExportable:
@@ -26,6 +26,7 @@ TABLE = {
     **reductions.TRANSLATIONS,
     **shapes.TRANSLATIONS,
     **layers.TRANSLATIONS,
+    **recurrent.TRANSLATIONS,
     "Fold": NotExportable(BACKWARD_ONLY.format("unfold") + "; F.fold in a model is not "
                           "exportable yet"),
     "MaxUnpool2d": NotExportable("its indices come from max_pool2d(return_indices=True), "
