@@ -115,6 +115,13 @@ def test_opsets(opset):
     assert largest_difference(model, data, [np.ones((3, 4), np.float32)]) <= TOLERANCE
 
 
+def test_the_same_model_gives_the_same_file():
+    model = nn.Sequential(nn.Conv2d(1, 2, 3), nn.ReLU(), nn.Flatten(), nn.Linear(8, 2)).eval()
+    x = cr.randn(1, 1, 4, 4)
+    first = export_bytes(model, x, dynamic_axes={"input": [0]})
+    assert export_bytes(model, x, dynamic_axes={"input": [0]}) == first
+
+
 def test_default_opset_is_18_and_old_ones_are_refused():
     data = export_bytes(mlp(), cr.randn(1, 4))
     assert onnx.load_from_string(data).opset_import[0].version == 18
