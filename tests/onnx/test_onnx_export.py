@@ -399,3 +399,53 @@ def test_without_the_onnx_package_the_error_names_the_extra():
     assert "chainrule.onnx needs the onnx package: pip install 'chainrule[onnx]'" in out.stdout
     assert out.stdout.strip().endswith("2")   # a usage error, no traceback
     assert "exporting needs the onnx package: pip install 'chainrule[onnx]'" in out.stderr
+
+
+class Scaled(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(3, 2)
+
+    def forward(self, input, scale=1.0):
+        return self.fc(input) * scale
+
+
+def test_pytorch_tutorial_call_runs_unchanged(tmp_path, capsys):
+    """torch.onnx.export's classic arguments, and its newer ones that change nothing here."""
+    model = Scaled().eval()
+    path = tmp_path / "m.onnx"
+    assert cr.onnx.export(model, (cr.randn(2, 3),), str(path), export_params=True,
+                          opset_version=17, do_constant_folding=True, input_names=["input"],
+                          output_names=["output"], dynamic_axes={"input": {0: "batch_size"},
+                                                                 "output": {0: "batch_size"}},
+                          kwargs={"scale": 3.0}, verbose=True, dynamo=False,
+                          optimize=True, external_data=False) is None
+    assert "Gemm" in capsys.readouterr().out                  # verbose prints the graph
+    (got,) = session(path.read_bytes()).run(None, {"input": np.ones((4, 3), np.float32)})
+    want = model(cr.ones(4, 3), scale=3.0)
+    np.testing.assert_allclose(got, want.detach().numpy(), atol=1e-6)
+
+
+def test_no_file_returns_the_model_and_initializers_may_be_inputs():
+    proto = cr.onnx.export(mlp(), cr.randn(2, 4), keep_initializers_as_inputs=True)
+    assert isinstance(proto, onnx.ModelProto)
+    names = [i.name for i in proto.graph.input]
+    assert names[0] == "input" and {"0.weight", "3.bias"} <= set(names)
+    onnx.checker.check_model(proto)
+
+
+def test_options_that_would_change_the_model_are_refused():
+    x = cr.randn(2, 4)
+    with pytest.raises(NotImplementedError, match="export_params=False"):
+        cr.onnx.export(mlp(), x, io.BytesIO(), export_params=False)
+    with pytest.raises(NotImplementedError, match="dynamic_shapes=.*dynamic_axes"):
+        cr.onnx.export(mlp(), x, io.BytesIO(), dynamic_shapes={"input": {0: "n"}})
+    with pytest.raises(NotImplementedError, match="training='TRAINING'"):
+        cr.onnx.export(mlp(), x, io.BytesIO(), training="TRAINING")
+    with pytest.raises(NotImplementedError, match="training='PRESERVE'"):
+        cr.onnx.export(mlp().train(), x, io.BytesIO(), training="PRESERVE")
+    cr.onnx.export(mlp(), x, io.BytesIO(), training="PRESERVE")   # an eval model: fine
+    with pytest.raises(TypeError, match="unexpected keyword argument 'bogus'"):
+        cr.onnx.export(mlp(), x, io.BytesIO(), bogus=1)
+    with pytest.raises(ValueError, match="keyword argument 'scale' holds tensors"):
+        cr.onnx.export(Scaled(), x[:, :3], io.BytesIO(), kwargs={"scale": cr.ones(1)})

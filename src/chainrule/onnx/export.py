@@ -20,6 +20,7 @@ from ..serialization import write_atomically
 from ..tensor import Tensor
 from .builder import Builder, onnx_dtype
 from .context import ExportError, GateContext, UnsupportedGateError
+from .options import check as options_check, check_training
 from .record import record, second_inputs
 from .runs import follows, same
 from .table import TABLE, NotExportable
@@ -32,8 +33,9 @@ VARIES = ("was made without recording a gate (with NumPy, under no_grad, or by a
 OLDEST_OPSET = 17
 
 
-def export(model, args, f, *, input_names=None, output_names=None, dynamic_axes=None,
-           opset_version=None, do_constant_folding=True):
+def export(model, args=(), f=None, *, kwargs=None, verbose=None, input_names=None,
+           output_names=None, opset_version=None, dynamic_axes=None, do_constant_folding=True,
+           export_params=True, keep_initializers_as_inputs=False, training=None, **options):
     """Write ``model`` as an ONNX model to ``f`` (a path or a binary file object), as
     ``torch.onnx.export`` does: the model runs on ``args`` (a tensor or a tuple of
     arguments) in eval mode, and the gates it runs become ONNX nodes. (It runs once more on
@@ -48,7 +50,13 @@ def export(model, args, f, *, input_names=None, output_names=None, dynamic_axes=
     * ``opset_version``: default 18, at least 17;
     * ``do_constant_folding``: gates that read only parameters and constants are computed
       now and stored as one initializer (parameters reach the graph under their module
-      paths, ``fc1.weight``, wherever a gate reads them as they are).
+      paths, ``fc1.weight``, wherever a gate reads them as they are);
+    * ``kwargs``: keyword arguments for forward (not tensors); ``verbose``: print the graph;
+      ``keep_initializers_as_inputs``: list the initializers among the graph inputs too;
+      ``export_params=False`` and a training ``training`` mode are refused; PyTorch's other
+      options are accepted where they change nothing here (``options.py``).
+
+    ``f`` None returns the ``onnx.ModelProto`` instead of writing it.
 
     A model in training mode is exported in eval mode (Dropout is the identity, BatchNorm
     uses its running statistics), with a warning; its mode is restored afterwards.
@@ -63,7 +71,13 @@ def export(model, args, f, *, input_names=None, output_names=None, dynamic_axes=
     (['Gemm', 'Relu'], ['0.bias', '0.weight'])
     """
     args = (args,) if isinstance(args, Tensor) else tuple(args)
-    check_arguments(args)
+    kwargs = dict(kwargs or {})
+    check_arguments(args, kwargs)
+    options_check(options)
+    check_training(training, getattr(model, "training", False))
+    if not export_params:
+        raise NotImplementedError("onnx.export: export_params=False (parameters as graph "
+                                  "inputs, without values) is not supported")
     opset = check_opset(opset_version)
     positions = [i for i, a in enumerate(args) if isinstance(a, Tensor)]
     in_names = names_given(input_names, default_input_names(model, args, positions), "input")
@@ -79,10 +93,10 @@ def export(model, args, f, *, input_names=None, output_names=None, dynamic_axes=
                       UserWarning, stacklevel=2)
     model.eval()
     try:
-        first = record(model, args)
+        first = record(model, args, kwargs)
         with warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore")   # the check run's moved values are not the user's
-            second = record(model, second_inputs(args, inputs_dynamic))
+            second = record(model, second_inputs(args, inputs_dynamic), kwargs)
     finally:
         model.train(was_training)
     out_names = names_given(output_names, default_output_names(len(first.outputs)), "output")
@@ -93,21 +107,32 @@ def export(model, args, f, *, input_names=None, output_names=None, dynamic_axes=
     for name, out in zip(out_names, first.outputs):
         axes[name] = checked_axes(axes.get(name, {}), name, out.shape)
     exporter = Exporter(model, first, second, opset, do_constant_folding)
-    proto = exporter.build(in_names, out_names, axes)
+    proto = exporter.build(in_names, out_names, axes, keep_initializers_as_inputs)
     onnx.checker.check_model(proto)
+    if verbose:
+        print(onnx.printer.to_text(proto.graph))
+    if f is None:
+        return proto
     write(proto, f)
+    return None
 
 
-def check_arguments(args):
-    """Tensors must be arguments themselves: one inside a list, tuple or dict would be
-    passed to both runs unchanged and frozen into the graph as a constant."""
+def check_arguments(args, kwargs):
+    """Tensors must be positional arguments themselves: one inside a list, tuple or dict,
+    or a keyword argument, would be passed to both runs unchanged and frozen into the graph
+    as a constant."""
+    def holds_tensors(a):
+        items = a.values() if isinstance(a, dict) else a if isinstance(a, (list, tuple)) else ()
+        return any(isinstance(x, Tensor) or holds_tensors(x) for x in items)
     for i, a in enumerate(args):
-        if isinstance(a, (list, tuple, dict)):
-            items = a.values() if isinstance(a, dict) else a
-            if any(isinstance(x, Tensor) or isinstance(x, (list, tuple, dict)) for x in items):
-                raise ValueError(f"onnx.export: argument {i} is a {type(a).__name__} holding "
-                                 f"tensors; export takes tensors as separate arguments (write "
-                                 f"a wrapper module whose forward takes them one by one)")
+        if holds_tensors(a):
+            raise ValueError(f"onnx.export: argument {i} is a {type(a).__name__} holding "
+                             f"tensors; export takes tensors as separate arguments (write "
+                             f"a wrapper module whose forward takes them one by one)")
+    for name, a in kwargs.items():
+        if isinstance(a, Tensor) or holds_tensors(a):
+            raise ValueError(f"onnx.export: keyword argument {name!r} holds tensors; give "
+                             f"tensors in args, positionally")
 
 
 def check_opset(opset_version):
@@ -222,7 +247,7 @@ class Exporter:
         return self.builder.const(value)
 
     # ----- the walk ---------------------------------------------------------------------
-    def build(self, in_names, out_names, axes):
+    def build(self, in_names, out_names, axes, initializers_as_inputs=False):
         graph_inputs = []
         tensors = [t for t in self.first.inputs if isinstance(t, Tensor)]
         for name, t in zip(in_names, tensors):
@@ -238,7 +263,11 @@ class Exporter:
                 self.leaf(t, twin)
             else:
                 self.gate(t, twin)
-        return self.builder.model(graph_inputs, self.outputs(out_names, axes))
+        outputs = self.outputs(out_names, axes)
+        if initializers_as_inputs:   # PyTorch's keep_initializers_as_inputs
+            graph_inputs += [value_info(i.name, onnx.helper.tensor_dtype_to_np_dtype(
+                i.data_type), list(i.dims), {}) for i in self.builder.initializers]
+        return self.builder.model(graph_inputs, outputs)
 
     def leaf(self, t, twin):
         """A leaf's value, written when a gate first reads it (so a refusal of that gate

@@ -35,8 +35,8 @@ class Run:
         return best[1] if best else ""
 
 
-def record(model, args):
-    """Call ``model(*args)`` with its gates recorded; returns the Run."""
+def record(model, args, kwargs=None):
+    """Call ``model(*args, **kwargs)`` with its gates recorded; returns the Run."""
     inputs = tuple(recordable(a) for a in args)
     spans, handles = [], []
     for path, module in model.named_modules():
@@ -44,7 +44,7 @@ def record(model, args):
         handles.append(module.register_forward_hook(leave(spans, path)))
     try:
         with enable_grad():
-            result = model(*inputs)
+            result = model(*inputs, **(kwargs or {}))
     finally:
         for handle in handles:
             handle.remove()
