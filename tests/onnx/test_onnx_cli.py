@@ -75,6 +75,12 @@ def test_missing_run(tmp_path, capsys):
     assert "no model.safetensors" in capsys.readouterr().err
 
 
+def test_bad_opset_is_one_line(tmp_path, capsys):
+    run, _, _ = train_and_export(tmp_path, capsys, "--dataset", "moons")
+    assert main(["export", str(run), "--onnx", str(tmp_path / "m.onnx"), "--opset", "9"]) == 2
+    assert "opset_version 9 is not supported" in capsys.readouterr().err
+
+
 def test_onnx_option_is_required(tmp_path):
     with pytest.raises(SystemExit):
         main(["export", str(tmp_path)])

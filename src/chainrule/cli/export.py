@@ -82,7 +82,7 @@ def run(args):
                        output_names=["output"], dynamic_axes={"input": {0: "batch"},
                                                               "output": {0: "batch"}},
                        opset_version=args.opset)
-    except (ValueError, OSError) as e:
+    except (ValueError, OSError, cr.onnx.ExportError) as e:   # one line, no traceback
         raise UsageError(str(e)) from None
     graph = onnx.load(args.onnx).graph
     print(f"wrote {args.onnx} ({os.path.getsize(args.onnx):,} bytes, opset "
