@@ -264,7 +264,7 @@ def backward_steps(nodes, by_key, root, aliases):
         g = total([a for _, a in pairs], node) if pairs else np.ones_like(node.data)
         value, truncated = plain(g)
         terms = [t for t, _ in pairs]
-        formula = f"{symbol} = " + (" + ".join(t.formula for t in terms) or "1")
+        formula = f"{symbol} = " + (" + ".join(with_words(t) for t in terms) or "1")
         steps.append(BackwardStep(index=len(steps) + 1, name=node.name, shape=list(g.shape),
                                   symbol=symbol, terms=terms, formula=formula, value=value,
                                   truncated=truncated))
@@ -272,6 +272,11 @@ def backward_steps(nodes, by_key, root, aliases):
             for key, term, array in terms_from(node, g, symbol, by_key, named, root, aliases):
                 arrived[key].append((term, array))
     return steps
+
+
+def with_words(term):
+    """A term as the line shows it: its formula, and its sum over broadcast axes in words."""
+    return term.formula + (f"  ({term.broadcast})" if term.broadcast else "")
 
 
 def total(arrays, node):
@@ -304,7 +309,6 @@ def terms_from(node, g, upstream, by_key, named, root, aliases):
         term = make_term(node, slot, expression, dict(symbols, g=upstream),
                          upstream, aliases)
         term.broadcast = words
-        term.formula += f"  ({words})" if words else ""
         term.shapes = shapes_of(expression, term.symbols, named, upstream, g)
         term.upstream_value = plain(np.asarray(g))[0]
         term.local_value = plain(np.asarray(locals_[i]))[0] if locals_ is not None else None

@@ -51,7 +51,8 @@ and set ``truncated``.
   elementwise gate, summed back where broadcasting stretched this node
   (``sum(g * (1), 0)``); empty for a gate without rows;
 * ``broadcast``: that sum in words, where there is one (``sum over the batch axis 0: b (4)
-  was broadcast to 5x4``); ``formula`` ends with it in parentheses.
+  was broadcast to 5x4``); the step's ``formula`` (the whole line) writes it after the term,
+  in parentheses, and every renderer shows it.
 
 >>> import chainrule as cr
 >>> x = cr.tensor(3.0, requires_grad=True, name="x")

@@ -79,7 +79,7 @@ def term_dict(term, shape, ids, gate_of, node_id):
         "elementwise": term.elementwise,
         "upstream_symbol": term.upstream,
         "local_formula": term.local,
-        "formula": term.formula,
+        "formula": term.formula + (f"  ({term.broadcast})" if term.broadcast else ""),
         "upstream": format_plain(term.upstream_value, upstream_shape),
         "local": "" if term.local_value is None else format_plain(term.local_value,
                                                                    upstream_shape),
