@@ -29,8 +29,20 @@ def saved_model(run):
     return network.eval(), saved, shift, saved["scaler"]["scale"].numpy()
 
 
-def test_mlp_run(tmp_path, capsys):
-    run, path, printed = train_and_export(tmp_path, capsys, "--dataset", "moons")
+@pytest.fixture(scope="module")
+def moons_run(tmp_path_factory):
+    """One MLP run on the moons, trained once for the tests that read it."""
+    run = tmp_path_factory.mktemp("moons") / "run"
+    assert main(["train", "--dataset", "moons", "--epochs", "1", "--hidden", "8",
+                 "--out", str(run)]) == 0
+    return run
+
+
+def test_mlp_run(tmp_path, capsys, moons_run):
+    run, path = moons_run, tmp_path / "model.onnx"
+    capsys.readouterr()
+    assert main(["export", str(run), "--onnx", str(path)]) == 0
+    printed = capsys.readouterr().out
     assert "input input: float32 [batch, 2]" in printed
     assert "output output: float32 [batch, 2]" in printed
     network, _, shift, scale = saved_model(run)
@@ -75,9 +87,9 @@ def test_missing_run(tmp_path, capsys):
     assert "no model.safetensors" in capsys.readouterr().err
 
 
-def test_bad_opset_is_one_line(tmp_path, capsys):
-    run, _, _ = train_and_export(tmp_path, capsys, "--dataset", "moons")
-    assert main(["export", str(run), "--onnx", str(tmp_path / "m.onnx"), "--opset", "9"]) == 2
+def test_bad_opset_is_one_line(tmp_path, capsys, moons_run):
+    path = tmp_path / "m.onnx"
+    assert main(["export", str(moons_run), "--onnx", str(path), "--opset", "9"]) == 2
     assert "opset_version 9 is not supported" in capsys.readouterr().err
 
 
