@@ -157,6 +157,9 @@ CASES = [
     ("conv_transpose2d-groups", lambda lib, x, w: F(lib).conv_transpose2d(x, w, stride=(1, 2), groups=2,
                                                                           dilation=2),
      [rand(2, 4, 3, 4), rand(4, 3, 2, 3, seed=1)]),
+    ("conv_transpose2d-grown", lambda lib, x, w, b: F(lib).conv_transpose2d(
+        x, w, b, stride=(3, 2), padding=(1, 2), output_padding=(2, 3), groups=2, dilation=4),
+     [rand(2, 2, 4, 4), rand(2, 2, 4, 5, seed=1), rand(4, seed=2)]),
     ("conv_transpose1d", lambda lib, x, w, b: F(lib).conv_transpose1d(x, w, b, stride=3, padding=1,
                                                                        output_padding=2),
      [rand(2, 4, 5), rand(4, 2, 3, seed=1), rand(2, seed=2)]),
@@ -211,6 +214,25 @@ def test_central_differences(name, fn, arrays):
         out = fn(cr, *xs)
         return out[0] if isinstance(out, tuple) else out
     assert cr.gradcheck(first, inputs)
+
+
+@pytest.mark.parametrize("name", ["elu", "selu", "celu", "hardsigmoid", "hardtanh", "relu6",
+                                  "softshrink", "hardshrink", "threshold", "hardswish", "silu"])
+def test_nan_and_infinities_as_torch(name):
+    """NaN stays NaN; +-inf give PyTorch's values; the gradient at NaN is PyTorch's on its
+    scalar path (identity pieces pass it, clipped pieces give 0; its vectorised path differs
+    from itself there) and finite wherever PyTorch's is."""
+    x = np.array([np.inf, -np.inf, np.nan, 0.5, -0.5])
+    args = {"threshold": (0.1, 20.0)}.get(name, ())
+    results = []
+    for lib in (cr, torch):
+        t = lib.tensor(x, requires_grad=True)
+        out = getattr(lib.nn.functional, name)(t, *args)
+        out.backward(lib.ones_like(out))
+        results.append((out.detach().numpy(), t.grad.numpy()))
+    np.testing.assert_allclose(results[0][0], results[1][0], rtol=1e-15, atol=0)
+    # hardsigmoid: PyTorch's gradient multiplies by the float32 1/6
+    np.testing.assert_allclose(results[0][1], results[1][1], rtol=1e-7, atol=0)
 
 
 def test_max_pool_indices_match_torch():

@@ -106,8 +106,31 @@ def elu(input, alpha=1.0, inplace=False):
     >>> [round(v, 4) for v in elu(cr.tensor([-1.0, 2.0])).tolist()]
     [-0.6321, 2.0]
     """
-    negative = alpha * (input.clamp(max=0.0).exp() - 1)
-    return ops.where(input._data > 0, input, negative)
+    negative = alpha * (non_positive(input).exp() - 1)
+    return ops.where(not_at_most(input._data, 0), input, negative)
+
+
+def not_at_most(data, bound):
+    """``~(data <= bound)``: True above the bound and at NaN, so a NaN takes the identity
+    piece of an activation, with its gradient, as the comparisons of PyTorch's (scalar)
+    kernels make it; its vectorised loops sometimes give such a NaN no gradient instead."""
+    return ~(data <= bound)
+
+
+def non_positive(input):
+    """``min(x, 0)`` with NaN read as 0: the negative piece then stays finite where the
+    identity piece was chosen, and no NaN reaches the gradient through it."""
+    data = input._data
+    nan = np.isnan(data)
+    if nan.any():
+        input = ops.where(nan, constant(np.zeros_like(data), input), input)
+    return input.clamp(max=0.0)
+
+
+def nan_or(values, data):
+    """``values`` (a constant piece), NaN where the input is NaN: PyTorch's forward keeps a
+    NaN even where its backward gives it no gradient (hardsigmoid)."""
+    return np.where(np.isnan(data), data, values)
 
 
 SELU_ALPHA = 1.6732632423543772848170429916717
@@ -133,8 +156,8 @@ def celu(input, alpha=1.0, inplace=False):
     """
     if alpha == 0:
         raise ValueError("celu: alpha must not be 0 (it divides x)")
-    negative = alpha * ((input.clamp(max=0.0) / alpha).exp() - 1)
-    return ops.where(input._data > 0, input, negative)
+    negative = alpha * ((non_positive(input) / alpha).exp() - 1)
+    return ops.where(not_at_most(input._data, 0), input, negative)
 
 
 def mish(input, inplace=False):
@@ -159,7 +182,7 @@ def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
         raise ValueError(f"hardtanh: min_val ({min_val}) cannot be greater than max_val "
                          f"({max_val})")
     data = input._data
-    inside = (data > min_val) & (data < max_val)
+    inside = ~((data <= min_val) | (data >= max_val))   # NaN passes, as PyTorch's kernel
     return ops.where(inside, input, constant(np.clip(data, min_val, max_val), input))
 
 
@@ -182,7 +205,7 @@ def hardsigmoid(input, inplace=False):
     """
     data = input._data
     inside = (data > -3) & (data < 3)
-    return ops.where(inside, input / 6 + 0.5, constant(data >= 3, input))
+    return ops.where(inside, input / 6 + 0.5, constant(nan_or(data >= 3, data), input))
 
 
 def hardswish(input, inplace=False):
@@ -194,8 +217,11 @@ def hardswish(input, inplace=False):
     [0.0, 0.6666666865348816, 4.0]
     """
     data = input._data
-    middle = ops.where(data < 3, input * (input + 3) / 6, input)
-    return ops.where(data <= -3, constant(np.zeros_like(data), input), middle)
+    low, middle = data <= -3, (data > -3) & (data < 3)   # the rest, NaN too: the identity
+    inner = ops.where(middle, input, constant(np.zeros_like(data), input))   # finite there
+    low_value = np.where(data == -np.inf, np.nan, 0)   # -inf * relu6(-inf + 3) / 6 is NaN
+    pieces = ops.where(middle, inner * (inner + 3) / 6, constant(low_value, input))
+    return ops.where(low | middle, pieces, input)
 
 
 def glu(input, dim=-1):
@@ -239,19 +265,22 @@ def softshrink(input, lambd=0.5):
     """``x - lambd`` above lambd, ``x + lambd`` below -lambd, else 0."""
     data = input._data
     shifted = ops.where(data > lambd, input - lambd, input + lambd)
-    return ops.where(np.abs(data) > lambd, shifted, constant(np.zeros_like(data), input))
+    return ops.where(not_at_most(np.abs(data), lambd), shifted,
+                     constant(np.zeros_like(data), input))
 
 
 def hardshrink(input, lambd=0.5):
     """``x`` where |x| > lambd, else 0."""
     data = input._data
-    return ops.where(np.abs(data) > lambd, input, constant(np.zeros_like(data), input))
+    return ops.where(not_at_most(np.abs(data), lambd), input,
+                     constant(np.zeros_like(data), input))
 
 
 def threshold(input, threshold, value, inplace=False):
     """``x`` where x > threshold, else ``value``."""
     data = input._data
-    return ops.where(data > threshold, input, constant(np.full_like(data, value), input))
+    return ops.where(not_at_most(data, threshold), input,
+                     constant(np.full_like(data, value), input))
 
 
 # ----- layers ---------------------------------------------------------------------------

@@ -38,7 +38,8 @@ def geometry(input, kernel_size, stride, padding, dilation, ceil_mode, op):
     """Kernel, stride, padding, dilation as pairs, the output size and the extra right/bottom
     padding ceil_mode needs."""
     kernel = pair(kernel_size, "kernel_size", op)
-    stride = kernel if stride is None or stride == [] else pair(stride, "stride", op)
+    stride = kernel if stride is None or len(np.atleast_1d(stride)) == 0 \
+        else pair(stride, "stride", op)
     padding, dilation = pair(padding, "padding", op), pair(dilation, "dilation", op)
     if padding[0] > kernel[0] // 2 or padding[1] > kernel[1] // 2:
         raise ValueError(f"{op}: pad should be at most half of effective kernel size, but got "
@@ -142,7 +143,8 @@ def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     """``max_pool2d`` along the last dim of an (N, C, L) input."""
     image, back = as_2d(input, "max_pool1d")
     k = single(kernel_size, "kernel_size", "max_pool1d")
-    s = k if stride is None or stride == [] else single(stride, "stride", "max_pool1d")
+    s = k if stride is None or len(np.atleast_1d(stride)) == 0 \
+        else single(stride, "stride", "max_pool1d")
     out = max_pool2d(image, (1, k), (1, s), (0, single(padding, "padding", "max_pool1d")),
                      (1, single(dilation, "dilation", "max_pool1d")), ceil_mode, return_indices)
     return (back(out[0]), back(out[1])) if return_indices else back(out)
@@ -153,7 +155,8 @@ def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
     """``avg_pool2d`` along the last dim of an (N, C, L) input."""
     image, back = as_2d(input, "avg_pool1d")
     k = single(kernel_size, "kernel_size", "avg_pool1d")
-    s = k if stride is None or stride == [] else single(stride, "stride", "avg_pool1d")
+    s = k if stride is None or len(np.atleast_1d(stride)) == 0 \
+        else single(stride, "stride", "avg_pool1d")
     return back(avg_pool2d(image, (1, k), (1, s), (0, single(padding, "padding", "avg_pool1d")),
                            ceil_mode, count_include_pad))
 

@@ -21,7 +21,7 @@ import numpy as np
 
 from .. import ops
 from ..tensor import new_tensor
-from .pool_functions import adaptive_avg_pool1d, adaptive_avg_pool2d
+from .pool_functions import adaptive_avg_pool1d, adaptive_avg_pool2d, averaging_matrix
 
 MODES = ("constant", "reflect", "replicate", "circular")
 
@@ -68,9 +68,9 @@ def constant_pad(x, dim, left, right, value):
 
 def positions(size, left, right, mode):
     """The input positions a padded dim reads, in order."""
-    if left < 0 or right < 0:
-        raise ValueError(f"pad: negative padding ({left}, {right}) is only supported with "
-                         f"mode='constant'")
+    if size + left + right <= 0:
+        raise ValueError(f"pad: padding ({left}, {right}) leaves nothing of a dimension of "
+                         f"size {size}")
     if mode == "reflect" and (left >= size or right >= size):
         raise ValueError(f"pad: padding size should be less than the corresponding input "
                          f"dimension, but got padding ({left}, {right}) at a dimension of "
@@ -80,11 +80,12 @@ def positions(size, left, right, mode):
                          f"({left}, {right}) at a dimension of size {size}")
     if size == 0:
         raise ValueError(f"pad: cannot {mode}-pad an empty dimension")
-    i = np.arange(-left, size + right)
+    i = np.arange(-left, size + right)   # a negative pad starts or stops inside: a crop
     if mode == "replicate":
         return np.clip(i, 0, size - 1)
-    if mode == "circular":
-        return i % size
+    if mode == "circular":   # PyTorch wraps around what is left after the crops
+        start, kept = max(-left, 0), size + min(left, 0) + min(right, 0)
+        return start + (np.arange(-max(left, 0), kept + max(right, 0)) % kept)
     period = 2 * (size - 1) if size > 1 else 1
     i = np.abs(i) % period
     return np.where(i < size, i, period - i)
@@ -116,9 +117,7 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
                          f"modes: linear | bilinear | bicubic | trilinear")
     sizes, scales = target_sizes(input, size, scale_factor, recompute_scale_factor, dims)
     if mode == "area":
-        if dims > 2:
-            raise ValueError(f"{op}: area mode supports 3-D and 4-D inputs here")
-        return (adaptive_avg_pool1d if dims == 1 else adaptive_avg_pool2d)(input, sizes)
+        return area(input, sizes)
     out = input
     for k in range(dims):
         dim = 2 + k
@@ -127,6 +126,20 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
             out = ops.getitem(out, (slice(None),) * dim + (index,))
         else:
             out = linear_along(out, dim, sizes[k], scales[k], bool(align_corners))
+    return out
+
+
+def area(input, sizes):
+    """PyTorch's ``area`` mode: adaptive average pooling over every spatial dim, one product
+    with a constant averaging matrix per dim (1-D and 2-D: the adaptive pools themselves)."""
+    if len(sizes) <= 2:
+        return (adaptive_avg_pool1d if len(sizes) == 1 else adaptive_avg_pool2d)(input, sizes)
+    out = input
+    for k, size in enumerate(sizes):
+        dim = 2 + k
+        moved = out.transpose(dim, -1)
+        moved = moved @ averaging_matrix(moved.shape[-1], size, input._data.dtype).mT
+        out = moved.transpose(dim, -1)
     return out
 
 
@@ -181,7 +194,10 @@ def linear_along(x, dim, out, scale, align_corners):
     else:
         ratio = dtype.type(1.0 / scale) if scale is not None and scale > 0 \
             else dtype.type(size / out)
-        source = np.maximum(ratio * (i + dtype.type(0.5)) - dtype.type(0.5), 0)
+        # ratio * (i + 0.5) - 0.5 rounded once, as the fused multiply-add of PyTorch's
+        # compiled kernels rounds it (twice-rounded float32 is one ulp off at some rows)
+        exact = np.float64(ratio) * (np.arange(out) + 0.5) - 0.5
+        source = np.maximum(exact.astype(dtype), 0)
     low = np.minimum(source.astype(np.int64), size - 1)
     high = low + (low < size - 1)
     frac = (source - low).astype(dtype)

@@ -164,17 +164,34 @@ class ConvTranspose2d(Gate):
     label = "conv_transpose2d"
     inputs = ("x", "W", "b")
     formula = "conv_transpose2d(x, W, b, output_size, stride, padding, dilation, groups)"
-    derivatives = {
-        "x": "conv2d(g, W, None, stride, padding, dilation, groups)",
-        "W": "conv2d_weight(g, weight_size, x, stride, padding, dilation, groups)",
-        "b": "sum(g, (0, 2, 3))",
+    cases = {
+        "fits": {
+            "x": "conv2d(g, W, None, stride, padding, dilation, groups)",
+            "W": "conv2d_weight(g, weight_size, x, stride, padding, dilation, groups)",
+            "b": "sum(g, (0, 2, 3))"},
+        # output_padding of a stride or more: the convolution of g has more rows than x (the
+        # first are x's gradient), and x, put in zeros of that size, weighs g for W's
+        "grown": {
+            "x": "conv2d(g, W, None, stride, padding, dilation, groups)[reached]",
+            "W": "conv2d_weight(g, weight_size, scatter_add(x, grown, reached), stride, "
+                 "padding, dilation, groups)",
+            "b": "sum(g, (0, 2, 3))"},
     }
-    saves = ("output_size", "weight_size", "stride", "padding", "dilation", "groups")
+    saves = ("case", "output_size", "weight_size", "stride", "padding", "dilation", "groups",
+             "reached", "grown")
 
     def forward(self, x, W, b=None, output_size=None, stride=(1, 1), padding=(0, 0),
                 dilation=(1, 1), groups=1):
         self.output_size, self.weight_size = tuple(output_size), np.shape(W)
         self.stride, self.padding, self.dilation, self.groups = stride, padding, dilation, groups
+        # the rows and columns conv2d makes of the output: x's, or more with a large
+        # output_padding (output_padding >= stride, which a dilation allows)
+        shape, kernel = np.shape(x), np.shape(W)[2:]
+        made = tuple((self.output_size[2 + i] + 2 * padding[i] - dilation[i] * (kernel[i] - 1)
+                      - 1) // stride[i] + 1 for i in range(2))
+        self.case = "fits" if made == tuple(shape[2:]) else "grown"
+        self.grown = tuple(shape[:2]) + made
+        self.reached = (slice(None), slice(None), slice(0, shape[2]), slice(0, shape[3]))
         return array_conv_transpose2d(x, W, b, self.output_size, stride, padding, dilation,
                                       groups)
 
@@ -184,6 +201,8 @@ def pair(value, name, op):
     if isinstance(value, (int, np.integer)):
         return (int(value), int(value))
     value = tuple(int(v) for v in value)
+    if len(value) == 1:   # PyTorch's kernels read one value for both dims
+        value = value * 2
     if len(value) != 2:
         raise ValueError(f"{op}: {name} must be an int or a pair of ints, got {value}")
     return value

@@ -21,8 +21,9 @@ from ..autograd.vocabulary import define, gate
 
 
 def grouped(x, groups):
-    """(N, C, *) seen as (N, G, C / G * prod(*))."""
-    return x.reshape(x.shape[0], groups, -1)
+    """(N, C, *) seen as (N, G, C / G * prod(*)) (sizes, not -1: N may be 0)."""
+    shape = tuple(x.shape)
+    return x.reshape(shape[0], groups, int(np.prod(shape[1:])) // groups)
 
 
 def array_rstd(x, groups, eps):
