@@ -196,8 +196,32 @@ class Comparing(nn.Module):
 
 
 def test_a_mask_made_from_the_inputs_outside_the_graph_is_refused():
-    with pytest.raises(ExportError, match=r"gate Where.*model's own forward.*comparison"):
+    with pytest.raises(ExportError, match=r"gate Where.*model's own forward: its operand 0 "
+                                          r"was made outside the graph.*comparison"):
         cr.onnx.export(Comparing().eval(), cr.randn(2, 4), io.BytesIO())
+
+
+class ComparingTensors(Comparing):
+    def forward(self, input):
+        x = self.fc(input)
+        return x * cr.tensor(x.detach().numpy() > 0, dtype=cr.float32)   # a leaf: no gate
+
+
+def test_a_tensor_made_from_the_inputs_outside_the_graph_is_refused_by_its_reader():
+    with pytest.raises(ExportError, match=r"gate Mul \('\*'\) in the model's own forward: its "
+                                          r"operand 'y': a tensor of shape \(2, 4\) was made "
+                                          r"outside the graph"):
+        cr.onnx.export(ComparingTensors().eval(), cr.randn(2, 4), io.BytesIO())
+
+
+class Detaching(nn.Module):
+    def forward(self, input):
+        return (input * 2).detach()
+
+
+def test_an_output_made_outside_the_graph_is_refused():
+    with pytest.raises(ExportError, match=r"output 'output': a tensor of shape \(3,\) was"):
+        cr.onnx.export(Detaching(), cr.randn(3), io.BytesIO())
 
 
 def test_a_gate_without_translation_names_itself_and_its_module(monkeypatch):

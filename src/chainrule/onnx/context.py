@@ -19,6 +19,12 @@ from .builder import onnx_dtype
 from .runs import same
 
 
+VARIES = ("was made outside the graph (with NumPy, under no_grad, or by an operation that "
+          "records no gate: a comparison, argmax, rounding or an integer cast) and changes with "
+          "the inputs; ONNX would keep this example's value. Compute it with operations that "
+          "record gates, or leave its axis out of dynamic_axes")
+
+
 class ExportError(RuntimeError):
     """The model cannot be written as ONNX as it is; the message says which gate, where,
     and what to change."""
@@ -49,7 +55,11 @@ class GateContext:
         if x is None:
             return None
         if isinstance(x, Tensor):
-            name, have = self.exporter.name_of(x), x.dtype
+            try:
+                name, have = self.exporter.name_of(x), x.dtype
+            except ExportError as error:   # a constant leaf that changes with the inputs
+                slot = self.node.inputs[i] if i < len(self.node.inputs) else i
+                raise self.error(f"its operand '{slot}': {error}") from None
         else:
             array, twin = np.asarray(self.node.arrays[i]), np.asarray(self.twin.arrays[i])
             name, have = self.exporter.input_holding(self.node.arrays[i]), array.dtype
@@ -94,12 +104,7 @@ class GateContext:
 
     def check_constant(self, what, value, twin_value):
         if not same(value, twin_value):
-            raise self.error(
-                f"its {what} is an array computed outside the graph (with NumPy, under "
-                f"no_grad, or through an operation that records no gate such as a comparison, "
-                f"argmax or an integer cast) whose value or shape changes with the inputs; "
-                f"ONNX would keep this example's value. Compute it with tensor operations "
-                f"that record gates, or leave the axis out of dynamic_axes")
+            raise self.error(f"its {what} {VARIES}")
 
     # ----- parameters and shapes ----------------------------------------------------------
     def param(self, name):

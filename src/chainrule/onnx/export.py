@@ -19,17 +19,13 @@ from ..autograd.graph import key_of
 from ..serialization import write_atomically
 from ..tensor import Tensor
 from .builder import Builder, onnx_dtype
-from .context import ExportError, GateContext, UnsupportedGateError
+from .context import VARIES, ExportError, GateContext, UnsupportedGateError
 from .options import check as options_check, check_training
 from .record import record, second_inputs
 from .runs import follows, same
 from .table import TABLE, NotExportable
 
 DEFAULT_OPSET = 18
-VARIES = ("was made without recording a gate (with NumPy, under no_grad, or by an operation "
-          "with no gradient such as a comparison, argmax or an integer cast) and changes with "
-          "the inputs; ONNX would keep this example's value. Compute it with tensor operations "
-          "that record gates, or leave its axis out of dynamic_axes")
 OLDEST_OPSET = 17
 
 
@@ -285,7 +281,7 @@ class Exporter:
                 return self.constant(np.asarray(t._data))
             filled = None if twin.grad_fn is not None else follows(self, t._data, twin._data)
             if filled is None:
-                raise ExportError(f"onnx.export: a tensor of shape {tuple(t.shape)} {VARIES}")
+                raise ExportError(f"a tensor of shape {tuple(t.shape)} {VARIES}")
             return filled
         self.names[id(t)] = value
 
@@ -327,7 +323,10 @@ class Exporter:
         infos, taken = [], set(self.input_names.values())
         produced = {o for n in self.builder.nodes for o in n.output}
         for name, out, twin in zip(out_names, self.first.outputs, self.second.outputs):
-            value = self.name_of(out)
+            try:
+                value = self.name_of(out)
+            except ExportError as error:
+                raise ExportError(f"onnx.export: output '{name}': {error}") from None
             if value in produced and value not in taken:
                 self.builder.rename_output(value, name)
                 self.names = {k: (name if v == value else v) for k, v in self.names.items()}
