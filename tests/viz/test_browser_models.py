@@ -60,6 +60,15 @@ def test_a_model_page_opens_with_labels_at_least_11_px(browser, tmp_path, kind, 
     page.close()
 
 
+@pytest.mark.parametrize("name", ["neuron", "dnn"])
+def test_a_seed_example_page_opens_with_labels_at_least_11_px(browser, tmp_path, name):
+    page, errors = opened(browser, tmp_path, cr.examples.get(name).build())
+    count, median = page.evaluate(MEDIAN_LABEL)
+    assert count >= 3 and median >= 11, (count, median)
+    assert errors == []
+    page.close()
+
+
 def test_nothing_computed_shows_at_start(browser, tmp_path):
     page, errors = opened(browser, tmp_path, circuit()[0])
     text = page.inner_text("#graph")

@@ -28,9 +28,11 @@ def to_dot(out, params=None, title="chainrule"):
     return dot_source(build(out, params, "to_dot"), title)
 
 
-def dot_source(graph, title="chainrule", nodesep=0.25):
+def dot_source(graph, title="chainrule", nodesep=0.25, clusters=()):
     """DOT text of ``graph``; ``nodesep`` (inches) leaves room between nodes of one rank
-    (the page writes values and gradients under its nodes)."""
+    (the page writes values and gradients under its nodes); each of ``clusters`` (lists of
+    node ids: a module's gates) is kept together in an invisible cluster, so the page's box
+    over it covers nothing else."""
     lines = [f"digraph {quote(title)} {{",
              f'  graph [rankdir=LR, nodesep={nodesep}, ranksep=0.35, bgcolor="transparent"];',
              '  node [fontname="Helvetica", fontsize=11, penwidth=1.2];',
@@ -40,6 +42,8 @@ def dot_source(graph, title="chainrule", nodesep=0.25):
     lines += [gate_line(g) for g in graph.gates]
     for g in graph.gates:
         lines += edge_lines(g)
+    for i, members in enumerate(clusters):
+        lines.append(f"  subgraph cluster_{i} {{ style=invis; {'; '.join(members)}; }}")
     lines.append("}")
     return "\n".join(lines) + "\n"
 

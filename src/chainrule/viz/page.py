@@ -47,8 +47,9 @@ def to_html(out, params=None, title=None, layout="auto"):
     steps = page_steps(graph, explanation, names)
     use_graphviz = layout == "graphviz" or (layout == "auto" and have_dot()
                                             and len(graph.gates) <= GRAPHVIZ_GATES)
-    svg = graphviz_svg(graph) if use_graphviz else layout_svg(graph)
     groups = module_groups(graph, explanation, names, model_of(params))
+    svg = graphviz_svg(graph, [g["members"] for g in groups]) if use_graphviz \
+        else layout_svg(graph)
     return fill(title or "chainrule: forward and backward", svg, steps, groups)
 
 
@@ -62,9 +63,10 @@ def model_of(params):
     return params if isinstance(params, Module) else None
 
 
-def graphviz_svg(graph):
+def graphviz_svg(graph, clusters=()):
     """Graphviz's SVG, made ready to sit inside the page (no prolog, sized by the page)."""
-    text = run_dot(dot_source(graph, nodesep=NOTE_ROOM), "svg", "to_html").decode("utf-8")
+    text = run_dot(dot_source(graph, nodesep=NOTE_ROOM, clusters=clusters), "svg",
+                   "to_html").decode("utf-8")
     text = text[text.index("<svg"):]
     text = re.sub(r"<!--.*?-->", "", text, flags=re.S)
     return re.sub(r'<svg width="[^"]*" height="[^"]*"', "<svg", text, count=1)
