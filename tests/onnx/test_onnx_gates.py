@@ -4,12 +4,14 @@ size and at another (the first input's axis 0 is dynamic unless a case says othe
 
 ``test_every_translation_has_a_case`` walks the cases' graphs and fails for a translated
 gate that no case reaches, so a new translation comes with its check."""
+import io
+
 import numpy as np
 import pytest
 
 import chainrule as cr
 from chainrule.autograd import REGISTRY
-from chainrule.onnx import TABLE, NotExportable
+from chainrule.onnx import TABLE, ExportError, NotExportable
 from chainrule.onnx.record import evaluation_order
 from onnx_helpers import export_bytes, session
 
@@ -33,11 +35,11 @@ def integers(high, *shape):
 class Case:
     """``fn(*tensors)`` on inputs made by ``makers`` (each called with a batch size);
     ``module`` holds the parameters fn uses; ``dynamic``: whether axis 0 of each input
-    is dynamic."""
+    is dynamic; ``min_opset``: the oldest opset that has the operators it needs."""
 
-    def __init__(self, name, fn, makers, module=None, dynamic=True):
+    def __init__(self, name, fn, makers, module=None, dynamic=True, min_opset=17):
         self.name, self.fn, self.makers = name, fn, makers
-        self.module, self.dynamic = module, dynamic
+        self.module, self.dynamic, self.min_opset = module, dynamic, min_opset
 
     def __repr__(self):
         return self.name
@@ -171,6 +173,8 @@ CASES = [
     Case("max_pool2d padded", lambda x: F.max_pool2d(x - 5, 3, 2, 1), [normal(2, 6, 6)]),
     Case("avg_pool2d", lambda x: F.avg_pool2d(x, 2), [normal(2, 6, 6)]),
     Case("unfold", lambda x: F.unfold(x, 2, padding=1, stride=2), [normal(2, 5, 5)]),
+    Case("fold", lambda x: F.fold(x, (5, 4), 2, padding=1, stride=2), [normal(8, 9)],
+         min_opset=18),
     Case("softmax log_softmax", lambda x: F.softmax(x, 1) + F.log_softmax(x, -1),
          [normal(5)]),
     Case("cross_entropy classes", lambda x, t: F.cross_entropy(x, t),
@@ -201,8 +205,13 @@ def test_case_runs_in_onnxruntime(case, opset):
     example = [make(3) for make in case.makers]
     names = [f"x{i}" for i in range(len(example))]
     axes = {name: [0] for name in names} if case.dynamic else None
-    data = export_bytes(model, tuple(cr.tensor(a) for a in example), input_names=names,
-                        dynamic_axes=axes, opset_version=opset)
+    args = tuple(cr.tensor(a) for a in example)
+    if opset < case.min_opset:   # the operator it needs is newer: a clear refusal
+        with pytest.raises(ExportError, match=f"opset {case.min_opset} or newer"):
+            cr.onnx.export(model, args, io.BytesIO(), opset_version=opset)
+        return
+    data = export_bytes(model, args, input_names=names, dynamic_axes=axes,
+                        opset_version=opset)
     runtime = session(data)
     for n in ((3, 5) if case.dynamic else (3,)):
         inputs = example if n == 3 else [make(n) for make in case.makers]

@@ -113,6 +113,21 @@ def max_pool2d(ctx):
                   dilations=list(ctx.param("dilation")), ceil_mode=int(ctx.param("ceil_mode")))
 
 
+@emits("Transpose, Reshape, Col2Im")
+def fold(ctx):
+    """Windows (N, OH, OW, KH, KW, C) summed back into an image (N, C, H, W): ONNX's Col2Im,
+    which reads the windows as (N, C * KH * KW, OH * OW)."""
+    if ctx.opset < 18:
+        raise ctx.error("fold needs opset 18 or newer (Col2Im)")
+    _, oh, ow, kh, kw, c = ctx.static(0, allow=(0,))
+    (ph, pw), shape = ctx.param("padding"), ctx.static(allow=(0,))
+    columns = ctx.op("Reshape", ctx.op("Transpose", ctx.input(0), perm=[0, 5, 3, 4, 1, 2]),
+                     ctx.int64s([0, c * kh * kw, oh * ow]))
+    return ctx.op("Col2Im", columns, ctx.int64s(shape[2:]), ctx.int64s([kh, kw]),
+                  dilations=list(ctx.param("dilation")), pads=[ph, pw, ph, pw],
+                  strides=list(ctx.param("stride")))
+
+
 def along(op_type):
     @emits(op_type)
     def translate(ctx):
@@ -159,7 +174,7 @@ def attention(ctx):
 TRANSLATIONS = {
     "MatMul": matmul, "Linear": linear, "LayerNorm": layer_norm, "GroupNorm": group_norm,
     "Conv2d": conv2d, "ConvTranspose2d": conv_transpose2d, "MaxPool2d": max_pool2d,
-    "Unfold": unfold,
+    "Unfold": unfold, "Fold": fold,
     "Softmax": along("Softmax"), "LogSoftmax": along("LogSoftmax"),
     "CrossEntropy": cross_entropy, "SoftmaxCrossEntropy": soft_cross_entropy,
     "ScaledDotProductAttention": attention,

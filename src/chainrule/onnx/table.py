@@ -18,17 +18,12 @@ class NotExportable:
         self.reason = reason
 
 
-BACKWARD_ONLY = ("a gradient gate: it appears in backward graphs (the gradient of {}), "
-                 "which export does not record")
-
 TABLE = {
     **elementwise.TRANSLATIONS,
     **reductions.TRANSLATIONS,
     **shapes.TRANSLATIONS,
     **layers.TRANSLATIONS,
     **recurrent.TRANSLATIONS,
-    "Fold": NotExportable(BACKWARD_ONLY.format("unfold") + "; F.fold in a model is not "
-                          "exportable yet"),
     "MaxUnpool2d": NotExportable("its indices come from max_pool2d(return_indices=True), "
                                  "which computes them outside the graph; not exportable yet"),
     "IndexPut": NotExportable("an in-place write x[index] = y recorded in the graph; build "
