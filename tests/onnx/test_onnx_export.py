@@ -179,6 +179,7 @@ def test_constant_folding_off_keeps_parameter_gates():
     unfolded = graph_of(unfolded_data)
     assert "1.weight" in {i.name for i in unfolded.initializer}
     assert "1.weight" not in {i.name for i in folded.initializer}   # folded with its reshape
+    assert "1.running_mean_view" in {i.name for i in folded.initializer}   # a buffer, reshaped
     assert len(unfolded.node) > len(folded.node)
     assert largest_difference(model, unfolded_data,
                               [np.ones((1, 2, 5, 5), np.float32)]) <= TOLERANCE

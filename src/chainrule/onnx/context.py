@@ -73,7 +73,7 @@ class GateContext:
         follows a dynamic axis (``runs.follows``)."""
         if same(value, twin):
             if dtype is not None and np.dtype(dtype).kind == "f" and value.dtype.kind in "fiub":
-                value = value.astype(dtype)
+                value = value.astype(dtype, copy=False)   # a view keeps its state's name
             return self.exporter.constant(value), value.dtype
         name = runs.follows(self.exporter, value, twin)
         if name is None:
