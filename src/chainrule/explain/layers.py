@@ -1,8 +1,10 @@
 """The layer view: seed 000's two tables for any model, one row per module call.
 
-A *unit* is a group of gate nodes: the gates one recorded module call made itself (inner
-calls claim theirs first, so a ``Sequential`` claims nothing and a transformer block claims
-its residual adds), or a single gate that no recorded call made. Forward rows are the units
+A *unit* is a group of gate nodes: the gates one recorded module call made itself (known by
+their creation numbers; inner calls claim theirs first, so a ``Sequential`` claims nothing
+and a transformer block claims its residual adds), or a single gate that no recorded call
+made. A call's gates that another call's gates interrupt form several units (a block's two
+residual adds are two rows). Forward rows are the units
 in evaluation order, numbered from 1; a loss that fuses softmax into cross-entropy gets two
 rows, as seed 000 writes it: ``y_hat = softmax(z2)`` and ``L = CE(y, y_hat)``.
 
@@ -12,6 +14,7 @@ values it read), lettered ``3a``, ``3b`` when there are several. A value read by
 is shown once, at the first of them, where its gradient is complete. Every row keeps the
 gate-level steps inside it (``steps``), so a renderer can open it.
 """
+import bisect
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -55,7 +58,7 @@ class LayerRow:
 def units_of(nodes, by_key, symbols_of, aliases=None):
     """The graph's units, in evaluation order (``nodes`` named, in evaluation order;
     ``symbols_of(node)`` gives a gate node's symbols, as the tables show them)."""
-    owner = claim(nodes, by_key)
+    owner = claim(nodes)
     units, unit_of, last_key, claimed = [], {}, None, {}
     for node in nodes:
         if node.gate is None:
@@ -96,28 +99,23 @@ def operand_key(operand):
     return graph_key(operand) if isinstance(operand, Tensor) else operand
 
 
-def claim(nodes, by_key):
-    """{id(node): the innermost recorded call whose forward made that gate node}."""
+def claim(nodes):
+    """{id(node): the innermost recorded call whose forward made that gate node}: the call
+    whose range of creation numbers holds the gate's, inner calls first."""
     calls = {}
     for n in nodes:
         call = call_of(n.tensor) if n.tensor is not None else None
         if call is not None:
             for c in call.recording:
                 calls[id(c)] = c
+    gates = sorted((n.gate.seq, id(n)) for n in nodes if n.gate is not None)
+    numbers = [seq for seq, _ in gates]
     owner = {}
     for call in sorted(calls.values(), key=lambda c: c.index):   # inner calls return first
-        stop = {id(graph_key(t)) for t in call.input_tensors()}
-        stack = [by_key.get(id(graph_key(t))) for t in call.output_tensors()]
-        seen = set()
-        while stack:
-            node = stack.pop()
-            if node is None or node.gate is None or id(node) in seen \
-                    or id(node.gate) in stop:
-                continue
-            seen.add(id(node))
-            owner.setdefault(id(node), call)
-            stack += [by_key.get(id(operand_key(o))) for o in node.operands
-                      if isinstance(o, (Tensor, np.ndarray))]
+        first = bisect.bisect_right(numbers, call.start)
+        last = bisect.bisect_left(numbers, call.end)
+        for _, node in gates[first:last]:
+            owner.setdefault(node, call)
     return owner
 
 

@@ -2,8 +2,9 @@
 
 ``record_modules()`` is a context manager built on PyTorch's global module hooks
 (``register_module_forward_pre_hook`` / ``register_module_forward_hook``). While it is open,
-every module call is noted: the module, its tensor inputs, its tensor outputs and how deep
-it was nested. Explain reads the notes to name a module's output after the module (``fc1``,
+every module call is noted: the module, its tensor inputs, its tensor outputs, how deep it
+was nested, and the range of gate creation numbers (``gate.seq``) its forward used, which
+says exactly which gates it made. Explain reads the notes to name a module's output after the module (``fc1``,
 ``blocks.0.attn``) and to group the gates of one call into one row of the layer view.
 
 The notes hold weak references only, so recording keeps no graph alive; a note goes when
@@ -21,6 +22,7 @@ True
 import weakref
 from dataclasses import dataclass, field
 
+from ..autograd.fast_paths import SEQUENCE
 from ..nn.modules.module import register_module_forward_hook, register_module_forward_pre_hook
 from ..tensor import Tensor
 
@@ -37,6 +39,8 @@ class Call:
     inputs: list = field(default_factory=list)
     outputs: list = field(default_factory=list)
     recording: list = field(default_factory=list, repr=False)   # every call of its block
+    start: int = 0      # gates made by this call (and the calls inside it) have creation
+    end: int = 0        # numbers between start and end
 
     def input_tensors(self):
         return [t for t in (r() for r in self.inputs) if t is not None]
@@ -53,6 +57,7 @@ class record_modules:   # noqa: N801  (a context manager used like a function, a
         self.calls = []
         self.depth = 0
         self.handles = []
+        self.starts = []
 
     def __enter__(self):
         self.handles = [register_module_forward_pre_hook(self.before),
@@ -66,12 +71,14 @@ class record_modules:   # noqa: N801  (a context manager used like a function, a
 
     def before(self, module, args):
         self.depth += 1
+        self.starts.append(next(SEQUENCE))   # a creation number of its own: only order counts
 
     def after(self, module, args, output):
         self.depth -= 1
         call = Call(module, self.depth, len(self.calls),
                     [weakref.ref(t) for t in tensors_in(args)],
-                    [weakref.ref(t) for t in tensors_in(output)], self.calls)
+                    [weakref.ref(t) for t in tensors_in(output)], self.calls,
+                    self.starts.pop(), next(SEQUENCE))
         self.calls.append(call)
         for t in tensors_in(output):
             if id(t) not in OUTPUTS:     # an inner call returned it first: the inner one names it
