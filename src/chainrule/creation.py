@@ -315,7 +315,7 @@ def multinomial(input, num_samples, replacement=False, *, generator=None, out=No
     no_out(out, "multinomial")
     weights = np.asarray(input._data, np.float64)
     if weights.ndim not in (1, 2):
-        raise ValueError(f"multinomial: input must be 1-D or 2-D, got shape {input.shape}")
+        raise ValueError(f"multinomial: input must be 1-D or 2-D, got shape {tuple(input.shape)}")
     rows = np.atleast_2d(weights)
     if (rows < 0).any() or not np.isfinite(rows).all():
         raise RuntimeError("multinomial: probabilities must be finite and non-negative")

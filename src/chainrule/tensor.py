@@ -88,7 +88,7 @@ class Tensor:
     def item(self):
         if self._data.size != 1:
             raise ValueError(f"item: only a tensor with one element can be converted to a "
-                             f"Python number, this one has shape {self.shape}")
+                             f"Python number, this one has shape {tuple(self.shape)}")
         return self._data.item()
 
     def numpy(self):
@@ -194,7 +194,7 @@ class Tensor:
 
     def __bool__(self):
         if self._data.size != 1:
-            raise RuntimeError(f"Boolean value of a tensor of shape {self.shape} with more than "
+            raise RuntimeError(f"Boolean value of a tensor of shape {tuple(self.shape)} with more than "
                                f"one value is ambiguous; use .any() or .all()")
         return bool(self._data)
 

@@ -28,7 +28,7 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, 
     for t in checked:
         if t.dtype != np.float64:
             raise TypeError(f"gradcheck: inputs must be float64 for a meaningful check, got "
-                            f"{t.dtype} for an input of shape {t.shape}; use .double()")
+                            f"{t.dtype} for an input of shape {tuple(t.shape)}; use .double()")
     rng = np.random.default_rng(seed)
     outputs = as_outputs(fn(*inputs))
     weights = [rng.standard_normal(o.shape) for o in outputs]
@@ -38,7 +38,7 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, 
         bad = ~np.isclose(analytic[i], numeric, rtol=rtol, atol=atol)
         if bad.any():
             index = tuple(int(k) for k in np.argwhere(bad)[0])
-            message = (f"gradcheck: gradient of input {position} (shape {t.shape}) "
+            message = (f"gradcheck: gradient of input {position} (shape {tuple(t.shape)}) "
                        f"differs at element {index}: backward gives {analytic[i][index]:.6g}, "
                        f"central differences give {numeric[index]:.6g} "
                        f"(atol={atol}, rtol={rtol}; {int(bad.sum())} of {bad.size} elements differ)")

@@ -21,7 +21,7 @@ def load_digits(flatten=True):
     >>> import chainrule as cr
     >>> x, y = cr.data.load_digits()
     >>> x.shape, y.shape, float(x.max()), int(y.max())
-    ((1797, 64), (1797,), 16.0, 9)
+    (chainrule.Size([1797, 64]), chainrule.Size([1797]), 16.0, 9)
     """
     with np.load(DIGITS_PATH) as f:
         images, labels = f["images"], f["targets"]
@@ -37,7 +37,7 @@ def make_moons(n_samples=100, noise=0.0, generator=None):
     >>> import chainrule as cr
     >>> x, y = cr.data.make_moons(10, generator=cr.Generator(0))
     >>> x.shape, sorted(y.tolist())
-    ((10, 2), [0, 0, 0, 0, 0, 1, 1, 1, 1, 1])
+    (chainrule.Size([10, 2]), [0, 0, 0, 0, 0, 1, 1, 1, 1, 1])
     """
     rng = numpy_generator(generator)
     n_outer = n_samples // 2
@@ -57,7 +57,7 @@ def make_spirals(n_samples=300, classes=3, noise=0.2, generator=None):
     >>> import chainrule as cr
     >>> x, y = cr.data.make_spirals(30, classes=3, generator=cr.Generator(0))
     >>> x.shape, sorted(set(y.tolist()))
-    ((30, 2), [0, 1, 2])
+    (chainrule.Size([30, 2]), [0, 1, 2])
     """
     rng = numpy_generator(generator)
     per_class = [n_samples // classes + (k < n_samples % classes) for k in range(classes)]
@@ -77,7 +77,7 @@ def make_regression(n_samples=100, n_features=1, noise=0.0, bias=0.0, generator=
     >>> import chainrule as cr
     >>> x, y = cr.data.make_regression(5, n_features=3, generator=cr.Generator(0))
     >>> x.shape, y.shape
-    ((5, 3), (5,))
+    (chainrule.Size([5, 3]), chainrule.Size([5]))
     """
     rng = numpy_generator(generator)
     x = rng.standard_normal((n_samples, n_features))

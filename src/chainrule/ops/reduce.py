@@ -208,18 +208,36 @@ class LogSumExp(Reduction):
 
 
 @api(methods=("sum",))
-def sum(x, dim=None, keepdim=False):  # noqa: A001  (PyTorch's name)
-    """Sum over ``dim`` (all elements when None).
+def sum(x, dim=None, keepdim=False, *, dtype=None, **numpy_names):  # noqa: A001
+    """Sum over ``dim`` (all elements when None); ``dtype=`` casts first, and NumPy's
+    ``axis=`` and ``keepdims=`` are accepted, as PyTorch accepts them.
 
     >>> import chainrule as cr
     >>> cr.sum(cr.tensor([[1.0, 2.0], [3.0, 4.0]]), dim=0).tolist()
     [4.0, 6.0]
     """
+    if dtype is not None or numpy_names:
+        x, dim, keepdim = reduction_arguments("sum", x, dim, keepdim, dtype, numpy_names)
     return Sum.apply(x, dim=dim, keepdim=keepdim)
 
 
+def reduction_arguments(op, x, dim, keepdim, dtype, numpy_names):
+    """PyTorch's other spellings of a reduction's arguments: ``dtype=`` (cast first) and
+    NumPy's ``axis=`` and ``keepdims=``."""
+    unknown = set(numpy_names) - {"axis", "keepdims"}
+    if unknown:
+        raise TypeError(f"{op}() got an unexpected keyword argument {sorted(unknown)[0]!r}")
+    dim = numpy_names.get("axis", dim)
+    keepdim = numpy_names.get("keepdims", keepdim)
+    return (x if dtype is None else x.to(dtype)), dim, keepdim
+
+
 @api(methods=("mean",))
-def mean(x, dim=None, keepdim=False):
+def mean(x, dim=None, keepdim=False, *, dtype=None, **numpy_names):
+    """Mean over ``dim`` (all elements when None); ``dtype=``, ``axis=``, ``keepdims=`` as
+    PyTorch also accepts them."""
+    if dtype is not None or numpy_names:
+        x, dim, keepdim = reduction_arguments("mean", x, dim, keepdim, dtype, numpy_names)
     return Mean.apply(x, dim=dim, keepdim=keepdim)
 
 
@@ -359,13 +377,18 @@ class Std(Reduction):
 
 
 @api(methods=("amax",))
-def amax(x, dim=None, keepdim=False):
+def amax(x, dim=None, keepdim=False, **numpy_names):
     """Largest elements over ``dim`` (all when None); tied elements share the gradient."""
+    if numpy_names:
+        x, dim, keepdim = reduction_arguments("amax", x, dim, keepdim, None, numpy_names)
     return Amax.apply(x, dim=dim, keepdim=keepdim)
 
 
 @api(methods=("amin",))
-def amin(x, dim=None, keepdim=False):
+def amin(x, dim=None, keepdim=False, **numpy_names):
+    """Smallest elements over ``dim`` (all when None); tied elements share the gradient."""
+    if numpy_names:
+        x, dim, keepdim = reduction_arguments("amin", x, dim, keepdim, None, numpy_names)
     return Amin.apply(x, dim=dim, keepdim=keepdim)
 
 
