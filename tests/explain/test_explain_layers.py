@@ -97,3 +97,22 @@ def test_chainrule_explain_model_shows_the_layer_view(capsys, model):
     assert "(layer view)" in out and "dL/dL = 1" in out and "CE(y, y_hat)" in out
     if model == "cnn":
         assert "Conv2d" in out and "MaxPool2d" in out and "input1" not in out
+
+
+def test_a_gate_made_before_a_module_call_is_not_the_module_s():
+    class Shifted(cr.nn.Module):
+        def __init__(self, shift):
+            super().__init__()
+            self.fc = cr.nn.Linear(3, 3)
+            self.shift = shift
+
+        def forward(self, x):
+            return self.fc(x) + self.shift
+
+    shift = cr.ones(3, requires_grad=True) * 2     # a gate made before, read inside
+    model = Shifted(shift)
+    with cr.explain.record_modules():
+        out = model(cr.ones(2, 3)).sum()
+    rows = cr.explain(out, model=model).layers().forward
+    assert [r.kind for r in rows] == ["Linear", "Mul", "Shifted", "Sum"]   # Mul: its own row
+    assert rows[2].formula == "out = fc + mul1"
