@@ -92,21 +92,23 @@ def test_a_backward_step_writes_products_on_edges_and_the_sum_at_the_node(browse
     page.close()
 
 
-def test_a_layer_of_several_gates_is_one_box_until_opened(browser, tmp_path):
+def test_a_module_is_one_box_until_opened_and_boxes_nest(browser, tmp_path):
     loss, model, _ = model_graph("gpt")
     page, errors = opened(browser, tmp_path, loss, model)
-    box = page.locator(".group-box")
-    assert box.count() == 1
-    assert "blocks.0.attn: CausalSelfAttention" in page.text_content(".group-box")
-    hidden = page.locator(".in-closed-group").count()
-    assert hidden >= 20                              # its 12 gates, their outputs and edges
-    box.dispatch_event("click")
-    assert page.locator(".group-box").count() == 0
-    assert page.locator(".in-closed-group").count() == 0
+    shown = ".group-box:not(.in-closed-group)"
+    labels = lambda: sorted(page.eval_on_selector_all(  # noqa: E731
+        shown, "els => els.map(e => e.querySelector('text').textContent)"))
+    assert labels() == ["blocks.0: Block ▸"]           # the block holds the other two boxes
+    assert page.locator(".in-closed-group").count() >= 40
+    page.locator(shown).dispatch_event("click")
+    assert labels() == ["blocks.0.attn: CausalSelfAttention ▸", "blocks.0.mlp: Sequential ▸"]
+    page.locator(f"{shown} >> nth=0").dispatch_event("click")
+    assert len(labels()) == 1
     page.close()
     page, errors = opened(browser, tmp_path, loss, model)
     for _ in range(40):                              # the forward steps reach the attention
         page.keyboard.press("ArrowRight")
-    assert page.locator(".group-box").count() == 0
+    assert "blocks.0.attn: CausalSelfAttention ▸" not in labels()
+    assert "blocks.0: Block ▸" not in labels()
     assert errors == []
     page.close()

@@ -176,20 +176,21 @@
     byId("play").textContent = "Play";
   }
 
-  // ----- module groups: a layer of several gates is one box until opened ---------------
-  // The box covers its members (drawn by the layout as usual, then hidden); a click on it,
-  // or a step that reaches one of its nodes, opens it.
+  // ----- module groups: a module's gates are one box until opened --------------------
+  // Each box covers its members (laid out as usual, then hidden); boxes nest (a block holds
+  // its attention's box). A click on a box, or a step that reaches one of its nodes, opens it.
+  const ns = "http://www.w3.org/2000/svg";
   const closed = new Map();     // group id -> its box element
+  const byGroup = new Map(groups.map((g) => [g.id, g]));
 
-  function collapse(group) {
+  function makeBox(group) {
     const members = group.members.map((id) => svg.getElementById(id)).filter(Boolean);
-    if (!members.length) return;
+    if (!members.length) return null;
     const boxes = members.map((el) => el.getBBox());
     const x = Math.min(...boxes.map((b) => b.x)) - 4;
     const y = Math.min(...boxes.map((b) => b.y)) - 4;
     const w = Math.max(...boxes.map((b) => b.x + b.width)) - x + 4;
     const h = Math.max(...boxes.map((b) => b.y + b.height)) - y + 4;
-    const ns = "http://www.w3.org/2000/svg";
     const box = document.createElementNS(ns, "g");
     box.setAttribute("class", "group-box");
     box.setAttribute("id", group.id);
@@ -203,15 +204,24 @@
     note("group-label", x + w / 2, y + h / 2 + 4, `${group.label} ▸`, box);
     box.addEventListener("click", (e) => { e.stopPropagation(); open(group); });
     box.addEventListener("pointerdown", (e) => e.stopPropagation());
-    members[0].parentNode.append(box);
-    setHidden(group, true);
-    closed.set(group.id, box);
+    return { box, parent: members[0].parentNode };
   }
 
-  function setHidden(group, hidden) {
-    for (const id of [...group.members, ...group.edges]) {
+  function collapseAll() {
+    const made = groups.map(makeBox);          // every box measured before anything hides
+    groups.forEach((group, i) => {
+      if (!made[i]) return;
+      made[i].parent.append(made[i].box);
+      closed.set(group.id, made[i].box);
+    });
+    groups.forEach((group) => { if (closed.has(group.id)) hide(group); });
+  }
+
+  // A closed group hides its members, its edges and the boxes inside it.
+  function hide(group) {
+    for (const id of [...group.members, ...group.edges, ...group.inner]) {
       const el = svg.getElementById(id);
-      if (el) el.classList.toggle("in-closed-group", hidden);
+      if (el) el.classList.add("in-closed-group");
     }
   }
 
@@ -220,11 +230,15 @@
     if (!box) return;
     box.remove();
     closed.delete(group.id);
-    setHidden(group, false);
+    for (const id of [...group.members, ...group.edges, ...group.inner]) {
+      const el = svg.getElementById(id);
+      if (el) el.classList.remove("in-closed-group");
+    }
+    group.inner.forEach((id) => { if (closed.has(id)) hide(byGroup.get(id)); });
   }
 
   function openGroupOf(nodeId) {
-    for (const group of groups) {
+    for (const group of [...groups].reverse()) {   // outer boxes first
       if (closed.has(group.id) && group.members.includes(nodeId)) open(group);
     }
   }
@@ -357,7 +371,7 @@
     action();
   });
 
-  groups.forEach(collapse);
+  collapseAll();
   startView();
   go(-1);
 })();

@@ -14,7 +14,7 @@ from .dot import dot_source
 from .graph import build
 from .layout import layout_svg
 from .render import have_dot, run_dot
-from .steps import explained_names, module_groups, page_steps
+from .steps import explained_names, module_groups, outermost, page_steps
 
 LAYOUTS = ("auto", "graphviz", "builtin")
 NOTE_ROOM = 0.55       # inches between nodes of a rank: two lines of notes fit under a node
@@ -47,8 +47,8 @@ def to_html(out, params=None, title=None, layout="auto"):
     steps = page_steps(graph, explanation, names)
     use_graphviz = layout == "graphviz" or (layout == "auto" and have_dot()
                                             and len(graph.gates) <= GRAPHVIZ_GATES)
-    groups = module_groups(graph, explanation, names, model_of(params))
-    svg = graphviz_svg(graph, [g["members"] for g in groups]) if use_graphviz \
+    groups = module_groups(graph, model_of(params))
+    svg = graphviz_svg(graph, [g["members"] for g in outermost(groups)]) if use_graphviz \
         else layout_svg(graph)
     return fill(title or "chainrule: forward and backward", svg, steps, groups)
 

@@ -6,6 +6,7 @@ input by input in operand order, so neither side needs to know how the other nam
 """
 import numpy as np
 
+from ..explain.modules import call_of
 from .graph import format_array, format_shape
 
 
@@ -116,22 +117,33 @@ def shape_text(shape):
     return format_shape(shape) if shape else ""
 
 
-def module_groups(graph, explanation, names, model=None):
-    """The page's module boxes: one per layer of several gates (a recorded module call, as
-    the layer view groups them), with the ids of its nodes and of the edges inside it."""
-    ids = {name: node_id for node_id, name in names.items()}
-    gate_of = {gate.output: gate for gate in graph.gates}
+def module_groups(graph, model=None):
+    """The page's module boxes: one per recorded module call inside the model (not the model
+    itself, nor a loss called on its own) that made two gates or more, innermost first, each
+    with the ids of its nodes, of the edges inside it and of the boxes inside it."""
+    calls = {}
+    for node in graph.tensors:
+        call = call_of(node.tensor) if node.tensor is not None else None
+        for c in call.recording if call is not None else ():
+            calls[id(c)] = c
     paths = {id(m): p for p, m in model.named_modules()} if model is not None else {}
     groups = []
-    for unit in explanation.units:
-        if unit.module is None or len(unit.nodes) < 2:
+    for call in sorted(calls.values(), key=lambda c: (-c.depth, c.index)):
+        gates = [g for g in graph.gates if call.start < g.gate.seq < call.end]
+        if call.depth == 0 or len(gates) < 2:
             continue
-        tensors = [ids[n] for n in unit.nodes if n in ids]
-        gates = [gate_of[t] for t in tensors if t in gate_of]
-        members = set(tensors) | {g.id for g in gates}
+        members = {g.id for g in gates} | {g.output for g in gates}
         edges = [f"e_{g.id}_{i}" for g in gates for i, source in enumerate(g.inputs)
                  if source in members] + [f"e_{g.id}_out" for g in gates]
-        label = paths.get(id(unit.module)) or unit.output
-        groups.append({"id": f"module{len(groups)}", "label": f"{label}: {unit.kind}",
-                       "gates": len(gates), "members": sorted(members), "edges": edges})
+        label = paths.get(id(call.module)) or type(call.module).__name__
+        inner = [g["id"] for g in groups if set(g["members"]) <= members]
+        groups.append({"id": f"module{len(groups)}", "label": f"{label}: "
+                       f"{type(call.module).__name__}", "gates": len(gates),
+                       "members": sorted(members), "edges": edges, "inner": inner})
     return groups
+
+
+def outermost(groups):
+    """The groups inside no other (Graphviz clusters must nest; these never overlap)."""
+    inside = {i for g in groups for i in g["inner"]}
+    return [g for g in groups if g["id"] not in inside]
