@@ -14,7 +14,7 @@ import chainrule as cr
 from chainrule.cli.graph import model_graph
 
 HERE = pathlib.Path(__file__).resolve().parent
-STEPS = {"mlp": 8, "cnn": 16, "gpt": 4}   # forward steps to skip past: a backward step shows
+STEPS = {"mlp": 8, "cnn": 16, "gpt": 4}   # steps short of the end: a backward step shows
 
 
 def main():
@@ -27,9 +27,10 @@ def main():
             cr.viz.draw(loss, path, model, title=title)
             page = browser.new_page(viewport={"width": 1280, "height": 720})
             page.goto(path.as_uri())
-            page.keyboard.press("End")
-            for _ in range(back):
-                page.keyboard.press("ArrowLeft")
+            total = page.evaluate("JSON.parse(document.getElementById("
+                                  "'chainrule-steps').textContent).length")
+            for _ in range(total - back):    # step by step: each module box opens as reached
+                page.keyboard.press("ArrowRight")
             page.screenshot(path=str(HERE / f"page_{kind}.png"))
             page.close()
         browser.close()

@@ -101,7 +101,8 @@
     for (let i = 0; i <= index; i++) {
       const step = steps[i];
       const el = svg.getElementById(step.node);
-      if (!el || (step.phase === "forward" && !step.gate)) continue;
+      if (!el || (step.phase === "forward" && !step.gate) ||
+          el.classList.contains("in-closed-group")) continue;   // inside a closed box
       const box = el.getBBox();
       const line = below[step.node] = (below[step.node] || 0) + 1;
       const text = step.phase === "forward" ? `= ${shorten(step.value)}`
