@@ -73,8 +73,6 @@ def run(args):
         config = resumed_config(args, checkpoint["config"])
     else:
         config = fresh_config(args)
-    if launch.wants_launch(args):   # --nproc N: start N processes that each run this command
-        return launch.launch(args, config)
     out = args.out or args.resume or os.path.join("runs", "train")
     checks.check_run_folder(out, args.resume, args.overwrite)
     if checkpoint is not None and checks.same_folder(out, args.resume):
@@ -82,6 +80,8 @@ def run(args):
         if finished:
             print(finished)
             return 0
+    if launch.wants_launch(args):   # --nproc N: start N processes that each run this command
+        return launch.launch(args, config)
     trainer = Trainer(config, out)
     checks.prepare_run_folder(out, args.overwrite)
     if checkpoint is not None:

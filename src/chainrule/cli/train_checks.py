@@ -92,9 +92,11 @@ def prepare_run_folder(out, overwrite):
         os.makedirs(out, exist_ok=True)
         if overwrite:
             for name in RUN_FILES:
-                if os.path.exists(os.path.join(out, name)):
+                try:
                     os.remove(os.path.join(out, name))
-        probe = os.path.join(out, ".chainrule-write-test")
+                except FileNotFoundError:
+                    pass          # not there, or removed by another --nproc process
+        probe = os.path.join(out, f".chainrule-write-test-{os.getpid()}")
         open(probe, "wb").close()
         os.remove(probe)
     except OSError as e:
