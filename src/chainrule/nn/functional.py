@@ -160,6 +160,12 @@ def celu(input, alpha=1.0, inplace=False):
     return ops.where(not_at_most(input._data, 0), input, negative)
 
 
+def with_values_of(exact, graded):
+    """A tensor with ``exact``'s values and ``graded``'s gradient: ``graded`` plus the
+    constant difference. For PyTorch's gradients that round a constant to float32."""
+    return graded + constant(exact._data - graded._data, graded)
+
+
 def mish(input, inplace=False):
     """``x * tanh(softplus(x))`` (a composition).
 
@@ -197,7 +203,8 @@ def relu6(input, inplace=False):
 
 
 def hardsigmoid(input, inplace=False):
-    """``relu6(x + 3) / 6``; the gradient is 1/6 strictly inside (-3, 3), else 0 (PyTorch's).
+    """``relu6(x + 3) / 6``; the gradient is 1/6 strictly inside (-3, 3), else 0 (PyTorch's,
+    whose 1/6 is rounded to float32 also in float64: so is chainrule's).
 
     >>> import chainrule as cr
     >>> hardsigmoid(cr.tensor([-4.0, 0.0, 4.0])).tolist()
@@ -205,7 +212,8 @@ def hardsigmoid(input, inplace=False):
     """
     data = input._data
     inside = (data > -3) & (data < 3)
-    return ops.where(inside, input / 6 + 0.5, constant(nan_or(data >= 3, data), input))
+    sixth = with_values_of(input / 6 + 0.5, input * float(np.float32(1 / 6)) + 0.5)
+    return ops.where(inside, sixth, constant(nan_or(data >= 3, data), input))
 
 
 def hardswish(input, inplace=False):
