@@ -116,3 +116,30 @@ def test_a_gate_made_before_a_module_call_is_not_the_module_s():
     rows = cr.explain(out, model=model).layers().forward
     assert [r.kind for r in rows] == ["Linear", "Mul", "Shifted", "Sum"]   # Mul: its own row
     assert rows[2].formula == "out = fc + mul1"
+
+
+@pytest.mark.parametrize("fmt, marker", [
+    ("text", "sum over the batch axis 0: 3.bias (3) was broadcast to 2x3"),
+    ("markdown", "sum over the batch axis 0: 3.bias (3) was broadcast to 2x3"),
+    ("latex", r"sum over the batch axis 0: 3.bias (3) was broadcast to 2x3"),
+    ("html", "sum over the batch axis 0: 3.bias (3) was broadcast to 2x3")])
+def test_every_layer_format_says_the_broadcast_sum_in_words(fmt, marker):
+    shown = cnn_view().render(fmt, expand=True)
+    assert marker in shown and "Conv2d" in shown
+    if fmt == "html":
+        assert "<details>" not in shown or "</details>" in shown
+
+
+def test_layers_refuse_an_unknown_format():
+    with pytest.raises(ValueError, match="the layer view has no format 'pdf'"):
+        cnn_view().render("pdf")
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown", "latex", "html"])
+def test_every_gate_level_format_says_the_broadcast_sum_in_words(fmt):
+    x = cr.tensor(np.ones((5, 4)), requires_grad=True, name="x")
+    b = cr.tensor(np.arange(4.0), requires_grad=True, name="b")
+    z = x + b
+    z.name = "z"
+    shown = cr.explain(z.sum()).render(fmt)
+    assert "sum over the batch axis 0: b (4) was broadcast to 5x4" in shown

@@ -11,7 +11,7 @@ import numpy as np
 
 from . import UsageError
 
-LAYER_FORMATS = ("text", "markdown", "html")
+LAYER_FORMATS = ("text", "markdown", "latex", "html")
 
 
 def add_parser(subparsers):

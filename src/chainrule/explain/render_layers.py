@@ -1,9 +1,10 @@
-"""The layer view's two tables as text, Markdown and HTML; ``expand`` puts each row's
-gate-level steps under it (HTML: a ``<details>`` that opens)."""
+"""The layer view's two tables as text, Markdown, LaTeX and HTML; ``expand`` puts each
+row's gate-level steps under it (HTML: a ``<details>`` that opens)."""
 import html
 
 import numpy as np
 
+from .formula import RENDERERS
 from .render import backward_equation, forward_equation, show_shape, show_value, table_text
 
 FORWARD_HEAD = ("step", "layer", "equation", "shape", "value")
@@ -100,4 +101,22 @@ def to_html(view, expand=True):
     return "\n".join(parts + ["</div>"]) + "\n"
 
 
-LAYER_FORMATS = {"text": to_text, "markdown": to_markdown, "html": to_html}
+def to_latex(view, expand=False):
+    """Two tabulars; the formulas as typewriter text (they are the gate-level text)."""
+    escape = RENDERERS["latex"].escape
+    tt = lambda text: rf"\texttt{{{escape(str(text))}}}"  # noqa: E731
+    lines = [rf"\paragraph{{{escape(view.explanation.title)} (layer view)}}"]
+    for rows, phase, cells, head in ((view.forward, "forward", forward_cells, FORWARD_HEAD),
+                                     (view.backward, "backward", backward_cells, BACKWARD_HEAD)):
+        lines += [rf"\begin{{tabular}}{{{'l' * len(head)}}}", r"\hline",
+                  " & ".join(head) + r" \\", r"\hline"]
+        for row in rows:
+            lines.append(" & ".join(tt(c) for c in cells(row)) + r" \\")
+            if expand:
+                lines += [rf"\multicolumn{{{len(head)}}}{{l}}{{\quad {tt(x)}}} \\"
+                          for x in inner_lines(view, row, phase)]
+        lines += [r"\hline", r"\end{tabular}", ""]
+    return "\n".join(lines)
+
+
+LAYER_FORMATS = {"text": to_text, "markdown": to_markdown, "latex": to_latex, "html": to_html}
