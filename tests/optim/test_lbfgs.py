@@ -65,3 +65,37 @@ def test_lbfgs_stops_at_once_when_the_gradient_is_already_small():
 
     assert opt.step(closure).item() == 0.0
     assert w.item() == 1.0 and opt.state[w]["func_evals"] == 1
+
+
+def rosenbrock_run(library, steps, saved=None, start=(-1.2, 1.0)):
+    a = library.tensor(list(start), dtype=library.float64, requires_grad=True)
+    opt = library.optim.LBFGS([a], max_iter=4, history_size=3, line_search_fn="strong_wolfe")
+    if saved is not None:
+        opt.load_state_dict(saved)
+
+    def closure():
+        opt.zero_grad()
+        loss = (1 - a[0]) ** 2 + 100 * (a[1] - a[0] ** 2) ** 2
+        loss.backward()
+        return loss
+
+    for _ in range(steps):
+        opt.step(closure)
+    return a.detach().numpy().copy(), opt
+
+
+def test_state_dict_round_trip_continues_the_same_steps():
+    straight, _ = rosenbrock_run(cr, 4)
+    halfway, opt = rosenbrock_run(cr, 2)
+    saved = opt.state_dict()
+    assert isinstance(saved["state"][0]["d"], cr.Tensor)
+    assert all(isinstance(v, cr.Tensor) for v in saved["state"][0]["old_dirs"])
+    resumed, _ = rosenbrock_run(cr, 2, saved=saved, start=halfway)
+    assert np.array_equal(resumed, straight)
+
+
+def test_a_pytorch_lbfgs_state_dict_continues_as_pytorch_does():
+    straight, _ = rosenbrock_run(torch, 4)
+    halfway, opt = rosenbrock_run(torch, 2)
+    resumed, _ = rosenbrock_run(cr, 2, saved=opt.state_dict(), start=halfway)
+    np.testing.assert_allclose(resumed, straight, rtol=1e-6, atol=1e-6)

@@ -6,6 +6,7 @@ import numpy as np
 
 from ..autograd.grad_mode import enable_grad
 from ..ops.inplace import mark_changed
+from ..tensor import Tensor, new_tensor
 from .optimizer import Optimizer, check_positive
 
 
@@ -46,6 +47,20 @@ class LBFGS(Optimizer):
         if self.param_groups:
             raise ValueError("LBFGS doesn't support per-parameter options (parameter groups)")
         super().add_param_group(param_group)
+
+    def state_dict(self):
+        """PyTorch's layout: the flat vectors (``d``, ``prev_flat_grad``, the history in
+        ``old_dirs``/``old_stps``) as tensors."""
+        saved = super().state_dict()
+        for state in saved["state"].values():
+            state.update({k: as_tensors(v) for k, v in state.items()})
+        return saved
+
+    def load_state_dict(self, state_dict):
+        super().load_state_dict(state_dict)
+        dtype = self.params[0]._data.dtype
+        for state in self.state.values():
+            state.update({k: as_arrays(v, dtype) for k, v in state.items()})
 
     def flat_grad(self):
         return np.concatenate([np.zeros(p._data.size, p._data.dtype) if p.grad is None
@@ -154,6 +169,27 @@ class LBFGS(Optimizer):
             be_i = float(old_dirs[i] @ r) * ro[i]
             r += (al[i] - be_i) * old_stps[i]
         return r
+
+
+def as_tensors(value):
+    """Arrays (and lists of them) as tensors, for ``state_dict``."""
+    if isinstance(value, list):
+        return [as_tensors(v) for v in value]
+    return new_tensor(value, None) if isinstance(value, np.ndarray) else value
+
+
+def as_arrays(value, dtype):
+    """Tensors or arrays (and lists of them) as arrays of ``dtype``; numbers as they are."""
+    if isinstance(value, list):
+        return [as_arrays(v, dtype) for v in value]
+    if isinstance(value, Tensor):
+        value = value._data
+    elif hasattr(value, "detach") and hasattr(value, "numpy"):   # another library's tensor
+        value = value.detach().numpy()
+    if not isinstance(value, np.ndarray):
+        return value
+    array = np.array(value, dtype=dtype)
+    return array.item() if array.ndim == 0 else array
 
 
 def cubic_interpolate(x1, f1, g1, x2, f2, g2, bounds=None):
