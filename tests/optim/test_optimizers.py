@@ -86,6 +86,28 @@ def test_flat_path_is_bit_identical_to_the_per_parameter_path(name, kwargs):
         assert np.array_equal(flat, one_by_one)
 
 
+@pytest.mark.parametrize("name, kwargs", CASES, ids=IDS)
+def test_foreach_really_takes_the_flat_path_and_foreach_false_does_not(name, kwargs):
+    def buffers(foreach):
+        params = [cr.tensor(v, requires_grad=True) for v in start_values()]
+        opt = getattr(cr.optim, name)(params, **kwargs, foreach=foreach)
+        for _ in range(2):
+            for p in params:
+                p.grad = cr.tensor(gradient(p.detach().numpy()))
+            opt.step()
+        arrays = [v._data for p in params for v in opt.state.get(p, {}).values()
+                  if isinstance(v, cr.Tensor)]
+        return opt, arrays
+
+    opt, arrays = buffers(None)
+    if arrays:   # plain SGD keeps no state
+        bases = {id(a.base if a.base is not None else a) for a in arrays}
+        assert len(bases) == len(arrays) // 3   # one flat array per kind of buffer
+    assert len(opt.flat_groups) == 1
+    opt, arrays = buffers(False)
+    assert not opt.flat_groups and all(a.base is None for a in arrays)
+
+
 def drop_a_gradient(step, params, opt):
     if step in (3, 4):
         params[1].grad = None          # zero_grad(set_to_none=True) on part of the model
