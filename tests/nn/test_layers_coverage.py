@@ -70,6 +70,7 @@ LAYERS = [
     ("Upsample", (), {"scale_factor": 2, "mode": "nearest"}, [rand(1, 2, 3, 4)]),
     ("Upsample", (), {"size": (5, 7), "mode": "bilinear", "align_corners": True}, [rand(1, 2, 3, 4)]),
     ("Upsample", (), {"scale_factor": 1.5, "mode": "bilinear"}, [rand(1, 2, 3, 4)]),
+    ("Upsample", (), {"size": (6, 5), "mode": "bicubic"}, [rand(1, 2, 3, 4)]),
     ("UpsamplingNearest2d", (), {"scale_factor": 3}, [rand(1, 2, 3, 4)]),
     ("UpsamplingBilinear2d", (), {"size": (4, 6)}, [rand(1, 2, 3, 4)]),
     ("PixelShuffle", (2,), {}, [rand(2, 8, 3, 2)]),

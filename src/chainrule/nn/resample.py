@@ -5,8 +5,8 @@
   ``reflect``, ``replicate`` and ``circular`` read the input at computed positions
   (``GetItem`` with an index array per dim, whose gradient adds repeated positions);
 * ``interpolate``: ``nearest`` reads positions; ``linear``/``bilinear``/``trilinear`` mix two
-  neighbours per dim with constant weights, one dim after the other; ``area`` is adaptive
-  average pooling. Positions and weights are computed as PyTorch computes them (in the
+  neighbours per dim with constant weights, one dim after the other, ``bicubic`` four (cubic
+  convolution, A = -0.75); ``area`` is adaptive average pooling. Positions and weights are computed as PyTorch computes them (in the
   input's precision), so a chainrule model upsamples to PyTorch's numbers.
 
 >>> import chainrule as cr
@@ -93,7 +93,7 @@ def positions(size, left, right, mode):
 
 # ----- interpolate ------------------------------------------------------------------------
 INTERPOLATION = {"nearest": None, "nearest-exact": None, "linear": 3, "bilinear": 4,
-                 "trilinear": 5, "area": None}
+                 "bicubic": 4, "trilinear": 5, "area": None}
 
 
 def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None,
@@ -102,7 +102,7 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     op = "interpolate"
     if mode not in INTERPOLATION:
         raise ValueError(f"{op}: mode {mode!r} is not supported; chainrule has "
-                         f"{tuple(INTERPOLATION)} (bicubic is not implemented yet)")
+                         f"{tuple(INTERPOLATION)}")
     if antialias:
         raise ValueError(f"{op}: antialias=True is not supported")
     dims = input.ndim - 2
@@ -124,6 +124,8 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
         if mode.startswith("nearest"):
             index = nearest_index(input.shape[dim], sizes[k], scales[k], mode == "nearest-exact")
             out = ops.getitem(out, (slice(None),) * dim + (index,))
+        elif mode == "bicubic":
+            out = cubic_along(out, dim, sizes[k], scales[k], bool(align_corners))
         else:
             out = linear_along(out, dim, sizes[k], scales[k], bool(align_corners))
     return out
@@ -182,22 +184,50 @@ def nearest_index(size, out, scale, exact):
     return np.minimum(source.astype(np.int64), size - 1)
 
 
+def source_positions(size, out, scale, align_corners, dtype, cubic=False):
+    """PyTorch's ``area_pixel_compute_source_index`` for each output position: with
+    align_corners the corners meet, else the pixel centres (clamped at 0 unless cubic)."""
+    i = np.arange(out)
+    if align_corners:
+        ratio = dtype.type((size - 1) / (out - 1)) if out > 1 else dtype.type(0)
+        return ratio * i.astype(dtype)
+    ratio = dtype.type(1.0 / scale) if scale is not None and scale > 0 else dtype.type(size / out)
+    # ratio * (i + 0.5) - 0.5 rounded once, as the fused multiply-add of PyTorch's compiled
+    # kernels rounds it (twice-rounded float32 is one ulp off at some rows)
+    source = (np.float64(ratio) * (i + 0.5) - 0.5).astype(dtype)
+    return source if cubic else np.maximum(source, 0)
+
+
+def cubic_weights(t, a=-0.75):
+    """The four weights of PyTorch's cubic convolution (A = -0.75) at fraction t."""
+    near = lambda x: ((a + 2) * x - (a + 3)) * x * x + 1  # noqa: E731
+    far = lambda x: ((a * x - 5 * a) * x + 8 * a) * x - 4 * a  # noqa: E731
+    return far(t + 1), near(t), near(1 - t), far(2 - t)
+
+
+def cubic_along(x, dim, out, scale, align_corners):
+    """Bicubic interpolation along one dim: four neighbours (clamped at the edges) with
+    PyTorch's cubic-convolution weights, constants."""
+    size, dtype = x.shape[dim], x._data.dtype
+    source = source_positions(size, out, scale, align_corners, dtype, cubic=True)
+    start = np.floor(source).astype(np.int64)
+    t = (source - start).astype(dtype)
+    shape = (1,) * dim + (out,) + (1,) * (x.ndim - dim - 1)
+    lead = (slice(None),) * dim
+    total = None
+    for k, w in enumerate(cubic_weights(t)):
+        index = np.clip(start - 1 + k, 0, size - 1)
+        term = ops.getitem(x, lead + (index,)) * new_tensor(w.astype(dtype).reshape(shape), None)
+        total = term if total is None else total + term
+    return total
+
+
 def linear_along(x, dim, out, scale, align_corners):
     """Linear interpolation along one dim: each output mixes two neighbours with weights
     that are constants (positions and weights as PyTorch's ``area_pixel`` helpers give)."""
     size = x.shape[dim]
     dtype = x._data.dtype
-    i = np.arange(out, dtype=dtype)
-    if align_corners:
-        ratio = dtype.type((size - 1) / (out - 1)) if out > 1 else dtype.type(0)
-        source = ratio * i
-    else:
-        ratio = dtype.type(1.0 / scale) if scale is not None and scale > 0 \
-            else dtype.type(size / out)
-        # ratio * (i + 0.5) - 0.5 rounded once, as the fused multiply-add of PyTorch's
-        # compiled kernels rounds it (twice-rounded float32 is one ulp off at some rows)
-        exact = np.float64(ratio) * (np.arange(out) + 0.5) - 0.5
-        source = np.maximum(exact.astype(dtype), 0)
+    source = source_positions(size, out, scale, align_corners, dtype)
     low = np.minimum(source.astype(np.int64), size - 1)
     high = low + (low < size - 1)
     frac = (source - low).astype(dtype)
