@@ -108,6 +108,19 @@ def test_a_foreign_or_damaged_checkpoint_is_named_in_one_line(run, capsys, tmp_p
             "is not a chainrule train checkpoint", message)
 
 
+def test_a_damaged_generator_state_is_named(run, capsys, tmp_path):
+    saved = cr.load(run / "checkpoint.safetensors")
+    saved["position"]["generator"] = "not a state"
+    saved["position"]["epoch"] = 1
+    folder = write_checkpoint(tmp_path / "other", saved)
+    refused(capsys, ["train", "--resume", str(folder)], "does not fit the run its options")
+
+
+def test_resume_checks_a_new_epoch_count(run, capsys):
+    refused(capsys, ["train", "--resume", str(run), "--epochs", str(10 ** 7)],
+            "--epochs must be a whole number from 1 to 1,000,000")
+
+
 def test_weights_that_do_not_fit_the_saved_options(run, capsys, tmp_path):
     saved = cr.load(run / "checkpoint.safetensors")
     saved["model"]["0.weight"] = cr.zeros(3, 3)

@@ -152,6 +152,9 @@ def resumed_config(args, saved):
             raise UsageError(f"--epochs {args.epochs} is fewer than the saved run's "
                              f"{saved['epochs']}")
         config["epochs"] = args.epochs
+        problem = checks.config_problem(config)
+        if problem:
+            raise UsageError(problem)
     return config
 
 

@@ -166,6 +166,7 @@ def restore(trainer, checkpoint, folder):
     """``trainer.restore`` with a damaged checkpoint's errors as one line."""
     try:
         trainer.restore(checkpoint)
+        trainer.generator.set_state(checkpoint["position"]["generator"])   # checked now
     except (RuntimeError, ValueError, KeyError, TypeError, IndexError) as e:
         first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
         raise UsageError(f"--resume {folder}: checkpoint.safetensors does not fit the run its "
