@@ -356,3 +356,32 @@ def test_load_state_dict_rejects_a_different_model():
     b = cr.optim.Adam([cr.zeros(2, requires_grad=True), cr.zeros(1, requires_grad=True)])
     with pytest.raises(ValueError, match="group has 1 parameters, this one has 2"):
         b.load_state_dict(a.state_dict())
+
+
+@pytest.mark.parametrize("foreach", [True, False])
+def test_model_load_state_dict_between_steps_is_followed_like_pytorch(foreach):
+    """A model reloaded mid-training (new weights behind every parameter) keeps training
+    from the reloaded weights, with the optimizer's state as it was: as in PyTorch."""
+    rng = np.random.default_rng(3)
+    x, y = rng.standard_normal((16, 4)), rng.standard_normal((16, 2))
+    first = {"0.weight": rng.standard_normal((8, 4)), "0.bias": rng.standard_normal(8),
+             "2.weight": rng.standard_normal((2, 8)), "2.bias": rng.standard_normal(2)}
+    reload = {k: v * 0.5 for k, v in first.items()}
+
+    def run(library, **extra):
+        nn = library.nn
+        model = nn.Sequential(nn.Linear(4, 8), nn.Tanh(), nn.Linear(8, 2)).double()
+        model.load_state_dict({k: library.tensor(v) for k, v in first.items()})
+        opt = library.optim.Adam(model.parameters(), lr=0.05, **extra)
+        losses = []
+        for step in range(6):
+            if step == 3:
+                model.load_state_dict({k: library.tensor(v) for k, v in reload.items()})
+            loss = ((model(library.tensor(x)) - library.tensor(y)) ** 2).mean()
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            losses.append(loss.item())
+        return losses
+
+    np.testing.assert_allclose(run(cr, foreach=foreach), run(torch), rtol=1e-12)
