@@ -238,5 +238,5 @@ def test_every_translation_has_a_case():
     reached = set().union(*(gates_reached(case) for case in CASES))
     translated = {name for name, entry in TABLE.items()
                   if not isinstance(entry, NotExportable) and name in REGISTRY}
-    refused_here = {"Dropout"}   # its translation refuses: tests/onnx/test_onnx_export.py
+    refused_here = {"Dropout"}   # its translation refuses: tests/onnx/test_onnx_refusals.py
     assert translated - refused_here - reached == set()
