@@ -38,6 +38,9 @@ CASES = [
     ("ASGD", dict(lr=0.05, lambd=0.01, alpha=0.5, t0=3, weight_decay=0.1, maximize=True)),
     ("Rprop", dict(lr=0.1)),
     ("Rprop", dict(lr=0.05, etas=(0.3, 1.5), step_sizes=(1e-3, 0.2), maximize=True)),
+    ("AdamW", dict(lr=0.05, betas=(0.5, 0.8), eps=1e-4, weight_decay=0.2, maximize=True)),
+    ("Adagrad", dict(lr=0.1, eps=1e-3, maximize=True)),
+    ("SGD", dict(lr=0.05, weight_decay=0.2, maximize=True)),
 ]
 IDS = [f"{name}-{i}" for i, (name, _) in enumerate(CASES)]
 
