@@ -45,6 +45,8 @@ CASES = [
     ("logsigmoid", lambda lib, x: F(lib).logsigmoid(x), [np.concatenate([rand(8), [-50.0, 50.0]])]),
     ("softsign", lambda lib, x: F(lib).softsign(x), [np.concatenate([rand(8), KINKS])]),
     ("tanhshrink", lambda lib, x: F(lib).tanhshrink(x), [rand(3, 4)]),
+    ("prelu-kinks", lambda lib, x, w: F(lib).prelu(x, w), [np.concatenate([rand(8), KINKS]), rand(1)]),
+    ("prelu-channels", lambda lib, x, w: F(lib).prelu(x, w), [rand(2, 3, 4), rand(3, seed=1)]),
     ("softshrink", lambda lib, x: F(lib).softshrink(x, 0.5), [np.concatenate([rand(8), KINKS])]),
     ("hardshrink", lambda lib, x: F(lib).hardshrink(x, 0.5), [np.concatenate([rand(8), KINKS])]),
     ("threshold", lambda lib, x: F(lib).threshold(x, 0.5, -2.0), [np.concatenate([rand(8), KINKS])]),
@@ -205,7 +207,7 @@ def test_matches_torch_forward_and_backward(name, fn, arrays, options):
 # every index that names it
 NOT_SMOOTH = ("hard", "relu6", "soft", "threshold", "gaussian_nll_loss-full", "hinge", "seam",
               "margin_ranking", "triplet", "cosine_similarity-zero", "elu", "selu", "celu",
-              "max_unpool2d-overlap")
+              "max_unpool2d-overlap", "prelu-kinks")
 SMOOTH = [c[:3] for c in CASES if not c[0].startswith(NOT_SMOOTH) and "seam" not in c[0]]
 
 

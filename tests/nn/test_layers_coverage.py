@@ -39,6 +39,8 @@ LAYERS = [
     ("Softplus", (), {"beta": 2.0, "threshold": 1.0}, [rand(3, 4)]),
     ("Softshrink", (0.3,), {}, [rand(3, 4)]),
     ("Hardshrink", (0.3,), {}, [rand(3, 4)]),
+    ("PReLU", (), {}, [rand(3, 4)]),
+    ("PReLU", (3,), {"init": 0.1}, [rand(2, 3, 4)]),
     ("Conv1d", (4, 6, 3), {"stride": 2, "padding": 1, "groups": 2}, [rand(2, 4, 9)]),
     ("Conv1d", (3, 2, 3), {"padding": "same", "dilation": 2, "bias": False}, [rand(2, 3, 7)]),
     ("Conv1d", (3, 2, 3), {"padding": 2, "padding_mode": "circular"}, [rand(2, 3, 7)]),

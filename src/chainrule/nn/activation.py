@@ -2,6 +2,8 @@
 never overwrites a tensor that the graph may still need)."""
 from .. import ops
 from . import functional as F
+from .init import constant_
+from .linear import empty_parameter
 from .module import Module
 
 RELU = ops.Relu.apply
@@ -308,3 +310,28 @@ class Hardshrink(Softshrink):
     """``x`` outside [-lambd, lambd], 0 inside."""
 
     fn = staticmethod(F.hardshrink)
+
+
+class PReLU(Module):
+    """``x`` for x > 0, ``weight * x`` otherwise, the slope learned: one, or one per channel
+    (``num_parameters``), starting at ``init``.
+
+    >>> import chainrule as cr
+    >>> cr.nn.PReLU(3)
+    PReLU(num_parameters=3)
+    """
+
+    def __init__(self, num_parameters=1, init=0.25, device=None, dtype=None):
+        super().__init__()
+        self.num_parameters, self.init = num_parameters, init
+        self.weight = empty_parameter((num_parameters,), dtype, device, "PReLU")
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        constant_(self.weight, self.init)
+
+    def forward(self, input):
+        return F.prelu(input, self.weight)
+
+    def extra_repr(self):
+        return f"num_parameters={self.num_parameters}"

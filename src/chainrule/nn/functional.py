@@ -259,6 +259,23 @@ def logsigmoid(input):
     return -ops.softplus(-input)
 
 
+def prelu(input, weight):
+    """``x`` for x > 0, ``weight * x`` otherwise, with one learned slope or one per channel
+    (dim 1); a composition (Where of Mul).
+
+    >>> import chainrule as cr
+    >>> prelu(cr.tensor([[-2.0, 3.0]]), cr.tensor([0.25])).tolist()
+    [[-0.5, 3.0]]
+    """
+    count = weight.numel()
+    channels = input.shape[1] if input.ndim > 1 else 1
+    if weight.ndim > 1 or (count != 1 and count != channels):
+        raise ValueError(f"prelu: the weight must be 1-D with 1 value or one per channel "
+                         f"(input.size(1) = {channels}), got shape {tuple(weight.shape)}")
+    slope = weight.reshape((1, -1) + (1,) * (input.ndim - 2)) if count > 1 else weight.reshape(())
+    return ops.where(input._data > 0, input, slope * input)
+
+
 def softsign(input):
     """``x / (1 + |x|)``."""
     return input / (1 + input.abs())
