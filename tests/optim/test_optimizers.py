@@ -388,3 +388,35 @@ def test_model_load_state_dict_between_steps_is_followed_like_pytorch(foreach):
         return losses
 
     np.testing.assert_allclose(run(cr, foreach=foreach), run(torch), rtol=1e-12)
+
+
+def test_parameters_that_overlap_in_memory_are_updated_one_by_one():
+    """Two parameters over one array: each update must see the one before, as one by one;
+    the flat path, which reads every old value first, is not used for them."""
+    def run(foreach):
+        memory = np.arange(6.0)
+        a = cr.from_numpy(memory[:4]).requires_grad_()
+        b = cr.from_numpy(memory[2:]).requires_grad_()
+        opt = cr.optim.SGD([a, b], lr=0.1, momentum=0.5, foreach=foreach)
+        for _ in range(3):
+            a.grad, b.grad = cr.ones(4, dtype=cr.float64), cr.full((4,), 2.0, dtype=cr.float64)
+            opt.step()
+        return memory.copy(), opt
+
+    flat, opt = run(None)
+    assert not opt.flat_groups.get(id(opt.param_groups[0]))
+    one_by_one, _ = run(False)
+    assert np.array_equal(flat, one_by_one)
+
+
+def test_a_parameter_given_a_new_array_that_overlaps_another_is_caught():
+    memory = np.arange(8.0)
+    a = cr.from_numpy(memory[:4].copy()).requires_grad_()
+    b = cr.from_numpy(memory[4:]).requires_grad_()
+    opt = cr.optim.Adam([a, b], lr=0.1)
+    for step in range(3):
+        if step == 1:
+            a.data = cr.from_numpy(memory[2:6])   # now overlaps b
+        a.grad, b.grad = cr.ones(4, dtype=cr.float64), cr.ones(4, dtype=cr.float64)
+        opt.step()
+    assert not opt.flat_groups.get(id(opt.param_groups[0]))

@@ -9,11 +9,13 @@ so ``optimizer.state[p]`` and ``state_dict()`` look as they do per parameter.
 
 The kernels are elementwise, so the flat arrays give the same bits as the per-parameter
 path. Before each step ``fits`` checks, with identity tests only, that nothing moved under
-the flat group: the same parameters have gradients, weights and gradients keep their dtype
-and shape, every state buffer is still the view it was (``load_state_dict``, or a user
-assigning ``state[p][key]``, replaces them) and the numbers in the states agree. Anything
-else rebuilds the group, or, where the parameters cannot share one (mixed dtypes, states of
-different kinds), runs the per-parameter path.
+the flat group: the same parameters have gradients, each parameter keeps its array (a new
+one, from ``p.data = ...``, is checked again for overlaps with the others) and its
+gradient's dtype and shape, every state buffer is still the view it was
+(``load_state_dict``, or a user assigning ``state[p][key]``, replaces them) and the numbers
+in the states agree. Anything else rebuilds the group, or, where the parameters cannot share
+one (mixed dtypes, overlapping memory, states of different kinds), runs the per-parameter
+path.
 """
 import numpy as np
 
@@ -22,11 +24,22 @@ from ..tensor import Tensor, new_tensor
 MISSING = object()
 
 
+def share_memory(arrays):
+    """Whether two of the arrays overlap (parameters made from one array): the flat step
+    computes every update from the old values, one by one they would see each other's."""
+    by_owner = {}
+    for a in arrays:
+        by_owner.setdefault(id(a if a.base is None else a.base), []).append(a)
+    return any(np.shares_memory(a, b) for group in by_owner.values() if len(group) > 1
+               for i, a in enumerate(group) for b in group[i + 1:])
+
+
 class FlatGroup:
     """Flat weights, gradients and state buffers over a list of parameters."""
 
     def __init__(self, params, state):
         self.params = params
+        self.arrays_of_params = [p._data for p in params]
         self.dtype = params[0]._data.dtype
         self.shapes = [p._data.shape for p in params]
         sizes = [p._data.size for p in params]
@@ -48,6 +61,8 @@ class FlatGroup:
             state.setdefault(p, {})
         first = state[params[0]]
         dtype = params[0]._data.dtype
+        if share_memory([p._data for p in params]):
+            return None   # one parameter's update would overwrite another's: go one by one
         for p in params:
             own = state[p]
             if p._data.dtype != dtype or p.grad._data.dtype != dtype or own.keys() != first.keys():
@@ -84,7 +99,7 @@ class FlatGroup:
         count = len(self.arrays) + len(self.scalars)
         for i, p in enumerate(params):
             own = state.get(p)
-            if (own is None or len(own) != count or p._data.dtype != self.dtype
+            if (own is None or len(own) != count or p._data is not self.arrays_of_params[i]
                     or p._data.shape != self.shapes[i] or p.grad._data.dtype != self.dtype
                     or p.grad._data.shape != self.shapes[i]):
                 return False
