@@ -318,6 +318,21 @@ def test_pad_sequence_and_pack_sequence_match_torch(padding_side):
         np.testing.assert_array_equal(a, b)
 
 
+def test_unpad_and_unpack_sequence_match_torch():
+    arrays = [randn(3, 2, seed=1), randn(1, 2, seed=2), randn(4, 2, seed=3)]
+    results = []
+    for lib, utils in ((cr, cr_rnn), (torch, T_RNN)):
+        tensors = [lib.tensor(a, requires_grad=True) for a in arrays]
+        padded = utils.pad_sequence(tensors)
+        unpadded = utils.unpad_sequence(padded, lib.tensor([3, 1, 4]))
+        unpacked = utils.unpack_sequence(utils.pack_sequence(tensors, enforce_sorted=False))
+        sum((u * (i + 1)).sum() for i, u in enumerate(unpadded + unpacked)).backward()
+        results.append([numpy_of(u) for u in unpadded + unpacked]
+                       + [numpy_of(t.grad) for t in tensors])
+    for a, b in zip(*results):
+        np.testing.assert_array_equal(a, b)
+
+
 def test_packing_refuses_what_torch_refuses():
     x = cr.zeros(4, 3, 2)
     with pytest.raises(RuntimeError, match="enforce_sorted"):

@@ -1,6 +1,6 @@
 """Variable-length sequences for the recurrent layers, as ``torch.nn.utils.rnn``:
-``pad_sequence``, ``pack_padded_sequence``, ``pad_packed_sequence``, ``pack_sequence`` and
-``PackedSequence``.
+``pad_sequence``, ``pack_padded_sequence``, ``pad_packed_sequence``, ``pack_sequence``,
+``unpad_sequence``, ``unpack_sequence`` and ``PackedSequence``.
 
 A packed sequence holds the time steps of a batch sorted by length, longest first, one step
 after another: ``data`` is (sum of lengths, *), and ``batch_sizes[t]`` says how many sequences
@@ -141,3 +141,17 @@ def pad_packed_sequence(sequence, batch_first=False, padding_value=0.0, total_le
     fill = full((1,) + tuple(data.shape[1:]), padding_value, dtype=data.dtype)
     padded = ops.cat([data, fill], 0)[where.T if batch_first else where]
     return padded, int64_tensor(lengths)
+
+
+def unpad_sequence(padded_sequences, lengths, batch_first=False):
+    """The list of sequences (L_i, *) that ``pad_sequence`` padded: ``padded[:L_i, i]``."""
+    lengths = as_lengths(lengths)
+    if not batch_first:
+        padded_sequences = padded_sequences.transpose(0, 1)
+    return [padded_sequences[i, :n] for i, n in enumerate(lengths.tolist())]
+
+
+def unpack_sequence(packed_sequences):
+    """The list of sequences (L_i, *) that ``pack_sequence`` packed, in their order."""
+    padded, lengths = pad_packed_sequence(packed_sequences, batch_first=True)
+    return unpad_sequence(padded, lengths, batch_first=True)
