@@ -219,7 +219,7 @@ def converter():
         if isinstance(value, torch.Tensor):
             if id(value) not in made:
                 name = str(value.dtype).replace("torch.", "")
-                if not hasattr(cr, name) or not isinstance(getattr(cr, name), np.dtype):
+                if not hasattr(cr, name) or not isinstance(getattr(cr, name), cr.dtype):
                     raise Gap(f"dtype {value.dtype}")
                 leaf = cr.tensor(value.detach().numpy().copy(), dtype=getattr(cr, name))
                 if value.requires_grad:
@@ -229,7 +229,7 @@ def converter():
             return made[id(value)]
         if isinstance(value, torch.dtype):
             name = str(value).replace("torch.", "")
-            if not hasattr(cr, name) or not isinstance(getattr(cr, name), np.dtype):
+            if not hasattr(cr, name) or not isinstance(getattr(cr, name), cr.dtype):
                 raise Gap(f"dtype {value}")
             return getattr(cr, name)
         if isinstance(value, torch.device):
@@ -268,7 +268,7 @@ def dtype_name(value):
     if isinstance(value, torch.Tensor):
         return str(value.dtype).replace("torch.", "")
     if isinstance(value, cr.Tensor):
-        return str(value.dtype)
+        return str(value.dtype).replace("chainrule.", "")
     return type(value).__name__
 
 

@@ -114,3 +114,17 @@ def test_load_state_dict_result_prints_as_in_pytorch():
     assert repr(partial) == repr(reference.load_state_dict({"weight": reference.weight},
                                                            strict=False))
     assert partial.missing_keys == ["bias"] and partial == (["bias"], [])
+
+
+@pytest.mark.parametrize("name", ["float16", "float32", "float64", "int8", "int16", "int32",
+                                  "int64", "uint8", "bool", "float", "double", "half", "long"])
+def test_dtypes_print_and_compare_as_pytorchs(name):
+    ours, reference = getattr(cr, name), getattr(torch, name)
+    assert repr(ours) == theirs(reference) and str(ours) == str(reference).replace("torch.",
+                                                                                    "chainrule.")
+    assert cr.tensor([1], dtype=ours).dtype is ours   # one object per dtype, as in PyTorch
+    assert ours == np.dtype(ours.name) and np.zeros(1, ours).dtype == np.dtype(ours.name)
+    assert ours.is_floating_point == reference.is_floating_point
+    assert ours.itemsize == reference.itemsize
+    assert (ours == cr.float32) == (reference == torch.float32)
+    assert ours != "not a dtype" and ours != None   # noqa: E711

@@ -11,8 +11,7 @@
 """
 from .autograd import (no_grad, enable_grad, set_grad_enabled, is_grad_enabled,  # noqa: F401
                        Function)
-from .dtypes import (float16, half, float32, float64, double, int8, int16, short,  # noqa: F401
-                     int32, int64, long, uint8, bool, set_default_dtype, get_default_dtype)
+from .dtypes import dtype, set_default_dtype, get_default_dtype, BY_NAME  # noqa: F401
 from .device import (device, set_default_device, get_default_device,  # noqa: F401
                      contiguous_format, preserve_format, channels_last, channels_last_3d)
 from . import cuda, accelerator, backends  # noqa: F401
@@ -37,7 +36,7 @@ from .malloc import keep_freed_memory  # noqa: F401
 from .threads import set_num_threads, get_num_threads  # noqa: F401
 
 globals().update(PUBLIC)   # the public functions the gates and compositions publish
-float = float32  # noqa: A001  (torch.float is float32)
+globals().update(BY_NAME)  # cr.float32, cr.float (float32), cr.long, ...: public dtypes
 clip = clamp  # noqa: F821  (published above)
 concatenate = cat  # noqa: F821
 

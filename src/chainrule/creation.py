@@ -17,7 +17,7 @@ def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False,
 
     >>> import chainrule as cr
     >>> cr.tensor([1, 2]).dtype, cr.tensor([1.0, 2.0]).dtype
-    (dtype('int64'), dtype('float32'))
+    (chainrule.int64, chainrule.float32)
     >>> cr.tensor(-2.0, requires_grad=True, name="x")
     tensor(-2., requires_grad=True, name='x')
     """
@@ -163,7 +163,7 @@ def randint(*args, generator=None, out=None, dtype=None, layout=None, device=Non
 
     >>> import chainrule as cr
     >>> x = cr.randint(10, (2, 3)); x.shape, x.dtype, bool(((0 <= x) & (x < 10)).all())
-    (chainrule.Size([2, 3]), dtype('int64'), True)
+    (chainrule.Size([2, 3]), chainrule.int64, True)
     >>> bool((cr.randint(5, 7, (4,)) >= 5).all())
     True
     """

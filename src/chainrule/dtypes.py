@@ -1,7 +1,10 @@
 """Dtypes and turning user data into arrays, with PyTorch's defaults.
 
 Python floats give float32, Python ints int64, bools bool; NumPy arrays keep their dtype
-(float64 stays float64). The dtype objects are NumPy's, so ``t.dtype == cr.float32`` holds.
+(float64 stays float64). Inside chainrule a dtype is NumPy's (``dtypes.float32``, an
+array's ``.dtype``); what users see (``cr.float32``, ``t.dtype``) is a ``dtype`` standing for
+it, printed as PyTorch prints its own (``chainrule.float32``), equal to NumPy's and taken by
+every NumPy function (``np.zeros(2, cr.float32)``).
 """
 import builtins
 
@@ -21,6 +24,89 @@ bool = np.dtype("bool")  # noqa: A001
 
 SUPPORTED = {float16, float32, float64, int8, int16, int32, int64, uint8, bool}
 default_float = float32
+
+
+class dtype:  # noqa: N801  (PyTorch's name)
+    """A dtype as users see it (``cr.float32``, ``t.dtype``): printed ``chainrule.float32``
+    as PyTorch prints ``torch.float32``, equal to and hashed as the NumPy dtype it stands for
+    (``t.dtype == np.float32``, a dict key either way), and handed to NumPy as that dtype
+    (NumPy reads its ``dtype`` attribute). Other attributes are NumPy's (``.kind``,
+    ``.itemsize``), plus PyTorch's ``is_floating_point``, ``is_complex``, ``is_signed``.
+
+    >>> import chainrule as cr, numpy as np
+    >>> cr.float32, cr.tensor([1]).dtype, cr.float32 == np.float32, np.zeros(1, cr.float64).dtype
+    (chainrule.float32, chainrule.int64, True, dtype('float64'))
+    """
+
+    __slots__ = ("dtype",)
+
+    def __init__(self, numpy_dtype):
+        object.__setattr__(self, "dtype", np.dtype(numpy_dtype))
+
+    def __getattr__(self, name):
+        if name == "dtype":   # not set yet (a copy being made): no recursion
+            raise AttributeError(name)
+        return getattr(self.dtype, name)
+
+    def __setattr__(self, name, value):
+        raise AttributeError("dtype objects are immutable")
+
+    def __repr__(self):
+        return f"chainrule.{self.dtype.name}"
+
+    __str__ = __repr__
+
+    def __eq__(self, other):
+        if isinstance(other, dtype):
+            return self.dtype == other.dtype
+        if isinstance(other, (np.dtype, str)) or isinstance(other, type) and \
+                issubclass(other, np.generic):
+            try:
+                return self.dtype == np.dtype(other)
+            except TypeError:
+                return False
+        return NotImplemented
+
+    def __hash__(self):
+        return hash(self.dtype)
+
+    def __reduce__(self):
+        return as_public, (self.dtype.name,)
+
+    def __copy__(self):
+        return self
+
+    def __deepcopy__(self, memo):
+        return self
+
+    is_floating_point = property(lambda self: self.dtype.kind == "f")
+    is_complex = property(lambda self: self.dtype.kind == "c")
+    is_signed = property(lambda self: self.dtype.kind in "fic")
+
+
+class PublicDtypes(dict):
+    """NumPy dtype -> the one ``dtype`` standing for it (made on first use for a dtype
+    outside SUPPORTED, such as an array given to ``from_numpy``)."""
+
+    def __missing__(self, numpy_dtype):
+        public = self[numpy_dtype] = dtype(numpy_dtype)
+        return public
+
+
+PUBLIC_DTYPES = PublicDtypes()
+
+
+def as_public(name):
+    """The public ``dtype`` of a NumPy dtype or its name (``t.dtype``, pickling)."""
+    return PUBLIC_DTYPES[np.dtype(name)]
+
+
+# cr.float32, cr.half, ...: PyTorch's names, each the one public dtype of its NumPy dtype
+NAMES = {"float16": float16, "half": float16, "float32": float32, "float": float32,
+         "float64": float64, "double": float64, "int8": int8, "int16": int16,
+         "short": int16, "int32": int32, "int": int32, "int64": int64, "long": int64,
+         "uint8": uint8, "bool": bool}
+BY_NAME = {name: PUBLIC_DTYPES[numpy_dtype] for name, numpy_dtype in NAMES.items()}
 
 
 def as_array(data, dtype=None):
@@ -208,9 +294,9 @@ def set_default_dtype(dtype):
 
     >>> import chainrule as cr
     >>> cr.set_default_dtype(cr.float64); cr.tensor([1.5]).dtype
-    dtype('float64')
+    chainrule.float64
     >>> cr.set_default_dtype(cr.float32); cr.get_default_dtype()
-    dtype('float32')
+    chainrule.float32
     """
     global default_float
     resolved = resolve(dtype)
@@ -222,7 +308,7 @@ def set_default_dtype(dtype):
 
 def get_default_dtype():
     """The default float dtype (``set_default_dtype``): float32 unless changed."""
-    return default_float
+    return PUBLIC_DTYPES[default_float]
 
 
 def resolve(dtype):

@@ -53,7 +53,8 @@ class Tensor:
     shape = property(lambda self: Size(self._data.shape),
                      doc="The sizes of the dimensions, a ``Size`` (a tuple), as ``size()``")
     ndim = property(lambda self: self._data.ndim)
-    dtype = property(lambda self: self._data.dtype)
+    dtype = property(lambda self: dtypes.PUBLIC_DTYPES[self._data.dtype],
+                     doc="The dtype, printed as PyTorch prints it (``chainrule.float32``)")
     is_leaf = property(lambda self: self.grad_fn is None)
     device = property(lambda self: CPU, doc="The device the tensor lives on: the CPU")
     is_cuda = property(lambda self: False, doc="Whether the tensor is on a CUDA GPU: never")

@@ -193,7 +193,7 @@ def relu_(x):
     return update(x, np.maximum, 0)
 
 
-@api(name=False, methods=("masked_fill",))
+@api(methods=("masked_fill",))
 def masked_fill(x, mask, value):
     """``value`` where ``mask`` holds, else ``x`` (PyTorch's ``masked_fill``)."""
     return where(mask, value, x)

@@ -763,7 +763,7 @@ def expand_as(x, other):
     return expand(x, other.shape)
 
 
-@api(name=False, methods=("t",))
+@api(methods=("t",))
 def t(x):
     """The transpose of a matrix; a 0-d or 1-d tensor is returned as it is."""
     return transpose(x, 0, 1) if x.ndim == 2 else x

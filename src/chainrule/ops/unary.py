@@ -5,7 +5,7 @@ import numpy as np
 from .. import dtypes
 from ..device import as_device, is_device
 from ..autograd.gate import Gate
-from ..autograd.vocabulary import define
+from ..autograd.vocabulary import TENSORS, define
 from ..kernels import special
 from ..tensor import Tensor, api, new_tensor
 
@@ -223,7 +223,7 @@ def to(x, *args, **kwargs):
 
     >>> import chainrule as cr
     >>> cr.tensor([1.0]).to("cpu", cr.float64).dtype
-    dtype('float64')
+    chainrule.float64
     """
     device, dtype, copy = to_arguments(args, kwargs)
     as_device(device, "to")
@@ -289,7 +289,7 @@ def tensor_type(x, dtype=None, non_blocking=False):
 
     >>> import chainrule as cr
     >>> cr.tensor([1.0]).type(), cr.tensor([1]).type(cr.float64).dtype
-    ('chainrule.FloatTensor', dtype('float64'))
+    ('chainrule.FloatTensor', chainrule.float64)
     """
     if dtype is None:
         name = next(n for n, d in TYPE_NAMES.items() if d == x._data.dtype)
@@ -449,3 +449,15 @@ def round_(x, decimals=0):
 def frac(x):
     """``x - trunc(x)``, the fractional part: a composition whose gradient is 1."""
     return x - trunc(x)
+
+
+@api(methods=("erf",))
+def erf(x):
+    """The error function: the ``Erf`` gate (defined with the layers, reached through the
+    vocabulary), published as ``cr.erf`` and ``x.erf()``.
+
+    >>> import chainrule as cr
+    >>> round(cr.erf(cr.tensor(0.5, dtype=cr.float64)).item(), 10)
+    0.5204998778
+    """
+    return TENSORS.erf(x)
