@@ -4,6 +4,8 @@ An optimizer turns gradients into updates, ``w_t = w_{t-1} - lr * dC/dw`` and it
 Updates work on the NumPy arrays in place (``p._data``), so a step records no graph, allocates
 little and leaves every tensor's identity alone.
 """
+import collections
+
 import numpy as np
 
 from ..ops.inplace import mark_changed
@@ -27,7 +29,7 @@ class Optimizer:
 
     def __init__(self, params, defaults):
         self.defaults = defaults
-        self.state = {}
+        self.state = collections.defaultdict(dict)   # PyTorch's: self.state[p] makes {}
         self.param_groups = []
         self.flat_groups = {}   # id(group) -> FlatGroup, rebuilt whenever it no longer fits
         if isinstance(params, Tensor):
@@ -163,7 +165,7 @@ class Optimizer:
                                  f"{len(group['params'])}; build the optimizer on the same model")
             by_index.update(zip((int(i) for i in saved["params"]), group["params"]))
             group.update({k: v for k, v in saved.items() if k != "params"})
-        self.state = {}
+        self.state = collections.defaultdict(dict)
         self.flat_groups = {}
         for i, values in state_dict["state"].items():
             p = by_index[int(i)]
