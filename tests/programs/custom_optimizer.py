@@ -1,7 +1,8 @@
 """A custom optimizer written the way PyTorch's docs show: a subclass of optim.Optimizer with
 defaults, a step() under no_grad that walks param_groups, keeps per-parameter state in
 self.state[p] (created on first use) and takes a closure; here momentum SGD with a
-gradient-sign trust ratio, training a small regression MLP."""
+trust ratio, training a small regression MLP; and a custom LRScheduler (linear warm-up, then
+inverse square root) defined by its get_lr()."""
 import numpy as np
 import torch
 import torch.nn as nn
@@ -36,6 +37,17 @@ class TrustSGD(torch.optim.Optimizer):
         return loss
 
 
+class WarmupInverseSqrt(torch.optim.lr_scheduler.LRScheduler):
+    def __init__(self, optimizer, warmup=5, last_epoch=-1):
+        self.warmup = warmup
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self):
+        step = max(self.last_epoch, 1)
+        factor = min(step / self.warmup, (self.warmup / step) ** 0.5)
+        return [base_lr * factor for base_lr in self.base_lrs]
+
+
 def build():
     return nn.Sequential(nn.Linear(4, 16), nn.ReLU(), nn.Linear(16, 1))
 
@@ -45,6 +57,7 @@ def run(model):
     x = torch.tensor(rng.standard_normal((128, 4)), dtype=torch.float32)
     y = (x[:, :1] * 2 - x[:, 1:2] + 0.5 * x[:, 2:3] ** 2)
     optimizer = TrustSGD(model.parameters(), lr=0.5, momentum=0.8, trust=0.1)
+    scheduler = WarmupInverseSqrt(optimizer, warmup=5)
     losses = []
     for step in range(25):
         def closure():
@@ -53,5 +66,7 @@ def run(model):
             loss.backward()
             return loss
         losses.append(optimizer.step(closure).item())
+        scheduler.step()
     assert optimizer.state[next(model.parameters())]["step"] == 25
+    assert scheduler.get_last_lr()[0] < 0.5 and scheduler.last_epoch == 25
     return losses
