@@ -28,7 +28,10 @@ def pooled_size(size, kernel, stride, padding, dilation, ceil_mode):
 
 
 def channels_last(a):
-    """Whether the (N, C, H, W) array ``a`` is laid out as (N, H, W, C) in memory."""
+    """Whether the (N, C, H, W) array ``a`` is laid out as (N, H, W, C) in memory (an array
+    of another library says nothing of its layout: then no)."""
+    if not hasattr(a, "flags"):
+        return False
     return not a.flags.c_contiguous and a.transpose(0, 2, 3, 1).flags.c_contiguous
 
 
