@@ -12,7 +12,12 @@ TANH = ops.Tanh.apply
 
 
 class ReLU(Module):
-    """``max(0, x)``."""
+    """``max(0, x)``.
+
+    >>> import chainrule as cr
+    >>> cr.nn.ReLU()(cr.tensor([-2.0, 3.0])).tolist()
+    [0.0, 3.0]
+    """
 
     def __init__(self, inplace=False):
         super().__init__()
@@ -26,7 +31,12 @@ class ReLU(Module):
 
 
 class LeakyReLU(Module):
-    """``x`` for x > 0, ``negative_slope * x`` otherwise."""
+    """``x`` for x > 0, ``negative_slope * x`` otherwise.
+
+    >>> import chainrule as cr
+    >>> cr.nn.LeakyReLU(0.5)(cr.tensor([-2.0, 3.0])).tolist()
+    [-1.0, 3.0]
+    """
 
     def __init__(self, negative_slope=0.01, inplace=False):
         super().__init__()
@@ -41,7 +51,13 @@ class LeakyReLU(Module):
 
 
 class GELU(Module):
-    """``x * Phi(x)`` (``approximate="tanh"``: the tanh approximation)."""
+    """``x * Phi(x)`` (``approximate="tanh"``: the tanh approximation).
+
+    >>> import chainrule as cr
+    >>> gelu = cr.nn.GELU(approximate='tanh')
+    >>> gelu, round(gelu(cr.tensor(1.0)).item(), 4)
+    (GELU(approximate='tanh'), 0.8412)
+    """
 
     def __init__(self, approximate="none"):
         super().__init__()
@@ -55,19 +71,36 @@ class GELU(Module):
 
 
 class Sigmoid(Module):
-    """``1 / (1 + exp(-x))``, stable at any x."""
+    """``1 / (1 + exp(-x))``, stable at any x.
+
+    >>> import chainrule as cr
+    >>> cr.nn.Sigmoid()(cr.tensor([0.0])).tolist()
+    [0.5]
+    """
 
     def forward(self, input):
         return SIGMOID(input)
 
 
 class Tanh(Module):
+    """``tanh(x)``.
+
+    >>> import chainrule as cr
+    >>> cr.nn.Tanh()(cr.tensor([0.0])).tolist()
+    [0.0]
+    """
+
     def forward(self, input):
         return TANH(input)
 
 
 class Softmax(Module):
-    """``exp(x) / sum(exp(x), dim)``, stable at any logit."""
+    """``exp(x) / sum(exp(x), dim)``, stable at any logit.
+
+    >>> import chainrule as cr
+    >>> cr.nn.Softmax(dim=1)(cr.zeros(1, 4)).tolist()
+    [[0.25, 0.25, 0.25, 0.25]]
+    """
 
     def __init__(self, dim=None):
         super().__init__()
@@ -81,7 +114,12 @@ class Softmax(Module):
 
 
 class LogSoftmax(Module):
-    """``x - logsumexp(x, dim)``, stable at any logit."""
+    """``x - logsumexp(x, dim)``, stable at any logit.
+
+    >>> import chainrule as cr
+    >>> [round(v, 4) for v in cr.nn.LogSoftmax(dim=0)(cr.zeros(2)).tolist()]
+    [-0.6931, -0.6931]
+    """
 
     def __init__(self, dim=None):
         super().__init__()
@@ -136,19 +174,34 @@ class SiLU(Elementwise):
 
 
 class Mish(Elementwise):
-    """``x * tanh(softplus(x))``."""
+    """``x * tanh(softplus(x))``.
+
+    >>> import chainrule as cr
+    >>> tuple(cr.nn.Mish()(cr.ones(2, 3)).shape)
+    (2, 3)
+    """
 
     fn = staticmethod(F.mish)
 
 
 class SELU(Elementwise):
-    """``scale * elu(x, alpha)`` with PyTorch's constants."""
+    """``scale * elu(x, alpha)`` with PyTorch's constants.
+
+    >>> import chainrule as cr
+    >>> cr.nn.SELU()(cr.tensor([0.0, 2.0])).tolist()
+    [0.0, 2.1014020442962646]
+    """
 
     fn = staticmethod(F.selu)
 
 
 class Hardswish(Elementwise):
-    """``x * relu6(x + 3) / 6``."""
+    """``x * relu6(x + 3) / 6``.
+
+    >>> import chainrule as cr
+    >>> cr.nn.Hardswish()(cr.tensor([-4.0, 0.0, 4.0])).tolist()
+    [-0.0, 0.0, 4.0]
+    """
 
     fn = staticmethod(F.hardswish)
 
@@ -157,7 +210,12 @@ class Hardswish(Elementwise):
 
 
 class Hardsigmoid(Elementwise):
-    """``relu6(x + 3) / 6``."""
+    """``relu6(x + 3) / 6``.
+
+    >>> import chainrule as cr
+    >>> cr.nn.Hardsigmoid()(cr.tensor([-4.0, 0.0, 4.0])).tolist()
+    [0.0, 0.5, 1.0]
+    """
 
     fn = staticmethod(F.hardsigmoid)
 
@@ -185,13 +243,26 @@ class ELU(Elementwise):
 
 
 class CELU(ELU):
-    """``x`` for x > 0, ``alpha * (exp(x / alpha) - 1)`` otherwise."""
+    """``x`` for x > 0, ``alpha * (exp(x / alpha) - 1)`` otherwise.
+
+    >>> import chainrule as cr
+    >>> cr.nn.CELU(2.0)
+    CELU(alpha=2.0)
+    """
 
     fn = staticmethod(F.celu)
 
 
 class Hardtanh(Elementwise):
-    """``x`` clipped to [min_val, max_val] (gradient 0 at both ends, as PyTorch's)."""
+    """``x`` clipped to [min_val, max_val] (gradient 0 at both ends, as PyTorch's).
+
+    >>> import chainrule as cr
+    >>> m = cr.nn.Hardtanh(-2.0, 2.0)
+    >>> m
+    Hardtanh(min_val=-2.0, max_val=2.0)
+    >>> m(cr.tensor([-3.0, 1.0, 3.0])).tolist()
+    [-2.0, 1.0, 2.0]
+    """
 
     fn = staticmethod(F.hardtanh)
     options = ("min_val", "max_val")
@@ -223,7 +294,12 @@ class ReLU6(Hardtanh):
 
 
 class Threshold(Elementwise):
-    """``x`` where x > threshold, else ``value``."""
+    """``x`` where x > threshold, else ``value``.
+
+    >>> import chainrule as cr
+    >>> cr.nn.Threshold(0.5, -1.0)(cr.tensor([0.25, 2.0])).tolist()
+    [-1.0, 2.0]
+    """
 
     fn = staticmethod(F.threshold)
     options = ("threshold", "value")
@@ -247,25 +323,45 @@ class Stateless(Module):
 
 
 class LogSigmoid(Stateless):
-    """``log(sigmoid(x))``, stable at any x."""
+    """``log(sigmoid(x))``, stable at any x.
+
+    >>> import chainrule as cr
+    >>> [round(v, 4) for v in cr.nn.LogSigmoid()(cr.tensor([0.0, -1.0])).tolist()]
+    [-0.6931, -1.3133]
+    """
 
     fn = staticmethod(F.logsigmoid)
 
 
 class Softsign(Stateless):
-    """``x / (1 + |x|)``."""
+    """``x / (1 + |x|)``.
+
+    >>> import chainrule as cr
+    >>> cr.nn.Softsign()(cr.tensor([-1.0, 3.0])).tolist()
+    [-0.5, 0.75]
+    """
 
     fn = staticmethod(F.softsign)
 
 
 class Tanhshrink(Stateless):
-    """``x - tanh(x)``."""
+    """``x - tanh(x)``.
+
+    >>> import chainrule as cr
+    >>> cr.nn.Tanhshrink()(cr.tensor([0.0])).tolist()
+    [0.0]
+    """
 
     fn = staticmethod(F.tanhshrink)
 
 
 class GLU(Stateless):
-    """``a * sigmoid(b)``, a and b the halves of the input along ``dim``."""
+    """``a * sigmoid(b)``, a and b the halves of the input along ``dim``.
+
+    >>> import chainrule as cr
+    >>> cr.nn.GLU()(cr.tensor([[2.0, 4.0, 0.0, 0.0]])).tolist()
+    [[1.0, 2.0]]
+    """
 
     fn = staticmethod(F.glu)
     options = ("dim",)
@@ -279,7 +375,12 @@ class GLU(Stateless):
 
 
 class Softplus(Stateless):
-    """``log(1 + exp(beta x)) / beta``, linear above ``threshold``."""
+    """``log(1 + exp(beta x)) / beta``, linear above ``threshold``.
+
+    >>> import chainrule as cr
+    >>> cr.nn.Softplus(beta=2.0)(cr.tensor([20.0])).tolist()
+    [20.0]
+    """
 
     fn = staticmethod(F.softplus)
     options = ("beta", "threshold")
@@ -293,7 +394,12 @@ class Softplus(Stateless):
 
 
 class Softshrink(Stateless):
-    """``x -+ lambd`` outside [-lambd, lambd], 0 inside."""
+    """``x -+ lambd`` outside [-lambd, lambd], 0 inside.
+
+    >>> import chainrule as cr
+    >>> cr.nn.Softshrink(1.0)(cr.tensor([-3.0, 0.5, 2.0])).tolist()
+    [-2.0, 0.0, 1.0]
+    """
 
     fn = staticmethod(F.softshrink)
     options = ("lambd",)
@@ -307,7 +413,12 @@ class Softshrink(Stateless):
 
 
 class Hardshrink(Softshrink):
-    """``x`` outside [-lambd, lambd], 0 inside."""
+    """``x`` outside [-lambd, lambd], 0 inside.
+
+    >>> import chainrule as cr
+    >>> cr.nn.Hardshrink(1.0)(cr.tensor([-3.0, 0.5, 2.0])).tolist()
+    [-3.0, 0.0, 2.0]
+    """
 
     fn = staticmethod(F.hardshrink)
 

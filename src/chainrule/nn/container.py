@@ -57,7 +57,13 @@ class Sequential(NumberedModules):
 
 
 class ModuleList(NumberedModules):
-    """A list of modules whose parameters the parent module finds."""
+    """A list of modules whose parameters the parent module finds.
+
+    >>> import chainrule as cr
+    >>> layers = cr.nn.ModuleList([cr.nn.Linear(2, 2) for _ in range(3)])
+    >>> len(layers), [name for name, _ in layers.named_parameters()][:2]
+    (3, ['0.weight', '0.bias'])
+    """
 
     def __init__(self, modules=None):
         super().__init__()
@@ -86,7 +92,13 @@ class ModuleList(NumberedModules):
 
 
 class ModuleDict(Module):
-    """A dict of modules (insertion order) whose parameters the parent module finds."""
+    """A dict of modules (insertion order) whose parameters the parent module finds.
+
+    >>> import chainrule as cr
+    >>> heads = cr.nn.ModuleDict({'a': cr.nn.Linear(2, 1), 'b': cr.nn.ReLU()})
+    >>> list(heads.keys()), [name for name, _ in heads.named_parameters()]
+    (['a', 'b'], ['a.weight', 'a.bias'])
+    """
 
     def __init__(self, modules=None):
         super().__init__()

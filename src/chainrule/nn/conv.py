@@ -209,7 +209,13 @@ class ConvTranspose2d(ConvTranspose):
 
 
 class ConvTranspose1d(ConvTranspose):
-    """The transposed 1-D convolution of (N, C, L)."""
+    """The transposed 1-D convolution of (N, C, L).
+
+    >>> import chainrule as cr
+    >>> up = cr.nn.ConvTranspose1d(2, 3, 4, stride=2, padding=1)
+    >>> up, tuple(up(cr.ones(1, 2, 5)).shape)
+    (ConvTranspose1d(2, 3, kernel_size=(4,), stride=(2,), padding=(1,)), (1, 3, 10))
+    """
 
     dims = 1
 
@@ -220,7 +226,13 @@ class ConvTranspose1d(ConvTranspose):
 
 
 class MaxPool2d(Module):
-    """Largest value of each ``kernel_size`` window (stride defaults to the kernel size)."""
+    """Largest value of each ``kernel_size`` window (stride defaults to the kernel size).
+
+    >>> import chainrule as cr
+    >>> pool = cr.nn.MaxPool2d(2)
+    >>> pool, pool(cr.arange(4.0).reshape(1, 1, 2, 2)).tolist()
+    (MaxPool2d(kernel_size=2, stride=2, padding=0, dilation=1, ceil_mode=False), [[[[3.0]]]])
+    """
 
     def __init__(self, kernel_size, stride=None, padding=0, dilation=1, return_indices=False,
                  ceil_mode=False):
@@ -242,7 +254,13 @@ class MaxPool2d(Module):
 
 
 class AvgPool2d(Module):
-    """Mean of each ``kernel_size`` window (stride defaults to the kernel size)."""
+    """Mean of each ``kernel_size`` window (stride defaults to the kernel size).
+
+    >>> import chainrule as cr
+    >>> pool = cr.nn.AvgPool2d(2)
+    >>> pool, pool(cr.arange(4.0).reshape(1, 1, 2, 2)).tolist()
+    (AvgPool2d(kernel_size=2, stride=2, padding=0), [[[[1.5]]]])
+    """
 
     def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False,
                  count_include_pad=True, divisor_override=None):

@@ -34,7 +34,12 @@ def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
 
 def cosine_similarity(x1, x2, dim=1, eps=1e-8):
     """``sum(x1 / ||x1|| * x2 / ||x2||, dim)``, each norm at least ``eps`` (PyTorch's form:
-    dividing first keeps the result in [-1, 1])."""
+    dividing first keeps the result in [-1, 1]).
+
+    >>> import chainrule as cr
+    >>> cosine_similarity(cr.tensor([[3.0, 4.0]]), cr.tensor([[6.0, 8.0]])).tolist()
+    [1.0]
+    """
     x1, x2 = broadcast_pair(x1, x2)
     n1 = clamped_below(ops.norm(x1, 2, dim, True), eps)
     n2 = clamped_below(ops.norm(x2, 2, dim, True), eps)
@@ -58,7 +63,12 @@ def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
 
 
 class CosineSimilarity(Module):
-    """``cosine_similarity(x1, x2, dim, eps)``."""
+    """``cosine_similarity(x1, x2, dim, eps)``.
+
+    >>> import chainrule as cr
+    >>> cr.nn.CosineSimilarity(dim=0)(cr.tensor([1.0, 0.0]), cr.tensor([0.0, 2.0])).item()
+    0.0
+    """
 
     def __init__(self, dim=1, eps=1e-8):
         super().__init__()
@@ -69,7 +79,13 @@ class CosineSimilarity(Module):
 
 
 class PairwiseDistance(Module):
-    """``pairwise_distance(x1, x2, p, eps, keepdim)``."""
+    """``pairwise_distance(x1, x2, p, eps, keepdim)``.
+
+    >>> import chainrule as cr
+    >>> cr.nn.PairwiseDistance(p=1.0, eps=0.0)(cr.tensor([[1.0, 1.0]]), cr.tensor([[0.0,
+    ...     3.0]])).tolist()
+    [3.0]
+    """
 
     def __init__(self, p=2.0, eps=1e-6, keepdim=False):
         super().__init__()

@@ -222,12 +222,12 @@ def hardswish(input, inplace=False):
 
     >>> import chainrule as cr
     >>> hardswish(cr.tensor([-4.0, 1.0, 4.0])).tolist()
-    [0.0, 0.6666666865348816, 4.0]
+    [-0.0, 0.6666666865348816, 4.0]
     """
     data = input._data
     low, middle = data <= -3, (data > -3) & (data < 3)   # the rest, NaN too: the identity
     inner = ops.where(middle, input, constant(np.zeros_like(data), input))   # finite there
-    low_value = np.where(data == -np.inf, np.nan, 0)   # -inf * relu6(-inf + 3) / 6 is NaN
+    low_value = data * 0   # x * relu6(x + 3) / 6 there: -0.0, and NaN at -inf (PyTorch's)
     pieces = ops.where(middle, inner * (inner + 3) / 6, constant(low_value, input))
     return ops.where(low | middle, pieces, input)
 
@@ -277,17 +277,32 @@ def prelu(input, weight):
 
 
 def softsign(input):
-    """``x / (1 + |x|)``."""
+    """``x / (1 + |x|)``.
+
+    >>> import chainrule as cr
+    >>> softsign(cr.tensor([-3.0, 0.0, 1.0])).tolist()
+    [-0.75, 0.0, 0.5]
+    """
     return input / (1 + input.abs())
 
 
 def tanhshrink(input):
-    """``x - tanh(x)``."""
+    """``x - tanh(x)``.
+
+    >>> import chainrule as cr
+    >>> [round(v, 4) for v in tanhshrink(cr.tensor([-1.0, 2.0])).tolist()]
+    [-0.2384, 1.036]
+    """
     return input - ops.tanh(input)
 
 
 def softshrink(input, lambd=0.5):
-    """``x - lambd`` above lambd, ``x + lambd`` below -lambd, else 0."""
+    """``x - lambd`` above lambd, ``x + lambd`` below -lambd, else 0.
+
+    >>> import chainrule as cr
+    >>> softshrink(cr.tensor([-2.0, 0.25, 1.5]), 0.5).tolist()
+    [-1.5, 0.0, 1.0]
+    """
     data = input._data
     shifted = ops.where(data > lambd, input - lambd, input + lambd)
     return ops.where(not_at_most(np.abs(data), lambd), shifted,
@@ -295,14 +310,24 @@ def softshrink(input, lambd=0.5):
 
 
 def hardshrink(input, lambd=0.5):
-    """``x`` where |x| > lambd, else 0."""
+    """``x`` where |x| > lambd, else 0.
+
+    >>> import chainrule as cr
+    >>> hardshrink(cr.tensor([-2.0, 0.25, 1.5]), 0.5).tolist()
+    [-2.0, 0.0, 1.5]
+    """
     data = input._data
     return ops.where(not_at_most(np.abs(data), lambd), input,
                      constant(np.zeros_like(data), input))
 
 
 def threshold(input, threshold, value, inplace=False):
-    """``x`` where x > threshold, else ``value``."""
+    """``x`` where x > threshold, else ``value``.
+
+    >>> import chainrule as cr
+    >>> threshold(cr.tensor([-1.0, 0.5, 2.0]), 1.0, -5.0).tolist()
+    [-5.0, -5.0, 2.0]
+    """
     data = input._data
     return ops.where(not_at_most(data, threshold), input,
                      constant(np.full_like(data, value), input))
@@ -437,7 +462,12 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
 
 def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
                      dilation=1):
-    """``conv_transpose2d`` on a (N, C, 1, L) image (a composition)."""
+    """``conv_transpose2d`` on a (N, C, 1, L) image (a composition).
+
+    >>> import chainrule as cr
+    >>> conv_transpose1d(cr.ones(1, 1, 3), cr.ones(1, 1, 2)).tolist()
+    [[[1.0, 2.0, 2.0, 1.0]]]
+    """
     op = "conv_transpose1d"
     if input.ndim == 2:
         return conv_transpose1d(input.unsqueeze(0), weight, bias, stride, padding,
@@ -563,7 +593,12 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
     """Normalise each sample and channel over its spatial dims: ``group_norm`` with one
     channel per group. With running statistics, training updates them (the batch's mean of
     the per-instance means and unbiased variances); ``use_input_stats=False`` normalises
-    with them instead, as ``batch_norm`` in eval mode."""
+    with them instead, as ``batch_norm`` in eval mode.
+
+    >>> import chainrule as cr
+    >>> instance_norm(cr.tensor([[[1.0, 3.0]]]), eps=0.0).tolist()
+    [[[-1.0, 1.0]]]
+    """
     if input.ndim < 3:
         raise ValueError(f"instance_norm: expected an input (N, C, *spatial), got shape "
                          f"{tuple(input.shape)}")

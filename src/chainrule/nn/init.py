@@ -149,7 +149,13 @@ def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
 def orthogonal_(tensor, gain=1.0, generator=None):
     """Fill with a (semi-)orthogonal matrix: the Q of a normal matrix's QR decomposition, its
     columns' signs fixed by R's diagonal (Saxe et al., 2013), times ``gain``; dims after the
-    first are flattened."""
+    first are flattened.
+
+    >>> import chainrule as cr
+    >>> w = orthogonal_(cr.empty(2, 3))
+    >>> bool(((w @ w.T) - cr.eye(2)).abs().max() < 1e-6)   # orthonormal rows
+    True
+    """
     if tensor.ndim < 2:
         raise ValueError(f"orthogonal_: only tensors with 2 or more dimensions are supported, "
                          f"got shape {tuple(tensor.shape)}")
@@ -169,7 +175,13 @@ def orthogonal_(tensor, gain=1.0, generator=None):
 
 def sparse_(tensor, sparsity, std=0.01, generator=None):
     """Fill a 2-D tensor with N(0, std**2) and zero ``ceil(sparsity * rows)`` random rows of
-    each column (Martens, 2010)."""
+    each column (Martens, 2010).
+
+    >>> import chainrule as cr
+    >>> w = sparse_(cr.empty(4, 3), sparsity=0.5)
+    >>> (w == 0).sum(0).tolist()
+    [2, 2, 2]
+    """
     if tensor.ndim != 2:
         raise ValueError(f"sparse_: only tensors with 2 dimensions are supported, got shape "
                          f"{tuple(tensor.shape)}")
@@ -183,7 +195,12 @@ def sparse_(tensor, sparsity, std=0.01, generator=None):
 
 
 def eye_(tensor):
-    """Fill a 2-D tensor with the identity matrix (ones on the diagonal)."""
+    """Fill a 2-D tensor with the identity matrix (ones on the diagonal).
+
+    >>> import chainrule as cr
+    >>> eye_(cr.empty(2, 3)).tolist()
+    [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]]
+    """
     if tensor.ndim != 2:
         raise ValueError(f"eye_: only 2 dimensional tensors are supported, got shape "
                          f"{tuple(tensor.shape)}")

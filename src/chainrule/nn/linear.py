@@ -26,7 +26,12 @@ def add_weight_and_bias(module, weight_shape, bias, dtype, device=None):
 
 
 class Identity(Module):
-    """Returns its input unchanged (a placeholder that keeps a model's structure)."""
+    """Returns its input unchanged (a placeholder that keeps a model's structure).
+
+    >>> import chainrule as cr
+    >>> cr.nn.Identity()(cr.tensor([1.0, 2.0])).tolist()
+    [1.0, 2.0]
+    """
 
     def __init__(self, *args, **kwargs):
         super().__init__()
@@ -62,7 +67,12 @@ class Linear(Module):
 
 
 class Flatten(Module):
-    """Flattens dims ``start_dim`` to ``end_dim`` into one (by default all but the batch)."""
+    """Flattens dims ``start_dim`` to ``end_dim`` into one (by default all but the batch).
+
+    >>> import chainrule as cr
+    >>> tuple(cr.nn.Flatten()(cr.ones(2, 3, 4)).shape)
+    (2, 12)
+    """
 
     def __init__(self, start_dim=1, end_dim=-1):
         super().__init__()
@@ -78,7 +88,13 @@ class Flatten(Module):
 
 class Dropout(Module):
     """In training, zeroes each element with probability ``p`` and scales the rest by
-    1 / (1 - p); in eval mode, the identity."""
+    1 / (1 - p); in eval mode, the identity.
+
+    >>> import chainrule as cr
+    >>> drop = cr.nn.Dropout(0.5).eval()
+    >>> drop, drop(cr.ones(3)).tolist()
+    (Dropout(p=0.5, inplace=False), [1.0, 1.0, 1.0])
+    """
 
     def __init__(self, p=0.5, inplace=False):
         super().__init__()
@@ -96,7 +112,13 @@ class Dropout(Module):
 
 class Embedding(Module):
     """A lookup table: row ``i`` of ``weight`` (num_embeddings, embedding_dim) for index ``i``;
-    initialised from N(0, 1) like PyTorch, with the ``padding_idx`` row zero."""
+    initialised from N(0, 1) like PyTorch, with the ``padding_idx`` row zero.
+
+    >>> import chainrule as cr
+    >>> table = cr.nn.Embedding(10, 3, padding_idx=0)
+    >>> table, tuple(table(cr.tensor([[0, 4]])).shape), table.weight[0].tolist()
+    (Embedding(10, 3, padding_idx=0), (1, 2, 3), [0.0, 0.0, 0.0])
+    """
 
     def __init__(self, num_embeddings, embedding_dim, padding_idx=None, dtype=None):
         super().__init__()

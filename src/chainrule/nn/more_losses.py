@@ -28,7 +28,12 @@ def data_of(value):
 
 def smooth_l1_loss(input, target, reduction="mean", beta=1.0):
     """``0.5 d^2 / beta`` where |d| < beta, else ``|d| - beta / 2`` (d = x - y); beta = 0 is
-    the L1 loss. Written as q^2 / (2 beta) + |d| - q with q = min(|d|, beta)."""
+    the L1 loss. Written as q^2 / (2 beta) + |d| - q with q = min(|d|, beta).
+
+    >>> import chainrule as cr
+    >>> smooth_l1_loss(cr.tensor([0.5, 3.0]), cr.zeros(2), reduction='none').tolist()
+    [0.125, 2.5]
+    """
     if beta < 0:
         raise ValueError(f"smooth_l1_loss: beta must be non-negative, got {beta}")
     if beta == 0:
@@ -67,7 +72,12 @@ def kl_div(input, target, reduction="mean", log_target=False):
 
 def poisson_nll_loss(input, target, log_input=True, full=False, eps=1e-8, reduction="mean"):
     """``exp(x) - y x`` (``log_input``) or ``x - y log(x + eps)``; ``full`` adds Stirling's
-    ``y log y - y + log(2 pi y) / 2`` where y > 1."""
+    ``y log y - y + log(2 pi y) / 2`` where y > 1.
+
+    >>> import chainrule as cr
+    >>> poisson_nll_loss(cr.tensor([0.0, 0.0]), cr.tensor([1.0, 3.0]), reduction='sum').item()
+    2.0
+    """
     if log_input:
         losses = input.exp() - target * input
     else:
@@ -84,7 +94,13 @@ def poisson_nll_loss(input, target, log_input=True, full=False, eps=1e-8, reduct
 def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"):
     """``(log(var) + (x - y)^2 / var) / 2`` (plus ``log(2 pi) / 2`` when ``full``); ``var``
     is at least ``eps`` in value, its gradient unclamped, as in PyTorch. ``var`` has the
-    input's shape, or one dim fewer, or a last dim of 1."""
+    input's shape, or one dim fewer, or a last dim of 1.
+
+    >>> import chainrule as cr
+    >>> gaussian_nll_loss(cr.tensor([1.0, 3.0]), cr.tensor([1.0, 1.0]), cr.tensor([1.0, 4.0]),
+    ...     reduction='none').tolist()
+    [0.0, 1.1931471824645996]
+    """
     op = "gaussian_nll_loss"
     if not isinstance(var, Tensor):
         var = constant(np.full(tuple(input.shape), var), input)
@@ -107,7 +123,13 @@ def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"
 
 
 def margin_ranking_loss(input1, input2, target, margin=0.0, reduction="mean"):
-    """``max(0, -y (x1 - x2) + margin)`` with y = 1 or -1."""
+    """``max(0, -y (x1 - x2) + margin)`` with y = 1 or -1.
+
+    >>> import chainrule as cr
+    >>> margin_ranking_loss(cr.tensor([1.0, 2.0]), cr.tensor([2.0, 1.0]), cr.tensor([1.0, 1.0]),
+    ...     reduction='none').tolist()
+    [1.0, 0.0]
+    """
     if not (input1.ndim == input2.ndim == np.ndim(data_of(target))):
         raise ValueError(f"margin_ranking_loss: all input tensors should have the same "
                          f"number of dimensions, got {input1.ndim}, {input2.ndim} and "
@@ -117,7 +139,13 @@ def margin_ranking_loss(input1, input2, target, margin=0.0, reduction="mean"):
 
 
 def hinge_embedding_loss(input, target, margin=1.0, reduction="mean"):
-    """``x`` where y = 1, ``max(0, margin - x)`` where y = -1 (PyTorch's sum of both masks)."""
+    """``x`` where y = 1, ``max(0, margin - x)`` where y = -1 (PyTorch's sum of both masks).
+
+    >>> import chainrule as cr
+    >>> hinge_embedding_loss(cr.tensor([0.25, 2.0]), cr.tensor([-1.0, 1.0]),
+    ...     reduction='none').tolist()
+    [0.75, 2.0]
+    """
     y = data_of(target)
     zeros = constant(np.zeros(np.broadcast_shapes(y.shape, tuple(input.shape))), input)
     margin_part = ops.where(y != 1, (margin - input).clamp(min=0.0), zeros)
@@ -128,7 +156,13 @@ def hinge_embedding_loss(input, target, margin=1.0, reduction="mean"):
 def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2.0, eps=1e-6, swap=False,
                         reduction="mean"):
     """``max(0, margin + d(a, p) - d(a, n))`` with d the pairwise distance; ``swap`` uses
-    min(d(a, n), d(p, n))."""
+    min(d(a, n), d(p, n)).
+
+    >>> import chainrule as cr
+    >>> triplet_margin_loss(cr.tensor([[0.0, 0.0]]), cr.tensor([[3.0, 4.0]]), cr.tensor([[0.0,
+    ...     1.0]]), eps=0.0).item()
+    5.0
+    """
     if not anchor.ndim == positive.ndim == negative.ndim:
         raise ValueError(f"triplet_margin_loss: anchor, positive and negative must have the "
                          f"same number of dimensions, got {anchor.ndim}, {positive.ndim} and "
@@ -143,7 +177,13 @@ def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2.0, eps=1e-6,
 
 def cosine_embedding_loss(input1, input2, target, margin=0.0, reduction="mean"):
     """``1 - cos(x1, x2)`` where y = 1, ``max(0, cos(x1, x2) - margin)`` where y = -1, cos
-    computed as PyTorch does (squared norms plus 1e-12)."""
+    computed as PyTorch does (squared norms plus 1e-12).
+
+    >>> import chainrule as cr
+    >>> cosine_embedding_loss(cr.tensor([[1.0, 0.0], [1.0, 0.0]]), cr.tensor([[1.0, 0.0], [0.0,
+    ...     1.0]]), cr.tensor([1, -1]), reduction='none').tolist()
+    [0.0, 0.0]
+    """
     dim = input1.ndim - 1
     if dim < 0 or input1.ndim > 2:
         raise ValueError(f"cosine_embedding_loss: expected 1-D or 2-D inputs, got shape "
@@ -161,7 +201,12 @@ def cosine_embedding_loss(input1, input2, target, margin=0.0, reduction="mean"):
 
 def multilabel_soft_margin_loss(input, target, weight=None, reduction="mean"):
     """``-(y log sigmoid(x) + (1 - y) log sigmoid(-x))`` averaged over the classes (the last
-    dim), then reduced over the samples."""
+    dim), then reduced over the samples.
+
+    >>> import chainrule as cr
+    >>> round(multilabel_soft_margin_loss(cr.zeros(1, 2), cr.tensor([[1.0, 0.0]])).item(), 4)
+    0.6931
+    """
     check_same_shape(input, target, "multilabel_soft_margin_loss")
     losses = target * ops.softplus(-input) + (1 - target) * ops.softplus(input)
     if weight is not None:
@@ -172,6 +217,13 @@ def multilabel_soft_margin_loss(input, target, weight=None, reduction="mean"):
 
 # ----- modules ----------------------------------------------------------------------------
 class SmoothL1Loss(Loss):
+    """``smooth_l1_loss`` as a module.
+
+    >>> import chainrule as cr
+    >>> cr.nn.SmoothL1Loss(beta=0.5)(cr.tensor([0.25, 2.0]), cr.zeros(2)).item()
+    0.90625
+    """
+
     def __init__(self, reduction="mean", beta=1.0):
         super().__init__(reduction)
         self.beta = beta
@@ -181,6 +233,14 @@ class SmoothL1Loss(Loss):
 
 
 class KLDivLoss(Loss):
+    """``kl_div`` as a module (``reduction='batchmean'`` for the true KL divergence).
+
+    >>> import chainrule as cr
+    >>> loss = cr.nn.KLDivLoss(reduction='batchmean', log_target=True)
+    >>> loss(cr.zeros(1, 2), cr.zeros(1, 2)).item()
+    0.0
+    """
+
     def __init__(self, reduction="mean", log_target=False):
         if reduction != "batchmean":
             super().__init__(reduction)
@@ -194,6 +254,13 @@ class KLDivLoss(Loss):
 
 
 class PoissonNLLLoss(Loss):
+    """``poisson_nll_loss`` as a module.
+
+    >>> import chainrule as cr
+    >>> cr.nn.PoissonNLLLoss()(cr.zeros(2), cr.tensor([1.0, 3.0])).item()
+    1.0
+    """
+
     def __init__(self, log_input=True, full=False, eps=1e-8, reduction="mean"):
         super().__init__(reduction)
         self.log_input, self.full, self.eps = log_input, full, eps
@@ -204,6 +271,14 @@ class PoissonNLLLoss(Loss):
 
 
 class GaussianNLLLoss(Loss):
+    """``gaussian_nll_loss`` as a module: ``forward(input, target, var)``.
+
+    >>> import chainrule as cr
+    >>> cr.nn.GaussianNLLLoss()(cr.tensor([1.0, 3.0]), cr.tensor([1.0, 1.0]), cr.tensor([1.0,
+    ...     4.0])).item()
+    0.5965735912322998
+    """
+
     def __init__(self, *, full=False, eps=1e-6, reduction="mean"):
         super().__init__(reduction)
         self.full, self.eps = full, eps
@@ -213,6 +288,14 @@ class GaussianNLLLoss(Loss):
 
 
 class MarginRankingLoss(Loss):
+    """``margin_ranking_loss`` as a module.
+
+    >>> import chainrule as cr
+    >>> cr.nn.MarginRankingLoss(margin=0.5)(cr.tensor([1.0]), cr.tensor([2.0]),
+    ...     cr.tensor([1.0])).item()
+    1.5
+    """
+
     def __init__(self, margin=0.0, reduction="mean"):
         super().__init__(reduction)
         self.margin = margin
@@ -222,6 +305,13 @@ class MarginRankingLoss(Loss):
 
 
 class HingeEmbeddingLoss(Loss):
+    """``hinge_embedding_loss`` as a module.
+
+    >>> import chainrule as cr
+    >>> cr.nn.HingeEmbeddingLoss()(cr.tensor([0.25, 2.0]), cr.tensor([-1.0, 1.0])).item()
+    1.375
+    """
+
     def __init__(self, margin=1.0, reduction="mean"):
         super().__init__(reduction)
         self.margin = margin
@@ -231,6 +321,14 @@ class HingeEmbeddingLoss(Loss):
 
 
 class TripletMarginLoss(Loss):
+    """``triplet_margin_loss`` as a module.
+
+    >>> import chainrule as cr
+    >>> cr.nn.TripletMarginLoss(eps=0.0)(cr.tensor([[0.0, 0.0]]), cr.tensor([[3.0, 4.0]]),
+    ...     cr.tensor([[0.0, 1.0]])).item()
+    5.0
+    """
+
     def __init__(self, margin=1.0, p=2.0, eps=1e-6, swap=False, reduction="mean"):
         super().__init__(reduction)
         self.margin, self.p, self.eps, self.swap = margin, p, eps, swap
@@ -241,6 +339,14 @@ class TripletMarginLoss(Loss):
 
 
 class CosineEmbeddingLoss(Loss):
+    """``cosine_embedding_loss`` as a module.
+
+    >>> import chainrule as cr
+    >>> cr.nn.CosineEmbeddingLoss()(cr.tensor([[1.0, 0.0]]), cr.tensor([[0.0, 1.0]]),
+    ...     cr.tensor([1])).item()
+    1.0
+    """
+
     def __init__(self, margin=0.0, reduction="mean"):
         super().__init__(reduction)
         self.margin = margin
@@ -250,6 +356,13 @@ class CosineEmbeddingLoss(Loss):
 
 
 class MultiLabelSoftMarginLoss(Loss):
+    """``multilabel_soft_margin_loss`` as a module.
+
+    >>> import chainrule as cr
+    >>> round(cr.nn.MultiLabelSoftMarginLoss()(cr.zeros(1, 2), cr.tensor([[1.0, 0.0]])).item(), 4)
+    0.6931
+    """
+
     def __init__(self, weight=None, *, reduction="mean"):
         super().__init__(reduction)
         self.register_buffer("weight", weight)

@@ -75,20 +75,39 @@ class BatchNorm(Module):
 
 
 class BatchNorm1d(BatchNorm):
-    """Batch normalisation of (N, C) or (N, C, L) inputs over every dim but C."""
+    """Batch normalisation of (N, C) or (N, C, L) inputs over every dim but C.
+
+    >>> import chainrule as cr
+    >>> norm = cr.nn.BatchNorm1d(2)
+    >>> out = norm(cr.tensor([[1.0, 2.0], [3.0, 2.0]]))
+    >>> [round(v, 4) for v in out[:, 0].tolist()], norm.running_mean.tolist()
+    ([-1.0, 1.0], [0.20000000298023224, 0.20000000298023224])
+    """
 
     ranks = (2, 3)
 
 
 class BatchNorm2d(BatchNorm):
-    """Batch normalisation of (N, C, H, W) images over N, H and W, per channel."""
+    """Batch normalisation of (N, C, H, W) images over N, H and W, per channel.
+
+    >>> import chainrule as cr
+    >>> norm = cr.nn.BatchNorm2d(3)
+    >>> [name for name, _ in norm.named_buffers()]
+    ['running_mean', 'running_var', 'num_batches_tracked']
+    """
 
     ranks = (4,)
 
 
 class LayerNorm(Module):
     """Normalises each example over its last dims (``normalized_shape``), then scales and
-    shifts by learned ``weight`` and ``bias`` of that shape."""
+    shifts by learned ``weight`` and ``bias`` of that shape.
+
+    >>> import chainrule as cr
+    >>> norm = cr.nn.LayerNorm(2, eps=0.0)
+    >>> norm, norm(cr.tensor([[1.0, 3.0]])).tolist()
+    (LayerNorm((2,), eps=0.0, elementwise_affine=True, bias=True), [[-1.0, 1.0]])
+    """
 
     def __init__(self, normalized_shape, eps=1e-5, elementwise_affine=True, bias=True,
                  dtype=None):
@@ -199,6 +218,12 @@ class InstanceNorm1d(InstanceNorm):
 
 
 class InstanceNorm2d(InstanceNorm):
-    """Instance normalisation of (N, C, H, W) or (C, H, W)."""
+    """Instance normalisation of (N, C, H, W) or (C, H, W).
+
+    >>> import chainrule as cr
+    >>> norm = cr.nn.InstanceNorm2d(2, affine=True)
+    >>> [name for name, _ in norm.named_parameters()], tuple(norm(cr.randn(3, 2, 4, 4)).shape)
+    (['weight', 'bias'], (3, 2, 4, 4))
+    """
 
     ranks = (3, 4)

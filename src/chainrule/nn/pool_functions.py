@@ -88,7 +88,12 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
                return_indices=False):
     """Largest value in each window (padding counts as -inf); the gradient goes to it (the
     first largest). ``return_indices``: also each maximum's flat position in its H x W plane,
-    as ``max_unpool2d`` takes them."""
+    as ``max_unpool2d`` takes them.
+
+    >>> import chainrule as cr
+    >>> max_pool2d(cr.arange(9.0).reshape(1, 1, 3, 3), 2, stride=1).tolist()
+    [[[[4.0, 5.0], [7.0, 8.0]]]]
+    """
     kernel, stride, padding, dilation, out, extra = geometry(
         input, kernel_size, stride, padding, dilation, ceil_mode, "max_pool2d")
     pooled = ops.pooling.MaxPool2d.apply(input, kernel=kernel, stride=stride, padding=padding,
@@ -106,7 +111,12 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
 def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
                count_include_pad=True, divisor_override=None):
     """Mean of each window, divided as PyTorch divides: the window clipped to the padded input
-    (to the input itself unless ``count_include_pad``), or ``divisor_override``."""
+    (to the input itself unless ``count_include_pad``), or ``divisor_override``.
+
+    >>> import chainrule as cr
+    >>> avg_pool2d(cr.ones(1, 1, 3, 3), 2, padding=1, count_include_pad=False).tolist()
+    [[[[1.0, 1.0], [1.0, 1.0]]]]
+    """
     kernel, stride, padding, dilation, out, extra = geometry(
         input, kernel_size, stride, padding, 1, ceil_mode, "avg_pool2d")
     windows = windows_of(input, kernel, stride, padding, dilation, extra, 0.0)
@@ -140,7 +150,12 @@ def as_2d(input, op):
 
 def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
                return_indices=False):
-    """``max_pool2d`` along the last dim of an (N, C, L) input."""
+    """``max_pool2d`` along the last dim of an (N, C, L) input.
+
+    >>> import chainrule as cr
+    >>> max_pool1d(cr.tensor([[[1.0, 5.0, 2.0, 4.0, 3.0]]]), 2, ceil_mode=True).tolist()
+    [[[5.0, 4.0, 3.0]]]
+    """
     image, back = as_2d(input, "max_pool1d")
     k = single(kernel_size, "kernel_size", "max_pool1d")
     s = k if stride is None or len(np.atleast_1d(stride)) == 0 \
@@ -152,7 +167,12 @@ def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
 
 def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
                count_include_pad=True):
-    """``avg_pool2d`` along the last dim of an (N, C, L) input."""
+    """``avg_pool2d`` along the last dim of an (N, C, L) input.
+
+    >>> import chainrule as cr
+    >>> avg_pool1d(cr.tensor([[[1.0, 2.0, 3.0, 4.0]]]), 2).tolist()
+    [[[1.5, 3.5]]]
+    """
     image, back = as_2d(input, "avg_pool1d")
     k = single(kernel_size, "kernel_size", "avg_pool1d")
     s = k if stride is None or len(np.atleast_1d(stride)) == 0 \
@@ -186,7 +206,12 @@ def averaging_matrix(size, out, dtype):
 
 def adaptive_avg_pool1d(input, output_size):
     """Mean over PyTorch's adaptive windows of the last dim: x @ A.T, A the (out, L)
-    averaging matrix (a constant; the composition is one MatMul)."""
+    averaging matrix (a constant; the composition is one MatMul).
+
+    >>> import chainrule as cr
+    >>> adaptive_avg_pool1d(cr.tensor([[[1.0, 2.0, 3.0, 5.0]]]), 2).tolist()
+    [[[1.5, 4.0]]]
+    """
     (size,) = output_sizes(input, output_size, 1, "adaptive_avg_pool1d")
     return input @ averaging_matrix(input.shape[-1], size, input._data.dtype).mT
 
@@ -216,7 +241,12 @@ def window_index(size, out):
 
 def adaptive_max_pool2d(input, output_size, return_indices=False):
     """Largest value in each of PyTorch's adaptive windows (the windows read by indexing,
-    the maximum by MaxDim); ``return_indices`` as ``max_pool2d``'s."""
+    the maximum by MaxDim); ``return_indices`` as ``max_pool2d``'s.
+
+    >>> import chainrule as cr
+    >>> adaptive_max_pool2d(cr.arange(9.0).reshape(1, 1, 3, 3), 2).tolist()
+    [[[[4.0, 5.0], [7.0, 8.0]]]]
+    """
     if input.ndim == 3:
         out = adaptive_max_pool2d(input.unsqueeze(0), output_size, return_indices)
         return tuple(o.squeeze(0) for o in out) if return_indices else out.squeeze(0)
@@ -238,7 +268,12 @@ def adaptive_max_pool2d(input, output_size, return_indices=False):
 
 
 def adaptive_max_pool1d(input, output_size, return_indices=False):
-    """``adaptive_max_pool2d`` along the last dim of an (N, C, L) input."""
+    """``adaptive_max_pool2d`` along the last dim of an (N, C, L) input.
+
+    >>> import chainrule as cr
+    >>> adaptive_max_pool1d(cr.tensor([[[1.0, 5.0, 2.0, 4.0, 3.0]]]), 2).tolist()
+    [[[5.0, 4.0]]]
+    """
     image, back = as_2d(input, "adaptive_max_pool1d")
     (size,) = output_sizes(input, output_size, 1, "adaptive_max_pool1d")
     out = adaptive_max_pool2d(image, (1, size), return_indices)
@@ -249,7 +284,13 @@ def adaptive_max_pool1d(input, output_size, return_indices=False):
 def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
     """Each value written at its index in a zero image: the inverse of ``max_pool2d`` with
     ``return_indices=True`` (positions that held no maximum are 0). The output is
-    (H - 1) * stride - 2 * padding + kernel per dim, or ``output_size``."""
+    (H - 1) * stride - 2 * padding + kernel per dim, or ``output_size``.
+
+    >>> import chainrule as cr
+    >>> out, index = max_pool2d(cr.arange(4.0).reshape(1, 1, 2, 2), 2, return_indices=True)
+    >>> max_unpool2d(out, index, 2).tolist()
+    [[[[0.0, 0.0], [0.0, 3.0]]]]
+    """
     op = "max_unpool2d"
     if input.ndim == 3:
         return max_unpool2d(input.unsqueeze(0), indices.unsqueeze(0), kernel_size, stride,
@@ -272,7 +313,13 @@ def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_siz
 
 
 def max_unpool1d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
-    """``max_unpool2d`` along the last dim of an (N, C, L) input."""
+    """``max_unpool2d`` along the last dim of an (N, C, L) input.
+
+    >>> import chainrule as cr
+    >>> out, index = max_pool1d(cr.tensor([[[1.0, 5.0, 4.0, 2.0]]]), 2, return_indices=True)
+    >>> max_unpool1d(out, index, 2).tolist()
+    [[[0.0, 5.0, 4.0, 0.0]]]
+    """
     image, back = as_2d(input, "max_unpool1d")
     k = single(kernel_size, "kernel_size", "max_unpool1d")
     s = k if stride is None else single(stride, "stride", "max_unpool1d")

@@ -14,7 +14,13 @@ from .pool_functions import single
 
 
 class MaxPool1d(Module):
-    """Largest value of each window of (N, C, L)."""
+    """Largest value of each window of (N, C, L).
+
+    >>> import chainrule as cr
+    >>> pool = cr.nn.MaxPool1d(2)
+    >>> pool, pool(cr.tensor([[[1.0, 4.0, 3.0, 2.0]]])).tolist()
+    (MaxPool1d(kernel_size=2, stride=2, padding=0, dilation=1, ceil_mode=False), [[[4.0, 3.0]]])
+    """
 
     def __init__(self, kernel_size, stride=None, padding=0, dilation=1, return_indices=False,
                  ceil_mode=False):
@@ -34,7 +40,13 @@ class MaxPool1d(Module):
 
 
 class AvgPool1d(Module):
-    """Mean of each window of (N, C, L)."""
+    """Mean of each window of (N, C, L).
+
+    >>> import chainrule as cr
+    >>> pool = cr.nn.AvgPool1d(2)
+    >>> pool, pool(cr.tensor([[[1.0, 4.0, 3.0, 2.0]]])).tolist()
+    (AvgPool1d(kernel_size=(2,), stride=(2,), padding=(0,)), [[[2.5, 2.5]]])
+    """
 
     def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False,
                  count_include_pad=True):
@@ -70,14 +82,35 @@ class Adaptive(Module):
 
 
 class AdaptiveAvgPool1d(Adaptive):
+    """Mean over PyTorch's adaptive windows of the last dim.
+
+    >>> import chainrule as cr
+    >>> cr.nn.AdaptiveAvgPool1d(1)(cr.tensor([[[1.0, 2.0, 6.0]]])).tolist()
+    [[[3.0]]]
+    """
+
     fn = staticmethod(P.adaptive_avg_pool1d)
 
 
 class AdaptiveAvgPool2d(Adaptive):
+    """Mean over PyTorch's adaptive windows of the last two dims.
+
+    >>> import chainrule as cr
+    >>> tuple(cr.nn.AdaptiveAvgPool2d((2, None))(cr.ones(1, 3, 5, 7)).shape)
+    (1, 3, 2, 7)
+    """
+
     fn = staticmethod(P.adaptive_avg_pool2d)
 
 
 class AdaptiveMaxPool1d(Adaptive):
+    """Largest value of PyTorch's adaptive windows of the last dim.
+
+    >>> import chainrule as cr
+    >>> cr.nn.AdaptiveMaxPool1d(1)(cr.tensor([[[1.0, 2.0, 6.0]]])).tolist()
+    [[[6.0]]]
+    """
+
     def __init__(self, output_size, return_indices=False):
         super().__init__(output_size)
         self.return_indices = return_indices
@@ -87,12 +120,26 @@ class AdaptiveMaxPool1d(Adaptive):
 
 
 class AdaptiveMaxPool2d(AdaptiveMaxPool1d):
+    """Largest value of PyTorch's adaptive windows of the last two dims.
+
+    >>> import chainrule as cr
+    >>> pool = cr.nn.AdaptiveMaxPool2d(1, return_indices=True)
+    >>> [t.tolist() for t in pool(cr.arange(4.0).reshape(1, 1, 2, 2))]
+    [[[[[3.0]]]], [[[[3]]]]]
+    """
+
     def forward(self, input):
         return P.adaptive_max_pool2d(input, self.output_size, self.return_indices)
 
 
 class MaxUnpool2d(Module):
-    """Values put back at ``max_pool2d``'s indices, zeros elsewhere."""
+    """Values put back at ``max_pool2d``'s indices, zeros elsewhere.
+
+    >>> import chainrule as cr
+    >>> pool, unpool = cr.nn.MaxPool2d(2, return_indices=True), cr.nn.MaxUnpool2d(2)
+    >>> unpool(*pool(cr.arange(4.0).reshape(1, 1, 2, 2))).tolist()
+    [[[[0.0, 0.0], [0.0, 3.0]]]]
+    """
 
     def __init__(self, kernel_size, stride=None, padding=0):
         super().__init__()
@@ -109,7 +156,13 @@ class MaxUnpool2d(Module):
 
 
 class MaxUnpool1d(MaxUnpool2d):
-    """Values put back at ``max_pool1d``'s indices, zeros elsewhere."""
+    """Values put back at ``max_pool1d``'s indices, zeros elsewhere.
+
+    >>> import chainrule as cr
+    >>> pool, unpool = cr.nn.MaxPool1d(2, return_indices=True), cr.nn.MaxUnpool1d(2)
+    >>> unpool(*pool(cr.tensor([[[1.0, 3.0]]]))).tolist()
+    [[[0.0, 3.0]]]
+    """
 
     def __init__(self, kernel_size, stride=None, padding=0):
         Module.__init__(self)

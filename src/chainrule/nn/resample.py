@@ -6,8 +6,9 @@
   (``GetItem`` with an index array per dim, whose gradient adds repeated positions);
 * ``interpolate``: ``nearest`` reads positions; ``linear``/``bilinear``/``trilinear`` mix two
   neighbours per dim with constant weights, one dim after the other, ``bicubic`` four (cubic
-  convolution, A = -0.75); ``area`` is adaptive average pooling. Positions and weights are computed as PyTorch computes them (in the
-  input's precision), so a chainrule model upsamples to PyTorch's numbers.
+  convolution, A = -0.75); ``area`` is adaptive average pooling. Positions and weights are
+  computed as PyTorch computes them (in the input's precision), so a chainrule model
+  upsamples to PyTorch's numbers.
 
 >>> import chainrule as cr
 >>> pad(cr.tensor([[1.0, 2.0, 3.0]]), (2, 1), mode="reflect").tolist()
@@ -28,7 +29,14 @@ MODES = ("constant", "reflect", "replicate", "circular")
 
 def pad(input, pad, mode="constant", value=None):
     """Pad the last ``len(pad) // 2`` dims: ``pad`` lists (left, right) for the last dim,
-    then the one before, as in PyTorch."""
+    then the one before, as in PyTorch.
+
+    >>> import chainrule as cr
+    >>> pad(cr.ones(1, 2), (1, 2), value=0.5).tolist()
+    [[0.5, 1.0, 1.0, 0.5, 0.5]]
+    >>> pad(cr.tensor([[1.0, 2.0, 3.0]]), (2, 1), mode='circular').tolist()
+    [[2.0, 3.0, 1.0, 2.0, 3.0, 1.0]]
+    """
     pad = tuple(int(p) for p in pad)
     if len(pad) % 2 or len(pad) // 2 > input.ndim:
         raise ValueError(f"pad: padding length must be even and at most twice the input's "
@@ -98,7 +106,14 @@ INTERPOLATION = {"nearest": None, "nearest-exact": None, "linear": 3, "bilinear"
 
 def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None,
                 recompute_scale_factor=None, antialias=False):
-    """Resize the spatial dims (all after N, C) to ``size`` or by ``scale_factor``."""
+    """Resize the spatial dims (all after N, C) to ``size`` or by ``scale_factor``.
+
+    >>> import chainrule as cr
+    >>> interpolate(cr.tensor([[[1.0, 2.0]]]), scale_factor=2).tolist()
+    [[[1.0, 1.0, 2.0, 2.0]]]
+    >>> interpolate(cr.tensor([[[0.0, 3.0]]]), size=4, mode='linear', align_corners=True).tolist()
+    [[[0.0, 1.0, 2.0, 3.0]]]
+    """
     op = "interpolate"
     if mode not in INTERPOLATION:
         raise ValueError(f"{op}: mode {mode!r} is not supported; chainrule has "
@@ -259,7 +274,12 @@ def pixel_shuffle(input, upscale_factor):
 
 
 def pixel_unshuffle(input, downscale_factor):
-    """(*, C, H r, W r) -> (*, C r^2, H, W): the inverse of ``pixel_shuffle``."""
+    """(*, C, H r, W r) -> (*, C r^2, H, W): the inverse of ``pixel_shuffle``.
+
+    >>> import chainrule as cr
+    >>> tuple(pixel_unshuffle(cr.ones(1, 1, 4, 6), 2).shape)
+    (1, 4, 2, 3)
+    """
     r = int(downscale_factor)
     *lead, c, h, w = input.shape
     if h % r or w % r:

@@ -13,7 +13,12 @@ from .module import Module
 
 
 class Upsample(Module):
-    """``interpolate(input, size, scale_factor, mode, align_corners)`` as a layer."""
+    """``interpolate(input, size, scale_factor, mode, align_corners)`` as a layer.
+
+    >>> import chainrule as cr
+    >>> cr.nn.Upsample(size=3)(cr.tensor([[[1.0, 2.0]]])).tolist()
+    [[[1.0, 1.0, 2.0]]]
+    """
 
     def __init__(self, size=None, scale_factor=None, mode="nearest", align_corners=None,
                  recompute_scale_factor=None):
@@ -37,19 +42,37 @@ class Upsample(Module):
 
 
 class UpsamplingNearest2d(Upsample):
+    """Nearest upsampling of (N, C, H, W) images.
+
+    >>> import chainrule as cr
+    >>> tuple(cr.nn.UpsamplingNearest2d(scale_factor=2)(cr.ones(1, 1, 2, 3)).shape)
+    (1, 1, 4, 6)
+    """
+
     def __init__(self, size=None, scale_factor=None):
         super().__init__(size, scale_factor, mode="nearest")
 
 
 class UpsamplingBilinear2d(Upsample):
-    """Bilinear upsampling with ``align_corners=True`` (this layer's PyTorch definition)."""
+    """Bilinear upsampling with ``align_corners=True`` (this layer's PyTorch definition).
+
+    >>> import chainrule as cr
+    >>> cr.nn.UpsamplingBilinear2d(size=(1, 3))(cr.tensor([[[[0.0, 2.0]]]])).tolist()
+    [[[[0.0, 1.0, 2.0]]]]
+    """
 
     def __init__(self, size=None, scale_factor=None):
         super().__init__(size, scale_factor, mode="bilinear", align_corners=True)
 
 
 class PixelShuffle(Module):
-    """(N, C r^2, H, W) -> (N, C, H r, W r)."""
+    """(N, C r^2, H, W) -> (N, C, H r, W r).
+
+    >>> import chainrule as cr
+    >>> shuffle = cr.nn.PixelShuffle(2)
+    >>> shuffle, tuple(shuffle(cr.ones(1, 8, 3, 3)).shape)
+    (PixelShuffle(upscale_factor=2), (1, 2, 6, 6))
+    """
 
     def __init__(self, upscale_factor):
         super().__init__()
@@ -63,7 +86,12 @@ class PixelShuffle(Module):
 
 
 class PixelUnshuffle(Module):
-    """(N, C, H r, W r) -> (N, C r^2, H, W)."""
+    """(N, C, H r, W r) -> (N, C r^2, H, W).
+
+    >>> import chainrule as cr
+    >>> tuple(cr.nn.PixelUnshuffle(2)(cr.ones(1, 2, 4, 4)).shape)
+    (1, 8, 2, 2)
+    """
 
     def __init__(self, downscale_factor):
         super().__init__()
@@ -99,7 +127,13 @@ class Pad(Module):
 
 
 class ConstantPad1d(Pad):
-    """Pads the last dim with ``value``."""
+    """Pads the last dim with ``value``.
+
+    >>> import chainrule as cr
+    >>> pad = cr.nn.ConstantPad1d(1, 3.5)
+    >>> pad, pad(cr.zeros(1, 1)).tolist()
+    (ConstantPad1d(padding=(1, 1), value=3.5), [[3.5, 0.0, 3.5]])
+    """
 
     def __init__(self, padding, value):
         super().__init__(padding)
@@ -113,10 +147,24 @@ class ConstantPad1d(Pad):
 
 
 class ConstantPad2d(ConstantPad1d):
+    """Pads the last two dims with ``value``.
+
+    >>> import chainrule as cr
+    >>> tuple(cr.nn.ConstantPad2d((1, 1, 0, 2), 1.0)(cr.zeros(1, 2, 2)).shape)
+    (1, 4, 4)
+    """
+
     dims = 2
 
 
 class ZeroPad1d(ConstantPad1d):
+    """Pads the last dim with zeros.
+
+    >>> import chainrule as cr
+    >>> cr.nn.ZeroPad1d((1, 0))(cr.ones(1, 2)).tolist()
+    [[0.0, 1.0, 1.0]]
+    """
+
     def __init__(self, padding):
         super().__init__(padding, 0.0)
 
@@ -136,24 +184,66 @@ class ZeroPad2d(ZeroPad1d):
 
 
 class ReflectionPad1d(Pad):
+    """Pads the last dim with its reflection (the edge value not repeated).
+
+    >>> import chainrule as cr
+    >>> cr.nn.ReflectionPad1d(2)(cr.tensor([[1.0, 2.0, 3.0]])).tolist()
+    [[3.0, 2.0, 1.0, 2.0, 3.0, 2.0, 1.0]]
+    """
+
     mode = "reflect"
 
 
 class ReflectionPad2d(Pad):
+    """Pads the last two dims with their reflection.
+
+    >>> import chainrule as cr
+    >>> cr.nn.ReflectionPad2d((1, 0, 0, 0))(cr.tensor([[[1.0, 2.0]]])).tolist()
+    [[[2.0, 1.0, 2.0]]]
+    """
+
     mode, dims = "reflect", 2
 
 
 class ReplicationPad1d(Pad):
+    """Pads the last dim with copies of the edge value.
+
+    >>> import chainrule as cr
+    >>> cr.nn.ReplicationPad1d((2, 1))(cr.tensor([[1.0, 2.0]])).tolist()
+    [[1.0, 1.0, 1.0, 2.0, 2.0]]
+    """
+
     mode = "replicate"
 
 
 class ReplicationPad2d(Pad):
+    """Pads the last two dims with copies of the edge values.
+
+    >>> import chainrule as cr
+    >>> cr.nn.ReplicationPad2d((0, 0, 1, 0))(cr.tensor([[[1.0, 2.0]]])).tolist()
+    [[[1.0, 2.0], [1.0, 2.0]]]
+    """
+
     mode, dims = "replicate", 2
 
 
 class CircularPad1d(Pad):
+    """Pads the last dim by wrapping around.
+
+    >>> import chainrule as cr
+    >>> cr.nn.CircularPad1d((1, 2))(cr.tensor([[1.0, 2.0, 3.0]])).tolist()
+    [[3.0, 1.0, 2.0, 3.0, 1.0, 2.0]]
+    """
+
     mode = "circular"
 
 
 class CircularPad2d(Pad):
+    """Pads the last two dims by wrapping around.
+
+    >>> import chainrule as cr
+    >>> tuple(cr.nn.CircularPad2d(1)(cr.ones(1, 1, 2, 2)).shape)
+    (1, 1, 4, 4)
+    """
+
     mode, dims = "circular", 2

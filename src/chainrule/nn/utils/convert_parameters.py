@@ -19,7 +19,14 @@ def parameters_to_vector(parameters):
 
 
 def vector_to_parameters(vec, parameters):
-    """Copy consecutive slices of the 1-D ``vec`` into ``parameters`` (in place, no graph)."""
+    """Copy consecutive slices of the 1-D ``vec`` into ``parameters`` (in place, no graph).
+
+    >>> import chainrule as cr
+    >>> layer = cr.nn.Linear(2, 1)
+    >>> vector_to_parameters(cr.tensor([1.0, 2.0, 3.0]), layer.parameters())
+    >>> layer.weight.tolist(), layer.bias.tolist()
+    ([[1.0, 2.0]], [3.0])
+    """
     if not isinstance(vec, Tensor):
         raise TypeError(f"vector_to_parameters: expected vec to be a Tensor, but got "
                         f"{type(vec).__name__}")
