@@ -82,8 +82,8 @@ class PairwiseDistance(Module):
     """``pairwise_distance(x1, x2, p, eps, keepdim)``.
 
     >>> import chainrule as cr
-    >>> cr.nn.PairwiseDistance(p=1.0, eps=0.0)(cr.tensor([[1.0, 1.0]]), cr.tensor([[0.0,
-    ...     3.0]])).tolist()
+    >>> distance = cr.nn.PairwiseDistance(p=1.0, eps=0.0)
+    >>> distance(cr.tensor([[1.0, 1.0]]), cr.tensor([[0.0, 3.0]])).tolist()
     [3.0]
     """
 

@@ -159,8 +159,8 @@ def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2.0, eps=1e-6,
     min(d(a, n), d(p, n)).
 
     >>> import chainrule as cr
-    >>> triplet_margin_loss(cr.tensor([[0.0, 0.0]]), cr.tensor([[3.0, 4.0]]), cr.tensor([[0.0,
-    ...     1.0]]), eps=0.0).item()
+    >>> a, p, n = cr.tensor([[0.0, 0.0]]), cr.tensor([[3.0, 4.0]]), cr.tensor([[0.0, 1.0]])
+    >>> triplet_margin_loss(a, p, n, eps=0.0).item()   # max(0, 1 + 5 - 1)
     5.0
     """
     if not anchor.ndim == positive.ndim == negative.ndim:
@@ -180,8 +180,8 @@ def cosine_embedding_loss(input1, input2, target, margin=0.0, reduction="mean"):
     computed as PyTorch does (squared norms plus 1e-12).
 
     >>> import chainrule as cr
-    >>> cosine_embedding_loss(cr.tensor([[1.0, 0.0], [1.0, 0.0]]), cr.tensor([[1.0, 0.0], [0.0,
-    ...     1.0]]), cr.tensor([1, -1]), reduction='none').tolist()
+    >>> x1, x2 = cr.tensor([[1.0, 0.0], [1.0, 0.0]]), cr.tensor([[1.0, 0.0], [0.0, 1.0]])
+    >>> cosine_embedding_loss(x1, x2, cr.tensor([1, -1]), reduction='none').tolist()
     [0.0, 0.0]
     """
     dim = input1.ndim - 1
@@ -274,8 +274,8 @@ class GaussianNLLLoss(Loss):
     """``gaussian_nll_loss`` as a module: ``forward(input, target, var)``.
 
     >>> import chainrule as cr
-    >>> cr.nn.GaussianNLLLoss()(cr.tensor([1.0, 3.0]), cr.tensor([1.0, 1.0]), cr.tensor([1.0,
-    ...     4.0])).item()
+    >>> loss = cr.nn.GaussianNLLLoss()
+    >>> loss(cr.tensor([1.0, 3.0]), cr.tensor([1.0, 1.0]), cr.tensor([1.0, 4.0])).item()
     0.5965735912322998
     """
 

@@ -15,8 +15,8 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
 
     >>> import chainrule as cr
     >>> p = cr.nn.Parameter(cr.zeros(2)); p.grad = cr.tensor([3.0, 4.0])
-    >>> round(cr.nn.utils.clip_grad_norm_([p], 1.0).item(), 4), [round(v,
-    ...     4) for v in p.grad.tolist()]
+    >>> total = cr.nn.utils.clip_grad_norm_([p], 1.0)
+    >>> round(total.item(), 4), [round(v, 4) for v in p.grad.tolist()]
     (5.0, [0.6, 0.8])
     """
     params = [parameters] if isinstance(parameters, Tensor) else list(parameters)
