@@ -155,3 +155,11 @@ def test_global_backward_hook_and_parameter_gradients_unchanged():
 def test_old_backward_hook_is_refused_clearly():
     with pytest.raises(NotImplementedError, match="register_full_backward_hook"):
         cr.nn.Linear(1, 1).register_backward_hook(print)
+
+
+def test_global_hook_tables_at_torch_private_names():
+    for _, path in LIBS:
+        glob = importlib.import_module(path)
+        with glob.register_module_forward_hook(print) as handle:
+            assert glob._global_forward_hooks[handle.id] is print
+        assert handle.id not in glob._global_forward_hooks
