@@ -281,6 +281,12 @@ def test_errors_name_the_layer_and_the_shapes():
         cr.nn.GRUCell(3, 4)(cr.zeros(2, 3), cr.zeros(3, 4))
     with pytest.warns(UserWarning, match="dropout"):
         cr.nn.RNN(3, 4, dropout=0.5)
+    with pytest.raises(ValueError, match=r"lstm_cell: pre-activations of shape \(3, 8\) need a "
+                                         r"cell state of shape \(3, 2\), got \(3, 3\)"):
+        cr.ops.LSTMStep.apply(cr.zeros(3, 8), cr.zeros(3, 3))
+    with pytest.raises(ValueError, match=r"gru_cell: projections of shapes \(3, 6\) and "
+                                         r"\(3, 6\) need a hidden state of shape \(3, 2\)"):
+        cr.ops.GRUStep.apply(cr.zeros(3, 6), cr.zeros(3, 6), cr.zeros(3, 3))
 
 
 # ----- nn.utils.rnn ------------------------------------------------------------------------
