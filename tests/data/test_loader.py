@@ -233,3 +233,41 @@ def test_workers_are_accepted_for_map_style_datasets_and_give_the_same_batches()
     plain = [y.tolist() for _, y in cr.data.DataLoader(numbered(), batch_size=3)]
     loaded = cr.data.DataLoader(numbered(), batch_size=3, num_workers=2, pin_memory=True)
     assert [y.tolist() for _, y in loaded] == plain
+
+
+def test_chain_and_stack_datasets_match_pytorch():
+    torch = pytest.importorskip("torch")
+    class TorchStream(torch.utils.data.IterableDataset):
+        def __init__(self, n):
+            self.n = n
+
+        def __iter__(self):
+            return iter([(float(i), i) for i in range(self.n)])
+
+    ours, theirs = list(Stream(2) + Stream(3)), list(TorchStream(2) + TorchStream(3))
+    assert ours == theirs and len(Stream(2) + Stream(3)) == 5
+    for args, kwargs in [((range(3), "abc"), {}), ((), {"x": range(3), "y": [5, 6, 7]})]:
+        a = cr.data.StackDataset(*args, **kwargs)
+        b = torch.utils.data.StackDataset(*args, **kwargs)
+        assert [a[i] for i in range(3)] == [b[i] for i in range(3)] and len(a) == len(b)
+    with pytest.raises(ValueError, match="Size mismatch"):
+        cr.data.StackDataset(range(2), range(3))
+
+
+def test_a_dataset_with_getitems_is_read_a_batch_at_a_time_as_in_pytorch():
+    class Batched(cr.data.Dataset):
+        calls = []
+
+        def __len__(self):
+            return 5
+
+        def __getitem__(self, i):
+            raise AssertionError("read one by one")
+
+        def __getitems__(self, indices):
+            self.calls.append(indices)
+            return [(i, i * i) for i in indices]
+
+    loader = cr.data.DataLoader(Batched(), batch_size=2)
+    assert [y.tolist() for _, y in loader] == [[0, 1], [4, 9], [16]]
+    assert Batched.calls == [[0, 1], [2, 3], [4]]

@@ -5,7 +5,7 @@ from .sampler import (Sampler, SequentialSampler, RandomSampler, SubsetRandomSam
                       WeightedRandomSampler, BatchSampler)
 from .distributed import DistributedSampler  # noqa: F401
 from .dataset import (Dataset, IterableDataset, TensorDataset, Subset, ConcatDataset,  # noqa: F401
-                      random_split)
+                      ChainDataset, StackDataset, random_split)
 from .datasets import load_digits, make_moons, make_spirals, make_regression  # noqa: F401
 from .csvfile import load_csv  # noqa: F401
 from .scalers import StandardScaler, MinMaxScaler  # noqa: F401

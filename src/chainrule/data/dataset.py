@@ -37,8 +37,63 @@ class IterableDataset(Dataset):
         raise NotImplementedError(f"{type(self).__name__} does not define __iter__")
 
     def __add__(self, other):
-        raise TypeError(f"{type(self).__name__}: joining iterable datasets with + (PyTorch's "
-                        f"ChainDataset) is not implemented; chain them in __iter__ instead")
+        return ChainDataset([self, other])
+
+
+class ChainDataset(IterableDataset):
+    """Several iterable datasets read one after the other (what ``a + b`` gives for them).
+
+    >>> import chainrule as cr
+    >>> class Count(cr.data.IterableDataset):
+    ...     def __init__(self, n): self.n = n
+    ...     def __iter__(self): return iter(range(self.n))
+    ...     def __len__(self): return self.n
+    >>> both = Count(2) + Count(3)
+    >>> list(both), len(both)
+    ([0, 1, 0, 1, 2], 5)
+    """
+
+    def __init__(self, datasets):
+        self.datasets = datasets
+
+    def __iter__(self):
+        for d in self.datasets:
+            if not isinstance(d, IterableDataset):
+                raise AssertionError("ChainDataset only supports IterableDataset")
+            yield from d
+
+    def __len__(self):
+        return sum(len(d) for d in self.datasets)
+
+
+class StackDataset(Dataset):
+    """Datasets of equal length read side by side: sample ``i`` is the tuple (or, given
+    keywords, the dict) of their samples ``i``.
+
+    >>> import chainrule as cr
+    >>> pairs = cr.data.StackDataset(range(3), [10, 11, 12])
+    >>> pairs[1], cr.data.StackDataset(x=range(2), y="ab")[1]
+    ((1, 11), {'x': 1, 'y': 'b'})
+    """
+
+    def __init__(self, *args, **kwargs):
+        if args and kwargs:
+            raise ValueError("Supported either ``tuple``- (via ``args``) or``dict``- (via "
+                             "``kwargs``) like input/output, but both types are given.")
+        datasets = args or kwargs
+        lengths = {len(d) for d in (args or kwargs.values())}
+        if len(lengths) != 1:
+            raise ValueError("Size mismatch between datasets")
+        self.datasets = datasets
+        self._length = lengths.pop()
+
+    def __getitem__(self, index):
+        if isinstance(self.datasets, dict):
+            return {k: d[index] for k, d in self.datasets.items()}
+        return tuple(d[index] for d in self.datasets)
+
+    def __len__(self):
+        return self._length
 
 
 class TensorDataset(Dataset):

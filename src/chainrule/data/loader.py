@@ -103,6 +103,9 @@ class DataLoader:
         read = batch_reader(self.dataset) if self.default_collation else None
         if read is not None and isinstance(self.batch_sampler, BatchSampler):
             return (read(indices) for indices in self.batch_sampler.index_batches())
+        many = getattr(self.dataset, "__getitems__", None)   # PyTorch's batch protocol
+        if many is not None:
+            return (self.collate_fn(many(list(batch))) for batch in self.batch_sampler)
         return (self.collate_fn([self.dataset[i] for i in batch])
                 for batch in self.batch_sampler)
 
