@@ -175,6 +175,14 @@ def test_training_mode_exports_eval_behaviour_and_says_so():
         <= TOLERANCE
 
 
+def test_each_module_gets_its_own_mode_back():
+    model = mlp().train()
+    model[2].eval()                                            # a frozen dropout, say
+    with pytest.warns(UserWarning, match="training mode"):
+        cr.onnx.export(model, cr.randn(2, 4), io.BytesIO())
+    assert [m.training for m in model.modules()] == [True, True, True, False, True]
+
+
 def test_constant_folding_off_keeps_parameter_gates():
     cr.manual_seed(0)
     model = nn.Sequential(nn.Conv2d(2, 3, 3), nn.BatchNorm2d(3)).eval()

@@ -87,6 +87,7 @@ def export(model, args=(), f=None, *, kwargs=None, verbose=None, input_names=Non
                       "(Dropout is the identity, BatchNorm uses its running statistics), as "
                       "PyTorch exports by default. Call model.eval() first to silence this.",
                       UserWarning, stacklevel=2)
+    modes = [(m, m.training) for _, m in model.named_modules()]   # each module's own mode
     model.eval()
     try:
         first = record(model, args, kwargs)
@@ -94,7 +95,8 @@ def export(model, args=(), f=None, *, kwargs=None, verbose=None, input_names=Non
             warnings.simplefilter("ignore")   # the check run's moved values are not the user's
             second = record(model, second_inputs(args, inputs_dynamic), kwargs)
     finally:
-        model.train(was_training)
+        for module, training in modes:
+            module.training = training
     out_names = names_given(output_names, default_output_names(len(first.outputs)), "output")
     unknown = set(axes) - set(in_names) - set(out_names)
     if unknown:
