@@ -128,8 +128,10 @@ class ScaledDotProductAttention(Gate):
         self.scale, self.dropmask = scale, dropmask
         scores = np.matmul(q, k.mT)
         scores *= np.asarray(scale, scores.dtype)
-        if mask is not None:
-            scores = scores + mask   # not in place: the mask may broadcast to more dims
+        if mask is not None and np.broadcast_shapes(scores.shape, np.shape(mask)) == scores.shape:
+            scores += mask
+        elif mask is not None:       # a mask that broadcasts the scores to more dims
+            scores = scores + mask
         probs = softmax_in_place(scores)
         self.probs = self.masked_probs = probs
         return np.matmul(array_drop(probs, dropmask), v)
