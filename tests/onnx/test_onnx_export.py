@@ -181,6 +181,10 @@ def test_each_module_gets_its_own_mode_back():
     with pytest.warns(UserWarning, match="training mode"):
         cr.onnx.export(model, cr.randn(2, 4), io.BytesIO())
     assert [m.training for m in model.modules()] == [True, True, True, False, True]
+    model.eval()[1].train()                                    # one submodule training
+    with pytest.warns(UserWarning, match="training mode"):
+        cr.onnx.export(model, cr.randn(2, 4), io.BytesIO())
+    assert [m.training for m in model.modules()] == [False, False, True, False, False]
 
 
 def test_constant_folding_off_keeps_parameter_gates():

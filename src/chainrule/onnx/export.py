@@ -70,7 +70,7 @@ def export(model, args=(), f=None, *, kwargs=None, verbose=None, input_names=Non
     kwargs = dict(kwargs or {})
     check_arguments(args, kwargs)
     options_check(options)
-    check_training(training, getattr(model, "training", False))
+    check_training(training, any(m.training for _, m in model.named_modules()))
     if not export_params:
         raise NotImplementedError("onnx.export: export_params=False (parameters as graph "
                                   "inputs, without values) is not supported")
@@ -81,13 +81,12 @@ def export(model, args=(), f=None, *, kwargs=None, verbose=None, input_names=Non
     for name, i in zip(in_names, positions):
         axes[name] = checked_axes(axes.get(name, {}), name, args[i].shape)
     inputs_dynamic = {positions[k]: set(axes.get(name, {})) for k, name in enumerate(in_names)}
-    was_training = getattr(model, "training", False)
-    if was_training:
+    modes = [(m, m.training) for _, m in model.named_modules()]   # each module's own mode
+    if any(training for _, training in modes):
         warnings.warn("onnx.export: the model is in training mode; it is exported in eval mode "
                       "(Dropout is the identity, BatchNorm uses its running statistics), as "
                       "PyTorch exports by default. Call model.eval() first to silence this.",
                       UserWarning, stacklevel=2)
-    modes = [(m, m.training) for _, m in model.named_modules()]   # each module's own mode
     model.eval()
     try:
         first = record(model, args, kwargs)
