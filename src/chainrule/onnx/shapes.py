@@ -17,6 +17,8 @@ INT64_MIN = np.iinfo(np.int64).min
 
 @emits("Reshape")
 def reshape(ctx):
+    """The target shape with each size that follows a dynamic axis as ONNX's 0 (the input's
+    size at the same place) or -1 (the size left over), the others as numbers."""
     out, before = ctx.shape(), ctx.shape(0)
     dynamic_out, dynamic_in = ctx.dynamic(), ctx.dynamic(0)
     twin_out, twin_in = ctx.twin_out.shape, np.shape(ctx.twin.tensors[0]._data)
@@ -28,8 +30,10 @@ def reshape(ctx):
             spec.append(0)    # ONNX: copy this dimension from the input
         else:
             spec.append(-1)
-    if spec.count(-1) > 1 or (0 in spec and 0 in [n for d, n in enumerate(out)
-                                                   if d not in dynamic_out]):
+    if 0 in out and dynamic_out:   # a literal 0 would read as "copy"
+        raise ctx.error(f"reshape to {out}: an empty axis beside dynamic ones is not "
+                        f"exportable")
+    if spec.count(-1) > 1:
         raise ctx.error(f"reshape from {before} to {out} mixes several dynamic axes "
                         f"(axes {sorted(dynamic_out)} of the result follow them); ONNX needs "
                         f"all but one size fixed. Reshape in steps that keep the dynamic axes "
