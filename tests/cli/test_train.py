@@ -122,6 +122,7 @@ def test_csv_classification_and_regression(tmp_path, capsys):
     (["--lr", "0"], "--lr must be a finite number above 0, got 0.0"),
     (["--hidden", "0"], "--hidden takes positive layer sizes"),
     (["--hidden", "64,-2"], "--hidden takes positive layer sizes"),
+    (["--hidden", ",".join(["4"] * 101)], "--hidden gives 101 layers; at most 100"),
     (["--epochs", "1e3"], "argument --epochs: invalid int value: '1e3'"),
     (["--dataset", "mnist"], "--dataset must be digits, moons, spirals or a .csv file"),
     (["--dataset", "missing.csv"], "--dataset missing.csv: No such file or directory"),

@@ -15,6 +15,7 @@ RUN_FILES = ("checkpoint.safetensors", "model.safetensors", "metrics.json", "cur
 INTEGERS = {"epochs": (1, 10 ** 6), "batch_size": (1, 10 ** 9), "seed": (0, 2 ** 32 - 1)}
 POSITION = ("epoch", "batch", "loss_sum", "correct", "seen", "seconds", "generator")
 FLOAT_BYTES = 4
+MAX_LAYERS = 100              # hidden layers: a deeper MLP is a typo, not a plan
 
 
 # ----- options ---------------------------------------------------------------------------
@@ -45,6 +46,8 @@ def config_problem(config):
             not all(is_integer(h) and h >= 1 for h in hidden):
         return f"--hidden takes positive layer sizes separated by commas, like 128,64; got " \
                f"{hidden!r}"
+    if len(hidden) > MAX_LAYERS:
+        return f"--hidden gives {len(hidden):,} layers; at most {MAX_LAYERS} are allowed"
     return None
 
 
