@@ -17,7 +17,7 @@ def test_examples_in_nn_doc_run(capsys):
 
 # the files of issue 12's layers, functions and module API: each public name there shows a
 # runnable example (pytest runs them with --doctest-modules)
-DOCUMENTED = ("activation", "conv", "container", "distance", "hooks", "linear", "more_losses",
+DOCUMENTED = ("activation", "activation_functions", "conv", "container", "distance", "hooks", "linear", "more_losses",
               "norm", "pool_functions", "pooling", "resample", "upsampling",
               "utils.convert_parameters")
 

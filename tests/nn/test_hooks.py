@@ -72,7 +72,7 @@ def test_always_call_hook_runs_when_forward_raises():
 def test_handle_is_a_context_manager_with_unique_ids():
     m = cr.nn.Identity()
     seen = []
-    with m.register_forward_hook(lambda mod, a, o: seen.append(1)) as h:
+    with m.register_forward_hook(lambda mod, a, o: seen.append(1)):
         m(cr.ones(1))
     m(cr.ones(1))
     assert seen == [1] and not m._forward_hooks
