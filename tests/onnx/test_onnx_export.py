@@ -237,6 +237,24 @@ def test_outputs_that_are_inputs_parameters_or_repeated():
     assert largest_difference(model, data, [np.ones((4, 3), np.float32)]) == 0
 
 
+class Heads(nn.Module):
+    def forward(self, input):
+        return {"scores": input * 2, "extras": [input.sum(-1), (input.exp(),)]}
+
+
+def test_dict_and_nested_outputs_are_flattened_in_order():
+    data = export_bytes(Heads().eval(), cr.randn(2, 3), output_names=["scores"])
+    assert [o.name for o in graph_of(data).output] == ["scores", "output_1", "output_2"]
+    x = np.linspace(-1, 1, 6, dtype=np.float32).reshape(2, 3)
+    got = session(data).run(None, {"input": x})
+    np.testing.assert_allclose(got[2], np.exp(x), rtol=1e-6)
+    with pytest.raises(TypeError, match="the model returned str"):
+        class Text(nn.Module):
+            def forward(self, input):
+                return "no"
+        cr.onnx.export(Text().eval(), cr.randn(2), io.BytesIO())
+
+
 def test_float64_model():
     model = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 2)).double().eval()
     data = export_bytes(model, cr.randn(2, 3, dtype=cr.float64), dynamic_axes={"input": [0]})

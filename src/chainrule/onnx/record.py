@@ -82,13 +82,16 @@ def recordable(value):
 
 
 def flatten(result):
-    """The output tensors of a model's result: a tensor, or tuples and lists of them."""
+    """The output tensors of a model's result: a tensor, or tuples, lists and dicts (their
+    values, in order) of them, as PyTorch flattens them."""
     if isinstance(result, Tensor):
         return [result]
+    if isinstance(result, dict):
+        result = list(result.values())
     if isinstance(result, (tuple, list)):
         return [t for item in result for t in flatten(item)]
     raise TypeError(f"onnx.export: the model returned {type(result).__name__}; export needs "
-                    f"a Tensor or a tuple or list of Tensors")
+                    f"a Tensor, or tuples, lists or dicts of Tensors")
 
 
 def evaluation_order(outputs):
