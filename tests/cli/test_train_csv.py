@@ -51,6 +51,18 @@ def test_whole_number_prices_stop_then_train_as_a_regression(tmp_path, capsys):
     assert cr.load(out / "model.safetensors")["config"]["task"] == "regression"
 
 
+def test_labels_written_as_decimals_train_as_a_regression_with_a_note(tmp_path, capsys):
+    path = csv_file(tmp_path, "a,label\n" + "".join(f"{i},{i % 3}.0\n" for i in range(30)))
+    assert main(["train", "--dataset", path, *QUICK, "--out", str(tmp_path / "run")]) == 0
+    printed = capsys.readouterr().out
+    assert "note: label is written with decimal points, so it is read as a number to " \
+           "predict; its 3 values are whole numbers from 0 to 2: pass --task " \
+           "classification" in printed and "test rmse:" in printed
+    assert main(["train", "--dataset", path, "--task", "classification", *QUICK,
+                 "--out", str(tmp_path / "classes")]) == 0
+    assert "test accuracy:" in capsys.readouterr().out
+
+
 def test_regression_metrics_are_rmse_and_r2_in_the_targets_units():
     from chainrule.cli.train import regression_metrics
     scaler = cr.data.StandardScaler().fit(np.array([[10.0], [20.0], [30.0]]))

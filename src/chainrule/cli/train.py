@@ -22,6 +22,7 @@ import numpy as np
 import chainrule as cr
 from . import UsageError, launch
 from . import train_checks as checks
+from ..data.csvfile import dense
 from ..serialization import write_atomically
 from .train_output import Progress, draw_curves, epoch_line, result_line
 
@@ -181,9 +182,21 @@ def load_data(config):
             raise UsageError(str(e)) from None
         if info.classes:
             return x, y, len(info.classes), info.classes
+        if config["task"] == "auto" and info.task == "regression":
+            note_whole_numbers(info.target, y._data)
     if y.dtype.kind == "f":
         return x, y, 0, None
     return x, y, int(y._data.max()) + 1, None
+
+
+def note_whole_numbers(target, values):
+    """A regression chosen because the labels carry decimal points (``1.0``), though they
+    look like classes: say how to train a classifier instead."""
+    distinct = np.unique(values)
+    if np.all(distinct == np.round(distinct)) and dense(distinct):
+        print(f"note: {target} is written with decimal points, so it is read as a number to "
+              f"predict; its {len(distinct)} values are whole numbers from 0 to "
+              f"{distinct[-1]:g}: pass --task classification if they are classes")
 
 
 def layer_widths(config, features, classes):
