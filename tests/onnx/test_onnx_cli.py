@@ -2,6 +2,8 @@
 model reads raw features (the run's scaler is in the graph), has a dynamic batch axis, and
 gives what the saved model gives on the scaled features; the command prints the input and
 output names and shapes."""
+import re
+
 import numpy as np
 import pytest
 
@@ -45,6 +47,8 @@ def test_mlp_run(tmp_path, capsys, moons_run):
     printed = capsys.readouterr().out
     assert "input input: float32 [batch, 2]" in printed
     assert "output output: float32 [batch, 2]" in printed
+    difference = re.search(r"largest difference from chainrule (\S+) on 8 inputs", printed)
+    assert difference and float(difference.group(1)) <= TOLERANCE
     network, _, shift, scale = saved_model(run)
     x, _ = cr.data.make_moons(9, noise=0.2, generator=cr.Generator(7))
     (got,) = session(path.read_bytes()).run(None, {"input": x.numpy()})
