@@ -188,6 +188,11 @@ def test_map_location_as_pytorch_devices_and_functions(tmp_path):
     with pytest.raises(TypeError, match="map_location returned a str"):
         cr.load(tmp_path / "c.safetensors", map_location=lambda t, loc: "x")
 
+    def broken(tensor, location):
+        raise ValueError("my own mistake")
+    with pytest.raises(ValueError, match="^my own mistake$"):      # not "not readable"
+        cr.load(tmp_path / "c.safetensors", map_location=broken)
+
 
 @pytest.mark.parametrize("where", ["cuda", "cuda:0", "mps", {"cpu": "cuda:0"}])
 def test_map_location_to_a_device_chainrule_lacks_is_refused(tmp_path, where):

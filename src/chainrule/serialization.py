@@ -95,13 +95,12 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=No
         raise
     except Exception as e:  # safetensors reports damage with its own exception types
         raise corrupted(name, e) from None
-    if META_KEY not in metadata:
-        return {key: place(new_tensor(array, None)) for key, array in arrays.items()}
     try:
-        skeleton = parse_skeleton(metadata[META_KEY])
-        return rebuild(skeleton, arrays, place)
-    except MapLocationError:
-        raise
+        if META_KEY not in metadata:
+            return {key: place(new_tensor(array, None)) for key, array in arrays.items()}
+        return rebuild(parse_skeleton(metadata[META_KEY]), arrays, place)
+    except MapLocationFailed as e:
+        raise e.error from None         # the user's function failed, not the file
     except (ValueError, KeyError, TypeError, IndexError, RecursionError) as e:
         raise corrupted(name, e) from None
 
@@ -125,18 +124,27 @@ def check_load_options(pickle_module, weights_only, pickle_load_args):
         raise TypeError(f"cr.load() got an unexpected keyword argument {sorted(unknown)[0]!r}")
 
 
-class MapLocationError(TypeError):
-    """The user's ``map_location`` function misbehaved: not a sign of a damaged file."""
+class MapLocationFailed(Exception):
+    """Carries an error of the user's ``map_location`` function past the handler that
+    reports damaged files."""
+
+    def __init__(self, error):
+        super().__init__(str(error))
+        self.error = error
 
 
 def placement(map_location):
     """A function applied to every loaded tensor, from PyTorch's ``map_location``."""
     if callable(map_location):
         def place(tensor):
-            moved = map_location(tensor, "cpu")
+            try:
+                moved = map_location(tensor, "cpu")
+            except Exception as e:
+                raise MapLocationFailed(e) from e
             if not isinstance(moved, Tensor):
-                raise MapLocationError(f"cr.load: map_location returned a {type(moved).__name__}; "
-                                f"it must return a tensor (chainrule keeps them on the CPU)")
+                raise MapLocationFailed(TypeError(
+                    f"cr.load: map_location returned a {type(moved).__name__}; it must return "
+                    f"a tensor (chainrule keeps them on the CPU)"))
             return moved
         return place
     targets = map_location.values() if isinstance(map_location, dict) else [map_location]
