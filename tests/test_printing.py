@@ -84,6 +84,10 @@ def test_format_of_a_zero_d_tensor_is_its_number():
         assert f"{loss:{spec}}" == f"{tloss:{spec}}"
     assert f"{cr.tensor(7):d}" == f"{torch.tensor(7):d}" == "7"
     assert "{}".format(cr.tensor([1.0, 2.0])) == "tensor([1., 2.])"
+    with pytest.raises(TypeError):
+        f"{torch.tensor([1.0, 2.0]):.2f}"
+    with pytest.raises(TypeError, match="unsupported format string"):
+        f"{cr.tensor([1.0, 2.0]):.2f}"
 
 
 def test_set_printoptions_as_in_pytorch():

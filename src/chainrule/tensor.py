@@ -200,11 +200,15 @@ class Tensor:
         return bool(self._data)
 
     def __format__(self, spec):
-        """``f"{loss:.4f}"``: a one-element tensor formats as its number (PyTorch's rule); any
-        other tensor formats as its repr."""
+        """``f"{loss:.4f}"``: a 0-d tensor formats as its number (PyTorch's rule); any other
+        tensor formats as its repr, and only without a format spec (as Python objects do)."""
         if self._data.ndim == 0:
             return format(self._data.item(), spec)
-        return format(repr(self), spec)
+        if spec:
+            raise TypeError(f"unsupported format string {spec!r} passed to Tensor.__format__ "
+                            f"for a tensor of shape {tuple(self._data.shape)}; format "
+                            f"t.item() of a one-element tensor")
+        return repr(self)
 
     def __float__(self): return float(self.item())
     def __int__(self): return int(self.item())
