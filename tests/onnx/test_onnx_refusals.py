@@ -65,6 +65,31 @@ def test_a_gate_without_translation_names_itself_and_its_module(monkeypatch):
         cr.onnx.export(mlp(), cr.randn(2, 4), io.BytesIO())
 
 
+class Square(cr.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x * x
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return 2 * x * g
+
+
+def test_a_custom_function_is_refused_as_one():
+    class Squaring(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = nn.Linear(2, 2)
+
+        def forward(self, input):
+            return Square.apply(self.fc(input))
+    with pytest.raises(UnsupportedGateError, match=r"gate FunctionGate \('Square'\).*custom "
+                                                   r"autograd.Function"):
+        cr.onnx.export(Squaring().eval(), cr.randn(3, 2), io.BytesIO())
+
+
 class Writing(nn.Module):
     def __init__(self):
         super().__init__()

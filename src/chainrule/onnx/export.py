@@ -16,6 +16,7 @@ import onnx
 from onnx import helper
 
 from ..autograd.graph import key_of
+from ..autograd.registry import REGISTRY
 from ..serialization import write_atomically
 from ..tensor import Tensor
 from .builder import Builder, onnx_dtype
@@ -302,9 +303,8 @@ class Exporter:
         translation = TABLE.get(type(node).__name__)
         ctx = GateContext(self, t, twin, module)
         if translation is None or isinstance(translation, NotExportable):
-            reason = translation.reason if translation else (
-                "it has no ONNX translation in chainrule/onnx/table.py")
-            raise ctx.error(f"not exportable: {reason}", UnsupportedGateError)
+            raise ctx.error(f"not exportable: {refusal(node, translation)}",
+                            UnsupportedGateError)
         self.builder.scope = module
         self.names[id(node)] = translation(ctx)
         self.builder.scope = ""
@@ -340,6 +340,17 @@ class Exporter:
             dims.update(axes.get(name, {}))
             infos.append(value_info(name, out.dtype, out.shape, dims))
         return infos
+
+
+def refusal(node, entry):
+    """Why a gate is not exportable: its table entry's reason, a custom Function, or a gate
+    with no entry."""
+    if entry is not None:
+        return entry.reason
+    if type(node).__name__ not in REGISTRY:
+        return ("a custom autograd.Function, whose forward export cannot see into; write "
+                "it with chainrule's operations to export it")
+    return "it has no ONNX translation in chainrule/onnx/table.py"
 
 
 def value_info(name, dtype, shape, symbols):
