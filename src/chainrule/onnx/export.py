@@ -106,6 +106,10 @@ def export(model, args=(), f=None, *, kwargs=None, verbose=None, input_names=Non
         axes[name] = checked_axes(axes.get(name, {}), name, out.shape)
     exporter = Exporter(model, first, second, opset, do_constant_folding)
     proto = exporter.build(in_names, out_names, axes, keep_initializers_as_inputs)
+    if proto.ByteSize() >= 2 ** 31:
+        raise ExportError(f"onnx.export: the model is {proto.ByteSize() / 2 ** 30:.1f} GiB; "
+                          f"ONNX files (protobuf) hold at most 2 GiB, and weights in external "
+                          f"data files are not written yet")
     onnx.checker.check_model(proto)
     if verbose:
         print(onnx.printer.to_text(proto.graph))
