@@ -1,3 +1,4 @@
-"""PyTorch's import path ``torch.nn.modules``: ``chainrule.nn.modules.module`` holds the
-global module hooks; the layers themselves live in ``chainrule.nn``."""
-from . import module  # noqa: F401
+"""PyTorch's import paths under ``torch.nn.modules``: ``module`` (``Module`` and the global
+module hooks), ``utils`` (``_pair`` and friends), ``loss`` (``_Loss``, ``_WeightedLoss``) and
+``batchnorm`` (``_BatchNorm``); the layers themselves live in ``chainrule.nn``."""
+from . import batchnorm, loss, module, utils  # noqa: F401
