@@ -350,3 +350,32 @@ def test_options_that_would_change_the_model_are_refused():
         cr.onnx.export(mlp(), x, io.BytesIO(), bogus=1)
     with pytest.raises(ValueError, match="keyword argument 'scale' holds tensors"):
         cr.onnx.export(Scaled(), x[:, :3], io.BytesIO(), kwargs={"scale": cr.ones(1)})
+
+
+class InPlace(nn.Module):
+    """In-place operations recorded in the graph (PyTorch's rebase): gates that read a tensor
+    before it changed must see the value they read, and a value made from parameters alone
+    and then changed must not be folded at its changed value."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(3, 3)
+        self.w = nn.Parameter(cr.randn(3))
+
+    def forward(self, input):
+        x = self.fc(input)
+        before = x * 1
+        x += 1
+        x *= input
+        x.relu_()
+        w = self.w * 2
+        w += 1
+        return x + before + w
+
+
+def test_in_place_operations():
+    cr.manual_seed(0)
+    model = InPlace().eval()
+    data = export_bytes(model, cr.randn(2, 3), dynamic_axes={"input": [0]})
+    x = np.random.default_rng(5).standard_normal((4, 3), np.float32)
+    assert largest_difference(model, data, [x]) <= TOLERANCE

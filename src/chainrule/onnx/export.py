@@ -22,7 +22,7 @@ from ..tensor import Tensor
 from .builder import Builder, onnx_dtype
 from .context import VARIES, ExportError, GateContext, UnsupportedGateError
 from .options import check as options_check, check_training
-from .record import record, second_inputs
+from .record import changed_in_place, record, second_inputs
 from .runs import follows, same
 from .table import TABLE, NotExportable
 
@@ -213,7 +213,9 @@ class Exporter:
     """Walks the first run's graph and writes each value once."""
 
     def __init__(self, model, first, second, opset, fold):
-        self.first, self.second, self.fold = first, second, fold
+        # a tensor changed in place no longer holds the values gates before the change saw
+        self.first, self.second = first, second
+        self.fold = fold and not changed_in_place(first)
         self.builder = Builder(opset)
         self.paths, self.states = {}, {}   # id(tensor) -> module path, and path -> tensor
         for path, t in list(model.named_parameters()) + list(model.named_buffers()):

@@ -14,6 +14,7 @@ for node names and for errors that name the module.
 import numpy as np
 
 from ..autograd import fast_paths, graph
+from ..autograd.engine import follow_rebased
 from ..autograd.grad_mode import enable_grad
 from ..autograd.graph import key_of
 from ..tensor import Tensor, new_tensor
@@ -96,7 +97,19 @@ def flatten(result):
 
 def evaluation_order(outputs):
     """Every tensor reachable from the outputs, each once, inputs before their users: the
-    one graph walk (autograd/graph.py) from each output in turn."""
+    one graph walk (autograd/graph.py) from each output in turn. After an in-place
+    operation, a gate that read the tensor before it was changed is pointed at the value it
+    read (the engine's follow_rebased), and the walk is made again."""
+    order = walk(outputs)
+    if any(getattr(t.grad_fn, "rebased", None) is not None for t in order):
+        for t in order:
+            if t.grad_fn is not None:
+                follow_rebased(t.grad_fn)
+        order = walk(outputs)
+    return order
+
+
+def walk(outputs):
     order, seen = [], set()
     for out in outputs:
         for t in graph.evaluation_order(out, "onnx.export"):
@@ -104,6 +117,12 @@ def evaluation_order(outputs):
                 seen.add(id(key_of(t)))
                 order.append(t)
     return order
+
+
+def changed_in_place(run):
+    """Whether the run changed a tensor of its graph in place (then the values of gates
+    before the change are no longer all there to fold)."""
+    return any(getattr(t.grad_fn, "rebased", None) is not None for t in run.order)
 
 
 def second_inputs(args, dynamic):
