@@ -199,3 +199,26 @@ def test_causal_masks_made_per_call_follow_the_length():
     for shape in ((3, 7, 8), (1, 2, 8)):
         assert largest_difference(model, data, [rng.standard_normal(shape, np.float32)]) \
             <= TOLERANCE
+
+
+class Accumulating(nn.Module):
+    def __init__(self, in_place):
+        super().__init__()
+        self.fc = nn.Linear(3, 3)
+        self.in_place = in_place
+
+    def forward(self, input):
+        z = cr.zeros(input.shape[0], 3)
+        if self.in_place:
+            z += self.fc(input)   # z's zeros are overwritten before export can read them
+            return z
+        return z + self.fc(input)
+
+
+def test_accumulating_in_place_into_a_tensor_made_outside_the_graph_is_refused():
+    with pytest.raises(ExportError, match=r"gate Add.*a tensor of shape \(2, 3\) was made "
+                                          r"outside the graph"):
+        cr.onnx.export(Accumulating(True).eval(), cr.randn(2, 3), io.BytesIO())
+    model = Accumulating(False).eval()
+    data = export_bytes(model, cr.randn(2, 3), dynamic_axes={"input": [0]})
+    assert largest_difference(model, data, [np.ones((5, 3), np.float32)]) <= TOLERANCE
