@@ -61,6 +61,9 @@ class FlatGroup:
             state.setdefault(p, {})
         first = state[params[0]]
         dtype = params[0]._data.dtype
+        if not all(type(p._data) is np.ndarray and type(p.grad._data) is np.ndarray
+                   for p in params):
+            return None   # another backend's arrays (the flat buffers are NumPy's)
         if share_memory([p._data for p in params]):
             return None   # one parameter's update would overwrite another's: go one by one
         for p in params:

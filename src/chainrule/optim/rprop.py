@@ -35,13 +35,14 @@ class Rprop(Optimizer):
         s["step"] = s.get("step", 0) + 1
         prev = zeros(s, "prev", w)
         step_size = zeros(s, "step_size", w, group["lr"])
-        sign = np.asarray(np.sign(g * prev))   # an array even for a 0-d parameter
+        sign = np.multiply(g, prev, out=np.empty_like(prev))   # an array even at 0-d
+        np.sign(sign, out=sign)
         sign[sign > 0] = etaplus
         sign[sign < 0] = etaminus
         sign[sign == 0] = 1
         step_size *= sign
         np.clip(step_size, *group["step_sizes"], out=step_size)
-        g = np.array(g)
+        g = np.copy(g)
         g[sign == etaminus] = 0
         w -= np.sign(g) * step_size
         prev[...] = g

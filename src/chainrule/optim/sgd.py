@@ -36,7 +36,7 @@ class SGD(Optimizer):
         if momentum:
             buf = s.get("momentum_buffer")
             if buf is None:   # the first step starts the sum at g itself, undamped
-                buf = s["momentum_buffer"] = np.array(g)   # a copy, and an array at 0-d too
+                buf = s["momentum_buffer"] = np.copy(g)   # an array at 0-d too, on any backend
             else:
                 buf *= momentum
                 buf += (1 - group["dampening"]) * g
