@@ -379,3 +379,25 @@ def test_in_place_operations():
     data = export_bytes(model, cr.randn(2, 3), dynamic_axes={"input": [0]})
     x = np.random.default_rng(5).standard_normal((4, 3), np.float32)
     assert largest_difference(model, data, [x]) <= TOLERANCE
+
+
+class Masked(nn.Module):
+    """A boolean mask given as an input, read by where() and masked_fill()."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(3, 3)
+
+    def forward(self, input, mask):
+        x = self.fc(input)
+        return cr.where(mask, x, -x) + x.masked_fill(mask, 0.0)
+
+
+def test_a_boolean_mask_input():
+    model = Masked().eval()
+    mask = cr.tensor([[True, False, True], [False, False, True]])
+    data = export_bytes(model, (cr.randn(2, 3), mask),
+                        dynamic_axes={"input": [0], "mask": [0]})
+    rng = np.random.default_rng(6)
+    x, m = rng.standard_normal((4, 3), np.float32), rng.random((4, 3)) > 0.5
+    assert largest_difference(model, data, [x, m]) <= TOLERANCE
