@@ -4,8 +4,10 @@ epochs (the same global batches; only the sums over processes add in another ord
 0 alone prints and writes, atomically."""
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 
 import numpy as np
 
@@ -51,3 +53,25 @@ def test_two_processes_resumed_train_the_digits_as_one(tmp_path, capsys):
         assert np.abs(w1[key].numpy() - w2[key].numpy()).max() < 1e-4, key
     assert sorted(os.listdir(two)) == ["checkpoint.safetensors", "curves.png", "metrics.json",
                                        "model.safetensors"]   # no temporary file left
+
+
+def test_ctrl_c_stops_every_process_after_one_batch_and_saves(tmp_path):
+    """Ctrl-C in a terminal reaches the launcher (the job runs in a session of its own),
+    which asks the processes to stop through a file; they stop after the same batch, rank 0
+    saves, and the run ends with status 130."""
+    folder = str(tmp_path / "run")
+    launcher = subprocess.Popen([sys.executable, "-m", "chainrule", "train", "--nproc", "2",
+                                 "--epochs", "200", "--out", folder],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                start_new_session=True, env=dict(os.environ, **QUIET))
+    checkpoint = os.path.join(folder, "checkpoint.safetensors")
+    deadline = time.monotonic() + 90
+    while not os.path.exists(checkpoint) and time.monotonic() < deadline:
+        time.sleep(0.1)   # the first epoch's checkpoint: training is under way
+    os.killpg(launcher.pid, signal.SIGINT)
+    out, err = launcher.communicate(timeout=60)
+    assert launcher.returncode == 130, out + err
+    assert "interrupted in epoch" in out and "stopping after this batch" in err, out + err
+    assert "aborting" not in err, err
+    saved = cr.load(checkpoint)
+    assert 1 <= saved["position"]["epoch"] < 200

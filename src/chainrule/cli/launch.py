@@ -23,7 +23,9 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -36,7 +38,9 @@ from ..tensor import new_tensor
 from . import UsageError, main
 
 NPROC_VARIABLE = "CHAINRULE_NPROC"   # set by the launcher for the processes it starts
+STOP_VARIABLE = "CHAINRULE_STOP_FILE"   # the file whose existence asks the job to stop
 STOPPED = 130   # chainrule train's status after Ctrl-C: checkpoint saved
+STOP_WAIT = 10   # seconds a stopped process waits for the others before aborting the job
 
 
 def add_option(parser):
@@ -66,34 +70,85 @@ def launch(args, config):
                          f"{args.nproc} processes; use a multiple of {args.nproc}")
     command = [mpiexec(), "-n", str(args.nproc), sys.executable, "-m", __name__, "train",
                *options_of(args)]
-    env = dict(os.environ, **{NPROC_VARIABLE: str(args.nproc)})
-    process = subprocess.Popen(command, env=env)
-    if threading.current_thread() is not threading.main_thread():
-        return process.wait()
-    # Ctrl-C reaches mpiexec (which passes it to every process) from the terminal: the
-    # launcher waits on, to report the job's exit status once they have saved and stopped.
-    previous = signal.signal(signal.SIGINT, lambda signum, frame: None)
+    folder = tempfile.mkdtemp(prefix="chainrule-job-")
+    stop_file = os.path.join(folder, "stop")
+    env = dict(os.environ, **{NPROC_VARIABLE: str(args.nproc), STOP_VARIABLE: stop_file})
     try:
-        return process.wait()
+        # a session of its own: Ctrl-C reaches the launcher alone, which asks for the stop
+        job = subprocess.Popen(command, env=env, start_new_session=True)
+        with PassSignals(job, stop_file):
+            return job.wait()
     finally:
-        signal.signal(signal.SIGINT, previous)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+class PassSignals:
+    """While the job runs: the first Ctrl-C creates the stop file (every process stops
+    after the same batch, rank 0 saves a checkpoint), another one interrupts the job through
+    mpiexec; SIGTERM and SIGHUP go to the job. (mpiexec, given Ctrl-C itself, now and then
+    did not pass it on: a file cannot be lost.)"""
+
+    PASSED = (signal.SIGTERM, signal.SIGHUP)
+
+    def __init__(self, job, stop_file):
+        self.job, self.stop_file = job, stop_file
+        self.previous = {}
+
+    def __enter__(self):
+        if threading.current_thread() is threading.main_thread():
+            self.previous[signal.SIGINT] = signal.signal(signal.SIGINT, self.ctrl_c)
+            for number in self.PASSED:
+                self.previous[number] = signal.signal(number, self.pass_on)
+
+    def ctrl_c(self, signum, frame):
+        if os.path.exists(self.stop_file):
+            self.pass_on(signal.SIGINT, frame)
+            return
+        open(self.stop_file, "w").close()
+        print("\nstopping after this batch (Ctrl-C again to interrupt at once)",
+              file=sys.stderr, flush=True)
+
+    def pass_on(self, signum, frame):
+        try:
+            os.killpg(self.job.pid, signum)
+        except ProcessLookupError:
+            pass   # already gone
+
+    def __exit__(self, *exc):
+        for number, handler in self.previous.items():
+            signal.signal(number, handler)
 
 
 def rank_main(argv):
     """One of the N processes: the command, and MPI's abort if it fails on this rank (an
     exception that nothing catches aborts through ``init_process_group``'s hook; an exit
     with an error status, such as a bad option's 2, would otherwise leave the other
-    processes waiting in a collective). 130, a run stopped by Ctrl-C after every process
-    agreed on the batch and rank 0 saved a checkpoint, is a clean end."""
+    processes waiting in a collective). 130 is a clean end when every process stopped after
+    the same batch (Ctrl-C, agreed through the counts; rank 0 saved a checkpoint): they all
+    meet in a barrier. A rank interrupted elsewhere (before the loop, inside a collective)
+    meets nobody there, and aborts the job."""
     try:
         code = main(argv)
     except SystemExit as e:
         code = e.code
-    if code and code != STOPPED and dist.is_initialized():
+    if code == STOPPED and dist.is_initialized() and all_stopped(STOP_WAIT):
+        return code
+    if code and dist.is_initialized():
         print(f"chainrule {argv[0]}: rank {dist.get_rank()} exited with status {code}; "
               f"aborting the job", file=sys.stderr, flush=True)
         dist.abort(code if isinstance(code, int) else 1)
     return code
+
+
+def all_stopped(seconds):
+    """Whether every process reaches this point within ``seconds``."""
+    work = dist.barrier(async_op=True)
+    deadline = time.monotonic() + seconds
+    while not work.is_completed():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
+    return True
 
 
 def mpiexec():
@@ -173,9 +228,11 @@ class RankLoader:
 
     def sum_over_ranks(self, trainer):
         """This batch's counts from every rank, added to the job's totals; a stop requested
-        on any rank stops all of them after this batch."""
+        on any rank (Ctrl-C, or the launcher's stop file) stops all of them after this
+        batch."""
         p = trainer.position
-        local = [p[key] - self.counted[key] for key in COUNTS] + [float(trainer.stop_requested)]
+        stop = trainer.stop_requested or os.path.exists(os.environ.get(STOP_VARIABLE, ""))
+        local = [p[key] - self.counted[key] for key in COUNTS] + [float(stop)]
         total = new_tensor(np.array(local, np.float64), None)
         dist.all_reduce(total)
         *sums, stops = total.tolist()

@@ -177,8 +177,8 @@ def mismatch(mode, out):
     try:
         DDP(cr.nn.Linear(3, 4 + rank))
     except RuntimeError as e:
-        assert "rank 1's model differs from rank 0's: ('weight', (5, 3), 'float32') against " \
-               "('weight', (4, 3), 'float32')" in str(e), str(e)
+        assert "rank 1's model differs from rank 0's: ('weight', (5, 3), " in str(e), str(e)
+        assert "against ('weight', (4, 3), " in str(e), str(e)
     else:
         raise AssertionError("different models went unnoticed")
 
