@@ -12,9 +12,10 @@ its share:
   ``DistributedSampler`` deals it, so the N batches of a step together are exactly the batch
   one process would train on, and ``--nproc N`` trains to one process's weights up to
   rounding (the sum over processes adds in another order);
-* after every batch the loss, correct and seen counts (and whether Ctrl-C was pressed) are
-  summed over the processes, so the progress line and the metrics are the whole job's, and
-  every process stops after the same batch;
+* after every batch the loss, correct and seen counts (and whether a stop was asked for:
+  Ctrl-C, which reaches the launcher alone and creates a stop file) are summed over the
+  processes, so the progress line and the metrics are the whole job's, and every process
+  stops after the same batch;
 * rank 0 alone prints and writes the run folder (atomically, as in one process); the
   checkpoint holds the plain model's weights, so ``--resume`` works with any ``--nproc``.
 """
