@@ -55,6 +55,21 @@ def test_requires_grad_and_grad_fn_suffixes():
     assert repr(x * 2) == "tensor([3.0000, 4.5000], grad_fn=<MulBackward0>)"
 
 
+def test_grad_fn_names_are_pytorchs():
+    values = (np.arange(6.0).reshape(2, 3) / 7).astype(np.float32)   # no dtype suffix
+    x, tx = both(values, requires_grad=True)
+    w, tw = both(np.ones((4, 3), np.float32) / 3, requires_grad=True)
+    for fn in (lambda lib, a, b: a @ b.T, lambda lib, a, b: a.double(),
+               lambda lib, a, b: a.view(6), lambda lib, a, b: a.clamp(0, 0.5),
+               lambda lib, a, b: a.sum(1), lambda lib, a, b: a.mean(0), lambda lib, a, b: a.max(),
+               lambda lib, a, b: a.T, lambda lib, a, b: a.relu(), lambda lib, a, b: a.softmax(1),
+               lambda lib, a, b: a ** 2, lambda lib, a, b: a.exp().log(),
+               lambda lib, a, b: lib.nn.functional.linear(a, b, lib.ones(4)),
+               lambda lib, a, b: lib.nn.functional.cross_entropy(a, lib.tensor([0, 1]))):
+        ours, reference = fn(cr, x, w), fn(torch, tx, tw)
+        assert repr(ours) == theirs(reference)
+
+
 def test_long_rows_wrap_and_suffixes_move_to_a_new_line():
     values = (RNG.standard_normal(30) * 1000).tolist()
     ours, reference = both(values, requires_grad=True)

@@ -147,7 +147,7 @@ def tensor_repr(array, suffixes, prefix="tensor("):
         summarise = array.size > OPTIONS.threshold
         formatter = Formatter(summarised(array))
         text = body(array, formatter, indent, summarise)
-    return prefix + add_suffixes(text, suffixes, indent) + ")"
+    return add_suffixes(prefix + text, suffixes, indent) + ")"
 
 
 def add_suffixes(text, suffixes, indent):

@@ -275,9 +275,21 @@ class Size(tuple):
         return n
 
 
+# PyTorch's node names where they are not the gate's name plus Backward0 (a sum over
+# dims is SumBackward1: its second overload)
+BACKWARD_NAMES = {"MatMul": "MmBackward0", "Linear": "AddmmBackward0", "Cast": "ToCopyBackward0",
+                  "Reshape": "ViewBackward0", "CrossEntropy": "NllLossBackward0",
+                  "SoftmaxCrossEntropy": "NllLossBackward0", "Clamp": "ClampBackward1",
+                  "GetItem": "IndexBackward0", "Max": "MaxBackward1", "Min": "MinBackward1",
+                  "MaxDim": "MaxBackward0", "MinDim": "MinBackward0"}
+
+
 def backward_name(node):
     """The name PyTorch gives the gate's node: ``MulBackward0`` for ``Mul``."""
-    return getattr(node, "backward_name", None) or f"{type(node).__name__}Backward0"
+    name = type(node).__name__
+    if name in ("Sum", "Mean") and getattr(node, "dims", None) is not None:
+        return f"{name}Backward1"
+    return BACKWARD_NAMES.get(name) or f"{name}Backward0"
 
 
 # The one place a Tensor's slots are filled. new_tensor runs it; the gates' fast paths
