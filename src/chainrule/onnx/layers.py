@@ -113,7 +113,7 @@ def max_pool2d(ctx):
                   dilations=list(ctx.param("dilation")), ceil_mode=int(ctx.param("ceil_mode")))
 
 
-@emits("Transpose, Reshape, Col2Im")
+@emits("Transpose, Reshape, Col2Im (opset 18+; refused below)")
 def fold(ctx):
     """Windows (N, OH, OW, KH, KW, C) summed back into an image (N, C, H, W): ONNX's Col2Im,
     which reads the windows as (N, C * KH * KW, OH * OW)."""
