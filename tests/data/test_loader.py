@@ -182,12 +182,13 @@ def structure(value):
     if isinstance(value, (list, tuple)):
         return (type(value).__name__,) + tuple(structure(v) for v in value)
     if hasattr(value, "dtype") and hasattr(value, "shape"):
-        return str(value.dtype).split(".")[-1], tuple(value.shape), np.asarray(value.tolist()).tolist()
+        values = np.asarray(value.tolist()).tolist()
+        return str(value.dtype).split(".")[-1], tuple(value.shape), values
     return value
 
 
 def test_default_collate_and_convert_match_pytorch_on_nested_samples():
-    torch = pytest.importorskip("torch")
+    pytest.importorskip("torch")
     from torch.utils.data import default_collate, default_convert
     samples = nested_samples()
     assert structure(cr.data.default_collate(samples)) == structure(default_collate(samples))

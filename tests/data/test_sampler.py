@@ -2,7 +2,6 @@
 where random, the same distribution and checks), and their refusals."""
 import collections
 
-import numpy as np
 import pytest
 
 import chainrule as cr

@@ -126,7 +126,8 @@ def test_warm_restarts_take_fractional_epochs_as_pytorch():
     assert run(cr) == pytest.approx(run(torch), rel=1e-12)
 
 
-@pytest.mark.parametrize("name, kwargs", SCHEDULES[:4] + SCHEDULES[6:13] + SCHEDULES[15:], ids=lambda v: str(v)[:14])
+@pytest.mark.parametrize("name, kwargs", SCHEDULES[:4] + SCHEDULES[6:13] + SCHEDULES[15:],
+                         ids=lambda v: str(v)[:14])
 def test_state_dict_resumes_every_schedule(name, kwargs):
     def make():
         opt = cr.optim.SGD([{"params": [cr.zeros(1, requires_grad=True)]},

@@ -231,7 +231,8 @@ def test_state_dict_has_pytorchs_layout_and_values(name, kwargs):
 
 
 @pytest.mark.parametrize("name, kwargs", [CASES[2], CASES[6], CASES[12], CASES[14],
-                                          CASES[21], CASES[26], CASES[28]], ids=lambda v: str(v)[:12])
+                                          CASES[21], CASES[26], CASES[28]],
+                         ids=lambda v: str(v)[:12])
 @pytest.mark.parametrize("foreach", [True, False])
 def test_state_dict_round_trip_through_a_checkpoint_is_bit_identical(name, kwargs, foreach,
                                                                      tmp_path):

@@ -15,7 +15,8 @@ def names(n, rng):
     out, labels = [], []
     for _ in range(n):
         label = int(rng.integers(0, 2))
-        body = "".join(rng.choice(list("kaeiou" if label == 0 else "bdfgmnrst"), rng.integers(2, 8)))
+        letters = list("kaeiou" if label == 0 else "bdfgmnrst")
+        body = "".join(rng.choice(letters, rng.integers(2, 8)))
         out.append(body + ("a" if label == 0 else "n"))
         labels.append(label)
     return out, labels

@@ -3,9 +3,10 @@ once against PyTorch's API and run twice, under PyTorch and under chainrule (inj
 ``torch`` for that run), from the same initial weights; their loss sequences agree to 1e-4.
 
 A program is a file here with ``run(model)`` returning its losses (which must fall, unless
-it sets ``LOSS_FALLS = False``), and ``build()`` making the model where it has one (the harness copies PyTorch's initial ``state_dict`` into
-chainrule's model). Programs that build their weights from tensors make them from a seeded
-NumPy generator, so both runs start from the same numbers. Random draws made by the
+it sets ``LOSS_FALLS = False``), and ``build()`` making the model where it has one (the
+harness copies PyTorch's initial ``state_dict`` into chainrule's model). Programs that build
+their weights from tensors make them from a seeded NumPy generator, so both runs start from
+the same numbers. Random draws made by the
 libraries (``multinomial``, shuffling) differ between them, so programs use them only where
 no loss depends on them, and check what they drew themselves.
 """
