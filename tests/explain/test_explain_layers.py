@@ -143,3 +143,9 @@ def test_every_gate_level_format_says_the_broadcast_sum_in_words(fmt):
     z.name = "z"
     shown = cr.explain(z.sum()).render(fmt)
     assert "sum over the batch axis 0: b (4) was broadcast to 5x4" in shown
+
+
+def test_a_leaf_alone_has_an_empty_layer_view():
+    view = cr.explain(cr.tensor(2.0, requires_grad=True, name="x")).layers()
+    assert view.forward == [] and view.backward == []
+    assert "Forward" in str(view)

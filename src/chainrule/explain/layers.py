@@ -4,9 +4,9 @@ A *unit* is a group of gate nodes: the gates one recorded module call made itsel
 their creation numbers; inner calls claim theirs first, so a ``Sequential`` claims nothing
 and a transformer block claims its residual adds), or a single gate that no recorded call
 made. A call's gates that another call's gates interrupt form several units (a block's two
-residual adds are two rows). Forward rows are the units
-in evaluation order, numbered from 1; a loss that fuses softmax into cross-entropy gets two
-rows, as seed 000 writes it: ``y_hat = softmax(z2)`` and ``L = CE(y, y_hat)``.
+residual adds are two rows). Forward rows are the units in evaluation order, numbered from
+1; a loss that fuses softmax into cross-entropy gets two rows, as seed 000 writes it:
+``y_hat = softmax(z2)`` and ``L = CE(y, y_hat)``.
 
 Backward rows go from the last row back, as the seed numbers them: the last row holds
 ``dL/dL = 1``, and row k holds the gradients of row k's inputs (parameters first, then the
@@ -145,7 +145,10 @@ TEMPLATES = {   # a module's forward in one line, where its gates would take sev
 
 
 def layer_rows(units, forward, backward):
-    """(forward rows, backward rows) of the layer view, from the gate-level steps."""
+    """(forward rows, backward rows) of the layer view, from the gate-level steps; none for a
+    graph without a gate (a leaf alone)."""
+    if not units:
+        return [], []
     fwd = {s.name: s for s in forward}
     bwd = {s.name: s for s in backward}
     rows, input_row, number = [], {}, 0

@@ -7,9 +7,9 @@ In order of precedence:
 3. a parameter or buffer of ``model`` (or of a module whose calls were recorded): its path
    in the model, as ``named_parameters()`` gives it (``fc1.weight``, ``0.bias``); a buffer
    that a gate reads as an array (or a view of it) too (``1.running_mean``);
-4. the output of a recorded module call (``record_modules``): the module's path (``fc1``);
-   where the path ends in a number (a child of ``Sequential``), the module's kind goes in
-   front (``relu1``, ``features.conv3``);
+4. the output of a recorded module call (``record_modules``): the module's path (``fc1``,
+   ``blocks.0.mlp.0``); a numbered child of the model itself gets its kind in front
+   (``linear0``, not ``0``);
 5. with a model: the model's input ``x`` (the input of the outermost recorded call, or else
    the one leaf that is no parameter), and ``y``, the target a loss gate reads;
 6. the gate's label and a counter (``mul1``), as without a model.
@@ -25,6 +25,7 @@ from ..nn.loss import Loss
 from ..tensor import Tensor
 from .modules import call_of
 
+
 def model_names(nodes, model=None, aliases=None):
     """{id(node): name} for the nodes that the model, the recording or ``aliases`` name."""
     given = {id(t): name for t, name in (aliases or {}).items() if isinstance(t, Tensor)}
@@ -37,7 +38,8 @@ def model_names(nodes, model=None, aliases=None):
         if t is not None:
             name = given.get(id(t)) or t.name or found.get(id(t))
         else:   # a buffer a gate reads as an array, or as a view of one (running_mean)
-            name = arrays.get(id(n.data)) or arrays.get(id(n.data.base))
+            base = n.data.base
+            name = arrays.get(id(n.data)) or (arrays.get(id(base)) if base is not None else None)
         if name:
             names[id(n)] = name
     if model is not None or any(calls.values()):
