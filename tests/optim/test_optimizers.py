@@ -349,6 +349,16 @@ def test_bad_arguments_are_named(make, error, message):
         make(w)
 
 
+@pytest.mark.parametrize("foreach", [True, False])
+def test_a_gradient_of_another_shape_is_refused_not_broadcast(foreach):
+    w, v = cr.zeros(3, requires_grad=True), cr.zeros(2, requires_grad=True)
+    opt = cr.optim.SGD([w, v], lr=0.1, foreach=foreach)
+    w.grad, v.grad = cr.ones(1), cr.ones(2)
+    with pytest.raises(RuntimeError, match=r"shape \(3,\) has a gradient of shape \(1,\)"):
+        opt.step()
+    assert w.tolist() == [0.0, 0.0, 0.0] and v.tolist() == [0.0, 0.0]
+
+
 def test_fused_runs_the_flat_path_with_the_same_numbers():
     fused = trajectory(cr, "Adam", dict(lr=0.1, fused=True))
     plain = trajectory(cr, "Adam", dict(lr=0.1, foreach=False))

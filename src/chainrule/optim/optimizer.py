@@ -96,6 +96,12 @@ class Optimizer:
         live = [p for p in group["params"] if p.grad is not None]
         if not live:
             return
+        for p in live:
+            if p.grad._data.shape != p._data.shape:   # a .grad assigned by hand
+                raise RuntimeError(f"{type(self).__name__}.step: a parameter of shape "
+                                   f"{tuple(p._data.shape)} has a gradient of shape "
+                                   f"{tuple(p.grad._data.shape)}; assign .grad a tensor of "
+                                   f"the parameter's shape (PyTorch refuses any other)")
         if group.get("foreach") is not False and len(live) > 1:
             flat = self.flat_groups.get(id(group))
             if flat is None or not flat.fits(live, self.state):
