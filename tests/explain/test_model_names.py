@@ -43,6 +43,13 @@ def test_parameters_input_and_target_are_named_by_the_model():
         np.asarray(e.step("fc1.weight").value))   # a step per parameter, by its path
 
 
+def test_without_a_recording_a_module_s_own_gate_takes_its_name():
+    net = Net()
+    e = cr.explain(loss_of(net, record=False), model=net)
+    assert names(e) == ["x", "fc1.weight", "fc1.bias", "fc1", "relu1", "fc2.weight",
+                        "fc2.bias", "fc2", "y", "L"]   # relu has no parameter: a gate name
+
+
 def test_recorded_module_calls_name_the_intermediate_results():
     net = Net()
     e = cr.explain(loss_of(net), model=net)

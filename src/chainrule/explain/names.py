@@ -9,7 +9,9 @@ In order of precedence:
    that a gate reads as an array (or a view of it) too (``1.running_mean``);
 4. the output of a recorded module call (``record_modules``): the module's path (``fc1``,
    ``blocks.0.mlp.0``); a numbered child of the model itself gets its kind in front
-   (``linear0``, not ``0``);
+   (``linear0``, not ``0``). With ``model=`` but no recording, the one gate that reads a
+   module's own parameters is named so (``fc1``); a module without parameters (``relu``)
+   needs the recording;
 5. with a model: the model's input ``x`` (the input of the outermost recorded call, or else
    the one leaf that is no parameter), and ``y``, the target a loss gate reads;
 6. the gate's label and a counter (``mul1``), as without a model.
@@ -42,12 +44,37 @@ def model_names(nodes, model=None, aliases=None):
             name = arrays.get(id(n.data)) or (arrays.get(id(base)) if base is not None else None)
         if name:
             names[id(n)] = name
+    if model is not None and not any(calls.values()):
+        names.update(layer_outputs(nodes, names, model))
     if model is not None or any(calls.values()):
         names.update(input_and_target(nodes, names, calls, owned))
         out = nodes[-1]
         if id(out) not in names and out.data.size == 1 and "L" not in names.values():
             names[id(out)] = "L"   # the loss, as the seeds write it
     return names
+
+
+def layer_outputs(nodes, names, model):
+    """Without a recording: the one gate that reads a module's own parameters is that
+    module's output (``fc1`` for the linear gate of ``fc1``); modules without parameters
+    (``relu``) cannot be told apart and keep their gate names."""
+    holder = {}
+    for path, module in model.named_modules():
+        for p in module._parameters.values():
+            if p is not None:
+                holder.setdefault(id(p), (path, module))
+    readers = {}
+    for n in nodes:
+        if n.gate is not None:
+            for owner in {holder[id(o)] for o in n.operands if id(o) in holder}:
+                readers.setdefault(id(owner[1]), []).append((n, owner))
+    found = {}
+    for users in readers.values():
+        if len(users) == 1:     # a module called twice is two gates: no one name for them
+            n, (path, module) = users[0]
+            if id(n) not in names:
+                found[id(n)] = output_name(path, module)
+    return found
 
 
 def buffer_arrays(model):
