@@ -116,3 +116,17 @@ def test_a_buffer_read_as_an_array_is_named_by_its_path():
     model = cr.nn.Sequential(cr.nn.Linear(3, 4), cr.nn.BatchNorm1d(4)).eval()
     e = cr.explain(model(cr.randn(2, 3)).sum(), model=model)
     assert "1.running_mean" in names(e) and "1.weight" in names(e)
+
+
+def test_a_forward_that_raises_leaves_the_recording_consistent():
+    class Fails(cr.nn.Module):
+        def forward(self, x):
+            raise ValueError("no")
+
+    net = Net()
+    with cr.explain.record_modules() as calls:
+        with pytest.raises(ValueError):
+            cr.nn.Sequential(cr.nn.Linear(3, 3), Fails())(cr.ones(1, 3))
+        loss = cr.nn.functional.cross_entropy(net(cr.ones(2, 3)), cr.tensor([0, 1]))
+    assert [c.depth for c in calls if c.module is net] == [0]
+    assert "fc1" in names(cr.explain(loss, model=net))

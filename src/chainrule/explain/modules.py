@@ -60,8 +60,9 @@ class record_modules:   # noqa: N801  (a context manager used like a function, a
         self.starts = []
 
     def __enter__(self):
+        # always_call: a forward that raises still closes its call, so the nesting stays right
         self.handles = [register_module_forward_pre_hook(self.before),
-                        register_module_forward_hook(self.after)]
+                        register_module_forward_hook(self.after, always_call=True)]
         return self.calls
 
     def __exit__(self, *exc):
@@ -73,7 +74,7 @@ class record_modules:   # noqa: N801  (a context manager used like a function, a
         self.depth += 1
         self.starts.append(next(SEQUENCE))   # a creation number of its own: only order counts
 
-    def after(self, module, args, output):
+    def after(self, module, args, output):   # output is None when forward raised
         self.depth -= 1
         call = Call(module, self.depth, len(self.calls),
                     [weakref.ref(t) for t in tensors_in(args)],
