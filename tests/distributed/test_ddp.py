@@ -3,6 +3,7 @@ train to the weights one process reaches on the same global batches (float32, 1e
 averaged gradient adds the processes' sums in another order than one process's matmul);
 gradient accumulation with no_sync; unused parameters; overlap; buffers."""
 import importlib.util
+import socket
 
 import numpy as np
 import pytest
@@ -56,3 +57,15 @@ def test_behaviours(tmp_path):
     check_ok(done)
     for mode in BEHAVIOURS:
         assert done.stdout.count(f"ok {mode} ") == 2, done.stdout
+
+
+def test_gradients_match_pytorchs_distributed_data_parallel():
+    """Side by side in two processes: PyTorch's DDP on gloo (loopback TCP) and ours on MPI
+    agree on the broadcast weights, the state_dict keys and every gradient, with a head
+    used by one rank only and one used by none (find_unused_parameters)."""
+    with socket.socket() as s:   # a free loopback port for gloo's rendezvous
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    done, _ = run_mpi(2, "torch_parity.py", port, timeout=120)
+    check_ok(done)
+    assert done.stdout.count("ok ") == 2
