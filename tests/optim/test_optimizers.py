@@ -431,3 +431,52 @@ def test_a_parameter_given_a_new_array_that_overlaps_another_is_caught():
         a.grad, b.grad = cr.ones(4, dtype=cr.float64), cr.ones(4, dtype=cr.float64)
         opt.step()
     assert not opt.flat_groups.get(id(opt.param_groups[0]))
+
+
+def hook_log(library, name, make_closure):
+    """What step hooks see and change, for one library."""
+    w = library.tensor([1.0, -2.0], dtype=library.float64, requires_grad=True)
+    opt = getattr(library.optim, name)([w], lr=0.1)
+    seen = []
+
+    def closure():
+        opt.zero_grad()
+        loss = (w * w).sum()
+        loss.backward()
+        return loss
+
+    def pre(optimizer, args, kwargs):
+        seen.append(("pre", len(args), sorted(kwargs)))
+        return (args[0], closure), {}   # the optimizer, then a closure instead of the one given
+
+    post = opt.register_step_post_hook(lambda o, args, kwargs: seen.append(("post", len(args))))
+    handle = opt.register_step_pre_hook(pre)
+    opt.step(make_closure(closure))
+    handle.remove()
+    post.remove()
+    opt.step(closure)   # no hook any more
+    return seen, w.detach().numpy().tolist()
+
+
+@pytest.mark.parametrize("name", ["SGD", "Adam", "LBFGS"])
+def test_step_hooks_run_and_change_arguments_as_in_pytorch(name):
+    def useless(closure):
+        return None if name != "LBFGS" else (lambda: 1 / 0)
+
+    ours, theirs = hook_log(cr, name, useless), hook_log(torch, name, useless)
+    assert ours[0] == theirs[0] == [("pre", 2, []), ("post", 2)]
+    np.testing.assert_allclose(ours[1], theirs[1], rtol=1e-9)
+
+
+def test_hooks_wrap_a_subclass_step_once_even_when_it_calls_its_parent():
+    class Logged(cr.optim.SGD):
+        def step(self, closure=None):
+            return super().step(closure)
+
+    w = cr.tensor([1.0], requires_grad=True)
+    opt = Logged([w], lr=0.1)
+    calls = []
+    opt.register_step_pre_hook(lambda o, a, k: calls.append("pre"))
+    w.grad = cr.ones(1)
+    opt.step()
+    assert calls == ["pre"] and w.tolist() == [pytest.approx(0.9)]

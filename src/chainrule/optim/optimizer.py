@@ -5,14 +5,43 @@ Updates work on the NumPy arrays in place (``p._data``), so a step records no gr
 little and leaves every tensor's identity alone.
 """
 import collections
+import functools
 
 import numpy as np
 
 from ..ops.inplace import mark_changed
 from ..autograd.grad_mode import enable_grad
 from ..dtypes import get_default_dtype
+from ..nn.hooks import RemovableHandle
 from ..tensor import Tensor, new_tensor
 from .flat import FlatGroup
+
+
+def hooked(step):
+    """``step`` with the optimizer's step hooks around it (once, also when a subclass's step
+    calls its parent's): every optimizer's ``step``, a user's subclass's too, goes through
+    this, as PyTorch wraps them."""
+    @functools.wraps(step)
+    def step_with_hooks(*args, **kwargs):
+        self = args[0]   # the hooks see (and may replace) the arguments with self, as PyTorch's
+        if getattr(self, "in_step", False):
+            return step(*args, **kwargs)
+        self.in_step = True
+        try:
+            for hook in list(getattr(self, "step_pre_hooks", {}).values()):
+                changed = hook(self, args, kwargs)
+                if changed is not None:
+                    if not (isinstance(changed, tuple) and len(changed) == 2):
+                        raise RuntimeError(f"optimizer step pre hook must return None or a "
+                                           f"tuple of (new_args, new_kwargs), but got {changed}.")
+                    args, kwargs = changed
+            out = step(*args, **kwargs)
+            for hook in list(getattr(self, "step_post_hooks", {}).values()):
+                hook(self, args, kwargs)
+            return out
+        finally:
+            self.in_step = False
+    return step_with_hooks
 
 
 class Optimizer:
@@ -32,6 +61,7 @@ class Optimizer:
         self.state = collections.defaultdict(dict)   # PyTorch's: self.state[p] makes {}
         self.param_groups = []
         self.flat_groups = {}   # id(group) -> FlatGroup, rebuilt whenever it no longer fits
+        self.step_pre_hooks, self.step_post_hooks = {}, {}
         if isinstance(params, Tensor):
             raise TypeError(f"{type(self).__name__}: params must be an iterable of tensors or "
                             f"of dicts, got a single Tensor; pass [tensor] or model.parameters()")
@@ -76,6 +106,35 @@ class Optimizer:
                 elif p.grad is not None:
                     p.grad._data.fill(0)
 
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "step" in cls.__dict__:
+            cls.step = hooked(cls.__dict__["step"])
+
+    def register_step_pre_hook(self, hook):
+        """Call ``hook(optimizer, args, kwargs)`` before each ``step`` (``args`` starts with
+        the optimizer, as in PyTorch); it may return new ``(args, kwargs)``. Returns a handle:
+        ``handle.remove()`` takes the hook out."""
+        handle = RemovableHandle(self.step_pre_hooks)
+        self.step_pre_hooks[handle.id] = hook
+        return handle
+
+    def register_step_post_hook(self, hook):
+        """Call ``hook(optimizer, args, kwargs)`` after each ``step``; returns a handle.
+
+        >>> import chainrule as cr
+        >>> w = cr.tensor([1.0], requires_grad=True)
+        >>> opt = cr.optim.SGD([w], lr=0.5)
+        >>> handle = opt.register_step_post_hook(lambda o, args, kwargs: print("stepped"))
+        >>> w.grad = cr.ones(1); opt.step()
+        stepped
+        >>> handle.remove(); opt.step()
+        """
+        handle = RemovableHandle(self.step_post_hooks)
+        self.step_post_hooks[handle.id] = hook
+        return handle
+
+    @hooked
     def step(self, closure=None):
         """One update of every parameter that has a gradient; returns ``closure()`` if given."""
         loss = None
