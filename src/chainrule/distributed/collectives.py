@@ -34,6 +34,10 @@ class ReduceOp(enum.Enum):
 
 MPI_OPS = {"SUM": "SUM", "AVG": "SUM", "PRODUCT": "PROD", "MIN": "MIN", "MAX": "MAX",
            "BAND": "BAND", "BOR": "BOR", "BXOR": "BXOR"}
+# MPI reduces booleans only with logical operations: a sum of bools saturates to "any", a
+# product to "all" (what the same op on 0/1 values gives, kept to True/False)
+BOOL_OPS = {"SUM": "LOR", "MAX": "LOR", "BOR": "LOR", "PRODUCT": "LAND", "MIN": "LAND",
+            "BAND": "LAND", "BXOR": "LXOR"}
 
 
 class Work:
@@ -117,14 +121,16 @@ def check_list(where, name, tensors, like, pg):
 
 
 def mpi_op(op, tensor, where):
-    if op is ReduceOp.SUM:
+    if op is ReduceOp.SUM and tensor._data.dtype.kind != "b":
         return mpi().SUM
     if not isinstance(op, ReduceOp):
         raise ValueError(f"{where}: op must be a ReduceOp (ReduceOp.SUM, AVG, PRODUCT, MIN, "
                          f"MAX, BAND, BOR, BXOR), got {op!r}")
-    if op is ReduceOp.AVG and tensor.dtype.kind not in "fc":
+    if op is ReduceOp.AVG and tensor._data.dtype.kind not in "fc":
         raise ValueError(f"{where}: ReduceOp.AVG needs a floating-point tensor, got "
                          f"{tensor.dtype}; use ReduceOp.SUM and divide")
+    if tensor._data.dtype.kind == "b":
+        return getattr(mpi(), BOOL_OPS[op.name])
     return getattr(mpi(), MPI_OPS[op.name])
 
 

@@ -28,6 +28,16 @@ def main():
             else:
                 assert work is None
             expect(t, np.full((2, 3), value), f"all_reduce {op} async={async_op}")
+        for op, want in ((dist.ReduceOp.SUM, True), (dist.ReduceOp.MAX, True),
+                         (dist.ReduceOp.PRODUCT, False), (dist.ReduceOp.MIN, False)):
+            t = cr.tensor([rank == 1, True, False])   # bools: any (SUM, MAX), all (PRODUCT, MIN)
+            w = dist.all_reduce(t, op=op, async_op=async_op)
+            w and w.wait()
+            expect(t, [want, True, False], f"all_reduce bool {op}")
+        t = cr.full((2,), 1.5, dtype=cr.float16)
+        w = dist.all_reduce(t, async_op=async_op)
+        w and w.wait()
+        expect(t, [1.5 * size] * 2, "all_reduce float16")
         t = cr.tensor([rank, 10 * rank], dtype=cr.int64)
         w = dist.all_reduce(t, async_op=async_op)
         w and w.wait()
