@@ -89,6 +89,17 @@ LAYERS = [
     ("CircularPad2d", (1,), {}, [rand(1, 2, 3, 4)]),
     ("CosineSimilarity", (), {"dim": 1}, [rand(3, 4), rand(3, 4, seed=1)]),
     ("PairwiseDistance", (), {"p": 1.0}, [rand(3, 4), rand(3, 4, seed=1)]),
+    ("RMSNorm", (4,), {}, [rand(3, 4)]),
+    ("RMSNorm", ((2, 3),), {"eps": 1e-3}, [rand(4, 2, 3)]),
+    ("RMSNorm", (3,), {"elementwise_affine": False}, [rand(2, 3)]),
+    ("Softmin", (), {"dim": 1}, [rand(3, 4)]),
+    ("Softmax2d", (), {}, [rand(2, 3, 2, 2)]),
+    ("Unfold", ((2, 3),), {"padding": 1, "stride": 2}, [rand(2, 3, 5, 6)]),
+    ("Fold", ((4, 5), 2), {}, [rand(2, 12, 12)]),
+    ("ChannelShuffle", (3,), {}, [rand(2, 6, 2, 2)]),
+    ("Dropout1d", (0.3,), {}, [rand(2, 3, 4)]),   # eval mode below: the identity
+    ("Dropout2d", (0.3,), {}, [rand(2, 3, 4, 4)]),
+    ("SoftMarginLoss", (), {}, [rand(3, 4), np.sign(rand(3, 4, seed=1))]),
     ("SmoothL1Loss", (), {"beta": 0.5}, [rand(3, 4), rand(3, 4, seed=1)]),
     ("KLDivLoss", (), {"reduction": "batchmean", "log_target": True}, [rand(3, 4), rand(3, 4, seed=1)]),
     ("PoissonNLLLoss", (), {}, [rand(3, 4), np.abs(rand(3, 4, seed=1))]),
@@ -100,7 +111,8 @@ LAYERS = [
     ("MultiLabelSoftMarginLoss", (), {}, [rand(3, 4), (rand(3, 4, seed=1) > 0).astype(float)]),
 ]
 IDS = [f"{name}-{i}" for i, (name, *_) in enumerate(LAYERS)]
-NO_GRAD = {"MarginRankingLoss": [2], "HingeEmbeddingLoss": [1], "CosineEmbeddingLoss": [2]}
+NO_GRAD = {"MarginRankingLoss": [2], "HingeEmbeddingLoss": [1], "CosineEmbeddingLoss": [2],
+           "SoftMarginLoss": [1]}
 
 
 def through_safetensors(theirs, path):
@@ -138,6 +150,9 @@ def test_torch_state_dict_gives_torch_outputs(name, args, kwargs, arrays, precis
         theirs.double()
         ours.double()
     ours.load_state_dict(through_safetensors(theirs, tmp_path / "layer.safetensors"))
+    if name.startswith("Dropout"):   # random masks cannot agree; test_feature_dropout checks them
+        ours.eval()
+        theirs.eval()
     lib_dtypes = (getattr(cr, precision), getattr(torch, precision))
     no_grad = NO_GRAD.get(name, [])
     out, grads, params = run(cr, ours, arrays, lib_dtypes[0], no_grad)
@@ -229,3 +244,20 @@ def test_parameter_list_and_dict_register_like_torch():
         assert len(net.scales) == 2 and "a" in net.table and list(net.table) == ["a", "b"]
     net.scales.append(lib.ones(4))   # extending after construction registers too
     assert "scales.2" in dict(net.named_parameters())
+
+
+@pytest.mark.parametrize("name, shape", [("Dropout1d", (50, 40, 3)),
+                                         ("Dropout2d", (50, 40, 2, 3)),
+                                         ("Dropout3d", (50, 40, 2, 2, 2))])
+def test_feature_dropout_drops_whole_channels(name, shape):
+    x = cr.ones(*shape, requires_grad=True)
+    out = getattr(cr.nn, name)(0.25)(x)
+    per_channel = out.detach().numpy().reshape(shape[0], shape[1], -1)
+    assert np.all(per_channel.min(axis=2) == per_channel.max(axis=2))   # whole channels
+    kept = per_channel[:, :, 0]
+    assert set(np.unique(kept)) <= {0.0, np.float32(1 / 0.75)}
+    assert abs((kept == 0).mean() - 0.25) < 0.05   # 2,000 draws
+    out.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), out.detach().numpy())   # the same mask
+    with pytest.raises(ValueError, match="dims"):
+        getattr(cr.nn, name)(0.5)(cr.ones(*shape[:len(shape) - 2]))

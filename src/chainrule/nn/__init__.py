@@ -3,26 +3,28 @@ from .parameter import Parameter  # noqa: F401
 from .module import Module  # noqa: F401
 from .container import (Sequential, ModuleList, ModuleDict, ParameterList,  # noqa: F401
                         ParameterDict)
-from .linear import Identity, Linear, Flatten, Unflatten, Dropout, Embedding  # noqa: F401
+from .linear import (Identity, Linear, Flatten, Unflatten, Dropout, Dropout1d,  # noqa: F401
+                     Dropout2d, Dropout3d, Embedding)
 from .activation import (ReLU, LeakyReLU, GELU, Sigmoid, Tanh, Softmax,  # noqa: F401
                          LogSoftmax, SiLU, Mish, SELU, ELU, CELU, Hardswish, Hardsigmoid,
                          Hardtanh, ReLU6, Threshold, LogSigmoid, Softsign, Tanhshrink, GLU,
-                         Softplus, Softshrink, Hardshrink, PReLU)
+                         Softplus, Softshrink, Hardshrink, PReLU, Softmin, Softmax2d)
 from .conv import (Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d, MaxPool2d,  # noqa: F401
-                   AvgPool2d)
+                   AvgPool2d, Fold, Unfold)
 from .pooling import (MaxPool1d, AvgPool1d, AdaptiveAvgPool1d,  # noqa: F401
                       AdaptiveAvgPool2d, AdaptiveMaxPool1d, AdaptiveMaxPool2d, MaxUnpool1d,
                       MaxUnpool2d)
 from .upsampling import (Upsample, UpsamplingNearest2d, UpsamplingBilinear2d,  # noqa: F401
-                         PixelShuffle, PixelUnshuffle, ZeroPad1d, ZeroPad2d, ConstantPad1d,
+                         PixelShuffle, PixelUnshuffle, ChannelShuffle, ZeroPad1d, ZeroPad2d, ConstantPad1d,
                          ConstantPad2d, ReflectionPad1d, ReflectionPad2d, ReplicationPad1d,
                          ReplicationPad2d, CircularPad1d, CircularPad2d)
 from .norm import (BatchNorm1d, BatchNorm2d, LayerNorm, GroupNorm,  # noqa: F401
-                   InstanceNorm1d, InstanceNorm2d)
+                   InstanceNorm1d, InstanceNorm2d, RMSNorm)
 from .distance import CosineSimilarity, PairwiseDistance  # noqa: F401
 from .more_losses import (SmoothL1Loss, KLDivLoss, PoissonNLLLoss,  # noqa: F401
                           GaussianNLLLoss, MarginRankingLoss, HingeEmbeddingLoss,
-                          TripletMarginLoss, CosineEmbeddingLoss, MultiLabelSoftMarginLoss)
+                          TripletMarginLoss, CosineEmbeddingLoss, MultiLabelSoftMarginLoss,
+                          SoftMarginLoss)
 from .rnn import RNN, LSTM, GRU, RNNCell, LSTMCell, GRUCell  # noqa: F401
 from .attention import MultiheadAttention  # noqa: F401
 from .transformer import (Transformer, TransformerEncoder,  # noqa: F401

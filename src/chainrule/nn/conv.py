@@ -278,3 +278,44 @@ class AvgPool2d(Module):
 
     def extra_repr(self):
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class Unfold(Module):
+    """``F.unfold`` as a layer: (N, C, H, W) -> (N, C * KH * KW, L) sliding blocks.
+
+    >>> import chainrule as cr
+    >>> tuple(cr.nn.Unfold(2)(cr.ones(1, 3, 4, 4)).shape)
+    (1, 12, 9)
+    """
+
+    def __init__(self, kernel_size, dilation=1, padding=0, stride=1):
+        super().__init__()
+        self.kernel_size, self.dilation = kernel_size, dilation
+        self.padding, self.stride = padding, stride
+
+    def forward(self, input):
+        return F.unfold(input, self.kernel_size, self.dilation, self.padding, self.stride)
+
+    def extra_repr(self):
+        return (f"kernel_size={self.kernel_size}, dilation={self.dilation}, "
+                f"padding={self.padding}, stride={self.stride}")
+
+
+class Fold(Unfold):
+    """``F.fold`` as a layer: (N, C * KH * KW, L) blocks summed into (N, C, H, W).
+
+    >>> import chainrule as cr
+    >>> tuple(cr.nn.Fold((4, 4), 2)(cr.ones(1, 12, 9)).shape)
+    (1, 3, 4, 4)
+    """
+
+    def __init__(self, output_size, kernel_size, dilation=1, padding=0, stride=1):
+        super().__init__(kernel_size, dilation, padding, stride)
+        self.output_size = output_size
+
+    def forward(self, input):
+        return F.fold(input, self.output_size, self.kernel_size, self.dilation, self.padding,
+                      self.stride)
+
+    def extra_repr(self):
+        return f"output_size={self.output_size}, " + super().extra_repr()

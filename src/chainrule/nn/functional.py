@@ -28,7 +28,7 @@ from .loss import (mse_loss, l1_loss, huber_loss, cross_entropy,  # noqa: F401
 from .more_losses import (smooth_l1_loss, kl_div, poisson_nll_loss,  # noqa: F401
                           gaussian_nll_loss, margin_ranking_loss, hinge_embedding_loss,
                           triplet_margin_loss, cosine_embedding_loss,
-                          multilabel_soft_margin_loss)
+                          multilabel_soft_margin_loss, soft_margin_loss)
 from .pool_functions import single
 from .pool_functions import (max_pool1d, max_pool2d, avg_pool1d, avg_pool2d,  # noqa: F401
                              adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_max_pool1d,
@@ -97,6 +97,54 @@ def dropout(input, p=0.5, training=True, inplace=False, generator=None):
         return input * 0
     keep = numpy_generator(generator).random(input.shape) >= p
     return ops.dropout(input, keep.astype(input.dtype) / np.asarray(1 - p, input.dtype))
+
+
+def feature_dropout(input, p, training, spatial, op):
+    """Dropout of whole channels: one draw per (sample, channel), the ``spatial`` trailing dims
+    sharing it (PyTorch's dropout1d/2d/3d); an unbatched input (C, *spatial) too."""
+    if not 0 <= p <= 1:
+        raise ValueError(f"{op}: probability p must be between 0 and 1, got {p}")
+    if input.ndim not in (spatial + 1, spatial + 2):
+        raise ValueError(f"{op}: expected an input of {spatial + 1} or {spatial + 2} dims "
+                         f"(C, *spatial) or (N, C, *spatial), got shape {tuple(input.shape)}")
+    if not training or p == 0:
+        return input
+    lead = tuple(input.shape[:input.ndim - spatial])
+    keep = numpy_generator(None).random(lead) >= p
+    scale = 0.0 if p == 1 else 1 / (1 - p)
+    mask = (keep * scale).astype(input._data.dtype).reshape(lead + (1,) * spatial)
+    return input * new_tensor(mask, None)
+
+
+def dropout1d(input, p=0.5, training=True, inplace=False):
+    """Zero whole channels of (N, C, L) with probability ``p``, scale the rest by 1 / (1 - p).
+
+    >>> import chainrule as cr
+    >>> out = dropout1d(cr.ones(4, 8, 5), 0.5)
+    >>> sorted(set(out.sum(2).flatten().tolist()))   # a channel is all 0 or all 2
+    [0.0, 10.0]
+    """
+    return feature_dropout(input, p, training, 1, "dropout1d")
+
+
+def dropout2d(input, p=0.5, training=True, inplace=False):
+    """Zero whole channels of (N, C, H, W) with probability ``p``, scale the rest.
+
+    >>> import chainrule as cr
+    >>> dropout2d(cr.ones(2, 3, 4, 4), 0.5, training=False).sum().item()
+    96.0
+    """
+    return feature_dropout(input, p, training, 2, "dropout2d")
+
+
+def dropout3d(input, p=0.5, training=True, inplace=False):
+    """Zero whole channels of (N, C, D, H, W) with probability ``p``, scale the rest.
+
+    >>> import chainrule as cr
+    >>> tuple(dropout3d(cr.ones(2, 3, 2, 2, 2)).shape)
+    (2, 3, 2, 2, 2)
+    """
+    return feature_dropout(input, p, training, 3, "dropout3d")
 
 
 def embedding(input, weight, padding_idx=None):
@@ -368,6 +416,125 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
         running_mean._data[...] = (1 - momentum) * running_mean._data + momentum * mean
         running_var._data[...] = (1 - momentum) * running_var._data + momentum * var
     return group_norm(input, input.shape[1], weight, bias, eps)
+
+
+def rms_norm(input, normalized_shape, weight=None, eps=None):
+    """``x / sqrt(mean(x^2) + eps) * weight`` over the last ``len(normalized_shape)`` dims; eps
+    defaults to the dtype's machine epsilon (a composition).
+
+    >>> import chainrule as cr
+    >>> rms_norm(cr.tensor([[3.0, 4.0]]), 2, eps=0.0).tolist()
+    [[0.8485281467437744, 1.1313709020614624]]
+    """
+    shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    if tuple(input.shape[input.ndim - len(shape):]) != shape:
+        raise ValueError(f"rms_norm: the input's last dims {tuple(input.shape)} must be "
+                         f"normalized_shape {shape}")
+    if eps is None:
+        eps = float(np.finfo(input._data.dtype).eps)
+    dims = tuple(range(input.ndim - len(shape), input.ndim))
+    out = input * ((input * input).mean(dim=dims, keepdim=True) + eps).rsqrt()
+    return out if weight is None else out * weight
+
+
+def softmin(input, dim=None, dtype=None):
+    """``softmax(-x, dim)``.
+
+    >>> import chainrule as cr
+    >>> softmin(cr.tensor([0.0, 0.0]), 0).tolist()
+    [0.5, 0.5]
+    """
+    if dim is None:
+        raise ValueError("softmin: give dim (the implicit choice is deprecated in PyTorch)")
+    x = input if dtype is None else input.to(dtype)
+    return ops.softmax(-x, dim)
+
+
+def upsample(input, size=None, scale_factor=None, mode="nearest", align_corners=None):
+    """PyTorch's deprecated name of ``interpolate``.
+
+    >>> import chainrule as cr
+    >>> upsample(cr.tensor([[[1.0, 2.0]]]), scale_factor=2).tolist()
+    [[[1.0, 1.0, 2.0, 2.0]]]
+    """
+    return interpolate(input, size, scale_factor, mode, align_corners)
+
+
+def upsample_nearest(input, size=None, scale_factor=None):
+    """``interpolate(mode="nearest")`` (PyTorch's deprecated name).
+
+    >>> import chainrule as cr
+    >>> tuple(upsample_nearest(cr.ones(1, 1, 2, 2), scale_factor=2).shape)
+    (1, 1, 4, 4)
+    """
+    return interpolate(input, size, scale_factor, "nearest")
+
+
+def upsample_bilinear(input, size=None, scale_factor=None):
+    """``interpolate(mode="bilinear", align_corners=True)`` (PyTorch's deprecated name).
+
+    >>> import chainrule as cr
+    >>> upsample_bilinear(cr.tensor([[[[0.0, 2.0]]]]), size=(1, 3)).tolist()
+    [[[[0.0, 1.0, 2.0]]]]
+    """
+    return interpolate(input, size, scale_factor, "bilinear", align_corners=True)
+
+
+def max_pool1d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1,
+                            ceil_mode=False, return_indices=True):
+    """``max_pool1d(..., return_indices=True)``.
+
+    >>> import chainrule as cr
+    >>> [t.tolist() for t in max_pool1d_with_indices(cr.tensor([[[1.0, 3.0]]]), 2)]
+    [[[[3.0]]], [[[1]]]]
+    """
+    return max_pool1d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
+
+
+def max_pool2d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1,
+                            ceil_mode=False, return_indices=True):
+    """``max_pool2d(..., return_indices=True)``.
+
+    >>> import chainrule as cr
+    >>> max_pool2d_with_indices(cr.arange(4.0).reshape(1, 1, 2, 2), 2)[1].tolist()
+    [[[[3]]]]
+    """
+    return max_pool2d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
+
+
+def adaptive_max_pool1d_with_indices(input, output_size, return_indices=True):
+    """``adaptive_max_pool1d(..., return_indices=True)``.
+
+    >>> import chainrule as cr
+    >>> adaptive_max_pool1d_with_indices(cr.tensor([[[1.0, 3.0, 2.0]]]), 1)[1].tolist()
+    [[[1]]]
+    """
+    return adaptive_max_pool1d(input, output_size, True)
+
+
+def adaptive_max_pool2d_with_indices(input, output_size, return_indices=True):
+    """``adaptive_max_pool2d(..., return_indices=True)``.
+
+    >>> import chainrule as cr
+    >>> adaptive_max_pool2d_with_indices(cr.arange(4.0).reshape(1, 1, 2, 2), 1)[1].tolist()
+    [[[[3]]]]
+    """
+    return adaptive_max_pool2d(input, output_size, True)
+
+
+def channel_shuffle(input, groups):
+    """(N, C, *) with its C channels seen as (groups, C / groups) and transposed.
+
+    >>> import chainrule as cr
+    >>> channel_shuffle(cr.arange(4.0).reshape(1, 4, 1), 2).flatten().tolist()
+    [0.0, 2.0, 1.0, 3.0]
+    """
+    n, c, *rest = input.shape
+    if c % groups:
+        raise ValueError(f"channel_shuffle: number of channels ({c}) must be divisible by "
+                         f"groups ({groups})")
+    x = input.reshape((n, groups, c // groups) + tuple(rest))
+    return x.transpose(1, 2).reshape((n, c) + tuple(rest))
 
 
 def one_hot(tensor, num_classes=-1):

@@ -164,3 +164,39 @@ class Unflatten(Module):
 
     def extra_repr(self):
         return f"dim={self.dim}, unflattened_size={self.unflattened_size}"
+
+
+class Dropout1d(Dropout):
+    """Zeroes whole channels of (N, C, L) in training (``F.dropout1d``).
+
+    >>> import chainrule as cr
+    >>> cr.nn.Dropout1d(0.2)
+    Dropout1d(p=0.2, inplace=False)
+    """
+
+    def forward(self, input):
+        return F.dropout1d(input, self.p, self.training)
+
+
+class Dropout2d(Dropout):
+    """Zeroes whole channels of (N, C, H, W) in training (``F.dropout2d``).
+
+    >>> import chainrule as cr
+    >>> cr.nn.Dropout2d(0.5).eval()(cr.ones(1, 2, 2, 2)).sum().item()
+    8.0
+    """
+
+    def forward(self, input):
+        return F.dropout2d(input, self.p, self.training)
+
+
+class Dropout3d(Dropout):
+    """Zeroes whole channels of (N, C, D, H, W) in training (``F.dropout3d``).
+
+    >>> import chainrule as cr
+    >>> tuple(cr.nn.Dropout3d()(cr.ones(1, 2, 2, 2, 2)).shape)
+    (1, 2, 2, 2, 2)
+    """
+
+    def forward(self, input):
+        return F.dropout3d(input, self.p, self.training)

@@ -215,6 +215,16 @@ def multilabel_soft_margin_loss(input, target, weight=None, reduction="mean"):
     return reduce(losses.sum(dim) / input.shape[dim], reduction, "multilabel_soft_margin_loss")
 
 
+def soft_margin_loss(input, target, reduction="mean"):
+    """``log(1 + exp(-y x))`` (softplus of -y x), y = 1 or -1.
+
+    >>> import chainrule as cr
+    >>> round(soft_margin_loss(cr.zeros(2), cr.tensor([1.0, -1.0])).item(), 4)
+    0.6931
+    """
+    return reduce(ops.softplus(-target * input), reduction, "soft_margin_loss")
+
+
 # ----- modules ----------------------------------------------------------------------------
 class SmoothL1Loss(Loss):
     """``smooth_l1_loss`` as a module.
@@ -369,3 +379,15 @@ class MultiLabelSoftMarginLoss(Loss):
 
     def forward(self, input, target):
         return multilabel_soft_margin_loss(input, target, self.weight, self.reduction)
+
+
+class SoftMarginLoss(Loss):
+    """``soft_margin_loss`` as a module.
+
+    >>> import chainrule as cr
+    >>> round(cr.nn.SoftMarginLoss()(cr.zeros(2), cr.tensor([1.0, -1.0])).item(), 4)
+    0.6931
+    """
+
+    def forward(self, input, target):
+        return soft_margin_loss(input, target, self.reduction)

@@ -227,3 +227,36 @@ class InstanceNorm2d(InstanceNorm):
     """
 
     ranks = (3, 4)
+
+
+class RMSNorm(Module):
+    """``x / sqrt(mean(x^2) + eps) * weight`` over the last dims (``normalized_shape``); eps
+    None is the dtype's machine epsilon.
+
+    >>> import chainrule as cr
+    >>> norm = cr.nn.RMSNorm(4)
+    >>> norm, tuple(norm(cr.ones(2, 4)).shape)
+    (RMSNorm((4,), eps=None, elementwise_affine=True), (2, 4))
+    """
+
+    def __init__(self, normalized_shape, eps=None, elementwise_affine=True, device=None,
+                 dtype=None):
+        super().__init__()
+        shape = (normalized_shape,) if isinstance(normalized_shape, int) \
+            else tuple(normalized_shape)
+        self.normalized_shape, self.eps = shape, eps
+        self.elementwise_affine = elementwise_affine
+        self.register_parameter("weight", empty_parameter(shape, dtype, device, "RMSNorm")
+                                if elementwise_affine else None)
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        if self.weight is not None:
+            init.ones_(self.weight)
+
+    def forward(self, input):
+        return F.rms_norm(input, self.normalized_shape, self.weight, self.eps)
+
+    def extra_repr(self):
+        return (f"{self.normalized_shape}, eps={self.eps}, "
+                f"elementwise_affine={self.elementwise_affine}")

@@ -8,6 +8,7 @@
 >>> up, tuple(up(cr.ones(1, 1, 2, 3)).shape)
 (Upsample(scale_factor=2.0, mode='bilinear'), (1, 1, 4, 6))
 """
+from . import functional as F
 from . import resample as R
 from .module import Module
 
@@ -102,6 +103,25 @@ class PixelUnshuffle(Module):
 
     def extra_repr(self):
         return f"downscale_factor={self.downscale_factor}"
+
+
+class ChannelShuffle(Module):
+    """(N, C, *) with its channels seen as (groups, C / groups) and transposed.
+
+    >>> import chainrule as cr
+    >>> cr.nn.ChannelShuffle(2)(cr.arange(4.0).reshape(1, 4, 1)).flatten().tolist()
+    [0.0, 2.0, 1.0, 3.0]
+    """
+
+    def __init__(self, groups):
+        super().__init__()
+        self.groups = groups
+
+    def forward(self, input):
+        return F.channel_shuffle(input, self.groups)
+
+    def extra_repr(self):
+        return f"groups={self.groups}"
 
 
 # ----- padding ----------------------------------------------------------------------------
