@@ -139,8 +139,8 @@ def all_reduce(tensor, op=ReduceOp.SUM, group=None, async_op=False):
     """Combine ``tensor`` over every process (sum by default); each gets the result, in
     place."""
     pg = default_group("all_reduce", group)
-    operation = mpi_op(op, tensor, "all_reduce")
     buf = memory(tensor, "all_reduce")
+    operation = mpi_op(op, tensor, "all_reduce")
     in_place = mpi().IN_PLACE
 
     def finish():
@@ -156,8 +156,8 @@ def reduce(tensor, dst, op=ReduceOp.SUM, group=None, async_op=False):
     theirs)."""
     pg = default_group("reduce", group)
     check_rank("reduce", "dst", dst, pg)
-    operation = mpi_op(op, tensor, "reduce")
     buf = memory(tensor, "reduce")
+    operation = mpi_op(op, tensor, "reduce")
     root = pg.rank == dst
     send, recv = (mpi().IN_PLACE, buf) if root else (buf, None)
 
