@@ -4,8 +4,9 @@
 (``register_module_forward_pre_hook`` / ``register_module_forward_hook``). While it is open,
 every module call is noted: the module, its tensor inputs, its tensor outputs, how deep it
 was nested, and the range of gate creation numbers (``gate.seq``) its forward used, which
-says exactly which gates it made. Explain reads the notes to name a module's output after the module (``fc1``,
-``blocks.0.attn``) and to group the gates of one call into one row of the layer view.
+says exactly which gates it made. Explain reads the notes to name a module's output after
+the module (``fc1``, ``blocks.0.attn``) and to group the gates of one call into one row of
+the layer view.
 
 The notes hold weak references only, so recording keeps no graph alive; a note goes when
 its tensor goes. Outside the block no hook is installed and a module call costs nothing.

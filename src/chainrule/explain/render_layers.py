@@ -70,9 +70,10 @@ def to_markdown(view, expand=False):
     for rows, phase, cells, head in ((view.forward, "forward", forward_cells, FORWARD_HEAD),
                                      (view.backward, "backward", backward_cells, BACKWARD_HEAD)):
         parts += ["| " + " | ".join(head) + " |", "|" + "|".join("---" for _ in head) + "|"]
+        equation = 2 if phase == "forward" else 1     # the column shown as code
         for row in rows:
             values = list(cells(row))
-            values[-2 if phase == "backward" else 2] = f"`{values[-2 if phase == 'backward' else 2]}`"
+            values[equation] = f"`{values[equation]}`"
             if expand:
                 inner = "<br>".join(f"`{x}`" for x in inner_lines(view, row, phase))
                 values[0] += f" {inner}" if inner else ""
