@@ -12,10 +12,20 @@ from hypothesis import given
 
 import chainrule as cr
 
+from chainrule.tensor import PostAccumulate
+
 spec = importlib.util.spec_from_file_location(
     "strategies", Path(__file__).parents[1] / "robustness" / "strategies.py")
 strategies = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(strategies)
+
+
+@pytest.fixture(autouse=True)
+def no_walk_afterwards():
+    """Once a post accumulate grad hook exists, every backward in the process walks its
+    graph first; the tests after these (a million-node chain, memory) should not."""
+    yield
+    PostAccumulate.anywhere = False
 
 
 def test_hooks_run_during_backward_as_each_leaf_is_complete():
