@@ -149,3 +149,12 @@ def test_a_leaf_alone_has_an_empty_layer_view():
     view = cr.explain(cr.tensor(2.0, requires_grad=True, name="x")).layers()
     assert view.forward == [] and view.backward == []
     assert "Forward" in str(view)
+
+
+def test_an_opened_convolution_row_shows_its_windows():
+    shown = cnn_view().render("text", expand=True)
+    assert "where conv2d(x, W, b, stride, padding, dilation, groups)[n, o, p, q] = b[o] + " \
+           "sum over c, i, j of W[o, c, i, j] * x[n, c" in shown
+    assert "where conv2d_weight(" in shown            # under the weight's gradient row
+    closed = cnn_view().render("text")
+    assert "where conv2d(" not in closed

@@ -4,8 +4,11 @@ import html
 
 import numpy as np
 
+from ..autograd.rows import calls_in
+from ..autograd.vocabulary import MEANINGS
 from .formula import RENDERERS
-from .render import backward_equation, forward_equation, show_shape, show_value, table_text
+from .render import (backward_equation, expression_of, forward_equation, meaning_line,
+                     show_shape, show_value, table_text)
 
 FORWARD_HEAD = ("step", "layer", "equation", "shape", "value")
 BACKWARD_HEAD = ("step", "gradient", "value")
@@ -32,16 +35,24 @@ def backward_cells(row):
 
 
 def inner_lines(view, row, phase, fmt="text"):
-    """The gate-level equations of a layer row, one per step inside it."""
+    """What opening a layer row shows: the gate-level equation of each step inside it (one
+    step is the row itself), then what each helper it calls computes, element by element
+    (a convolution's windows: ``conv2d(x, W, ...)[n, o, p, q] = b[o] + sum over c, i, j
+    of ...``)."""
     e = view.explanation
-    steps = e.forward if phase == "forward" else e.backward
+    steps = [(e.forward if phase == "forward" else e.backward)[i - 1] for i in row.steps]
     lines = []
-    for index in row.steps:
-        step = steps[index - 1]
+    for step in steps:
         equation = forward_equation(step, fmt, e.aliases) if phase == "forward" \
             else backward_equation(step, fmt, e.aliases)
-        lines.append(f"[{index}] {equation}")
-    return lines if len(lines) > 1 else []   # one step is the row itself
+        lines.append(f"[{step.index}] {equation}")
+    lines = lines if len(lines) > 1 else []
+    expressions = [s.gate_formula for s in steps] if phase == "forward" else \
+        [expression_of(t) for s in steps for t in s.terms]
+    called = []
+    for expression in filter(None, expressions):
+        called += [n for n in calls_in(expression) if n in MEANINGS and n not in called]
+    return lines + [f"where {meaning_line(n)}" for n in called]
 
 
 def to_text(view, expand=False):
