@@ -1,9 +1,10 @@
 """``chainrule train --nproc 2``: the digits trained on two processes, one epoch and then
-``--resume`` for a second, reach one process's accuracy, metrics and weights after two
-epochs (the same global batches; only the sums over processes add in another order); rank
+``--resume`` for a second (on two processes, and on one), reach one process's accuracy,
+metrics and weights after two epochs (the same global batches; only the sums over processes add in another order); rank
 0 alone prints and writes, atomically."""
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -40,17 +41,22 @@ def test_two_processes_resumed_train_the_digits_as_one(tmp_path, capsys):
     printed = train_on_processes("--epochs", "1", "--out", two)
     assert printed.count("test accuracy:") == 1   # rank 0 alone prints
     assert len(records(two)) == 1
+    three = str(tmp_path / "three")
+    shutil.copytree(two, three)
     train_on_processes("--resume", two, "--epochs", "2")
+    assert main(["train", "--resume", three, "--epochs", "2"]) == 0   # on one process now
+    capsys.readouterr()
     assert len(records(two)) == 2
     for a, b in zip(records(one), records(two)):
         assert abs(a["test_accuracy"] - b["test_accuracy"]) <= 1 / 359   # one test sample
         assert abs(a["train_loss"] - b["train_loss"]) < 1e-4   # every rank's batches counted
         assert abs(a["train_accuracy"] - b["train_accuracy"]) <= 1 / 1438
     assert records(two)[-1]["test_accuracy"] > 0.9
-    w1, w2 = weights(one), weights(two)
+    w1, w2, w3 = weights(one), weights(two), weights(three)
     assert list(w1) == list(w2)   # the plain model's keys: loadable by one process
     for key in w1:
         assert np.abs(w1[key].numpy() - w2[key].numpy()).max() < 1e-4, key
+        assert np.abs(w1[key].numpy() - w3[key].numpy()).max() < 1e-4, key
     assert sorted(os.listdir(two)) == ["checkpoint.safetensors", "curves.png", "metrics.json",
                                        "model.safetensors"]   # no temporary file left
 
