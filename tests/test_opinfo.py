@@ -161,6 +161,17 @@ CHAINRULE = {
     # issue 12: products
     "mv": cr.mv, "dot": cr.dot, "inner": method("inner"), "outer": cr.outer,
     "einsum": lambda tensors, equation: cr.einsum(equation, tensors),   # as OpInfo calls it
+    # issue 12: further compositions PyTorch programs use
+    "broadcast_tensors": cr.broadcast_tensors, "broadcast_shapes": cr.broadcast_shapes,
+    "atleast_1d": cr.atleast_1d, "atleast_2d": cr.atleast_2d, "atleast_3d": cr.atleast_3d,
+    "hstack": cr.hstack, "vstack": cr.vstack, "dstack": cr.dstack,
+    "column_stack": cr.column_stack, "ravel": cr.ravel, "unflatten": cr.unflatten,
+    "index_fill": cr.index_fill, "index_copy": cr.index_copy, "index_put": cr.index_put,
+    "lerp": cr.lerp, "addcmul": cr.addcmul, "addcdiv": cr.addcdiv, "addmm": cr.addmm,
+    "baddbmm": cr.baddbmm, "rsub": cr.rsub,
+    "positive": cr.positive, "float_power": cr.float_power, "xlogy": cr.xlogy,
+    "count_nonzero": cr.count_nonzero, "nansum": cr.nansum, "nanmean": cr.nanmean,
+    "diff": cr.diff, "nan_to_num": cr.nan_to_num, "logit": cr.logit,
 }
 
 

@@ -84,7 +84,26 @@ class Tensor:
         return self._data.ndim
 
     def numel(self):
+        """The number of elements."""
         return self._data.size
+
+    nelement = numel
+
+    def ndimension(self):
+        """The number of dimensions (``dim()``)."""
+        return self._data.ndim
+
+    def element_size(self):
+        """Bytes per element."""
+        return self._data.dtype.itemsize
+
+    def is_floating_point(self):
+        """Whether the dtype is a float dtype."""
+        return self._data.dtype.kind == "f"
+
+    def is_complex(self):
+        """Whether the dtype is complex: never, among chainrule's dtypes."""
+        return self._data.dtype.kind == "c"
 
     def item(self):
         if self._data.size != 1:

@@ -7,7 +7,7 @@ import numpy as np
 
 from ..autograd.gate import Gate
 from ..autograd.vocabulary import define
-from ..dtypes import array_of, as_torch_promotes, is_foreign, result_type
+from ..dtypes import array_of, as_torch_promotes, float_result, is_foreign, result_type
 from ..tensor import Tensor, api, new_tensor
 
 
@@ -284,3 +284,76 @@ def where(condition, x=None, y=None):
 def where_method(x, condition, y):
     """``x.where(condition, y)``: ``where(condition, x, y)``."""
     return where(condition, x, y)
+
+
+@api(methods=("lerp",))
+def lerp(x, end, weight):
+    """``x + weight * (end - x)``: a composition."""
+    return x + weight * (end - x)
+
+
+@api(methods=("addcmul",))
+def addcmul(x, tensor1, tensor2, *, value=1):
+    """``x + value * tensor1 * tensor2``: a composition."""
+    return x + scaled(tensor1 * tensor2, value)
+
+
+@api(methods=("addcdiv",))
+def addcdiv(x, tensor1, tensor2, *, value=1):
+    """``x + value * tensor1 / tensor2``: a composition."""
+    return x + scaled(tensor1 / tensor2, value)
+
+
+@api(methods=("addmm",))
+def addmm(x, mat1, mat2, *, beta=1, alpha=1):
+    """``beta * x + alpha * (mat1 @ mat2)``: a composition (``x`` is ignored when beta is 0,
+    NaN included, as PyTorch's)."""
+    product = scaled(mat1 @ mat2, alpha)
+    return product if beta == 0 else scaled(x, beta) + product
+
+
+@api(methods=("baddbmm",))
+def baddbmm(x, batch1, batch2, *, beta=1, alpha=1):
+    """``beta * x + alpha * (batch1 @ batch2)``, batched: a composition."""
+    return addmm(x, batch1, batch2, beta=beta, alpha=alpha)
+
+
+@api(methods=("rsub",))
+def rsub(x, other, alpha=1):
+    """``other - alpha * x``."""
+    return other - scaled(x, alpha)
+
+
+@api(name="true_divide")
+def true_divide(x, other):
+    """``x / other`` (``Div``)."""
+    return Div.apply(x, other)
+
+
+@api(methods=("positive",))
+def positive(x):
+    """``x`` itself (``+x``)."""
+    return x
+
+
+@api(methods=("float_power",))
+def float_power(x, exponent):
+    """``x ** exponent`` computed in float64, as PyTorch's."""
+    base = x.double() if isinstance(x, Tensor) else x
+    power = exponent.double() if isinstance(exponent, Tensor) else exponent
+    if not isinstance(base, Tensor):
+        return Pow.apply(new_tensor(np.asarray(base, np.float64), None), power)
+    return Pow.apply(base, power)
+
+
+@api(methods=("xlogy",))
+def xlogy(x, other):
+    """``x * log(other)``, 0 where x is 0 (unless other is NaN), as PyTorch's: a
+    composition with ``where``, so no NaN gradient comes from the zeros."""
+    like = x if isinstance(x, Tensor) else other   # a number takes the tensor's float dtype
+    kind = float_result(like._data.dtype)
+    x_t = x if isinstance(x, Tensor) else new_tensor(np.asarray(x, kind), None)
+    y_t = other if isinstance(other, Tensor) else new_tensor(np.asarray(other, kind), None)
+    zero = (x_t == 0) & ~y_t.isnan()
+    safe = y_t.where(~zero, 1.0)
+    return (x_t * safe.log()).where(~zero, 0.0)

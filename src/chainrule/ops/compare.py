@@ -138,3 +138,15 @@ def allclose(x, other, rtol=1e-05, atol=1e-08, equal_nan=False):
 def equal(x, other):
     """Whether ``x`` and ``other`` have the same shape and elements: a Python bool."""
     return x.shape == other.shape and bool((x._data == other._data).all())
+
+
+@api
+def is_tensor(obj):
+    """Whether ``obj`` is a chainrule tensor."""
+    return isinstance(obj, Tensor)
+
+
+@api(name="is_floating_point")
+def is_floating_point(x):
+    """Whether ``x``'s dtype is a float dtype."""
+    return x._data.dtype.kind == "f"

@@ -740,3 +740,47 @@ def median(x, dim=None, keepdim=False):
     if not keepdim:
         values, indices = values.squeeze(dim), indices.squeeze(dim)
     return Sorted(values, indices)
+
+
+@api(methods=("count_nonzero",))
+def count_nonzero(x, dim=None):
+    """How many elements are nonzero over ``dim`` (all when None): int64, no gradient."""
+    dims = normalize_dims(dim, x.ndim, "count_nonzero")
+    return new_tensor(np.asarray(np.count_nonzero(x._data, axis=dims), np.int64), None)
+
+
+@api(methods=("nansum",))
+def nansum(x, dim=None, keepdim=False, *, dtype=None):
+    """``sum`` with NaN counted as 0 (a ``where``, then ``Sum``)."""
+    if dtype is not None:
+        x = x.to(dtype)
+    return x.where(~x.isnan(), 0.0).sum(dim, keepdim) if x.dtype.kind == "f" else \
+        x.sum(dim, keepdim)
+
+
+@api(methods=("nanmean",))
+def nanmean(x, dim=None, keepdim=False, *, dtype=None):
+    """The mean of the non-NaN elements over ``dim``: ``nansum`` over their count."""
+    if dtype is not None:
+        x = x.to(dtype)
+    count = (~x.isnan()).sum(dim, keepdim)
+    return nansum(x, dim, keepdim) / count
+
+
+@api(methods=("diff",))
+def diff(x, n=1, dim=-1, prepend=None, append=None):
+    """Differences of neighbours along ``dim``, ``n`` times (``prepend`` / ``append``
+    joined first): slices and a subtraction."""
+    dim = normalize_dims(dim, x.ndim, "diff")[0]
+    if n == 0:
+        return x
+    parts = [p for p in (prepend, x, append) if p is not None]
+    if len(parts) > 1:
+        x = TENSORS.cat([p if p.ndim == x.ndim else p.expand(*x.shape[:dim], 1,
+                                                             *x.shape[dim + 1:])
+                         for p in parts], dim)
+    lead = (slice(None),) * dim
+    for _ in range(n):
+        ahead, behind = x[lead + (slice(1, None),)], x[lead + (slice(None, -1),)]
+        x = ahead ^ behind if x.dtype == np.bool_ else ahead - behind
+    return x

@@ -8,7 +8,7 @@ import numpy as np
 
 from ..autograd.gate import Gate
 from ..autograd.vocabulary import array_index_put, array_scatter_add
-from ..tensor import Tensor, api, new_tensor
+from ..tensor import Size, Tensor, api, new_tensor
 from .reduce import normalize_dims
 
 
@@ -773,3 +773,125 @@ Tensor.T = property(lambda x: permute(x, tuple(range(x.ndim - 1, -1, -1))),
                     doc="All dimensions reversed (a matrix's transpose).")
 Tensor.mT = property(lambda x: transpose(x, -2, -1),
                      doc="The last two dimensions swapped (a batch of matrices transposed).")
+
+
+@api
+def broadcast_shapes(*shapes):
+    """The shape that ``shapes`` broadcast to, as a ``Size``."""
+    return Size(np.broadcast_shapes(*[(s,) if isinstance(s, int) else tuple(s) for s in shapes]))
+
+
+@api
+def broadcast_tensors(*tensors):
+    """The tensors expanded to their common shape (``Expand``)."""
+    shape = np.broadcast_shapes(*(tuple(t.shape) for t in tensors))
+    return tuple(t.expand(*shape) for t in tensors)
+
+
+def at_least(x, ndim):
+    shape = tuple(x.shape)
+    if len(shape) >= ndim:
+        return x
+    if ndim == 3 and len(shape) == 2:
+        return x.reshape(shape + (1,))
+    if ndim == 3 and len(shape) == 1:
+        return x.reshape((1,) + shape + (1,))
+    return x.reshape((1,) * (ndim - len(shape)) + shape)
+
+
+def at_least_api(ndim):
+    def make(*tensors):
+        if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+            tensors = tuple(tensors[0])
+        out = tuple(at_least(t, ndim) for t in tensors)
+        return out[0] if len(out) == 1 else out
+    make.__name__ = f"atleast_{ndim}d"
+    make.__doc__ = (f"Each tensor with at least {ndim} dimensions (NumPy's placement of the "
+                    f"new ones): a reshape.")
+    return api(make, name=make.__name__)
+
+
+atleast_1d, atleast_2d, atleast_3d = (at_least_api(n) for n in (1, 2, 3))
+
+
+@api
+def hstack(tensors):
+    """``cat`` along dim 1 (dim 0 for 1-D tensors)."""
+    tensors = atleast_1d(*tensors)
+    tensors = tensors if isinstance(tensors, tuple) else (tensors,)
+    return cat(list(tensors), 0 if tensors[0].ndim == 1 else 1)
+
+
+@api
+def vstack(tensors):
+    """``cat`` along dim 0 of the tensors made at least 2-D."""
+    tensors = atleast_2d(*tensors)
+    return cat(list(tensors if isinstance(tensors, tuple) else (tensors,)), 0)
+
+
+@api
+def dstack(tensors):
+    """``cat`` along dim 2 of the tensors made at least 3-D."""
+    tensors = atleast_3d(*tensors)
+    return cat(list(tensors if isinstance(tensors, tuple) else (tensors,)), 2)
+
+
+@api
+def column_stack(tensors):
+    """The tensors as columns: 0-d and 1-D ones reshaped to (n, 1), then ``hstack``."""
+    return hstack([t.reshape(-1, 1) if t.ndim <= 1 else t for t in tensors])
+
+
+@api(methods=("ravel",))
+def ravel(x):
+    """``x`` flattened to 1-D (a reshape)."""
+    return x.reshape(-1)
+
+
+@api(methods=("unflatten",))
+def unflatten(x, dim, sizes):
+    """Dimension ``dim`` of ``x`` split into ``sizes`` (one may be -1): a reshape."""
+    dim = normalize_dims(dim, x.ndim, "unflatten")[0]
+    return x.reshape(tuple(x.shape[:dim]) + tuple(sizes) + tuple(x.shape[dim + 1:]))
+
+
+@api(methods=("index_fill",))
+def index_fill(x, dim, index, value):
+    """``x`` with the slices at ``index`` along ``dim`` set to ``value`` (a number or a 0-d
+    tensor): an ``IndexPut``."""
+    dim = normalize_dims(dim, max(x.ndim, 1), "index_fill")[0]
+    positions = index_array(index, "index_fill").reshape(-1)
+    if x.ndim == 0:
+        return index_fill(x.reshape(1), 0, positions, value).reshape(())
+    positions = np.unique(positions % max(x.shape[dim], 1))   # a place filled twice is one
+    if not isinstance(value, Tensor):
+        value = x.new_full((), value)
+    return IndexPut.apply(x, value.to(x.dtype), index=(slice(None),) * dim + (positions,))
+
+
+@api(methods=("index_copy",))
+def index_copy(x, dim, index, source):
+    """``x`` with ``source``'s slices written at ``index`` along ``dim``: an ``IndexPut``."""
+    dim = normalize_dims(dim, max(x.ndim, 1), "index_copy")[0]
+    positions = index_array(index, "index_copy").reshape(-1)
+    if x.ndim == 0:
+        return index_copy(x.reshape(1), 0, positions, source.reshape(-1)).reshape(())
+    return IndexPut.apply(x, source, index=(slice(None),) * dim + (positions,))
+
+
+@api(methods=("index_put",))
+def index_put(x, indices, values, accumulate=False):
+    """``x`` with ``values`` written at ``x[indices]`` (a tuple of index tensors), or added
+    there with ``accumulate`` (repeated indices add up): ``IndexPut`` or ``ScatterAdd``."""
+    index = normalize_index(tuple(indices))
+    if accumulate:
+        values = values.expand(*np.shape(x._data[index])) if isinstance(values, Tensor) \
+            else x.new_full(np.shape(x._data[index]), values)
+        return x + ScatterAdd.apply(values, shape=x.shape, index=index)
+    return IndexPut.apply(x, values, index=index)
+
+
+@api
+def numel(x):
+    """The number of elements of ``x``."""
+    return x.numel()

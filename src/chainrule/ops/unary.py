@@ -267,12 +267,14 @@ def to_arguments(args, kwargs):
 def caster(dtype):
     def convert(x, memory_format=None):
         return cast(x, dtype)
+    convert.__doc__ = f"``x`` cast to {dtype} (``cast``)."
     return convert
 
 
 for _method, _dtype in (("float", dtypes.float32), ("double", dtypes.float64),
                         ("half", dtypes.float16), ("long", dtypes.int64),
-                        ("int", dtypes.int32), ("bool", dtypes.bool)):
+                        ("int", dtypes.int32), ("bool", dtypes.bool), ("short", dtypes.int16),
+                        ("char", dtypes.int8), ("byte", dtypes.uint8)):
     api(caster(_dtype), name=False, methods=(_method,))
 
 
@@ -461,3 +463,31 @@ def erf(x):
     0.5204998778
     """
     return TENSORS.erf(x)
+
+
+@api(methods=("nan_to_num",))
+def nan_to_num(x, nan=0.0, posinf=None, neginf=None):
+    """``x`` with NaN, +inf and -inf replaced (by 0 and the dtype's largest and smallest
+    finite values unless given): ``where``, so the gradient reaches the finite elements."""
+    if x._data.dtype.kind != "f":
+        return x.clone()
+    info = np.finfo(x._data.dtype)
+    out = x.where(~x.isnan(), nan)
+    out = out.where(~x.isposinf(), info.max if posinf is None else posinf)
+    return out.where(~x.isneginf(), info.min if neginf is None else neginf)
+
+
+@api(methods=("logit",))
+def logit(x, eps=None):
+    """``log(x / (1 - x))``, with x clamped to [eps, 1 - eps] first when ``eps`` is given:
+    a composition. Without eps, x outside [0, 1] gives NaN and a NaN gradient, as PyTorch's
+    (x is multiplied by a constant that is NaN there)."""
+    if eps is not None:
+        x = clamp(x, eps, 1 - eps)
+    else:
+        data = x._data
+        outside = (data < 0) | (data > 1)
+        if outside.any():
+            x = x * new_tensor(np.where(outside, np.nan, 1).astype(dtypes.float_result(
+                data.dtype)), None)
+    return (x / (1 - x)).log()
