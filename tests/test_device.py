@@ -187,3 +187,11 @@ def test_randint_forms_as_in_pytorch():
         cr.randint(5)
     with pytest.raises(NotImplementedError, match="out= is not supported"):
         cr.zeros(2, out=cr.zeros(2))
+
+
+def test_device_as_a_block():
+    with cr.device("cpu") as dev:
+        assert cr.zeros(1).device == dev
+    with pytest.raises(RuntimeError, match="with device: device 'cuda'"):
+        with cr.device("cuda"):
+            pass

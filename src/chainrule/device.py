@@ -70,6 +70,15 @@ class device:  # noqa: N801  (PyTorch's name)
     def __reduce__(self):
         return device, (self.type, self.index)
 
+    def __enter__(self):
+        """``with cr.device("cpu"):`` (PyTorch's default-device block): the CPU is already
+        the default; another device raises."""
+        as_device(self, "with device")
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
 
 def parse(text, index):
     """(type, index) from ``"cpu"``, ``"cuda:1"`` and an optional separate index."""
