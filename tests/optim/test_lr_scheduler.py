@@ -180,6 +180,7 @@ def test_bad_arguments_are_named(make, error, message):
 def test_one_cycle_refuses_a_step_past_its_end():
     opt = cr.optim.SGD([cr.zeros(1, requires_grad=True)], lr=0.1, momentum=0.9)
     sched = cr.optim.lr_scheduler.OneCycleLR(opt, max_lr=1.0, total_steps=2)
+    opt.step()
     sched.step()
     sched.step()
     with pytest.raises(ValueError, match="Tried to step 3 times"):
@@ -238,3 +239,18 @@ def test_lambda_state_dict_leaves_the_function_out_as_pytorch():
     state = sched.state_dict()
     assert state["lr_lambdas"] == [None] and "optimizer" not in state
     assert state["last_epoch"] == 0
+
+
+@pytest.mark.parametrize("optimizer_first", [True, False])
+def test_stepping_the_scheduler_first_warns_as_pytorch_does(optimizer_first, recwarn):
+    def run(library):
+        opt = library.optim.SGD([library.zeros(1, requires_grad=True)], lr=0.1)
+        sched = library.optim.lr_scheduler.StepLR(opt, step_size=1)
+        if optimizer_first:
+            opt.step()
+        sched.step()
+        warned = [w for w in recwarn if "before `optimizer.step()`" in str(w.message)]
+        recwarn.clear()
+        return len(warned)
+
+    assert run(cr) == run(torch) == (0 if optimizer_first else 1)

@@ -36,6 +36,7 @@ def hooked(step):
                                            f"tuple of (new_args, new_kwargs), but got {changed}.")
                     args, kwargs = changed
             out = step(*args, **kwargs)
+            self.step_called = True   # what a scheduler stepped before the optimizer warns on
             for hook in list(getattr(self, "step_post_hooks", {}).values()):
                 hook(self, args, kwargs)
             return out

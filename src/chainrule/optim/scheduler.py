@@ -14,6 +14,11 @@ EPOCH_DEPRECATION = ("The epoch parameter in `scheduler.step()` was not necessar
                      "scheduler. During the deprecation, if epoch is different from None, the "
                      "closed form is used instead of the new chainable form, where available.")
 
+STEP_ORDER = ("Detected call of `lr_scheduler.step()` before `optimizer.step()`. In PyTorch 1.1.0 "
+              "and later, you should call them in the opposite order: `optimizer.step()` before "
+              "`lr_scheduler.step()`.  Failure to do this will result in PyTorch skipping the "
+              "first value of the learning rate schedule.")
+
 
 class LRScheduler:
     """Base class: ``step()`` advances ``last_epoch`` and sets each group's ``lr`` to
@@ -51,6 +56,8 @@ class LRScheduler:
         raise NotImplementedError(f"{type(self).__name__} does not define get_lr")
 
     def step(self, epoch=None):
+        if self._step_count == 1 and not getattr(self.optimizer, "step_called", False):
+            warnings.warn(STEP_ORDER, UserWarning, stacklevel=2)
         self._step_count += 1
         if epoch is not None:
             warnings.warn(EPOCH_DEPRECATION, UserWarning, stacklevel=2)
