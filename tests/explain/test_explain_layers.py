@@ -158,3 +158,18 @@ def test_an_opened_convolution_row_shows_its_windows():
     assert "where conv2d_weight(" in shown            # under the weight's gradient row
     closed = cnn_view().render("text")
     assert "where conv2d(" not in closed
+
+
+def test_a_module_called_twice_has_two_rows_and_its_parameters_two_terms():
+    fc = cr.nn.Linear(2, 2)
+    net = cr.nn.Sequential(fc, cr.nn.ReLU(), fc)
+    with cr.explain.record_modules():
+        out = net(cr.ones(1, 2)).sum()
+    e = cr.explain(out, model=net)
+    assert [s.name for s in e.forward] == ["x", "0.weight", "0.bias", "linear0", "relu1",
+                                           "linear0_2", "L"]
+    view = e.layers()
+    assert [r.number for r in view.backward] == ["4", "4a", "3", "2", "1a", "1b"]
+    assert len(e.step("0.weight").terms) == 2
+    out.backward()
+    assert np.allclose(e.grad("0.weight"), fc.weight.grad.numpy())

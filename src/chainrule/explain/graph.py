@@ -48,8 +48,13 @@ def build(out, aliases=None, model=None, names=None):
         if node.gate is not None:
             check_versions(node.gate)
     given = model_names(nodes, model, names)
-    for node in nodes:
-        node.name = given.get(id(node), node.name)
+    uses = {}
+    for node in nodes:   # a name given twice (a module called twice) gets _2, _3 after it
+        name = given.get(id(node), node.name)
+        if name:
+            uses[name] = uses.get(name, 0) + 1
+            name = name if uses[name] == 1 else f"{name}_{uses[name]}"
+        node.name = name
     name_nodes(nodes)
     by_key = {id(key_of(n)): n for n in nodes}
     forward = [forward_step(i, n, by_key, aliases) for i, n in enumerate(nodes, 1)]

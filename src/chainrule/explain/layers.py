@@ -198,7 +198,8 @@ def backward_rows(units, input_row, fwd, bwd, last):
     for unit in reversed(units):
         grads = [n for n in unit.inputs if n in bwd and first_reader[n] is unit]
         grads.sort(key=lambda n: fwd[n].gate != "input")   # parameters first, as the seed
-        for letter, name in zip(letters(len(grads)), grads):
+        last_row = input_row[id(unit)] == last   # dL/dL's number: its inputs get letters
+        for letter, name in zip(letters(len(grads), last_row), grads):
             step = bwd[name]
             rows.append(LayerRow(f"{input_row[id(unit)]}{letter}", name, unit.kind,
                                  gradient_formula(step, unit), step.shape, step.value,
@@ -206,8 +207,8 @@ def backward_rows(units, input_row, fwd, bwd, last):
     return rows
 
 
-def letters(n):
-    return [""] if n == 1 else [chr(ord("a") + i) for i in range(n)]
+def letters(n, always=False):
+    return [""] if n == 1 and not always else [chr(ord("a") + i) for i in range(n)]
 
 
 def gradient_formula(step, unit):
