@@ -273,8 +273,7 @@ def test_a_pytorch_state_dict_loads_and_continues_the_same_trajectory():
     ours = [cr.tensor(p.detach().numpy(), dtype=cr.float64, requires_grad=True) for p in params]
     mine = cr.optim.NAdam(ours, **kwargs)
     saved = opt.state_dict()
-    mine.load_state_dict({"param_groups": saved["param_groups"], "state": {
-        i: {k: v.detach().numpy() for k, v in s.items()} for i, s in saved["state"].items()}})
+    mine.load_state_dict(saved)   # PyTorch's own dict, its tensors and all
     for step in range(3, 6):
         for p in ours:
             p.grad = cr.tensor(gradient(p.detach().numpy()), dtype=cr.float64)

@@ -244,7 +244,10 @@ NUMBER_KEYS = {"step", "mu_product", "eta", "mu"}
 
 def restored(key, value, p):
     """A saved buffer as a fresh tensor in the parameter's dtype; numbers stay numbers, and
-    so do the NUMBER_KEYS saved as 0-d tensors."""
+    so do the NUMBER_KEYS saved as 0-d tensors. Another library's tensors (a PyTorch
+    optimizer's own ``state_dict()``) are read through their ``numpy()``."""
+    if not isinstance(value, Tensor) and hasattr(value, "detach") and hasattr(value, "numpy"):
+        value = value.detach().numpy()
     if isinstance(value, (Tensor, np.ndarray)):
         array = value._data if isinstance(value, Tensor) else value
         if key in NUMBER_KEYS and array.ndim == 0:
