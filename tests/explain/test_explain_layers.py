@@ -173,3 +173,17 @@ def test_a_module_called_twice_has_two_rows_and_its_parameters_two_terms():
     assert len(e.step("0.weight").terms) == 2
     out.backward()
     assert np.allclose(e.grad("0.weight"), fc.weight.grad.numpy())
+
+
+def test_every_gpt_parameter_s_layer_gradient_is_the_engine_s():
+    from chainrule.cli.graph import model_graph
+    loss, model, _ = model_graph("gpt")
+    view = cr.explain(loss, model=model).layers()
+    loss.backward()
+    rows = {r.name: r for r in view.backward}
+    for name, p in model.named_parameters():
+        assert name in rows, name                       # every parameter has its row
+        assert np.allclose(np.ravel(rows[name].value)[:64], p.grad.numpy().ravel()[:64],
+                           atol=1e-6), name
+    blocks = [r for r in view.forward if r.kind == "Block"]
+    assert [r.formula.split(" = ")[1].split(" + ")[0] for r in blocks] == ["add1", "add2"]
