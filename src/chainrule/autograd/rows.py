@@ -224,13 +224,56 @@ def source_of(rows, inputs, saved, elementwise, reduction, residuals=None):
              for slot in inputs]
     lines += numbers.lines() if numbers else []
     free = ("None", "g")   # what costs nothing needs no asking whether it is wanted
+    shared, grads = shared_subexpressions(grads)
     if len(inputs) > 1 and any(grad not in free for grad in grads):
         needs = [f"need_{slot}" for slot in inputs]
         lines.append(f"    {', '.join(needs)} = self.needs_input_grad")
+        for name, expression, users in shared:   # computed when a row that reads it is wanted
+            wanted = " or ".join(needs[i] for i in users)
+            lines.append(f"    {name} = {expression} if {wanted} else None")
         grads = [f"({grad} if {need} else None)" if grad not in free else grad
                  for grad, need in zip(grads, needs)]
+    else:
+        lines += [f"    {name} = {expression}" for name, expression, _ in shared]
     lines.append(f"    return ({', '.join(grads)},)")
     return "\n".join(lines)
+
+
+def shared_subexpressions(grads):
+    """([(name, expression, rows that read it)], grads): a call or an operation that two
+    rows both compute (attention's ``softmax_backward(...)`` for q and for k) is computed once,
+    into a local ``shared0``, and the rows read that; the largest such subexpression first."""
+    trees = [ast.parse(grad, mode="eval").body for grad in grads]
+    shared = []
+    if any(isinstance(node, (ast.IfExp, ast.BoolOp, ast.Lambda))
+           for tree in trees for node in ast.walk(tree)):
+        return shared, grads   # a part that may not run must not be run beforehand
+    while True:
+        users = {}
+        for i, tree in enumerate(trees):
+            for node in ast.walk(tree):
+                if isinstance(node, (ast.Call, ast.BinOp)):
+                    users.setdefault(ast.dump(node), (node, set()))[1].add(i)
+        common = [(len(ast.unparse(node)), dump, node, rows)
+                  for dump, (node, rows) in users.items() if len(rows) > 1]
+        if not common:
+            return shared, [ast.unparse(tree) for tree in trees]
+        _, dump, node, rows = max(common, key=lambda c: c[0])
+        name = f"shared{len(shared)}"
+        shared.append((name, ast.unparse(node), sorted(rows)))
+        trees = [Replace(dump, name).visit(tree) for tree in trees]
+
+
+class Replace(ast.NodeTransformer):
+    """Every occurrence of the subexpression ``dump`` (an ``ast.dump``) becomes ``name``."""
+
+    def __init__(self, dump, name):
+        self.dump, self.name = dump, name
+
+    def generic_visit(self, node):
+        if ast.dump(node) == self.dump:
+            return ast.Name(self.name, ast.Load())
+        return super().generic_visit(node)
 
 
 def compile_backward(cls):
