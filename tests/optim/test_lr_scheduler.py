@@ -254,3 +254,23 @@ def test_stepping_the_scheduler_first_warns_as_pytorch_does(optimizer_first, rec
         return len(warned)
 
     assert run(cr) == run(torch) == (0 if optimizer_first else 1)
+
+
+@pytest.mark.parametrize("name, kwargs", [SCHEDULES[i] for i in (0, 2, 3, 7, 8)],
+                         ids=lambda v: str(v)[:14])
+def test_a_schedule_resumed_at_last_epoch_matches_pytorch(name, kwargs):
+    def run(library):
+        opt = library.optim.SGD([library.zeros(1, requires_grad=True)], lr=0.05)
+        opt.param_groups[0]["initial_lr"] = 0.1   # as a loaded optimizer state has it
+        sched = getattr(library.optim.lr_scheduler, name)(opt, last_epoch=5, **kwargs)
+        seen = [opt.param_groups[0]["lr"]]
+        for _ in range(6):
+            opt.step()
+            sched.step()
+            seen.append(opt.param_groups[0]["lr"])
+        return seen
+
+    assert run(cr) == pytest.approx(run(torch), rel=1e-12)
+    with pytest.raises(KeyError, match="initial_lr"):
+        cr.optim.lr_scheduler.StepLR(cr.optim.SGD([cr.zeros(1, requires_grad=True)], lr=0.1),
+                                     step_size=2, last_epoch=3)
