@@ -272,3 +272,20 @@ def test_a_dataset_with_getitems_is_read_a_batch_at_a_time_as_in_pytorch():
     loader = cr.data.DataLoader(Batched(), batch_size=2)
     assert [y.tolist() for _, y in loader] == [[0, 1], [4, 9], [16]]
     assert Batched.calls == [[0, 1], [2, 3], [4]]
+
+
+@pytest.mark.parametrize("kwargs", [dict(batch_size=3), dict(batch_size=4, drop_last=True),
+                                    dict(batch_size=3, shuffle=True),
+                                    dict(batch_size=2, sampler=[5, 1, 1, 8])])
+def test_whole_batch_reads_equal_sample_by_sample_reads(kwargs):
+    """A TensorDataset (and a Subset of one) read a batch at a time gives what reading each
+    sample and collating gives (an explicit collate_fn takes the sample-by-sample path)."""
+    for dataset in (numbered(), cr.data.Subset(numbered(12), [11, 3, 5, 0, 9, 2, 7, 8, 1, 4])):
+        fast = cr.data.DataLoader(dataset, generator=cr.Generator(4), **kwargs)
+        slow = cr.data.DataLoader(dataset, generator=cr.Generator(4),
+                                  collate_fn=cr.data.default_collate, **kwargs)
+        got, want = list(fast), list(slow)
+        assert len(got) == len(want) == len(fast)
+        for a, b in zip(got, want):
+            assert [t.tolist() for t in a] == [t.tolist() for t in b]
+            assert [t.dtype for t in a] == [t.dtype for t in b]
