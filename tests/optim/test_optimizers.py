@@ -479,3 +479,24 @@ def test_hooks_wrap_a_subclass_step_once_even_when_it_calls_its_parent():
     w.grad = cr.ones(1)
     opt.step()
     assert calls == ["pre"] and w.tolist() == [pytest.approx(0.9)]
+
+
+def test_a_group_added_mid_training_steps_like_pytorch():
+    def run(library, **extra):
+        make = lambda v: library.tensor(v, dtype=library.float64, requires_grad=True)  # noqa: E731
+        first = [make(v) for v in start_values()]
+        later = [make(np.linspace(-1, 1, 5)), make(np.ones((2, 2)))]
+        opt = library.optim.Adam(first, lr=0.05, **extra)
+        seen = []
+        for step in range(6):
+            if step == 3:
+                opt.add_param_group({"params": later, "lr": 0.2, "amsgrad": True})
+            for p in first + (later if step >= 3 else []):
+                p.grad = library.tensor(gradient(p.detach().numpy()), dtype=library.float64)
+            opt.step()
+            seen.append(np.concatenate([p.detach().numpy().ravel() for p in first + later]))
+        return np.array(seen)
+
+    flat, one_by_one = run(cr), run(cr, foreach=False)
+    assert np.array_equal(flat, one_by_one)
+    np.testing.assert_allclose(flat, run(torch), rtol=1e-12, atol=1e-12)
