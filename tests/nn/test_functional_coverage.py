@@ -148,6 +148,16 @@ CASES = [
     ("rms_norm", lambda lib, x, w: F(lib).rms_norm(x, (3,), w), [rand(2, 4, 3), rand(3, seed=1)]),
     ("rms_norm-default-eps", lambda lib, x: F(lib).rms_norm(x, (4, 3)), [rand(2, 4, 3)]),
     ("softmin", lambda lib, x: F(lib).softmin(x, dim=0), [rand(3, 4)]),
+    ("multi_margin_loss", lambda lib, x: F(lib).multi_margin_loss(
+        x, lib.tensor(np.array([2, 0, 1])), weight=lib.tensor(rand(4, seed=1))), [rand(3, 4)]),
+    ("multi_margin_loss-1d", lambda lib, x: F(lib).multi_margin_loss(x, lib.tensor(2), p=2),
+     [rand(4)]),
+    ("triplet_margin_with_distance_loss", lambda lib, a, p, n:
+        F(lib).triplet_margin_with_distance_loss(
+            a, p, n, distance_function=lambda x, y: 1 - F(lib).cosine_similarity(x, y)),
+     [rand(3, 4), rand(3, 4, seed=1), rand(3, 4, seed=2)]),
+    ("bilinear", lambda lib, a, b, w, c: F(lib).bilinear(a, b, w, c),
+     [rand(4, 2), rand(4, 3, seed=1), rand(5, 2, 3, seed=2), rand(5, seed=3)]),
     ("soft_margin_loss", lambda lib, x: F(lib).soft_margin_loss(x, lib.tensor(signs(4))),
      [rand(4)]),
     ("channel_shuffle", lambda lib, x: F(lib).channel_shuffle(x, 2), [rand(2, 4, 3)]),
@@ -303,9 +313,12 @@ def test_double_backward_through_group_norm_and_conv_transpose():
     (lambda: cr.nn.functional.gaussian_nll_loss(cr.ones(2, 3), cr.ones(2, 3), cr.ones(3)), "incorrect size"),
     (lambda: cr.nn.functional.gaussian_nll_loss(cr.ones(2), cr.ones(2), -cr.ones(2)), "negative"),
     (lambda: cr.nn.functional.pixel_shuffle(cr.ones(1, 3, 2, 2), 2), "divisible"),
+    (lambda: cr.nn.functional.multi_margin_loss(cr.ones(2, 3), cr.tensor([0, 1]),
+                                                weight=cr.ones(3, requires_grad=True)), "weight"),
+    (lambda: cr.nn.functional.multi_margin_loss(cr.ones(2, 3), cr.tensor([0, 3])), "indices"),
     (lambda: cr.nn.functional.max_unpool2d(cr.ones(1, 1, 2, 2), cr.tensor([[[[0, 1], [2, 99]]]]), 2),
      "invalid max index"),
 ])
 def test_clear_errors(call, message):
-    with pytest.raises((ValueError, TypeError), match=message):
+    with pytest.raises((ValueError, TypeError, RuntimeError), match=message):
         call()

@@ -126,6 +126,7 @@ def test_full_backward_hooks_see_and_replace_gradients_as_torch(replace):
     assert [entry[0] for entry in ours[0]] == ["pre", "full"]
 
 
+@pytest.mark.filterwarnings("ignore:Full backward hook is firing")   # PyTorch's note
 def test_backward_hook_when_no_input_requires_grad():
     for lib, _ in LIBS:
         layer = lib.nn.Linear(2, 1)

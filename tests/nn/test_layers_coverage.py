@@ -99,6 +99,13 @@ LAYERS = [
     ("ChannelShuffle", (3,), {}, [rand(2, 6, 2, 2)]),
     ("Dropout1d", (0.3,), {}, [rand(2, 3, 4)]),   # eval mode below: the identity
     ("Dropout2d", (0.3,), {}, [rand(2, 3, 4, 4)]),
+    ("Bilinear", (2, 3, 4), {}, [rand(5, 2), rand(5, 3, seed=1)]),
+    ("Bilinear", (3, 2, 1), {"bias": False}, [rand(2, 4, 3), rand(2, 4, 2, seed=1)]),
+    ("MultiMarginLoss", (), {}, [rand(5, 4), np.array([0, 3, 1, 1, 2])]),
+    ("MultiMarginLoss", (), {"p": 2, "margin": 0.5, "reduction": "none"},
+     [rand(5, 4), np.array([0, 3, 1, 1, 2])]),
+    ("TripletMarginWithDistanceLoss", (), {"margin": 2.0, "swap": True},
+     [rand(3, 4), rand(3, 4, seed=1), rand(3, 4, seed=2)]),
     ("SoftMarginLoss", (), {}, [rand(3, 4), np.sign(rand(3, 4, seed=1))]),
     ("SmoothL1Loss", (), {"beta": 0.5}, [rand(3, 4), rand(3, 4, seed=1)]),
     ("KLDivLoss", (), {"reduction": "batchmean", "log_target": True}, [rand(3, 4), rand(3, 4, seed=1)]),
@@ -112,7 +119,7 @@ LAYERS = [
 ]
 IDS = [f"{name}-{i}" for i, (name, *_) in enumerate(LAYERS)]
 NO_GRAD = {"MarginRankingLoss": [2], "HingeEmbeddingLoss": [1], "CosineEmbeddingLoss": [2],
-           "SoftMarginLoss": [1]}
+           "SoftMarginLoss": [1], "MultiMarginLoss": [1]}
 
 
 def through_safetensors(theirs, path):
@@ -125,8 +132,8 @@ def through_safetensors(theirs, path):
 
 
 def run(lib, module, arrays, dtype, no_grad):
-    inputs = [lib.tensor(a, dtype=dtype, requires_grad=i not in no_grad)
-              for i, a in enumerate(arrays)]
+    inputs = [lib.tensor(a, dtype=dtype if a.dtype.kind == "f" else None,
+                         requires_grad=i not in no_grad) for i, a in enumerate(arrays)]
     out = module(*inputs)
     weight = np.random.default_rng(5).standard_normal(tuple(out.shape))
     (out * lib.tensor(weight, dtype=dtype)).sum().backward()

@@ -4,7 +4,7 @@ from .module import Module  # noqa: F401
 from .container import (Sequential, ModuleList, ModuleDict, ParameterList,  # noqa: F401
                         ParameterDict)
 from .linear import (Identity, Linear, Flatten, Unflatten, Dropout, Dropout1d,  # noqa: F401
-                     Dropout2d, Dropout3d, Embedding)
+                     Dropout2d, Dropout3d, Embedding, Bilinear)
 from .activation import (ReLU, LeakyReLU, GELU, Sigmoid, Tanh, Softmax,  # noqa: F401
                          LogSoftmax, SiLU, Mish, SELU, ELU, CELU, Hardswish, Hardsigmoid,
                          Hardtanh, ReLU6, Threshold, LogSigmoid, Softsign, Tanhshrink, GLU,
@@ -24,7 +24,7 @@ from .distance import CosineSimilarity, PairwiseDistance  # noqa: F401
 from .more_losses import (SmoothL1Loss, KLDivLoss, PoissonNLLLoss,  # noqa: F401
                           GaussianNLLLoss, MarginRankingLoss, HingeEmbeddingLoss,
                           TripletMarginLoss, CosineEmbeddingLoss, MultiLabelSoftMarginLoss,
-                          SoftMarginLoss)
+                          SoftMarginLoss, TripletMarginWithDistanceLoss, MultiMarginLoss)
 from .rnn import RNN, LSTM, GRU, RNNCell, LSTMCell, GRUCell  # noqa: F401
 from .attention import MultiheadAttention  # noqa: F401
 from .transformer import (Transformer, TransformerEncoder,  # noqa: F401

@@ -28,7 +28,8 @@ from .loss import (mse_loss, l1_loss, huber_loss, cross_entropy,  # noqa: F401
 from .more_losses import (smooth_l1_loss, kl_div, poisson_nll_loss,  # noqa: F401
                           gaussian_nll_loss, margin_ranking_loss, hinge_embedding_loss,
                           triplet_margin_loss, cosine_embedding_loss,
-                          multilabel_soft_margin_loss, soft_margin_loss)
+                          multilabel_soft_margin_loss, soft_margin_loss,
+                          triplet_margin_with_distance_loss, multi_margin_loss)
 from .pool_functions import single
 from .pool_functions import (max_pool1d, max_pool2d, avg_pool1d, avg_pool2d,  # noqa: F401
                              adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_max_pool1d,
@@ -163,6 +164,22 @@ def embedding(input, weight, padding_idx=None):
         return out
     padding = (index == padding_idx % rows)[..., None]
     return ops.where(padding, new_tensor(weight._data[index], None), out)
+
+
+def bilinear(input1, input2, weight, bias=None):
+    """``y[..., o] = sum over i, j of x1[..., i] W[o, i, j] x2[..., j] + b[o]`` (one einsum).
+
+    >>> import chainrule as cr
+    >>> bilinear(cr.ones(1, 2), cr.ones(1, 3), cr.ones(1, 2, 3)).tolist()
+    [[6.0]]
+    """
+    if weight.ndim != 3 or input1.shape[-1] != weight.shape[1] \
+            or input2.shape[-1] != weight.shape[2]:
+        raise ValueError(f"bilinear: inputs (..., {tuple(input1.shape)[-1:]}) and (..., "
+                         f"{tuple(input2.shape)[-1:]}) do not fit a weight (out, in1, in2) of "
+                         f"shape {tuple(weight.shape)}")
+    out = ops.einsum("...i,oij,...j->...o", input1, weight, input2)
+    return out if bias is None else out + bias
 
 
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):

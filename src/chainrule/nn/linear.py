@@ -1,4 +1,6 @@
 """Dense layers and friends: ``Linear``, ``Identity``, ``Flatten``, ``Dropout``, ``Embedding``."""
+import math
+
 import numpy as np
 
 from .. import dtypes, ops
@@ -200,3 +202,38 @@ class Dropout3d(Dropout):
 
     def forward(self, input):
         return F.dropout3d(input, self.p, self.training)
+
+
+class Bilinear(Module):
+    """``y[o] = x1 W[o] x2 + b[o]``, W of shape (out, in1, in2): PyTorch's layer and init
+    (U(-1/sqrt(in1), 1/sqrt(in1)) for W and b); one einsum.
+
+    >>> import chainrule as cr
+    >>> layer = cr.nn.Bilinear(2, 3, 4)
+    >>> layer, tuple(layer(cr.ones(5, 2), cr.ones(5, 3)).shape)
+    (Bilinear(in1_features=2, in2_features=3, out_features=4, bias=True), (5, 4))
+    """
+
+    def __init__(self, in1_features, in2_features, out_features, bias=True, device=None,
+                 dtype=None):
+        super().__init__()
+        self.in1_features, self.in2_features = in1_features, in2_features
+        self.out_features = out_features
+        self.weight = empty_parameter((out_features, in1_features, in2_features), dtype, device,
+                                      "Bilinear")
+        self.register_parameter("bias", empty_parameter((out_features,), dtype) if bias
+                                else None)
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        bound = 1 / math.sqrt(self.weight.shape[1])
+        init.uniform_(self.weight, -bound, bound)
+        if self.bias is not None:
+            init.uniform_(self.bias, -bound, bound)
+
+    def forward(self, input1, input2):
+        return F.bilinear(input1, input2, self.weight, self.bias)
+
+    def extra_repr(self):
+        return (f"in1_features={self.in1_features}, in2_features={self.in2_features}, "
+                f"out_features={self.out_features}, bias={self.bias is not None}")

@@ -14,7 +14,7 @@ import numpy as np
 
 from .. import ops
 from ..tensor import Tensor, new_tensor
-from .distance import clamped_below, pairwise_distance
+from .distance import PairwiseDistance, clamped_below, pairwise_distance
 from .loss import Loss, check_reduction, check_same_shape, l1_loss, reduce
 
 
@@ -225,6 +225,62 @@ def soft_margin_loss(input, target, reduction="mean"):
     return reduce(ops.softplus(-target * input), reduction, "soft_margin_loss")
 
 
+def triplet_margin_with_distance_loss(anchor, positive, negative, *, distance_function=None,
+                                      margin=1.0, swap=False, reduction="mean"):
+    """``max(0, margin + d(a, p) - d(a, n))`` with any distance ``d`` (by default the pairwise
+    distance); ``swap`` uses min(d(a, n), d(p, n)).
+
+    >>> import chainrule as cr
+    >>> a, p, n = cr.tensor([[0.0, 0.0]]), cr.tensor([[3.0, 4.0]]), cr.tensor([[0.0, 1.0]])
+    >>> l1 = lambda x, y: (x - y).abs().sum(-1)
+    >>> triplet_margin_with_distance_loss(a, p, n, distance_function=l1).item()   # 1 + 7 - 1
+    7.0
+    """
+    distance = pairwise_distance if distance_function is None else distance_function
+    d_pos, d_neg = distance(anchor, positive), distance(anchor, negative)
+    if swap:
+        d_neg = ops.minimum(d_neg, distance(positive, negative))
+    return reduce((margin + d_pos - d_neg).clamp(min=0.0), reduction,
+                  "triplet_margin_with_distance_loss")
+
+
+def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, reduction="mean"):
+    """``sum over i != y of max(0, margin - x[y] + x[i])^p / C`` per sample (times
+    ``weight[y]``), y the target class; input (N, C) or (C,).
+
+    >>> import chainrule as cr
+    >>> multi_margin_loss(cr.tensor([[0.1, 0.2, 0.4, 0.8]]), cr.tensor([3])).item()
+    0.32499998807907104
+    """
+    op = "multi_margin_loss"
+    if p not in (1, 2):
+        raise ValueError(f"{op}: only p == 1 and p == 2 supported, got {p}")
+    if input.ndim == 1:
+        out = multi_margin_loss(input.unsqueeze(0), target.reshape(1) if isinstance(target, Tensor)
+                                else np.reshape(target, 1), p, margin, weight, reduction)
+        return out.squeeze(0) if reduction == "none" else out
+    labels = data_of(target).astype(np.int64).reshape(-1)
+    n, classes = input.shape
+    if input.ndim != 2 or labels.shape != (n,) or (labels.size and (
+            labels.min() < 0 or labels.max() >= classes)):
+        raise ValueError(f"{op}: expected input (N, C) and N class indices in [0, C), got "
+                         f"shapes {tuple(input.shape)} and {tuple(np.shape(data_of(target)))}")
+    rows = np.arange(n)
+    picked = ops.getitem(input, (rows, labels)).unsqueeze(1)
+    terms = ops.relu(margin - picked + input)
+    if p == 2:
+        terms = terms * terms
+    others = np.ones((n, classes), dtype=input._data.dtype)
+    others[rows, labels] = 0
+    terms = terms * constant(others, input)
+    if weight is not None:
+        if isinstance(weight, Tensor) and weight.requires_grad:
+            raise RuntimeError(f"{op}: not differentiable with respect to argument 'weight' (as "
+                               f"in PyTorch); pass weight.detach()")
+        terms = terms * constant(data_of(weight)[labels][:, None], input)
+    return reduce(terms.sum(1) / classes, reduction, op)
+
+
 # ----- modules ----------------------------------------------------------------------------
 class SmoothL1Loss(Loss):
     """``smooth_l1_loss`` as a module.
@@ -391,3 +447,48 @@ class SoftMarginLoss(Loss):
 
     def forward(self, input, target):
         return soft_margin_loss(input, target, self.reduction)
+
+
+class TripletMarginWithDistanceLoss(Loss):
+    """``triplet_margin_with_distance_loss`` as a module; the default distance is a
+    ``PairwiseDistance`` child, as in PyTorch.
+
+    >>> import chainrule as cr
+    >>> cr.nn.TripletMarginWithDistanceLoss(margin=0.5)
+    TripletMarginWithDistanceLoss(
+      (distance_function): PairwiseDistance()
+    )
+    """
+
+    def __init__(self, *, distance_function=None, margin=1.0, swap=False, reduction="mean"):
+        super().__init__(reduction)
+        if margin <= 0:
+            raise ValueError(f"TripletMarginWithDistanceLoss: expected margin to be greater "
+                             f"than 0, got {margin} instead")
+        self.distance_function = PairwiseDistance() if distance_function is None \
+            else distance_function
+        self.margin, self.swap = margin, swap
+
+    def forward(self, anchor, positive, negative):
+        return triplet_margin_with_distance_loss(
+            anchor, positive, negative, distance_function=self.distance_function,
+            margin=self.margin, swap=self.swap, reduction=self.reduction)
+
+
+class MultiMarginLoss(Loss):
+    """``multi_margin_loss`` as a module (``weight`` a buffer).
+
+    >>> import chainrule as cr
+    >>> round(cr.nn.MultiMarginLoss()(cr.tensor([[0.1, 0.2, 0.4, 0.8]]), cr.tensor([3])).item(), 4)
+    0.325
+    """
+
+    def __init__(self, p=1, margin=1.0, weight=None, reduction="mean"):
+        super().__init__(reduction)
+        if p not in (1, 2):
+            raise ValueError(f"MultiMarginLoss: only p == 1 and p == 2 supported, got {p}")
+        self.p, self.margin = p, margin
+        self.register_buffer("weight", weight)
+
+    def forward(self, input, target):
+        return multi_margin_loss(input, target, self.p, self.margin, self.weight, self.reduction)
