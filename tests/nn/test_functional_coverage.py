@@ -145,6 +145,8 @@ CASES = [
     ("interpolate-trilinear", lambda lib, x: F(lib).interpolate(x, size=(3, 4, 5), mode="trilinear"),
      [rand(1, 1, 2, 3, 2)]),
     ("interpolate-area", lambda lib, x: F(lib).interpolate(x, size=(3, 2), mode="area"), [rand(1, 2, 7, 5)]),
+    ("local_response_norm", lambda lib, x: F(lib).local_response_norm(x, 3, alpha=0.3, k=1.5),
+     [rand(2, 5, 4)]),
     ("rms_norm", lambda lib, x, w: F(lib).rms_norm(x, (3,), w), [rand(2, 4, 3), rand(3, seed=1)]),
     ("rms_norm-default-eps", lambda lib, x: F(lib).rms_norm(x, (4, 3)), [rand(2, 4, 3)]),
     ("softmin", lambda lib, x: F(lib).softmin(x, dim=0), [rand(3, 4)]),

@@ -19,7 +19,7 @@ from .upsampling import (Upsample, UpsamplingNearest2d, UpsamplingBilinear2d,  #
                          ConstantPad2d, ReflectionPad1d, ReflectionPad2d, ReplicationPad1d,
                          ReplicationPad2d, CircularPad1d, CircularPad2d)
 from .norm import (BatchNorm1d, BatchNorm2d, LayerNorm, GroupNorm,  # noqa: F401
-                   InstanceNorm1d, InstanceNorm2d, RMSNorm)
+                   InstanceNorm1d, InstanceNorm2d, RMSNorm, LocalResponseNorm)
 from .distance import CosineSimilarity, PairwiseDistance  # noqa: F401
 from .more_losses import (SmoothL1Loss, KLDivLoss, PoissonNLLLoss,  # noqa: F401
                           GaussianNLLLoss, MarginRankingLoss, HingeEmbeddingLoss,

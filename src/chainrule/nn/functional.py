@@ -435,6 +435,29 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
     return group_norm(input, input.shape[1], weight, bias, eps)
 
 
+def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
+    """``x / (k + alpha * mean of x^2 over size neighbouring channels) ** beta`` (the window
+    zero-padded as PyTorch pads it: size // 2 before, (size - 1) // 2 after); a composition.
+
+    >>> import chainrule as cr
+    >>> local_response_norm(cr.ones(1, 2, 1), 2, alpha=1.0, beta=1.0, k=0.0).flatten().tolist()
+    [2.0, 1.0]
+    """
+    if input.ndim < 3:
+        raise ValueError(f"local_response_norm: expected 3D or higher dimensional input, got "
+                         f"shape {tuple(input.shape)}")
+    if input.shape[0] == 0 or input.shape[1] == 0:
+        return input * 1
+    squares = input * input
+    channels = input.shape[1]
+    padded = pad(squares.movedim(1, -1), (size // 2, (size - 1) // 2)).movedim(-1, 1)
+    total = None
+    for i in range(size):
+        window = padded[:, i:i + channels]
+        total = window if total is None else total + window
+    return input / (total / size * alpha + k) ** beta
+
+
 def rms_norm(input, normalized_shape, weight=None, eps=None):
     """``x / sqrt(mean(x^2) + eps) * weight`` over the last ``len(normalized_shape)`` dims; eps
     defaults to the dtype's machine epsilon (a composition).

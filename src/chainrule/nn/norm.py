@@ -260,3 +260,24 @@ class RMSNorm(Module):
     def extra_repr(self):
         return (f"{self.normalized_shape}, eps={self.eps}, "
                 f"elementwise_affine={self.elementwise_affine}")
+
+
+class LocalResponseNorm(Module):
+    """``F.local_response_norm`` as a layer: each value divided by a power of the mean square
+    of its ``size`` neighbouring channels.
+
+    >>> import chainrule as cr
+    >>> norm = cr.nn.LocalResponseNorm(3)
+    >>> norm, tuple(norm(cr.ones(2, 5, 4, 4)).shape)
+    (LocalResponseNorm(3, alpha=0.0001, beta=0.75, k=1.0), (2, 5, 4, 4))
+    """
+
+    def __init__(self, size, alpha=1e-4, beta=0.75, k=1.0):
+        super().__init__()
+        self.size, self.alpha, self.beta, self.k = size, alpha, beta, k
+
+    def forward(self, input):
+        return F.local_response_norm(input, self.size, self.alpha, self.beta, self.k)
+
+    def extra_repr(self):
+        return f"{self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}"
