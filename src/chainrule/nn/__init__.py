@@ -12,14 +12,18 @@ from .activation import (ReLU, LeakyReLU, GELU, Sigmoid, Tanh, Softmax,  # noqa:
 from .conv import (Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d, MaxPool2d,  # noqa: F401
                    AvgPool2d, Fold, Unfold)
 from .pooling import (MaxPool1d, AvgPool1d, AdaptiveAvgPool1d,  # noqa: F401
-                      AdaptiveAvgPool2d, AdaptiveMaxPool1d, AdaptiveMaxPool2d, MaxUnpool1d,
+                      AdaptiveAvgPool2d, AdaptiveAvgPool3d, AdaptiveMaxPool1d,
+                      AdaptiveMaxPool2d, MaxUnpool1d,
                       MaxUnpool2d)
 from .upsampling import (Upsample, UpsamplingNearest2d, UpsamplingBilinear2d,  # noqa: F401
-                         PixelShuffle, PixelUnshuffle, ChannelShuffle, ZeroPad1d, ZeroPad2d, ConstantPad1d,
-                         ConstantPad2d, ReflectionPad1d, ReflectionPad2d, ReplicationPad1d,
-                         ReplicationPad2d, CircularPad1d, CircularPad2d)
-from .norm import (BatchNorm1d, BatchNorm2d, LayerNorm, GroupNorm,  # noqa: F401
-                   InstanceNorm1d, InstanceNorm2d, RMSNorm, LocalResponseNorm)
+                         PixelShuffle, PixelUnshuffle, ChannelShuffle, ZeroPad1d, ZeroPad2d,
+                         ZeroPad3d, ConstantPad1d, ConstantPad2d, ConstantPad3d,
+                         ReflectionPad1d, ReflectionPad2d, ReflectionPad3d, ReplicationPad1d,
+                         ReplicationPad2d, ReplicationPad3d, CircularPad1d, CircularPad2d,
+                         CircularPad3d)
+from .norm import (BatchNorm1d, BatchNorm2d, BatchNorm3d, LayerNorm,  # noqa: F401
+                   GroupNorm, InstanceNorm1d, InstanceNorm2d, InstanceNorm3d, RMSNorm,
+                   LocalResponseNorm)
 from .distance import CosineSimilarity, PairwiseDistance  # noqa: F401
 from .more_losses import (SmoothL1Loss, KLDivLoss, PoissonNLLLoss,  # noqa: F401
                           GaussianNLLLoss, MarginRankingLoss, HingeEmbeddingLoss,

@@ -32,7 +32,8 @@ from .more_losses import (smooth_l1_loss, kl_div, poisson_nll_loss,  # noqa: F40
                           triplet_margin_with_distance_loss, multi_margin_loss)
 from .pool_functions import single
 from .pool_functions import (max_pool1d, max_pool2d, avg_pool1d, avg_pool2d,  # noqa: F401
-                             adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_max_pool1d,
+                             adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool3d,
+                             adaptive_max_pool1d,
                              adaptive_max_pool2d, max_unpool1d, max_unpool2d)
 from .resample import pad, interpolate, pixel_shuffle, pixel_unshuffle  # noqa: F401
 

@@ -99,6 +99,17 @@ class BatchNorm2d(BatchNorm):
     ranks = (4,)
 
 
+class BatchNorm3d(BatchNorm):
+    """Batch normalisation of (N, C, D, H, W) volumes over N, D, H and W, per channel.
+
+    >>> import chainrule as cr
+    >>> tuple(cr.nn.BatchNorm3d(2)(cr.randn(3, 2, 2, 2, 2)).shape)
+    (3, 2, 2, 2, 2)
+    """
+
+    ranks = (5,)
+
+
 class LayerNorm(Module):
     """Normalises each example over its last dims (``normalized_shape``), then scales and
     shifts by learned ``weight`` and ``bias`` of that shape.
@@ -227,6 +238,17 @@ class InstanceNorm2d(InstanceNorm):
     """
 
     ranks = (3, 4)
+
+
+class InstanceNorm3d(InstanceNorm):
+    """Instance normalisation of (N, C, D, H, W) or (C, D, H, W).
+
+    >>> import chainrule as cr
+    >>> tuple(cr.nn.InstanceNorm3d(2)(cr.randn(1, 2, 2, 3, 3)).shape)
+    (1, 2, 2, 3, 3)
+    """
+
+    ranks = (4, 5)
 
 
 class RMSNorm(Module):

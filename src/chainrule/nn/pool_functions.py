@@ -231,6 +231,24 @@ def adaptive_avg_pool2d(input, output_size):
     return averaging_matrix(h, oh, dtype) @ input @ averaging_matrix(w, ow, dtype).mT
 
 
+def adaptive_avg_pool3d(input, output_size):
+    """Mean over PyTorch's adaptive windows of the last three dims (one product with a
+    constant averaging matrix per dim).
+
+    >>> import chainrule as cr
+    >>> adaptive_avg_pool3d(cr.arange(8.0).reshape(1, 1, 2, 2, 2), 1).flatten().tolist()
+    [3.5]
+    """
+    sizes = output_sizes(input, output_size, 3, "adaptive_avg_pool3d")
+    out = input
+    for k, size in enumerate(sizes):
+        dim = input.ndim - 3 + k
+        moved = out.transpose(dim, -1)
+        moved = moved @ averaging_matrix(moved.shape[-1], size, input._data.dtype).mT
+        out = moved.transpose(dim, -1)
+    return out
+
+
 def window_index(size, out):
     """(out, K) input positions of each adaptive window, short windows padded with their
     last position (a repeat cannot change a maximum)."""

@@ -103,6 +103,17 @@ class AdaptiveAvgPool2d(Adaptive):
     fn = staticmethod(P.adaptive_avg_pool2d)
 
 
+class AdaptiveAvgPool3d(Adaptive):
+    """Mean over PyTorch's adaptive windows of the last three dims.
+
+    >>> import chainrule as cr
+    >>> tuple(cr.nn.AdaptiveAvgPool3d((1, 2, None))(cr.ones(1, 2, 3, 4, 5)).shape)
+    (1, 2, 1, 2, 5)
+    """
+
+    fn = staticmethod(P.adaptive_avg_pool3d)
+
+
 class AdaptiveMaxPool1d(Adaptive):
     """Largest value of PyTorch's adaptive windows of the last dim.
 

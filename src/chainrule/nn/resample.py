@@ -22,7 +22,7 @@ import numpy as np
 
 from .. import ops
 from ..tensor import new_tensor
-from .pool_functions import adaptive_avg_pool1d, adaptive_avg_pool2d, averaging_matrix
+from .pool_functions import adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool3d
 
 MODES = ("constant", "reflect", "replicate", "circular")
 
@@ -147,17 +147,9 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
 
 
 def area(input, sizes):
-    """PyTorch's ``area`` mode: adaptive average pooling over every spatial dim, one product
-    with a constant averaging matrix per dim (1-D and 2-D: the adaptive pools themselves)."""
-    if len(sizes) <= 2:
-        return (adaptive_avg_pool1d if len(sizes) == 1 else adaptive_avg_pool2d)(input, sizes)
-    out = input
-    for k, size in enumerate(sizes):
-        dim = 2 + k
-        moved = out.transpose(dim, -1)
-        moved = moved @ averaging_matrix(moved.shape[-1], size, input._data.dtype).mT
-        out = moved.transpose(dim, -1)
-    return out
+    """PyTorch's ``area`` mode: adaptive average pooling over every spatial dim."""
+    pool = {1: adaptive_avg_pool1d, 2: adaptive_avg_pool2d, 3: adaptive_avg_pool3d}[len(sizes)]
+    return pool(input, sizes)
 
 
 def target_sizes(input, size, scale_factor, recompute_scale_factor, dims):

@@ -267,3 +267,58 @@ class CircularPad2d(Pad):
     """
 
     mode, dims = "circular", 2
+
+
+class ZeroPad3d(ZeroPad1d):
+    """Pads the last three dims with zeros.
+
+    >>> import chainrule as cr
+    >>> tuple(cr.nn.ZeroPad3d(1)(cr.ones(1, 2, 2, 2)).shape)
+    (1, 4, 4, 4)
+    """
+
+    dims = 3
+
+
+class ConstantPad3d(ConstantPad1d):
+    """Pads the last three dims with ``value``.
+
+    >>> import chainrule as cr
+    >>> cr.nn.ConstantPad3d((1, 0, 0, 0, 0, 0), 2.0)(cr.zeros(1, 1, 1)).tolist()
+    [[[2.0, 0.0]]]
+    """
+
+    dims = 3
+
+
+class ReflectionPad3d(Pad):
+    """Pads the last three dims with their reflection.
+
+    >>> import chainrule as cr
+    >>> tuple(cr.nn.ReflectionPad3d(1)(cr.ones(1, 1, 2, 2, 2)).shape)
+    (1, 1, 4, 4, 4)
+    """
+
+    mode, dims = "reflect", 3
+
+
+class ReplicationPad3d(Pad):
+    """Pads the last three dims with copies of the edge values.
+
+    >>> import chainrule as cr
+    >>> tuple(cr.nn.ReplicationPad3d((1, 1, 0, 0, 2, 0))(cr.ones(1, 1, 2, 2, 2)).shape)
+    (1, 1, 4, 2, 4)
+    """
+
+    mode, dims = "replicate", 3
+
+
+class CircularPad3d(Pad):
+    """Pads the last three dims by wrapping around.
+
+    >>> import chainrule as cr
+    >>> tuple(cr.nn.CircularPad3d(1)(cr.ones(1, 1, 2, 2, 2)).shape)
+    (1, 1, 4, 4, 4)
+    """
+
+    mode, dims = "circular", 3

@@ -6,4 +6,4 @@ that ``isinstance`` checks in PyTorch code name (chainrule's ``BatchNorm``).
 True
 """
 from ..norm import BatchNorm as _BatchNorm  # noqa: F401
-from ..norm import BatchNorm1d, BatchNorm2d  # noqa: F401
+from ..norm import BatchNorm1d, BatchNorm2d, BatchNorm3d  # noqa: F401
