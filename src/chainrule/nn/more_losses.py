@@ -255,10 +255,10 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, reduction="me
     op = "multi_margin_loss"
     if p not in (1, 2):
         raise ValueError(f"{op}: only p == 1 and p == 2 supported, got {p}")
-    if input.ndim == 1:
-        out = multi_margin_loss(input.unsqueeze(0), target.reshape(1) if isinstance(target, Tensor)
-                                else np.reshape(target, 1), p, margin, weight, reduction)
-        return out.squeeze(0) if reduction == "none" else out
+    if input.ndim < 2:   # (C,) or a 0-d input (one class): one sample
+        labels = np.reshape(data_of(target), 1)
+        out = multi_margin_loss(input.reshape(1, -1), labels, p, margin, weight, reduction)
+        return out.reshape(np.shape(data_of(target))) if reduction == "none" else out
     labels = data_of(target).astype(np.int64).reshape(-1)
     n, classes = input.shape
     if input.ndim != 2 or labels.shape != (n,) or (labels.size and (
