@@ -164,3 +164,13 @@ def test_global_hook_tables_at_torch_private_names():
         with glob.register_module_forward_hook(print) as handle:
             assert glob._global_forward_hooks[handle.id] is print
         assert handle.id not in glob._global_forward_hooks
+
+
+def test_backward_hooks_leave_no_grad_calls_alone():
+    layer = cr.nn.Linear(2, 1)
+    layer.register_full_backward_hook(lambda m, gin, gout: None)
+    with cr.no_grad():
+        out = layer(cr.ones(3, 2, requires_grad=True))
+    assert out.grad_fn is None and not out.requires_grad
+    out = layer(cr.ones(3, 2, requires_grad=True))
+    assert out.grad_fn is not None   # wrapped: a view of the packed outputs

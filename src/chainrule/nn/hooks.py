@@ -22,6 +22,7 @@ all of them together, as PyTorch's identity node lets it.
 import itertools
 import warnings
 
+from ..autograd.grad_mode import state as grad_mode
 from ..ops import cat
 from ..tensor import Tensor
 
@@ -196,6 +197,8 @@ class BackwardHooks:
 
     @classmethod
     def for_module(cls, module):
+        if not grad_mode.enabled:   # no graph, no backward: nothing to wrap (as PyTorch)
+            return None
         state = module.__dict__
         hooks = list(GLOBAL_BACKWARD_HOOKS.values()) + list(state["_backward_hooks"].values())
         pre_hooks = (list(GLOBAL_BACKWARD_PRE_HOOKS.values())
