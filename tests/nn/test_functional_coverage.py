@@ -139,6 +139,10 @@ CASES = [
      [rand(1, 2, 4, 5)]),
     ("interpolate-bicubic-corners", lambda lib, x: F(lib).interpolate(
         x, scale_factor=(1.5, 2.5), mode="bicubic", align_corners=True), [rand(1, 2, 4, 3)]),
+    ("interpolate-antialias", lambda lib, x: F(lib).interpolate(
+        x, size=(3, 4), mode="bilinear", antialias=True), [rand(1, 2, 8, 9)]),
+    ("interpolate-antialias-scale", lambda lib, x: F(lib).interpolate(
+        x, scale_factor=(0.45, 1.6), mode="bilinear", antialias=True), [rand(1, 2, 9, 5)]),
     ("interpolate-linear", lambda lib, x: F(lib).interpolate(x, size=7, mode="linear"), [rand(2, 3, 4)]),
     ("interpolate-linear-recompute", lambda lib, x: F(lib).interpolate(
         x, scale_factor=1.6, mode="linear", recompute_scale_factor=True), [rand(2, 3, 4)]),
@@ -308,6 +312,8 @@ def test_double_backward_through_group_norm_and_conv_transpose():
     (lambda: cr.nn.functional.interpolate(cr.ones(1, 1, 3), size=4, mode="bilinear"), "needs 4D"),
     (lambda: cr.nn.functional.interpolate(cr.ones(1, 1, 3, 3), size=4, mode="bicubic",
                                           antialias=True), "antialias"),
+    (lambda: cr.nn.functional.interpolate(cr.ones(1, 1, 3, 3), size=2, mode="bilinear",
+                                          align_corners=True, antialias=True), "antialias"),
     (lambda: cr.nn.functional.interpolate(cr.ones(1, 1, 3), size=4, scale_factor=2), "only one"),
     (lambda: cr.nn.functional.max_pool2d(cr.ones(1, 1, 4, 4), 2, padding=2), "at most half"),
     (lambda: cr.nn.functional.conv_transpose2d(cr.ones(1, 2, 3, 3), cr.ones(2, 1, 3, 3),

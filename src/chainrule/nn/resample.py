@@ -6,7 +6,8 @@
   (``GetItem`` with an index array per dim, whose gradient adds repeated positions);
 * ``interpolate``: ``nearest`` reads positions; ``linear``/``bilinear``/``trilinear`` mix two
   neighbours per dim with constant weights, one dim after the other, ``bicubic`` four (cubic
-  convolution, A = -0.75); ``area`` is adaptive average pooling. Positions and weights are
+  convolution, A = -0.75); ``area`` is adaptive average pooling; bilinear ``antialias`` is a
+  product with a constant matrix of PyTorch's triangle-filter weights per dim. Positions and weights are
   computed as PyTorch computes them (in the input's precision), so a chainrule model
   upsamples to PyTorch's numbers.
 
@@ -118,8 +119,10 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     if mode not in INTERPOLATION:
         raise ValueError(f"{op}: mode {mode!r} is not supported; chainrule has "
                          f"{tuple(INTERPOLATION)}")
-    if antialias:
-        raise ValueError(f"{op}: antialias=True is not supported")
+    if antialias and (mode != "bilinear" or align_corners):
+        raise ValueError(f"{op}: antialias=True is not supported with mode={mode!r} and "
+                         f"align_corners={align_corners}; chainrule has it for mode='bilinear' "
+                         f"with align_corners=False")
     dims = input.ndim - 2
     if dims < 1:
         raise ValueError(f"{op}: expected an input (N, C, *spatial) with at least one spatial "
@@ -136,7 +139,10 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     out = input
     for k in range(dims):
         dim = 2 + k
-        if mode.startswith("nearest"):
+        if antialias:
+            matrix = antialias_matrix(input.shape[dim], sizes[k], scales[k], input._data.dtype)
+            out = (out.transpose(dim, -1) @ matrix.mT).transpose(dim, -1)
+        elif mode.startswith("nearest"):
             index = nearest_index(input.shape[dim], sizes[k], scales[k], mode == "nearest-exact")
             out = ops.getitem(out, (slice(None),) * dim + (index,))
         elif mode == "bicubic":
@@ -189,6 +195,23 @@ def nearest_index(size, out, scale, exact):
     else:
         source = np.floor(i * ratio)
     return np.minimum(source.astype(np.int64), size - 1)
+
+
+def antialias_matrix(size, out, scale_factor, dtype):
+    """PyTorch's antialiased bilinear weights along one dim, as an (out, size) constant: a
+    triangle filter stretched by the scale when shrinking (so every input cell counts), each
+    row normalised to sum 1."""
+    scale = 1.0 / scale_factor if scale_factor else size / out
+    support, stretch = (scale, 1.0 / scale) if scale >= 1.0 else (1.0, 1.0)
+    matrix = np.zeros((out, size))
+    for i in range(out):
+        centre = scale * (i + 0.5)
+        low = max(int(centre - support + 0.5), 0)
+        high = min(int(centre + support + 0.5), size)
+        cells = np.arange(low, high)
+        weights = np.maximum(0, 1 - np.abs((cells - centre + 0.5) * stretch))
+        matrix[i, low:high] = weights / weights.sum()
+    return new_tensor(matrix.astype(dtype), None)
 
 
 def source_positions(size, out, scale, align_corners, dtype, cubic=False):
