@@ -452,3 +452,15 @@ def test_new_and_type_forms():
     assert cr.tensor([1.0]).type() == "chainrule.FloatTensor"
     assert x.type(cr.float64).dtype == cr.float64
     assert x.type("torch.DoubleTensor").dtype == cr.float64
+
+
+def test_random_inplace_fills():
+    cr.manual_seed(0)
+    ints = cr.zeros(1000, dtype=cr.long).random_(3, 7)
+    assert ints.dtype == cr.int64 and set(ints.tolist()) == {3, 4, 5, 6}
+    assert set(cr.zeros(500).random_(4).tolist()) == {0.0, 1.0, 2.0, 3.0}
+    draws = cr.zeros(4000).exponential_(2.0)
+    assert draws.min().item() >= 0 and abs(draws.mean().item() - 0.5) < 0.05
+    coins = cr.zeros(4000).bernoulli_(0.25)
+    assert set(coins.tolist()) == {0.0, 1.0} and abs(coins.mean().item() - 0.25) < 0.05
+    assert cr.zeros(2).bernoulli_(cr.tensor([0.0, 1.0])).tolist() == [0.0, 1.0]

@@ -315,3 +315,28 @@ def clamp_min_(x, min):  # noqa: A002
 def clamp_max_(x, max):  # noqa: A002
     """``clamp_(x, max=max)``."""
     return clamp_(x, max=max)
+
+
+@api(name=False, methods=("bernoulli_",))
+def bernoulli_(x, p=0.5, *, generator=None):
+    """Fill ``x`` with 1 with probability ``p`` (a number or a tensor), else 0, in place."""
+    probs = operand(p)
+    return write(x, numpy_generator(generator).random(x.shape) < probs)
+
+
+@api(name=False, methods=("exponential_",))
+def exponential_(x, lambd=1.0, *, generator=None):
+    """Fill ``x`` with samples of the exponential distribution of rate ``lambd``, in place."""
+    return write(x, numpy_generator(generator).exponential(1.0 / lambd, x.shape))
+
+
+@api(name=False, methods=("random_",))
+def random_(x, from_=0, to=None, *, generator=None):
+    """Fill ``x`` with integers drawn uniformly from [from, to) (``random_(to)`` for
+    [0, to)), in place; with no bound, from [0, 2 ** mantissa bits] for a float tensor."""
+    if to is None and from_ != 0:
+        from_, to = 0, from_
+    if to is None:
+        info = np.finfo(x._data.dtype) if x._data.dtype.kind == "f" else np.iinfo(x._data.dtype)
+        to = 2 ** (info.nmant + 1) if x._data.dtype.kind == "f" else int(info.max)
+    return write(x, numpy_generator(generator).integers(from_, to, x.shape))
