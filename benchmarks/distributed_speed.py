@@ -24,12 +24,11 @@ same float32 buffers, 2 processes: the ratio of their times (1.0: no overhead).
 """
 import json
 import os
-import statistics
 import subprocess
 import sys
-import time
 
 import numpy as np
+from engine_speed import median_time
 from workloads import gpt_model
 
 SIZES = (784, 512, 512, 10)
@@ -39,17 +38,6 @@ WORKLOADS = {"mlp": ("784-512-512-10 MLP, Adam", 128),
 STEPS, WARMUP = 30, 5
 ROUNDS = 3
 BUFFERS_MB = (0.25, 4, 32)
-
-
-def median_time(step, repeats=STEPS, warmup=WARMUP):
-    for _ in range(warmup):
-        step()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        step()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def mlp(cr, batch, rng):
@@ -113,7 +101,7 @@ def steps(workload):
     result = {}
     for name, step in (("ddp", ddp_step), ("after", after_step), ("local", local_step)):
         dist.barrier()
-        t = cr.tensor([median_time(step)], dtype=cr.float64)
+        t = cr.tensor([median_time(step, STEPS, WARMUP)], dtype=cr.float64)
         dist.all_reduce(t, op=dist.ReduceOp.MAX)
         result[name] = t.item()
     return result

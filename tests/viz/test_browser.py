@@ -4,32 +4,16 @@ Steps through the seeds' circuit with the buttons and with the keyboard, reads t
 the page shows, checks that it asks the network for nothing, and looks at a screenshot.
 """
 import io
-import os
 
 import pytest
 
 import chainrule as cr
 from viz_helpers import circuit, long_chain, needs_dot
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 # What the page must show at each step of f = (x + y) z (seeds 001, 002): worked by hand.
 FORWARD = {"x": "-2", "y": "5", "q": "3", "z": "-4", "f": "-12"}
 BACKWARD = {"f": "1", "z": "3", "q": "-4", "y": "-4", "x": "-4"}
-
-
-@pytest.fixture(scope="module")
-def browser():
-    sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is "
-                                   "not installed (pip install -e '.[test]')")
-    if not os.path.exists(CHROMIUM):
-        pytest.skip("Chromium is not installed (apt-get install chromium chromium-driver)")
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

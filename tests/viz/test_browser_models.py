@@ -1,7 +1,6 @@
 """The built-in models' pages in headless Chromium (issue 14): they open readable at
 1280x720, show no computed value before its step, and write each backward product on its
 edge."""
-import os
 
 import pytest
 
@@ -9,9 +8,6 @@ import chainrule as cr
 from chainrule.cli.graph import model_graph
 from viz_helpers import circuit, used_twice
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
 MEDIAN_LABEL = """() => {
   const area = document.querySelector('#graph').getBoundingClientRect();
   const hs = [...document.querySelectorAll('#graph .node text')]
@@ -21,18 +17,6 @@ MEDIAN_LABEL = """() => {
     .map(r => r.height).sort((a, b) => a - b);
   return [hs.length, hs[Math.floor(hs.length / 2)]];
 }"""
-
-
-@pytest.fixture(scope="module")
-def browser():
-    sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is "
-                                   "not installed (pip install -e '.[test]')")
-    if not os.path.exists(CHROMIUM):
-        pytest.skip("Chromium is not installed (apt-get install chromium chromium-driver)")
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield browser
-        browser.close()
 
 
 def opened(browser, tmp_path, out, params=None, layout="auto"):
