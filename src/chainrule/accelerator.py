@@ -8,7 +8,7 @@ call that needs one raises ``DeviceError``, as PyTorch's does ("no accelerator")
 >>> device = cr.accelerator.current_accelerator() or cr.device("cpu"); device
 device(type='cpu')
 """
-from .device import DeviceError
+from .device import needs_device
 
 
 def is_available():
@@ -26,17 +26,9 @@ def device_count():
     return 0
 
 
-def unavailable(name):
-    """A call that needs a device there is not: it raises DeviceError, naming itself."""
-    def call(*args, **kwargs):
-        raise DeviceError(f"accelerator.{name}: cannot access an accelerator device when "
-                          f"none is available; chainrule computes on the CPU only")
-    call.__name__ = call.__qualname__ = name
-    call.__doc__ = f"Needs a device: raises DeviceError ({call.__module__} has none)."
-    return call
-
-
 NEEDS_DEVICE = ("current_device_index", "current_device_idx", "set_device_index",
              "set_device_idx", "synchronize", "empty_cache", "memory_allocated",
              "max_memory_allocated", "memory_reserved", "current_stream", "get_memory_info")
-globals().update({name: unavailable(name) for name in NEEDS_DEVICE})
+WHY = ("cannot access an accelerator device when none is available; chainrule computes on the "
+       "CPU only")
+globals().update({name: needs_device("accelerator", name, WHY) for name in NEEDS_DEVICE})

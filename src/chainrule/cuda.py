@@ -7,7 +7,7 @@ built without CUDA; anything that needs a GPU raises ``DeviceError``, naming the
 >>> cr.cuda.is_available(), cr.cuda.device_count()
 (False, 0)
 """
-from .device import DeviceError
+from .device import needs_device
 
 
 def is_available():
@@ -60,17 +60,8 @@ def is_bf16_supported(including_emulation=True):
     return False
 
 
-def unavailable(name):
-    """A call that needs a device there is not: it raises DeviceError, naming itself."""
-    def call(*args, **kwargs):
-        raise DeviceError(f"cuda.{name}: no CUDA device; chainrule computes on the CPU "
-                          f"only (cuda.is_available() is False)")
-    call.__name__ = call.__qualname__ = name
-    call.__doc__ = f"Needs a device: raises DeviceError ({call.__module__} has none)."
-    return call
-
-
 NEEDS_DEVICE = ("current_device", "synchronize", "get_device_name", "get_device_properties",
              "get_device_capability", "set_device", "current_stream", "get_rng_state",
              "set_rng_state", "mem_get_info", "memory_reserved", "reset_peak_memory_stats")
-globals().update({name: unavailable(name) for name in NEEDS_DEVICE})
+WHY = "no CUDA device; chainrule computes on the CPU only (cuda.is_available() is False)"
+globals().update({name: needs_device("cuda", name, WHY) for name in NEEDS_DEVICE})

@@ -19,6 +19,16 @@ class DeviceError(RuntimeError):
     """A computation was asked of a device other than the CPU."""
 
 
+def needs_device(module, name, why):
+    """A function of ``module`` (cuda, accelerator) that needs a device there is not: it
+    raises DeviceError, naming itself and ``why``."""
+    def call(*args, **kwargs):
+        raise DeviceError(f"{module}.{name}: {why}")
+    call.__name__ = call.__qualname__ = name
+    call.__doc__ = f"Needs a device: raises DeviceError ({module} has none)."
+    return call
+
+
 class device:  # noqa: N801  (PyTorch's name)
     """A device, as ``torch.device``: ``device("cpu")``, ``device("cpu", 0)``,
     ``device("cuda:1")``, or a copy of another device.
