@@ -1,8 +1,13 @@
-"""``torch.linalg``'s norms: ``vector_norm``, ``matrix_norm`` and ``norm`` (written with the
-reductions, ``ops/reduce.py``). Decompositions and solvers are not in chainrule yet.
+"""``torch.linalg``'s norms (``vector_norm``, ``matrix_norm`` and ``norm``, written with the
+reductions, ``ops/reduce.py``) and the singular value decomposition (``svd``, ``svdvals``,
+``ops/svd.py``), all with gradients. Other decompositions and the solvers are not in
+chainrule yet.
 
 >>> import chainrule as cr
 >>> cr.linalg.vector_norm(cr.tensor([3.0, -4.0])).item(), cr.linalg.matrix_norm(cr.eye(2), 1).item()
 (5.0, 1.0)
+>>> cr.linalg.matrix_norm(cr.tensor([[3.0, 0.0], [0.0, -4.0]]), "nuc").item()
+7.0
 """
 from .ops.reduce import linalg_norm as norm, matrix_norm, vector_norm  # noqa: F401
+from .ops.svd import svd, svdvals  # noqa: F401

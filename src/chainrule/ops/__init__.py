@@ -8,7 +8,7 @@ from ..autograd.gate import REGISTRY
 from ..tensor import PUBLIC
 from . import arithmetic, unary, reduce, shape, linalg, nn, layers, conv, compare, inplace  # noqa: F401
 from . import attention, recurrent  # noqa: F401
-from . import norm, pooling  # noqa: F401
+from . import norm, pooling, svd  # noqa: F401
 from .conv import unfold, fold  # noqa: F401
 from .layers import erf, leaky_relu, gelu, softplus, dropout, binary_cross_entropy  # noqa: F401
 from .nn import ClassOutOfRange, cross_entropy_indices  # noqa: F401

@@ -10,6 +10,7 @@ from ..dtypes import array_of
 from ..kernels import special
 from ..autograd.vocabulary import TENSORS, define
 from .arithmetic import Maximum, Minimum
+from .svd import spectral_norm
 from ..tensor import api, new_tensor
 
 MaxResult = collections.namedtuple("MaxResult", ["values", "indices"])
@@ -464,9 +465,10 @@ def norm(x, p="fro", dim=None, keepdim=False, dtype=None):
     >>> cr.tensor([3.0, 4.0]).norm().item(), round(cr.tensor([3.0, 4.0]).norm(3).item(), 4)
     (5.0, 4.4979)
     """
-    if p == "nuc":
-        raise NotImplementedError("norm: p='nuc' needs singular values, which chainrule does "
-                                  "not compute yet; use p='fro' or 2")
+    if isinstance(p, str) and p != "fro" or p == "fro" and dim is not None \
+            and not isinstance(dim, int) and len(dim) > 2:   # PyTorch's routing to matrix_norm
+        return matrix_norm(x, p, tuple(range(x.ndim)) if dim is None else dim, keepdim,
+                           dtype=dtype)
     return vector_norm(x, 2 if p == "fro" or p is None else p, dim, keepdim, dtype=dtype)
 
 
@@ -502,16 +504,17 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):  # noqa: A002
 @api(name=False)
 def matrix_norm(x, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):  # noqa: A002
     """``torch.linalg.matrix_norm``: 'fro' (the Euclidean norm of the entries), 1 / -1 (the
-    largest / smallest column sum of ``|x|``), inf / -inf (row sums); 2, -2 and 'nuc' need
-    singular values and are refused."""
+    largest / smallest column sum of ``|x|``), inf / -inf (row sums), 2 / -2 (the largest /
+    smallest singular value) and 'nuc' (their sum), from ``Svdvals`` (ops/svd.py)."""
     if x.ndim < 2:
         raise ValueError(f"matrix_norm: needs at least 2 dimensions, got shape {tuple(x.shape)}")
+    if isinstance(dim, int) or len(dim) != 2:
+        raise ValueError(f"matrix_norm: dim must be a pair of dimensions, got {dim!r}")
     rows, cols = normalize_dims(dim, x.ndim, "matrix_norm")
     if ord == "fro":
         return vector_norm(x, 2, (rows, cols), keepdim, dtype=dtype)
     if ord in ("nuc", 2, -2):
-        raise NotImplementedError(f"matrix_norm: ord={ord!r} needs singular values, which "
-                                  f"chainrule does not compute yet; use 'fro', 1 or inf")
+        return spectral_norm(x.to(dtype) if dtype else x, ord, (rows, cols), keepdim)
     if ord not in (1, -1, float("inf"), -float("inf")):
         raise ValueError(f"matrix_norm: ord must be 'fro', 'nuc', 1, -1, 2, -2, inf or -inf, "
                          f"got {ord!r}")
