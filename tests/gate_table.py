@@ -106,6 +106,22 @@ def put(lib, x, y, index):
     return out
 
 
+def svd_signed(torch, x, full_matrices):
+    """PyTorch's (U, S, Vh) with chainrule's signs: each pair flipped so that the largest
+    |entry| of U's column is positive, an extra row of a full Vh by its own (ops/svd.py)."""
+    U, S, Vh = torch.linalg.svd(x, full_matrices=full_matrices)
+    u_sign = U.gather(-2, U.abs().argmax(-2, keepdim=True)).sign()
+    vh_sign = Vh.gather(-1, Vh.abs().argmax(-1, keepdim=True)).sign()
+    k = S.shape[-1]
+    vh_sign = torch.cat([u_sign[..., :k].mT, vh_sign[..., k:, :]], -2)
+    return U * u_sign, S, Vh * vh_sign
+
+
+def svd_factor(lib, x, i):
+    """Factor i of the full SVD of x: chainrule's, or PyTorch's with chainrule's signs."""
+    return lib.linalg.svd(x)[i] if lib is cr else svd_signed(lib, x, True)[i]
+
+
 class Positive(tuple):
     """The shape of an input whose values must be positive."""
 
@@ -599,6 +615,46 @@ GATES = {
         extremes=[Extreme(lambda lib, x: lib.nn.functional.max_unpool2d(
             x.reshape(1, 1, 2, 2), lib.tensor(UNPOOL_INDEX[:1, :1]), 2),
             lambda b, s, t: [[b, -b, t, -0.0]])]),
+
+    # ===== singular values (ops/svd.py): one gate per factor of A = U diag(S) Vh ==========
+    # distinct, nonzero singular values (random matrices), where U's and Vh's rows are
+    # finite; PyTorch's factors get chainrule's signs (svd_signed)
+    "Svdvals": Entry(
+        cases=[case(lambda lib, x: lib.linalg.svdvals(x), (3, 4)),
+               case(lambda lib, x: lib.linalg.svdvals(x), (2, 4, 3)),
+               case(lambda lib, x: lib.linalg.svdvals(x), (1, 3, 3))],
+        op=Excluded("random graphs make zero and repeated singular values (x - x, repeated "
+                    "rows), where the subgradient depends on LAPACK's choice of basis"),
+        extremes=[Extreme(lambda lib, x: lib.linalg.svdvals(x.reshape(2, 2)),
+                          lambda b, s, t: [[b ** 0.4, s, t, 1.0]], rtol=1e-6),
+                  Extreme(lambda lib, x: lib.linalg.svdvals(x.reshape(2, 2)),
+                          lambda b, s, t: [[1.0, -0.0, 0.0, -2.0]])]),
+    "SvdU": Entry(
+        cases=[case(lambda lib, x: lib.linalg.svd(x, full_matrices=False)[0], (4, 3),
+                    torch_fn=lambda torch, x: svd_signed(torch, x, False)[0]),
+               case(lambda lib, x: lib.linalg.svd(x, full_matrices=False)[0], (2, 3, 5),
+                    torch_fn=lambda torch, x: svd_signed(torch, x, False)[0]),
+               case(lambda lib, x: lib.linalg.svd(x)[0], (3, 4),
+                    torch_fn=lambda torch, x: svd_signed(torch, x, True)[0])],
+        op=Excluded("its sign is a convention PyTorch does not share; the cases compare "
+                    "with PyTorch's factors given chainrule's signs"),
+        extremes=[Extreme(lambda lib, x: svd_factor(lib, x.reshape(2, 2), 0),
+                          lambda b, s, t: [[b ** 0.4, s, t, 1.0]], rtol=1e-6),
+                  Extreme(lambda lib, x: svd_factor(lib, x.reshape(2, 2), 0),
+                          lambda b, s, t: [[1.0, -0.0, 0.0, -2.0]])]),
+    "SvdVh": Entry(
+        cases=[case(lambda lib, x: lib.linalg.svd(x, full_matrices=False)[2], (4, 3),
+                    torch_fn=lambda torch, x: svd_signed(torch, x, False)[2]),
+               case(lambda lib, x: lib.linalg.svd(x, full_matrices=False)[2], (2, 3, 5),
+                    torch_fn=lambda torch, x: svd_signed(torch, x, False)[2]),
+               case(lambda lib, x: lib.linalg.svd(x)[2], (4, 3),
+                    torch_fn=lambda torch, x: svd_signed(torch, x, True)[2])],
+        op=Excluded("its sign is a convention PyTorch does not share; the cases compare "
+                    "with PyTorch's factors given chainrule's signs"),
+        extremes=[Extreme(lambda lib, x: svd_factor(lib, x.reshape(2, 2), 2),
+                          lambda b, s, t: [[b ** 0.4, s, t, 1.0]], rtol=1e-6),
+                  Extreme(lambda lib, x: svd_factor(lib, x.reshape(2, 2), 2),
+                          lambda b, s, t: [[1.0, -0.0, 0.0, -2.0]])]),
 
     # ===== attention (ops/attention.py): F.scaled_dot_product_attention is one gate ========
     # masks: boolean (True attends; query 1 attends to nothing, so its output is 0), a float

@@ -122,10 +122,14 @@ def svd_vh_backward(g, u, s, vh):
 
 define("svdvals", lambda x: array_svd(x)[1], lambda x: gate("Svdvals").apply(x),
        "svdvals(x): the singular values of each matrix (..., m, n) of x, in decreasing order")
-define("svd_u", lambda x: array_svd(x)[0], lambda x: gate("SvdU").apply(x),
-       "svd_u(x): U of x = U diag(S) Vh, (..., m, min(m, n)), columns orthonormal")
-define("svd_vh", lambda x: array_svd(x)[2], lambda x: gate("SvdVh").apply(x),
-       "svd_vh(x): Vh of x = U diag(S) Vh, (..., min(m, n), n), rows orthonormal")
+define("svd_u", lambda x, full_matrices=False: array_svd(x, full_matrices)[0],
+       lambda x, full_matrices=False: gate("SvdU").apply(x, full_matrices=full_matrices),
+       "svd_u(x, full_matrices): U of x = U diag(S) Vh, (..., m, min(m, n)) or (..., m, m), "
+       "columns orthonormal")
+define("svd_vh", lambda x, full_matrices=False: array_svd(x, full_matrices)[2],
+       lambda x, full_matrices=False: gate("SvdVh").apply(x, full_matrices=full_matrices),
+       "svd_vh(x, full_matrices): Vh of x = U diag(S) Vh, (..., min(m, n), n) or (..., n, n), "
+       "rows orthonormal")
 define("svdvals_backward", svdvals_backward, svdvals_backward,
        "svdvals_backward(g, u, vh) = u diag(g) vh: the gradient of x from that of its "
        "singular values")
@@ -165,11 +169,13 @@ class SvdU(Gate):
     """U of ``x = U diag(S) Vh``: (..., m, min(m, n)), or (..., m, m) with full_matrices."""
 
     label = "svd_u"
-    formula = "svd_u(x)"
+    formula = "svd_u(x, full_matrices)"
     derivatives = {"x": "svd_u_backward(g, out, s, vh)"}
     residuals = {"s": "svdvals(x)", "vh": "svd_vh(x)"}
+    saves = ("full_matrices",)
 
     def forward(self, x, full_matrices=False):
+        self.full_matrices = full_matrices
         return kept_matrices(self, x, full_matrices)[0]
 
 
@@ -177,11 +183,13 @@ class SvdVh(Gate):
     """Vh of ``x = U diag(S) Vh``: (..., min(m, n), n), or (..., n, n) with full_matrices."""
 
     label = "svd_vh"
-    formula = "svd_vh(x)"
+    formula = "svd_vh(x, full_matrices)"
     derivatives = {"x": "svd_vh_backward(g, u, s, out)"}
     residuals = {"u": "svd_u(x)", "s": "svdvals(x)"}
+    saves = ("full_matrices",)
 
     def forward(self, x, full_matrices=False):
+        self.full_matrices = full_matrices
         return kept_matrices(self, x, full_matrices)[2]
 
 
