@@ -5,7 +5,10 @@ gradients enabled instead, on copies of the inputs that require a gradient (floa
 integer inputs stay plain and are recognised where a gate reads them as an index). Every
 gate that depends on an input or a parameter then joins the graph, and nothing calls
 backward, so no ``.grad`` changes. Values computed from buffers and constants alone never
-enter the graph: they reach it as constant operands, already folded.
+enter the graph: they reach it as constant operands, already folded. Comparisons, logical
+operations and predicates of graph values (and of integer inputs) record mask gates while
+the model runs (``ops.compare.recording_masks``), so a mask computed from the inputs is
+part of the graph rather than a constant.
 
 Module forward hooks note which module each gate ran in (each call takes two numbers of
 the gates' creation counter, so a gate belongs to the innermost call around its number),
@@ -17,6 +20,7 @@ from ..autograd import fast_paths, graph
 from ..autograd.engine import follow_rebased
 from ..autograd.grad_mode import enable_grad
 from ..autograd.graph import key_of
+from ..ops.compare import recording_masks
 from ..tensor import Tensor, new_tensor
 
 
@@ -44,7 +48,7 @@ def record(model, args, kwargs=None):
         handles.append(module.register_forward_pre_hook(enter(spans, path)))
         handles.append(module.register_forward_hook(leave(spans, path)))
     try:
-        with enable_grad():
+        with enable_grad(), recording_masks(inputs):   # masks from the inputs become gates
             result = model(*inputs, **(kwargs or {}))
     finally:
         for handle in handles:

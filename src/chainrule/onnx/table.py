@@ -1,12 +1,15 @@
 """``TABLE``: every gate's ONNX translation, by gate class name, in one place.
 
-Each registered gate (``chainrule.autograd.REGISTRY``) has an entry here: a translation
-(``translate(ctx) -> value name``, see ``context.py``) or ``NotExportable(reason)``.
+Each registered gate (``chainrule.autograd.REGISTRY``), and each mask gate that export
+records (``ops.compare.MASK_GATES``: comparisons, logical operations, predicates), has an
+entry here: a translation (``translate(ctx) -> value name``, see ``context.py``) or
+``NotExportable(reason)``.
 ``tests/onnx/test_table.py`` fails for a gate without an entry, so a new op cannot be added
 without deciding its export; docs/deploy.md's table of supported gates is generated from
 this one (``supported_gates_markdown``) and kept in sync by the same tests.
 """
-from . import elementwise, layers, recurrent, reductions, shapes
+from ..ops.compare import MASK_GATES
+from . import elementwise, layers, masks, recurrent, reductions, shapes
 
 
 class NotExportable:
@@ -24,17 +27,22 @@ TABLE = {
     **shapes.TRANSLATIONS,
     **layers.TRANSLATIONS,
     **recurrent.TRANSLATIONS,
+    **masks.TRANSLATIONS,
     "MaxUnpool2d": NotExportable("its indices come from max_pool2d(return_indices=True), "
                                  "which computes them outside the graph; not exportable yet"),
+    **{name: NotExportable("ONNX has no singular value decomposition operator; compute it "
+                           "outside the exported model") for name in ("Svdvals", "SvdU", "SvdVh")},
     "IndexPut": NotExportable("an in-place write x[index] = y recorded in the graph; build "
                               "the tensor with cat, stack or where instead"),
 }
 
 
 def supported_gates_markdown(registry):
-    """The table of docs/deploy.md: each registered gate, its label and what it becomes."""
+    """The table of docs/deploy.md: each registered gate and mask gate, its label and what
+    it becomes."""
+    gates = {**registry, **MASK_GATES}
     lines = ["| gate | label | ONNX |", "|---|---|---|"]
-    for name in sorted(registry):
+    for name in sorted(gates):
         entry = TABLE.get(name)
         if entry is None:
             what = "**no entry** (export raises)"
@@ -42,6 +50,6 @@ def supported_gates_markdown(registry):
             what = f"not exportable: {entry.reason}"
         else:
             what = entry.onnx
-        label = registry[name].label.replace("|", "\\|")
+        label = gates[name].label.replace("|", "\\|")
         lines.append(f"| `{name}` | `{label}` | {what} |")
     return "\n".join(lines) + "\n"

@@ -277,6 +277,8 @@ def where(condition, x=None, y=None):
     cond = condition._data if isinstance(condition, Tensor) else array_of(condition)
     if x is None and y is None:
         return tuple(new_tensor(i.astype(np.int64), None) for i in np.nonzero(cond))
+    if isinstance(condition, Tensor) and condition.requires_grad and cond.dtype == np.bool_:
+        return Where.apply(condition, x, y)   # a mask gate's output, recorded for onnx.export
     return Where.apply(cond.astype(bool, copy=False), x, y)
 
 

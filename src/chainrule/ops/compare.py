@@ -1,25 +1,168 @@
-"""Comparisons and logical reductions: results without a gradient (a step function's
-derivative is zero wherever it exists), so they record no gate."""
+"""Comparisons, logical operations and predicates: bool results without a gradient (a step
+function's derivative is zero wherever it exists). As in PyTorch they record no graph: a
+plain bool tensor comes back, at no cost to training.
+
+While ``onnx.export`` runs a model (``recording_masks``), a mask computed from the graph
+(``x > 0``, ``~m``, ``a & b``, ``x.isnan()``) is recorded instead, as a *mask gate*: a node
+whose output is bool and through which no gradient passes (its backward hands its inputs
+nothing). Then ``where(x > 0, x, 0.1 * x)`` is a Where that reads a gate of the graph, and
+export writes ONNX's Greater and Where where it would otherwise have frozen the example's
+mask into a constant. The mask gates are not in ``REGISTRY`` (which holds the gates that
+carry gradients, each gradient-checked): they are in ``MASK_GATES``, which the exporter's
+table covers (onnx/masks.py).
+"""
+import contextlib
+
 import numpy as np
 
+from ..autograd.gate import Gate
+from ..autograd.grad_mode import state
 from ..dtypes import as_torch_promotes
 from ..tensor import Tensor, api, new_tensor
 from .reduce import normalize_dims
 
 
-def comparison(ufunc, *names):
+class Masks:
+    """Whether masks are recorded: ``recording`` is True only inside ``recording_masks``.
+    ``inputs`` holds the ids of the export's input tensors, so that a comparison of an
+    integer input (``tokens == pad``), which requires no gradient, is recorded too."""
+
+    recording = False
+    inputs = frozenset()
+
+
+@contextlib.contextmanager
+def recording_masks(inputs=()):
+    """Record mask gates for what runs inside (onnx.export's run of the model)."""
+    saved = Masks.recording, Masks.inputs
+    Masks.recording = True
+    Masks.inputs = frozenset(id(t) for t in inputs if isinstance(t, Tensor))
+    try:
+        yield
+    finally:
+        Masks.recording, Masks.inputs = saved
+
+
+def in_graph(*operands):
+    """Whether a mask of these operands joins the graph being recorded: grad mode is on and
+    an operand requires grad (a float value of the graph, or a mask already recorded) or is
+    an input of the export."""
+    if not state.enabled:
+        return False
+    for x in operands:   # (a loop: this module's any and all are PyTorch's, below)
+        if isinstance(x, Tensor) and (x.requires_grad or id(x) in Masks.inputs):
+            return True
+    return False
+
+
+MASK_GATES = {}   # class name -> mask gate class, as REGISTRY holds the other gates
+
+
+class MaskGate(Gate, register=False):
+    """A comparison, logical operation or predicate recorded while masks are: its forward
+    is ``ufunc`` (the same NumPy call the plain path makes), its output bool."""
+
+    inputs = ("x", "y")
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(register=False, **kwargs)
+        MASK_GATES[cls.__name__] = cls
+
+    def forward(self, *arrays):
+        return np.asarray(self.ufunc(*arrays))
+
+    def backward(self, g, xp):
+        """No gradient passes a step function: every input gets nothing from this path."""
+        return (None,) * len(self.tensors)
+
+
+def record_mask(gate, *operands):
+    """``gate`` applied to the operands, joined to the graph (its output then requires grad,
+    so the gates that read it record too; no gradient ever comes back through it)."""
+    node = gate.__new__(gate)
+    arrays = tuple(x._data if isinstance(x, Tensor) else x for x in operands)
+    data = node.run_forward(arrays, {})
+    needs = tuple(isinstance(x, Tensor) and x.requires_grad for x in operands)
+    return node.record(operands, arrays, needs, data)
+
+
+class Greater(MaskGate):
+    label, formula, ufunc = ">", "x > y", np.greater
+
+
+class Less(MaskGate):
+    label, formula, ufunc = "<", "x < y", np.less
+
+
+class GreaterEqual(MaskGate):
+    label, formula, ufunc = ">=", "x >= y", np.greater_equal
+
+
+class LessEqual(MaskGate):
+    label, formula, ufunc = "<=", "x <= y", np.less_equal
+
+
+class Equal(MaskGate):
+    label, formula, ufunc = "==", "x == y", np.equal
+
+
+class NotEqual(MaskGate):
+    label, formula, ufunc = "!=", "x != y", np.not_equal
+
+
+class LogicalAnd(MaskGate):
+    label, formula, ufunc = "and", "x and y", np.logical_and
+
+
+class LogicalOr(MaskGate):
+    label, formula, ufunc = "or", "x or y", np.logical_or
+
+
+class LogicalXor(MaskGate):
+    label, formula, ufunc = "xor", "x xor y", np.logical_xor
+
+
+class LogicalNot(MaskGate):
+    label, formula, ufunc, inputs = "not", "not x", np.logical_not, ("x",)
+
+
+class IsNan(MaskGate):
+    label, formula, ufunc, inputs = "isnan", "isnan(x)", np.isnan, ("x",)
+
+
+class IsInf(MaskGate):
+    label, formula, ufunc, inputs = "isinf", "isinf(x)", np.isinf, ("x",)
+
+
+class IsPosInf(MaskGate):
+    label, formula, ufunc, inputs = "isposinf", "isposinf(x)", np.isposinf, ("x",)
+
+
+class IsNegInf(MaskGate):
+    label, formula, ufunc, inputs = "isneginf", "isneginf(x)", np.isneginf, ("x",)
+
+
+class IsFinite(MaskGate):
+    label, formula, ufunc, inputs = "isfinite", "isfinite(x)", np.isfinite, ("x",)
+
+
+def comparison(gate, *names):
+    ufunc = gate.ufunc
+
     def compare(x, other):
+        if Masks.recording and in_graph(x, other):
+            return record_mask(gate, x, other)
         return new_tensor(ufunc(x._data, other._data if isinstance(other, Tensor) else other), None)
     compare.__name__ = names[-1]
     return api(compare, name=names[-1], methods=names)
 
 
-lt = comparison(np.less, "__lt__", "lt")
-le = comparison(np.less_equal, "__le__", "le")
-gt = comparison(np.greater, "__gt__", "gt")
-ge = comparison(np.greater_equal, "__ge__", "ge")
-eq = comparison(np.equal, "__eq__", "eq")
-ne = comparison(np.not_equal, "__ne__", "ne")
+lt = comparison(Less, "__lt__", "lt")
+le = comparison(LessEqual, "__le__", "le")
+gt = comparison(Greater, "__gt__", "gt")
+ge = comparison(GreaterEqual, "__ge__", "ge")
+eq = comparison(Equal, "__eq__", "eq")
+ne = comparison(NotEqual, "__ne__", "ne")
 
 
 def logical_reduction(ufunc, name):
@@ -53,9 +196,16 @@ def check_bitwise(x, other, op):
                             f"logical_or / logical_xor for masks")
 
 
-def bitwise(ufunc, name, *methods):
+def is_bool(value):
+    return value._data.dtype == np.bool_ if isinstance(value, Tensor) else isinstance(value, bool)
+
+
+def bitwise(ufunc, name, gate, *methods):
+    """``gate`` is the mask gate it is on two bool operands (logical and, or, xor)."""
     def combine(x, other):
         check_bitwise(x, other, name)
+        if Masks.recording and is_bool(x) and is_bool(other) and in_graph(x, other):
+            return record_mask(gate, x, other)
         a = x._data
         b = other._data if isinstance(other, Tensor) else other
         return new_tensor(as_torch_promotes(ufunc(a, b), a, b), None)
@@ -65,27 +215,33 @@ def bitwise(ufunc, name, *methods):
     return api(combine, name=name, methods=methods + (name,))
 
 
-bitwise_and = bitwise(np.bitwise_and, "bitwise_and", "__and__", "__rand__")
-bitwise_or = bitwise(np.bitwise_or, "bitwise_or", "__or__", "__ror__")
-bitwise_xor = bitwise(np.bitwise_xor, "bitwise_xor", "__xor__", "__rxor__")
+bitwise_and = bitwise(np.bitwise_and, "bitwise_and", LogicalAnd, "__and__", "__rand__")
+bitwise_or = bitwise(np.bitwise_or, "bitwise_or", LogicalOr, "__or__", "__ror__")
+bitwise_xor = bitwise(np.bitwise_xor, "bitwise_xor", LogicalXor, "__xor__", "__rxor__")
 
 
-def logical(ufunc, name):
+def logical(gate, name):
+    ufunc = gate.ufunc
+
     def combine(x, other):
+        if Masks.recording and in_graph(x, other):
+            return record_mask(gate, x, other)
         return new_tensor(ufunc(x._data, other._data if isinstance(other, Tensor) else other), None)
     combine.__name__ = name
     combine.__doc__ = f"``{name}``: True where it holds of the two (nonzero is True); no gradient."
     return api(combine, name=name, methods=(name,))
 
 
-logical_and = logical(np.logical_and, "logical_and")
-logical_or = logical(np.logical_or, "logical_or")
-logical_xor = logical(np.logical_xor, "logical_xor")
+logical_and = logical(LogicalAnd, "logical_and")
+logical_or = logical(LogicalOr, "logical_or")
+logical_xor = logical(LogicalXor, "logical_xor")
 
 
 @api(methods=("logical_not",))
 def logical_not(x):
     """True where ``x`` is zero (or False): a bool tensor, for any dtype."""
+    if Masks.recording and in_graph(x):
+        return record_mask(LogicalNot, x)
     return new_tensor(np.logical_not(x._data), None)
 
 
@@ -95,22 +251,28 @@ def bitwise_not(x):
     if x._data.dtype.kind == "f":
         raise TypeError(f"~ (bitwise_not) is not supported for a {x.dtype} tensor; use "
                         f"logical_not() for a mask")
+    if Masks.recording and is_bool(x) and in_graph(x):
+        return record_mask(LogicalNot, x)
     return new_tensor(np.invert(x._data), None)
 
 
-def predicate(ufunc, name, meaning):
+def predicate(gate, name, meaning):
+    ufunc = gate.ufunc
+
     def check(x):
+        if Masks.recording and in_graph(x):
+            return record_mask(gate, x)
         return new_tensor(np.asarray(ufunc(x._data)), None)
     check.__name__ = name
     check.__doc__ = f"True where ``x`` {meaning}: a bool tensor, no gradient."
     return api(check, name=name, methods=(name,))
 
 
-isfinite = predicate(np.isfinite, "isfinite", "is finite (not inf, not NaN)")
-isnan = predicate(np.isnan, "isnan", "is NaN")
-isinf = predicate(np.isinf, "isinf", "is +inf or -inf")
-isposinf = predicate(np.isposinf, "isposinf", "is +inf")
-isneginf = predicate(np.isneginf, "isneginf", "is -inf")
+isfinite = predicate(IsFinite, "isfinite", "is finite (not inf, not NaN)")
+isnan = predicate(IsNan, "isnan", "is NaN")
+isinf = predicate(IsInf, "isinf", "is +inf or -inf")
+isposinf = predicate(IsPosInf, "isposinf", "is +inf")
+isneginf = predicate(IsNegInf, "isneginf", "is -inf")
 
 
 @api(methods=("isclose",))
