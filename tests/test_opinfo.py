@@ -158,6 +158,7 @@ CHAINRULE = {
     ("norm", "nuc"): cr.norm, "linalg.vector_norm": cr.linalg.vector_norm,
     "linalg.matrix_norm": cr.linalg.matrix_norm, "linalg.norm": cr.linalg.norm,
     ("linalg.norm", "subgradients_at_zero"): cr.linalg.norm,
+    "linalg.svdvals": cr.linalg.svdvals,
     # issue 12: products
     "mv": cr.mv, "dot": cr.dot, "inner": method("inner"), "outer": cr.outer,
     "einsum": lambda tensors, equation: cr.einsum(equation, tensors),   # as OpInfo calls it
