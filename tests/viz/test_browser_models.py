@@ -6,7 +6,7 @@ import pytest
 
 import chainrule as cr
 from chainrule.cli.graph import model_graph
-from viz_helpers import circuit, used_twice
+from viz_helpers import circuit, needs_dot, used_twice
 
 MEDIAN_LABEL = """() => {
   const area = document.querySelector('#graph').getBoundingClientRect();
@@ -76,23 +76,49 @@ def test_a_backward_step_writes_products_on_edges_and_the_sum_at_the_node(browse
     page.close()
 
 
-def test_a_module_is_one_box_until_opened_and_boxes_nest(browser, tmp_path):
+GRAPH_WIDTH = "() => document.querySelector('#graph svg > g').getBBox().width"
+SHOWN_NODES = """() => [...document.querySelectorAll('#graph .node')]
+  .filter(e => e.getBoundingClientRect().width > 0).length"""
+
+
+@pytest.mark.parametrize("layout", ["auto", pytest.param("graphviz", marks=needs_dot)])
+def test_a_module_is_one_box_until_opened_and_boxes_nest(browser, tmp_path, layout):
     loss, model, _ = model_graph("gpt")
-    page, errors = opened(browser, tmp_path, loss, model)
+    page, errors = opened(browser, tmp_path, loss, model, layout)
     shown = ".group-box:not(.in-closed-group)"
     labels = lambda: sorted(page.eval_on_selector_all(  # noqa: E731
         shown, "els => els.map(e => e.querySelector('text').textContent)"))
     assert labels() == ["blocks.0: Block ▸"]           # the block holds the other two boxes
-    assert page.locator(".in-closed-group").count() >= 40
+    assert page.evaluate(SHOWN_NODES) <= 76 - 40        # the block's 42 nodes are not shown
     page.locator(shown).dispatch_event("click")
     assert labels() == ["blocks.0.attn: CausalSelfAttention ▸", "blocks.0.mlp: Sequential ▸"]
     page.locator(f"{shown} >> nth=0").dispatch_event("click")
     assert len(labels()) == 1
     page.close()
-    page, errors = opened(browser, tmp_path, loss, model)
+    page, errors = opened(browser, tmp_path, loss, model, layout)
     for _ in range(40):                              # the forward steps reach the attention
         page.keyboard.press("ArrowRight")
     assert "blocks.0.attn: CausalSelfAttention ▸" not in labels()
     assert "blocks.0: Block ▸" not in labels()
+    assert page.locator("#graph .node.active").count() == 1
+    assert errors == []
+    page.close()
+
+
+def test_a_closed_module_gives_back_its_room(browser, tmp_path):
+    """The built-in layout lays the graph out again as boxes open: closed, the block is one
+    box and the whole graph far narrower than with every box open."""
+    loss, model, _ = model_graph("gpt")
+    page, errors = opened(browser, tmp_path, loss, model, "builtin")
+    closed = page.evaluate(GRAPH_WIDTH)
+    total = page.evaluate("JSON.parse(document.getElementById('chainrule-steps')"
+                          ".textContent).length")
+    for _ in range(total):                           # the steps open every box on the way
+        page.keyboard.press("ArrowRight")
+    assert page.locator(".group-box").count() == 0
+    assert page.evaluate(SHOWN_NODES) == 76
+    assert closed < 0.5 * page.evaluate(GRAPH_WIDTH)
+    page.keyboard.press("Home")                      # opened boxes stay open
+    assert page.locator(".group-box").count() == 0
     assert errors == []
     page.close()

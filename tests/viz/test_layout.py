@@ -52,10 +52,33 @@ def test_the_circuit_is_laid_out_left_to_right():
 
 
 def test_a_few_hundred_nodes_are_laid_out_without_overlaps():
-    out = long_chain()
-    svg = check_layout(out)
-    width, height = map(float, re.search(r'viewBox="0 0 (\S+) (\S+)"', svg).groups())
-    assert height < 400          # side branches sit beside their users, not piled in column 0
+    graph = build(long_chain())
+    placed = boxes(check_layout(long_chain()))
+    centre = {node_id: (b[0] + b[2]) / 2 for node_id, b in placed.items()}
+    columns = []                    # a column's centres agree to the SVG's rounding
+    for x in sorted(centre.values()):
+        if not columns or x - columns[-1] > 1:
+            columns.append(x)
+    column = {node_id: sum(c < x - 1 for c in columns) for node_id, x in centre.items()}
+    for node in graph.tensors:      # an input sits just left of its first user, not far off
+        if node.kind != "tensor":
+            first = min(column[g.id] for g in graph.gates if node.id in g.inputs)
+            assert column[node.id] == first - 1, node.name
+
+
+def test_a_long_edge_bends_around_the_nodes_it_passes():
+    """An input used early and late: its edge to the late user passes several columns, and
+    its curve's points all lie between nodes, never inside one."""
+    svg = layout_svg(build(long_chain(12)))
+    placed = boxes(svg)
+    long_edges = 0
+    for g in ET.fromstring(svg).iterfind(".//svg:g[@class='edge']", NS):
+        numbers = [float(v) for v in re.findall(r"-?\d+\.?\d*", g.find("svg:path", NS).get("d"))]
+        points = list(zip(numbers[::2], numbers[1::2]))[3::3]      # the curve's end points
+        long_edges += len(points) > 1
+        for x, y in points[:-1]:
+            assert not any(b[0] < x < b[2] and b[1] < y < b[3] for b in placed.values())
+    assert long_edges >= 10
 
 
 def test_an_mlp_with_parameters_is_laid_out():

@@ -1,32 +1,44 @@
-"""A layered left-to-right layout and its SVG, for when Graphviz's ``dot`` is not installed.
+"""The built-in layout, for when Graphviz's ``dot`` is not installed or the graph is large:
+igraph's layered (Sugiyama) layout, turned to run left to right, and its SVG.
 
-Layers are longest paths from the inputs (a leaf sits just left of its first user), nodes in a
-layer are ordered by the barycentre of their neighbours (a few sweeps each way, which removes
-most crossings), edges are curves. The SVG has the shape of Graphviz's own: one
-``<g class="node" id=...>`` per node and one ``<g class="edge" id=...>`` per edge, so the
-HTML page treats both the same.
+igraph (a maintained graph library with a C core) does the three hard parts: the layers, the
+order of the nodes in each layer (fewer crossings) and their positions, with a bend point
+for each layer a long edge passes, so edges go around nodes rather than through them. It is
+given the graph with its edges reversed, so its layers count back from the output and every
+node sits as far right as it can: a parameter just left of the gate that uses it, not in a
+first column far from it. Here only the sizes of the boxes (from their labels) and the
+turning of igraph's top-to-bottom layers into columns are done.
+
+The SVG has the shape of Graphviz's own: one ``<g class="node" id=...>`` per node and one
+``<g class="edge" id=...>`` per edge, so the HTML page treats both the same.
 """
 from html import escape
+
+import igraph
 
 from .dot import GATE_STYLE, TENSOR_STYLE, tensor_label
 
 CHAR_WIDTH = 6.4       # px per character at the 11 px font
 LINE_HEIGHT = 14
+GATE_SIZE = 34         # a gate is a circle this wide, or an ellipse this high for long labels
 LAYER_GAP = 44
 NODE_GAP = 32          # room for the page's value and gradient notes under a node
-SWEEPS = 4
+MARGIN = 12
 
 
 def layout_svg(graph):
     """An SVG picture of ``graph`` laid out without Graphviz."""
-    boxes = node_boxes(graph)
-    edges = graph_edges(graph)
-    layers = order_layers(assign_layers(graph), edges)
-    width, height = place(layers, boxes)
+    return picture(node_boxes(graph), graph_edges(graph))
+
+
+def picture(boxes, edges):
+    """SVG of ``boxes`` (id -> size, shape and text) joined by ``edges`` ((id, source,
+    target, label)); the boxes get their centres (``x``, ``y``)."""
+    routes, width, height = place(boxes, edges)
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width:.0f} {height:.0f}" '
              f'font-family="Helvetica, Arial, sans-serif">', '<g id="graph0" class="graph">']
-    parts += [edge_svg(edge, boxes) for edge in edges]
-    parts += [node_svg(node_id, boxes[node_id]) for node_id in boxes]
+    parts += [edge_svg(edge, boxes, routes[i]) for i, edge in enumerate(edges)]
+    parts += [node_svg(node_id, box) for node_id, box in boxes.items()]
     parts.append("</g></svg>")
     return "\n".join(parts)
 
@@ -40,8 +52,8 @@ def node_boxes(graph):
                           "w": max(len(s) for s in lines) * CHAR_WIDTH + 16,
                           "h": len(lines) * LINE_HEIGHT + 10}
     for gate in graph.gates:
-        size = max(34.0, len(gate.label) * CHAR_WIDTH + 14)
-        boxes[gate.id] = {"lines": [gate.label], "shape": "gate", "w": size, "h": size,
+        width = max(GATE_SIZE, len(gate.label) * CHAR_WIDTH + 14)
+        boxes[gate.id] = {"lines": [gate.label], "shape": "gate", "w": width, "h": GATE_SIZE,
                           "title": gate.formula}
     return boxes
 
@@ -58,84 +70,57 @@ def graph_edges(graph):
     return edges
 
 
-def assign_layers(graph):
-    """Layer of each node: longest path from the inputs, then every gate pulled right to sit
-    just before its first user (so side branches don't pile up in the first layers), and
-    each leaf or constant just before its first user."""
-    layer = {}
-    outputs = {gate.output for gate in graph.gates}
-    users = {}
-    for gate in graph.gates:    # evaluation order: an input's gate is always seen first
-        computed = [layer[i] for i in gate.inputs if i in outputs]
-        layer[gate.id] = max(computed, default=0) + 1
-        layer[gate.output] = layer[gate.id] + 1
-        for i in gate.inputs:
-            users.setdefault(i, []).append(gate.id)
-    for gate in reversed(graph.gates):
-        if gate.output in users:
-            latest = min(layer[u] for u in users[gate.output]) - 1
-            layer[gate.output] = max(layer[gate.output], latest)
-            layer[gate.id] = layer[gate.output] - 1
-    for node in graph.tensors:
-        if node.id not in outputs:
-            layer[node.id] = min((layer[u] for u in users.get(node.id, ())), default=1) - 1
-    return layer
+def place(boxes, edges):
+    """Centres for every box from igraph's layered layout, and each edge's bend points;
+    returns (bend points per edge, width, height).
+
+    igraph's layers become columns (its layer 0, the output, rightmost), each as wide as its
+    widest box; its positions within a layer become heights, one slot per position, a slot
+    as tall as the tallest box plus room for the page's notes (igraph spaces nodes and
+    bend points at least one position apart, so nothing overlaps)."""
+    ids = list(boxes)
+    index = {node_id: i for i, node_id in enumerate(ids)}
+    reversed_graph = igraph.Graph(n=len(ids), directed=True,
+                                  edges=[(index[t], index[s]) for _, s, t, _ in edges])
+    layout = reversed_graph.layout_sugiyama()
+    coords = layout.coords[:len(ids)]
+    last = int(max((c[1] for c in coords), default=0))
+    slot = max((b["h"] for b in boxes.values()), default=0) + NODE_GAP
+    positions = [c[0] for c in coords] + [p[0] for r in layout.edge_routing for p in r]
+    top, bottom = min(positions, default=0.0), max(positions, default=0.0)
+    columns, width = column_centres(last, [(int(c[1]), boxes[n]["w"])
+                                           for n, c in zip(ids, coords)])
+
+    def point(position, layer):
+        return columns[last - int(layer)], MARGIN + slot / 2 + (position - top) * slot
+
+    for node_id, (position, layer) in zip(ids, coords):
+        boxes[node_id]["x"], boxes[node_id]["y"] = point(position, layer)
+    routes = [[point(*p) for p in route] for route in layout.edge_routing]
+    return routes, width, 2 * MARGIN + (bottom - top + 1) * slot
 
 
-def order_layers(layer, edges):
-    """Nodes of each layer, ordered to keep edges from crossing (barycentre sweeps)."""
-    count = max(layer.values()) + 1
-    layers = [[] for _ in range(count)]
-    for node_id, k in layer.items():
-        layers[k].append(node_id)
-    before = {n: [] for n in layer}
-    after = {n: [] for n in layer}
-    for _, source, target, _ in edges:
-        after[source].append(target)
-        before[target].append(source)
-    position = {}
-    for nodes in layers:
-        position.update(relative_positions(nodes))
-    for sweep in range(SWEEPS):
-        neighbours = before if sweep % 2 == 0 else after
-        sequence = range(1, count) if sweep % 2 == 0 else range(count - 2, -1, -1)
-        for k in sequence:   # only layer k moves: its positions are updated, not all (linear)
-            layers[k].sort(key=lambda n: barycentre(n, neighbours, position))
-            position.update(relative_positions(layers[k]))
-    return layers
-
-
-def relative_positions(nodes):
-    return {n: i / max(len(nodes), 1) for i, n in enumerate(nodes)}
-
-
-def barycentre(node_id, neighbours, position):
-    near = neighbours[node_id]
-    if not near:
-        return position[node_id]
-    return sum(position[n] for n in near) / len(near)
-
-
-def place(layers, boxes, margin=12):
-    """Centre coordinates for every box; returns the picture's width and height."""
-    heights = [sum(boxes[n]["h"] for n in nodes) + NODE_GAP * (len(nodes) - 1)
-               for nodes in layers]
-    total_height = max(heights) + 2 * margin
-    x = margin
-    for nodes, column_height in zip(layers, heights):
-        column_width = max((boxes[n]["w"] for n in nodes), default=0)
-        y = (total_height - column_height) / 2
-        for n in nodes:
-            boxes[n]["x"] = x + column_width / 2
-            boxes[n]["y"] = y + boxes[n]["h"] / 2
-            y += boxes[n]["h"] + NODE_GAP
-        x += column_width + LAYER_GAP
-    return x - LAYER_GAP + margin, total_height
+def column_centres(last, widths):
+    """x of each column's centre, left to right (column k holds igraph's layer last - k),
+    and the width of them all."""
+    widest = [0.0] * (last + 1)
+    for layer, width in widths:
+        widest[last - layer] = max(widest[last - layer], width)
+    centres, x = [], MARGIN
+    for width in widest:
+        centres.append(x + width / 2)
+        x += width + LAYER_GAP
+    return centres, x - LAYER_GAP + MARGIN
 
 
 def node_svg(node_id, box):
     x, y, w, h = box["x"], box["y"], box["w"], box["h"]
     title = escape(box.get("title", node_id))
+    if box["shape"] == "group":      # a closed module: the page opens it on a click
+        return (f'<g id="{node_id}" class="group-box"><title>{title}</title>'
+                f'<rect x="{x - w / 2:.1f}" y="{y - h / 2:.1f}" width="{w:.1f}" '
+                f'height="{h:.1f}" rx="8"/><text class="group-label" text-anchor="middle" '
+                f'x="{x:.1f}" y="{y + 4:.1f}">{escape(box["lines"][0])}</text></g>')
     if box["shape"] == "gate":
         shape = (f'<ellipse cx="{x:.1f}" cy="{y:.1f}" rx="{w / 2:.1f}" ry="{h / 2:.1f}" '
                  f'fill="{GATE_STYLE}" stroke="#334155"/>')
@@ -151,19 +136,22 @@ def node_svg(node_id, box):
             + "".join(texts) + "</g>")
 
 
-def edge_svg(edge, boxes):
+def edge_svg(edge, boxes, bends=()):
+    """A curve from the source's right side through the bend points to the target's left,
+    level at each point (so it crosses a column between that column's nodes)."""
     edge_id, source, target, label = edge
     a, b = boxes[source], boxes[target]
-    x1, y1 = a["x"] + a["w"] / 2, a["y"]
-    x2, y2 = b["x"] - b["w"] / 2 - 6, b["y"]
-    bend = max((x2 - x1) / 2, 12)
-    path = (f'<path d="M{x1:.1f},{y1:.1f} C{x1 + bend:.1f},{y1:.1f} {x2 - bend:.1f},{y2:.1f} '
-            f'{x2:.1f},{y2:.1f}" fill="none" stroke="#475569"/>')
+    points = [(a["x"] + a["w"] / 2, a["y"]), *bends, (b["x"] - b["w"] / 2 - 6, b["y"])]
+    path = f"M{points[0][0]:.1f},{points[0][1]:.1f}"
+    for (x1, y1), (x2, y2) in zip(points, points[1:]):
+        bend = max((x2 - x1) / 2, 12)
+        path += f" C{x1 + bend:.1f},{y1:.1f} {x2 - bend:.1f},{y2:.1f} {x2:.1f},{y2:.1f}"
+    x2, y2 = points[-1]
     arrow = (f'<polygon points="{x2:.1f},{y2 - 3.5:.1f} {x2 + 6:.1f},{y2:.1f} {x2:.1f},'
              f'{y2 + 3.5:.1f}" fill="#475569" stroke="#475569"/>')
     text = ""
     if label:
         text = (f'<text text-anchor="middle" x="{x2 - 10:.1f}" y="{y2 - 5:.1f}" font-size="9" '
                 f'fill="#64748b">{escape(label)}</text>')
-    return f'<g id="{edge_id}" class="edge"><title>{source}-&gt;{target}</title>' \
-           f'{path}{arrow}{text}</g>'
+    return (f'<g id="{edge_id}" class="edge"><title>{source}-&gt;{target}</title>'
+            f'<path d="{path}" fill="none" stroke="#475569"/>{arrow}{text}</g>')

@@ -5,7 +5,10 @@
   const steps = JSON.parse(document.getElementById("chainrule-steps").textContent);
   const groupsTag = document.getElementById("chainrule-groups");
   const groups = groupsTag ? JSON.parse(groupsTag.textContent) : [];
-  const svg = document.querySelector("#graph > svg");
+  const layoutsTag = document.getElementById("chainrule-layouts");
+  const layouts = layoutsTag ? JSON.parse(layoutsTag.textContent) : {};
+  const area = document.getElementById("graph");
+  let svg = area.querySelector("svg");     // replaced by another layout when a box opens
   const byId = (id) => document.getElementById(id);
   const PLAY_MS = 900;
   let index = -1;          // -1: before the first step
@@ -178,11 +181,33 @@
   }
 
   // ----- module groups: a module's gates are one box until opened --------------------
-  // Each box covers its members (laid out as usual, then hidden); boxes nest (a block holds
-  // its attention's box). A click on a box, or a step that reaches one of its nodes, opens it.
+  // Boxes nest (a block holds its attention's box). A click on a box, or a step that
+  // reaches one of its nodes, opens it. With the built-in layout the page has a layout for
+  // every set of open boxes (a closed box takes only its own room) and shows the one that
+  // fits; otherwise each box covers its members where they were laid out, hidden.
   const ns = "http://www.w3.org/2000/svg";
-  const closed = new Map();     // group id -> its box element
+  const relayout = Object.keys(layouts).length > 0;
+  const opened = new Set();     // with layouts: the open groups' ids
+  const closed = new Map();     // without: group id -> its box element
   const byGroup = new Map(groups.map((g) => [g.id, g]));
+
+  function isClosed(group) {
+    return relayout ? !opened.has(group.id) : closed.has(group.id);
+  }
+
+  // The layout of the open groups replaces the picture; the view stays where it was.
+  function showLayout() {
+    const key = [...opened].sort().join(",");
+    if (!(key in layouts)) return;
+    const holder = document.createElement("div");
+    holder.innerHTML = layouts[key];
+    const next = holder.querySelector("svg");
+    svg.replaceWith(next);
+    svg = next;
+    const box = svg.viewBox.baseVal;
+    full = { x: box.x, y: box.y, w: box.width, h: box.height };
+    setView(view);
+  }
 
   function makeBox(group) {
     const members = group.members.map((id) => svg.getElementById(id)).filter(Boolean);
@@ -203,12 +228,11 @@
     title.textContent = `${group.label}: ${group.gates} gates (click to open)`;
     box.append(title, rect);
     note("group-label", x + w / 2, y + h / 2 + 4, `${group.label} ▸`, box);
-    box.addEventListener("click", (e) => { e.stopPropagation(); open(group); });
-    box.addEventListener("pointerdown", (e) => e.stopPropagation());
     return { box, parent: members[0].parentNode };
   }
 
   function collapseAll() {
+    if (relayout) return;         // the first layout has every box closed
     const made = groups.map(makeBox);          // every box measured before anything hides
     groups.forEach((group, i) => {
       if (!made[i]) return;
@@ -227,6 +251,10 @@
   }
 
   function open(group) {
+    if (relayout) {
+      opened.add(group.id);
+      return showLayout();
+    }
     const box = closed.get(group.id);
     if (!box) return;
     box.remove();
@@ -240,14 +268,27 @@
 
   function openGroupOf(nodeId) {
     for (const group of [...groups].reverse()) {   // outer boxes first
-      if (closed.has(group.id) && group.members.includes(nodeId)) open(group);
+      if (isClosed(group) && group.members.includes(nodeId)) open(group);
     }
   }
+
+  // A click on a closed box opens it and shows its first member.
+  area.addEventListener("click", (e) => {
+    const box = e.target.closest && e.target.closest(".group-box");
+    const group = box ? byGroup.get(box.id) : null;
+    if (!group || !isClosed(group)) return;
+    open(group);
+    highlight();
+    noteGradients();
+    noteProducts();
+    const first = group.members.map((id) => svg.getElementById(id)).find(Boolean);
+    keepInView(first);
+  });
 
   // ----- view: fit, zoom, pan ---------------------------------------------------------
   // The view always has the window's aspect, so what is shown is exactly the viewBox.
   const whole = svg.viewBox.baseVal;
-  const full = { x: whole.x, y: whole.y, w: whole.width, h: whole.height };
+  let full = { x: whole.x, y: whole.y, w: whole.width, h: whole.height };
   const LABEL_PX = 11;     // the smallest label font size, in screen pixels, the page opens at
   let view = { ...full };
 
@@ -323,21 +364,23 @@
   window.addEventListener("resize", () =>
     setView(around(view.x + view.w / 2, view.y + view.h / 2, view.w)));
 
+  // Listeners sit on the graph's area, which keeps them when the picture is replaced.
   let drag = null;
-  svg.addEventListener("pointerdown", (e) => {
+  area.addEventListener("pointerdown", (e) => {
+    if (e.target.closest && e.target.closest(".group-box")) return;   // a click opens it
     drag = { start: toGraph(e.clientX, e.clientY) };
-    svg.setPointerCapture(e.pointerId);
-    byId("graph").classList.add("panning");
+    area.setPointerCapture(e.pointerId);
+    area.classList.add("panning");
   });
-  svg.addEventListener("pointermove", (e) => {
+  area.addEventListener("pointermove", (e) => {
     if (!drag) return;
     const p = toGraph(e.clientX, e.clientY);
     setView({ ...view, x: view.x - (p.x - drag.start.x), y: view.y - (p.y - drag.start.y) });
   });
-  const endDrag = () => { drag = null; byId("graph").classList.remove("panning"); };
-  svg.addEventListener("pointerup", endDrag);
-  svg.addEventListener("pointercancel", endDrag);
-  svg.addEventListener("wheel", (e) => {
+  const endDrag = () => { drag = null; area.classList.remove("panning"); };
+  area.addEventListener("pointerup", endDrag);
+  area.addEventListener("pointercancel", endDrag);
+  area.addEventListener("wheel", (e) => {
     e.preventDefault();
     const p = toGraph(e.clientX, e.clientY);
     zoom(Math.exp(e.deltaY * 0.0015), p.x, p.y);

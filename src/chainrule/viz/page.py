@@ -1,7 +1,8 @@
 """The interactive page: one self-contained HTML file (graph, steps, script, style inline).
 
-The graph is laid out by Graphviz when ``dot`` is installed, otherwise by the built-in layered
-layout; the steps come from ``cr.explain``. Nothing in the page refers to anything outside
+The graph is laid out by Graphviz when ``dot`` is installed, otherwise (and for a model with
+module boxes, whose closed boxes need a layout of their own) by the built-in layout, igraph's;
+the steps come from ``cr.explain``. Nothing in the page refers to anything outside
 it, so it works offline and makes no network request.
 """
 import html
@@ -13,6 +14,7 @@ from ..nn.module import Module
 from .dot import dot_source
 from .graph import build
 from .layout import layout_svg
+from .boxes import layouts
 from .render import have_dot, run_dot
 from .steps import explained_names, module_groups, outermost, page_steps
 
@@ -24,8 +26,11 @@ GRAPHVIZ_GATES = 500   # above this, auto lays out built-in: dot's edge labels g
 def to_html(out, params=None, title=None, layout="auto"):
     """The step-through page for the graph that made ``out``, as one HTML string.
 
-    ``layout`` is ``"auto"`` (Graphviz where ``dot`` is installed and the graph has at most
-    ``GRAPHVIZ_GATES`` gates, else built-in), ``"graphviz"`` or ``"builtin"``.
+    ``layout`` is ``"auto"`` (Graphviz where ``dot`` is installed, the graph has at most
+    ``GRAPHVIZ_GATES`` gates and no module boxes, else built-in), ``"graphviz"`` or
+    ``"builtin"``. The built-in layout gives each set of open module boxes a layout of its
+    own, so a closed box takes only its own room; over Graphviz's, a closed box covers its
+    gates where they are.
 
     >>> import chainrule as cr
     >>> x = cr.tensor(3.0, requires_grad=True, name="x")
@@ -45,12 +50,15 @@ def to_html(out, params=None, title=None, layout="auto"):
         node.grad = None        # the page reveals gradients one backward step at a time
         node.hide_value = node.kind == "tensor"   # and computed values one forward step
     steps = page_steps(graph, explanation, names)
-    use_graphviz = layout == "graphviz" or (layout == "auto" and have_dot()
-                                            and len(graph.gates) <= GRAPHVIZ_GATES)
     groups = module_groups(graph, model_of(params))
-    svg = graphviz_svg(graph, [g["members"] for g in outermost(groups)]) if use_graphviz \
-        else layout_svg(graph)
-    return fill(title or "chainrule: forward and backward", svg, steps, groups)
+    use_graphviz = layout == "graphviz" or (layout == "auto" and have_dot() and not groups
+                                            and len(graph.gates) <= GRAPHVIZ_GATES)
+    closed = {} if use_graphviz or not groups else layouts(graph, groups) or {}
+    if use_graphviz:
+        svg = graphviz_svg(graph, [g["members"] for g in outermost(groups)])
+    else:
+        svg = closed.get("") or layout_svg(graph)
+    return fill(title or "chainrule: forward and backward", svg, steps, groups, closed)
 
 
 def given_names(graph):
@@ -72,15 +80,16 @@ def graphviz_svg(graph, clusters=()):
     return re.sub(r'<svg width="[^"]*" height="[^"]*"', "<svg", text, count=1)
 
 
-def fill(title, svg, steps, groups=()):
+def fill(title, svg, steps, groups=(), closed=None):
     """Put the parts into the page template in one pass (inserted text is never rescanned);
-    the steps and module groups are JSON with every ``<`` escaped, so no name can close the
-    script."""
+    the steps, module groups and layouts with closed groups (``{open group ids: SVG}``) are
+    JSON with every ``<`` escaped, so no name can close the script."""
     files = {name: resources.files(__package__).joinpath(f"page.{name}").read_text("utf-8")
              for name in ("html", "css", "js")}
     parts = {"CSS": files["css"], "JS": files["js"], "SVG": svg, "TITLE": html.escape(title),
-             "STEPS": json_text(steps), "GROUPS": json_text(list(groups))}
-    return re.sub(r"__(CSS|JS|STEPS|GROUPS|SVG|TITLE)__", lambda m: parts[m.group(1)],
+             "STEPS": json_text(steps), "GROUPS": json_text(list(groups)),
+             "LAYOUTS": json_text(closed or {})}
+    return re.sub(r"__(CSS|JS|STEPS|GROUPS|LAYOUTS|SVG|TITLE)__", lambda m: parts[m.group(1)],
                   files["html"])
 
 
