@@ -47,8 +47,12 @@ class Reduction(Gate, register=False):
 
     def reduce_over(self, x, dim):
         """Note the reduced dims (a tuple, None for all) and the kept shape; return the dims."""
-        self.dims = normalize_dims(dim, np.ndim(x), self.label)
-        self.kept = kept_shape(np.shape(x), self.dims)
+        shape = np.shape(x)
+        if dim is None:   # the common case (a loss), without normalize_dims' checks
+            self.dims, self.kept = None, (1,) * len(shape)
+        else:
+            self.dims = normalize_dims(dim, len(shape), self.label)
+            self.kept = kept_shape(shape, self.dims)
         return self.dims
 
 
@@ -60,10 +64,10 @@ class Sum(Reduction):
 
     def forward(self, x, dim=None, keepdim=False):
         self.reduce_over(x, dim)
-        self.shape = np.shape(x)
-        # integers and bools add up in int64, as in PyTorch (NumPy: uint8 in uint64)
-        return np.sum(x, axis=self.dims, keepdims=keepdim,
-                      dtype=None if x.dtype.kind == "f" else np.int64)
+        self.shape = x.shape
+        # integers and bools add up in int64, as in PyTorch (NumPy: uint8 in uint64). The
+        # array's method: np.sum's dispatch costs three times a small array's sum.
+        return x.sum(self.dims, np.int64 if x.dtype.kind in "biu" else None, None, keepdim)
 
 
 class Mean(Reduction):
@@ -74,10 +78,16 @@ class Mean(Reduction):
 
     def forward(self, x, dim=None, keepdim=False):
         self.reduce_over(x, dim)
-        self.shape = np.shape(x)
-        out = np.mean(x, axis=self.dims, keepdims=keepdim)
-        self.n = np.size(x) // builtins.max(np.size(out), 1)
-        return out
+        self.shape = x.shape
+        if x.dtype.kind != "f" or x.dtype.itemsize < 4:   # NumPy's mean sums float16 in float32
+            out = np.mean(x, axis=self.dims, keepdims=keepdim)
+            self.n = x.size // builtins.max(np.size(out), 1)
+            return out
+        # np.mean's own steps (a sum in the array's dtype, then one division), without its
+        # Python wrapper, which costs three times a small array's mean
+        total = x.sum(self.dims, None, None, keepdim)
+        self.n = x.size // builtins.max(np.size(total), 1)
+        return total / total.dtype.type(self.n)
 
 
 def ties(x, out):
@@ -530,6 +540,11 @@ def linalg_norm(x, ord=None, dim=None, keepdim=False, *, dtype=None):  # noqa: A
     and ``dim`` are None), a matrix norm over two."""
     if dim is None and ord is None:
         return vector_norm(x, 2, None, keepdim, dtype=dtype)
+    if dim is None and x.ndim not in (1, 2):
+        raise ValueError(f"linalg.norm: with ord and no dim the input must be 1-D or 2-D, got "
+                         f"shape {tuple(x.shape)}; give dim= (one dim or a pair)")
+    if isinstance(ord, str):   # 'fro' and 'nuc' are matrix norms, as in PyTorch
+        return matrix_norm(x, ord, (-2, -1) if dim is None else dim, keepdim, dtype=dtype)
     dims = normalize_dims(dim, x.ndim, "norm") if dim is not None else tuple(range(x.ndim))
     if len(dims) == 2:
         return matrix_norm(x, "fro" if ord is None else ord, dims, keepdim, dtype=dtype)
