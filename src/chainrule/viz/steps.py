@@ -120,19 +120,27 @@ def shape_text(shape):
 def module_groups(graph, model=None):
     """The page's module boxes: one per recorded module call inside the model (not the model
     itself, nor a loss called on its own) that made two gates or more, innermost first, each
-    with the ids of its nodes, of the edges inside it and of the boxes inside it."""
+    with the ids of its nodes (its gates, their outputs, and the inputs only its gates use,
+    such as its parameters), of the edges inside it and of the boxes inside it."""
     calls = {}
     for node in graph.tensors:
         call = call_of(node.tensor) if node.tensor is not None else None
         for c in call.recording if call is not None else ():
             calls[id(c)] = c
     paths = {id(m): p for p, m in model.named_modules()} if model is not None else {}
+    users = {}
+    for gate in graph.gates:
+        for source in gate.inputs:
+            users.setdefault(source, set()).add(gate.id)
+    made = {gate.output for gate in graph.gates}
     groups = []
     for call in sorted(calls.values(), key=lambda c: (-c.depth, c.index)):
         gates = [g for g in graph.gates if call.start < g.gate.seq < call.end]
         if call.depth == 0 or len(gates) < 2:
             continue
         members = {g.id for g in gates} | {g.output for g in gates}
+        members |= {source for g in gates for source in g.inputs
+                    if source not in made and users[source] <= members}
         edges = [f"e_{g.id}_{i}" for g in gates for i, source in enumerate(g.inputs)
                  if source in members] + [f"e_{g.id}_out" for g in gates]
         label = paths.get(id(call.module)) or type(call.module).__name__
