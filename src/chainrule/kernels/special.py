@@ -7,6 +7,7 @@ and the row vocabulary (``autograd/vocabulary.py``) both call them.
 import numpy as np
 
 from ..dtypes import array_of
+from . import parallel
 
 def erf(x):
     """erf on arrays, from SciPy (the maintained implementation NumPy lacks), computed in the
@@ -21,7 +22,7 @@ def erf(x):
     if x.dtype.kind != "f":
         x = x.astype(np.float32)
     # SciPy has float32 and float64 loops; float16 is computed in float32, as PyTorch does
-    return scipy_erf(x).astype(x.dtype, copy=False)
+    return parallel.elementwise(scipy_erf, x).astype(x.dtype, copy=False)
 
 
 def sigmoid(x):
