@@ -300,11 +300,13 @@ def normalize_cancellation(args, kwargs, theirs, weights):
 def celu_float32_alpha(args, kwargs, theirs, weights):
     """PyTorch's celu backward is elu's with input scale 1 / float32(alpha) (its derivative
     formula reads alpha as a C float) while its forward uses 1 / alpha: for x <= 0 its
-    gradient alpha / alpha_f * exp(x / alpha_f) is off by up to 2^-24 * (1 + |x| / alpha),
-    relative. chainrule's is exp(x / alpha), the derivative of its (and PyTorch's) value."""
+    gradient alpha / alpha_f * exp(x / alpha_f) is off by d * (1 + |x| / alpha), relative,
+    to first order, where d = |alpha_f / alpha - 1| <= 2^-24 is alpha's float32 rounding.
+    chainrule's is exp(x / alpha), the derivative of its (and PyTorch's) value."""
     x = args[0].detach().double()
     alpha = kwargs.get("alpha", args[1] if len(args) > 1 else 1.0)
-    off = np.abs(as_numpy(theirs)) * 2.0 ** -24 * (1 + np.abs(x.numpy()) / abs(alpha))
+    rounding = abs(float(np.float32(alpha)) / alpha - 1)
+    off = np.abs(as_numpy(theirs)) * rounding * (1 + np.abs(x.numpy()) / abs(alpha))
     return np.where(x.numpy() <= 0, off, 0.0)
 
 
