@@ -5,6 +5,11 @@ input's values, gives PyTorch's one-sided derivative; a piece that would overflo
 NaN where another piece is chosen is fed a harmless value, so no NaN reaches a gradient
 through a branch that was not taken.
 
+Masks and the constant pieces are written with tensor comparisons and ``where`` (not
+NumPy on the input's array): in training they are plain tensors, as before, and while
+``onnx.export`` runs a model they are recorded as gates (ops/compare.py), so every
+activation here exports as ONNX comparisons and Where.
+
 >>> import chainrule as cr
 >>> hardtanh(cr.tensor([-2.0, 0.5, 3.0])).tolist()
 [-1.0, 0.5, 1.0]
@@ -12,11 +17,14 @@ through a branch that was not taken.
 import numpy as np
 
 from .. import ops
+from ..ops.compare import Masks
 from ..tensor import new_tensor
+from .in_place import in_place, refuse_backward_if_negative
 
 
 def constant(values, like):
-    """A tensor of ``values`` in ``like``'s dtype that no gradient reaches."""
+    """A tensor of ``values`` in ``like``'s dtype that no gradient reaches (a number gives
+    a 0-d tensor, which ``where`` broadcasts)."""
     return new_tensor(np.asarray(values, dtype=like._data.dtype), None)
 
 
@@ -27,6 +35,8 @@ def silu(input, inplace=False):
     >>> round(silu(cr.tensor(1.0)).item(), 4)
     0.7311
     """
+    if inplace:
+        return in_place(silu, input, "silu_")
     return input * ops.sigmoid(input)
 
 
@@ -38,15 +48,24 @@ def elu(input, alpha=1.0, inplace=False):
     >>> [round(v, 4) for v in elu(cr.tensor([-1.0, 2.0])).tolist()]
     [-0.6321, 2.0]
     """
+    if inplace:
+        return refuse_backward_if_negative(in_place(elu, input, "elu_", alpha=alpha), alpha,
+                                           "elu_", "alpha")
     negative = alpha * (non_positive(input).exp() - 1)
-    return ops.where(not_at_most(input._data, 0), input, negative)
+    return ops.where(not_at_most(input, 0), input, negative)
 
 
-def not_at_most(data, bound):
-    """``~(data <= bound)``: True above the bound and at NaN, so a NaN takes the identity
+def not_at_most(input, bound):
+    """``~(x <= bound)``: True above the bound and at NaN, so a NaN takes the identity
     piece of an activation, with its gradient, as the comparisons of PyTorch's (scalar)
     kernels make it; its vectorised loops sometimes give such a NaN no gradient instead."""
-    return ~(data <= bound)
+    return ~(input <= bound)
+
+
+def outside(input, bound):
+    """``~(|x| <= bound)``, written without abs (no gate for it in training): True beyond
+    either end and at NaN."""
+    return ~((input >= -bound) & (input <= bound))
 
 
 def non_positive(input):
@@ -59,10 +78,10 @@ def non_positive(input):
     return input.clamp(max=0.0)
 
 
-def nan_or(values, data):
+def nan_or(values, input):
     """``values`` (a constant piece), NaN where the input is NaN: PyTorch's forward keeps a
     NaN even where its backward gives it no gradient (hardsigmoid)."""
-    return np.where(np.isnan(data), data, values)
+    return ops.where(input.isnan(), constant(np.nan, input), values)
 
 
 SELU_ALPHA = 1.6732632423543772848170429916717
@@ -76,6 +95,8 @@ def selu(input, inplace=False):
     >>> round(selu(cr.tensor(1.0)).item(), 4)
     1.0507
     """
+    if inplace:
+        return in_place(selu, input, "selu_")
     return SELU_SCALE * elu(input, SELU_ALPHA)
 
 
@@ -86,15 +107,22 @@ def celu(input, alpha=1.0, inplace=False):
     >>> round(celu(cr.tensor(-1.0), alpha=2.0).item(), 4)
     -0.7869
     """
+    if inplace:
+        return refuse_backward_if_negative(in_place(celu, input, "celu_", alpha=alpha), alpha,
+                                           "celu_", "alpha")
     if alpha == 0:
         raise ValueError("celu: alpha must not be 0 (it divides x)")
     negative = alpha * ((non_positive(input) / alpha).exp() - 1)
-    return ops.where(not_at_most(input._data, 0), input, negative)
+    return ops.where(not_at_most(input, 0), input, negative)
 
 
 def with_values_of(exact, graded):
     """A tensor with ``exact``'s values and ``graded``'s gradient: ``graded`` plus the
-    constant difference. For PyTorch's gradients that round a constant to float32."""
+    constant difference. For PyTorch's gradients that round a constant to float32. While
+    onnx.export records, ``exact`` itself: no gradient is taken there, and the difference
+    would be a constant computed from the example's values."""
+    if Masks.recording:
+        return exact
     return graded + constant(exact._data - graded._data, graded)
 
 
@@ -105,6 +133,8 @@ def mish(input, inplace=False):
     >>> round(mish(cr.tensor(1.0)).item(), 4)
     0.8651
     """
+    if inplace:
+        return in_place(mish, input, "mish_")
     return input * ops.tanh(ops.softplus(input))
 
 
@@ -119,9 +149,12 @@ def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
     if min_val > max_val:
         raise ValueError(f"hardtanh: min_val ({min_val}) cannot be greater than max_val "
                          f"({max_val})")
-    data = input._data
-    inside = ~((data <= min_val) | (data >= max_val))   # NaN passes, as PyTorch's kernel
-    return ops.where(inside, input, constant(np.clip(data, min_val, max_val), input))
+    if inplace:
+        return in_place(hardtanh, input, "hardtanh_", min_val=min_val, max_val=max_val)
+    low = input <= min_val
+    inside = ~(low | (input >= max_val))   # NaN passes, as PyTorch's kernel
+    ends = ops.where(low, constant(min_val, input), constant(max_val, input))
+    return ops.where(inside, input, ends)
 
 
 def relu6(input, inplace=False):
@@ -131,7 +164,7 @@ def relu6(input, inplace=False):
     >>> relu6(cr.tensor([-1.0, 3.0, 8.0])).tolist()
     [0.0, 3.0, 6.0]
     """
-    return hardtanh(input, 0.0, 6.0)
+    return hardtanh(input, 0.0, 6.0, inplace)
 
 
 def hardsigmoid(input, inplace=False):
@@ -142,10 +175,12 @@ def hardsigmoid(input, inplace=False):
     >>> hardsigmoid(cr.tensor([-4.0, 0.0, 4.0])).tolist()
     [0.0, 0.5, 1.0]
     """
-    data = input._data
-    inside = (data > -3) & (data < 3)
+    if inplace:
+        return in_place(hardsigmoid, input, "hardsigmoid_")
+    inside = (input > -3) & (input < 3)
     sixth = with_values_of(input / 6 + 0.5, input * float(np.float32(1 / 6)) + 0.5)
-    return ops.where(inside, sixth, constant(nan_or(data >= 3, data), input))
+    ends = ops.where(input >= 3, constant(1.0, input), constant(0.0, input))
+    return ops.where(inside, sixth, nan_or(ends, input))
 
 
 def hardswish(input, inplace=False):
@@ -156,11 +191,13 @@ def hardswish(input, inplace=False):
     >>> hardswish(cr.tensor([-4.0, 1.0, 4.0])).tolist()
     [-0.0, 0.6666666865348816, 4.0]
     """
-    data = input._data
-    low, middle = data <= -3, (data > -3) & (data < 3)   # the rest, NaN too: the identity
-    inner = ops.where(middle, input, constant(np.zeros_like(data), input))   # finite there
-    low_value = data * 0   # x * relu6(x + 3) / 6 there: -0.0, and NaN at -inf (PyTorch's)
-    pieces = ops.where(middle, inner * (inner + 3) / 6, constant(low_value, input))
+    if inplace:
+        return in_place(hardswish, input, "hardswish_")
+    low, middle = input <= -3, (input > -3) & (input < 3)   # the rest, NaN too: the identity
+    inner = ops.where(middle, input, constant(0.0, input))   # finite there
+    # x * relu6(x + 3) / 6 where x <= -3: x * 0, which is -0.0, and NaN at -inf (PyTorch's)
+    low_value = ops.where(input.isneginf(), constant(np.nan, input), constant(-0.0, input))
+    pieces = ops.where(middle, inner * (inner + 3) / 6, low_value)
     return ops.where(low | middle, pieces, input)
 
 
@@ -205,7 +242,7 @@ def prelu(input, weight):
         raise ValueError(f"prelu: the weight must be 1-D with 1 value or one per channel "
                          f"(input.size(1) = {channels}), got shape {tuple(weight.shape)}")
     slope = weight.reshape((1, -1) + (1,) * (input.ndim - 2)) if count > 1 else weight.reshape(())
-    return ops.where(input._data > 0, input, slope * input)
+    return ops.where(input > 0, input, slope * input)
 
 
 def softsign(input):
@@ -235,10 +272,8 @@ def softshrink(input, lambd=0.5):
     >>> softshrink(cr.tensor([-2.0, 0.25, 1.5]), 0.5).tolist()
     [-1.5, 0.0, 1.0]
     """
-    data = input._data
-    shifted = ops.where(data > lambd, input - lambd, input + lambd)
-    return ops.where(not_at_most(np.abs(data), lambd), shifted,
-                     constant(np.zeros_like(data), input))
+    shifted = ops.where(input > lambd, input - lambd, input + lambd)
+    return ops.where(outside(input, lambd), shifted, constant(0.0, input))
 
 
 def hardshrink(input, lambd=0.5):
@@ -248,9 +283,7 @@ def hardshrink(input, lambd=0.5):
     >>> hardshrink(cr.tensor([-2.0, 0.25, 1.5]), 0.5).tolist()
     [-2.0, 0.0, 1.5]
     """
-    data = input._data
-    return ops.where(not_at_most(np.abs(data), lambd), input,
-                     constant(np.zeros_like(data), input))
+    return ops.where(outside(input, lambd), input, constant(0.0, input))
 
 
 def threshold(input, threshold, value, inplace=False):
@@ -260,6 +293,9 @@ def threshold(input, threshold, value, inplace=False):
     >>> threshold(cr.tensor([-1.0, 0.5, 2.0]), 1.0, -5.0).tolist()
     [-5.0, -5.0, 2.0]
     """
-    data = input._data
-    return ops.where(not_at_most(data, threshold), input,
-                     constant(np.full_like(data, value), input))
+    if inplace:   # the parameter hides this function's name: THRESHOLD is the function
+        return in_place(THRESHOLD, input, "threshold_", threshold=threshold, value=value)
+    return ops.where(not_at_most(input, threshold), input, constant(value, input))
+
+
+THRESHOLD = threshold   # for threshold's in-place branch, where its parameter hides the name

@@ -23,6 +23,9 @@ from .activation_functions import (silu, elu, selu, celu, mish, hardtanh, relu6,
                                    hardsigmoid, hardswish, glu, logsigmoid, prelu, softsign,
                                    tanhshrink, softshrink, hardshrink, threshold)
 from .distance import normalize, cosine_similarity, pairwise_distance  # noqa: F401
+from .in_place import in_place
+from .inplace_activations import (relu_, leaky_relu_, elu_, celu_, selu_,  # noqa: F401
+                                  hardtanh_, threshold_, rrelu, rrelu_)
 from .loss import (mse_loss, l1_loss, huber_loss, cross_entropy,  # noqa: F401
                    nll_loss, binary_cross_entropy, binary_cross_entropy_with_logits)
 from .more_losses import (smooth_l1_loss, kl_div, poisson_nll_loss,  # noqa: F401
@@ -45,13 +48,13 @@ RELU = ops.Relu.apply
 
 # ----- activations ----------------------------------------------------------------------
 def relu(input, inplace=False):
-    """``max(0, x)`` (``inplace`` is accepted and ignored: the graph may need the input)."""
-    return RELU(input)
+    """``max(0, x)``; ``inplace=True`` is ``relu_`` (the input changed and returned)."""
+    return relu_(input) if inplace else RELU(input)
 
 
 def leaky_relu(input, negative_slope=0.01, inplace=False):
-    """``x`` for x > 0, ``negative_slope * x`` otherwise."""
-    return ops.leaky_relu(input, negative_slope)
+    """``x`` for x > 0, ``negative_slope * x`` otherwise; ``inplace=True`` is ``leaky_relu_``."""
+    return leaky_relu_(input, negative_slope) if inplace else ops.leaky_relu(input, negative_slope)
 
 
 def gelu(input, approximate="none"):
@@ -75,7 +78,7 @@ def softplus(input, beta=1.0, threshold=20.0):
     smooth = ops.softplus(scaled)
     if beta != 1:
         smooth = smooth / beta
-    return ops.where(scaled._data > threshold, input, smooth)
+    return ops.where(scaled > threshold, input, smooth)   # a mask gate in export
 
 
 def softmax(input, dim):
@@ -90,20 +93,26 @@ def log_softmax(input, dim):
 
 # ----- layers ---------------------------------------------------------------------------
 def dropout(input, p=0.5, training=True, inplace=False, generator=None):
-    """Zero each element with probability ``p`` and scale the rest by 1 / (1 - p)."""
+    """Zero each element with probability ``p`` and scale the rest by 1 / (1 - p)
+    (``inplace=True``: written into the input, as PyTorch's ``dropout_``)."""
     if not 0 <= p <= 1:
         raise ValueError(f"dropout: probability p must be between 0 and 1, got {p}")
     if not training or p == 0:
         return input
+    if inplace:
+        return in_place(dropout, input, "dropout_", p=p, generator=generator)
     if p == 1:
         return input * 0
     keep = numpy_generator(generator).random(input.shape) >= p
     return ops.dropout(input, keep.astype(input.dtype) / np.asarray(1 - p, input.dtype))
 
 
-def feature_dropout(input, p, training, spatial, op):
+def feature_dropout(input, p, training, spatial, op, inplace=False):
     """Dropout of whole channels: one draw per (sample, channel), the ``spatial`` trailing dims
     sharing it (PyTorch's dropout1d/2d/3d); an unbatched input (C, *spatial) too."""
+    if inplace and training and p > 0:
+        return in_place(feature_dropout, input, op + "_", p=p, training=True, spatial=spatial,
+                        op=op)
     if not 0 <= p <= 1:
         raise ValueError(f"{op}: probability p must be between 0 and 1, got {p}")
     if input.ndim not in (spatial + 1, spatial + 2):
@@ -126,7 +135,7 @@ def dropout1d(input, p=0.5, training=True, inplace=False):
     >>> sorted(set(out.sum(2).flatten().tolist()))   # a channel is all 0 or all 2
     [0.0, 10.0]
     """
-    return feature_dropout(input, p, training, 1, "dropout1d")
+    return feature_dropout(input, p, training, 1, "dropout1d", inplace)
 
 
 def dropout2d(input, p=0.5, training=True, inplace=False):
@@ -136,7 +145,7 @@ def dropout2d(input, p=0.5, training=True, inplace=False):
     >>> dropout2d(cr.ones(2, 3, 4, 4), 0.5, training=False).sum().item()
     96.0
     """
-    return feature_dropout(input, p, training, 2, "dropout2d")
+    return feature_dropout(input, p, training, 2, "dropout2d", inplace)
 
 
 def dropout3d(input, p=0.5, training=True, inplace=False):
@@ -146,7 +155,7 @@ def dropout3d(input, p=0.5, training=True, inplace=False):
     >>> tuple(dropout3d(cr.ones(2, 3, 2, 2, 2)).shape)
     (2, 3, 2, 2, 2)
     """
-    return feature_dropout(input, p, training, 3, "dropout3d")
+    return feature_dropout(input, p, training, 3, "dropout3d", inplace)
 
 
 def embedding(input, weight, padding_idx=None):

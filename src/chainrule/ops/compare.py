@@ -135,11 +135,13 @@ class IsInf(MaskGate):
 
 
 class IsPosInf(MaskGate):
-    label, formula, ufunc, inputs = "isposinf", "isposinf(x)", np.isposinf, ("x",)
+    label, formula, inputs = "isposinf", "isposinf(x)", ("x",)
+    ufunc = staticmethod(np.isposinf)   # a function, not a ufunc: kept unbound
 
 
 class IsNegInf(MaskGate):
-    label, formula, ufunc, inputs = "isneginf", "isneginf(x)", np.isneginf, ("x",)
+    label, formula, inputs = "isneginf", "isneginf(x)", ("x",)
+    ufunc = staticmethod(np.isneginf)   # a function, not a ufunc: kept unbound
 
 
 class IsFinite(MaskGate):
