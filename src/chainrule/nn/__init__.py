@@ -8,7 +8,7 @@ from .linear import (Identity, Linear, Flatten, Unflatten, Dropout, Dropout1d,  
 from .activation import (ReLU, LeakyReLU, GELU, Sigmoid, Tanh, Softmax,  # noqa: F401
                          LogSoftmax, SiLU, Mish, SELU, ELU, CELU, Hardswish, Hardsigmoid,
                          Hardtanh, ReLU6, Threshold, LogSigmoid, Softsign, Tanhshrink, GLU,
-                         Softplus, Softshrink, Hardshrink, PReLU, Softmin, Softmax2d)
+                         Softplus, Softshrink, Hardshrink, PReLU, Softmin, Softmax2d, RReLU)
 from .conv import (Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d, MaxPool2d,  # noqa: F401
                    AvgPool2d, Fold, Unfold)
 from .pooling import (MaxPool1d, AvgPool1d, AdaptiveAvgPool1d,  # noqa: F401

@@ -1,5 +1,5 @@
-"""Activation layers: each calls one gate (``inplace=`` is accepted and ignored: chainrule
-never overwrites a tensor that the graph may still need)."""
+"""Activation layers: each calls one gate or its functional form; ``inplace=True`` calls the
+in-place form, which changes the input as PyTorch's does (nn/in_place.py)."""
 from .. import ops
 from . import functional as F
 from .init import constant_
@@ -24,7 +24,7 @@ class ReLU(Module):
         self.inplace = inplace
 
     def forward(self, input):
-        return RELU(input)
+        return F.relu_(input) if self.inplace else RELU(input)
 
     def extra_repr(self):
         return "inplace=True" if self.inplace else ""
@@ -44,7 +44,7 @@ class LeakyReLU(Module):
         self.inplace = inplace
 
     def forward(self, input):
-        return ops.leaky_relu(input, self.negative_slope)
+        return F.leaky_relu(input, self.negative_slope, self.inplace)
 
     def extra_repr(self):
         return f"negative_slope={self.negative_slope}" + (", inplace=True" if self.inplace else "")
@@ -145,8 +145,8 @@ def inplace_text(module, lead=", "):
 
 
 class Elementwise(Module):
-    """An activation without parameters: ``fn(input, **options)``; ``inplace`` is accepted
-    and ignored. Subclasses name ``fn`` and the options they keep."""
+    """An activation without parameters: ``fn(input, **options, inplace=inplace)``.
+    Subclasses name ``fn`` and the options they keep."""
 
     fn = None
     options = ()
@@ -156,7 +156,8 @@ class Elementwise(Module):
         self.inplace = inplace
 
     def forward(self, input):
-        return type(self).fn(input, **{name: getattr(self, name) for name in self.options})
+        options = {name: getattr(self, name) for name in self.options}
+        return type(self).fn(input, inplace=self.inplace, **options)
 
     def extra_repr(self):
         return inplace_text(self, "")
@@ -480,3 +481,24 @@ class Softmax2d(Module):
             raise ValueError(f"Softmax2d: expected a 3-D or 4-D input, got shape "
                              f"{tuple(input.shape)}")
         return ops.softmax(input, -3)
+
+
+class RReLU(Module):
+    """Randomized leaky ReLU: in training each negative element is scaled by a slope drawn
+    from U(lower, upper), in evaluation by (lower + upper) / 2 (``F.rrelu``).
+
+    >>> import chainrule as cr
+    >>> m = cr.nn.RReLU(0.25, 0.75).eval()
+    >>> m, m(cr.tensor([-2.0, 1.0])).tolist()
+    (RReLU(lower=0.25, upper=0.75), [-1.0, 1.0])
+    """
+
+    def __init__(self, lower=1.0 / 8, upper=1.0 / 3, inplace=False):
+        super().__init__()
+        self.lower, self.upper, self.inplace = lower, upper, inplace
+
+    def forward(self, input):
+        return F.rrelu(input, self.lower, self.upper, self.training, self.inplace)
+
+    def extra_repr(self):
+        return f"lower={self.lower}, upper={self.upper}" + inplace_text(self)
