@@ -2,8 +2,12 @@
 
 * explain: ``cr.explain`` of a chain y = y * c + x of N nodes (every node has two consumers'
   worth of terms), for N = 5,000, 10,000 and 20,000;
-* layout: the built-in layered layout (the offline page without Graphviz) of a chain of
-  500, 1,000 and 2,000 gates;
+* layout: the built-in layout (igraph's layered layout, the page's without Graphviz) of a
+  chain of 500, 1,000 and 2,000 gates;
+* page: the whole step-through page (explain, steps, layout, HTML) of the 2,000-gate chain;
+  of the chain y = y * c + x, whose x feeds every other gate (its edges would bend once per
+  column they pass: the layout leaves the longest out of igraph's routing past a budget);
+  and of the built-in GPT (``chainrule graph --model gpt``: a layout per set of open boxes);
 * dot: Graphviz's ``dot`` on the 500-gate chain, where it is installed: its edge labels make
   it grow faster than linearly, which is why the page's ``auto`` layout uses the built-in one
   above ``viz.page.GRAPHVIZ_GATES`` gates.
@@ -17,6 +21,7 @@ import sys
 import time
 
 import chainrule as cr
+from chainrule.cli.graph import model_graph
 from chainrule.viz.dot import dot_source
 from chainrule.viz.graph import build
 from chainrule.viz.layout import layout_svg
@@ -55,6 +60,13 @@ def main():
         if have_dot() and gates <= 500:
             row("dot", 2 * gates + 1, best(lambda: run_dot(dot_source(graph), "svg", "bench"),
                                            repeats=1))
+    for what, out in (("page", chain(2_000, add_input=False)), ("page x", chain(2_000))):
+        nodes = len(build(out).tensors) + len(build(out).gates)
+        row(what, nodes, best(lambda: cr.viz.to_html(out, layout="builtin"), repeats=1))
+    loss, model, _ = model_graph("gpt")
+    graph = build(loss, model)
+    row("page gpt", len(graph.tensors) + len(graph.gates),
+        best(lambda: cr.viz.to_html(loss, model)))
     return 0
 
 

@@ -1,6 +1,6 @@
 """Screenshots of the step-through pages of the built-in models for docs/pictures.md:
 ``chainrule graph --model mlp|cnn|gpt``, opened in headless Chromium at 1280x720, stepped
-into the backward pass.
+into the backward pass; and the GPT's page at the start, fitted, its block one closed box.
 
     python docs/images/shoot_pages.py
 """
@@ -33,6 +33,11 @@ def main():
                 page.keyboard.press("ArrowRight")
             page.screenshot(path=str(HERE / f"page_{kind}.png"))
             page.close()
+        page = browser.new_page(viewport={"width": 1280, "height": 720})
+        page.goto((pathlib.Path(folder) / "gpt.html").as_uri())
+        page.keyboard.press("0")            # Fit
+        page.screenshot(path=str(HERE / "page_gpt_closed.png"))
+        page.close()
         browser.close()
     return 0
 

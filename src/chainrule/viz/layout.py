@@ -24,6 +24,7 @@ GATE_SIZE = 34         # a gate is a circle this wide, or an ellipse this high f
 LAYER_GAP = 44
 NODE_GAP = 32          # room for the page's value and gradient notes under a node
 MARGIN = 12
+BENDS_PER_NODE = 20
 
 
 def layout_svg(graph):
@@ -80,9 +81,10 @@ def place(boxes, edges):
     bend points at least one position apart, so nothing overlaps)."""
     ids = list(boxes)
     index = {node_id: i for i, node_id in enumerate(ids)}
-    reversed_graph = igraph.Graph(n=len(ids), directed=True,
-                                  edges=[(index[t], index[s]) for _, s, t, _ in edges])
-    layout = reversed_graph.layout_sugiyama()
+    pairs = [(index[t], index[s]) for _, s, t, _ in edges]     # reversed: output first
+    kept = routed(len(ids), pairs)
+    layout = igraph.Graph(n=len(ids), directed=True,
+                          edges=[pairs[i] for i in kept]).layout_sugiyama()
     coords = layout.coords[:len(ids)]
     last = int(max((c[1] for c in coords), default=0))
     slot = max((b["h"] for b in boxes.values()), default=0) + NODE_GAP
@@ -96,8 +98,33 @@ def place(boxes, edges):
 
     for node_id, (position, layer) in zip(ids, coords):
         boxes[node_id]["x"], boxes[node_id]["y"] = point(position, layer)
-    routes = [[point(*p) for p in route] for route in layout.edge_routing]
+    routes = [[] for _ in edges]
+    for i, route in zip(kept, layout.edge_routing):
+        routes[i] = [point(*p) for p in route]
     return routes, width, 2 * MARGIN + (bottom - top + 1) * slot
+
+
+def routed(count, pairs):
+    """Indices of the edges igraph lays out: every edge, unless their bend points (one per
+    column an edge passes) would pass ``BENDS_PER_NODE`` per node; then the longest are left
+    out and drawn straight, across what lies between (a value used all along a long chain
+    would otherwise bend once per column per use: quadratic). Every edge to a node's
+    nearest user (one column away) is kept, so the layers are the same either way."""
+    users = [[] for _ in range(count)]
+    for target, source in pairs:
+        users[source].append(target)
+    depth = [0] * count    # columns from the output: igraph's layer in the reversed graph
+    for node in igraph.Graph(n=count, directed=True, edges=pairs).topological_sorting():
+        depth[node] = max((depth[u] + 1 for u in users[node]), default=0)
+    extra = sorted((depth[source] - depth[target] - 1, i)
+                   for i, (target, source) in enumerate(pairs))
+    kept, bends = [], 0
+    for passes, i in extra:
+        bends += passes
+        if passes and bends > BENDS_PER_NODE * count:
+            break
+        kept.append(i)
+    return sorted(kept)
 
 
 def column_centres(last, widths):
