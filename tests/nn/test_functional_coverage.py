@@ -311,7 +311,7 @@ def test_double_backward_through_group_norm_and_conv_transpose():
     (lambda: cr.nn.functional.pad(cr.ones(1, 3), (1, 1), mode="zeros"), "mode must be one of"),
     (lambda: cr.nn.functional.interpolate(cr.ones(1, 1, 3), size=4, mode="bilinear"), "needs 4D"),
     (lambda: cr.nn.functional.interpolate(cr.ones(1, 1, 3, 3), size=4, mode="bicubic",
-                                          antialias=True), "antialias"),
+                                          align_corners=True, antialias=True), "antialias"),
     (lambda: cr.nn.functional.interpolate(cr.ones(1, 1, 3, 3), size=2, mode="bilinear",
                                           align_corners=True, antialias=True), "antialias"),
     (lambda: cr.nn.functional.interpolate(cr.ones(1, 1, 3), size=4, scale_factor=2), "only one"),

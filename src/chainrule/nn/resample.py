@@ -6,8 +6,9 @@
   (``GetItem`` with an index array per dim, whose gradient adds repeated positions);
 * ``interpolate``: ``nearest`` reads positions; ``linear``/``bilinear``/``trilinear`` mix two
   neighbours per dim with constant weights, one dim after the other, ``bicubic`` four (cubic
-  convolution, A = -0.75); ``area`` is adaptive average pooling; bilinear ``antialias`` is a
-  product with a constant matrix of PyTorch's triangle-filter weights per dim. Positions and weights are
+  convolution, A = -0.75); ``area`` is adaptive average pooling; ``antialias`` is a
+  product with a constant matrix of PyTorch's filter weights per dim (bilinear: a triangle,
+  bicubic: cubic convolution with A = -0.5, as PIL's). Positions and weights are
   computed as PyTorch computes them (in the input's precision), so a chainrule model
   upsamples to PyTorch's numbers.
 
@@ -119,10 +120,10 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     if mode not in INTERPOLATION:
         raise ValueError(f"{op}: mode {mode!r} is not supported; chainrule has "
                          f"{tuple(INTERPOLATION)}")
-    if antialias and (mode != "bilinear" or align_corners):
+    if antialias and (mode not in ANTIALIAS or align_corners):
         raise ValueError(f"{op}: antialias=True is not supported with mode={mode!r} and "
                          f"align_corners={align_corners}; chainrule has it for mode='bilinear' "
-                         f"with align_corners=False")
+                         f"or 'bicubic' with align_corners=False")
     dims = input.ndim - 2
     if dims < 1:
         raise ValueError(f"{op}: expected an input (N, C, *spatial) with at least one spatial "
@@ -140,7 +141,8 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     for k in range(dims):
         dim = 2 + k
         if antialias:
-            matrix = antialias_matrix(input.shape[dim], sizes[k], scales[k], input._data.dtype)
+            matrix = antialias_matrix(input.shape[dim], sizes[k], scales[k], input._data.dtype,
+                                      ANTIALIAS[mode])
             out = (out.transpose(dim, -1) @ matrix.mT).transpose(dim, -1)
         elif mode.startswith("nearest"):
             index = nearest_index(input.shape[dim], sizes[k], scales[k], mode == "nearest-exact")
@@ -197,20 +199,39 @@ def nearest_index(size, out, scale, exact):
     return np.minimum(source.astype(np.int64), size - 1)
 
 
-def antialias_matrix(size, out, scale_factor, dtype):
-    """PyTorch's antialiased bilinear weights along one dim, as an (out, size) constant: a
-    triangle filter stretched by the scale when shrinking (so every input cell counts), each
-    row normalised to sum 1."""
+def triangle(x):
+    """The antialiased bilinear filter: 1 - |x| on (-1, 1)."""
+    return np.maximum(0, 1 - np.abs(x))
+
+
+def keys_cubic(x, a=-0.5):
+    """The antialiased bicubic filter: cubic convolution with PIL's A = -0.5 (PyTorch's plain
+    bicubic uses -0.75), zero from |x| = 2 on."""
+    x = np.abs(x)
+    near = ((a + 2) * x - (a + 3)) * x * x + 1
+    far = ((a * x - 5 * a) * x + 8 * a) * x - 4 * a
+    return np.where(x < 1, near, np.where(x < 2, far, 0.0))
+
+
+# mode -> (the filter's half-width, the filter) of antialias=True
+ANTIALIAS = {"bilinear": (1, triangle), "bicubic": (2, keys_cubic)}
+
+
+def antialias_matrix(size, out, scale_factor, dtype, kind=ANTIALIAS["bilinear"]):
+    """PyTorch's antialiased weights along one dim, as an (out, size) constant: the filter
+    (``kind``: its half-width and function) stretched by the scale when shrinking (so every
+    input cell counts), cut at the edges, each row normalised to sum 1."""
+    half, kernel = kind
     scale = 1.0 / scale_factor if scale_factor else size / out
-    support, stretch = (scale, 1.0 / scale) if scale >= 1.0 else (1.0, 1.0)
+    support, stretch = (half * scale, 1.0 / scale) if scale >= 1.0 else (half, 1.0)
     matrix = np.zeros((out, size))
     for i in range(out):
         centre = scale * (i + 0.5)
         low = max(int(centre - support + 0.5), 0)
         high = min(int(centre + support + 0.5), size)
-        cells = np.arange(low, high)
-        weights = np.maximum(0, 1 - np.abs((cells - centre + 0.5) * stretch))
-        matrix[i, low:high] = weights / weights.sum()
+        weights = kernel((np.arange(low, high) - centre + 0.5) * stretch)
+        total = weights.sum()
+        matrix[i, low:high] = weights / total if total != 0 else weights
     return new_tensor(matrix.astype(dtype), None)
 
 
