@@ -13,6 +13,7 @@ import chainrule as cr
 from chainrule.autograd import REGISTRY
 from chainrule.onnx import TABLE, ExportError, NotExportable
 from chainrule.onnx.record import evaluation_order
+from chainrule.ops.compare import MASK_GATES, recording_masks
 from onnx_helpers import export_bytes, session
 
 nn = cr.nn
@@ -30,6 +31,15 @@ def positive(*shape):
 
 def integers(high, *shape):
     return lambda n: RNG.integers(0, high, size=(n,) + shape)
+
+
+def specials(*shape):
+    """Normal values with NaN, inf and -inf in the first three places of each row."""
+    def make(n):
+        values = RNG.standard_normal((n,) + shape).astype(np.float32)
+        values[:, 0], values[:, 1], values[:, 2] = np.nan, np.inf, -np.inf
+        return values
+    return make
 
 
 class Case:
@@ -84,6 +94,24 @@ CASES = [
          [normal(4), normal(4)]),
     Case("where constant mask", lambda x, y: cr.where(MASK, x, y), [normal(5), normal(5)]),
     Case("masked_fill", lambda x: x.masked_fill(MASK, -1.0) * 1, [normal(5)]),
+    # masks: comparisons, logical operations and predicates of the inputs (mask gates)
+    Case("where of a comparison", lambda x: cr.where(x > 0, x, 0.1 * x), [normal(6)]),
+    Case("comparisons", lambda x, y: (x > y).float() + (x < 0.3).float() * 2
+         + (x >= y).double().float() * 4 + (x <= -0.2).float() * 8, [normal(6), normal(6)]),
+    Case("equal not equal", lambda x, i: (i == 2).float() + (i != 3).float() * 2
+         + (x == x[:, :1]).float() * 4 + (x != 0.5).float() * 8, [normal(6), integers(4, 6)]),
+    Case("masks compared", lambda x, y: ((x > 0) > (y > 0)).float()
+         + ((x > 0) <= (y > 0)).float() * 2 + ((x > 0) == (y < 0)).float() * 4,
+         [normal(6), normal(6)]),
+    Case("logical operations", lambda x, y: cr.where(((x > 0) & (y > 0)) | ~(x < y) ^ (y > 1),
+                                                     x, y)
+         + cr.logical_and(x, y > 0).float() + cr.logical_or(x > 1, y).float() * 2
+         + cr.logical_xor(x > 0, y < 0).float() * 4 + cr.logical_not(x > 0).float() * 8,
+         [normal(6), normal(6)]),
+    Case("predicates", lambda x: x.isnan().float() + x.isinf().float() * 2
+         + x.isposinf().float() * 4 + x.isneginf().float() * 8 + x.isfinite().float() * 16,
+         [specials(6)]),
+    Case("masked_fill of a comparison", lambda x: x.masked_fill(x.abs() > 1, 0.0), [normal(6)]),
     # unary functions and activations
     *[Case(name, getattr(cr, name), [normal(6)])
       for name in ("exp", "sin", "cos", "tanh", "sigmoid", "relu", "abs")],
@@ -230,13 +258,15 @@ def gates_reached(case):
             t.requires_grad_(True)
     for p in (case.module.parameters() if case.module else ()):
         p.requires_grad_(True)
-    out = Wrapped(case.fn, case.module).eval()(*inputs)
+    with recording_masks(inputs):   # as export runs it: comparisons record mask gates
+        out = Wrapped(case.fn, case.module).eval()(*inputs)
     return {type(t.grad_fn).__name__ for t in evaluation_order([out]) if t.grad_fn}
 
 
 def test_every_translation_has_a_case():
     reached = set().union(*(gates_reached(case) for case in CASES))
     translated = {name for name, entry in TABLE.items()
-                  if not isinstance(entry, NotExportable) and name in REGISTRY}
+                  if not isinstance(entry, NotExportable)
+                  and (name in REGISTRY or name in MASK_GATES)}
     refused_here = {"Dropout"}   # its translation refuses: tests/onnx/test_onnx_refusals.py
     assert translated - refused_here - reached == set()

@@ -19,10 +19,11 @@ from .builder import onnx_dtype
 from .runs import same
 
 
-VARIES = ("was made outside the graph (with NumPy, under no_grad, or by an operation that "
-          "records no gate: a comparison, argmax, rounding or an integer cast) and changes with "
-          "the inputs; ONNX would keep this example's value. Compute it with operations that "
-          "record gates, or leave its axis out of dynamic_axes")
+VARIES = ("was made outside the graph (with NumPy, under no_grad, from a detach()ed value, "
+          "or by an operation that records no gate: argmax, rounding or an integer cast) and "
+          "changes with the inputs; ONNX would keep this example's value. Compute it with "
+          "operations that record gates (comparisons and where do), or leave its axis out of "
+          "dynamic_axes")
 
 
 class ExportError(RuntimeError):
