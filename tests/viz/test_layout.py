@@ -4,7 +4,7 @@ import xml.etree.ElementTree as ET
 
 import chainrule as cr
 from chainrule.viz.graph import build
-from chainrule.viz.layout import layout_svg
+from chainrule.viz.layout import BENDS_PER_NODE, graph_edges, layout_svg, routed
 from viz_helpers import circuit, long_chain
 
 NS = {"svg": "http://www.w3.org/2000/svg"}
@@ -84,3 +84,27 @@ def test_a_long_edge_bends_around_the_nodes_it_passes():
 def test_an_mlp_with_parameters_is_laid_out():
     model = cr.nn.Sequential(cr.nn.Linear(4, 8), cr.nn.ReLU(), cr.nn.Linear(8, 3))
     check_layout(cr.nn.CrossEntropyLoss()(model(cr.randn(5, 4)), cr.tensor([0, 1, 2, 0, 1])))
+
+
+def test_a_value_used_all_along_a_chain_keeps_the_bend_points_linear():
+    """y = y * c + x: x feeds every other gate; routing each edge around the columns it
+    passes would need a quadratic number of bend points, so past a budget the longest edges
+    are drawn straight, and the layers stay as they were (x beside its first user)."""
+    x = cr.tensor(1.0, requires_grad=True, name="x")
+    y = x
+    for _ in range(150):
+        y = y * 1.0001 + x
+    graph = build(y)
+    ids = [n.id for n in graph.tensors] + [g.id for g in graph.gates]
+    index = {node_id: i for i, node_id in enumerate(ids)}
+    pairs = [(index[t], index[s]) for _, s, t, _ in graph_edges(graph)]
+    kept = routed(len(ids), pairs)
+    assert 0 < len(pairs) - len(kept) < len(pairs) / 2
+    svg = check_layout(y)
+    bends = sum(len(re.findall(" C", d)) - 1 for d in re.findall(r'<path d="([^"]*)"', svg))
+    assert bends <= BENDS_PER_NODE * len(ids)
+    placed = boxes(svg)
+    first_user = min((g for g in graph.gates if "t0" in g.inputs), key=lambda g: placed[g.id][0])
+    assert placed["t0"][2] < placed[first_user.id][0]
+    left, right = placed["t0"][2], placed[first_user.id][0]
+    assert not [b for b in placed.values() if left < b[0] and b[2] < right]
