@@ -122,3 +122,26 @@ def test_a_closed_module_gives_back_its_room(browser, tmp_path):
     assert page.locator(".group-box").count() == 0
     assert errors == []
     page.close()
+
+
+def test_past_the_layouts_cap_a_closed_box_covers_its_nodes(browser, tmp_path):
+    """Three blocks: 125 sets of open boxes, past the cap, so the page has one layout with
+    every box open and draws each closed box over its nodes."""
+    cr.manual_seed(0)
+    model = cr.examples.TinyGPT(blocks=3)
+    tokens = cr.randint(0, 16, (1, 7))
+    with cr.explain.record_modules():
+        logits = model(tokens[:, :-1])
+    loss = cr.nn.functional.cross_entropy(logits.reshape(-1, 16), tokens[:, 1:].reshape(-1))
+    page, errors = opened(browser, tmp_path, loss, model, "builtin")
+    assert page.text_content("#chainrule-layouts") == "{}"
+    shown = ".group-box:not(.in-closed-group)"
+    labels = lambda: sorted(page.eval_on_selector_all(  # noqa: E731
+        shown, "els => els.map(e => e.querySelector('text').textContent)"))
+    assert labels() == [f"blocks.{i}: Block ▸" for i in range(3)]
+    assert page.locator(".node.in-closed-group").count() >= 3 * 40
+    page.locator(f"{shown} >> nth=1").dispatch_event("click")
+    assert "blocks.1.attn: CausalSelfAttention ▸" in labels()
+    assert len(labels()) == 4
+    assert errors == []
+    page.close()

@@ -6,12 +6,14 @@ box drawn over its members where they would be, so a closed model is short and o
 makes room for its gates. The page cannot lay a graph out itself (a layout engine in the
 page would be one more copy of third-party code), so each reachable set of open boxes gets
 its own layout here; a box opens only inside an open box, which keeps the sets few (a block
-holding two modules: 5). Past ``MOST_LAYOUTS`` sets the page falls back to drawing closed
-boxes over a layout with every box open.
+holding two modules: 5). Past ``MOST_LAYOUTS`` sets, or ``LAYOUT_NODES`` nodes laid out in
+all (a large graph's page would grow by a copy of its picture per set), the page falls back
+to drawing closed boxes over a layout with every box open.
 """
 from .layout import graph_edges, node_boxes, picture
 
 MOST_LAYOUTS = 32
+LAYOUT_NODES = 20_000
 BOX_HEIGHT = 30
 LABEL_CHAR = 7.4      # px per character of the box's bold 12 px label
 
@@ -53,7 +55,8 @@ def layout_key(open_ids):
 
 def layouts(graph, groups, most=MOST_LAYOUTS):
     """{layout key: SVG} for every reachable set of open groups, or None when too many."""
-    sets = open_sets(groups, most)
+    nodes = len(graph.tensors) + len(graph.gates)
+    sets = open_sets(groups, min(most, max(1, LAYOUT_NODES // nodes)))
     if sets is None:
         return None
     return {layout_key(s): closed_svg(graph, groups, s) for s in sets}
