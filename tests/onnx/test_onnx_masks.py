@@ -77,13 +77,14 @@ def test_activation_module_exports_on_both_sides_of_its_kinks(name):
     assert "Where" in ops and ops & COMPARISONS, sorted(ops)   # the mask is in the graph
 
 
-def test_activation_values_reach_every_piece():
-    """The kink values do what the test above needs: each activation's output takes every
-    piece (outputs below, at and above each kink differ from the identity and each other)."""
-    for name, (make_activation, kinks) in ACTIVATIONS.items():
-        x = cr.tensor(kink_values(kinks, 4, 0))
+def test_kink_values_meet_every_kink_from_both_sides():
+    """The inputs do what the test above needs, at the smallest batch size: values below,
+    at and above each kink."""
+    for name, (_, kinks) in ACTIVATIONS.items():
+        values = kink_values(kinks, 4, 0)
         for k in kinks:
-            assert (x._data < k).any() and (x._data > k).any() and (x._data == np.float32(k)).any(), name
+            below, at, above = values < k, values == np.float32(k), values > k
+            assert below.any() and at.any() and above.any(), name
 
 
 class LeakyByWhere(nn.Module):
@@ -170,7 +171,7 @@ def test_no_gradient_passes_a_recorded_mask():
     with recording_masks():
         m = (x > 0) & ~(x > 1)
         out = cr.where(m, x * x, 0.1 * x) * (x < 0.5).double() + (x > 0).double() * x
-        assert any(type(n.grad_fn).__name__ in MASK_GATES for n in (m,))
+        assert type(m.grad_fn).__name__ == "LogicalAnd" and m.requires_grad
         out.sum().backward()
     tm = (t > 0) & ~(t > 1)
     expected = torch.where(tm, t * t, 0.1 * t) * (t < 0.5).double() + (t > 0).double() * t
