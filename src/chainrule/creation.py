@@ -26,7 +26,12 @@ def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False,
 
 
 def as_tensor(data, dtype=None, device=None):
-    """``data`` as a tensor: the tensor itself when it already is one of ``dtype``."""
+    """``data`` as a tensor: the tensor itself when it already is one of ``dtype``.
+
+    >>> import chainrule as cr
+    >>> cr.as_tensor([1, 2]).dtype, cr.as_tensor([1.5]).tolist()
+    (chainrule.int64, [1.5])
+    """
     as_device(device, "as_tensor")
     if isinstance(data, Tensor) and (dtype is None or data.dtype == dtypes.resolve(dtype)):
         return data
@@ -34,7 +39,16 @@ def as_tensor(data, dtype=None, device=None):
 
 
 def from_numpy(array):
-    """A tensor that shares memory with ``array`` (no copy)."""
+    """A tensor that shares memory with ``array`` (no copy).
+
+    >>> import chainrule as cr
+    >>> import numpy as np
+    >>> a = np.array([1.0, 2.0])
+    >>> t = cr.from_numpy(a)
+    >>> a[0] = 5.0
+    >>> t.tolist()
+    [5.0, 2.0]
+    """
     return new_tensor(np.asarray(array), None)
 
 
@@ -76,18 +90,33 @@ def made(op, array, device, requires_grad, out=None, **ignored):
 
 
 def zeros(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False):
-    """Zeros of ``size`` (``zeros(2, 3)`` or ``zeros((2, 3))``), in the default float."""
+    """Zeros of ``size`` (``zeros(2, 3)`` or ``zeros((2, 3))``), in the default float.
+
+    >>> import chainrule as cr
+    >>> cr.zeros(2, 3).shape, cr.zeros((2,)).tolist()
+    (chainrule.Size([2, 3]), [0.0, 0.0])
+    """
     return made("zeros", np.zeros(sizes(size), float_default(dtype)), device, requires_grad, out)
 
 
 def ones(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False):
-    """Ones of ``size``, in the default float unless ``dtype`` says otherwise."""
+    """Ones of ``size``, in the default float unless ``dtype`` says otherwise.
+
+    >>> import chainrule as cr
+    >>> cr.ones(2, dtype=cr.int64).tolist()
+    [1, 1]
+    """
     return made("ones", np.ones(sizes(size), float_default(dtype)), device, requires_grad, out)
 
 
 def empty(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False,
           pin_memory=False, memory_format=None):
-    """A tensor of ``size``; its values are zeros here (PyTorch leaves them unset)."""
+    """A tensor of ``size``; its values are zeros here (PyTorch leaves them unset).
+
+    >>> import chainrule as cr
+    >>> cr.empty(2, 3).shape
+    chainrule.Size([2, 3])
+    """
     return made("empty", np.zeros(sizes(size), float_default(dtype)), device, requires_grad,
                 out)
 
@@ -95,7 +124,12 @@ def empty(*size, out=None, dtype=None, layout=None, device=None, requires_grad=F
 def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None,
          requires_grad=False):
     """``size`` filled with ``fill_value``: of its kind (bool, int64, the default float)
-    unless ``dtype`` says otherwise."""
+    unless ``dtype`` says otherwise.
+
+    >>> import chainrule as cr
+    >>> cr.full((2, 2), 7.0).tolist()
+    [[7.0, 7.0], [7.0, 7.0]]
+    """
     fill_value = number(fill_value)
     if dtype is None:
         dtype = np.asarray(fill_value).dtype if not isinstance(fill_value, float) else None
@@ -105,7 +139,12 @@ def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None,
 
 def arange(start, end=None, step=1, *, out=None, dtype=None, layout=None, device=None,
            requires_grad=False):
-    """Like ``torch.arange``: int64 for integer arguments, the default float otherwise."""
+    """Like ``torch.arange``: int64 for integer arguments, the default float otherwise.
+
+    >>> import chainrule as cr
+    >>> cr.arange(4).tolist(), cr.arange(1, 2, 0.25).tolist()
+    ([0, 1, 2, 3], [1.0, 1.25, 1.5, 1.75])
+    """
     start, end, step = number(start), number(end), number(step)
     if end is None:
         start, end = 0, start
@@ -138,20 +177,36 @@ def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=Non
 
 
 def eye(n, m=None, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
-    """The ``n`` x ``m`` identity matrix (square when ``m`` is None)."""
+    """The ``n`` x ``m`` identity matrix (square when ``m`` is None).
+
+    >>> import chainrule as cr
+    >>> cr.eye(2, 3).tolist()
+    [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]]
+    """
     return made("eye", np.eye(n, m, dtype=float_default(dtype)), device, requires_grad, out)
 
 
 def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None,
          requires_grad=False, pin_memory=False):
-    """Uniform random numbers in [0, 1) of ``size``."""
+    """Uniform random numbers in [0, 1) of ``size``.
+
+    >>> import chainrule as cr
+    >>> x = cr.rand(1000)
+    >>> bool((x >= 0).all() and (x < 1).all()), x.shape
+    (True, chainrule.Size([1000]))
+    """
     array = numpy_generator(generator).random(sizes(size))
     return made("rand", array.astype(float_default(dtype)), device, requires_grad, out)
 
 
 def randn(*size, generator=None, out=None, dtype=None, layout=None, device=None,
           requires_grad=False, pin_memory=False):
-    """Standard normal random numbers of ``size``."""
+    """Standard normal random numbers of ``size``.
+
+    >>> import chainrule as cr
+    >>> cr.randn(2, 3).shape, cr.randn(5).dtype
+    (chainrule.Size([2, 3]), chainrule.float32)
+    """
     array = numpy_generator(generator).standard_normal(sizes(size))
     return made("randn", array.astype(float_default(dtype)), device, requires_grad, out)
 
@@ -199,7 +254,12 @@ def randint_bounds(args, bounds):
 
 def randperm(n, *, generator=None, out=None, dtype=None, layout=None, device=None,
              requires_grad=False, pin_memory=False):
-    """A random permutation of 0 .. n - 1 (int64 unless ``dtype`` says otherwise)."""
+    """A random permutation of 0 .. n - 1 (int64 unless ``dtype`` says otherwise).
+
+    >>> import chainrule as cr
+    >>> sorted(cr.randperm(5).tolist())
+    [0, 1, 2, 3, 4]
+    """
     array = numpy_generator(generator).permutation(n)
     return made("randperm", array.astype(dtypes.resolve(dtype) or np.int64), device,
                 requires_grad, out)
@@ -213,41 +273,71 @@ def like(op, t, array, dtype, device, requires_grad, memory_format):
 
 def zeros_like(input, *, dtype=None, layout=None, device=None, requires_grad=False,
                memory_format=None):
-    """Zeros of ``input``'s shape and dtype."""
+    """Zeros of ``input``'s shape and dtype.
+
+    >>> import chainrule as cr
+    >>> cr.zeros_like(cr.tensor([[1, 2]])).tolist()
+    [[0, 0]]
+    """
     return like("zeros_like", input, np.zeros(input.shape), dtype, device, requires_grad,
                 memory_format)
 
 
 def ones_like(input, *, dtype=None, layout=None, device=None, requires_grad=False,
               memory_format=None):
-    """Ones of ``input``'s shape and dtype."""
+    """Ones of ``input``'s shape and dtype.
+
+    >>> import chainrule as cr
+    >>> cr.ones_like(cr.tensor([1.5, 2.5])).tolist()
+    [1.0, 1.0]
+    """
     return like("ones_like", input, np.ones(input.shape), dtype, device, requires_grad,
                 memory_format)
 
 
 def empty_like(input, *, dtype=None, layout=None, device=None, requires_grad=False,
                memory_format=None):
-    """A tensor of ``input``'s shape and dtype (zeros here; PyTorch leaves them unset)."""
+    """A tensor of ``input``'s shape and dtype (zeros here; PyTorch leaves them unset).
+
+    >>> import chainrule as cr
+    >>> cr.empty_like(cr.tensor([[1, 2, 3]])).shape
+    chainrule.Size([1, 3])
+    """
     return zeros_like(input, dtype=dtype, device=device, requires_grad=requires_grad)
 
 
 def full_like(input, fill_value, *, dtype=None, layout=None, device=None, requires_grad=False,
               memory_format=None):
-    """``fill_value`` in ``input``'s shape and dtype."""
+    """``fill_value`` in ``input``'s shape and dtype.
+
+    >>> import chainrule as cr
+    >>> cr.full_like(cr.tensor([1.0, 2.0]), 3.0).tolist()
+    [3.0, 3.0]
+    """
     array = np.full(input.shape, number(fill_value), dtypes.resolve(dtype) or input.dtype)
     return like("full_like", input, array, dtype, device, requires_grad, memory_format)
 
 
 def rand_like(input, *, dtype=None, layout=None, device=None, requires_grad=False,
               memory_format=None, generator=None):
-    """Uniform random numbers in [0, 1) of ``input``'s shape and dtype."""
+    """Uniform random numbers in [0, 1) of ``input``'s shape and dtype.
+
+    >>> import chainrule as cr
+    >>> cr.rand_like(cr.tensor([[1.0, 2.0]])).shape
+    chainrule.Size([1, 2])
+    """
     return rand(*input.shape, dtype=dtype or input.dtype, device=device,
                 requires_grad=requires_grad, generator=generator)
 
 
 def randn_like(input, *, dtype=None, layout=None, device=None, requires_grad=False,
                memory_format=None, generator=None):
-    """Standard normal random numbers of ``input``'s shape and dtype."""
+    """Standard normal random numbers of ``input``'s shape and dtype.
+
+    >>> import chainrule as cr
+    >>> cr.randn_like(cr.tensor([1.0, 2.0], dtype=cr.float64)).dtype
+    chainrule.float64
+    """
     return randn(*input.shape, dtype=dtype or input.dtype, device=device,
                  requires_grad=requires_grad, generator=generator)
 
@@ -255,7 +345,13 @@ def randn_like(input, *, dtype=None, layout=None, device=None, requires_grad=Fal
 def randint_like(input, *args, dtype=None, layout=None, device=None, requires_grad=False,
                  memory_format=None, generator=None, **bounds):
     """Random integers of ``input``'s shape and dtype: ``randint_like(input, high)`` or
-    ``randint_like(input, low, high)``."""
+    ``randint_like(input, low, high)``.
+
+    >>> import chainrule as cr
+    >>> x = cr.randint_like(cr.zeros(100), 3)
+    >>> sorted(set(x.tolist())) <= [0.0, 1.0, 2.0], x.dtype
+    (True, chainrule.float32)
+    """
     names = ("high",) if len(args) + len(bounds) == 1 else ("low", "high")
     given = dict(zip(names, args), **bounds)
     return randint(given.get("low", 0), given["high"], input.shape,
@@ -294,7 +390,12 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None
 @api(methods=("bernoulli",))
 def bernoulli(input, p=None, *, generator=None, out=None):
     """1 with probability ``input`` (or ``p``), else 0, in ``input``'s shape and dtype; no
-    gradient."""
+    gradient.
+
+    >>> import chainrule as cr
+    >>> cr.bernoulli(cr.tensor([0.0, 1.0, 1.0])).tolist()
+    [0.0, 1.0, 1.0]
+    """
     no_out(out, "bernoulli")
     probs = input._data if p is None else np.broadcast_to(number(p), input.shape)
     if np.any((probs < 0) | (probs > 1)):

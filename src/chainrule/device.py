@@ -151,7 +151,12 @@ def set_default_device(dev):
 
 
 def get_default_device():
-    """The device new tensors are made on: always the CPU."""
+    """The device new tensors are made on: always the CPU.
+
+    >>> import chainrule as cr
+    >>> cr.get_default_device()
+    device(type='cpu')
+    """
     return default
 
 

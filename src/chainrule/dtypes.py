@@ -307,7 +307,12 @@ def set_default_dtype(dtype):
 
 
 def get_default_dtype():
-    """The default float dtype (``set_default_dtype``): float32 unless changed."""
+    """The default float dtype (``set_default_dtype``): float32 unless changed.
+
+    >>> import chainrule as cr
+    >>> cr.get_default_dtype()
+    chainrule.float32
+    """
     return PUBLIC_DTYPES[default_float]
 
 

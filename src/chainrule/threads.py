@@ -51,7 +51,12 @@ def cores():
 
 
 def get_num_threads():
-    """The number of threads NumPy's matrix products use (``torch.get_num_threads``)."""
+    """The number of threads NumPy's matrix products use (``torch.get_num_threads``).
+
+    >>> import chainrule as cr
+    >>> cr.get_num_threads() >= 1
+    True
+    """
     from threadpoolctl import threadpool_info
     counts = [pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"]
     return max(counts, default=1)

@@ -34,7 +34,16 @@ anomaly_mode = _AnomalyMode()
 
 
 def is_grad_enabled():
-    """True when operations record the graph for backward."""
+    """True when operations record the graph for backward.
+
+    >>> import chainrule as cr
+    >>> cr.is_grad_enabled()
+    True
+    >>> with cr.no_grad():
+    ...     cr.is_grad_enabled()
+    ...
+    False
+    """
     return state.enabled
 
 

@@ -41,6 +41,13 @@ class Sub(Gate):
 
 
 class Mul(Gate):
+    """``x * y`` elementwise, with broadcasting: d/dx = y, d/dy = x.
+
+    >>> import chainrule as cr
+    >>> cr.mul(cr.tensor([1.0, 2.0]), cr.tensor([[3.0], [4.0]])).tolist()
+    [[3.0, 6.0], [4.0, 8.0]]
+    """
+
     label = "*"
     ufunc = np.multiply
     inputs = ("x", "y")
@@ -64,6 +71,13 @@ class Div(Gate):
 
 
 class Neg(Gate):
+    """``-x``: d/dx = -1.
+
+    >>> import chainrule as cr
+    >>> cr.neg(cr.tensor([1.0, -2.0])).tolist()
+    [-1.0, 2.0]
+    """
+
     label = "neg"
     ufunc = np.negative
     formula = "-x"
@@ -102,7 +116,12 @@ class Pow(Gate):
 
 class Maximum(Gate):
     """Elementwise maximum; as in PyTorch, at a tie each input gets half the gradient, and
-    where either is NaN (so is the maximum) both get all of it."""
+    where either is NaN (so is the maximum) both get all of it.
+
+    >>> import chainrule as cr
+    >>> cr.maximum(cr.tensor([1.0, 5.0]), cr.tensor([3.0, 2.0])).tolist()
+    [3.0, 5.0]
+    """
 
     label = "maximum"
     inputs = ("x", "y")
@@ -119,7 +138,12 @@ class Maximum(Gate):
 
 class Minimum(Gate):
     """Elementwise minimum; as in PyTorch, at a tie each input gets half the gradient, and
-    where either is NaN (so is the minimum) both get all of it."""
+    where either is NaN (so is the minimum) both get all of it.
+
+    >>> import chainrule as cr
+    >>> cr.minimum(cr.tensor([1.0, 5.0]), cr.tensor([3.0, 2.0])).tolist()
+    [1.0, 2.0]
+    """
 
     label = "minimum"
     inputs = ("x", "y")
@@ -181,7 +205,12 @@ class Remainder(Gate):
 
 class Fmod(Gate):
     """C's ``fmod(x, y)``: the sign of ``x`` (``torch.fmod``). d/dx is 1, d/dy is
-    ``-trunc(x / y)``."""
+    ``-trunc(x / y)``.
+
+    >>> import chainrule as cr
+    >>> cr.fmod(cr.tensor([-3.0, 3.0]), 2.0).tolist()
+    [-1.0, 1.0]
+    """
 
     label = "fmod"
     inputs = ("x", "y")
@@ -205,7 +234,12 @@ def rmod(x, other):
 @api(methods=("__floordiv__", "floor_divide"))
 def floor_divide(x, other):
     """``x // other``: the quotient rounded down (``div(x, other, rounding_mode="floor")``),
-    no gradient."""
+    no gradient.
+
+    >>> import chainrule as cr
+    >>> cr.floor_divide(cr.tensor([-7, 7]), 2).tolist()
+    [-4, 3]
+    """
     return div(x, other, rounding_mode="floor")
 
 
@@ -217,19 +251,34 @@ def rfloordiv(x, other):
 
 @api(methods=("add",))
 def add(x, other, alpha=1):
-    """``x + alpha * other``, PyTorch's ``torch.add``."""
+    """``x + alpha * other``, PyTorch's ``torch.add``.
+
+    >>> import chainrule as cr
+    >>> cr.add(cr.tensor([1.0, 2.0]), cr.tensor([10.0, 20.0]), alpha=2).tolist()
+    [21.0, 42.0]
+    """
     return Add.apply(x, scaled(other, alpha))   # apply: PyTorch's dtypes for every pair
 
 
 @api(methods=("sub", "subtract"))
 def sub(x, other, alpha=1):
-    """``x - alpha * other``, PyTorch's ``torch.sub``."""
+    """``x - alpha * other``, PyTorch's ``torch.sub``.
+
+    >>> import chainrule as cr
+    >>> cr.sub(cr.tensor([1.0, 2.0]), 0.5).tolist()
+    [0.5, 1.5]
+    """
     return Sub.apply(x, scaled(other, alpha))
 
 
 @api(methods=("pow",))
 def pow(x, exponent):  # noqa: A001  (PyTorch's name)
-    """``x ** exponent``, with PyTorch's keyword (``x.pow(exponent=3)``)."""
+    """``x ** exponent``, with PyTorch's keyword (``x.pow(exponent=3)``).
+
+    >>> import chainrule as cr
+    >>> cr.pow(cr.tensor([2.0, 3.0]), 2).tolist(), cr.pow(2.0, cr.tensor([3.0])).tolist()
+    ([4.0, 9.0], [8.0])
+    """
     return Pow.apply(x, exponent)
 
 
@@ -273,7 +322,13 @@ def scaled(other, alpha):
 @api
 def where(condition, x=None, y=None):
     """``x`` where ``condition`` is true, else ``y`` (PyTorch's ``torch.where``); with the
-    condition alone, the indices where it holds (``nonzero(as_tuple=True)``)."""
+    condition alone, the indices where it holds (``nonzero(as_tuple=True)``).
+
+    >>> import chainrule as cr
+    >>> x = cr.tensor([-1.0, 2.0])
+    >>> cr.where(x > 0, x, 0.0).tolist()
+    [0.0, 2.0]
+    """
     cond = condition._data if isinstance(condition, Tensor) else array_of(condition)
     if x is None and y is None:
         return tuple(new_tensor(i.astype(np.int64), None) for i in np.nonzero(cond))
@@ -290,57 +345,102 @@ def where_method(x, condition, y):
 
 @api(methods=("lerp",))
 def lerp(x, end, weight):
-    """``x + weight * (end - x)``: a composition."""
+    """``x + weight * (end - x)``: a composition.
+
+    >>> import chainrule as cr
+    >>> cr.lerp(cr.tensor([0.0, 10.0]), cr.tensor([10.0, 20.0]), 0.25).tolist()
+    [2.5, 12.5]
+    """
     return x + weight * (end - x)
 
 
 @api(methods=("addcmul",))
 def addcmul(x, tensor1, tensor2, *, value=1):
-    """``x + value * tensor1 * tensor2``: a composition."""
+    """``x + value * tensor1 * tensor2``: a composition.
+
+    >>> import chainrule as cr
+    >>> cr.addcmul(cr.tensor([1.0]), cr.tensor([2.0]), cr.tensor([3.0]), value=0.5).tolist()
+    [4.0]
+    """
     return x + scaled(tensor1 * tensor2, value)
 
 
 @api(methods=("addcdiv",))
 def addcdiv(x, tensor1, tensor2, *, value=1):
-    """``x + value * tensor1 / tensor2``: a composition."""
+    """``x + value * tensor1 / tensor2``: a composition.
+
+    >>> import chainrule as cr
+    >>> cr.addcdiv(cr.tensor([1.0]), cr.tensor([3.0]), cr.tensor([2.0]), value=2).tolist()
+    [4.0]
+    """
     return x + scaled(tensor1 / tensor2, value)
 
 
 @api(methods=("addmm",))
 def addmm(x, mat1, mat2, *, beta=1, alpha=1):
     """``beta * x + alpha * (mat1 @ mat2)``: a composition (``x`` is ignored when beta is 0,
-    NaN included, as PyTorch's)."""
+    NaN included, as PyTorch's).
+
+    >>> import chainrule as cr
+    >>> cr.addmm(cr.ones(2, 2), cr.eye(2), cr.full((2, 2), 3.0), beta=0.5).tolist()
+    [[3.5, 3.5], [3.5, 3.5]]
+    """
     product = scaled(mat1 @ mat2, alpha)
     return product if beta == 0 else scaled(x, beta) + product
 
 
 @api(methods=("baddbmm",))
 def baddbmm(x, batch1, batch2, *, beta=1, alpha=1):
-    """``beta * x + alpha * (batch1 @ batch2)``, batched: a composition."""
+    """``beta * x + alpha * (batch1 @ batch2)``, batched: a composition.
+
+    >>> import chainrule as cr
+    >>> cr.baddbmm(cr.zeros(1, 2, 2), cr.ones(1, 2, 3), cr.ones(1, 3, 2)).tolist()
+    [[[3.0, 3.0], [3.0, 3.0]]]
+    """
     return addmm(x, batch1, batch2, beta=beta, alpha=alpha)
 
 
 @api(methods=("rsub",))
 def rsub(x, other, alpha=1):
-    """``other - alpha * x``."""
+    """``other - alpha * x``.
+
+    >>> import chainrule as cr
+    >>> cr.rsub(cr.tensor([1.0, 2.0]), 10.0).tolist()
+    [9.0, 8.0]
+    """
     return other - scaled(x, alpha)
 
 
 @api(name="true_divide")
 def true_divide(x, other):
-    """``x / other`` (``Div``)."""
+    """``x / other`` (``Div``).
+
+    >>> import chainrule as cr
+    >>> cr.true_divide(cr.tensor([3, 4]), 2).tolist()
+    [1.5, 2.0]
+    """
     return Div.apply(x, other)
 
 
 @api(methods=("positive",))
 def positive(x):
-    """``x`` itself (``+x``)."""
+    """``x`` itself (``+x``).
+
+    >>> import chainrule as cr
+    >>> cr.positive(cr.tensor([-1.0, 2.0])).tolist()
+    [-1.0, 2.0]
+    """
     return x
 
 
 @api(methods=("float_power",))
 def float_power(x, exponent):
-    """``x ** exponent`` computed in float64, as PyTorch's."""
+    """``x ** exponent`` computed in float64, as PyTorch's.
+
+    >>> import chainrule as cr
+    >>> cr.float_power(cr.tensor([2, 3]), 2).tolist(), cr.float_power(cr.tensor([2]), 2).dtype
+    ([4.0, 9.0], chainrule.float64)
+    """
     base = x.double() if isinstance(x, Tensor) else x
     power = exponent.double() if isinstance(exponent, Tensor) else exponent
     if not isinstance(base, Tensor):
@@ -351,7 +451,12 @@ def float_power(x, exponent):
 @api(methods=("xlogy",))
 def xlogy(x, other):
     """``x * log(other)``, 0 where x is 0 (unless other is NaN), as PyTorch's: a
-    composition with ``where``, so no NaN gradient comes from the zeros."""
+    composition with ``where``, so no NaN gradient comes from the zeros.
+
+    >>> import chainrule as cr
+    >>> cr.xlogy(cr.tensor([0.0, 2.0]), cr.tensor([0.0, 1.0])).tolist()
+    [0.0, 0.0]
+    """
     like = x if isinstance(x, Tensor) else other   # a number takes the tensor's float dtype
     kind = float_result(like._data.dtype)
     x_t = x if isinstance(x, Tensor) else new_tensor(np.asarray(x, kind), None)

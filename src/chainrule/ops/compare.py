@@ -241,7 +241,12 @@ logical_xor = logical(LogicalXor, "logical_xor")
 
 @api(methods=("logical_not",))
 def logical_not(x):
-    """True where ``x`` is zero (or False): a bool tensor, for any dtype."""
+    """True where ``x`` is zero (or False): a bool tensor, for any dtype.
+
+    >>> import chainrule as cr
+    >>> cr.logical_not(cr.tensor([0.0, 2.0])).tolist()
+    [True, False]
+    """
     if Masks.recording and in_graph(x):
         return record_mask(LogicalNot, x)
     return new_tensor(np.logical_not(x._data), None)
@@ -249,7 +254,12 @@ def logical_not(x):
 
 @api(methods=("__invert__", "bitwise_not"))
 def bitwise_not(x):
-    """``~x``: logical not of a bool tensor, the bits flipped of an integer one."""
+    """``~x``: logical not of a bool tensor, the bits flipped of an integer one.
+
+    >>> import chainrule as cr
+    >>> cr.bitwise_not(cr.tensor([0, 5])).tolist(), cr.bitwise_not(cr.tensor([True])).tolist()
+    ([-1, -6], [False])
+    """
     if x._data.dtype.kind == "f":
         raise TypeError(f"~ (bitwise_not) is not supported for a {x.dtype} tensor; use "
                         f"logical_not() for a mask")
@@ -294,23 +304,43 @@ def isclose(x, other, rtol=1e-05, atol=1e-08, equal_nan=False):
 
 @api(methods=("allclose",))
 def allclose(x, other, rtol=1e-05, atol=1e-08, equal_nan=False):
-    """Whether every element of ``x`` is close to ``other``'s (``isclose``): a Python bool."""
+    """Whether every element of ``x`` is close to ``other``'s (``isclose``): a Python bool.
+
+    >>> import chainrule as cr
+    >>> cr.allclose(cr.tensor([1.0, 2.0]), cr.tensor([1.0, 2.0 + 1e-9]))
+    True
+    """
     return bool(isclose(x, other, rtol, atol, equal_nan)._data.all())
 
 
 @api(methods=("equal",))
 def equal(x, other):
-    """Whether ``x`` and ``other`` have the same shape and elements: a Python bool."""
+    """Whether ``x`` and ``other`` have the same shape and elements: a Python bool.
+
+    >>> import chainrule as cr
+    >>> cr.equal(cr.tensor([1, 2]), cr.tensor([1, 2])), cr.equal(cr.tensor([1, 2]), cr.tensor([1]))
+    (True, False)
+    """
     return x.shape == other.shape and bool((x._data == other._data).all())
 
 
 @api
 def is_tensor(obj):
-    """Whether ``obj`` is a chainrule tensor."""
+    """Whether ``obj`` is a chainrule tensor.
+
+    >>> import chainrule as cr
+    >>> cr.is_tensor(cr.tensor(1.0)), cr.is_tensor(1.0)
+    (True, False)
+    """
     return isinstance(obj, Tensor)
 
 
 @api(name="is_floating_point")
 def is_floating_point(x):
-    """Whether ``x``'s dtype is a float dtype."""
+    """Whether ``x``'s dtype is a float dtype.
+
+    >>> import chainrule as cr
+    >>> cr.is_floating_point(cr.tensor(1.0)), cr.is_floating_point(cr.tensor(1))
+    (True, False)
+    """
     return x._data.dtype.kind == "f"

@@ -195,7 +195,13 @@ def relu_(x):
 
 @api(methods=("masked_fill",))
 def masked_fill(x, mask, value):
-    """``value`` where ``mask`` holds, else ``x`` (PyTorch's ``masked_fill``)."""
+    """``value`` where ``mask`` holds, else ``x`` (PyTorch's ``masked_fill``).
+
+    >>> import chainrule as cr
+    >>> x = cr.tensor([1.0, -2.0, 3.0])
+    >>> cr.masked_fill(x, x < 0, 0.0).tolist()
+    [1.0, 0.0, 3.0]
+    """
     return where(mask, value, x)
 
 

@@ -88,7 +88,13 @@ class Linear(Gate):
 
 @api
 def linear(x, weight, bias=None):
-    """``x @ weight.T + bias`` (``torch.nn.functional.linear``)."""
+    """``x @ weight.T + bias`` (``torch.nn.functional.linear``).
+
+    >>> import chainrule as cr
+    >>> import chainrule.nn.functional as F
+    >>> F.linear(cr.ones(1, 3), cr.ones(2, 3), cr.tensor([0.5, -0.5])).tolist()
+    [[3.5, 2.5]]
+    """
     return Linear.apply(x, weight, bias)
 
 
@@ -101,28 +107,48 @@ def check_dims(op, *pairs):
 
 @api(methods=("mm",))
 def mm(x, mat2):
-    """The product of two matrices (2-D each): ``MatMul``."""
+    """The product of two matrices (2-D each): ``MatMul``.
+
+    >>> import chainrule as cr
+    >>> cr.mm(cr.tensor([[1.0, 2.0]]), cr.tensor([[3.0], [4.0]])).tolist()
+    [[11.0]]
+    """
     check_dims("mm", (x, 2, "input"), (mat2, 2, "mat2"))
     return MatMul.apply(x, mat2)
 
 
 @api(methods=("bmm",))
 def bmm(x, mat2):
-    """Batched matrix products of (b, n, m) and (b, m, p): ``MatMul``."""
+    """Batched matrix products of (b, n, m) and (b, m, p): ``MatMul``.
+
+    >>> import chainrule as cr
+    >>> cr.bmm(cr.ones(5, 2, 3), cr.ones(5, 3, 4)).shape
+    chainrule.Size([5, 2, 4])
+    """
     check_dims("bmm", (x, 3, "input"), (mat2, 3, "mat2"))
     return MatMul.apply(x, mat2)
 
 
 @api(methods=("mv",))
 def mv(x, vec):
-    """A matrix (2-D) times a vector (1-D): ``MatMul``."""
+    """A matrix (2-D) times a vector (1-D): ``MatMul``.
+
+    >>> import chainrule as cr
+    >>> cr.mv(cr.tensor([[1.0, 2.0], [3.0, 4.0]]), cr.tensor([1.0, 1.0])).tolist()
+    [3.0, 7.0]
+    """
     check_dims("mv", (x, 2, "input"), (vec, 1, "vec"))
     return MatMul.apply(x, vec)
 
 
 @api(methods=("dot",))
 def dot(x, other):
-    """The dot product of two 1-D tensors: ``MatMul``."""
+    """The dot product of two 1-D tensors: ``MatMul``.
+
+    >>> import chainrule as cr
+    >>> cr.dot(cr.tensor([1.0, 2.0]), cr.tensor([3.0, 4.0])).item()
+    11.0
+    """
     check_dims("dot", (x, 1, "input"), (other, 1, "other"))
     return MatMul.apply(x, other)
 
@@ -130,7 +156,12 @@ def dot(x, other):
 @api(methods=("inner",))
 def inner(x, other):
     """Sums of products over the last dimension of each (``x * other`` when one is 0-d),
-    shape ``x.shape[:-1] + other.shape[:-1]``: an ``einsum``."""
+    shape ``x.shape[:-1] + other.shape[:-1]``: an ``einsum``.
+
+    >>> import chainrule as cr
+    >>> cr.inner(cr.tensor([[1.0, 2.0]]), cr.tensor([[3.0, 4.0], [1.0, 0.0]])).tolist()
+    [[11.0, 1.0]]
+    """
     if x.ndim == 0 or other.ndim == 0:
         return x * other
     if x.shape[-1] != other.shape[-1]:
@@ -142,7 +173,12 @@ def inner(x, other):
 
 @api(methods=("outer", "ger"))
 def outer(x, vec2):
-    """``x[i] * vec2[j]`` for 1-D tensors: a broadcasting ``Mul``."""
+    """``x[i] * vec2[j]`` for 1-D tensors: a broadcasting ``Mul``.
+
+    >>> import chainrule as cr
+    >>> cr.outer(cr.tensor([1.0, 2.0]), cr.tensor([3.0, 4.0, 5.0])).tolist()
+    [[3.0, 4.0, 5.0], [6.0, 8.0, 10.0]]
+    """
     check_dims("outer", (x, 1, "input"), (vec2, 1, "vec2"))
     return x.reshape(-1, 1) * vec2.reshape(1, -1)
 

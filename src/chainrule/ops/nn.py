@@ -115,12 +115,23 @@ def raise_out_of_range(target, classes):
 
 @api(methods=("softmax",))
 def softmax(x, dim, dtype=None):
-    """``exp(x) / sum(exp(x), dim)``, stable for large logits; ``dtype``: cast ``x`` first."""
+    """``exp(x) / sum(exp(x), dim)``, stable for large logits; ``dtype``: cast ``x`` first.
+
+    >>> import chainrule as cr
+    >>> cr.softmax(cr.tensor([0.0, 0.0, 0.0, 0.0]), dim=0).tolist()
+    [0.25, 0.25, 0.25, 0.25]
+    """
     return Softmax.apply(x if dtype is None else x.to(dtype), dim=dim)
 
 
 @api(methods=("log_softmax",))
 def log_softmax(x, dim, dtype=None):
+    """``x - logsumexp(x, dim)``: the log of softmax, stable at any logit.
+
+    >>> import chainrule as cr
+    >>> cr.log_softmax(cr.tensor([0.0, 0.0]), dim=0).exp().tolist()
+    [0.5, 0.5]
+    """
     return LogSoftmax.apply(x if dtype is None else x.to(dtype), dim=dim)
 
 

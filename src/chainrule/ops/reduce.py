@@ -246,7 +246,12 @@ def reduction_arguments(op, x, dim, keepdim, dtype, numpy_names):
 @api(methods=("mean",))
 def mean(x, dim=None, keepdim=False, *, dtype=None, **numpy_names):
     """Mean over ``dim`` (all elements when None); ``dtype=``, ``axis=``, ``keepdims=`` as
-    PyTorch also accepts them."""
+    PyTorch also accepts them.
+
+    >>> import chainrule as cr
+    >>> cr.mean(cr.tensor([[1.0, 2.0], [3.0, 5.0]]), dim=1).tolist()
+    [1.5, 4.0]
+    """
     if dtype is not None or numpy_names:
         x, dim, keepdim = reduction_arguments("mean", x, dim, keepdim, dtype, numpy_names)
     return Mean.apply(x, dim=dim, keepdim=keepdim)
@@ -254,12 +259,26 @@ def mean(x, dim=None, keepdim=False, *, dtype=None, **numpy_names):
 
 @api(methods=("max",))
 def max(x, dim=None, keepdim=False):  # noqa: A001
-    """Largest element; with ``dim``, a ``(values, indices)`` pair; with a tensor, ``maximum``."""
+    """Largest element; with ``dim``, a ``(values, indices)`` pair; with a tensor, ``maximum``.
+
+    >>> import chainrule as cr
+    >>> x = cr.tensor([[1.0, 5.0], [4.0, 2.0]])
+    >>> cr.max(x).item(), cr.max(x, dim=1).indices.tolist()
+    (5.0, [1, 0])
+    """
     return extreme(Max, x, dim, keepdim)
 
 
 @api(methods=("min",))
 def min(x, dim=None, keepdim=False):  # noqa: A001
+    """The smallest element, or ``(values, indices)`` along ``dim``; with a tensor
+    second argument the elementwise ``minimum``.
+
+    >>> import chainrule as cr
+    >>> x = cr.tensor([[1.0, 5.0], [4.0, 2.0]])
+    >>> cr.min(x).item(), cr.min(x, 0).values.tolist()
+    (1.0, [1.0, 2.0])
+    """
     return extreme(Min, x, dim, keepdim)
 
 
@@ -285,18 +304,34 @@ def extreme(gate, x, dim, keepdim):
 
 @api(methods=("logsumexp",))
 def logsumexp(x, dim=None, keepdim=False):
+    """``log(sum(exp(x), dim))``, computed stably at any value.
+
+    >>> import chainrule as cr
+    >>> cr.logsumexp(cr.tensor([0.0, 0.0]), 0).item() == cr.log(cr.tensor(2.0)).item()
+    True
+    """
     return LogSumExp.apply(x, dim=dim, keepdim=keepdim)
 
 
 @api(methods=("argmax",))
 def argmax(x, dim=None, keepdim=False):
-    """Index of the largest element (flattened when ``dim`` is None); no gradient."""
+    """Index of the largest element (flattened when ``dim`` is None); no gradient.
+
+    >>> import chainrule as cr
+    >>> cr.argmax(cr.tensor([[1.0, 5.0], [4.0, 2.0]]), dim=1).tolist()
+    [1, 0]
+    """
     return arg_extreme(np.argmax, x, dim, keepdim)
 
 
 @api(methods=("argmin",))
 def argmin(x, dim=None, keepdim=False):
-    """Index of the smallest element (flattened when ``dim`` is None); no gradient."""
+    """Index of the smallest element (flattened when ``dim`` is None); no gradient.
+
+    >>> import chainrule as cr
+    >>> cr.argmin(cr.tensor([3.0, 1.0, 2.0])).item()
+    1
+    """
     return arg_extreme(np.argmin, x, dim, keepdim)
 
 
@@ -389,7 +424,12 @@ class Std(Reduction):
 
 @api(methods=("amax",))
 def amax(x, dim=None, keepdim=False, **numpy_names):
-    """Largest elements over ``dim`` (all when None); tied elements share the gradient."""
+    """Largest elements over ``dim`` (all when None); tied elements share the gradient.
+
+    >>> import chainrule as cr
+    >>> cr.amax(cr.tensor([[1.0, 5.0], [4.0, 2.0]]), dim=0).tolist()
+    [4.0, 5.0]
+    """
     if numpy_names:
         x, dim, keepdim = reduction_arguments("amax", x, dim, keepdim, None, numpy_names)
     return Amax.apply(x, dim=dim, keepdim=keepdim)
@@ -397,7 +437,12 @@ def amax(x, dim=None, keepdim=False, **numpy_names):
 
 @api(methods=("amin",))
 def amin(x, dim=None, keepdim=False, **numpy_names):
-    """Smallest elements over ``dim`` (all when None); tied elements share the gradient."""
+    """Smallest elements over ``dim`` (all when None); tied elements share the gradient.
+
+    >>> import chainrule as cr
+    >>> cr.amin(cr.tensor([[1.0, 5.0], [4.0, 2.0]]), dim=(0, 1)).item()
+    1.0
+    """
     if numpy_names:
         x, dim, keepdim = reduction_arguments("amin", x, dim, keepdim, None, numpy_names)
     return Amin.apply(x, dim=dim, keepdim=keepdim)
@@ -486,7 +531,13 @@ def norm(x, p="fro", dim=None, keepdim=False, dtype=None):
 def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):  # noqa: A002
     """``torch.linalg.vector_norm``: ``sum(|x| ** ord) ** (1 / ord)`` over ``dim`` (all
     elements when None), with ord 2 its own gate (``Norm``), 1, inf, -inf and 0 their exact
-    forms, and any other ord the composition, gradient 0 where the norm is 0."""
+    forms, and any other ord the composition, gradient 0 where the norm is 0.
+
+    >>> import chainrule as cr
+    >>> x = cr.tensor([3.0, -4.0])
+    >>> [cr.linalg.vector_norm(x, ord).item() for ord in (2, 1, float('inf'), 0)]
+    [5.0, 7.0, 4.0, 2.0]
+    """
     if dtype is not None:
         x = x.to(dtype)
     if x._data.dtype.kind != "f":
@@ -515,7 +566,13 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):  # noqa: A002
 def matrix_norm(x, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):  # noqa: A002
     """``torch.linalg.matrix_norm``: 'fro' (the Euclidean norm of the entries), 1 / -1 (the
     largest / smallest column sum of ``|x|``), inf / -inf (row sums), 2 / -2 (the largest /
-    smallest singular value) and 'nuc' (their sum), from ``Svdvals`` (ops/svd.py)."""
+    smallest singular value) and 'nuc' (their sum), from ``Svdvals`` (ops/svd.py).
+
+    >>> import chainrule as cr
+    >>> x = cr.tensor([[3.0, 0.0], [0.0, -4.0]])
+    >>> [cr.linalg.matrix_norm(x, ord).item() for ord in ('fro', 'nuc', 2, -2, 1)]
+    [5.0, 7.0, 4.0, 3.0, 4.0]
+    """
     if x.ndim < 2:
         raise ValueError(f"matrix_norm: needs at least 2 dimensions, got shape {tuple(x.shape)}")
     if isinstance(dim, int) or len(dim) != 2:
@@ -537,7 +594,13 @@ def matrix_norm(x, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):  # no
 @api(name=False)
 def linalg_norm(x, ord=None, dim=None, keepdim=False, *, dtype=None):  # noqa: A002
     """``torch.linalg.norm``: a vector norm over one dim (or all, flattened, when ``ord``
-    and ``dim`` are None), a matrix norm over two."""
+    and ``dim`` are None), a matrix norm over two.
+
+    >>> import chainrule as cr
+    >>> x = cr.tensor([[3.0, 0.0], [0.0, 4.0]])
+    >>> cr.linalg.norm(x).item(), cr.linalg.norm(x, 'nuc').item(), cr.linalg.norm(x, 2, dim=1).tolist()
+    (5.0, 7.0, [3.0, 4.0])
+    """
     if dim is None and ord is None:
         return vector_norm(x, 2, None, keepdim, dtype=dtype)
     if dim is None and x.ndim not in (1, 2):
@@ -635,7 +698,12 @@ def prod(x, dim=None, keepdim=False, *, dtype=None):
 def cumprod(x, dim, *, dtype=None):
     """Running products along ``dim``. With a gradient, a composition: the product of each
     leading slice (``Prod``), so the gradient is exact at zeros; its cost grows with the
-    square of the dimension's size. Without one, NumPy's running product."""
+    square of the dimension's size. Without one, NumPy's running product.
+
+    >>> import chainrule as cr
+    >>> cr.cumprod(cr.tensor([1.0, 2.0, 3.0]), 0).tolist()
+    [1.0, 2.0, 6.0]
+    """
     if dtype is not None:
         x = x.to(dtype)
     dim = normalize_dims(dim, builtins.max(x.ndim, 1), "cumprod")[0]
@@ -656,7 +724,13 @@ Sorted = collections.namedtuple("sort", ["values", "indices"])
 
 @api(methods=("aminmax",))
 def aminmax(x, *, dim=None, keepdim=False):
-    """``(amin, amax)`` over ``dim`` (all elements when None)."""
+    """``(amin, amax)`` over ``dim`` (all elements when None).
+
+    >>> import chainrule as cr
+    >>> low, high = cr.aminmax(cr.tensor([3.0, 1.0, 2.0]))
+    >>> low.item(), high.item()
+    (1.0, 3.0)
+    """
     return MinMax(amin(x, dim, keepdim), amax(x, dim, keepdim))
 
 
@@ -697,20 +771,36 @@ def sort(x, dim=-1, descending=False, stable=False):
 
 @api(methods=("argsort",))
 def argsort(x, dim=-1, descending=False, stable=False):
-    """The indices that sort ``x`` along ``dim`` (``sort(...).indices``); no gradient."""
+    """The indices that sort ``x`` along ``dim`` (``sort(...).indices``); no gradient.
+
+    >>> import chainrule as cr
+    >>> cr.argsort(cr.tensor([3.0, 1.0, 2.0]), descending=True).tolist()
+    [0, 2, 1]
+    """
     return sort(x, dim, descending).indices
 
 
 @api(methods=("msort",))
 def msort(x):
-    """``sort(x, dim=0).values``."""
+    """``sort(x, dim=0).values``.
+
+    >>> import chainrule as cr
+    >>> cr.msort(cr.tensor([[3.0, 1.0], [2.0, 4.0]])).tolist()
+    [[2.0, 1.0], [3.0, 4.0]]
+    """
     return sort(x, 0).values
 
 
 @api(methods=("topk",))
 def topk(x, k, dim=-1, largest=True, sorted=True):  # noqa: A002
     """The ``k`` largest (or smallest) elements along ``dim`` and their indices: the first
-    ``k`` of ``sort``."""
+    ``k`` of ``sort``.
+
+    >>> import chainrule as cr
+    >>> values, indices = cr.topk(cr.tensor([1.0, 4.0, 2.0, 3.0]), 2)
+    >>> values.tolist(), indices.tolist()
+    ([4.0, 3.0], [1, 3])
+    """
     dim = normalize_dims(dim, x.ndim, "topk")[0] if x.ndim else 0
     n = x.shape[dim] if x.ndim else 1
     if not 0 <= k <= n:
@@ -724,7 +814,12 @@ def topk(x, k, dim=-1, largest=True, sorted=True):  # noqa: A002
 
 @api(methods=("kthvalue",))
 def kthvalue(x, k, dim=-1, keepdim=False):
-    """The ``k``-th smallest element along ``dim`` (1-based) and its index."""
+    """The ``k``-th smallest element along ``dim`` (1-based) and its index.
+
+    >>> import chainrule as cr
+    >>> cr.kthvalue(cr.tensor([5.0, 1.0, 3.0]), 2).values.item()
+    3.0
+    """
     dim = normalize_dims(dim, x.ndim, "kthvalue")[0] if x.ndim else 0
     n = x.shape[dim] if x.ndim else 1
     if not 1 <= k <= n:
@@ -739,7 +834,12 @@ def kthvalue(x, k, dim=-1, keepdim=False):
 @api(methods=("median",))
 def median(x, dim=None, keepdim=False):
     """The lower median (of the flattened ``x`` when ``dim`` is None: the value alone;
-    along ``dim``: values and indices). A slice holding NaN has median NaN, as PyTorch's."""
+    along ``dim``: values and indices). A slice holding NaN has median NaN, as PyTorch's.
+
+    >>> import chainrule as cr
+    >>> cr.median(cr.tensor([5.0, 1.0, 3.0, 2.0])).item()
+    2.0
+    """
     if dim is None:
         return median(x.reshape(-1), 0).values
     dim = normalize_dims(dim, x.ndim, "median")[0] if x.ndim else 0
@@ -762,14 +862,24 @@ def median(x, dim=None, keepdim=False):
 
 @api(methods=("count_nonzero",))
 def count_nonzero(x, dim=None):
-    """How many elements are nonzero over ``dim`` (all when None): int64, no gradient."""
+    """How many elements are nonzero over ``dim`` (all when None): int64, no gradient.
+
+    >>> import chainrule as cr
+    >>> cr.count_nonzero(cr.tensor([[0, 1], [2, 0]]), dim=0).tolist()
+    [1, 1]
+    """
     dims = normalize_dims(dim, x.ndim, "count_nonzero")
     return new_tensor(np.asarray(np.count_nonzero(x._data, axis=dims), np.int64), None)
 
 
 @api(methods=("nansum",))
 def nansum(x, dim=None, keepdim=False, *, dtype=None):
-    """``sum`` with NaN counted as 0 (a ``where``, then ``Sum``)."""
+    """``sum`` with NaN counted as 0 (a ``where``, then ``Sum``).
+
+    >>> import chainrule as cr
+    >>> cr.nansum(cr.tensor([1.0, float('nan'), 2.0])).item()
+    3.0
+    """
     if dtype is not None:
         x = x.to(dtype)
     return x.where(~x.isnan(), 0.0).sum(dim, keepdim) if x.dtype.kind == "f" else \
@@ -778,7 +888,12 @@ def nansum(x, dim=None, keepdim=False, *, dtype=None):
 
 @api(methods=("nanmean",))
 def nanmean(x, dim=None, keepdim=False, *, dtype=None):
-    """The mean of the non-NaN elements over ``dim``: ``nansum`` over their count."""
+    """The mean of the non-NaN elements over ``dim``: ``nansum`` over their count.
+
+    >>> import chainrule as cr
+    >>> cr.nanmean(cr.tensor([1.0, float('nan'), 2.0])).item()
+    1.5
+    """
     if dtype is not None:
         x = x.to(dtype)
     count = (~x.isnan()).sum(dim, keepdim)
@@ -788,7 +903,12 @@ def nanmean(x, dim=None, keepdim=False, *, dtype=None):
 @api(methods=("diff",))
 def diff(x, n=1, dim=-1, prepend=None, append=None):
     """Differences of neighbours along ``dim``, ``n`` times (``prepend`` / ``append``
-    joined first): slices and a subtraction."""
+    joined first): slices and a subtraction.
+
+    >>> import chainrule as cr
+    >>> cr.diff(cr.tensor([1, 4, 9, 16])).tolist()
+    [3, 5, 7]
+    """
     dim = normalize_dims(dim, x.ndim, "diff")[0]
     if n == 0:
         return x

@@ -174,18 +174,37 @@ def normalize_index(index):
 
 @api(methods=("reshape", "view"))
 def reshape(x, *shape):
+    """``x`` with the same elements in ``shape`` (-1: the size that fits); a view when
+    NumPy can make one.
+
+    >>> import chainrule as cr
+    >>> cr.reshape(cr.arange(6), (2, -1)).tolist()
+    [[0, 1, 2], [3, 4, 5]]
+    """
     shape = shape[0] if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
     return Reshape.apply(x, shape=tuple(shape))
 
 
 @api(methods=("permute",))
 def permute(x, *dims):
+    """``x`` with its dimensions reordered as ``dims``.
+
+    >>> import chainrule as cr
+    >>> cr.permute(cr.zeros(2, 3, 4), (2, 0, 1)).shape
+    chainrule.Size([4, 2, 3])
+    """
     dims = dims[0] if len(dims) == 1 and isinstance(dims[0], (tuple, list)) else dims
     return Permute.apply(x, dims=tuple(dims))
 
 
 @api(methods=("transpose", "swapaxes"))
 def transpose(x, dim0, dim1):
+    """``x`` with dimensions ``dim0`` and ``dim1`` swapped.
+
+    >>> import chainrule as cr
+    >>> cr.transpose(cr.zeros(2, 3, 4), 0, 2).shape
+    chainrule.Size([4, 3, 2])
+    """
     if x.ndim == 0:   # dims 0 and -1 of a scalar: the scalar itself, as in PyTorch
         normalize_dims((dim0, dim1), 0, "transpose")
         return Permute.apply(x, dims=())
@@ -203,6 +222,12 @@ def expand(x, *shape):
 
 @api(methods=("squeeze",))
 def squeeze(x, dim=None):
+    """``x`` without its dimensions of size 1 (only ``dim``'s, when given).
+
+    >>> import chainrule as cr
+    >>> cr.squeeze(cr.zeros(1, 3, 1)).shape, cr.squeeze(cr.zeros(1, 3, 1), 0).shape
+    (chainrule.Size([3]), chainrule.Size([3, 1]))
+    """
     if dim is None:
         shape = tuple(n for n in x.shape if n != 1)
     else:
@@ -213,6 +238,12 @@ def squeeze(x, dim=None):
 
 @api(methods=("unsqueeze",))
 def unsqueeze(x, dim):
+    """``x`` with a dimension of size 1 inserted at ``dim``.
+
+    >>> import chainrule as cr
+    >>> cr.unsqueeze(cr.zeros(2, 3), -1).shape
+    chainrule.Size([2, 3, 1])
+    """
     if not -x.ndim - 1 <= dim <= x.ndim:
         raise IndexError(f"unsqueeze: dim {dim} is out of range for a tensor with {x.ndim} "
                          f"dimensions (valid: {-x.ndim - 1} to {x.ndim})")
@@ -222,6 +253,12 @@ def unsqueeze(x, dim):
 
 @api(methods=("flatten",))
 def flatten(x, start_dim=0, end_dim=-1):
+    """``x`` with dimensions ``start_dim`` to ``end_dim`` merged into one.
+
+    >>> import chainrule as cr
+    >>> cr.flatten(cr.zeros(2, 3, 4), 1).shape
+    chainrule.Size([2, 12])
+    """
     if x.ndim == 0:
         return Reshape.apply(x, shape=(1,))
     start, end = normalize_dims((start_dim, end_dim), x.ndim, "flatten")
@@ -314,7 +351,13 @@ def gather(x, dim, index, *, sparse_grad=False):
 @api(methods=("take_along_dim",))
 def take_along_dim(x, indices, dim=None):
     """``gather`` with ``x`` and ``indices`` broadcast against each other outside ``dim``
-    (the flattened ``x`` when ``dim`` is None): an indexing (``GetItem``)."""
+    (the flattened ``x`` when ``dim`` is None): an indexing (``GetItem``).
+
+    >>> import chainrule as cr
+    >>> x = cr.tensor([[10.0, 30.0, 20.0]])
+    >>> cr.take_along_dim(x, cr.argsort(x, 1), 1).tolist()
+    [[10.0, 20.0, 30.0]]
+    """
     if dim is None:
         return GetItem.apply(x.reshape(-1), index=index_array(indices, "take_along_dim")
                              .reshape(-1))
@@ -358,7 +401,12 @@ def scatter(x, dim, index, src=None, value=None, *, reduce=None):
 
 @api(methods=("index_select",))
 def index_select(x, dim, index):
-    """The slices of ``x`` at ``index`` (1-D) along ``dim``: an indexing (``GetItem``)."""
+    """The slices of ``x`` at ``index`` (1-D) along ``dim``: an indexing (``GetItem``).
+
+    >>> import chainrule as cr
+    >>> cr.index_select(cr.tensor([[1, 2], [3, 4], [5, 6]]), 0, cr.tensor([2, 0])).tolist()
+    [[5, 6], [1, 2]]
+    """
     positions = index_array(index, "index_select").reshape(-1)
     if x.ndim == 0:
         return GetItem.apply(x.reshape(1), index=positions).reshape(())
@@ -369,7 +417,12 @@ def index_select(x, dim, index):
 @api(methods=("index_add",))
 def index_add(x, dim, index, source, *, alpha=1):
     """``x`` with ``alpha * source``'s slices added at ``index`` along ``dim`` (repeated
-    indices add up): ``x`` plus a ``ScatterAdd``."""
+    indices add up): ``x`` plus a ``ScatterAdd``.
+
+    >>> import chainrule as cr
+    >>> cr.index_add(cr.zeros(3), 0, cr.tensor([0, 0, 2]), cr.tensor([1.0, 2.0, 3.0])).tolist()
+    [3.0, 0.0, 3.0]
+    """
     dim = normalize_dims(dim, max(x.ndim, 1), "index_add")[0]
     positions = index_array(index, "index_add").reshape(-1)
     added = source if alpha == 1 else source * alpha
@@ -382,7 +435,13 @@ def index_add(x, dim, index, source, *, alpha=1):
 @api(methods=("masked_select",))
 def masked_select(x, mask):
     """The elements of ``x`` where ``mask`` (broadcast with ``x``) holds, as a 1-D tensor:
-    an indexing (``GetItem``) with a boolean mask."""
+    an indexing (``GetItem``) with a boolean mask.
+
+    >>> import chainrule as cr
+    >>> x = cr.tensor([1.0, -2.0, 3.0])
+    >>> cr.masked_select(x, x > 0).tolist()
+    [1.0, 3.0]
+    """
     cond = np.asarray(mask._data if isinstance(mask, Tensor) else mask, bool)
     shape = np.broadcast_shapes(x.shape, cond.shape)
     return GetItem.apply(x.expand(*shape) if x.shape != shape else x,
@@ -401,13 +460,23 @@ def triangle(x, diagonal, upper, op):
 @api(methods=("tril",))
 def tril(x, diagonal=0):
     """The lower triangle of the last two dimensions (on and below ``diagonal``), zeros
-    elsewhere: a ``where``, so the gradient reaches only the kept elements."""
+    elsewhere: a ``where``, so the gradient reaches only the kept elements.
+
+    >>> import chainrule as cr
+    >>> cr.tril(cr.ones(3, 3)).tolist()
+    [[1.0, 0.0, 0.0], [1.0, 1.0, 0.0], [1.0, 1.0, 1.0]]
+    """
     return triangle(x, diagonal, False, "tril")
 
 
 @api(methods=("triu",))
 def triu(x, diagonal=0):
-    """The upper triangle (on and above ``diagonal``), zeros elsewhere: a ``where``."""
+    """The upper triangle (on and above ``diagonal``), zeros elsewhere: a ``where``.
+
+    >>> import chainrule as cr
+    >>> cr.triu(cr.ones(2, 3), diagonal=1).tolist()
+    [[0.0, 1.0, 1.0], [0.0, 0.0, 1.0]]
+    """
     return triangle(x, diagonal, True, "triu")
 
 
@@ -421,7 +490,12 @@ def diagonal_index(rows, cols, offset):
 @api(methods=("diagonal",))
 def diagonal(x, offset=0, dim1=0, dim2=1):
     """The diagonal ``offset`` of the matrices in dims ``dim1`` and ``dim2``, as the last
-    dimension: a permute, then an indexing (``GetItem``)."""
+    dimension: a permute, then an indexing (``GetItem``).
+
+    >>> import chainrule as cr
+    >>> cr.diagonal(cr.arange(9).reshape(3, 3)).tolist()
+    [0, 4, 8]
+    """
     dim1, dim2 = normalize_dims((dim1, dim2), x.ndim, "diagonal")
     if dim1 == dim2:
         raise ValueError(f"diagonal: dim1 and dim2 must differ, both are {dim1}")
@@ -451,7 +525,12 @@ def diag(x, diagonal=0):
 
 @api(methods=("trace",))
 def trace(x):
-    """The sum of a matrix's diagonal: ``diagonal(x).sum()``."""
+    """The sum of a matrix's diagonal: ``diagonal(x).sum()``.
+
+    >>> import chainrule as cr
+    >>> cr.trace(cr.arange(9.0).reshape(3, 3)).item()
+    12.0
+    """
     if x.ndim != 2:
         raise ValueError(f"trace: expects a matrix, got shape {tuple(x.shape)}")
     return diagonal(x).sum()
@@ -459,7 +538,12 @@ def trace(x):
 
 @api(methods=("flip",))
 def flip(x, dims):
-    """``x`` with its order reversed along each of ``dims``: an indexing (``GetItem``)."""
+    """``x`` with its order reversed along each of ``dims``: an indexing (``GetItem``).
+
+    >>> import chainrule as cr
+    >>> cr.flip(cr.arange(4).reshape(2, 2), [0, 1]).tolist()
+    [[3, 2], [1, 0]]
+    """
     dims = normalize_dims(dims, x.ndim, "flip") or ()
     return GetItem.apply(x, index=tuple(slice(None, None, -1) if d in dims else slice(None)
                                         for d in range(x.ndim)))
@@ -467,20 +551,35 @@ def flip(x, dims):
 
 @api(methods=("fliplr",))
 def fliplr(x):
-    """``flip(x, [1])``."""
+    """``flip(x, [1])``.
+
+    >>> import chainrule as cr
+    >>> cr.fliplr(cr.arange(4).reshape(2, 2)).tolist()
+    [[1, 0], [3, 2]]
+    """
     return flip(x, [1])
 
 
 @api(methods=("flipud",))
 def flipud(x):
-    """``flip(x, [0])``."""
+    """``flip(x, [0])``.
+
+    >>> import chainrule as cr
+    >>> cr.flipud(cr.arange(4).reshape(2, 2)).tolist()
+    [[2, 3], [0, 1]]
+    """
     return flip(x, [0])
 
 
 @api(methods=("roll",))
 def roll(x, shifts, dims=None):
     """``x`` rolled by ``shifts`` along ``dims`` (the flattened ``x`` when None), elements
-    leaving one end coming back at the other: indexings (``GetItem``)."""
+    leaving one end coming back at the other: indexings (``GetItem``).
+
+    >>> import chainrule as cr
+    >>> cr.roll(cr.arange(5), 2).tolist()
+    [3, 4, 0, 1, 2]
+    """
     if dims is None:
         return roll(x.reshape(-1), shifts, 0).reshape(x.shape)
     shifts = (shifts,) if isinstance(shifts, int) else tuple(shifts)
@@ -498,7 +597,12 @@ def roll(x, shifts, dims=None):
 @api(methods=("rot90",))
 def rot90(x, k=1, dims=(0, 1)):
     """``x`` rotated by ``k`` quarter turns from ``dims[0]`` towards ``dims[1]``: flips and
-    a transpose, as PyTorch composes it."""
+    a transpose, as PyTorch composes it.
+
+    >>> import chainrule as cr
+    >>> cr.rot90(cr.arange(4).reshape(2, 2)).tolist()
+    [[1, 3], [0, 2]]
+    """
     d0, d1 = normalize_dims(tuple(dims), x.ndim, "rot90")
     if d0 == d1:
         raise ValueError(f"rot90: dims must differ, got {tuple(dims)}")
@@ -537,7 +641,12 @@ def repeat(x, *sizes):
 
 @api(methods=("tile",))
 def tile(x, dims):
-    """``repeat`` with ``dims`` padded by leading 1s to ``x``'s dimensions."""
+    """``repeat`` with ``dims`` padded by leading 1s to ``x``'s dimensions.
+
+    >>> import chainrule as cr
+    >>> cr.tile(cr.tensor([1, 2]), (2, 2)).tolist()
+    [[1, 2, 1, 2], [1, 2, 1, 2]]
+    """
     dims = tuple(dims)
     return repeat(x, (1,) * (x.ndim - len(dims)) + dims)
 
@@ -565,21 +674,36 @@ def repeat_interleave(x, repeats=None, dim=None, *, output_size=None):
 
 @api(methods=("select",))
 def select(x, dim, index):
-    """The slice of ``x`` at ``index`` along ``dim``, that dimension removed."""
+    """The slice of ``x`` at ``index`` along ``dim``, that dimension removed.
+
+    >>> import chainrule as cr
+    >>> cr.select(cr.arange(6).reshape(2, 3), 1, 2).tolist()
+    [2, 5]
+    """
     dim = normalize_dims(dim, x.ndim, "select")[0]
     return x[(slice(None),) * dim + (index,)]
 
 
 @api(methods=("unbind",))
 def unbind(x, dim=0):
-    """The slices of ``x`` along ``dim``, as a tuple (``select`` each)."""
+    """The slices of ``x`` along ``dim``, as a tuple (``select`` each).
+
+    >>> import chainrule as cr
+    >>> [t.tolist() for t in cr.unbind(cr.arange(4).reshape(2, 2), 1)]
+    [[0, 2], [1, 3]]
+    """
     dim = normalize_dims(dim, x.ndim, "unbind")[0]
     return tuple(select(x, dim, i) for i in range(x.shape[dim]))
 
 
 @api(methods=("narrow",))
 def narrow(x, dim, start, length):
-    """``length`` elements of ``x`` from ``start`` along ``dim``: a slice."""
+    """``length`` elements of ``x`` from ``start`` along ``dim``: a slice.
+
+    >>> import chainrule as cr
+    >>> cr.narrow(cr.arange(6), 0, 1, 3).tolist()
+    [1, 2, 3]
+    """
     dim = normalize_dims(dim, x.ndim, "narrow")[0]
     start = int(start) + (x.shape[dim] if int(start) < 0 else 0)
     if start < 0 or length < 0 or start + length > x.shape[dim]:
@@ -591,7 +715,12 @@ def narrow(x, dim, start, length):
 @api(methods=("movedim", "moveaxis"))
 def movedim(x, source, destination):
     """``x`` with the dimensions ``source`` moved to ``destination`` (the others keeping
-    their order): a ``permute``."""
+    their order): a ``permute``.
+
+    >>> import chainrule as cr
+    >>> cr.movedim(cr.zeros(2, 3, 4), 0, -1).shape
+    chainrule.Size([3, 4, 2])
+    """
     src = normalize_dims(source, x.ndim, "movedim") or ()
     dst = normalize_dims(destination, x.ndim, "movedim") or ()
     if len(src) != len(dst):
@@ -605,14 +734,25 @@ def movedim(x, source, destination):
 
 @api(name="swapdims", methods=("swapdims",))
 def swapdims(x, dim0, dim1):
-    """``transpose(x, dim0, dim1)``."""
+    """``transpose(x, dim0, dim1)``.
+
+    >>> import chainrule as cr
+    >>> cr.swapdims(cr.zeros(2, 3, 4), 0, 1).shape
+    chainrule.Size([3, 2, 4])
+    """
     return transpose(x, dim0, dim1)
 
 
 @api
 def meshgrid(*tensors, indexing="ij"):
     """Coordinate grids from 1-D tensors, ``indexing`` 'ij' (matrix) or 'xy' (Cartesian):
-    each input reshaped and expanded (``Expand``), so gradients sum over the grid."""
+    each input reshaped and expanded (``Expand``), so gradients sum over the grid.
+
+    >>> import chainrule as cr
+    >>> a, b = cr.meshgrid(cr.tensor([1, 2]), cr.tensor([3, 4, 5]), indexing='ij')
+    >>> a.tolist(), b.shape
+    ([[1, 1, 1], [2, 2, 2]], chainrule.Size([2, 3]))
+    """
     if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
         tensors = tuple(tensors[0])
     if indexing not in ("ij", "xy"):
@@ -627,7 +767,12 @@ def meshgrid(*tensors, indexing="ij"):
 
 @api
 def cartesian_prod(*tensors):
-    """Every combination of the 1-D tensors' elements, one per row (``meshgrid``, stacked)."""
+    """Every combination of the 1-D tensors' elements, one per row (``meshgrid``, stacked).
+
+    >>> import chainrule as cr
+    >>> cr.cartesian_prod(cr.tensor([1, 2]), cr.tensor([3, 4])).tolist()
+    [[1, 3], [1, 4], [2, 3], [2, 4]]
+    """
     if len(tensors) == 1:
         return tensors[0] * 1 if tensors[0].requires_grad else tensors[0].clone()
     return stack([grid.reshape(-1) for grid in meshgrid(*tensors)], dim=1)
@@ -636,7 +781,12 @@ def cartesian_prod(*tensors):
 @api(methods=("nonzero",))
 def nonzero(x, *, as_tuple=False):
     """The indices of the nonzero elements: an (n, ndim) int64 tensor, or one 1-D tensor
-    per dimension with ``as_tuple``; no gradient."""
+    per dimension with ``as_tuple``; no gradient.
+
+    >>> import chainrule as cr
+    >>> cr.nonzero(cr.tensor([[0, 1], [2, 0]])).tolist()
+    [[0, 1], [1, 0]]
+    """
     data = x._data
     if as_tuple:
         return tuple(new_tensor(i.astype(np.int64), None)
@@ -646,14 +796,25 @@ def nonzero(x, *, as_tuple=False):
 
 @api(methods=("argwhere",))
 def argwhere(x):
-    """``nonzero(x)``."""
+    """``nonzero(x)``.
+
+    >>> import chainrule as cr
+    >>> cr.argwhere(cr.tensor([0, 3, 0, 4])).tolist()
+    [[1], [3]]
+    """
     return nonzero(x)
 
 
 @api(methods=("unique",))
 def unique(x, sorted=True, return_inverse=False, return_counts=False, dim=None):  # noqa: A002
     """The distinct elements of ``x`` (or slices along ``dim``) in ascending order, with the
-    inverse indices and counts when asked; no gradient."""
+    inverse indices and counts when asked; no gradient.
+
+    >>> import chainrule as cr
+    >>> values, counts = cr.unique(cr.tensor([3, 1, 3, 2]), return_counts=True)
+    >>> values.tolist(), counts.tolist()
+    ([1, 2, 3], [1, 1, 2])
+    """
     data = x._data
     if dim is not None:
         dim = normalize_dims(dim, data.ndim, "unique")[0]
@@ -671,7 +832,12 @@ def unique(x, sorted=True, return_inverse=False, return_counts=False, dim=None):
 @api(methods=("bincount",))
 def bincount(x, weights=None, minlength=0):
     """How many times each non-negative integer occurs in the 1-D ``x`` (summed ``weights``
-    instead, when given); no gradient."""
+    instead, when given); no gradient.
+
+    >>> import chainrule as cr
+    >>> cr.bincount(cr.tensor([0, 2, 2, 3])).tolist()
+    [1, 0, 2, 1]
+    """
     data = index_array(x, "bincount")
     if data.ndim != 1 or (data.size and data.min() < 0):
         raise ValueError("bincount: x must be a 1-D tensor of non-negative integers")
@@ -684,7 +850,12 @@ def bincount(x, weights=None, minlength=0):
 @api(methods=("histc",))
 def histc(x, bins=100, min=0, max=0):  # noqa: A002
     """A histogram of ``x`` in ``bins`` equal bins over [min, max] (the data's range when
-    both are 0); elements outside are left out; no gradient."""
+    both are 0); elements outside are left out; no gradient.
+
+    >>> import chainrule as cr
+    >>> cr.histc(cr.tensor([0.5, 1.5, 1.7, 3.0]), bins=3, min=0, max=3).tolist()
+    [1.0, 2.0, 1.0]
+    """
     data = x._data
     if data.dtype.kind != "f":
         raise TypeError(f"histc: x must be a float tensor, got {data.dtype}")
@@ -716,6 +887,12 @@ def cat(tensors, dim=0):
 
 @api
 def stack(tensors, dim=0):
+    """The tensors stacked along a new dimension ``dim`` (the same shape each).
+
+    >>> import chainrule as cr
+    >>> cr.stack([cr.tensor([1, 2]), cr.tensor([3, 4])], dim=1).tolist()
+    [[1, 3], [2, 4]]
+    """
     if not tensors:
         raise ValueError("stack: expected a non-empty list of tensors")
     return Stack.apply(*tensors, dim=dim)
@@ -723,7 +900,12 @@ def stack(tensors, dim=0):
 
 @api(methods=("split",))
 def split(x, split_size_or_sections, dim=0):
-    """Pieces of ``x`` along ``dim``: of equal size (the last may be smaller) or of the sizes given."""
+    """Pieces of ``x`` along ``dim``: of equal size (the last may be smaller) or of the sizes given.
+
+    >>> import chainrule as cr
+    >>> [t.tolist() for t in cr.split(cr.arange(5), 2)]
+    [[0, 1], [2, 3], [4]]
+    """
     n = x.shape[dim]
     if isinstance(split_size_or_sections, int):
         step = split_size_or_sections
@@ -740,7 +922,12 @@ def split(x, split_size_or_sections, dim=0):
 
 @api(methods=("chunk",))
 def chunk(x, chunks, dim=0):
-    """``x`` split into ``chunks`` pieces along ``dim`` (the last may be smaller)."""
+    """``x`` split into ``chunks`` pieces along ``dim`` (the last may be smaller).
+
+    >>> import chainrule as cr
+    >>> [t.tolist() for t in cr.chunk(cr.arange(5), 3)]
+    [[0, 1], [2, 3], [4]]
+    """
     if chunks < 1:
         raise ValueError(f"chunk: chunks must be at least 1, got {chunks}")
     return split(x, -(-x.shape[dim] // chunks), dim)
@@ -748,7 +935,12 @@ def chunk(x, chunks, dim=0):
 
 @api(name="concat")
 def concat(tensors, dim=0):
-    """PyTorch's other name for ``cat``."""
+    """PyTorch's other name for ``cat``.
+
+    >>> import chainrule as cr
+    >>> cr.concat([cr.tensor([1]), cr.tensor([2, 3])]).tolist()
+    [1, 2, 3]
+    """
     return cat(tensors, dim)
 
 
@@ -765,7 +957,12 @@ def expand_as(x, other):
 
 @api(methods=("t",))
 def t(x):
-    """The transpose of a matrix; a 0-d or 1-d tensor is returned as it is."""
+    """The transpose of a matrix; a 0-d or 1-d tensor is returned as it is.
+
+    >>> import chainrule as cr
+    >>> cr.t(cr.zeros(2, 3)).shape
+    chainrule.Size([3, 2])
+    """
     return transpose(x, 0, 1) if x.ndim == 2 else x
 
 
@@ -777,13 +974,24 @@ Tensor.mT = property(lambda x: transpose(x, -2, -1),
 
 @api
 def broadcast_shapes(*shapes):
-    """The shape that ``shapes`` broadcast to, as a ``Size``."""
+    """The shape that ``shapes`` broadcast to, as a ``Size``.
+
+    >>> import chainrule as cr
+    >>> cr.broadcast_shapes((2, 1), (3,))
+    chainrule.Size([2, 3])
+    """
     return Size(np.broadcast_shapes(*[(s,) if isinstance(s, int) else tuple(s) for s in shapes]))
 
 
 @api
 def broadcast_tensors(*tensors):
-    """The tensors expanded to their common shape (``Expand``)."""
+    """The tensors expanded to their common shape (``Expand``).
+
+    >>> import chainrule as cr
+    >>> a, b = cr.broadcast_tensors(cr.tensor([[1], [2]]), cr.tensor([3, 4, 5]))
+    >>> a.shape, b.tolist()
+    (chainrule.Size([2, 3]), [[3, 4, 5], [3, 4, 5]])
+    """
     shape = np.broadcast_shapes(*(tuple(t.shape) for t in tensors))
     return tuple(t.expand(*shape) for t in tensors)
 
@@ -816,7 +1024,12 @@ atleast_1d, atleast_2d, atleast_3d = (at_least_api(n) for n in (1, 2, 3))
 
 @api
 def hstack(tensors):
-    """``cat`` along dim 1 (dim 0 for 1-D tensors)."""
+    """``cat`` along dim 1 (dim 0 for 1-D tensors).
+
+    >>> import chainrule as cr
+    >>> cr.hstack([cr.tensor([1, 2]), cr.tensor([3])]).tolist()
+    [1, 2, 3]
+    """
     tensors = atleast_1d(*tensors)
     tensors = tensors if isinstance(tensors, tuple) else (tensors,)
     return cat(list(tensors), 0 if tensors[0].ndim == 1 else 1)
@@ -824,33 +1037,58 @@ def hstack(tensors):
 
 @api
 def vstack(tensors):
-    """``cat`` along dim 0 of the tensors made at least 2-D."""
+    """``cat`` along dim 0 of the tensors made at least 2-D.
+
+    >>> import chainrule as cr
+    >>> cr.vstack([cr.tensor([1, 2]), cr.tensor([3, 4])]).tolist()
+    [[1, 2], [3, 4]]
+    """
     tensors = atleast_2d(*tensors)
     return cat(list(tensors if isinstance(tensors, tuple) else (tensors,)), 0)
 
 
 @api
 def dstack(tensors):
-    """``cat`` along dim 2 of the tensors made at least 3-D."""
+    """``cat`` along dim 2 of the tensors made at least 3-D.
+
+    >>> import chainrule as cr
+    >>> cr.dstack([cr.tensor([1, 2]), cr.tensor([3, 4])]).shape
+    chainrule.Size([1, 2, 2])
+    """
     tensors = atleast_3d(*tensors)
     return cat(list(tensors if isinstance(tensors, tuple) else (tensors,)), 2)
 
 
 @api
 def column_stack(tensors):
-    """The tensors as columns: 0-d and 1-D ones reshaped to (n, 1), then ``hstack``."""
+    """The tensors as columns: 0-d and 1-D ones reshaped to (n, 1), then ``hstack``.
+
+    >>> import chainrule as cr
+    >>> cr.column_stack([cr.tensor([1, 2]), cr.tensor([3, 4])]).tolist()
+    [[1, 3], [2, 4]]
+    """
     return hstack([t.reshape(-1, 1) if t.ndim <= 1 else t for t in tensors])
 
 
 @api(methods=("ravel",))
 def ravel(x):
-    """``x`` flattened to 1-D (a reshape)."""
+    """``x`` flattened to 1-D (a reshape).
+
+    >>> import chainrule as cr
+    >>> cr.ravel(cr.arange(4).reshape(2, 2)).tolist()
+    [0, 1, 2, 3]
+    """
     return x.reshape(-1)
 
 
 @api(methods=("unflatten",))
 def unflatten(x, dim, sizes):
-    """Dimension ``dim`` of ``x`` split into ``sizes`` (one may be -1): a reshape."""
+    """Dimension ``dim`` of ``x`` split into ``sizes`` (one may be -1): a reshape.
+
+    >>> import chainrule as cr
+    >>> cr.unflatten(cr.zeros(2, 6), 1, (2, 3)).shape
+    chainrule.Size([2, 2, 3])
+    """
     dim = normalize_dims(dim, x.ndim, "unflatten")[0]
     return x.reshape(tuple(x.shape[:dim]) + tuple(sizes) + tuple(x.shape[dim + 1:]))
 
@@ -858,7 +1096,12 @@ def unflatten(x, dim, sizes):
 @api(methods=("index_fill",))
 def index_fill(x, dim, index, value):
     """``x`` with the slices at ``index`` along ``dim`` set to ``value`` (a number or a 0-d
-    tensor): an ``IndexPut``."""
+    tensor): an ``IndexPut``.
+
+    >>> import chainrule as cr
+    >>> cr.index_fill(cr.zeros(4), 0, cr.tensor([1, 3]), 7.0).tolist()
+    [0.0, 7.0, 0.0, 7.0]
+    """
     dim = normalize_dims(dim, max(x.ndim, 1), "index_fill")[0]
     positions = index_array(index, "index_fill").reshape(-1)
     if x.ndim == 0:
@@ -871,7 +1114,12 @@ def index_fill(x, dim, index, value):
 
 @api(methods=("index_copy",))
 def index_copy(x, dim, index, source):
-    """``x`` with ``source``'s slices written at ``index`` along ``dim``: an ``IndexPut``."""
+    """``x`` with ``source``'s slices written at ``index`` along ``dim``: an ``IndexPut``.
+
+    >>> import chainrule as cr
+    >>> cr.index_copy(cr.zeros(3), 0, cr.tensor([2, 0]), cr.tensor([5.0, 6.0])).tolist()
+    [6.0, 0.0, 5.0]
+    """
     dim = normalize_dims(dim, max(x.ndim, 1), "index_copy")[0]
     positions = index_array(index, "index_copy").reshape(-1)
     if x.ndim == 0:
@@ -882,7 +1130,12 @@ def index_copy(x, dim, index, source):
 @api(methods=("index_put",))
 def index_put(x, indices, values, accumulate=False):
     """``x`` with ``values`` written at ``x[indices]`` (a tuple of index tensors), or added
-    there with ``accumulate`` (repeated indices add up): ``IndexPut`` or ``ScatterAdd``."""
+    there with ``accumulate`` (repeated indices add up): ``IndexPut`` or ``ScatterAdd``.
+
+    >>> import chainrule as cr
+    >>> cr.index_put(cr.zeros(3), (cr.tensor([0, 2]),), cr.tensor([1.0, 2.0])).tolist()
+    [1.0, 0.0, 2.0]
+    """
     index = normalize_index(tuple(indices))
     if accumulate:
         values = values.expand(*np.shape(x._data[index])) if isinstance(values, Tensor) \
@@ -893,5 +1146,10 @@ def index_put(x, indices, values, accumulate=False):
 
 @api
 def numel(x):
-    """The number of elements of ``x``."""
+    """The number of elements of ``x``.
+
+    >>> import chainrule as cr
+    >>> cr.numel(cr.zeros(2, 3))
+    6
+    """
     return x.numel()

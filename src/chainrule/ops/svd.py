@@ -206,7 +206,12 @@ def refuse_out(out, op):
 
 @api(name=False)
 def svdvals(A, *, driver=None, out=None):  # noqa: N803 (PyTorch's argument name)
-    """The singular values of each matrix (..., m, n) of ``A``, decreasing (``Svdvals``)."""
+    """The singular values of each matrix (..., m, n) of ``A``, decreasing (``Svdvals``).
+
+    >>> import chainrule as cr
+    >>> cr.linalg.svdvals(cr.tensor([[0.0, 2.0], [1.0, 0.0]])).tolist()
+    [2.0, 1.0]
+    """
     refuse_driver(driver, "linalg.svdvals")
     refuse_out(out, "linalg.svdvals")
     return Svdvals.apply(A)
@@ -236,7 +241,13 @@ def svd(A, full_matrices=True, *, driver=None, out=None):  # noqa: N803
 def old_svd(x, some=True, compute_uv=True, *, out=None):
     """``torch.svd`` (deprecated there for ``linalg.svd``): ``(U, S, V)`` with
     ``x = U diag(S) V^T``, reduced unless ``some=False``; with ``compute_uv=False`` U and V
-    are zeros (m, m) and (n, n), as PyTorch's."""
+    are zeros (m, m) and (n, n), as PyTorch's.
+
+    >>> import chainrule as cr
+    >>> U, S, V = cr.svd(cr.tensor([[2.0, 0.0], [0.0, 1.0], [0.0, 0.0]]))
+    >>> tuple(U.shape), S.tolist(), tuple(V.shape)
+    ((3, 2), [2.0, 1.0], (2, 2))
+    """
     refuse_out(out, "svd")
     if not compute_uv:   # PyTorch: zero U (m, m) and V (n, n), whatever some says
         m, n = x.shape[-2:]

@@ -28,6 +28,13 @@ class Exp(Gate):
 
 
 class Log(Gate):
+    """``log(x)``, the natural logarithm: d/dx = 1 / x.
+
+    >>> import chainrule as cr
+    >>> cr.log(cr.tensor([1.0, 4.0])).tolist()[0]
+    0.0
+    """
+
     label = "log"
     ufunc = np.log
     formula = "log(x)"
@@ -38,6 +45,13 @@ class Log(Gate):
 
 
 class Sqrt(Gate):
+    """``sqrt(x)``: d/dx = 1 / (2 sqrt(x)).
+
+    >>> import chainrule as cr
+    >>> cr.sqrt(cr.tensor([4.0, 9.0])).tolist()
+    [2.0, 3.0]
+    """
+
     label = "sqrt"
     ufunc = np.sqrt
     formula = "sqrt(x)"
@@ -48,7 +62,12 @@ class Sqrt(Gate):
 
 
 class Abs(Gate):
-    """``|x|``; the derivative is sign(x): 0 at 0 and at NaN, as in PyTorch."""
+    """``|x|``; the derivative is sign(x): 0 at 0 and at NaN, as in PyTorch.
+
+    >>> import chainrule as cr
+    >>> cr.abs(cr.tensor([-1.5, 2.0])).tolist()
+    [1.5, 2.0]
+    """
 
     label = "abs"
     ufunc = np.abs
@@ -60,6 +79,13 @@ class Abs(Gate):
 
 
 class Sin(Gate):
+    """``sin(x)``: d/dx = cos(x).
+
+    >>> import chainrule as cr
+    >>> cr.sin(cr.tensor([0.0])).tolist()
+    [0.0]
+    """
+
     label = "sin"
     ufunc = np.sin
     formula = "sin(x)"
@@ -70,6 +96,13 @@ class Sin(Gate):
 
 
 class Cos(Gate):
+    """``cos(x)``: d/dx = -sin(x).
+
+    >>> import chainrule as cr
+    >>> cr.cos(cr.tensor([0.0])).tolist()
+    [1.0]
+    """
+
     label = "cos"
     ufunc = np.cos
     formula = "cos(x)"
@@ -80,6 +113,13 @@ class Cos(Gate):
 
 
 class Tanh(Gate):
+    """``tanh(x)``: d/dx = 1 - tanh(x)^2.
+
+    >>> import chainrule as cr
+    >>> cr.tanh(cr.tensor([0.0])).tolist()
+    [0.0]
+    """
+
     label = "tanh"
     ufunc = np.tanh
     formula = "tanh(x)"
@@ -111,7 +151,12 @@ class Sigmoid(Gate):
 
 class Relu(Gate):
     """``max(0, x)``; as in PyTorch the gradient passes where the output is not 0: not at
-    x <= 0 (the derivative at 0 is 0), and at x = NaN (the output is NaN)."""
+    x <= 0 (the derivative at 0 is 0), and at x = NaN (the output is NaN).
+
+    >>> import chainrule as cr
+    >>> cr.relu(cr.tensor([-1.0, 2.0])).tolist()
+    [0.0, 2.0]
+    """
 
     label = "relu"
     formula = "maximum(x, 0)"
@@ -186,13 +231,23 @@ def bounded(x, inside, outside, bound):
 
 @api(methods=("clamp_min",))
 def clamp_min(x, min):  # noqa: A002
-    """``clamp(x, min=min)``."""
+    """``clamp(x, min=min)``.
+
+    >>> import chainrule as cr
+    >>> cr.clamp_min(cr.tensor([-1.0, 2.0]), 0.5).tolist()
+    [0.5, 2.0]
+    """
     return clamp(x, min=min)
 
 
 @api(methods=("clamp_max",))
 def clamp_max(x, max):  # noqa: A002
-    """``clamp(x, max=max)``."""
+    """``clamp(x, max=max)``.
+
+    >>> import chainrule as cr
+    >>> cr.clamp_max(cr.tensor([-1.0, 2.0]), 0.5).tolist()
+    [-1.0, 0.5]
+    """
     return clamp(x, max=max)
 
 
@@ -209,7 +264,12 @@ def cast(x, dtype):
 @api(methods=("sign",))
 def sign(x):
     """Sign of each element (-1, 0, 1; 0 at NaN, as PyTorch's); its gradient is zero, so it
-    records no graph."""
+    records no graph.
+
+    >>> import chainrule as cr
+    >>> cr.sign(cr.tensor([-2.0, 0.0, 3.0])).tolist()
+    [-1.0, 0.0, 1.0]
+    """
     return new_tensor(special.sign(x._data if isinstance(x, Tensor) else x), None)
 
 
@@ -313,7 +373,15 @@ def type_as(x, other):
 
 @api(methods=("clone",))
 def clone(x, *, memory_format=None):
-    """A copy of ``x`` that stays in the graph (its gradient flows back to ``x``)."""
+    """A copy of ``x`` that stays in the graph (its gradient flows back to ``x``).
+
+    >>> import chainrule as cr
+    >>> x = cr.tensor([1.0, 2.0])
+    >>> y = cr.clone(x)
+    >>> y[0] = 5.0
+    >>> x.tolist(), y.tolist()
+    ([1.0, 2.0], [5.0, 2.0])
+    """
     return x * 1 if x.requires_grad else new_tensor(x._data.copy(), None)
 
 
@@ -340,7 +408,12 @@ class Tan(Gate):
 
 
 class Log1p(Gate):
-    """``log(1 + x)``, exact for tiny x (a composition through log would round 1 + x)."""
+    """``log(1 + x)``, exact for tiny x (a composition through log would round 1 + x).
+
+    >>> import chainrule as cr
+    >>> cr.log1p(cr.tensor([0.0])).tolist()
+    [0.0]
+    """
 
     label = "log1p"
     ufunc = np.log1p
@@ -352,7 +425,12 @@ class Log1p(Gate):
 
 
 class Expm1(Gate):
-    """``exp(x) - 1``, exact for tiny x; its derivative ``exp(x)`` is ``out + 1``."""
+    """``exp(x) - 1``, exact for tiny x; its derivative ``exp(x)`` is ``out + 1``.
+
+    >>> import chainrule as cr
+    >>> cr.expm1(cr.tensor([0.0])).tolist()
+    [0.0]
+    """
 
     label = "expm1"
     ufunc = np.expm1
@@ -364,6 +442,13 @@ class Expm1(Gate):
 
 
 class Log2(Gate):
+    """``log2(x)``: d/dx = 1 / (x log 2).
+
+    >>> import chainrule as cr
+    >>> cr.log2(cr.tensor([1.0, 8.0])).tolist()
+    [0.0, 3.0]
+    """
+
     label = "log2"
     ufunc = np.log2
     formula = "log(x) / log(2)"
@@ -374,6 +459,13 @@ class Log2(Gate):
 
 
 class Log10(Gate):
+    """``log10(x)``: d/dx = 1 / (x log 10).
+
+    >>> import chainrule as cr
+    >>> cr.log10(cr.tensor([1.0, 10.0])).tolist()
+    [0.0, 1.0]
+    """
+
     label = "log10"
     ufunc = np.log10
     formula = "log(x) / log(10)"
@@ -384,7 +476,12 @@ class Log10(Gate):
 
 
 class Exp2(Gate):
-    """``2 ** x``; its derivative is ``out * log(2)``."""
+    """``2 ** x``; its derivative is ``out * log(2)``.
+
+    >>> import chainrule as cr
+    >>> cr.exp2(cr.tensor([0.0, 3.0])).tolist()
+    [1.0, 8.0]
+    """
 
     label = "exp2"
     ufunc = np.exp2
@@ -398,19 +495,34 @@ class Exp2(Gate):
 @api(methods=("rsqrt",))
 def rsqrt(x):
     """``1 / sqrt(x)``, the composition of ``Sqrt`` and ``Div`` (-inf at -0, NaN at -inf,
-    as PyTorch's)."""
+    as PyTorch's).
+
+    >>> import chainrule as cr
+    >>> cr.rsqrt(cr.tensor([4.0, 0.25])).tolist()
+    [0.5, 2.0]
+    """
     return 1 / x.sqrt()
 
 
 @api(methods=("reciprocal",))
 def reciprocal(x):
-    """``1 / x`` (the ``Div`` gate); an integer tensor gives the default float."""
+    """``1 / x`` (the ``Div`` gate); an integer tensor gives the default float.
+
+    >>> import chainrule as cr
+    >>> cr.reciprocal(cr.tensor([4.0, -0.5])).tolist()
+    [0.25, -2.0]
+    """
     return 1 / x
 
 
 @api(methods=("square",))
 def square(x):
-    """``x * x`` (the ``Mul`` gate): an integer tensor stays integer, as in PyTorch."""
+    """``x * x`` (the ``Mul`` gate): an integer tensor stays integer, as in PyTorch.
+
+    >>> import chainrule as cr
+    >>> cr.square(cr.tensor([-3, 2])).tolist()
+    [9, 4]
+    """
     return x * x
 
 
@@ -449,7 +561,12 @@ def round_(x, decimals=0):
 
 @api(methods=("frac",))
 def frac(x):
-    """``x - trunc(x)``, the fractional part: a composition whose gradient is 1."""
+    """``x - trunc(x)``, the fractional part: a composition whose gradient is 1.
+
+    >>> import chainrule as cr
+    >>> cr.frac(cr.tensor([1.5, -2.25])).tolist()
+    [0.5, -0.25]
+    """
     return x - trunc(x)
 
 
@@ -468,7 +585,12 @@ def erf(x):
 @api(methods=("nan_to_num",))
 def nan_to_num(x, nan=0.0, posinf=None, neginf=None):
     """``x`` with NaN, +inf and -inf replaced (by 0 and the dtype's largest and smallest
-    finite values unless given): ``where``, so the gradient reaches the finite elements."""
+    finite values unless given): ``where``, so the gradient reaches the finite elements.
+
+    >>> import chainrule as cr
+    >>> cr.nan_to_num(cr.tensor([float('nan'), float('inf'), 1.0]), posinf=9.0).tolist()
+    [0.0, 9.0, 1.0]
+    """
     if x._data.dtype.kind != "f":
         return x.clone()
     info = np.finfo(x._data.dtype)
@@ -481,7 +603,12 @@ def nan_to_num(x, nan=0.0, posinf=None, neginf=None):
 def logit(x, eps=None):
     """``log(x / (1 - x))``, with x clamped to [eps, 1 - eps] first when ``eps`` is given:
     a composition. Without eps, x outside [0, 1] gives NaN and a NaN gradient, as PyTorch's
-    (x is multiplied by a constant that is NaN there)."""
+    (x is multiplied by a constant that is NaN there).
+
+    >>> import chainrule as cr
+    >>> cr.logit(cr.tensor([0.5])).tolist()
+    [0.0]
+    """
     if eps is not None:
         x = clamp(x, eps, 1 - eps)
     else:
