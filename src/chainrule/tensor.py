@@ -367,10 +367,15 @@ def rebuild_tensor(cls, data, requires_grad, name):
     return t
 
 
-def api(fn=None, *, name=None, methods=()):
+def api(fn=None, *, name=None, methods=(), example=None):
     """Publish ``fn``: as ``chainrule.<name>`` (its own name by default; ``name=False`` for
-    none) and as the Tensor methods ``methods``. Usable bare (``@api``) or with arguments."""
+    none) and as the Tensor methods ``methods``. Usable bare (``@api``) or with arguments.
+    ``example``: ``(call, output)``, a doctest added to the docstring of a function that a
+    factory makes (a written docstring holds its own)."""
     def publish(fn):
+        if example is not None:
+            fn.__doc__ = (f"{fn.__doc__ or ''}\n\n    >>> import chainrule as cr\n"
+                          f"    >>> {example[0]}\n    {example[1]}\n    ")
         if name is not False:
             PUBLIC[name or fn.__name__] = fn
         for method in methods:

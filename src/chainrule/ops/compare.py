@@ -148,7 +148,7 @@ class IsFinite(MaskGate):
     label, formula, ufunc, inputs = "isfinite", "isfinite(x)", np.isfinite, ("x",)
 
 
-def comparison(gate, *names):
+def comparison(gate, *names, example=None):
     ufunc = gate.ufunc
 
     def compare(x, other):
@@ -156,18 +156,27 @@ def comparison(gate, *names):
             return record_mask(gate, x, other)
         return new_tensor(ufunc(x._data, other._data if isinstance(other, Tensor) else other), None)
     compare.__name__ = names[-1]
-    return api(compare, name=names[-1], methods=names)
+    compare.__doc__ = (f"``x {gate.label} other`` elementwise, with broadcasting: a bool "
+                       f"tensor, no gradient.")
+    return api(compare, name=names[-1], methods=names, example=example)
 
 
-lt = comparison(Less, "__lt__", "lt")
-le = comparison(LessEqual, "__le__", "le")
-gt = comparison(Greater, "__gt__", "gt")
-ge = comparison(GreaterEqual, "__ge__", "ge")
-eq = comparison(Equal, "__eq__", "eq")
-ne = comparison(NotEqual, "__ne__", "ne")
+PAIR = "cr.tensor([1.0, 2.0, 3.0]), cr.tensor([2.0, 2.0, 2.0])"
+lt = comparison(Less, "__lt__", "lt",
+                example=(f"cr.lt({PAIR}).tolist()", "[True, False, False]"))
+le = comparison(LessEqual, "__le__", "le",
+                example=(f"cr.le({PAIR}).tolist()", "[True, True, False]"))
+gt = comparison(Greater, "__gt__", "gt",
+                example=(f"cr.gt({PAIR}).tolist()", "[False, False, True]"))
+ge = comparison(GreaterEqual, "__ge__", "ge",
+                example=(f"cr.ge({PAIR}).tolist()", "[False, True, True]"))
+eq = comparison(Equal, "__eq__", "eq",
+                example=(f"cr.eq({PAIR}).tolist()", "[False, True, False]"))
+ne = comparison(NotEqual, "__ne__", "ne",
+                example=(f"cr.ne({PAIR}).tolist()", "[True, False, True]"))
 
 
-def logical_reduction(ufunc, name):
+def logical_reduction(ufunc, name, example=None):
     def reduce(x, dim=None, keepdim=False):
         data = x._data
         if dim is None:
@@ -181,11 +190,13 @@ def logical_reduction(ufunc, name):
     reduce.__doc__ = (f"Whether {'any' if name == 'any' else 'every'} element is nonzero, over "
                       f"``dim`` (an int or a tuple; all when None), with ``keepdim``: a bool "
                       f"tensor, no gradient.")
-    return api(reduce, name=name, methods=(name,))
+    return api(reduce, name=name, methods=(name,), example=example)
 
 
-any = logical_reduction(np.logical_or, "any")  # noqa: A001  (PyTorch's name)
-all = logical_reduction(np.logical_and, "all")  # noqa: A001
+any = logical_reduction(np.logical_or, "any", example=(  # noqa: A001  (PyTorch's name)
+    "cr.any(cr.tensor([[0, 1], [0, 0]]), dim=1).tolist()", "[True, False]"))
+all = logical_reduction(np.logical_and, "all", example=(  # noqa: A001
+    "cr.all(cr.tensor([[1, 1], [0, 1]]), dim=1).tolist()", "[True, False]"))
 
 
 def check_bitwise(x, other, op):
@@ -202,7 +213,7 @@ def is_bool(value):
     return value._data.dtype == np.bool_ if isinstance(value, Tensor) else isinstance(value, bool)
 
 
-def bitwise(ufunc, name, gate, *methods):
+def bitwise(ufunc, name, gate, *methods, example=None):
     """``gate`` is the mask gate it is on two bool operands (logical and, or, xor)."""
     def combine(x, other):
         check_bitwise(x, other, name)
@@ -214,15 +225,19 @@ def bitwise(ufunc, name, gate, *methods):
     combine.__name__ = name
     combine.__doc__ = (f"``{name}``: bitwise on integer tensors, logical on bool tensors "
                        f"(PyTorch's ``&``, ``|``, ``^``); no gradient.")
-    return api(combine, name=name, methods=methods + (name,))
+    return api(combine, name=name, methods=methods + (name,), example=example)
 
 
-bitwise_and = bitwise(np.bitwise_and, "bitwise_and", LogicalAnd, "__and__", "__rand__")
-bitwise_or = bitwise(np.bitwise_or, "bitwise_or", LogicalOr, "__or__", "__ror__")
-bitwise_xor = bitwise(np.bitwise_xor, "bitwise_xor", LogicalXor, "__xor__", "__rxor__")
+BITS = "cr.tensor([12, 10]), cr.tensor([10, 6])"
+bitwise_and = bitwise(np.bitwise_and, "bitwise_and", LogicalAnd, "__and__", "__rand__",
+                      example=(f"cr.bitwise_and({BITS}).tolist()", "[8, 2]"))
+bitwise_or = bitwise(np.bitwise_or, "bitwise_or", LogicalOr, "__or__", "__ror__",
+                     example=(f"cr.bitwise_or({BITS}).tolist()", "[14, 14]"))
+bitwise_xor = bitwise(np.bitwise_xor, "bitwise_xor", LogicalXor, "__xor__", "__rxor__",
+                      example=(f"cr.bitwise_xor({BITS}).tolist()", "[6, 12]"))
 
 
-def logical(gate, name):
+def logical(gate, name, example=None):
     ufunc = gate.ufunc
 
     def combine(x, other):
@@ -231,12 +246,16 @@ def logical(gate, name):
         return new_tensor(ufunc(x._data, other._data if isinstance(other, Tensor) else other), None)
     combine.__name__ = name
     combine.__doc__ = f"``{name}``: True where it holds of the two (nonzero is True); no gradient."
-    return api(combine, name=name, methods=(name,))
+    return api(combine, name=name, methods=(name,), example=example)
 
 
-logical_and = logical(LogicalAnd, "logical_and")
-logical_or = logical(LogicalOr, "logical_or")
-logical_xor = logical(LogicalXor, "logical_xor")
+TRUTHS = "cr.tensor([0.0, 0.0, 2.0, 3.0]), cr.tensor([0.0, 1.0, 0.0, -1.0])"
+logical_and = logical(LogicalAnd, "logical_and", example=(
+    f"cr.logical_and({TRUTHS}).tolist()", "[False, False, False, True]"))
+logical_or = logical(LogicalOr, "logical_or", example=(
+    f"cr.logical_or({TRUTHS}).tolist()", "[False, True, True, True]"))
+logical_xor = logical(LogicalXor, "logical_xor", example=(
+    f"cr.logical_xor({TRUTHS}).tolist()", "[False, True, True, False]"))
 
 
 @api(methods=("logical_not",))
@@ -268,7 +287,7 @@ def bitwise_not(x):
     return new_tensor(np.invert(x._data), None)
 
 
-def predicate(gate, name, meaning):
+def predicate(gate, name, meaning, example=None):
     ufunc = gate.ufunc
 
     def check(x):
@@ -277,14 +296,20 @@ def predicate(gate, name, meaning):
         return new_tensor(np.asarray(ufunc(x._data)), None)
     check.__name__ = name
     check.__doc__ = f"True where ``x`` {meaning}: a bool tensor, no gradient."
-    return api(check, name=name, methods=(name,))
+    return api(check, name=name, methods=(name,), example=example)
 
 
-isfinite = predicate(IsFinite, "isfinite", "is finite (not inf, not NaN)")
-isnan = predicate(IsNan, "isnan", "is NaN")
-isinf = predicate(IsInf, "isinf", "is +inf or -inf")
-isposinf = predicate(IsPosInf, "isposinf", "is +inf")
-isneginf = predicate(IsNegInf, "isneginf", "is -inf")
+SPECIALS = "cr.tensor([1.0, float('inf'), float('-inf'), float('nan')])"
+isfinite = predicate(IsFinite, "isfinite", "is finite (not inf, not NaN)", example=(
+    f"cr.isfinite({SPECIALS}).tolist()", "[True, False, False, False]"))
+isnan = predicate(IsNan, "isnan", "is NaN", example=(
+    f"cr.isnan({SPECIALS}).tolist()", "[False, False, False, True]"))
+isinf = predicate(IsInf, "isinf", "is +inf or -inf", example=(
+    f"cr.isinf({SPECIALS}).tolist()", "[False, True, True, False]"))
+isposinf = predicate(IsPosInf, "isposinf", "is +inf", example=(
+    f"cr.isposinf({SPECIALS}).tolist()", "[False, True, False, False]"))
+isneginf = predicate(IsNegInf, "isneginf", "is -inf", example=(
+    f"cr.isneginf({SPECIALS}).tolist()", "[False, False, True, False]"))
 
 
 @api(methods=("isclose",))

@@ -1016,7 +1016,9 @@ def at_least_api(ndim):
     make.__name__ = f"atleast_{ndim}d"
     make.__doc__ = (f"Each tensor with at least {ndim} dimensions (NumPy's placement of the "
                     f"new ones): a reshape.")
-    return api(make, name=make.__name__)
+    ones = ", ".join(["1"] * ndim)
+    return api(make, name=make.__name__, example=(f"cr.atleast_{ndim}d(cr.tensor(5.0)).shape",
+                                                   f"chainrule.Size([{ones}])"))
 
 
 atleast_1d, atleast_2d, atleast_3d = (at_least_api(n) for n in (1, 2, 3))

@@ -526,20 +526,25 @@ def square(x):
     return x * x
 
 
-def rounding(ufunc, name, meaning):
+def rounding(ufunc, name, meaning, example=None):
     def round_values(x):
         data = x._data
         return new_tensor(data.copy() if data.dtype.kind in "iub" else ufunc(data), None)
     round_values.__name__ = name
     round_values.__doc__ = (f"``x`` {meaning}; no gradient (PyTorch's is zero), so it records "
                             f"no graph. Integer tensors are returned as they are.")
-    return api(round_values, name=name, methods=(name,))
+    return api(round_values, name=name, methods=(name,), example=example)
 
 
-floor = rounding(np.floor, "floor", "rounded down")
-ceil = rounding(np.ceil, "ceil", "rounded up")
-trunc = rounding(np.trunc, "trunc", "rounded toward zero")
-fix = rounding(np.trunc, "fix", "rounded toward zero (trunc)")
+HALVES = "cr.tensor([-1.5, -0.5, 0.5, 1.5])"
+floor = rounding(np.floor, "floor", "rounded down",
+                 example=(f"cr.floor({HALVES}).tolist()", "[-2.0, -1.0, 0.0, 1.0]"))
+ceil = rounding(np.ceil, "ceil", "rounded up",
+                example=(f"cr.ceil({HALVES}).tolist()", "[-1.0, -0.0, 1.0, 2.0]"))
+trunc = rounding(np.trunc, "trunc", "rounded toward zero",
+                 example=(f"cr.trunc({HALVES}).tolist()", "[-1.0, -0.0, 0.0, 1.0]"))
+fix = rounding(np.trunc, "fix", "rounded toward zero (trunc)",
+               example=(f"cr.fix({HALVES}).tolist()", "[-1.0, -0.0, 0.0, 1.0]"))
 
 
 @api(name="round", methods=("round",))
