@@ -106,7 +106,7 @@ def check_nan(node, grads):
     for i, (gi, wanted) in enumerate(zip(grads, node.needs_input_grad)):
         if gi is None or not wanted:
             continue
-        data = gi._data if isinstance(gi, Tensor) else gi
+        data = gi._data if isinstance(gi, Tensor) else np.asarray(gi)   # (an array of Pieces)
         if data.dtype.kind in "fc" and np.isnan(data).any():
             error = RuntimeError(nan_message(node, i))
             error.anomaly_gate = node   # its creation traceback is in the message already

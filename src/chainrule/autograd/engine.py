@@ -24,6 +24,7 @@ from .anomaly import attach_creation, check_nan
 from .gate import Context, Gate, Observing, Rebased
 from .graph import key_of
 from .grad_mode import anomaly_mode, inplace_clock, state
+from .pieces import Pieces
 from .vocabulary import ARRAYS, TENSORS
 
 
@@ -157,6 +158,8 @@ def propagate(pending, queue, leaves, xp, retain_graph, targets, ready=None):
             if node is None:
                 node = heappop(queue)[1]
                 g = pending.pop(node)
+            if type(g) is Pieces:   # slices an indexing handed back, summed now (pieces.py)
+                g = g.dense()
             if Observing.anywhere or targets is not None or node.clock != clock.now:
                 g = before_gate(node, g, xp, targets)   # (a released gate's clock is None)
             grads = node.backward(g, xp)
@@ -239,6 +242,8 @@ def deliver_early(ready_leaves, leaves, xp):
     (``x + w`` hands both one), so a leaf adopting it takes a copy."""
     for t in ready_leaves:
         g = leaves.pop(t, None)
+        if type(g) is Pieces:
+            g = g.dense()
         if g is not None:
             if xp is ARRAYS and t.grad is None:
                 g = g.copy()
@@ -342,6 +347,8 @@ def conform(g, like, gate, xp):
     """``g`` as the gradient of ``like``: summed over the axes broadcasting added or
     stretched (the one place broadcasting is undone) and cast to its dtype, as PyTorch's
     engine casts at every edge."""
+    if type(g) is Pieces:
+        g = g.dense()
     if g.shape != like.shape:
         g = xp.unbroadcast(g, like.shape, gate)
     if g.dtype != like.dtype:
@@ -418,6 +425,8 @@ def deliver_to_leaves(leaves, xp, targets):
     for t, g in leaves.items():
         if targets is not None and id(t) not in targets:
             continue   # a leaf nobody asked for: no hooks, no .grad (as in PyTorch)
+        if type(g) is Pieces:
+            g = g.dense()
         if id(g) in delivered:
             g = g.copy() if xp is ARRAYS else g.clone()
         delivered.add(id(g))

@@ -29,6 +29,7 @@ import numpy as np
 from ..dtypes import array_of, is_foreign, namespace_of
 from ..kernels import special
 from ..tensor import new_tensor
+from .pieces import Pieces, is_basic
 from .unbroadcast import reduction_axes
 from .registry import REGISTRY
 
@@ -223,6 +224,18 @@ def has_integer_array(index):
 define("onehot", array_onehot, lambda index, n, dim=-1: new_tensor(array_onehot(index, n, dim), None),
        "onehot(index, n, dim)[..., k, ...] = 1 where k equals index along a new axis dim of size n")
 define("zeros_like", np.zeros_like, lambda x: new_tensor(np.zeros_like(x._data), None))
+def array_unindex(g, shape, index):
+    """Indexing's backward: as ``Pieces`` for a basic index (summed when read: see
+    pieces.py), else added into zeros now."""
+    if is_basic(index) and type(g) is np.ndarray:
+        return Pieces(g, shape, index)
+    return array_scatter_add(g, shape, index)
+
+
+define("unindex", array_unindex,
+       lambda g, shape, index: gate("ScatterAdd").apply(g, shape=shape, index=index),
+       "g put back where x[index] took it from: zeros of shape with g added at index "
+       "(repeated indices add up)")
 define("scatter_add", array_scatter_add,
        lambda g, shape, index: gate("ScatterAdd").apply(g, shape=shape, index=index),
        "zeros of shape with g added at index (repeated indices add up)")

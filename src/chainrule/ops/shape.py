@@ -72,7 +72,7 @@ class GetItem(Gate):
 
     label = "[]"
     formula = "x[index]"
-    derivatives = {"x": "scatter_add(g, shape, index)"}
+    derivatives = {"x": "unindex(g, shape, index)"}
     saves = ("index", "shape")
 
     def forward(self, x, index):
