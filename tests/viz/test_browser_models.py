@@ -145,3 +145,20 @@ def test_past_the_layouts_cap_a_closed_box_covers_its_nodes(browser, tmp_path):
     assert len(labels()) == 4
     assert errors == []
     page.close()
+
+
+def test_an_opened_box_puts_its_first_node_where_the_box_was(browser, tmp_path):
+    loss, model, _ = model_graph("gpt")
+    page, errors = opened(browser, tmp_path, loss, model, "builtin")
+    page.keyboard.press("0")                          # Fit: the whole closed graph shows
+    box = page.locator(".group-box").bounding_box()
+    page.locator(".group-box").dispatch_event("click")
+    left = min(page.evaluate("""() => {
+      const groups = JSON.parse(document.getElementById('chainrule-groups').textContent);
+      const block = groups.find(g => g.label.startsWith('blocks.0:'));
+      return block.members.map(id => document.getElementById(id)).filter(Boolean).map(e => {
+        const r = e.getBoundingClientRect(); return [r.left, r.top + r.height / 2]; });
+    }"""))
+    assert abs(left[0] - box["x"]) < 2 and abs(left[1] - (box["y"] + box["height"] / 2)) < 2
+    assert errors == []
+    page.close()

@@ -195,17 +195,26 @@
     return relayout ? !opened.has(group.id) : closed.has(group.id);
   }
 
-  // The layout of the open groups replaces the picture; the view stays where it was.
-  function showLayout() {
+  // The layout of the open groups replaces the picture. The view moves with the group just
+  // opened: its leftmost node comes where the left end of its box was.
+  function showLayout(group) {
     const key = [...opened].sort().join(",");
     if (!(key in layouts)) return;
+    const box = svg.getElementById(group.id);
+    const was = box ? graphBox(box) : null;
     const holder = document.createElement("div");
     holder.innerHTML = layouts[key];
     const next = holder.querySelector("svg");
     svg.replaceWith(next);
     svg = next;
-    const box = svg.viewBox.baseVal;
-    full = { x: box.x, y: box.y, w: box.width, h: box.height };
+    const size = svg.viewBox.baseVal;
+    full = { x: size.x, y: size.y, w: size.width, h: size.height };
+    const now = group.members.map((id) => svg.getElementById(id)).filter(Boolean)
+      .map(graphBox).sort((a, b) => a.x - b.x)[0];
+    if (was && now) {
+      const dy = now.y + now.h / 2 - (was.y + was.h / 2);
+      view = { ...view, x: view.x + now.x - was.x, y: view.y + dy };
+    }
     setView(view);
   }
 
@@ -253,7 +262,7 @@
   function open(group) {
     if (relayout) {
       opened.add(group.id);
-      return showLayout();
+      return showLayout(group);
     }
     const box = closed.get(group.id);
     if (!box) return;
