@@ -3,7 +3,14 @@ import numpy as np
 
 
 class Generator:
-    """A seedable source of random numbers (``cr.Generator().manual_seed(0)``)."""
+    """A seedable source of random numbers (``cr.Generator().manual_seed(0)``).
+
+    >>> import chainrule as cr
+    >>> a = cr.rand(3, generator=cr.Generator().manual_seed(7))
+    >>> b = cr.rand(3, generator=cr.Generator().manual_seed(7))
+    >>> cr.equal(a, b)
+    True
+    """
 
     def __init__(self, seed=None):
         self.manual_seed(np.random.SeedSequence().entropy if seed is None else seed)

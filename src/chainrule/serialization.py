@@ -75,6 +75,14 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=No
     but tensors and plain values is ever loaded, and no pickle is read. ``mmap`` and
     ``encoding`` are accepted (the file is read into memory). A malformed file raises
     ``ValueError`` naming it; a missing one ``FileNotFoundError``.
+
+    >>> import chainrule as cr
+    >>> import io
+    >>> buffer = io.BytesIO()
+    >>> cr.save({'w': cr.tensor([1.0, 2.0])}, buffer)
+    >>> _ = buffer.seek(0)
+    >>> cr.load(buffer, weights_only=True)['w'].tolist()
+    [1.0, 2.0]
     """
     from safetensors.numpy import load as from_bytes
     place = placement(map_location)

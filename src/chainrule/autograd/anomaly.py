@@ -56,7 +56,16 @@ class detect_anomaly:
 
 class set_detect_anomaly:
     """Switch anomaly mode on or off at once (``set_detect_anomaly(True)``), or for a ``with``
-    block, after which the previous setting returns, as in PyTorch."""
+    block, after which the previous setting returns, as in PyTorch.
+
+    >>> import chainrule as cr
+    >>> with cr.autograd.set_detect_anomaly(True):
+    ...     cr.autograd.is_anomaly_enabled()
+    ...
+    True
+    >>> cr.autograd.is_anomaly_enabled()
+    False
+    """
 
     def __init__(self, mode, check_nan=True):
         self.prev = anomaly_mode.enabled, anomaly_mode.check_nan

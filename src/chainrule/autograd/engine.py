@@ -30,7 +30,14 @@ from .vocabulary import ARRAYS, TENSORS
 
 @api(name=False, methods=("backward",))
 def backward(tensor, gradient=None, retain_graph=None, create_graph=False):
-    """``tensor.backward()``: accumulate d tensor / d leaf into every leaf's ``.grad``."""
+    """``tensor.backward()``: accumulate d tensor / d leaf into every leaf's ``.grad``.
+
+    >>> import chainrule as cr
+    >>> x = cr.tensor([1.0, 2.0], requires_grad=True)
+    >>> cr.autograd.backward((x * x).sum())
+    >>> x.grad.tolist()
+    [2.0, 4.0]
+    """
     run([(tensor, initial_gradient(tensor, gradient, "backward"))], retain_graph, create_graph,
         targets=None)
 

@@ -144,7 +144,16 @@ class no_grad(_GradMode):
 
 
 class enable_grad(_GradMode):
-    """Record the graph again inside a `no_grad` block."""
+    """Record the graph again inside a `no_grad` block.
+
+    >>> import chainrule as cr
+    >>> with cr.no_grad():
+    ...     with cr.enable_grad():
+    ...         y = cr.tensor(2.0, requires_grad=True) * 3
+    ...
+    >>> y.requires_grad
+    True
+    """
 
     mode = True
 
@@ -153,6 +162,14 @@ class set_grad_enabled(_GradMode):
     """Switch graph recording on or off: `set_grad_enabled(False)` is `no_grad()`.
 
     Like PyTorch, calling it outside a `with` sets the mode at once.
+
+    >>> import chainrule as cr
+    >>> x = cr.tensor(2.0, requires_grad=True)
+    >>> with cr.set_grad_enabled(False):
+    ...     y = x * 3
+    ...
+    >>> y.requires_grad, cr.is_grad_enabled()
+    (False, True)
     """
 
     def __new__(cls, mode):

@@ -10,7 +10,18 @@ from ..tensor import new_tensor
 
 class Dataset:
     """Base class of map-style datasets: ``__getitem__(i)`` (one sample) and ``__len__``;
-    ``a + b`` joins two into a ``ConcatDataset``."""
+    ``a + b`` joins two into a ``ConcatDataset``.
+
+    >>> import chainrule as cr
+    >>> class Squares(cr.utils.data.Dataset):
+    ...     def __len__(self):
+    ...         return 3
+    ...     def __getitem__(self, i):
+    ...         return i * i
+    ...
+    >>> [x.tolist() for x in cr.utils.data.DataLoader(Squares(), batch_size=2)]
+    [[0, 1], [4]]
+    """
 
     def __getitem__(self, index):
         raise NotImplementedError(f"{type(self).__name__} does not define __getitem__")

@@ -22,7 +22,14 @@ from .sampler import IndexSampler
 class DistributedSampler(IndexSampler):
     """Rank ``rank``'s share of ``dataset`` among ``num_replicas`` processes (both from the
     default process group when None). Call ``set_epoch(epoch)`` before each epoch so the
-    shuffle differs between epochs (and agrees between processes)."""
+    shuffle differs between epochs (and agrees between processes).
+
+    >>> import chainrule as cr
+    >>> dataset = list(range(10))
+    >>> sampler = cr.utils.data.DistributedSampler(dataset, num_replicas=2, rank=1, shuffle=False)
+    >>> list(sampler), len(sampler)
+    ([1, 3, 5, 7, 9], 5)
+    """
 
     def __init__(self, dataset, num_replicas=None, rank=None, shuffle=True, seed=0,
                  drop_last=False):

@@ -48,12 +48,27 @@ RELU = ops.Relu.apply
 
 # ----- activations ----------------------------------------------------------------------
 def relu(input, inplace=False):
-    """``max(0, x)``; ``inplace=True`` is ``relu_`` (the input changed and returned)."""
+    """``max(0, x)``; ``inplace=True`` is ``relu_`` (the input changed and returned).
+
+    >>> import chainrule as cr
+    >>> import chainrule.nn.functional as F
+    >>> F.relu(cr.tensor([-2.0, 0.5, 3.0])).tolist()
+    [0.0, 0.5, 3.0]
+    >>> x = cr.tensor([-2.0, 0.5, 3.0])
+    >>> F.relu(x, inplace=True) is x, x.tolist()
+    (True, [0.0, 0.5, 3.0])
+    """
     return relu_(input) if inplace else RELU(input)
 
 
 def leaky_relu(input, negative_slope=0.01, inplace=False):
-    """``x`` for x > 0, ``negative_slope * x`` otherwise; ``inplace=True`` is ``leaky_relu_``."""
+    """``x`` for x > 0, ``negative_slope * x`` otherwise; ``inplace=True`` is ``leaky_relu_``.
+
+    >>> import chainrule as cr
+    >>> import chainrule.nn.functional as F
+    >>> F.leaky_relu(cr.tensor([-2.0, 0.5, 3.0]), 0.1).tolist()
+    [-0.20000000298023224, 0.5, 3.0]
+    """
     return leaky_relu_(input, negative_slope) if inplace else ops.leaky_relu(input, negative_slope)
 
 
@@ -73,7 +88,13 @@ def gelu(input, approximate="none"):
 
 
 def softplus(input, beta=1.0, threshold=20.0):
-    """``log(1 + exp(beta * x)) / beta``, and ``x`` itself where beta * x > threshold."""
+    """``log(1 + exp(beta * x)) / beta``, and ``x`` itself where beta * x > threshold.
+
+    >>> import chainrule as cr
+    >>> import chainrule.nn.functional as F
+    >>> F.softplus(cr.tensor([0.0, 30.0])).tolist()[1], round(F.softplus(cr.tensor([0.0])).item(), 4)
+    (30.0, 0.6931)
+    """
     scaled = input * beta if beta != 1 else input
     smooth = ops.softplus(scaled)
     if beta != 1:
@@ -82,19 +103,40 @@ def softplus(input, beta=1.0, threshold=20.0):
 
 
 def softmax(input, dim):
-    """``exp(x) / sum(exp(x), dim)``, stable at any logit."""
+    """``exp(x) / sum(exp(x), dim)``, stable at any logit.
+
+    >>> import chainrule as cr
+    >>> import chainrule.nn.functional as F
+    >>> F.softmax(cr.tensor([[1.0, 1.0], [0.0, 0.0]]), dim=1).tolist()
+    [[0.5, 0.5], [0.5, 0.5]]
+    """
     return ops.softmax(input, dim)
 
 
 def log_softmax(input, dim):
-    """``x - logsumexp(x, dim)``, stable at any logit."""
+    """``x - logsumexp(x, dim)``, stable at any logit.
+
+    >>> import chainrule as cr
+    >>> import chainrule.nn.functional as F
+    >>> F.log_softmax(cr.tensor([0.0, 0.0]), dim=0).exp().tolist()
+    [0.5, 0.5]
+    """
     return ops.log_softmax(input, dim)
 
 
 # ----- layers ---------------------------------------------------------------------------
 def dropout(input, p=0.5, training=True, inplace=False, generator=None):
     """Zero each element with probability ``p`` and scale the rest by 1 / (1 - p)
-    (``inplace=True``: written into the input, as PyTorch's ``dropout_``)."""
+    (``inplace=True``: written into the input, as PyTorch's ``dropout_``).
+
+    >>> import chainrule as cr
+    >>> import chainrule.nn.functional as F
+    >>> F.dropout(cr.ones(4), 0.5, training=False).tolist()
+    [1.0, 1.0, 1.0, 1.0]
+    >>> kept = F.dropout(cr.ones(1000), 0.25)
+    >>> sorted(set(kept.tolist())) == [0.0, 4 / 3]
+    False
+    """
     if not 0 <= p <= 1:
         raise ValueError(f"dropout: probability p must be between 0 and 1, got {p}")
     if not training or p == 0:
@@ -160,7 +202,14 @@ def dropout3d(input, p=0.5, training=True, inplace=False):
 
 def embedding(input, weight, padding_idx=None):
     """Rows of ``weight`` picked by the integer tensor ``input``; the ``padding_idx`` row
-    gets no gradient."""
+    gets no gradient.
+
+    >>> import chainrule as cr
+    >>> import chainrule.nn.functional as F
+    >>> weight = cr.tensor([[0.0, 0.0], [1.0, 2.0], [3.0, 4.0]])
+    >>> F.embedding(cr.tensor([[2, 1]]), weight).tolist()
+    [[[3.0, 4.0], [1.0, 2.0]]]
+    """
     index = input._data if isinstance(input, Tensor) else np.asarray(input)
     if index.dtype.kind not in "iu":
         raise TypeError(f"embedding: indices must be integers, got {index.dtype}")
@@ -322,14 +371,26 @@ def conv_padding(padding, kernel, stride, dilation):
 
 
 def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
-    """PyTorch's ``F.unfold``: (N, C, H, W) -> (N, C * KH * KW, L) sliding blocks."""
+    """PyTorch's ``F.unfold``: (N, C, H, W) -> (N, C * KH * KW, L) sliding blocks.
+
+    >>> import chainrule as cr
+    >>> import chainrule.nn.functional as F
+    >>> F.unfold(cr.arange(9.0).reshape(1, 1, 3, 3), 2).tolist()
+    [[[0.0, 1.0, 3.0, 4.0], [1.0, 2.0, 4.0, 5.0], [3.0, 4.0, 6.0, 7.0], [4.0, 5.0, 7.0, 8.0]]]
+    """
     windows = ops.unfold(input, kernel_size, stride, padding, dilation)
     n, oh, ow, kh, kw, c = windows.shape   # sizes, not -1: an empty batch has no -1
     return windows.permute(0, 5, 3, 4, 1, 2).reshape(n, c * kh * kw, oh * ow)
 
 
 def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
-    """PyTorch's ``F.fold``: (N, C * KH * KW, L) blocks summed into (N, C, H, W)."""
+    """PyTorch's ``F.fold``: (N, C * KH * KW, L) blocks summed into (N, C, H, W).
+
+    >>> import chainrule as cr
+    >>> import chainrule.nn.functional as F
+    >>> F.fold(cr.ones(1, 4, 4), (3, 3), 2).tolist()
+    [[[[1.0, 2.0, 1.0], [2.0, 4.0, 2.0], [1.0, 2.0, 1.0]]]]
+    """
     kernel = pair(kernel_size, "kernel_size", "fold")
     size = pair(output_size, "output_size", "fold")
     n, rows, _ = input.shape
@@ -352,6 +413,12 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
 
     In training the batch statistics normalise and the running ones are updated in place
     (running = (1 - momentum) * running + momentum * batch, with the unbiased variance).
+
+    >>> import chainrule as cr
+    >>> import chainrule.nn.functional as F
+    >>> x = cr.tensor([[1.0], [3.0]])
+    >>> F.batch_norm(x, cr.zeros(1), cr.ones(1), training=True).flatten().tolist()
+    [-0.9999949932098389, 0.9999949932098389]
     """
     dims = (0,) + tuple(range(2, input.ndim))
     shape = (1, -1) + (1,) * (input.ndim - 2)
@@ -385,7 +452,13 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
 
 
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
-    """``(x - mean) / sqrt(var + eps) * weight + bias`` over the last len(normalized_shape) dims."""
+    """``(x - mean) / sqrt(var + eps) * weight + bias`` over the last len(normalized_shape) dims.
+
+    >>> import chainrule as cr
+    >>> import chainrule.nn.functional as F
+    >>> F.layer_norm(cr.tensor([[1.0, 3.0]]), (2,)).tolist()
+    [[-0.9999949932098389, 0.9999949932098389]]
+    """
     shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
     if tuple(input.shape[input.ndim - len(shape):]) != shape:
         raise ValueError(f"layer_norm: the input's last dims {tuple(input.shape)} must be "
@@ -588,7 +661,13 @@ def channel_shuffle(input, groups):
 
 
 def one_hot(tensor, num_classes=-1):
-    """Integer class indices as a one-hot int64 tensor (no gradient)."""
+    """Integer class indices as a one-hot int64 tensor (no gradient).
+
+    >>> import chainrule as cr
+    >>> import chainrule.nn.functional as F
+    >>> F.one_hot(cr.tensor([0, 2]), 3).tolist()
+    [[1, 0, 0], [0, 0, 1]]
+    """
     index = tensor._data if isinstance(tensor, Tensor) else np.asarray(tensor)
     classes = int(index.max()) + 1 if num_classes < 0 else num_classes
     return new_tensor((index[..., None] == np.arange(classes)).astype(np.int64), None)

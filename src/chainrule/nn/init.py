@@ -28,7 +28,13 @@ def fill(tensor, values):
 
 
 def calculate_gain(nonlinearity, param=None):
-    """The gain that keeps activations' variance steady through ``nonlinearity``."""
+    """The gain that keeps activations' variance steady through ``nonlinearity``.
+
+    >>> import chainrule as cr
+    >>> import chainrule.nn.init as init
+    >>> init.calculate_gain('relu') == 2 ** 0.5, init.calculate_gain('tanh')
+    (True, 1.6666666666666667)
+    """
     if nonlinearity in LINEAR_GAINS:
         return 1.0
     if nonlinearity == "tanh":
@@ -61,49 +67,112 @@ def fan(tensor, mode):
 
 
 def uniform_(tensor, a=0.0, b=1.0, generator=None):
-    """Fill with U(a, b)."""
+    """Fill with U(a, b).
+
+    >>> import chainrule as cr
+    >>> import chainrule.nn.init as init
+    >>> w = init.uniform_(cr.empty(1000), -0.5, 0.5)
+    >>> bool(w.min() >= -0.5 and w.max() <= 0.5)
+    True
+    """
     return fill(tensor, numpy_generator(generator).uniform(a, b, tensor.shape))
 
 
 def normal_(tensor, mean=0.0, std=1.0, generator=None):
-    """Fill with N(mean, std**2)."""
+    """Fill with N(mean, std**2).
+
+    >>> import chainrule as cr
+    >>> import chainrule.nn.init as init
+    >>> w = init.normal_(cr.empty(10000), mean=3.0, std=0.5)
+    >>> round(w.mean().item()), round(w.std().item(), 1)
+    (3, 0.5)
+    """
     return fill(tensor, numpy_generator(generator).normal(mean, std, tensor.shape))
 
 
 def constant_(tensor, val):
+    """Fill ``tensor`` with ``val``, in place, without recording a graph.
+
+    >>> import chainrule as cr
+    >>> import chainrule.nn.init as init
+    >>> init.constant_(cr.empty(2), 0.25).tolist()
+    [0.25, 0.25]
+    """
     return fill(tensor, val)
 
 
 def zeros_(tensor):
+    """Fill ``tensor`` with zeros, in place, without recording a graph.
+
+    >>> import chainrule as cr
+    >>> import chainrule.nn.init as init
+    >>> init.zeros_(cr.empty(2)).tolist()
+    [0.0, 0.0]
+    """
     return fill(tensor, 0)
 
 
 def ones_(tensor):
+    """Fill ``tensor`` with ones, in place, without recording a graph.
+
+    >>> import chainrule as cr
+    >>> import chainrule.nn.init as init
+    >>> init.ones_(cr.empty(2)).tolist()
+    [1.0, 1.0]
+    """
     return fill(tensor, 1)
 
 
 def xavier_uniform_(tensor, gain=1.0, generator=None):
-    """U(-a, a) with a = gain * sqrt(6 / (fan_in + fan_out)) (Glorot and Bengio, 2010)."""
+    """U(-a, a) with a = gain * sqrt(6 / (fan_in + fan_out)) (Glorot and Bengio, 2010).
+
+    >>> import chainrule as cr
+    >>> import chainrule.nn.init as init
+    >>> w = init.xavier_uniform_(cr.empty(30, 20))
+    >>> bool(w.abs().max() <= (6 / 50) ** 0.5)
+    True
+    """
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
     bound = gain * math.sqrt(6.0 / (fan_in + fan_out))
     return uniform_(tensor, -bound, bound, generator)
 
 
 def xavier_normal_(tensor, gain=1.0, generator=None):
-    """N(0, std**2) with std = gain * sqrt(2 / (fan_in + fan_out))."""
+    """N(0, std**2) with std = gain * sqrt(2 / (fan_in + fan_out)).
+
+    >>> import chainrule as cr
+    >>> import chainrule.nn.init as init
+    >>> w = init.xavier_normal_(cr.empty(300, 200))
+    >>> round(w.std().item() / (2 / 500) ** 0.5, 1)
+    1.0
+    """
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
     return normal_(tensor, 0.0, gain * math.sqrt(2.0 / (fan_in + fan_out)), generator)
 
 
 def kaiming_uniform_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", generator=None):
-    """U(-b, b) with b = gain * sqrt(3 / fan) (He et al., 2015); ``a`` is the leaky slope."""
+    """U(-b, b) with b = gain * sqrt(3 / fan) (He et al., 2015); ``a`` is the leaky slope.
+
+    >>> import chainrule as cr
+    >>> import chainrule.nn.init as init
+    >>> w = init.kaiming_uniform_(cr.empty(50, 24), nonlinearity='relu')
+    >>> bool(w.abs().max() <= (6 / 24) ** 0.5)
+    True
+    """
     std = calculate_gain(nonlinearity, a) / math.sqrt(fan(tensor, mode))
     bound = math.sqrt(3.0) * std
     return uniform_(tensor, -bound, bound, generator)
 
 
 def kaiming_normal_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", generator=None):
-    """N(0, std**2) with std = gain / sqrt(fan)."""
+    """N(0, std**2) with std = gain / sqrt(fan).
+
+    >>> import chainrule as cr
+    >>> import chainrule.nn.init as init
+    >>> w = init.kaiming_normal_(cr.empty(300, 200), nonlinearity='relu')
+    >>> round(w.std().item() / (2 / 200) ** 0.5, 1)
+    1.0
+    """
     std = calculate_gain(nonlinearity, a) / math.sqrt(fan(tensor, mode))
     return normal_(tensor, 0.0, std, generator)
 

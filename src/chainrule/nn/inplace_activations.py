@@ -20,38 +20,87 @@ from .in_place import in_place, refuse_backward_if_negative
 
 
 def relu_(input):
-    """``relu`` in place: the ``Relu`` gate recorded as an in-place op (``Tensor.relu_``)."""
+    """``relu`` in place: the ``Relu`` gate recorded as an in-place op (``Tensor.relu_``).
+
+    >>> import chainrule as cr
+    >>> import chainrule.nn.functional as F
+    >>> x = cr.tensor([-2.0, 0.5, 3.0])
+    >>> F.relu_(x) is x, x.tolist()
+    (True, [0.0, 0.5, 3.0])
+    """
     return tensor_relu_(input)
 
 
 def leaky_relu_(input, negative_slope=0.01):
-    """``leaky_relu`` in place; with a negative slope, backward raises (PyTorch's rule)."""
+    """``leaky_relu`` in place; with a negative slope, backward raises (PyTorch's rule).
+
+    >>> import chainrule as cr
+    >>> import chainrule.nn.functional as F
+    >>> x = cr.tensor([-2.0, 0.5, 3.0])
+    >>> F.leaky_relu_(x, 0.5) is x, x.tolist()
+    (True, [-1.0, 0.5, 3.0])
+    """
     out = in_place(ops.leaky_relu, input, "leaky_relu_", negative_slope=negative_slope)
     return refuse_backward_if_negative(out, negative_slope, "leaky_relu_", "slope")
 
 
 def elu_(input, alpha=1.0):
-    """``elu`` in place; with a negative alpha, backward raises (PyTorch's rule)."""
+    """``elu`` in place; with a negative alpha, backward raises (PyTorch's rule).
+
+    >>> import chainrule as cr
+    >>> import chainrule.nn.functional as F
+    >>> x = cr.tensor([0.0, 3.0])
+    >>> F.elu_(x) is x, x.tolist()
+    (True, [0.0, 3.0])
+    """
     return elu(input, alpha, inplace=True)
 
 
 def celu_(input, alpha=1.0):
-    """``celu`` in place; with a negative alpha, backward raises (PyTorch's rule)."""
+    """``celu`` in place; with a negative alpha, backward raises (PyTorch's rule).
+
+    >>> import chainrule as cr
+    >>> import chainrule.nn.functional as F
+    >>> x = cr.tensor([0.0, 3.0])
+    >>> F.celu_(x, 2.0) is x, x.tolist()
+    (True, [0.0, 3.0])
+    """
     return celu(input, alpha, inplace=True)
 
 
 def selu_(input):
-    """``selu`` in place."""
+    """``selu`` in place.
+
+    >>> import chainrule as cr
+    >>> import chainrule.nn.functional as F
+    >>> x = cr.tensor([0.0])
+    >>> F.selu_(x) is x, x.tolist()
+    (True, [0.0])
+    """
     return selu(input, inplace=True)
 
 
 def hardtanh_(input, min_val=-1.0, max_val=1.0):
-    """``hardtanh`` in place (gradient 0 at both ends, as the out-of-place one)."""
+    """``hardtanh`` in place (gradient 0 at both ends, as the out-of-place one).
+
+    >>> import chainrule as cr
+    >>> import chainrule.nn.functional as F
+    >>> x = cr.tensor([-2.0, 0.5, 3.0])
+    >>> F.hardtanh_(x, -1.0, 1.0) is x, x.tolist()
+    (True, [-1.0, 0.5, 1.0])
+    """
     return hardtanh(input, min_val, max_val, inplace=True)
 
 
 def threshold_(input, threshold, value):
-    """``threshold`` in place: ``x`` where x > threshold, else ``value``."""
+    """``threshold`` in place: ``x`` where x > threshold, else ``value``.
+
+    >>> import chainrule as cr
+    >>> import chainrule.nn.functional as F
+    >>> x = cr.tensor([-2.0, 0.5, 3.0])
+    >>> F.threshold_(x, 1.0, -1.0) is x, x.tolist()
+    (True, [-1.0, -1.0, 3.0])
+    """
     return THRESHOLD(input, threshold, value, inplace=True)
 
 
@@ -81,5 +130,12 @@ def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
 
 
 def rrelu_(input, lower=1.0 / 8, upper=1.0 / 3, training=False):
-    """``rrelu`` in place."""
+    """``rrelu`` in place.
+
+    >>> import chainrule as cr
+    >>> import chainrule.nn.functional as F
+    >>> x = cr.tensor([-4.0, 3.0])
+    >>> F.rrelu_(x, 0.25, 0.75) is x, x.tolist()
+    (True, [-2.0, 3.0])
+    """
     return rrelu(input, lower, upper, training, inplace=True)

@@ -56,7 +56,13 @@ def mse_loss(input, target, reduction="mean"):
 
 
 def l1_loss(input, target, reduction="mean"):
-    """``|x - y|``, reduced."""
+    """``|x - y|``, reduced.
+
+    >>> import chainrule as cr
+    >>> import chainrule.nn.functional as F
+    >>> F.l1_loss(cr.tensor([1.0, 2.0]), cr.tensor([2.0, 4.0])).item()
+    1.5
+    """
     return reduce((input - target).abs(), reduction, "l1_loss")
 
 
@@ -65,6 +71,11 @@ def huber_loss(input, target, reduction="mean", delta=1.0):
 
     Written as q^2 / 2 + delta * (|d| - q) with q = min(|d|, delta): one formula for both
     pieces, whose gradient is right on either side of the seam.
+
+    >>> import chainrule as cr
+    >>> import chainrule.nn.functional as F
+    >>> F.huber_loss(cr.tensor([0.0, 0.0]), cr.tensor([0.5, 3.0]), reduction='none').tolist()
+    [0.125, 2.5]
     """
     size = (input - target).abs()
     inner = size.clamp(max=delta)
@@ -80,6 +91,12 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
     probabilities the input's shape. The plain case (indices, mean, no options) is the
     fused ``CrossEntropy`` gate, the hot path of training; the options compose
     log_softmax with indexing. Stable at any logit.
+
+    >>> import chainrule as cr
+    >>> import chainrule.nn.functional as F
+    >>> logits = cr.tensor([[0.0, 0.0], [0.0, 0.0]])
+    >>> F.cross_entropy(logits, cr.tensor([0, 1])).item() == cr.log(cr.tensor(2.0)).item()
+    True
     """
     check_reduction(reduction, "cross_entropy")
     labels = as_array(target)
@@ -186,7 +203,13 @@ def soft_cross_entropy(input, target, weight, reduction, smoothing):
 
 
 def binary_cross_entropy(input, target, weight=None, reduction="mean"):
-    """``-(y log p + (1 - y) log(1 - p))`` for probabilities ``p``, logs clamped at -100."""
+    """``-(y log p + (1 - y) log(1 - p))`` for probabilities ``p``, logs clamped at -100.
+
+    >>> import chainrule as cr
+    >>> import chainrule.nn.functional as F
+    >>> F.binary_cross_entropy(cr.tensor([0.5, 0.5]), cr.tensor([1.0, 0.0])).item() == cr.log(cr.tensor(2.0)).item()
+    True
+    """
     losses = ops.binary_cross_entropy(input, target)
     if weight is not None:
         losses = losses * weight
@@ -224,16 +247,40 @@ class Loss(Module):
 
 
 class MSELoss(Loss):
+    """The mean (or sum, or each) of ``(input - target)^2``: ``F.mse_loss``.
+
+    >>> import chainrule as cr
+    >>> import chainrule.nn as nn
+    >>> nn.MSELoss()(cr.tensor([1.0, 2.0]), cr.tensor([2.0, 4.0])).item()
+    2.5
+    """
+
     def forward(self, input, target):
         return mse_loss(input, target, self.reduction)
 
 
 class L1Loss(Loss):
+    """The mean (or sum, or each) of ``|input - target|``: ``F.l1_loss``.
+
+    >>> import chainrule as cr
+    >>> import chainrule.nn as nn
+    >>> nn.L1Loss(reduction='sum')(cr.tensor([1.0, 2.0]), cr.tensor([2.0, 4.0])).item()
+    3.0
+    """
+
     def forward(self, input, target):
         return l1_loss(input, target, self.reduction)
 
 
 class HuberLoss(Loss):
+    """Squared error below ``delta``, absolute error beyond it: ``F.huber_loss``.
+
+    >>> import chainrule as cr
+    >>> import chainrule.nn as nn
+    >>> nn.HuberLoss(delta=1.0)(cr.tensor([0.0, 0.0]), cr.tensor([0.5, 3.0])).item()
+    1.3125
+    """
+
     def __init__(self, reduction="mean", delta=1.0):
         super().__init__(reduction)
         self.delta = delta
@@ -244,7 +291,14 @@ class HuberLoss(Loss):
 
 class CrossEntropyLoss(Loss):
     """Cross-entropy of logits against class indices or probabilities (see ``cross_entropy``);
-    ``weight`` is a buffer, so it is saved in the state dict, as in PyTorch."""
+    ``weight`` is a buffer, so it is saved in the state dict, as in PyTorch.
+
+    >>> import chainrule as cr
+    >>> import chainrule.nn as nn
+    >>> loss = nn.CrossEntropyLoss(label_smoothing=0.1)
+    >>> loss, round(loss(cr.tensor([[2.0, 0.0]]), cr.tensor([0])).item(), 4)
+    (CrossEntropyLoss(), 0.2269)
+    """
 
     def __init__(self, weight=None, *, ignore_index=-100, reduction="mean", label_smoothing=0.0):
         super().__init__(reduction)
@@ -258,6 +312,15 @@ class CrossEntropyLoss(Loss):
 
 
 class NLLLoss(Loss):
+    """The negative log-likelihood of class indices under log-probabilities:
+    ``F.nll_loss``.
+
+    >>> import chainrule as cr
+    >>> import chainrule.nn as nn
+    >>> nn.NLLLoss()(cr.tensor([[-0.5, -1.0], [-2.0, -0.25]]), cr.tensor([0, 1])).item()
+    0.375
+    """
+
     def __init__(self, weight=None, *, ignore_index=-100, reduction="mean"):
         super().__init__(reduction)
         self.register_buffer("weight", weight)
@@ -268,6 +331,15 @@ class NLLLoss(Loss):
 
 
 class BCELoss(Loss):
+    """Binary cross-entropy of probabilities against targets in [0, 1]:
+    ``F.binary_cross_entropy``.
+
+    >>> import chainrule as cr
+    >>> import chainrule.nn as nn
+    >>> round(nn.BCELoss()(cr.tensor([0.9, 0.2]), cr.tensor([1.0, 0.0])).item(), 4)
+    0.1643
+    """
+
     def __init__(self, weight=None, *, reduction="mean"):
         super().__init__(reduction)
         self.register_buffer("weight", weight)
@@ -277,6 +349,15 @@ class BCELoss(Loss):
 
 
 class BCEWithLogitsLoss(Loss):
+    """Binary cross-entropy of ``sigmoid(input)``, computed stably from logits:
+    ``F.binary_cross_entropy_with_logits``.
+
+    >>> import chainrule as cr
+    >>> import chainrule.nn as nn
+    >>> round(nn.BCEWithLogitsLoss()(cr.tensor([0.0, 2.0]), cr.tensor([1.0, 1.0])).item(), 4)
+    0.41
+    """
+
     def __init__(self, weight=None, *, reduction="mean", pos_weight=None):
         super().__init__(reduction)
         self.register_buffer("weight", weight)

@@ -162,7 +162,15 @@ class TransformerEncoder(Module):
 
 
 class TransformerDecoder(Module):
-    """``num_layers`` copies of ``decoder_layer``, then ``norm`` when given."""
+    """``num_layers`` copies of ``decoder_layer``, then ``norm`` when given.
+
+    >>> import chainrule as cr
+    >>> import chainrule.nn as nn
+    >>> layer = nn.TransformerDecoderLayer(d_model=8, nhead=2, batch_first=True)
+    >>> decoder = nn.TransformerDecoder(layer, num_layers=2)
+    >>> decoder(cr.zeros(3, 5, 8), cr.zeros(3, 7, 8)).shape, len(decoder.layers)
+    (chainrule.Size([3, 5, 8]), 2)
+    """
 
     def __init__(self, decoder_layer, num_layers, norm=None):
         super().__init__()

@@ -55,6 +55,19 @@ class Optimizer:
     state as a dict of arrays (updated in place, or added) and numbers. With ``foreach``
     (the default) the kernel runs once per group on flat arrays that hold every parameter
     (see ``flat.py``); otherwise once per parameter. Both give the same bits.
+
+    >>> import chainrule as cr
+    >>> w = cr.tensor([1.0, 2.0], requires_grad=True)
+    >>> optimizer = cr.optim.SGD([w], lr=0.5)
+    >>> isinstance(optimizer, cr.optim.Optimizer), optimizer.param_groups[0]['lr']
+    (True, 0.5)
+    >>> (w * w).sum().backward()
+    >>> optimizer.step()
+    >>> w.tolist()
+    [0.0, 0.0]
+    >>> optimizer.zero_grad()
+    >>> w.grad is None
+    True
     """
 
     def __init__(self, params, defaults):

@@ -22,7 +22,21 @@ STEP_ORDER = ("Detected call of `lr_scheduler.step()` before `optimizer.step()`.
 
 class LRScheduler:
     """Base class: ``step()`` advances ``last_epoch`` and sets each group's ``lr`` to
-    ``get_lr()``; ``get_last_lr()`` gives what the last step set."""
+    ``get_lr()``; ``get_last_lr()`` gives what the last step set.
+
+    >>> import chainrule as cr
+    >>> w = cr.tensor([1.0], requires_grad=True)
+    >>> optimizer = cr.optim.SGD([w], lr=1.0)
+    >>> scheduler = cr.optim.lr_scheduler.StepLR(optimizer, step_size=2, gamma=0.5)
+    >>> isinstance(scheduler, cr.optim.lr_scheduler.LRScheduler)
+    True
+    >>> for epoch in range(4):
+    ...     optimizer.step()
+    ...     scheduler.step()
+    ...
+    >>> scheduler.get_last_lr()
+    [0.25]
+    """
 
     closed_form_lr = None   # a method giving the closed form, where the schedule has one
 
