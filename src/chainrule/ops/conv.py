@@ -126,7 +126,7 @@ class Conv2d(Gate):
     derivatives = {
         "x": "conv2d_input(input_size, W, g, stride, padding, dilation, groups)",
         "W": "conv2d_weight(x, weight_size, g, stride, padding, dilation, groups)",
-        "b": "sum(g, (0, 2, 3))",
+        "b": "channel_sum(g)",
     }
     saves = ("input_size", "weight_size", "stride", "padding", "dilation", "groups")
 
@@ -168,14 +168,14 @@ class ConvTranspose2d(Gate):
         "fits": {
             "x": "conv2d(g, W, None, stride, padding, dilation, groups)",
             "W": "conv2d_weight(g, weight_size, x, stride, padding, dilation, groups)",
-            "b": "sum(g, (0, 2, 3))"},
+            "b": "channel_sum(g)"},
         # output_padding of a stride or more: the convolution of g has more rows than x (the
         # first are x's gradient), and x, put in zeros of that size, weighs g for W's
         "grown": {
             "x": "conv2d(g, W, None, stride, padding, dilation, groups)[reached]",
             "W": "conv2d_weight(g, weight_size, scatter_add(x, grown, reached), stride, "
                  "padding, dilation, groups)",
-            "b": "sum(g, (0, 2, 3))"},
+            "b": "channel_sum(g)"},
     }
     saves = ("case", "output_size", "weight_size", "stride", "padding", "dilation", "groups",
              "reached", "grown")
