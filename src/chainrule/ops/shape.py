@@ -216,6 +216,13 @@ def transpose(x, dim0, dim1):
 
 @api(methods=("expand",))
 def expand(x, *shape):
+    """``x`` broadcast to ``size`` (-1 keeps a dimension) without copying: a view, whose
+    gradient sums over the broadcast dimensions.
+
+    >>> import chainrule as cr
+    >>> cr.expand(cr.tensor([[1], [2]]), 2, 3).tolist()
+    [[1, 1, 1], [2, 2, 2]]
+    """
     shape = shape[0] if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
     return Expand.apply(x, shape=tuple(shape))
 

@@ -253,7 +253,14 @@ def clamp_max(x, max):  # noqa: A002
 
 @api
 def cast(x, dtype):
-    """``x`` in another dtype; only a float-to-float cast keeps the graph."""
+    """``x`` in another dtype; only a float-to-float cast keeps the graph.
+
+    >>> import chainrule as cr
+    >>> x = cr.tensor([1.5, 2.5], requires_grad=True)
+    >>> y = cr.cast(x, cr.float64)
+    >>> y.dtype, y.requires_grad, cr.cast(x, cr.int64).tolist()
+    (chainrule.float64, True, [1, 2])
+    """
     if x._data.dtype == dtype:
         return x
     if dtype.kind == "f":
