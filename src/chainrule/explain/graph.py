@@ -309,7 +309,8 @@ def terms_from(node, g, upstream, by_key, named, root, aliases):
             words = broadcast_words(gi.shape, operand.shape, name)
             gi = conform(gi, operand._data, gate, ARRAYS)
         elif sums_a_broadcast(gate, slot, np.shape(g), operand.shape):
-            words = broadcast_words(np.shape(g), operand.shape, name, row_axes(gate, slot))
+            words = broadcast_words(np.shape(g), operand.shape, name,
+                                    row_axes(gate, slot, len(np.shape(g))))
         # every term is written upstream x local, the output's own gradient too (df/df * q)
         term = make_term(node, slot, expression, dict(symbols, g=upstream),
                          upstream, aliases)
@@ -379,18 +380,25 @@ def dims_text(axes):
     return str(axes[0]) if len(axes) == 1 else str(tuple(axes))
 
 
+SUMMING_ROWS = ("sum(", "channel_sum(")   # rows that sum a gradient back to an input's shape
+
+
 def sums_a_broadcast(gate, slot, g_shape, shape):
     """Whether the gate's own row for ``slot`` is the sum over the axes its forward broadcast
-    that input to (a layer's bias: ``sum(g, 0)``, a convolution's ``sum(g, (0, 2, 3))``)."""
+    that input to (a layer's bias: ``sum(g, 0)``, a convolution's ``channel_sum(g)``)."""
     row = gate.rows().get(slot, "")
-    return not gate.elementwise and row.startswith("sum(") and 0 < len(shape) < len(g_shape)
+    return (not gate.elementwise and row.startswith(SUMMING_ROWS)
+            and 0 < len(shape) < len(g_shape))
 
 
-def row_axes(gate, slot):
-    """The axes a row ``sum(..., dims)`` names, as a list, or None when it names none or sums
-    a flattened matrix (``as_matrix``: its axis 0 stands for every leading axis)."""
+def row_axes(gate, slot, ndim):
+    """The axes a summing row adds over, as a list (``channel_sum``: all of the ``ndim`` but
+    the channels, 1), or None when a ``sum(...)`` names none or sums a flattened matrix
+    (``as_matrix``: its axis 0 stands for every leading axis)."""
     row = gate.rows()[slot]
     call = parse(row)
+    if row.startswith("channel_sum("):
+        return [axis for axis in range(ndim) if axis != 1]
     if len(call.args) < 2 or "as_matrix" in row:
         return None
     try:
