@@ -29,7 +29,7 @@ def opened(browser, tmp_path, out, params=None, layout="auto"):
     return page, errors
 
 
-@pytest.mark.parametrize("kind", ["mlp", "cnn"])
+@pytest.mark.parametrize("kind", ["mlp", "cnn", "gpt"])
 @pytest.mark.parametrize("layout", ["auto", "builtin"])
 def test_a_model_page_opens_with_labels_at_least_11_px(browser, tmp_path, kind, layout):
     loss, model, _ = model_graph(kind)
