@@ -203,3 +203,32 @@ def test_a_comparison_under_no_grad_in_forward_is_not_recorded():
             return cr.where(mask, input, input * 0.5)
     with pytest.raises(cr.onnx.ExportError, match="operand 0 was made outside the graph"):
         cr.onnx.export(NoGradMask().eval(), cr.randn(2, 4), io.BytesIO())
+
+
+class PaddedAttention(nn.Module):
+    """Embedding with padding_idx, and MultiheadAttention whose key_padding_mask is the
+    comparison of the tokens with the padding index; padded positions zeroed in place."""
+
+    def __init__(self):
+        super().__init__()
+        self.tokens = nn.Embedding(6, 8, padding_idx=0)
+        self.attention = nn.MultiheadAttention(8, 2, batch_first=True)
+
+    def forward(self, input):
+        pad = input == 0
+        h = self.tokens(input)
+        out, _ = self.attention(h, h, h, key_padding_mask=pad, need_weights=False)
+        return (out * 1).masked_fill_(pad.unsqueeze(-1), 0.0)
+
+
+def test_padding_masks_of_attention_and_embedding_export():
+    cr.manual_seed(0)
+    model = PaddedAttention().eval()
+    example = cr.tensor([[1, 2, 0], [3, 0, 0]])   # every row keeps a key to attend
+    data = export_bytes(model, example, dynamic_axes={"input": [0, 1]})
+    tokens = np.random.default_rng(5).integers(0, 6, size=(5, 7))
+    tokens[:, 0] = 1
+    assert (tokens == 0).any()
+    worst = largest_difference(model, data, [tokens])
+    print(f"\nmasks padded attention: largest difference {worst:.2e}, {len(data):,} bytes")
+    assert worst <= TOLERANCE

@@ -30,8 +30,9 @@ def additive(mask, name, dtype):
     if mask is None:
         return None
     data = mask._data if isinstance(mask, Tensor) else np.asarray(mask)
-    if data.dtype == np.bool_:
-        return new_tensor(np.where(data, -np.inf, 0.0).astype(dtype), None)
+    if data.dtype == np.bool_:   # where: a mask gate's output (onnx.export) stays in the graph
+        return ops.where(mask if isinstance(mask, Tensor) else data,
+                         np.asarray(-np.inf, dtype), np.asarray(0.0, dtype))
     if data.dtype.kind != "f":
         raise TypeError(f"MultiheadAttention: {name} must be boolean or floating, got "
                         f"{data.dtype}")

@@ -15,6 +15,7 @@ import numpy as np
 from .. import ops
 from ..autograd.grad_mode import no_grad
 from ..kernels import windows as window_kernels
+from ..ops.compare import Masks
 from ..ops.conv import pair
 from ..ops.norm import group_norm as group_norm_gate
 from ..random import numpy_generator
@@ -219,8 +220,8 @@ def embedding(input, weight, padding_idx=None):
         raise IndexError(f"embedding: index {bad} is out of range for {rows} embeddings "
                          f"(valid: 0 to {rows - 1})")
     out = ops.getitem(weight, index)
-    if padding_idx is None:
-        return out
+    if padding_idx is None or Masks.recording:   # the Where only stops the padding rows'
+        return out                                # gradient: onnx.export takes none
     padding = (index == padding_idx % rows)[..., None]
     return ops.where(padding, new_tensor(weight._data[index], None), out)
 

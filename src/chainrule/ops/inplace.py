@@ -208,6 +208,8 @@ def masked_fill(x, mask, value):
 @api(name=False, methods=("masked_fill_",))
 def masked_fill_(x, mask, value):
     cond = operand(mask).astype(bool, copy=False)
+    if isinstance(mask, Tensor) and mask.requires_grad and cond.dtype == np.bool_:
+        cond = mask   # a mask gate's output, recorded for onnx.export (ops/compare.py)
     if records(x, (value,)):
         return rebase(x, Where, (cond, value, x))
     return write(x, operand(value), np.broadcast_to(cond, x.shape))
