@@ -9,6 +9,11 @@ have no target and are there to show what the modules and the optimizer cost.
 
     python benchmarks/engine_speed.py            # all workloads
     python benchmarks/engine_speed.py a c        # some of them (a b c d af bf cnn gpt moons)
+    python benchmarks/engine_speed.py --threads 1 cnn gpt   # both libraries on one thread
+    python benchmarks/engine_speed.py --profile gpt         # where chainrule's step spends it
+
+``--threads 1`` separates what each library does on one core from what PyTorch gains by
+splitting its elementwise kernels over the others (NumPy splits only matrix products).
 
 The model workloads (cnn, gpt, moons) are in workloads.py, shared with memory.py.
 """
@@ -117,22 +122,40 @@ WORKLOADS = {
 
 
 def measure(library, *keys):
-    """Median seconds per step of each workload, in this process."""
+    """Median seconds per step of each workload, in this process; a first key ``threads=N``
+    sets the library's thread count first."""
     lib = import_library(library)
+    if keys and keys[0].startswith("threads="):
+        lib.set_num_threads(int(keys[0].split("=")[1]))
+        keys = keys[1:]
     return {key: median_time(WORKLOADS[key][1](lib), *WORKLOADS[key][2:4]) for key in keys}
 
 
-def main(keys, rounds=5):
+def profile(key, lines=18):
+    """chainrule's step of one workload under cProfile: the functions with the most time."""
+    import cProfile
+    import pstats
+    step = WORKLOADS[key][1](import_library("chainrule"))
+    for _ in range(WORKLOADS[key][3]):
+        step()
+    profiler = cProfile.Profile()
+    profiler.runcall(lambda: [step() for _ in range(WORKLOADS[key][3] * 4)])
+    pstats.Stats(profiler).sort_stats("tottime").print_stats(lines)
+
+
+def main(keys, rounds=5, threads=None):
     import torch
 
     import chainrule
+    count = torch.get_num_threads() if threads is None else threads
     print(f"chainrule {chainrule.__version__}, torch {torch.__version__}, numpy {np.__version__},"
-          f" torch threads {torch.get_num_threads()}; one process per library; median ratio of"
+          f" threads {count}; one process per library; median ratio of"
           f" {rounds} rounds (lowest to highest)")
+    first = [] if threads is None else [f"threads={threads}"]
     ratios = {key: [] for key in keys}
     for _ in range(rounds):   # the machine's speed drifts: alternate the libraries
-        theirs = measured_apart(__file__, "torch", *keys)
-        ours = measured_apart(__file__, "chainrule", *keys)
+        theirs = measured_apart(__file__, "torch", *first, *keys)
+        ours = measured_apart(__file__, "chainrule", *first, *keys)
         for key in keys:
             ratios[key].append(ours[key] / theirs[key])
     print(f"{'':7}{'workload':55}{'ratio':>7}  {'range':>11}  {'target':>7}")
@@ -145,4 +168,11 @@ def main(keys, rounds=5):
 
 
 if __name__ == "__main__" and not child_main(measure):
-    main(sys.argv[1:] or list(WORKLOADS))
+    arguments = sys.argv[1:]
+    if arguments[:1] == ["--profile"]:
+        profile(arguments[1])
+    else:
+        count = None
+        if arguments[:1] == ["--threads"]:
+            count, arguments = int(arguments[1]), arguments[2:]
+        main(arguments or list(WORKLOADS), threads=count)
