@@ -682,20 +682,38 @@ def samples_of(op, dtype):
 
 
 def run_op(key):
-    """{"pass": n, "wrong": n, "gap": n} and the reasons of the wrong and gap samples."""
+    """The counts of each kind of sample (KINDS) and the reasons of all but the passes."""
     op = OPS[key]
     counts = collections.Counter({"pass": 0, "wrong": 0, "gap": 0, "nan-rule": 0})
     reasons = {"wrong": [], "gap": [], "nan-rule": []}
-    for dtype in DTYPES:
-        for i, sample in enumerate(samples_of(op, dtype)):
-            seed = zlib.crc32(f"{label_of(key)} {dtype} {i}".encode())
-            kind, why = run_sample(key, op, sample, seed)
-            if kind is None:
-                continue
-            counts[kind] += 1
-            if why:
-                reasons[kind].append(f"{str(dtype)[6:]} #{i} {describe(sample)}: {why}")
+    with one_torch_thread():
+        for dtype in DTYPES:
+            run_dtype(key, op, dtype, counts, reasons)
     return counts, reasons
+
+
+@contextlib.contextmanager
+def one_torch_thread():
+    """PyTorch on one thread: its results no longer depend on the machine's core count (a
+    parallel sum splits by thread), and its many small calls run 2x faster on a busy CPU."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)
+
+
+def run_dtype(key, op, dtype, counts, reasons):
+    """Adds the op's samples of ``dtype`` to ``counts`` and ``reasons``."""
+    for i, sample in enumerate(samples_of(op, dtype)):
+        seed = zlib.crc32(f"{label_of(key)} {dtype} {i}".encode())
+        kind, why = run_sample(key, op, sample, seed)
+        if kind is None:
+            continue
+        counts[kind] += 1
+        if why:
+            reasons[kind].append(f"{str(dtype)[6:]} #{i} {describe(sample)}: {why}")
 
 
 def describe(sample):
