@@ -9,9 +9,14 @@ docstring with an example, and the example runs.
 (``cr.exp`` is ``Exp.apply``) is documented by its gate class. Examples are run here with
 ``doctest`` as well: pytest's ``--doctest-modules`` runs those of module-level names, and
 this covers any that it does not reach.
+
+And docs/nn.md's "Not yet" section lists exactly the names PyTorch has in ``torch.nn``,
+its functional, init and utils, ``torch.optim`` and its schedulers that chainrule lacks.
 """
 import doctest
 import inspect
+import pathlib
+import re
 
 import pytest
 
@@ -95,3 +100,48 @@ def test_every_docstring_example_runs():
                 cr.set_default_dtype(state[0])
                 cr.set_grad_enabled(state[1])
     assert not failed, f"docstring examples that fail: {failed}"
+
+
+# ----- docs/nn.md's "Not yet": exactly what PyTorch has and chainrule lacks ---------------
+DOC = pathlib.Path(__file__).resolve().parents[2] / "docs" / "nn.md"
+# re-exported typing and internal names, bases, and names PyTorch deprecates
+NOT_API = {"Optional", "Any", "Counter", "SupportsFloat", "Tensor", "boolean_dispatch",
+           "handle_torch_function", "has_torch_function", "has_torch_function_unary",
+           "has_torch_function_variadic", "assert_int_or_pair", "Container", "RNNBase",
+           "RNNCellBase", "NLLLoss2d", "constant", "dirac", "eye", "kaiming_normal",
+           "kaiming_uniform", "normal", "orthogonal", "sparse", "uniform", "xavier_normal",
+           "xavier_uniform", "clip_grad_norm"}
+COMPARED = {   # the namespaces the section lists, and what counts as API in each
+    "torch.nn": (torch.nn, cr.nn, lambda o: inspect.isclass(o) and issubclass(o, torch.nn.Module)),
+    "torch.nn.functional": (torch.nn.functional, cr.nn.functional,
+                            lambda o: callable(o) and not inspect.isclass(o)),
+    "torch.nn.init": (torch.nn.init, cr.nn.init, callable),
+    "torch.nn.utils": (torch.nn.utils, cr.nn.utils, callable),
+    "torch.optim": (torch.optim, cr.optim,
+                    lambda o: inspect.isclass(o) and issubclass(o, torch.optim.Optimizer)),
+    "torch.optim.lr_scheduler": (torch.optim.lr_scheduler, cr.optim.lr_scheduler,
+                                 inspect.isclass),
+}
+
+
+def lacking(theirs, ours, is_api):
+    return {name for name, obj in vars(theirs).items()
+            if not name.startswith("_") and name not in NOT_API and not inspect.ismodule(obj)
+            and (getattr(obj, "__module__", None) or "").startswith("torch") and is_api(obj)
+            and not hasattr(ours, name)}
+
+
+def documented_gaps():
+    section = DOC.read_text().split("\n## Not yet\n", 1)[1].split("\n## ", 1)[0]
+    lines = re.findall(r"^- `(torch[\w.]*)`: (.*)$", section, re.M)
+    return {label: set(re.findall(r"`(\w+)`", names)) for label, names in lines}
+
+
+@pytest.mark.parametrize("label", sorted(COMPARED))
+def test_nn_doc_lists_exactly_what_is_not_there_yet(label):
+    listed = documented_gaps().get(label)
+    assert listed is not None, f"docs/nn.md's 'Not yet' has no line for {label}"
+    actual = lacking(*COMPARED[label])
+    assert listed == actual, (f"{label}: listed but present in chainrule: "
+                              f"{sorted(listed - actual)}; missing and not listed: "
+                              f"{sorted(actual - listed)}")
