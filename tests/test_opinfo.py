@@ -766,6 +766,7 @@ def table(results):
     def row(name, counts):
         return f"{name:46}" + "".join(f" {counts[kind]:>8}" for kind in KINDS)
     families = collections.defaultdict(collections.Counter)
+    sizes = collections.Counter(FAMILY[label] for label in results)
     lines = [row("op", dict(zip(KINDS, KINDS)))]
     for label in sorted(results):
         counts = results[label][0]
@@ -775,7 +776,7 @@ def table(results):
     totals = collections.Counter()
     for name in sorted(families):
         totals.update(families[name])
-        lines.append(row(name, families[name]))
+        lines.append(row(f"{name} ({sizes[name]} ops)", families[name]))
     lines.append(row(f"total ({len(results)} ops)", totals))
     samples = sum(totals[kind] for kind in KINDS)
     if samples:
