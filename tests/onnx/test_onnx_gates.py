@@ -13,7 +13,7 @@ import chainrule as cr
 from chainrule.autograd import REGISTRY
 from chainrule.onnx import TABLE, ExportError, NotExportable
 from chainrule.onnx.record import evaluation_order
-from chainrule.ops.compare import MASK_GATES, recording_masks
+from chainrule.ops.masks import MASK_GATES, recording_masks
 from onnx_helpers import export_bytes, session
 
 nn = cr.nn

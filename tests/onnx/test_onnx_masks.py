@@ -1,5 +1,5 @@
 """Masks in exported models: comparisons record mask gates while export runs the model
-(ops/compare.py), so the activations written with masks and ``where(x > 0, ...)`` export
+(ops/masks.py), so the activations written with masks and ``where(x > 0, ...)`` export
 as ONNX comparisons and Where, and run by onnxruntime to chainrule's numbers on both sides
 of every kink. In training, comparisons stay PyTorch's: plain bool tensors, no graph.
 
@@ -11,7 +11,7 @@ import pytest
 import torch
 
 import chainrule as cr
-from chainrule.ops.compare import MASK_GATES, Masks, recording_masks
+from chainrule.ops.masks import MASK_GATES, Masks, recording_masks
 from onnx_helpers import TOLERANCE, export_bytes, graph_of, largest_difference
 
 nn = cr.nn

@@ -7,7 +7,7 @@ import sys
 import chainrule as cr  # noqa: F401  (registers every gate)
 from chainrule.autograd import REGISTRY
 from chainrule.onnx import TABLE, NotExportable, supported_gates_markdown
-from chainrule.ops.compare import MASK_GATES
+from chainrule.ops.masks import MASK_GATES
 
 DEPLOY = pathlib.Path(__file__).resolve().parents[2] / "docs" / "deploy.md"
 BEGIN = "<!-- supported gates: generated from chainrule/onnx/table.py -->\n"

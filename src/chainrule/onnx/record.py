@@ -7,7 +7,7 @@ gate that depends on an input or a parameter then joins the graph, and nothing c
 backward, so no ``.grad`` changes. Values computed from buffers and constants alone never
 enter the graph: they reach it as constant operands, already folded. Comparisons, logical
 operations and predicates of graph values (and of integer inputs) record mask gates while
-the model runs (``ops.compare.recording_masks``), so a mask computed from the inputs is
+the model runs (``ops.masks.recording_masks``), so a mask computed from the inputs is
 part of the graph rather than a constant.
 
 Module forward hooks note which module each gate ran in (each call takes two numbers of
@@ -20,7 +20,7 @@ from ..autograd import fast_paths, graph
 from ..autograd.engine import follow_rebased
 from ..autograd.grad_mode import enable_grad
 from ..autograd.graph import key_of
-from ..ops.compare import recording_masks
+from ..ops.masks import recording_masks
 from ..tensor import Tensor, new_tensor
 
 

@@ -1,14 +1,14 @@
 """``TABLE``: every gate's ONNX translation, by gate class name, in one place.
 
 Each registered gate (``chainrule.autograd.REGISTRY``), and each mask gate that export
-records (``ops.compare.MASK_GATES``: comparisons, logical operations, predicates), has an
-entry here: a translation (``translate(ctx) -> value name``, see ``context.py``) or
-``NotExportable(reason)``.
+records (``ops.masks.MASK_GATES``: comparisons, logical operations, predicates, rounding,
+sign, argmax, integer casts), has an entry here: a translation (``translate(ctx) -> value
+name``, see ``context.py``) or ``NotExportable(reason)``.
 ``tests/onnx/test_table.py`` fails for a gate without an entry, so a new op cannot be added
 without deciding its export; docs/deploy.md's table of supported gates is generated from
 this one (``supported_gates_markdown``) and kept in sync by the same tests.
 """
-from ..ops.compare import MASK_GATES
+from ..ops.masks import MASK_GATES
 from . import elementwise, layers, masks, recurrent, reductions, shapes
 
 

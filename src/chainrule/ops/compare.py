@@ -2,88 +2,19 @@
 function's derivative is zero wherever it exists). As in PyTorch they record no graph: a
 plain bool tensor comes back, at no cost to training.
 
-While ``onnx.export`` runs a model (``recording_masks``), a mask computed from the graph
-(``x > 0``, ``~m``, ``a & b``, ``x.isnan()``) is recorded instead, as a *mask gate*: a node
-whose output is bool and through which no gradient passes (its backward hands its inputs
-nothing). Then ``where(x > 0, x, 0.1 * x)`` is a Where that reads a gate of the graph, and
-export writes ONNX's Greater and Where where it would otherwise have frozen the example's
-mask into a constant. The mask gates are not in ``REGISTRY`` (which holds the gates that
-carry gradients, each gradient-checked): they are in ``MASK_GATES``, which the exporter's
-table covers (onnx/masks.py).
+While ``onnx.export`` runs a model (``masks.recording_masks``), a mask computed from the
+graph (``x > 0``, ``~m``, ``a & b``, ``x.isnan()``) is recorded instead, as a *mask gate*
+(``masks.py``): a node whose output is bool and through which no gradient passes. Then
+``where(x > 0, x, 0.1 * x)`` is a Where that reads a gate of the graph, and export writes
+ONNX's Greater and Where where it would otherwise have frozen the example's mask into a
+constant.
 """
-import contextlib
-
 import numpy as np
 
-from ..autograd.gate import Gate
-from ..autograd.grad_mode import state
 from ..dtypes import as_torch_promotes
 from ..tensor import Tensor, api, new_tensor
+from .masks import MaskGate, Masks, in_graph, record_mask
 from .reduce import normalize_dims
-
-
-class Masks:
-    """Whether masks are recorded: ``recording`` is True only inside ``recording_masks``.
-    ``inputs`` holds the ids of the export's input tensors, so that a comparison of an
-    integer input (``tokens == pad``), which requires no gradient, is recorded too."""
-
-    recording = False
-    inputs = frozenset()
-
-
-@contextlib.contextmanager
-def recording_masks(inputs=()):
-    """Record mask gates for what runs inside (onnx.export's run of the model)."""
-    saved = Masks.recording, Masks.inputs
-    Masks.recording = True
-    Masks.inputs = frozenset(id(t) for t in inputs if isinstance(t, Tensor))
-    try:
-        yield
-    finally:
-        Masks.recording, Masks.inputs = saved
-
-
-def in_graph(*operands):
-    """Whether a mask of these operands joins the graph being recorded: grad mode is on and
-    an operand requires grad (a float value of the graph, or a mask already recorded) or is
-    an input of the export."""
-    if not state.enabled:
-        return False
-    for x in operands:   # (a loop: this module's any and all are PyTorch's, below)
-        if isinstance(x, Tensor) and (x.requires_grad or id(x) in Masks.inputs):
-            return True
-    return False
-
-
-MASK_GATES = {}   # class name -> mask gate class, as REGISTRY holds the other gates
-
-
-class MaskGate(Gate, register=False):
-    """A comparison, logical operation or predicate recorded while masks are: its forward
-    is ``ufunc`` (the same NumPy call the plain path makes), its output bool."""
-
-    inputs = ("x", "y")
-
-    def __init_subclass__(cls, **kwargs):
-        super().__init_subclass__(register=False, **kwargs)
-        MASK_GATES[cls.__name__] = cls
-
-    def forward(self, *arrays):
-        return np.asarray(self.ufunc(*arrays))
-
-    def backward(self, g, xp):
-        """No gradient passes a step function: every input gets nothing from this path."""
-        return (None,) * len(self.tensors)
-
-
-def record_mask(gate, *operands):
-    """``gate`` applied to the operands, joined to the graph (its output then requires grad,
-    so the gates that read it record too; no gradient ever comes back through it)."""
-    node = gate.__new__(gate)
-    arrays = tuple(x._data if isinstance(x, Tensor) else x for x in operands)
-    data = node.run_forward(arrays, {})
-    needs = tuple(isinstance(x, Tensor) and x.requires_grad for x in operands)
-    return node.record(operands, arrays, needs, data)
 
 
 class Greater(MaskGate):
