@@ -71,6 +71,13 @@ class Windows:
                 yield i * kw + j, self.spatial(slice(i * dh, i * dh + (oh - 1) * sh + 1, sh),
                                                slice(j * dw, j * dw + (ow - 1) * sw + 1, sw))
 
+    def tiles(self):
+        """Whether the windows cover the image exactly once (MaxPool2d(k) on a multiple of
+        k): then each cell belongs to one window and one offset."""
+        return (tuple(self.kernel) == tuple(self.stride) and tuple(self.dilation) == (1, 1)
+                and tuple(self.padding) == (0, 0)
+                and all(o * k == n for o, k, n in zip(self.out_size, self.kernel, self.shape[2:])))
+
     def interior(self):
         """Where the image sits in the padded one."""
         (ph, pw), (h, w) = self.padding, self.shape[2:]
@@ -142,9 +149,13 @@ def unpool_add(g, offset, shape, kernel, stride, padding, dilation):
                   offset.shape[2:])
     where = np.ascontiguousarray(offset.transpose(win.order))   # long rows, as in forward
     grads = np.ascontiguousarray(g.transpose(win.order))
-    out = np.zeros(win.memory_shape(*win.span), g.dtype)
+    tiles = win.tiles()
+    out = (np.empty if tiles else np.zeros)(win.memory_shape(*win.span), g.dtype)
     for k, cells in win.offsets():
-        out[cells] += grads * (where == k)
+        if tiles:   # each cell written once, straight from the product: 2x faster
+            np.multiply(grads, where == k, out=out[cells])
+        else:
+            out[cells] += grads * (where == k)
     return out[win.interior()].transpose(win.back)
 
 
