@@ -182,6 +182,7 @@ FAMILIES = {
         "nn.functional.one_hot": F.one_hot,
         "nn.functional.conv1d": F.conv1d, "nn.functional.conv_transpose1d": F.conv_transpose1d,
         "nn.functional.conv_transpose2d": F.conv_transpose2d, "nn.functional.bilinear": F.bilinear,
+        "nn.functional.conv3d": F.conv3d, "nn.functional.rrelu": F.rrelu,
         "nn.functional.group_norm": F.group_norm, "nn.functional.instance_norm": F.instance_norm,
         "nn.functional.rms_norm": F.rms_norm,
         "nn.functional.local_response_norm": F.local_response_norm,
@@ -267,6 +268,7 @@ DETERMINISTIC = {
                                                or not sample.kwargs.get("training", True)),
     "nn.functional.scaled_dot_product_attention":
         lambda sample: sample.kwargs.get("dropout_p", 0.0) == 0.0,
+    "nn.functional.rrelu": lambda sample: not sample.kwargs.get("training", False),
 }
 
 

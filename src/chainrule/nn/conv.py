@@ -7,6 +7,7 @@ from .pool_functions import single
 from .linear import add_weight_and_bias, empty_parameter
 from . import init
 from .module import Module
+from .conv3d import triple
 
 
 class Conv2d(Module):
@@ -319,3 +320,43 @@ class Fold(Unfold):
 
     def extra_repr(self):
         return f"output_size={self.output_size}, " + super().extra_repr()
+
+
+class Conv3d(Module):
+    """3-D cross-correlation with ``out_channels`` learned (in_channels / groups, KD, KH, KW)
+    kernels; PyTorch's arguments, parameter names, shapes and default init.
+
+    >>> import chainrule as cr
+    >>> conv = cr.nn.Conv3d(2, 4, 3, padding=1, padding_mode="replicate")
+    >>> tuple(conv(cr.ones(1, 2, 4, 5, 6)).shape), conv
+    ((1, 4, 4, 5, 6), Conv3d(2, 4, kernel_size=(3, 3, 3), stride=(1, 1, 1), padding=(1, 1, 1), padding_mode=replicate))
+    """
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1,
+                 groups=1, bias=True, padding_mode="zeros", device=None, dtype=None):
+        super().__init__()
+        check_groups(in_channels, out_channels, groups, "Conv3d")
+        check_padding_mode(padding_mode, padding, "Conv3d")
+        self.in_channels, self.out_channels = in_channels, out_channels
+        self.kernel_size = triple(kernel_size, "kernel_size", "Conv3d")
+        self.stride = triple(stride, "stride", "Conv3d")
+        self.padding = padding if isinstance(padding, str) \
+            else triple(padding, "padding", "Conv3d")
+        self.dilation = triple(dilation, "dilation", "Conv3d")
+        self.groups, self.padding_mode = groups, padding_mode
+        add_weight_and_bias(self, (out_channels, in_channels // groups) + self.kernel_size, bias,
+                            dtype, device)
+
+    def reset_parameters(self):
+        init.default_init(self.weight, self.bias)
+
+    def forward(self, input):
+        if self.padding_mode != "zeros":
+            input = F.pad(input, reversed_twice(self.padding), mode=self.padding_mode)
+            return F.conv3d(input, self.weight, self.bias, self.stride, 0, self.dilation,
+                          self.groups)
+        return F.conv3d(input, self.weight, self.bias, self.stride, self.padding, self.dilation,
+                      self.groups)
+
+    def extra_repr(self):
+        return conv_repr(self)
