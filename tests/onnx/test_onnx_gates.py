@@ -42,6 +42,17 @@ def specials(*shape):
     return make
 
 
+def nans_here_and_there(*shape):
+    """Normal values; every other row has a NaN (in a place that moves from row to row) and
+    an inf before it, so a slice's extreme is a NaN in some rows and not in others."""
+    def make(n):
+        values = RNG.standard_normal((n,) + shape).astype(np.float32)
+        for row in range(0, n, 2):
+            values[row, (row + 2) % shape[0]], values[row, (row + 1) % shape[0]] = np.nan, np.inf
+        return values
+    return make
+
+
 class Case:
     """``fn(*tensors)`` on inputs made by ``makers`` (each called with a batch size);
     ``module`` holds the parameters fn uses; ``dynamic``: whether axis 0 of each input
@@ -112,6 +123,18 @@ CASES = [
          + x.isposinf().float() * 4 + x.isneginf().float() * 8 + x.isfinite().float() * 16,
          [specials(6)]),
     Case("masked_fill of a comparison", lambda x: x.masked_fill(x.abs() > 1, 0.0), [normal(6)]),
+    # the other mask gates: rounding, sign, integer casts, argmax
+    Case("rounding", lambda x: (x * 3).floor() + (x * 3).ceil() * 2 + (x * 3).trunc() * 4
+         + cr.fix(x * 3) * 8 + (x * 3).round() * 16 + x.round(decimals=1) * 32, [normal(6)]),
+    Case("round halves to even", lambda x: (x.floor() + 0.5).round(), [normal(6)]),
+    Case("sign", lambda x: x.sign() * 2 + x, [specials(6)]),
+    Case("integer casts", lambda x: (x * 3).long() + (x > 0).long() * 10 + (x * 5).int().long()
+         + x.bool().long() * 100, [normal(6)]),
+    Case("argmax argmin", lambda x: x.argmax(1) + x.argmin(-1, keepdim=True).squeeze(1) * 10,
+         [normal(6)]),
+    Case("argmax of all", lambda x: x.argmax() * 100 + x.argmin(keepdim=True).sum(), [normal(6)]),
+    Case("argmax argmin with NaN", lambda x: x.argmax(1) + x.argmin(1) * 10,
+         [nans_here_and_there(6)]),
     # unary functions and activations
     *[Case(name, getattr(cr, name), [normal(6)])
       for name in ("exp", "sin", "cos", "tanh", "sigmoid", "relu", "abs")],

@@ -1,6 +1,8 @@
-"""Translations of the mask gates (ops/compare.py): comparisons, logical operations and
+"""Translations of the mask gates (ops/masks.py): comparisons, logical operations and
 predicates, which export records so that ``where(x > 0, x, 0.1 * x)`` and the activations
-written with masks (elu, hardtanh, softshrink, ...) become ONNX's Greater and Where.
+written with masks (elu, hardtanh, softshrink, ...) become ONNX's Greater and Where; and
+rounding, sign, argmax and integer casts, so an index or a rounded value computed from the
+inputs is part of the graph too.
 
 A comparison compares in the dtype NumPy's forward compared in (``np.result_type`` of its
 operands: a Python number beside a float32 tensor stays float32); ONNX's ordering operators
@@ -9,7 +11,10 @@ any other is cast (nonzero is True, as in NumPy).
 """
 import numpy as np
 
+from .builder import onnx_dtype
 from .context import emits
+from .elementwise import same_op
+from .reductions import reduce
 
 
 def common_dtype(ctx, ordered):
@@ -66,6 +71,66 @@ def isfinite(ctx):
     return ctx.op("Not", ctx.op("Or", ctx.op("IsNaN", x), ctx.op("IsInf", x)))
 
 
+@emits("Less, Ceil, Floor, Where")
+def trunc(ctx):
+    """Toward zero: ONNX has no Trunc (a cast to integers would overflow)."""
+    x = ctx.input(0)
+    negative = ctx.op("Less", x, ctx.const(0.0, ctx.dtype))
+    return ctx.op("Where", negative, ctx.op("Ceil", x), ctx.op("Floor", x))
+
+
+@emits("Round; Mul, Round, Div (decimals)")
+def round_(ctx):
+    """Half to even, as NumPy and PyTorch; with decimals, round(x * 10^d) / 10^d."""
+    x, decimals = ctx.input(0), ctx.param("decimals")
+    if decimals == 0:
+        return ctx.op("Round", x)
+    scale = ctx.const(10.0 ** decimals, ctx.dtype)
+    return ctx.op("Div", ctx.op("Round", ctx.op("Mul", x, scale)), scale)
+
+
+@emits("Greater, Less, Cast, Sub")
+def sign(ctx):
+    """(x > 0) - (x < 0): 0 at NaN, as PyTorch's sign (ONNX's Sign gives NaN)."""
+    x = ctx.input(0)
+    if ctx.dtype == np.bool_:
+        return ctx.op("Identity", x)
+    zero = ctx.const(0, np.asarray(ctx.node.arrays[0]).dtype)
+    above, below = ctx.op("Greater", x, zero), ctx.op("Less", x, zero)
+    return ctx.op("Sub", ctx.cast(above, np.bool_, ctx.dtype), ctx.cast(below, np.bool_, ctx.dtype))
+
+
+@emits("Cast")
+def cast_integer(ctx):
+    return ctx.input(0, ctx.dtype)
+
+
+def arg_extreme(op_type):
+    """The index of the first extreme, flattened when dim is None. NumPy and PyTorch take a
+    NaN as the extreme (its first index), where onnxruntime's ArgMax passes over it: where
+    a slice holds a NaN, the index of its first NaN is taken instead."""
+    @emits(f"{op_type}; Reshape (dim None); IsNaN, Cast, ReduceMax, Where (floats)")
+    def translate(ctx):
+        dim, keepdim, shape = ctx.param("dim"), ctx.param("keepdim"), ctx.shape(0)
+        if not shape:
+            raise ctx.error("argmax/argmin of a 0-d tensor is 0: take it out of the model")
+        x = ctx.input(0)
+        keep = int(bool(keepdim)) if dim is not None else 0
+        if dim is None:
+            x = ctx.op("Reshape", x, ctx.int64s([-1]))
+        axis = 0 if dim is None else int(dim) % len(shape)
+        index = ctx.op(op_type, x, axis=axis, keepdims=keep)
+        if np.asarray(ctx.node.arrays[0]).dtype.kind == "f":
+            nan = ctx.op("Cast", ctx.op("IsNaN", x), to=onnx_dtype(np.int32))
+            first_nan = ctx.op("ArgMax", nan, axis=axis, keepdims=keep)
+            has_nan = ctx.cast(reduce(ctx, "ReduceMax", nan, [axis], keep), np.int32, np.bool_)
+            index = ctx.op("Where", has_nan, first_nan, index)
+        if dim is None and keepdim:
+            index = ctx.op("Reshape", index, ctx.int64s([1] * len(shape)))
+        return index
+    return translate
+
+
 TRANSLATIONS = {
     "Greater": compared("Greater"), "Less": compared("Less"),
     "GreaterEqual": compared("GreaterOrEqual"), "LessEqual": compared("LessOrEqual"),
@@ -74,4 +139,7 @@ TRANSLATIONS = {
     "LogicalNot": logical("Not"),
     "IsNan": isnan, "IsInf": isinf(True, True), "IsPosInf": isinf(True, False),
     "IsNegInf": isinf(False, True), "IsFinite": isfinite,
+    "Floor": same_op("Floor"), "Ceil": same_op("Ceil"), "Trunc": trunc, "Round": round_,
+    "Sign": sign, "CastInteger": cast_integer,
+    "ArgMax": arg_extreme("ArgMax"), "ArgMin": arg_extreme("ArgMin"),
 }

@@ -10,6 +10,7 @@ from ..dtypes import array_of
 from ..kernels import special
 from ..autograd.vocabulary import TENSORS, define
 from .arithmetic import Maximum, Minimum
+from .masks import MaskGate, Masks, in_graph, record_mask
 from .svd import spectral_norm
 from ..tensor import api, new_tensor
 
@@ -336,15 +337,36 @@ def argmin(x, dim=None, keepdim=False):
 
 
 def arg_extreme(fn, x, dim, keepdim):
-    data = getattr(x, "_data", x)
+    if Masks.recording and in_graph(x):   # onnx.export: a gate of the graph (ops/masks.py)
+        return record_mask(ArgMax if fn is np.argmax else ArgMin, x, dim=dim, keepdim=keepdim)
+    return new_tensor(arg_extreme_index(fn, getattr(x, "_data", x), dim, keepdim), None)
+
+
+def arg_extreme_index(fn, data, dim, keepdim):
     if dim is None:   # the flat index; keepdim keeps every dimension, as size 1
         index = array_of(fn(data)).astype(np.int64, copy=False)
-        return new_tensor(index.reshape((1,) * np.ndim(data)) if keepdim else index, None)
+        return index.reshape((1,) * np.ndim(data)) if keepdim else index
     if np.ndim(data) == 0:   # dim 0 (or -1) of a scalar: index 0, a scalar (keepdim or not)
         normalize_dims(dim, 0, "argmax")
-        return new_tensor(np.zeros((), np.int64), None)
+        return np.zeros((), np.int64)
     index = fn(data, axis=dim)
-    return new_tensor(np.expand_dims(index, dim) if keepdim else index, None)
+    return np.expand_dims(index, dim) if keepdim else index
+
+
+class ArgMax(MaskGate):
+    """``argmax`` recorded for onnx.export: an int64 index, no gradient."""
+
+    label, formula, inputs, pick = "argmax", "argmax(x, dim)", ("x",), staticmethod(np.argmax)
+
+    def forward(self, x, dim=None, keepdim=False):
+        self.dim, self.keepdim = dim, keepdim
+        return arg_extreme_index(self.pick, x, dim, keepdim)
+
+
+class ArgMin(ArgMax):
+    """``argmin`` recorded for onnx.export."""
+
+    label, formula, pick = "argmin", "argmin(x, dim)", staticmethod(np.argmin)
 
 
 @api(methods=("var",))

@@ -8,6 +8,7 @@ from ..autograd.gate import Gate
 from ..autograd.vocabulary import TENSORS, define
 from ..kernels import special
 from ..tensor import Tensor, api, new_tensor
+from .masks import MaskGate, Masks, in_graph, record_mask
 
 
 class Exp(Gate):
@@ -265,7 +266,18 @@ def cast(x, dtype):
         return x
     if dtype.kind == "f":
         return Cast.apply(x, dtype=dtype)
+    if Masks.recording and in_graph(x):   # onnx.export: a gate of the graph (ops/masks.py)
+        return record_mask(CastInteger, x, dtype=dtype)
     return new_tensor(x._data.astype(dtype), None)
+
+
+class CastInteger(MaskGate):
+    """A cast to an integer or bool dtype, recorded for onnx.export: no gradient."""
+
+    label, formula, inputs = "cast", "cast(x, dtype)", ("x",)
+
+    def forward(self, x, dtype):
+        return x.astype(dtype)
 
 
 @api(methods=("sign",))
@@ -277,7 +289,18 @@ def sign(x):
     >>> cr.sign(cr.tensor([-2.0, 0.0, 3.0])).tolist()
     [-1.0, 0.0, 1.0]
     """
+    if Masks.recording and in_graph(x):
+        return record_mask(Sign, x)
     return new_tensor(special.sign(x._data if isinstance(x, Tensor) else x), None)
+
+
+class Sign(MaskGate):
+    """``sign`` recorded for onnx.export (0 at NaN): no gradient."""
+
+    label, formula, inputs = "sign", "sign(x)", ("x",)
+
+    def forward(self, x):
+        return special.sign(x)
 
 
 @api(name=False, methods=("to",))
@@ -533,9 +556,27 @@ def square(x):
     return x * x
 
 
-def rounding(ufunc, name, meaning, example=None):
+class Floor(MaskGate):
+    """Rounding recorded for onnx.export (``floor``, ``ceil``, ``trunc``): no gradient."""
+
+    label, formula, inputs, ufunc = "floor", "floor(x)", ("x",), np.floor
+
+
+class Ceil(Floor):
+    label, formula, ufunc = "ceil", "ceil(x)", np.ceil
+
+
+class Trunc(Floor):
+    label, formula, ufunc = "trunc", "trunc(x)", np.trunc
+
+
+def rounding(gate, name, meaning, example=None):
+    ufunc = gate.ufunc
+
     def round_values(x):
         data = x._data
+        if Masks.recording and data.dtype.kind == "f" and in_graph(x):
+            return record_mask(gate, x)
         return new_tensor(data.copy() if data.dtype.kind in "iub" else ufunc(data), None)
     round_values.__name__ = name
     round_values.__doc__ = (f"``x`` {meaning}; no gradient (PyTorch's is zero), so it records "
@@ -544,13 +585,13 @@ def rounding(ufunc, name, meaning, example=None):
 
 
 HALVES = "cr.tensor([-1.5, -0.5, 0.5, 1.5])"
-floor = rounding(np.floor, "floor", "rounded down",
+floor = rounding(Floor, "floor", "rounded down",
                  example=(f"cr.floor({HALVES}).tolist()", "[-2.0, -1.0, 0.0, 1.0]"))
-ceil = rounding(np.ceil, "ceil", "rounded up",
+ceil = rounding(Ceil, "ceil", "rounded up",
                 example=(f"cr.ceil({HALVES}).tolist()", "[-1.0, -0.0, 1.0, 2.0]"))
-trunc = rounding(np.trunc, "trunc", "rounded toward zero",
+trunc = rounding(Trunc, "trunc", "rounded toward zero",
                  example=(f"cr.trunc({HALVES}).tolist()", "[-1.0, -0.0, 0.0, 1.0]"))
-fix = rounding(np.trunc, "fix", "rounded toward zero (trunc)",
+fix = rounding(Trunc, "fix", "rounded toward zero (trunc)",
                example=(f"cr.fix({HALVES}).tolist()", "[-1.0, -0.0, 0.0, 1.0]"))
 
 
@@ -565,10 +606,26 @@ def round_(x, decimals=0):
     data = x._data
     if data.dtype.kind in "iub":
         return new_tensor(data.copy(), None)
+    if Masks.recording and in_graph(x):
+        return record_mask(Round, x, decimals=decimals)
+    return new_tensor(rounded(data, decimals), None)
+
+
+def rounded(data, decimals):
     if decimals == 0:
-        return new_tensor(np.round(data), None)
+        return np.round(data)
     scale = np.asarray(10.0 ** decimals, data.dtype)   # PyTorch's: round(x * 10^d) / 10^d
-    return new_tensor(np.round(data * scale) / scale, None)
+    return np.round(data * scale) / scale
+
+
+class Round(MaskGate):
+    """``round`` recorded for onnx.export: no gradient."""
+
+    label, formula, inputs = "round", "round(x, decimals)", ("x",)
+
+    def forward(self, x, decimals=0):
+        self.decimals = decimals
+        return rounded(x, decimals)
 
 
 @api(methods=("frac",))
