@@ -20,10 +20,10 @@ from .runs import same
 
 
 VARIES = ("was made outside the graph (with NumPy, under no_grad, from a detach()ed value, "
-          "or by an operation that records no gate: argmax, rounding or an integer cast) and "
-          "changes with the inputs; ONNX would keep this example's value. Compute it with "
-          "operations that record gates (comparisons and where do), or leave its axis out of "
-          "dynamic_axes")
+          "or by an operation that records no gate: the indices of max(dim), sort or topk, "
+          "arithmetic on integer tensors) and changes with the inputs; ONNX would keep this "
+          "example's value. Compute it with operations that record gates (comparisons, where, "
+          "argmax and casts do), or leave its axis out of dynamic_axes")
 
 
 class ExportError(RuntimeError):
