@@ -12,10 +12,16 @@ from ..random import numpy_generator
 from ..tensor import Tensor, api, version_of
 from ..tensor import new_tensor
 from .arithmetic import (Add, Div, Fmod, Maximum, Minimum, Mul, Neg, Pow, Remainder, Sub,
-                         Where, scaled, where)
-from .shape import IndexPut, normalize_index
+                         Where, addcdiv, addcmul, addmm, baddbmm, div, float_power,
+                         floor_divide, lerp, scaled, where, xlogy)
+from .compare import (bitwise_and, bitwise_not, bitwise_or, bitwise_xor, eq, ge, gt, le,
+                      logical_and, logical_not, logical_or, logical_xor, lt, ne)
+from .reduce import cumprod, cumsum
+from .shape import (IndexPut, index_add, index_copy, index_fill, index_put, normalize_index,
+                    scatter, scatter_add, tril, triu)
 from .unary import (Abs, Clamp, Cos, Exp, Exp2, Expm1, Log, Log1p, Log2, Log10, Relu, Sigmoid,
-                    Sin, Sqrt, Tan, Tanh, ceil, clamp, floor, round_, sign, trunc)
+                    Sin, Sqrt, Tan, Tanh, ceil, clamp, erf, floor, frac, logit, nan_to_num,
+                    reciprocal, round_, rsqrt, sign, trunc)
 
 
 def operand(a):
@@ -171,7 +177,11 @@ def mul_(x, other):
 
 
 @api(name=False, methods=("div_",))
-def div_(x, other):
+def div_(x, other, *, rounding_mode=None):
+    """``div`` in place: the ``Div`` gate; with ``rounding_mode`` ('trunc', 'floor') the
+    rounded quotient written back (no gradient, as PyTorch's)."""
+    if rounding_mode is not None:
+        return written_back(x, div, "div_", (other,), {"rounding_mode": rounding_mode})
     return update(x, np.true_divide, other, gate=Div)
 
 
@@ -348,3 +358,62 @@ def random_(x, from_=0, to=None, *, generator=None):
         info = np.finfo(x._data.dtype) if x._data.dtype.kind == "f" else np.iinfo(x._data.dtype)
         to = 2 ** (info.nmant + 1) if x._data.dtype.kind == "f" else int(info.max)
     return write(x, numpy_generator(generator).integers(from_, to, x.shape))
+
+
+# ----- the in-place forms of compositions: computed out of place, then written back -------
+def checked_result(x, result, op):
+    """``result`` cast to ``x``'s dtype, after PyTorch's checks of an in-place result: it
+    must have ``x``'s shape (the operands may broadcast to ``x``, not grow it), and its dtype
+    must cast to ``x``'s (no float into an integer tensor, only bool into a bool one)."""
+    if tuple(result.shape) != tuple(x.shape):
+        raise RuntimeError(f"{op}: output with shape {list(x.shape)} doesn't match the "
+                           f"broadcast shape {list(result.shape)}")
+    kind, into_kind = result._data.dtype.kind, x._data.dtype.kind
+    if (kind in "fc" and into_kind in "iub") or (into_kind == "b" and kind != "b"):
+        raise RuntimeError(f"{op}: result type {result.dtype} can't be cast to the desired "
+                           f"output type {x.dtype}; use the out-of-place {op.rstrip('_')}")
+    return result if result._data.dtype == x._data.dtype else result.to(x.dtype)
+
+
+def written_back(x, fn, op, args, kwargs):
+    """``fn(x, *args, **kwargs)`` computed out of place (from a copy of ``x`` when it is
+    recorded, so the gradient reaches ``x``'s old value) and written into ``x``."""
+    source = x.clone() if records(x, args + tuple(kwargs.values())) else x.detach()
+    return copy_(x, checked_result(x, fn(source, *args, **kwargs), op))
+
+
+def composed_inplace(name, fn):
+    """``x.name_(...)``: ``fn(x, ...)`` computed out of place (a composition of gates, or a
+    function without a gradient) and written into ``x`` with ``copy_``; in the graph, the
+    gradient reaches ``x``'s old value through ``fn``, as PyTorch's in-place forms give it."""
+    def op_(x, *args, **kwargs):
+        return written_back(x, fn, name + "_", args, kwargs)
+    op_.__name__ = name + "_"
+    op_.__doc__ = (f"``{name}`` in place: computed out of place, then written into the "
+                   f"tensor (``copy_``), which must keep its shape and dtype.")
+    return api(op_, name=False, methods=(name + "_",))
+
+
+def float_power_base(x, exponent):
+    """``float_power`` computes in float64, so in place it needs a float64 tensor."""
+    if x._data.dtype != np.float64:
+        raise RuntimeError(f"float_power_: the base given to float_power_ has dtype {x.dtype} "
+                           f"but the operation's result requires dtype chainrule.float64")
+    return float_power(x, exponent)
+
+
+for _name, _fn in (("erf", erf), ("frac", frac), ("reciprocal", reciprocal),
+                   ("rsqrt", rsqrt), ("logit", logit), ("nan_to_num", nan_to_num),
+                   ("xlogy", xlogy), ("float_power", float_power_base),
+                   ("true_divide", div), ("floor_divide", floor_divide), ("lerp", lerp),
+                   ("addcmul", addcmul), ("addcdiv", addcdiv), ("addmm", addmm),
+                   ("baddbmm", baddbmm), ("cumsum", cumsum), ("cumprod", cumprod),
+                   ("tril", tril), ("triu", triu), ("index_add", index_add),
+                   ("index_copy", index_copy), ("index_fill", index_fill),
+                   ("index_put", index_put), ("scatter", scatter), ("scatter_add", scatter_add),
+                   ("eq", eq), ("ne", ne), ("lt", lt), ("le", le), ("gt", gt), ("ge", ge),
+                   ("logical_and", logical_and), ("logical_or", logical_or),
+                   ("logical_xor", logical_xor), ("logical_not", logical_not),
+                   ("bitwise_and", bitwise_and), ("bitwise_or", bitwise_or),
+                   ("bitwise_xor", bitwise_xor), ("bitwise_not", bitwise_not)):
+    composed_inplace(_name, _fn)
