@@ -4,7 +4,9 @@ For every OpInfo entry whose operation chainrule has (the mapping ``CHAINRULE`` 
 explicit), its float32 and float64 ``sample_inputs`` and ``reference_inputs`` (the latter
 with NaN, inf, zeros and extremes) are called in both libraries with the same values, and
 compared: forward values (NaN and inf in the same places), dtypes and shapes, and the
-gradients of a random weighted sum of the outputs with respect to every float input.
+gradients of a random weighted sum of the outputs with respect to every float input. The
+op's Tensor method (``x.abs()``) and in-place form (``x.abs_()``, on a copy of the input) run
+a few of the same samples (``VARIANTS``, SAMPLES_PER_VARIANT per dtype).
 
 Each sample is one of:
 
@@ -183,6 +185,9 @@ FAMILIES = {
         "nn.functional.conv1d": F.conv1d, "nn.functional.conv_transpose1d": F.conv_transpose1d,
         "nn.functional.conv_transpose2d": F.conv_transpose2d, "nn.functional.bilinear": F.bilinear,
         "nn.functional.conv3d": F.conv3d, "nn.functional.rrelu": F.rrelu,
+        "nn.functional.alpha_dropout": F.alpha_dropout,
+        ("nn.functional.feature_alpha_dropout", "with_train"): F.feature_alpha_dropout,
+        ("nn.functional.feature_alpha_dropout", "without_train"): F.feature_alpha_dropout,
         "nn.functional.group_norm": F.group_norm, "nn.functional.instance_norm": F.instance_norm,
         "nn.functional.rms_norm": F.rms_norm,
         "nn.functional.local_response_norm": F.local_response_norm,
@@ -269,6 +274,10 @@ DETERMINISTIC = {
     "nn.functional.scaled_dot_product_attention":
         lambda sample: sample.kwargs.get("dropout_p", 0.0) == 0.0,
     "nn.functional.rrelu": lambda sample: not sample.kwargs.get("training", False),
+    "nn.functional.alpha_dropout": lambda sample: (sample.kwargs.get("p", 0.5) in (0.0, 1.0)
+                                                   or not sample.kwargs.get("training", False)),
+    "nn.functional.feature_alpha_dropout": lambda sample: (
+        sample.kwargs.get("p", 0.5) in (0.0, 1.0) or not sample.kwargs.get("training", False)),
 }
 
 
@@ -345,6 +354,44 @@ FAMILY = {label_of(key): name for name, family in FAMILIES.items() for key in fa
 
 OPS = {key_of(op): op for op in op_db if key_of(op) in CHAINRULE}
 OPS_MISSING = sorted(map(label_of, CHAINRULE.keys() - OPS.keys()))   # renamed upstream
+
+
+# ----- the Tensor method and in-place forms of the same ops --------------------------------
+SAMPLES_PER_VARIANT = 6   # per dtype: the function form has already run them all
+
+
+def variant_name(op, kind):
+    """The name of the op's Tensor method ("method") or in-place method ("inplace") in
+    OpInfo, or None (no such variant, or one that is not a Tensor method)."""
+    variant = op.method_variant if kind == "method" else op.inplace_variant
+    name = getattr(variant, "__name__", None)
+    return name if name and getattr(torch.Tensor, name, None) is variant else None
+
+
+def variant_call(lib, name, kind):
+    """How ``lib`` calls the variant: on the input itself, or, in place, on a copy of it
+    (as OpInfo's own tests do: a leaf that requires grad cannot be written), so that the
+    gradient reaches the input through the copy."""
+    def call(x, *args, **kwargs):
+        return getattr(x.clone() if kind == "inplace" else x, name)(*args, **kwargs)
+    call.__name__ = name
+    return call
+
+
+# (OpInfo key, "method" | "inplace") -> the method's name, for the variants chainrule has;
+# VARIANTS_MISSING lists the in-place methods of covered ops that chainrule lacks
+VARIANTS, VARIANTS_MISSING = {}, []
+for _key, _op in OPS.items():
+    for _kind in ("method", "inplace"):
+        _name = variant_name(_op, _kind)
+        if _name and hasattr(cr.Tensor, _name):
+            VARIANTS[(_key, _kind)] = _name
+        elif _name and _kind == "inplace":
+            VARIANTS_MISSING.append(_name)
+
+
+def variant_label(key, kind):
+    return f"{label_of(key)} [{'in place' if kind == 'inplace' else 'method'}]"
 
 
 # ----- one sample in both libraries -------------------------------------------------------
@@ -518,11 +565,11 @@ def weights_for(outputs, seed):
     return [rng.standard_normal(tuple(o.shape)).astype(dtype_name(o)) for o in outputs]
 
 
-def run_sample(key, op, sample, seed):
-    """("pass" | "wrong" | "gap", why) for one sample."""
+def run_sample(key, op, sample, seed, ours_call=None):
+    """(one of KINDS, or None for a sample PyTorch refuses, and why) for one sample."""
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
-        return compare_sample(key, op, sample, seed)
+        return compare_sample(key, op, sample, seed, ours_call)
 
 
 def torch_run(op, sample, wide=False):
@@ -572,7 +619,10 @@ class Exact:
         return grads[i] if i < len(grads) else None
 
 
-def compare_sample(key, op, sample, seed):
+def compare_sample(key, op, sample, seed, ours_call=None):
+    """As ``run_sample``; ``op`` is PyTorch's callable (the OpInfo), ``ours_call``
+    chainrule's (CHAINRULE[key] unless given)."""
+    ours_call = ours_call or CHAINRULE[key]
     # PyTorch first: its result decides whether the sample is valid
     try:
         args, kwargs, theirs = torch_run(op, sample)
@@ -585,7 +635,7 @@ def compare_sample(key, op, sample, seed):
     except Gap as gap:
         return "gap", f"argument: {gap}"
     try:
-        ours = flat(CHAINRULE[key](*cr_args, **cr_kwargs))
+        ours = flat(ours_call(*cr_args, **cr_kwargs))
     except Exception as error:   # noqa: BLE001
         kind = "gap" if gap_error(error) else "wrong"
         return kind, f"forward raises {type(error).__name__}: {error}"
@@ -662,9 +712,9 @@ def scalar_loop_at_nan(op, args, kwargs, theirs_g, weight):
     return torch.where(nan, torch.from_numpy(weight).to(x.dtype) * slope, theirs_g)
 
 
-def samples_of(op, dtype):
+def samples_of(op, dtype, most=SAMPLES_PER_DTYPE):
     """The op's samples for ``dtype``: its reference inputs when it has them (they start with
-    the sample inputs), else its sample inputs; evenly thinned to SAMPLES_PER_DTYPE."""
+    the sample inputs), else its sample inputs; evenly thinned to ``most``."""
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(0)
         grad = op.supports_autograd
@@ -677,20 +727,24 @@ def samples_of(op, dtype):
     keep = DETERMINISTIC.get(key_of(op))
     if keep is not None:
         samples = [s for s in samples if keep(s)]
-    if len(samples) > SAMPLES_PER_DTYPE:
-        picks = np.linspace(0, len(samples) - 1, SAMPLES_PER_DTYPE).round().astype(int)
+    if len(samples) > most:
+        picks = np.linspace(0, len(samples) - 1, most).round().astype(int)
         samples = [samples[i] for i in sorted(set(picks))]
     return samples
 
 
-def run_op(key):
-    """The counts of each kind of sample (KINDS) and the reasons of all but the passes."""
+def run_op(key, kind=None):
+    """The counts of each kind of sample (KINDS) and the reasons of all but the passes, for
+    the op (``kind`` None) or its method or in-place variant (VARIANTS)."""
     op = OPS[key]
     counts = collections.Counter({"pass": 0, "wrong": 0, "gap": 0, "nan-rule": 0})
     reasons = {"wrong": [], "gap": [], "nan-rule": []}
+    calls = (op, None)
+    if kind is not None:
+        calls = tuple(variant_call(lib, VARIANTS[(key, kind)], kind) for lib in (torch, cr))
     with one_torch_thread():
         for dtype in DTYPES:
-            run_dtype(key, op, dtype, counts, reasons)
+            run_dtype(key, op, dtype, counts, reasons, calls, kind)
     return counts, reasons
 
 
@@ -706,11 +760,13 @@ def one_torch_thread():
         torch.set_num_threads(threads)
 
 
-def run_dtype(key, op, dtype, counts, reasons):
-    """Adds the op's samples of ``dtype`` to ``counts`` and ``reasons``."""
-    for i, sample in enumerate(samples_of(op, dtype)):
+def run_dtype(key, op, dtype, counts, reasons, calls, variant):
+    """Adds the op's samples of ``dtype`` to ``counts`` and ``reasons``, called through
+    ``calls`` (PyTorch's, chainrule's: None for CHAINRULE's)."""
+    most = SAMPLES_PER_DTYPE if variant is None else SAMPLES_PER_VARIANT
+    for i, sample in enumerate(samples_of(op, dtype, most)):
         seed = zlib.crc32(f"{label_of(key)} {dtype} {i}".encode())
-        kind, why = run_sample(key, op, sample, seed)
+        kind, why = run_sample(key, calls[0], sample, seed, calls[1])
         if kind is None:
             continue
         counts[kind] += 1
@@ -756,6 +812,19 @@ def test_opinfo_samples_match_pytorch(key):
         f"(pass {counts['pass']}, gap {counts['gap']}):\n  " + "\n  ".join(reasons["wrong"][:10]))
 
 
+@pytest.mark.parametrize("key, kind", sorted(VARIANTS, key=lambda v: variant_label(*v)),
+                         ids=[variant_label(*v) for v in sorted(VARIANTS,
+                                                                key=lambda v: variant_label(*v))])
+def test_opinfo_method_and_inplace_variants_match_pytorch(key, kind):
+    """The op's Tensor method (``x.abs()``) or in-place form (``x.abs_()``, on a copy), on
+    SAMPLES_PER_VARIANT of its samples per dtype: the same values and gradients."""
+    label = variant_label(key, kind)
+    counts, reasons = RESULTS[label] = run_op(key, kind)
+    assert not reasons["wrong"], (
+        f"{label}: {counts['wrong']} wrong of {sum(counts.values())} samples "
+        f"(pass {counts['pass']}, gap {counts['gap']}):\n  " + "\n  ".join(reasons["wrong"][:10]))
+
+
 def test_every_mapped_op_is_in_op_db():
     assert not OPS_MISSING, f"no OpInfo entry named {OPS_MISSING}: renamed upstream?"
 
@@ -763,16 +832,25 @@ def test_every_mapped_op_is_in_op_db():
 KINDS = ("pass", "wrong", "gap", "nan-rule")
 
 
+def family_of(label):
+    """An op's family (FAMILIES); its method and in-place variants have one each."""
+    if label.endswith(" [method]"):
+        return "Tensor methods"
+    if label.endswith(" [in place]"):
+        return "in-place methods"
+    return FAMILY[label]
+
+
 def table(results):
     """The counts per op, then per family, then in total with the pass rate."""
     def row(name, counts):
         return f"{name:46}" + "".join(f" {counts[kind]:>8}" for kind in KINDS)
     families = collections.defaultdict(collections.Counter)
-    sizes = collections.Counter(FAMILY[label] for label in results)
+    sizes = collections.Counter(map(family_of, results))
     lines = [row("op", dict(zip(KINDS, KINDS)))]
     for label in sorted(results):
         counts = results[label][0]
-        families[FAMILY[label]].update(counts)
+        families[family_of(label)].update(counts)
         lines.append(row(label, counts))
     lines += ["", row("family", dict(zip(KINDS, KINDS)))]
     totals = collections.Counter()
@@ -790,12 +868,15 @@ def table(results):
 def main(names):
     keys = [k for k in sorted(OPS, key=label_of) if not names or label_of(k) in names
             or (k if isinstance(k, str) else k[0]) in names]
+    runs = [(label_of(key), key, None) for key in keys]
+    runs += [(variant_label(key, kind), key, kind) for key in keys
+             for kind in ("method", "inplace") if (key, kind) in VARIANTS]
     results = {}
-    for key in keys:
-        counts, reasons = results[label_of(key)] = run_op(key)
+    for label, key, variant in runs:
+        counts, reasons = results[label] = run_op(key, variant)
         for kind in ("wrong", "gap", "nan-rule"):
             for why in reasons[kind]:
-                print(f"{kind:8} {label_of(key)} {why}"[:400])
+                print(f"{kind:8} {label} {why}"[:400])
     print(table(results))
 
 
