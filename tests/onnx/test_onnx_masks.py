@@ -245,3 +245,28 @@ def test_padding_masks_of_attention_and_embedding_export():
     worst = largest_difference(model, data, [tokens])
     print(f"\nmasks padded attention: largest difference {worst:.2e}, {len(data):,} bytes")
     assert worst <= TOLERANCE
+
+
+class Predicting(nn.Module):
+    """A classifier that returns its logits and the predicted class, rounded scores too."""
+
+    def __init__(self):
+        super().__init__()
+        self.net = nn.Sequential(nn.Linear(5, 8), nn.Hardswish(), nn.Linear(8, 4))
+
+    def forward(self, input):
+        logits = self.net(input)
+        return logits, logits.argmax(-1), (logits * 10).round().long()
+
+
+def test_a_model_returning_argmax_and_rounded_integers_exports():
+    cr.manual_seed(0)
+    generator = cr.Generator(6)
+    model = Predicting().eval()
+    make = lambda n: (cr.randn(n, 5, generator=generator) * 3)._data   # noqa: E731
+    data = export_bytes(model, cr.tensor(make(3)), dynamic_axes={"input": [0]})
+    worst = max(largest_difference(model, data, [make(n)]) for n in (4, 9))
+    print(f"\nmasks argmax and round outputs: largest difference {worst:.2e}, {len(data):,} bytes")
+    assert worst <= TOLERANCE   # an index or a rounded integer one off would differ by 1
+    ops = {node.op_type for node in graph_of(data).node}
+    assert {"ArgMax", "Round", "Cast"} <= ops, sorted(ops)
