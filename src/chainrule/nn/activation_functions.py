@@ -7,7 +7,7 @@ through a branch that was not taken.
 
 Masks and the constant pieces are written with tensor comparisons and ``where`` (not
 NumPy on the input's array): in training they are plain tensors, as before, and while
-``onnx.export`` runs a model they are recorded as gates (ops/compare.py), so every
+``onnx.export`` runs a model they are recorded as gates (ops/masks.py), so every
 activation here exports as ONNX comparisons and Where.
 
 >>> import chainrule as cr
@@ -17,7 +17,7 @@ activation here exports as ONNX comparisons and Where.
 import numpy as np
 
 from .. import ops
-from ..ops.compare import Masks
+from ..ops.masks import Masks
 from ..tensor import new_tensor
 from .in_place import in_place, refuse_backward_if_negative
 
