@@ -188,6 +188,9 @@ FAMILIES = {
         "nn.functional.alpha_dropout": F.alpha_dropout,
         ("nn.functional.feature_alpha_dropout", "with_train"): F.feature_alpha_dropout,
         ("nn.functional.feature_alpha_dropout", "without_train"): F.feature_alpha_dropout,
+        "nn.functional.alpha_dropout": F.alpha_dropout,
+        ("nn.functional.feature_alpha_dropout", "with_train"): F.feature_alpha_dropout,
+        ("nn.functional.feature_alpha_dropout", "without_train"): F.feature_alpha_dropout,
         "nn.functional.group_norm": F.group_norm, "nn.functional.instance_norm": F.instance_norm,
         "nn.functional.rms_norm": F.rms_norm,
         "nn.functional.local_response_norm": F.local_response_norm,
@@ -274,6 +277,10 @@ DETERMINISTIC = {
     "nn.functional.scaled_dot_product_attention":
         lambda sample: sample.kwargs.get("dropout_p", 0.0) == 0.0,
     "nn.functional.rrelu": lambda sample: not sample.kwargs.get("training", False),
+    "nn.functional.alpha_dropout": lambda sample: (sample.kwargs.get("p", 0.5) in (0.0, 1.0)
+                                                   or not sample.kwargs.get("training", False)),
+    ("nn.functional.feature_alpha_dropout", "with_train"): lambda sample: (
+        sample.kwargs.get("p", 0.5) in (0.0, 1.0) or not sample.kwargs.get("training", False)),
     "nn.functional.alpha_dropout": lambda sample: (sample.kwargs.get("p", 0.5) in (0.0, 1.0)
                                                    or not sample.kwargs.get("training", False)),
     "nn.functional.feature_alpha_dropout": lambda sample: (

@@ -237,3 +237,28 @@ class Bilinear(Module):
     def extra_repr(self):
         return (f"in1_features={self.in1_features}, in2_features={self.in2_features}, "
                 f"out_features={self.out_features}, bias={self.bias is not None}")
+
+
+class AlphaDropout(Dropout):
+    """Alpha dropout in training (``F.alpha_dropout``): dropped elements take SELU's
+    saturation value, and mean and variance are kept; the identity in eval mode.
+
+    >>> import chainrule as cr
+    >>> cr.nn.AlphaDropout(0.2), cr.nn.AlphaDropout(0.2).eval()(cr.ones(2)).tolist()
+    (AlphaDropout(p=0.2, inplace=False), [1.0, 1.0])
+    """
+
+    def forward(self, input):
+        return F.alpha_dropout(input, self.p, self.training, self.inplace)
+
+
+class FeatureAlphaDropout(Dropout):
+    """Alpha dropout of whole channels of (N, C, *) in training (``F.feature_alpha_dropout``).
+
+    >>> import chainrule as cr
+    >>> cr.nn.FeatureAlphaDropout(0.5, inplace=True)
+    FeatureAlphaDropout(p=0.5, inplace=True)
+    """
+
+    def forward(self, input):
+        return F.feature_alpha_dropout(input, self.p, self.training, self.inplace)
