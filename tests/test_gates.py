@@ -7,6 +7,8 @@ import pytest
 
 import chainrule as cr
 from chainrule.autograd import REGISTRY
+from chainrule.autograd.engine import holds_array
+from chainrule.autograd.gate import GEOMETRY
 from gate_table import GATES, Excluded, Op, all_cases, case_seed
 
 CASES = [pytest.param(name, i, c, id=f"{name}-{i}") for name, i, c in all_cases()]
@@ -78,6 +80,9 @@ def test_gate(name, index, case):
     out = case.run(cr, *xs)
     assert type(out.grad_fn).__name__ == name, (
         f"case {index} of {name} ends in {type(out.grad_fn).__name__}, not in {name}")
+    for saved in set(out.grad_fn.saves) & GEOMETRY:   # sizes and axes only (gate.GEOMETRY)
+        assert not holds_array(out.grad_fn.__dict__.get(saved)), (
+            f"{name} saves an array as {saved!r}, a name kept for sizes and axes")
     options = case.gradcheck_options
     rtol, atol = options.get("rtol", 1e-7), options.get("atol", 1e-9)
 

@@ -281,8 +281,8 @@ def keep_edges(node):
     Straight-line code for one and two inputs (a loop costs 0.3 us more a gate). A saved value
     that holds an array (dropout's mask, indices) is one PyTorch frees too: the gate is then
     released for good."""
-    for name in node.saves:   # (node.__dict__ only here: reading it makes the dict)
-        if holds_array(node.__dict__.get(name)):
+    for name in node.saves_maybe_arrays:   # sizes and axes (GEOMETRY) hold no array
+        if holds_array(node.__dict__.get(name)):   # (node.__dict__ only here: reading makes it)
             node.reruns = False
             node.tensors = node.arrays = ()
             for name_ in node.saves:
@@ -376,9 +376,9 @@ def check_saved(node):
             f"Trying to backward through the graph a second time (gate '{node.label}', "
             f"{type(node).__name__}): its saved values were freed after the first backward. "
             f"Pass retain_graph=True to the first backward() if you need to call it again.")
-    if Rebased.anywhere:
+    check_versions(node)   # before the rebased inputs are swapped for their snapshots:
+    if Rebased.anywhere:   # what this gate saved is the tensor's memory, not a snapshot's
         follow_rebased(node)
-    check_versions(node)
 
 
 def follow_rebased(node):

@@ -34,6 +34,14 @@ from .fast_paths import explain_value_error
 from .grad_mode import anomaly_mode, inplace_clock, state
 from .registry import REGISTRY
 
+# Names a gate saves that hold only sizes, axes and flags (ints, tuples of ints, None,
+# strings), never an array: released, a re-runnable gate need not look into them to know it
+# keeps no values (engine.keep_edges). tests/test_gates.py checks every gate of its table.
+GEOMETRY = frozenset({"dims", "dim", "shape", "kept", "n", "input_shape", "case", "stride",
+                      "padding", "dilation", "kernel", "groups", "weight_size", "input_size",
+                      "output_size", "size", "sizes", "cshape", "ceil_mode"})
+
+
 class Observing:
     """Whether any gate has had hooks or retain_grad: until one has, backward does not even
     ask each gate (a plain attribute, read once per gate)."""
@@ -87,6 +95,8 @@ class Gate:
     returns_view = False    # its output may be a view of its input's memory (ops/shape.py):
                             # apply then shares the input's version counter (apply_view)
 
+    saves_maybe_arrays = ()   # the saves not named in GEOMETRY (engine.keep_edges reads them)
+
     def __init_subclass__(cls, register=True, **kwargs):
         super().__init_subclass__(**kwargs)
         if not register:   # a custom Function's gate: its backward is the user's
@@ -96,6 +106,7 @@ class Gate:
         cls.saves_inputs, cls.saves_output = rows.used(cls)
         cls.reruns = not (cls.saves_inputs or cls.saves_output or cls.residuals)
         cls.saves = tuple(cls.saves) + tuple(cls.residuals) + (("kept",) if cls.reduction else ())
+        cls.saves_maybe_arrays = tuple(name for name in cls.saves if name not in GEOMETRY)
         cls.backward = rows.compile_backward(cls)
         for name, function in fast_paths.compile_for(cls).items():   # record, unary, binary
             setattr(cls, name, function)
