@@ -376,9 +376,9 @@ def check_saved(node):
             f"Trying to backward through the graph a second time (gate '{node.label}', "
             f"{type(node).__name__}): its saved values were freed after the first backward. "
             f"Pass retain_graph=True to the first backward() if you need to call it again.")
-    check_versions(node)   # before the rebased inputs are swapped for their snapshots:
-    if Rebased.anywhere:   # what this gate saved is the tensor's memory, not a snapshot's
+    if Rebased.anywhere:
         follow_rebased(node)
+    check_versions(node)
 
 
 def follow_rebased(node):
