@@ -182,3 +182,32 @@ def test_empty_matrices_match_pytorch():
 def test_what_the_svd_cannot_do_is_refused_by_name(call, error, words):
     with pytest.raises(error, match=words):
         call()
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")   # NumPy's 0 / 0 note
+def test_repeated_singular_values_give_nan_through_u_as_pytorch():
+    """The docs' claim: U's gradient divides by the gaps between singular values."""
+    grads = []
+    for lib in (cr, torch):
+        x = lib.tensor(np.diag([2.0, 2.0, 1.0]), requires_grad=True)
+        lib.linalg.svd(x)[0].sum().backward()
+        grads.append(x.grad.numpy())
+    assert np.isnan(grads[0]).all() and np.isnan(grads[1]).all()
+
+
+def test_a_loss_blind_to_the_signs_has_the_same_gradient_whatever_the_signs():
+    """(U S) Vh is x whatever sign each pair takes: its gradient is exact, as PyTorch's."""
+    a = np.random.default_rng(13).standard_normal((4, 3))
+    for lib in (cr, torch):
+        x = lib.tensor(a, requires_grad=True)
+        U, S, Vh = lib.linalg.svd(x, full_matrices=False)
+        ((U * S) @ Vh).pow(2).sum().backward()
+        np.testing.assert_allclose(x.grad.numpy(), 2 * a, atol=1e-12)
+
+
+def test_tensor_methods_as_pytorch():
+    a = np.random.default_rng(14).standard_normal((3, 4))
+    x, tx = cr.tensor(a), torch.tensor(a)
+    np.testing.assert_allclose(x.norm("nuc").item(), tx.norm("nuc").item(), rtol=1e-12)
+    np.testing.assert_allclose(x.svd().S.numpy(), tx.svd().S.numpy(), rtol=1e-12)
+    assert tuple(x.svd(some=False).V.shape) == tuple(tx.svd(some=False).V.shape) == (4, 4)
