@@ -31,11 +31,20 @@ def conv2d(x, weight, bias=None, stride=(1, 1), padding=(0, 0), dilation=(1, 1),
     rows = cols.reshape(groups, n * oh * ow, kh * kw * cg)
     # (G, KH * KW * Cg, O / G), in the windows' (KH, KW, Cg) order
     kernels = weight.reshape(groups, o // groups, cg, kh, kw).transpose(0, 3, 4, 2, 1)
-    out = np.matmul(rows, kernels.reshape(groups, kh * kw * cg, o // groups))
+    out = grouped_matmul(rows, kernels.reshape(groups, kh * kw * cg, o // groups))
     out = out[0] if groups == 1 else out.transpose(1, 0, 2).reshape(n * oh * ow, o)
     if bias is not None:
         out += bias
     return out.reshape(n, oh, ow, o).transpose(0, 3, 1, 2)
+
+
+def grouped_matmul(a, b):
+    """``a @ b`` over a leading axis of groups. One group is one 2-D product: NumPy's stacked
+    matmul of a single pair of matrices takes 1.2-2x as long (6272 x 144 x 32: 935 against
+    498 us)."""
+    if a.shape[0] == 1 and b.shape[0] == 1:
+        return (a[0] @ b[0])[None]
+    return np.matmul(a, b)
 
 
 def output_rows(g, groups):
@@ -64,5 +73,5 @@ def conv2d_weight(x, weight_size, g, stride=(1, 1), padding=(0, 0), dilation=(1,
     o, cg, kh, kw = weight_size
     cols = windows.grouped_unfold(x, groups, (kh, kw), stride, padding, dilation, op="conv2d")
     rows = cols.reshape(groups, -1, kh * kw * cg)
-    grads = np.matmul(output_rows(g, groups).transpose(0, 2, 1), rows)   # (G, O / G, KH*KW*Cg)
+    grads = grouped_matmul(output_rows(g, groups).transpose(0, 2, 1), rows)   # (G, O/G, KH*KW*Cg)
     return np.ascontiguousarray(grads.reshape(o, kh, kw, cg).transpose(0, 3, 1, 2))
