@@ -34,8 +34,10 @@ from . import utils, linalg  # noqa: F401
 from .serialization import save, load  # noqa: F401
 from .malloc import keep_freed_memory  # noqa: F401
 from .threads import set_num_threads, get_num_threads  # noqa: F401
+from .out import out_forms
 
 globals().update(PUBLIC)   # the public functions the gates and compositions publish
+globals().update(out_forms(PUBLIC))   # those PyTorch gives out= take it (out.py)
 globals().update(BY_NAME)  # cr.float32, cr.float (float32), cr.long, ...: public dtypes
 clip = clamp  # noqa: F821  (published above)
 concatenate = cat  # noqa: F821
