@@ -130,6 +130,8 @@ CASES = [
     Case("sign", lambda x: x.sign() * 2 + x, [specials(6)]),
     Case("integer casts", lambda x: (x * 3).long() + (x > 0).long() * 10 + (x * 5).int().long()
          + x.bool().long() * 100, [normal(6)]),
+    Case("integer input to float", lambda i, x: i.float() * x + i.double().float() + i.bool(),
+         [integers(4, 6), normal(6)]),
     Case("argmax argmin", lambda x: x.argmax(1) + x.argmin(-1, keepdim=True).squeeze(1) * 10,
          [normal(6)]),
     Case("argmax of all", lambda x: x.argmax() * 100 + x.argmin(keepdim=True).sum(), [normal(6)]),

@@ -264,15 +264,18 @@ def cast(x, dtype):
     """
     if x._data.dtype == dtype:
         return x
+    if Masks.recording and not x.requires_grad and in_graph(x):   # onnx.export: an integer
+        return record_mask(CastInteger, x, dtype=dtype)              # input (ops/masks.py)
     if dtype.kind == "f":
         return Cast.apply(x, dtype=dtype)
-    if Masks.recording and in_graph(x):   # onnx.export: a gate of the graph (ops/masks.py)
+    if Masks.recording and in_graph(x):   # a mask or a float value of the graph, to integers
         return record_mask(CastInteger, x, dtype=dtype)
     return new_tensor(x._data.astype(dtype), None)
 
 
 class CastInteger(MaskGate):
-    """A cast to an integer or bool dtype, recorded for onnx.export: no gradient."""
+    """A cast to an integer or bool dtype, or of an integer input, recorded for onnx.export:
+    no gradient."""
 
     label, formula, inputs = "cast", "cast(x, dtype)", ("x",)
 
