@@ -369,6 +369,36 @@ def test_grad_of_an_unused_input():
     assert dx.item() == 2.0 and du is None
 
 
+def test_grad_takes_pytorchs_other_keywords():
+    """A gradient penalty written for PyTorch passes only_inputs=True; materialize_grads
+    gives zeros for the unused inputs; batched grads are refused by name."""
+    x, unused = leaf([1.0, 2.0]), leaf(1.0)
+    (dx,) = cr.autograd.grad((x * x).sum(), x, only_inputs=True)
+    assert dx.tolist() == [2.0, 4.0]
+    with pytest.warns(FutureWarning, match="only_inputs"):
+        cr.autograd.grad((x * x).sum(), x, only_inputs=False)
+    dx, du = cr.autograd.grad((x * 3).sum(), (x, unused), materialize_grads=True)
+    assert dx.tolist() == [3.0, 3.0] and du.item() == 0.0 and du.dtype == cr.float64
+    with pytest.raises(ValueError, match="allow_unused"):
+        cr.autograd.grad(x.sum(), (x, unused), materialize_grads=True, allow_unused=False)
+    with pytest.raises(NotImplementedError, match="is_grads_batched"):
+        cr.autograd.grad(x.sum(), x, is_grads_batched=True)
+
+
+def test_backward_with_inputs_accumulates_into_those_only():
+    """PyTorch's backward(inputs=[...]): .grad of the named tensors (leaves or not) only."""
+    x, y = leaf(2.0), leaf(3.0)
+    (x * x * y).backward(inputs=[x])
+    assert x.grad.item() == 12.0 and y.grad is None
+    (x * x * y).backward(inputs=x)
+    assert x.grad.item() == 24.0 and y.grad is None
+    h = x * 3
+    (h * h).backward(inputs=[h, y])
+    assert h.grad.item() == 12.0 and x.grad.item() == 24.0 and y.grad is None
+    with pytest.raises(RuntimeError, match="inputs= was given but is empty"):
+        (x * y).backward(inputs=[])
+
+
 def test_grad_with_respect_to_an_intermediate():
     x = leaf(2.0)
     h = x * x

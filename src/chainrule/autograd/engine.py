@@ -14,6 +14,7 @@ Gradients own their memory: an array the user handed in (``gradient=``, ``grad_o
 a hook's or a custom Function's return value) enters as a view of itself, and a leaf copies
 a view before adopting it, so no ``.grad`` (and no ``grad()`` result) is the user's memory.
 """
+import warnings
 from heapq import heapify, heappop, heappush
 
 import numpy as np
@@ -29,7 +30,7 @@ from .vocabulary import ARRAYS, TENSORS
 
 
 @api(name=False, methods=("backward",))
-def backward(tensor, gradient=None, retain_graph=None, create_graph=False):
+def backward(tensor, gradient=None, retain_graph=None, create_graph=False, inputs=None):
     """``tensor.backward()``: accumulate d tensor / d leaf into every leaf's ``.grad``.
 
     >>> import chainrule as cr
@@ -38,12 +39,26 @@ def backward(tensor, gradient=None, retain_graph=None, create_graph=False):
     >>> x.grad.tolist()
     [2.0, 4.0]
     """
+    if inputs is not None:
+        return backward_into(tensor, gradient, retain_graph, create_graph, as_tuple(inputs))
     run([(tensor, initial_gradient(tensor, gradient, "backward"))], retain_graph, create_graph,
         targets=None)
 
 
+def backward_into(tensor, gradient, retain_graph, create_graph, inputs):
+    """``backward(inputs=[...])``: the gradients accumulate into the ``.grad`` of those
+    tensors only (leaves or not), as in PyTorch; other leaves are left alone."""
+    if not inputs:
+        raise RuntimeError("backward: inputs= was given but is empty; pass the tensors whose "
+                           ".grad should accumulate, or leave inputs= out")
+    grads = grad(tensor, inputs, gradient, retain_graph, create_graph, allow_unused=True)
+    for t, g in zip(inputs, grads):
+        if g is not None:
+            t.grad = g if t.grad is None else t.grad + g
+
+
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
-         allow_unused=False):
+         only_inputs=True, allow_unused=None, is_grads_batched=False, materialize_grads=False):
     """Gradients of ``outputs`` with respect to ``inputs``, returned instead of accumulated.
 
     >>> import chainrule as cr
@@ -52,6 +67,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     >>> dx.item(), cr.autograd.grad(dx, x)[0].item()
     (27.0, 18.0)
     """
+    allow_unused = grad_options(only_inputs, allow_unused, is_grads_batched, materialize_grads)
     outputs = as_tuple(outputs)
     inputs = as_tuple(inputs)
     grad_outputs = as_tuple(grad_outputs) if grad_outputs is not None else (None,) * len(outputs)
@@ -68,7 +84,26 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     if not allow_unused and any(g is None for g in results):
         raise RuntimeError("grad: one of the inputs was not used to compute the outputs; "
                            "pass allow_unused=True to get None for it")
+    if materialize_grads:   # PyTorch's zeros for the inputs the outputs do not reach
+        results = tuple(new_tensor(np.zeros_like(t._data), None) if g is None else g
+                        for g, t in zip(results, inputs))
     return results
+
+
+def grad_options(only_inputs, allow_unused, is_grads_batched, materialize_grads):
+    """``grad``'s other keywords checked as PyTorch checks them; ``allow_unused`` resolved
+    (``materialize_grads`` implies it)."""
+    if not only_inputs:
+        warnings.warn("grad: only_inputs argument is deprecated and is ignored now (defaults "
+                      "to True); to accumulate gradients elsewhere use backward()",
+                      FutureWarning, stacklevel=3)
+    if is_grads_batched:
+        raise NotImplementedError("grad: is_grads_batched=True (vmap over grad_outputs) is "
+                                  "not supported; call grad once per row of grad_outputs")
+    if materialize_grads and allow_unused is False:
+        raise ValueError("grad: expected allow_unused to be True or not passed when "
+                         "materialize_grads=True, but got: allow_unused=False")
+    return bool(allow_unused or materialize_grads)
 
 
 def owned_results(grads):
