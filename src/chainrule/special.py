@@ -1,0 +1,11 @@
+"""``chainrule.special``: PyTorch's ``torch.special`` names for the functions chainrule has,
+each the same function as its top-level name (``special.expit`` is ``sigmoid``). The other
+special functions (Bessel, gamma, zeta, ``erfinv``...) do not exist yet.
+
+>>> import chainrule as cr
+>>> cr.special.expit(cr.tensor([0.0])).tolist()
+[0.5]
+"""
+from .ops import (erf, exp2, expm1, log1p, log_softmax, logit, logsumexp,  # noqa: F401
+                  round, softmax, xlogy)
+from .ops import sigmoid as expit  # noqa: F401
