@@ -11,3 +11,4 @@ chainrule yet.
 """
 from .ops.reduce import linalg_norm as norm, matrix_norm, vector_norm  # noqa: F401
 from .ops.svd import svd, svdvals  # noqa: F401
+from .ops import matmul  # noqa: F401  (torch.linalg.matmul: PyTorch's other name for it)

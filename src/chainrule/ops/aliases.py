@@ -17,7 +17,7 @@ METHODS = {"absolute": "abs", "greater": "gt", "greater_equal": "ge", "less": "l
            "less_equal": "le", "not_equal": "ne", "absolute_": "abs_", "multiply_": "mul_",
            "subtract_": "sub_", "divide_": "div_", "negative_": "neg_", "greater_": "gt_",
            "greater_equal_": "ge_", "less_": "lt_", "less_equal_": "le_",
-           "not_equal_": "ne_"}
+           "not_equal_": "ne_", "__rdiv__": "__rtruediv__"}
 
 for _alias, _name in FUNCTIONS.items():
     PUBLIC.setdefault(_alias, PUBLIC[_name])
