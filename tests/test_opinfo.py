@@ -202,6 +202,7 @@ FAMILIES = {
         "nn.functional.unfold": F.unfold,
         "nn.functional.avg_pool2d": F.avg_pool2d, "nn.functional.max_pool2d": F.max_pool2d,
         "nn.functional.avg_pool1d": F.avg_pool1d, "nn.functional.max_pool1d": F.max_pool1d,
+        "nn.functional.avg_pool3d": F.avg_pool3d, "nn.functional.max_pool3d": F.max_pool3d,
         "nn.functional.adaptive_avg_pool1d": F.adaptive_avg_pool1d,
         "nn.functional.adaptive_avg_pool2d": F.adaptive_avg_pool2d,
         "nn.functional.adaptive_avg_pool3d": F.adaptive_avg_pool3d,

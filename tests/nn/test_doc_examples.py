@@ -37,7 +37,11 @@ NAMESPACES = {   # chainrule's namespace -> PyTorch's
 
 
 def documented_object(obj):
-    """Where the docstring of ``obj`` lives: a gate's published ``apply`` is its class's."""
+    """Where the docstring of ``obj`` lives: a gate's published ``apply`` (maybe wrapped,
+    for ``out=``) is its class's."""
+    unwrapped = inspect.unwrap(obj)
+    if inspect.ismethod(unwrapped) and inspect.isclass(unwrapped.__self__):
+        return unwrapped.__self__
     if inspect.ismethod(obj) and inspect.isclass(obj.__self__):
         return obj.__self__
     return obj

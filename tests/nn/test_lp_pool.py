@@ -1,4 +1,4 @@
-"""LPPool1d / LPPool2d and F.lp_pool1d / lp_pool2d against PyTorch: values and gradients
+"""LPPool1d / 2d / 3d and F.lp_pool1d / 2d / 3d against PyTorch: values and gradients
 (NaN where PyTorch's are: a negative window sum under an odd power, an all-zero window),
 every argument (p finite, inf and -inf, kernel and stride pairs, ceil_mode, unbatched
 inputs), central differences in float64, float32, and the modules' repr and state dict."""
@@ -18,6 +18,9 @@ CASES = [   # (function, shape, p, kernel, stride, ceil_mode)
     ("lp_pool2d", (3, 5, 5), 1, 2, None, True),
     ("lp_pool2d", (1, 2, 6, 6), 4, 3, (1, 2), True),
     ("lp_pool2d", (1, 2, 4, 4), -float("inf"), 2, 1, False),
+    ("lp_pool3d", (2, 2, 5, 4, 6), 2, (2, 2, 3), (1, 2, 2), False),
+    ("lp_pool3d", (2, 5, 5, 5), 1.5, 2, None, True),
+    ("lp_pool3d", (1, 1, 4, 4, 4), float("inf"), 2, 1, False),
 ]
 
 
@@ -65,7 +68,8 @@ def test_float32_matches_pytorch():
 @pytest.mark.parametrize("module, args, shape", [("LPPool1d", (2, 3), (2, 4, 10)),
                                                  ("LPPool1d", (1.5, 2, 1, True), (4, 7)),
                                                  ("LPPool2d", (2, 3), (2, 3, 8, 8)),
-                                                 ("LPPool2d", (1.2, (3, 2), (2, 1)), (3, 9, 6))])
+                                                 ("LPPool2d", (1.2, (3, 2), (2, 1)), (3, 9, 6)),
+                                                 ("LPPool3d", (2, 2), (1, 2, 4, 5, 6))])
 def test_modules_match_pytorch_and_load_its_state_dict(module, args, shape):
     ours, theirs = getattr(cr.nn, module)(*args), getattr(torch.nn, module)(*args)
     assert repr(ours) == repr(theirs)

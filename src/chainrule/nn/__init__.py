@@ -16,7 +16,8 @@ from .pooling import (MaxPool1d, AvgPool1d, AdaptiveAvgPool1d,  # noqa: F401
                       AdaptiveAvgPool2d, AdaptiveAvgPool3d, AdaptiveMaxPool1d,
                       AdaptiveMaxPool2d, MaxUnpool1d,
                       MaxUnpool2d)
-from .lp_pool import LPPool1d, LPPool2d  # noqa: F401
+from .lp_pool import LPPool1d, LPPool2d, LPPool3d  # noqa: F401
+from .pool3d import MaxPool3d, AvgPool3d  # noqa: F401
 from .upsampling import (Upsample, UpsamplingNearest2d, UpsamplingBilinear2d,  # noqa: F401
                          PixelShuffle, PixelUnshuffle, ChannelShuffle, ZeroPad1d, ZeroPad2d,
                          ZeroPad3d, ConstantPad1d, ConstantPad2d, ConstantPad3d,

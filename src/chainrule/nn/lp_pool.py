@@ -1,5 +1,4 @@
-"""Power-average pooling: ``F.lp_pool1d`` / ``F.lp_pool2d`` and ``nn.LPPool1d`` /
-``nn.LPPool2d``, each window's ``(sum of x^p) ** (1 / p)``. PyTorch writes it as a
+"""Power-average pooling: ``F.lp_pool1d/2d/3d`` and ``nn.LPPool1d/2d/3d``, each window's ``(sum of x^p) ** (1 / p)``. PyTorch writes it as a
 composition (the average pool of ``x^p`` times the window's size, then the 1/p-th power),
 and so does chainrule, step for step, so values and gradients are PyTorch's, kinks
 included: where a window's sum is 0, the gradient is NaN in both (the 1/p-th power's
@@ -13,6 +12,7 @@ import math
 
 from .. import ops
 from .module import Module
+from .pool3d import avg_pool3d, max_pool3d
 from .pool_functions import avg_pool1d, avg_pool2d, max_pool1d, max_pool2d
 
 
@@ -55,6 +55,23 @@ def lp_pool2d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
     return window_power_mean(out, kh * kw, norm_type)
 
 
+def lp_pool3d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    """``(sum of x^p over each window) ** (1 / p)`` over the last three dims of
+    (N, C, D, H, W) or (C, D, H, W) (``norm_type`` is p; inf: the largest ``|x|``).
+
+    >>> import chainrule as cr
+    >>> import chainrule.nn.functional as F
+    >>> F.lp_pool3d(cr.full((1, 1, 2, 2, 2), 2.0), 1, 2).flatten().tolist()
+    [16.0]
+    """
+    if math.isinf(norm_type):
+        sign = 1 if norm_type > 0 else -1
+        return sign * max_pool3d(sign * input.abs(), kernel_size, stride, 0, 1, ceil_mode)
+    kd, kh, kw = (kernel_size,) * 3 if isinstance(kernel_size, int) else kernel_size
+    out = avg_pool3d(input ** norm_type, kernel_size, stride, 0, ceil_mode)
+    return window_power_mean(out, kd * kh * kw, norm_type)
+
+
 class LPPoolNd(Module):
     """The layers' common part: PyTorch's arguments and repr."""
 
@@ -94,3 +111,14 @@ class LPPool2d(LPPoolNd):
     """
 
     pool = staticmethod(lp_pool2d)
+
+
+class LPPool3d(LPPoolNd):
+    """Power-average pooling over windows of the last three dims (``F.lp_pool3d``).
+
+    >>> import chainrule as cr
+    >>> cr.nn.LPPool3d(2, 2)
+    LPPool3d(norm_type=2, kernel_size=2, stride=None, ceil_mode=False)
+    """
+
+    pool = staticmethod(lp_pool3d)

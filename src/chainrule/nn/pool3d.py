@@ -1,0 +1,195 @@
+"""3-D max and average pooling: ``F.max_pool3d``, ``F.avg_pool3d``, ``nn.MaxPool3d``,
+``nn.AvgPool3d``, built on the 2-D pools.
+
+Output depth ``od`` pools the KD input planes ``od * stride + kd * dilation`` of the
+depth-padded input. Those planes, stacked (N, C, KD, OD, H, W) and seen as N images of
+C * KD * OD channels, go through the 2-D pool at once; then
+
+* max: the largest over kd (``max(dim)``: the first kd holding it). Each plane's 2-D pool
+  already picked its first maximum in (h, w) order, so the element chosen is the first in
+  (d, h, w) order, PyTorch's, and the whole gradient goes to it;
+* average: the 2-D sums (``divisor_override=1``) added over kd, divided by PyTorch's divisor,
+  the product over the three dims of each window's cells (clipped to the padded input, or
+  to the input without ``count_include_pad``), or ``divisor_override``.
+
+>>> import chainrule as cr
+>>> x = cr.arange(8.0).reshape(1, 1, 2, 2, 2)
+>>> cr.nn.functional.max_pool3d(x, 2).flatten().tolist(), cr.nn.functional.avg_pool3d(x, 2).item()
+([7.0], 3.5)
+"""
+import numpy as np
+
+from .. import ops
+from ..kernels.pooling import pooled_size
+from ..tensor import new_tensor
+from .conv3d import triple
+from .module import Module
+from .pool_functions import avg_pool2d, max_pool2d
+from .resample import pad
+
+
+def geometry(input, kernel_size, stride, padding, dilation, ceil_mode, op):
+    """Kernel, stride, padding, dilation as triples and the output size (PyTorch's checks)."""
+    kernel = triple(kernel_size, "kernel_size", op)
+    stride = kernel if stride is None or isinstance(stride, (list, tuple)) and not stride \
+        else triple(stride, "stride", op)
+    padding, dilation = triple(padding, "padding", op), triple(dilation, "dilation", op)
+    if any(p > k // 2 for p, k in zip(padding, kernel)):
+        raise ValueError(f"{op}: pad should be at most half of effective kernel size, but got "
+                         f"pad={padding}, kernel_size={kernel}")
+    sizes = tuple(input.shape[2:])
+    out = tuple(pooled_size(sizes[i], kernel[i], stride[i], padding[i], dilation[i], ceil_mode)
+                for i in range(3))
+    if min(out) < 1:
+        raise ValueError(f"{op}: the kernel {kernel} (dilation {dilation}, padding {padding}) "
+                         f"does not fit an input of size {sizes}; the output would be {out}")
+    return kernel, stride, padding, dilation, out
+
+
+def depth_planes(input, kernel, stride, padding, dilation, depth, pad_value):
+    """(N, C * KD * OD, H, W): for each kd and output depth, the input plane it pools."""
+    n, c, d, h, w = input.shape
+    last = (depth - 1) * stride + dilation * (kernel - 1) + 1   # padded depth the windows span
+    right = max(0, last - d - padding)                          # padding, and ceil_mode's extra
+    if padding or right:
+        input = pad(input, (0, 0, 0, 0, padding, right), value=pad_value)
+    stop = stride * (depth - 1) + 1
+    planes = [input[:, :, k * dilation:k * dilation + stop:stride] for k in range(kernel)]
+    return ops.stack(planes, 2).reshape(n, c * kernel * depth, h, w)
+
+
+def unbatched(fn):
+    """Run ``fn`` on an unbatched (C, D, H, W) input as a batch of one."""
+    def run(input, *args, **kwargs):
+        if input.ndim == 4:
+            out = fn(input.unsqueeze(0), *args, **kwargs)
+            return tuple(o.squeeze(0) for o in out) if isinstance(out, tuple) else out.squeeze(0)
+        if input.ndim != 5:
+            raise ValueError(f"{fn.__name__}: expected an input (N, C, D, H, W) or "
+                             f"(C, D, H, W), got shape {tuple(input.shape)}")
+        return fn(input, *args, **kwargs)
+    run.__name__, run.__doc__ = fn.__name__, fn.__doc__
+    return run
+
+
+@unbatched
+def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+               return_indices=False):
+    """Largest value of each 3-D window (padding counts as -inf); the gradient goes to it
+    (the first in (d, h, w) order). ``return_indices``: also each maximum's flat position in
+    its D x H x W volume.
+
+    >>> import chainrule as cr
+    >>> x = cr.arange(27.0).reshape(1, 1, 3, 3, 3)
+    >>> max_pool3d(x, 2, stride=1, return_indices=True)[1].flatten().tolist()
+    [13, 14, 16, 17, 22, 23, 25, 26]
+    """
+    kernel, stride, padding, dilation, out = geometry(input, kernel_size, stride, padding,
+                                                      dilation, ceil_mode, "max_pool3d")
+    n, c, d, h, w = input.shape
+    planes = depth_planes(input, kernel[0], stride[0], padding[0], dilation[0], out[0],
+                          -np.inf)
+    pooled, where = max_pool2d(planes, kernel[1:], stride[1:], padding[1:], dilation[1:],
+                               ceil_mode, return_indices=True)
+    pooled = pooled.reshape(n, c, kernel[0], *out)
+    values, which = pooled.max(2)
+    if not return_indices:
+        return values
+    plane_index = np.take_along_axis(where._data.reshape(n, c, kernel[0], *out),
+                                     which._data[:, :, None], 2)[:, :, 0]
+    depth = (np.arange(out[0]) * stride[0] - padding[0])[:, None, None] \
+        + which._data * dilation[0]
+    return values, new_tensor((depth * h * w + plane_index).astype(np.int64), None)
+
+
+def max_pool3d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1,
+                            ceil_mode=False, return_indices=True):
+    """``max_pool3d`` with its indices (PyTorch's name for that form).
+
+    >>> import chainrule as cr
+    >>> max_pool3d_with_indices(cr.arange(8.0).reshape(1, 2, 2, 2), 2)[1].tolist()
+    [[[[7]]]]
+    """
+    return max_pool3d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
+
+
+@unbatched
+def avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
+               count_include_pad=True, divisor_override=None):
+    """Mean of each 3-D window, divided as PyTorch divides: the window clipped to the padded
+    input (to the input itself unless ``count_include_pad``), or ``divisor_override``.
+
+    >>> import chainrule as cr
+    >>> avg_pool3d(cr.ones(1, 1, 2, 2, 2), 2, padding=1, count_include_pad=False).flatten().tolist()
+    [1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0]
+    """
+    kernel, stride, padding, _, out = geometry(input, kernel_size, stride, padding, 1,
+                                               ceil_mode, "avg_pool3d")
+    n, c = input.shape[:2]
+    planes = depth_planes(input, kernel[0], stride[0], padding[0], 1, out[0], 0.0)
+    sums = avg_pool2d(planes, kernel[1:], stride[1:], padding[1:], ceil_mode,
+                      divisor_override=1).reshape(n, c, kernel[0], *out).sum(2)
+    if divisor_override:
+        return sums / divisor_override
+    counts = [window_cells(input.shape[2 + i], kernel[i], stride[i], padding[i], out[i],
+                           count_include_pad) for i in range(3)]
+    divisor = counts[0][:, None, None] * counts[1][None, :, None] * counts[2][None, None, :]
+    return sums / new_tensor(divisor.astype(input._data.dtype), None)
+
+
+def window_cells(size, kernel, stride, padding, out, count_include_pad):
+    """Per output position of one dim, the cells its window counts (PyTorch's divisor)."""
+    start = np.arange(out) * stride - padding
+    end = np.minimum(start + kernel, size + padding)
+    if count_include_pad:
+        return end - start
+    return np.minimum(end, size) - np.maximum(start, 0)
+
+
+class MaxPool3d(Module):
+    """Largest value of each 3-D window of (N, C, D, H, W) (``F.max_pool3d``).
+
+    >>> import chainrule as cr
+    >>> cr.nn.MaxPool3d(2)
+    MaxPool3d(kernel_size=2, stride=2, padding=0, dilation=1, ceil_mode=False)
+    """
+
+    def __init__(self, kernel_size, stride=None, padding=0, dilation=1, return_indices=False,
+                 ceil_mode=False):
+        super().__init__()
+        self.kernel_size = kernel_size
+        self.stride = kernel_size if stride is None else stride
+        self.padding, self.dilation = padding, dilation
+        self.return_indices, self.ceil_mode = return_indices, ceil_mode
+
+    def forward(self, input):
+        return max_pool3d(input, self.kernel_size, self.stride, self.padding, self.dilation,
+                          self.ceil_mode, self.return_indices)
+
+    def extra_repr(self):
+        return (f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
+                f"dilation={self.dilation}, ceil_mode={self.ceil_mode}")
+
+
+class AvgPool3d(Module):
+    """Mean of each 3-D window of (N, C, D, H, W) (``F.avg_pool3d``).
+
+    >>> import chainrule as cr
+    >>> cr.nn.AvgPool3d(3, 2, 1)
+    AvgPool3d(kernel_size=3, stride=2, padding=1)
+    """
+
+    def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False,
+                 count_include_pad=True, divisor_override=None):
+        super().__init__()
+        self.kernel_size = kernel_size
+        self.stride = kernel_size if stride is None else stride
+        self.padding, self.ceil_mode = padding, ceil_mode
+        self.count_include_pad, self.divisor_override = count_include_pad, divisor_override
+
+    def forward(self, input):
+        return avg_pool3d(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
+                          self.count_include_pad, self.divisor_override)
+
+    def extra_repr(self):
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
