@@ -411,9 +411,9 @@ def check_saved(node):
             f"Trying to backward through the graph a second time (gate '{node.label}', "
             f"{type(node).__name__}): its saved values were freed after the first backward. "
             f"Pass retain_graph=True to the first backward() if you need to call it again.")
+    check_versions(node)   # first: on the tensors the gate read, before rebasing moves them
     if Rebased.anywhere:
         follow_rebased(node)
-    check_versions(node)
 
 
 def follow_rebased(node):

@@ -101,9 +101,11 @@ class Gate:
         super().__init_subclass__(**kwargs)
         if not register:   # a custom Function's gate: its backward is the user's
             cls.record = fast_paths.compile_for(cls)["record"]
+            cls.saves_maybe_arrays = tuple(cls.saves)   # (ctx)
             return
         rows.check_gate(cls)
         cls.saves_inputs, cls.saves_output = rows.used(cls)
+        cls.inputs_read = rows.inputs_read(cls)
         cls.reruns = not (cls.saves_inputs or cls.saves_output or cls.residuals)
         cls.saves = tuple(cls.saves) + tuple(cls.residuals) + (("kept",) if cls.reduction else ())
         cls.saves_maybe_arrays = tuple(name for name in cls.saves if name not in GEOMETRY)
@@ -158,10 +160,19 @@ class Gate:
         return as_torch_promotes(self.ufunc(*arrays), *arrays)
 
     def saved_tensors_to_check(self):
-        """(description, tensor) of each saved value whose version backward checks."""
+        """(description, tensor) of each saved input whose version backward checks: those the
+        rows of the wanted gradients read (all of them for a gate of many inputs, ``xs``)."""
         if not self.saves_inputs:
             return ()
-        return ((f"input '{name}'", t) for name, t in zip(self.inputs, self.tensors))
+        reads = self.inputs_read[self.case if self.cases else None]
+        if "xs" in reads:
+            return ((f"input '{name}'", t) for name, t in zip(self.inputs, self.tensors))
+        read = set()
+        for slot, wanted in zip(self.inputs, self.needs_input_grad):
+            if wanted:
+                read |= reads.get(slot, frozenset())
+        return ((f"input '{name}'", t) for name, t in zip(self.inputs, self.tensors)
+                if name in read)
 
     def rows(self):
         """{input: row} of this node as explain prints it: its case's rows (or the gate's),

@@ -104,6 +104,24 @@ def used(cls):
     return bool(read & set(cls.inputs)), "out" in read
 
 
+def inputs_read(cls):
+    """{case: {slot: the inputs its row reads}}, a residual's inputs counted where the row
+    reads the residual (under ``create_graph`` the residual is computed again from them).
+    An input only the rows of gradients nobody wants read is not needed saved (PyTorch's
+    ``x * 3`` keeps no x), so its change in place is no error."""
+    inputs = set(cls.inputs)
+    residual_reads = {name: set(names_in(formula)) & inputs
+                      for name, formula in cls.residuals.items()}
+    out = {}
+    for case, rows in rows_of(cls).items():
+        out[case] = {}
+        for slot, row in rows.items():
+            names = set(names_in(row))
+            out[case][slot] = frozenset((names & inputs).union(
+                *(residual_reads[n] for n in names if n in residual_reads)))
+    return out
+
+
 @functools.lru_cache(maxsize=None)
 def inlined(row, residuals):
     """``row`` with each residual's name replaced by its formula: the row as printed.
