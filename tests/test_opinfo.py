@@ -5,8 +5,9 @@ explicit), its float32 and float64 ``sample_inputs`` and ``reference_inputs`` (t
 with NaN, inf, zeros and extremes) are called in both libraries with the same values, and
 compared: forward values (NaN and inf in the same places), dtypes and shapes, and the
 gradients of a random weighted sum of the outputs with respect to every float input. The
-op's Tensor method (``x.abs()``) and in-place form (``x.abs_()``, on a copy of the input) run
-a few of the same samples (``VARIANTS``, SAMPLES_PER_VARIANT per dtype).
+op's Tensor method (``x.abs()``), in-place form (``x.abs_()``, on a copy of the input) and
+other names (``cr.absolute``) run a few of the same samples (``VARIANTS``,
+SAMPLES_PER_VARIANT per dtype).
 
 Each sample is one of:
 
@@ -188,9 +189,6 @@ FAMILIES = {
         "nn.functional.alpha_dropout": F.alpha_dropout,
         ("nn.functional.feature_alpha_dropout", "with_train"): F.feature_alpha_dropout,
         ("nn.functional.feature_alpha_dropout", "without_train"): F.feature_alpha_dropout,
-        "nn.functional.alpha_dropout": F.alpha_dropout,
-        ("nn.functional.feature_alpha_dropout", "with_train"): F.feature_alpha_dropout,
-        ("nn.functional.feature_alpha_dropout", "without_train"): F.feature_alpha_dropout,
         "nn.functional.group_norm": F.group_norm, "nn.functional.instance_norm": F.instance_norm,
         "nn.functional.rms_norm": F.rms_norm,
         "nn.functional.local_response_norm": F.local_response_norm,
@@ -281,10 +279,6 @@ DETERMINISTIC = {
     "nn.functional.alpha_dropout": lambda sample: (sample.kwargs.get("p", 0.5) in (0.0, 1.0)
                                                    or not sample.kwargs.get("training", False)),
     ("nn.functional.feature_alpha_dropout", "with_train"): lambda sample: (
-        sample.kwargs.get("p", 0.5) in (0.0, 1.0) or not sample.kwargs.get("training", False)),
-    "nn.functional.alpha_dropout": lambda sample: (sample.kwargs.get("p", 0.5) in (0.0, 1.0)
-                                                   or not sample.kwargs.get("training", False)),
-    "nn.functional.feature_alpha_dropout": lambda sample: (
         sample.kwargs.get("p", 0.5) in (0.0, 1.0) or not sample.kwargs.get("training", False)),
 }
 
@@ -386,20 +380,34 @@ def variant_call(lib, name, kind):
     return call
 
 
-# (OpInfo key, "method" | "inplace") -> the method's name, for the variants chainrule has;
-# VARIANTS_MISSING lists the in-place methods of covered ops that chainrule lacks
+def resolve(name):
+    """chainrule's function of a dotted PyTorch name (``special.expit``), or None."""
+    value = cr
+    for part in name.split("."):
+        value = getattr(value, part, None)
+    return value
+
+
+# (OpInfo key, "method" | "inplace" | "as <alias>") -> (PyTorch's call, chainrule's), for
+# the variants and aliases (OpInfo's other names of the op) chainrule has; VARIANTS_MISSING
+# lists those of covered ops it lacks
 VARIANTS, VARIANTS_MISSING = {}, []
 for _key, _op in OPS.items():
     for _kind in ("method", "inplace"):
         _name = variant_name(_op, _kind)
         if _name and hasattr(cr.Tensor, _name):
-            VARIANTS[(_key, _kind)] = _name
-        elif _name and _kind == "inplace":
-            VARIANTS_MISSING.append(_name)
+            VARIANTS[(_key, _kind)] = tuple(variant_call(lib, _name, _kind) for lib in (torch, cr))
+        elif _name:
+            VARIANTS_MISSING.append(f"Tensor.{_name}")
+    for _alias in _op.aliases:
+        if resolve(_alias.name) is not None:
+            VARIANTS[(_key, f"as {_alias.name}")] = (_alias.op, resolve(_alias.name))
+        else:
+            VARIANTS_MISSING.append(_alias.name)
 
 
 def variant_label(key, kind):
-    return f"{label_of(key)} [{'in place' if kind == 'inplace' else 'method'}]"
+    return f"{label_of(key)} [{'in place' if kind == 'inplace' else kind}]"
 
 
 # ----- one sample in both libraries -------------------------------------------------------
@@ -743,13 +751,11 @@ def samples_of(op, dtype, most=SAMPLES_PER_DTYPE):
 
 def run_op(key, kind=None):
     """The counts of each kind of sample (KINDS) and the reasons of all but the passes, for
-    the op (``kind`` None) or its method or in-place variant (VARIANTS)."""
+    the op (``kind`` None) or one of its variants or aliases (VARIANTS)."""
     op = OPS[key]
     counts = collections.Counter({"pass": 0, "wrong": 0, "gap": 0, "nan-rule": 0})
     reasons = {"wrong": [], "gap": [], "nan-rule": []}
-    calls = (op, None)
-    if kind is not None:
-        calls = tuple(variant_call(lib, VARIANTS[(key, kind)], kind) for lib in (torch, cr))
+    calls = (op, None) if kind is None else VARIANTS[(key, kind)]
     with one_torch_thread():
         for dtype in DTYPES:
             run_dtype(key, op, dtype, counts, reasons, calls, kind)
@@ -823,9 +829,10 @@ def test_opinfo_samples_match_pytorch(key):
 @pytest.mark.parametrize("key, kind", sorted(VARIANTS, key=lambda v: variant_label(*v)),
                          ids=[variant_label(*v) for v in sorted(VARIANTS,
                                                                 key=lambda v: variant_label(*v))])
-def test_opinfo_method_and_inplace_variants_match_pytorch(key, kind):
-    """The op's Tensor method (``x.abs()``) or in-place form (``x.abs_()``, on a copy), on
-    SAMPLES_PER_VARIANT of its samples per dtype: the same values and gradients."""
+def test_opinfo_variants_and_aliases_match_pytorch(key, kind):
+    """The op's Tensor method (``x.abs()``), in-place form (``x.abs_()``, on a copy) or other
+    name (``cr.absolute``), on SAMPLES_PER_VARIANT of its samples per dtype: the same values
+    and gradients as PyTorch's."""
     label = variant_label(key, kind)
     counts, reasons = RESULTS[label] = run_op(key, kind)
     assert not reasons["wrong"], (
@@ -846,6 +853,8 @@ def family_of(label):
         return "Tensor methods"
     if label.endswith(" [in place]"):
         return "in-place methods"
+    if label.endswith("]"):
+        return "aliases"
     return FAMILY[label]
 
 
@@ -877,8 +886,8 @@ def main(names):
     keys = [k for k in sorted(OPS, key=label_of) if not names or label_of(k) in names
             or (k if isinstance(k, str) else k[0]) in names]
     runs = [(label_of(key), key, None) for key in keys]
-    runs += [(variant_label(key, kind), key, kind) for key in keys
-             for kind in ("method", "inplace") if (key, kind) in VARIANTS]
+    runs += [(variant_label(*variant), *variant) for variant in sorted(VARIANTS, key=str)
+             if variant[0] in keys]
     results = {}
     for label, key, variant in runs:
         counts, reasons = results[label] = run_op(key, variant)
