@@ -437,7 +437,7 @@ def check_versions(node):
     """Raise if a value the gate saved was changed in place since it saved it, through any
     tensor sharing its memory (they share one version counter, ``tensor.Version``): its
     backward would silently use the new values. Explain asks this too."""
-    if node.output_changed and node.saves_output:
+    if node.output_changed and node.saves_output and "out" in node.values_read():
         raise_changed(node, "its output", None)
     clock = node.clock
     for name, t in node.saved_tensors_to_check():

@@ -96,6 +96,7 @@ class Gate:
                             # apply then shares the input's version counter (apply_view)
 
     saves_maybe_arrays = ()   # the saves not named in GEOMETRY (engine.keep_edges reads them)
+    inputs_read = {None: {"xs": frozenset()}}   # rows.inputs_read: here, every value counts
 
     def __init_subclass__(cls, register=True, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -159,18 +160,23 @@ class Gate:
                             f"{next(iter(params))!r}")
         return as_torch_promotes(self.ufunc(*arrays), *arrays)
 
-    def saved_tensors_to_check(self):
-        """(description, tensor) of each saved input whose version backward checks: those the
-        rows of the wanted gradients read (all of them for a gate of many inputs, ``xs``)."""
-        if not self.saves_inputs:
-            return ()
+    def values_read(self):
+        """The inputs (and ``out``) that the rows of the wanted gradients read: the values
+        whose change in place since forward backward must refuse (all, for ``xs`` gates)."""
         reads = self.inputs_read[self.case if self.cases else None]
         if "xs" in reads:
-            return ((f"input '{name}'", t) for name, t in zip(self.inputs, self.tensors))
+            return set(self.inputs) | {"out"}
         read = set()
         for slot, wanted in zip(self.inputs, self.needs_input_grad):
             if wanted:
                 read |= reads.get(slot, frozenset())
+        return read
+
+    def saved_tensors_to_check(self):
+        """(description, tensor) of each saved input whose version backward checks."""
+        if not self.saves_inputs:
+            return ()
+        read = self.values_read()
         return ((f"input '{name}'", t) for name, t in zip(self.inputs, self.tensors)
                 if name in read)
 

@@ -105,11 +105,11 @@ def used(cls):
 
 
 def inputs_read(cls):
-    """{case: {slot: the inputs its row reads}}, a residual's inputs counted where the row
-    reads the residual (under ``create_graph`` the residual is computed again from them).
-    An input only the rows of gradients nobody wants read is not needed saved (PyTorch's
+    """{case: {slot: the inputs (and ``out``) its row reads}}, a residual's inputs counted
+    where the row reads the residual (under ``create_graph`` the residual is computed again
+    from them). A value only the rows of gradients nobody wants read is not needed (PyTorch's
     ``x * 3`` keeps no x), so its change in place is no error."""
-    inputs = set(cls.inputs)
+    inputs = set(cls.inputs) | {"out"}
     residual_reads = {name: set(names_in(formula)) & inputs
                       for name, formula in cls.residuals.items()}
     out = {}
