@@ -10,7 +10,7 @@
 (-12.0, -4.0, -4.0, 3.0)
 """
 from .autograd import (no_grad, enable_grad, set_grad_enabled, is_grad_enabled,  # noqa: F401
-                       Function)
+                       Function, inference_mode, is_inference_mode_enabled)
 from .dtypes import dtype, set_default_dtype, get_default_dtype, BY_NAME  # noqa: F401
 from .device import (device, set_default_device, get_default_device,  # noqa: F401
                      contiguous_format, preserve_format, channels_last, channels_last_3d)
@@ -37,10 +37,12 @@ from .serialization import save, load  # noqa: F401
 from .malloc import keep_freed_memory  # noqa: F401
 from .threads import set_num_threads, get_num_threads  # noqa: F401
 from .out import out_forms
+from .legacy import TYPES
 
 globals().update(PUBLIC)   # the public functions the gates and compositions publish
 globals().update(out_forms(PUBLIC))   # those PyTorch gives out= take it (out.py)
 globals().update(BY_NAME)  # cr.float32, cr.float (float32), cr.long, ...: public dtypes
+globals().update(TYPES)    # cr.FloatTensor, cr.LongTensor, ...: PyTorch's legacy types
 clip = clamp  # noqa: F821  (published above)
 concatenate = cat  # noqa: F821
 

@@ -22,7 +22,7 @@ def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False,
     tensor(-2., requires_grad=True, name='x')
     """
     as_device(device, "tensor")
-    return Tensor(data, requires_grad=requires_grad, dtype=dtype, name=name)
+    return Tensor.of(data, requires_grad=requires_grad, dtype=dtype, name=name)
 
 
 def as_tensor(data, dtype=None, device=None):
@@ -35,7 +35,7 @@ def as_tensor(data, dtype=None, device=None):
     as_device(device, "as_tensor")
     if isinstance(data, Tensor) and (dtype is None or data.dtype == dtypes.resolve(dtype)):
         return data
-    return Tensor(data, dtype=dtype)
+    return Tensor.of(data, dtype=dtype)
 
 
 def from_numpy(array):
@@ -470,7 +470,7 @@ def new_tensor_method(self, data, *, dtype=None, layout=None, device=None,
                       requires_grad=False, pin_memory=False):
     """A copy of ``data`` as a leaf in this tensor's dtype (unless ``dtype``)."""
     as_device(device, "new_tensor")
-    return Tensor(data, dtype=dtype or self.dtype, requires_grad=requires_grad)
+    return Tensor.of(data, dtype=dtype or self.dtype, requires_grad=requires_grad)
 
 
 def float_default(dtype):

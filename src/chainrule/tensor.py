@@ -44,7 +44,21 @@ class Tensor:
     __array_ufunc__ = None       # NumPy defers to our reflected operators: array * tensor works
     __hash__ = object.__hash__   # tensors are dict keys by identity, as in PyTorch
 
-    def __new__(cls, data, requires_grad=False, dtype=None, name=None):
+    def __new__(cls, *args, device=None):
+        """PyTorch's legacy constructor ``torch.Tensor(...)`` (``cr.tensor`` is the usual
+        one): sizes give a tensor of that shape in the default float dtype (zeros here,
+        uninitialised in PyTorch), data its values in that dtype, a tensor the same values.
+
+        >>> import chainrule as cr
+        >>> cr.Tensor(2, 3).shape, cr.Tensor([1, 2]), cr.Tensor()
+        (chainrule.Size([2, 3]), tensor([1., 2.]), tensor([]))
+        """
+        as_device(device, "Tensor")
+        return new_tensor(legacy_array(args, dtypes.default_float, "Tensor"), None, cls)
+
+    @classmethod
+    def of(cls, data, requires_grad=False, dtype=None, name=None):
+        """A leaf holding a copy of ``data``, its dtype inferred unless given (``cr.tensor``)."""
         t = new_tensor(dtypes.as_array(data, dtypes.resolve(dtype)), None, cls)
         t.name = name
         return t.requires_grad_(True) if requires_grad else t
@@ -351,6 +365,25 @@ def version_of(t):
     if vc is None:
         vc = t._vc = Version(t)
     return vc
+
+
+def legacy_array(args, dtype, op):
+    """The array of PyTorch's legacy constructors (``Tensor(2, 3)``, ``FloatTensor([1, 2])``):
+    nothing, an empty tensor; integers or a Size, that shape (zeros); one sequence or array,
+    its values in ``dtype``; a tensor, its values in its own dtype, as PyTorch keeps it."""
+    if not args:
+        return np.zeros(0, dtype)
+    if isinstance(args[0], Size) and len(args) == 1:
+        args = tuple(args[0])
+    if all(isinstance(a, (int, np.integer)) and not isinstance(a, bool) for a in args):
+        return np.zeros(args, dtype)
+    if len(args) == 1 and isinstance(args[0], Tensor):
+        return args[0]._data.copy()
+    if len(args) == 1 and not isinstance(args[0], (bool, int, float, np.generic)):
+        return dtypes.as_array(args[0], dtype)
+    raise TypeError(f"{op}(): takes sizes (2, 3), a Size or one sequence of data, not "
+                    f"{', '.join(type(a).__name__ for a in args)}; for a number use "
+                    f"cr.tensor(value)")
 
 
 def alias(base, t):

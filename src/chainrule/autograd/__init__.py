@@ -1,8 +1,10 @@
 """The engine and what it is made of: gates, grad modes, anomaly mode, custom Functions."""
 from .grad_mode import no_grad, enable_grad, set_grad_enabled, is_grad_enabled  # noqa: F401
+from .grad_mode import inference_mode, is_inference_mode_enabled  # noqa: F401
 from .anomaly import (detect_anomaly, set_detect_anomaly, is_anomaly_enabled,  # noqa: F401
                       is_anomaly_check_nan_enabled)
 from .registry import REGISTRY  # noqa: F401
 from .gate import Gate, Context  # noqa: F401
 from .engine import backward, grad  # noqa: F401
 from .function import Function  # noqa: F401
+from .variable import Variable  # noqa: F401

@@ -6,6 +6,7 @@ import threading
 
 class _State(threading.local):
     enabled = True
+    inference = False   # inside inference_mode (is_inference_mode_enabled)
 
 
 state = _State()
@@ -191,3 +192,45 @@ class set_grad_enabled(_GradMode):
 
     def __exit__(self, *exc):
         state.enabled = self.prev
+
+
+class inference_mode(_GradMode):
+    """PyTorch's ``inference_mode``: as `no_grad` here (no graph is recorded inside), as a
+    context manager or a decorator, with or without parentheses. ``inference_mode(False)``
+    changes nothing. PyTorch also marks the tensors made inside as inference tensors, which
+    autograd later refuses to save; chainrule does not, so code that PyTorch refuses runs.
+
+    >>> import chainrule as cr
+    >>> with cr.inference_mode():
+    ...     y = cr.tensor([1.0], requires_grad=True) * 2
+    >>> y.requires_grad, cr.is_inference_mode_enabled()
+    (False, False)
+    """
+
+    def __new__(cls, mode=True):
+        if callable(mode):   # @inference_mode without parentheses
+            return cls()(mode)
+        return object.__new__(cls)
+
+    def __init__(self, mode=True):
+        self.on = bool(mode)
+        self.mode = False
+
+    def __enter__(self):
+        self.prev = state.enabled
+        self.was_inference = state.inference
+        if self.on:
+            state.enabled = False
+            state.inference = True
+
+    def __exit__(self, *exc):
+        state.enabled = self.prev
+        state.inference = self.was_inference
+
+    def __call__(self, fn):
+        return decorate(fn, None, context=lambda: inference_mode(self.on))
+
+
+def is_inference_mode_enabled():
+    """True inside `inference_mode`."""
+    return state.inference

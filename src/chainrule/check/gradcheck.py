@@ -58,7 +58,7 @@ def analytic_gradients(outputs, weights, checked):
     total = None
     for o, w in zip(outputs, weights):
         if o.requires_grad:
-            term = (o * Tensor(w, dtype=o.dtype)).sum()
+            term = (o * Tensor.of(w, dtype=o.dtype)).sum()
             total = term if total is None else total + term
     if total is None:
         return [np.zeros(t.shape) for t in checked]

@@ -106,7 +106,7 @@ def check_gradients(fn, inputs, expected, rtol=1e-4, atol=1e-6, eps=1e-6):
 
 def as_float64(inputs):
     """Fresh float64 tensors (the caller's tensors are never touched)."""
-    return {name: Tensor(np.array(getattr(v, "_data", v), dtype=np.float64), name=name)
+    return {name: Tensor.of(np.array(getattr(v, "_data", v), dtype=np.float64), name=name)
             for name, v in inputs.items()}
 
 

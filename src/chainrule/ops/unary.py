@@ -380,7 +380,8 @@ TYPE_NAMES = {"FloatTensor": dtypes.float32, "DoubleTensor": dtypes.float64,
 @api(name=False, methods=("type",))
 def tensor_type(x, dtype=None, non_blocking=False):
     """PyTorch's ``x.type()``: without ``dtype`` the type's name (``'chainrule.FloatTensor'``);
-    with one (a dtype or a name such as ``'torch.DoubleTensor'``), ``x`` cast to it.
+    with one (a dtype, a legacy type such as ``cr.DoubleTensor`` or a name such as
+    ``'torch.DoubleTensor'``), ``x`` cast to it.
 
     >>> import chainrule as cr
     >>> cr.tensor([1.0]).type(), cr.tensor([1]).type(cr.float64).dtype
@@ -395,6 +396,8 @@ def tensor_type(x, dtype=None, non_blocking=False):
             raise TypeError(f"type: unknown tensor type {dtype!r}; give a dtype (cr.float64) "
                             f"or one of {sorted(TYPE_NAMES)}")
         dtype = TYPE_NAMES[name]
+    if getattr(dtype, "legacy", False):   # a legacy type: x.type(cr.LongTensor)
+        dtype = dtype.dtype
     return cast(x, dtypes.resolve(dtype))
 
 

@@ -1,0 +1,43 @@
+"""PyTorch's legacy tensor types, which older tutorials still use: ``cr.FloatTensor([1, 2])``,
+``cr.LongTensor(3)`` (sizes), ``isinstance(x, cr.FloatTensor)`` (a float32 tensor),
+``x.type(cr.LongTensor)``. Each is a class whose call makes a plain Tensor of its dtype
+(``Tensor.__new__``'s rules) and whose instances are the tensors of that dtype.
+
+>>> import chainrule as cr
+>>> cr.FloatTensor([1, 2]), cr.LongTensor(2).shape, cr.FloatTensor.dtype
+(tensor([1., 2.]), chainrule.Size([2]), chainrule.float32)
+>>> isinstance(cr.ones(2), cr.FloatTensor), isinstance(cr.ones(2), cr.LongTensor)
+(True, False)
+"""
+from . import dtypes
+from .device import as_device
+from .ops.unary import TYPE_NAMES
+from .tensor import Tensor, legacy_array, new_tensor
+
+
+class LegacyType(type):
+    """The metaclass of the legacy types: calling one makes a tensor, ``isinstance`` checks
+    the dtype."""
+
+    def __call__(cls, *args, device=None):
+        as_device(device, cls.__name__)
+        if len(args) == 1 and isinstance(args[0], Tensor) and args[0].dtype != cls.dtype:
+            raise TypeError(f"{cls.__name__}(): expected a {cls.dtype} tensor, got "
+                            f"{args[0].dtype}; convert it with .to({cls.dtype})")
+        return new_tensor(legacy_array(args, cls.dtype, cls.__name__), None)
+
+    def __instancecheck__(cls, value):
+        return isinstance(value, Tensor) and value.dtype is cls.dtype
+
+    def __repr__(cls):
+        return f"<class 'chainrule.{cls.__name__}'>"
+
+
+def legacy_type(name, dtype):
+    return LegacyType(name, (), {"dtype": dtype, "legacy": True, "is_cuda": False,
+                                 "__module__": "chainrule", "__doc__":
+                                 f"PyTorch's legacy type of {dtype} tensors."})
+
+
+TYPES = {name: legacy_type(name, dtypes.PUBLIC_DTYPES[dtype])
+         for name, dtype in TYPE_NAMES.items()}
