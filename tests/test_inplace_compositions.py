@@ -113,3 +113,27 @@ def test_gradient_by_central_differences():
     x = cr.tensor(X, requires_grad=True)
     y = cr.tensor(Y, requires_grad=True)
     assert cr.gradcheck(lambda a, b: (a * 1).lerp_(b, 0.25).erf_().addcdiv_(b, b + 1), [x, y])
+
+
+def test_views_in_place_take_the_new_shape_as_torch():
+    """squeeze_, unsqueeze_, t_ and transpose_: the tensor itself takes the view's shape; a
+    gate that read it before still differentiates its old value."""
+    def steps(lib, x, y):
+        before = x.exp()                      # reads x with shape (3, 4)
+        x.unsqueeze_(0).transpose_(0, 2).squeeze_(2)
+        assert tuple(x.shape) == (4, 3)
+        x.t_()
+        return x * y + before
+    close(*both(steps, X, Y))
+
+
+def test_views_in_place_refuse_as_torch():
+    for lib in (cr, torch):
+        with pytest.raises(RuntimeError, match="leaf"):
+            lib.ones(2, 1, requires_grad=True).squeeze_()
+        y = lib.ones(2, 1, requires_grad=True).exp()   # exp saves its output, y
+        y.unsqueeze_(0)
+        with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+            y.sum().backward()
+        plain = lib.zeros(3, 1)
+        assert plain.squeeze_() is plain and tuple(plain.shape) == (3,)

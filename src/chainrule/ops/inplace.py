@@ -417,3 +417,31 @@ for _name, _fn in (("erf", erf), ("frac", frac), ("reciprocal", reciprocal),
                    ("bitwise_and", bitwise_and), ("bitwise_or", bitwise_or),
                    ("bitwise_xor", bitwise_xor), ("bitwise_not", bitwise_not)):
     composed_inplace(_name, _fn)
+
+
+# ----- the in-place forms of the views: the tensor takes the view's shape -----------------
+def reshaped_inplace(name):
+    """``x.name_(...)`` (``squeeze_``, ``unsqueeze_``, ``t_``, ``transpose_``): ``x`` becomes
+    the view ``x.name(...)`` (its memory, another shape), as in PyTorch; in the graph it is
+    the view gate's output from then on, and a gate recorded before still reaches ``x``'s
+    old gate (the rebase's snapshot). Its version moves, so a gate that saved ``x`` as its
+    output refuses backward, as PyTorch's."""
+    def op_(x, *args, **kwargs):
+        check_inplace(x)
+        old = new_tensor(x._data, x.grad_fn) if records(x, ()) else new_tensor(x._data, None)
+        view = getattr(old, name)(*args, **kwargs)
+        mark_changed(x)
+        x._data = view._data
+        if view.grad_fn is not None:
+            view.grad_fn.rebased = old
+            Rebased.anywhere = True
+            x.grad_fn = view.grad_fn
+        return x
+    op_.__name__ = name + "_"
+    op_.__doc__ = (f"``{name}`` in place: the tensor takes the view's shape (its memory is "
+                   f"not copied).")
+    return api(op_, name=False, methods=(name + "_",))
+
+
+for _name in ("squeeze", "unsqueeze", "t", "transpose"):
+    reshaped_inplace(_name)
