@@ -35,8 +35,16 @@ class LegacyType(type):
 
 def legacy_type(name, dtype):
     return LegacyType(name, (), {"dtype": dtype, "legacy": True, "is_cuda": False,
-                                 "__module__": "chainrule", "__doc__":
-                                 f"PyTorch's legacy type of {dtype} tensors."})
+                                 "__module__": "chainrule", "__doc__": doc_of(name, dtype)})
+
+
+def doc_of(name, dtype):
+    """The type's docstring, with its example."""
+    return (f"PyTorch's legacy type of {dtype} tensors.\n\n"
+            f"    >>> import chainrule as cr\n"
+            f"    >>> cr.{name}(2, 3).shape, isinstance(cr.zeros(1, dtype=cr.{str(dtype)[10:]}), "
+            f"cr.{name})\n"
+            f"    (chainrule.Size([2, 3]), True)\n    ")
 
 
 TYPES = {name: legacy_type(name, dtypes.PUBLIC_DTYPES[dtype])

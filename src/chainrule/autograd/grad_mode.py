@@ -232,5 +232,13 @@ class inference_mode(_GradMode):
 
 
 def is_inference_mode_enabled():
-    """True inside `inference_mode`."""
+    """True inside `inference_mode`.
+
+    >>> import chainrule as cr
+    >>> with cr.inference_mode():
+    ...     cr.is_inference_mode_enabled()
+    True
+    >>> cr.is_inference_mode_enabled()
+    False
+    """
     return state.inference

@@ -5,7 +5,7 @@ from .container import (Sequential, ModuleList, ModuleDict, ParameterList,  # no
                         ParameterDict)
 from .linear import (Identity, Linear, Flatten, Unflatten, Dropout, Dropout1d,  # noqa: F401
                      Dropout2d, Dropout3d, Embedding, Bilinear, AlphaDropout,
-                     FeatureAlphaDropout)
+                     FeatureAlphaDropout, EmbeddingBag)
 from .activation import (ReLU, LeakyReLU, GELU, Sigmoid, Tanh, Softmax,  # noqa: F401
                          LogSoftmax, SiLU, Mish, SELU, ELU, CELU, Hardswish, Hardsigmoid,
                          Hardtanh, ReLU6, Threshold, LogSigmoid, Softsign, Tanhshrink, GLU,

@@ -38,6 +38,7 @@ from .lp_pool import lp_pool1d, lp_pool2d, lp_pool3d  # noqa: F401
 from .conv3d import conv3d  # noqa: F401
 from .alpha_dropout import alpha_dropout, feature_alpha_dropout  # noqa: F401
 from .pool3d import max_pool3d, avg_pool3d, max_pool3d_with_indices  # noqa: F401
+from .embedding_bag import embedding_bag  # noqa: F401
 from .pool_functions import single
 from .pool_functions import (max_pool1d, max_pool2d, avg_pool1d, avg_pool2d,  # noqa: F401
                              adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool3d,

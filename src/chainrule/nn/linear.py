@@ -9,6 +9,7 @@ from . import functional as F
 from . import init
 from .module import Module
 from .parameter import Parameter
+from .embedding_bag import refuse_options
 
 LINEAR = ops.Linear.apply
 
@@ -262,3 +263,58 @@ class FeatureAlphaDropout(Dropout):
 
     def forward(self, input):
         return F.feature_alpha_dropout(input, self.p, self.training, self.inplace)
+
+
+class EmbeddingBag(Module):
+    """Sums, means or maxima of bags of rows of a (num_embeddings, embedding_dim) table,
+    initialised from N(0, 1) with the ``padding_idx`` row zero (``F.embedding_bag``):
+    ``forward(input, offsets=None, per_sample_weights=None)``.
+
+    >>> import chainrule as cr
+    >>> bag = cr.nn.EmbeddingBag(10, 3, mode="sum")
+    >>> bag, tuple(bag(cr.tensor([1, 2, 4, 5, 4]), cr.tensor([0, 2])).shape)
+    (EmbeddingBag(10, 3, mode='sum'), (2, 3))
+    """
+
+    def __init__(self, num_embeddings, embedding_dim, max_norm=None, norm_type=2.0,
+                 scale_grad_by_freq=False, mode="mean", sparse=False, _weight=None,
+                 include_last_offset=False, padding_idx=None, device=None, dtype=None):
+        super().__init__()
+        refuse_options(max_norm, scale_grad_by_freq, sparse, mode, None)
+        if padding_idx is not None and not -num_embeddings <= padding_idx < num_embeddings:
+            raise ValueError(f"EmbeddingBag: padding_idx {padding_idx} must be within "
+                             f"num_embeddings {num_embeddings}")
+        self.num_embeddings, self.embedding_dim = num_embeddings, embedding_dim
+        self.max_norm, self.norm_type, self.scale_grad_by_freq = max_norm, norm_type, False
+        self.mode, self.sparse, self.include_last_offset = mode, sparse, include_last_offset
+        self.padding_idx = None if padding_idx is None else padding_idx % num_embeddings
+        if _weight is None:
+            self.weight = empty_parameter((num_embeddings, embedding_dim), dtype, device)
+            self.reset_parameters()
+        else:
+            self.weight = Parameter(_weight)
+
+    @classmethod
+    def from_pretrained(cls, embeddings, freeze=True, **kwargs):
+        """A bag layer over the given (num_embeddings, embedding_dim) table."""
+        bag = cls(*embeddings.shape, _weight=embeddings, **kwargs)
+        bag.weight.requires_grad_(not freeze)
+        return bag
+
+    def reset_parameters(self):
+        init.normal_(self.weight)
+        if self.padding_idx is not None:
+            self.weight._data[self.padding_idx] = 0
+
+    def forward(self, input, offsets=None, per_sample_weights=None):
+        return F.embedding_bag(input, self.weight, offsets, mode=self.mode,
+                               per_sample_weights=per_sample_weights,
+                               include_last_offset=self.include_last_offset,
+                               padding_idx=self.padding_idx)
+
+    def extra_repr(self):
+        text = f"{self.num_embeddings}, {self.embedding_dim}"
+        if self.norm_type != 2:
+            text += f", norm_type={self.norm_type}"
+        text += f", mode={self.mode!r}"
+        return text + (f", padding_idx={self.padding_idx}" if self.padding_idx is not None else "")
