@@ -53,6 +53,11 @@ def nans_here_and_there(*shape):
     return make
 
 
+def setting_all(x, y):
+    x[...] = y
+    return x
+
+
 class Case:
     """``fn(*tensors)`` on inputs made by ``makers`` (each called with a batch size);
     ``module`` holds the parameters fn uses; ``dynamic``: whether axis 0 of each input
@@ -137,6 +142,11 @@ CASES = [
     Case("argmax of all", lambda x: x.argmax() * 100 + x.argmin(keepdim=True).sum(), [normal(6)]),
     Case("argmax argmin with NaN", lambda x: x.argmax(1) + x.argmin(1) * 10,
          [nans_here_and_there(6)]),
+    # writes of a whole tensor in place: copy_, fill_, x[...] = y (the in-place activations)
+    Case("copy_ fill_ setitem", lambda x: (x * 1).copy_(x.exp()) + (x * 1).fill_(0.5)
+         + (x * 1).copy_(x[:, :1]) + setting_all(x * 1, x.sin()), [normal(6)]),
+    Case("in-place activations", lambda x: F.relu6(x * 4, inplace=True)
+         + F.hardtanh(x * 1, inplace=True) + F.elu(x * 1, inplace=True), [normal(6)]),
     # unary functions and activations
     *[Case(name, getattr(cr, name), [normal(6)])
       for name in ("exp", "sin", "cos", "tanh", "sigmoid", "relu", "abs")],

@@ -32,6 +32,9 @@ ACTIVATIONS = {
     "Threshold": (lambda: nn.Threshold(0.2, -3.0), [0.2]),
     "Softplus": (lambda: nn.Softplus(beta=2, threshold=1), [0.5]),   # beta * x > 1 past 0.5
     "PReLU": (lambda: nn.PReLU(), [0.0]),
+    "ReLU6 in place": (lambda: nn.ReLU6(inplace=True), [0.0, 6.0]),
+    "ELU in place": (lambda: nn.ELU(inplace=True), [0.0]),
+    "Hardswish in place": (lambda: nn.Hardswish(inplace=True), [-3.0, 3.0]),
 }
 
 

@@ -8,7 +8,7 @@ expand leaves it to broadcasting (1); what cannot be written that way is refused
 """
 import numpy as np
 
-from .context import emits
+from .context import UnsupportedGateError, emits
 from .runs import same
 
 INT64_MAX = np.iinfo(np.int64).max
@@ -63,6 +63,24 @@ def expand(ctx):
                             f"that follows a dynamic axis; leave that axis out of dynamic_axes")
         spec.append(1 if kept else n)
     return ctx.op("Expand", ctx.input(0), ctx.int64s(spec))
+
+
+def whole(index):
+    """Whether an index selects the whole tensor (``...``, ``:``)."""
+    items = index if isinstance(index, tuple) else (index,)
+    return all(i is Ellipsis or (isinstance(i, slice) and i == slice(None)) for i in items)
+
+
+@emits("Shape, Expand (x[...] = y: copy_, fill_, the in-place activations); other indices "
+       "refused")
+def index_put(ctx):
+    """A write of the whole tensor is ``y`` broadcast to ``x``'s shape, in ``x``'s dtype (the
+    in-place activations, ``F.relu6(x, inplace=True)``, write their result with copy_)."""
+    if not whole(ctx.node.index):
+        raise ctx.error("not exportable: an in-place write x[index] = y recorded in the graph; "
+                        "build the tensor with cat, stack or where instead",
+                        UnsupportedGateError)
+    return ctx.op("Expand", ctx.input(1, ctx.dtype), ctx.op("Shape", ctx.input(0)))
 
 
 @emits("Concat")
@@ -249,5 +267,5 @@ def slice_along(ctx, x, item, axis, twin=None):
 
 TRANSLATIONS = {
     "Reshape": reshape, "Permute": permute, "Expand": expand, "GetItem": getitem,
-    "Cat": cat, "Stack": stack, "ScatterAdd": scatter_add,
+    "Cat": cat, "Stack": stack, "ScatterAdd": scatter_add, "IndexPut": index_put,
 }

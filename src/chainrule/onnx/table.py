@@ -32,8 +32,6 @@ TABLE = {
                                  "which computes them outside the graph; not exportable yet"),
     **{name: NotExportable("ONNX has no singular value decomposition operator; compute it "
                            "outside the exported model") for name in ("Svdvals", "SvdU", "SvdVh")},
-    "IndexPut": NotExportable("an in-place write x[index] = y recorded in the graph; build "
-                              "the tensor with cat, stack or where instead"),
 }
 
 
