@@ -32,6 +32,11 @@ from . import optim, data  # noqa: F401
 from . import distributed  # noqa: F401  (mpi4py is imported on first use)
 from . import utils, linalg, special  # noqa: F401
 from . import distributions  # noqa: F401
+from . import amp  # noqa: F401
+from .amp import autocast, is_autocast_enabled  # noqa: F401
+from .compiler import compile  # noqa: F401
+from .dtypes import finfo, iinfo  # noqa: F401
+from math import pi, e, inf, nan  # noqa: F401  (cr.pi, cr.inf: PyTorch's constants)
 from .nn.functional import (conv1d, conv2d, conv3d, conv_transpose1d,  # noqa: F401
                             conv_transpose2d, group_norm, layer_norm, rms_norm)  # torch.conv2d...
 from .serialization import save, load  # noqa: F401

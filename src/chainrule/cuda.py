@@ -7,6 +7,7 @@ built without CUDA; anything that needs a GPU raises ``DeviceError``, naming the
 >>> cr.cuda.is_available(), cr.cuda.device_count()
 (False, 0)
 """
+from .amp import cuda_amp as amp  # noqa: F401  (cr.cuda.amp.GradScaler)
 from .device import needs_device
 
 

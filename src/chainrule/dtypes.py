@@ -356,3 +356,50 @@ def namespace_of(x):
     if type(x) is np.ndarray or not hasattr(x, "__array_namespace__"):
         return np
     return x.__array_namespace__()
+
+
+def finfo(dtype=None):
+    """PyTorch's ``finfo``: the limits of a float dtype (the default one without an
+    argument), as NumPy's ``finfo`` gives them (``eps``, ``max``, ``min``, ``tiny``, ``bits``,
+    ``resolution``), with ``dtype`` its name as PyTorch gives it.
+
+    >>> import chainrule as cr
+    >>> cr.finfo(cr.float32).eps, cr.finfo(cr.float16).max, cr.finfo().dtype
+    (1.1920928955078125e-07, 65504.0, 'float32')
+    """
+    resolved = resolve(dtype) if dtype is not None else default_float
+    if resolved.kind != "f":
+        raise TypeError(f"finfo: {PUBLIC_DTYPES[resolved]} is not a float dtype; use "
+                        f"cr.iinfo for integers")
+    return NamedLimits(np.finfo(resolved), resolved.name)
+
+
+def iinfo(dtype):
+    """PyTorch's ``iinfo``: the limits of an integer dtype (``max``, ``min``, ``bits``).
+
+    >>> import chainrule as cr
+    >>> cr.iinfo(cr.int64).max
+    9223372036854775807
+    """
+    resolved = resolve(dtype)
+    if resolved is None or resolved.kind not in "iub":
+        raise TypeError(f"iinfo: {dtype} is not an integer dtype; use cr.finfo for floats")
+    if resolved.kind == "b":
+        raise TypeError("iinfo: bool has no integer limits")
+    return NamedLimits(np.iinfo(resolved), resolved.name)
+
+
+class NamedLimits:
+    """NumPy's limits object with ``dtype`` as a name (PyTorch's ``finfo(...).dtype``)."""
+
+    def __init__(self, limits, name):
+        self._limits, self.dtype = limits, name
+
+    def __getattr__(self, attribute):
+        if attribute == "resolution":   # PyTorch's: exactly 10 ** -precision
+            return 10.0 ** -self._limits.precision
+        value = getattr(self._limits, attribute)   # NumPy scalars as Python numbers
+        return value.item() if isinstance(value, np.generic) else value
+
+    def __repr__(self):
+        return repr(self._limits).replace(f"dtype={self._limits.dtype}", f"dtype={self.dtype}")
