@@ -1,6 +1,6 @@
 """Whole models exported and run by onnxruntime: the MLP and CNN that ``chainrule train``
-builds, a network with BatchNorm2d, and a small transformer (Embedding, LayerNorm, GELU,
-attention). Each is exported once with a dynamic batch axis, passes onnx.checker, and
+builds, a network with BatchNorm2d, a small transformer (Embedding, LayerNorm, GELU,
+attention), an LSTM, a GRU, and a MobileNetV3 block. Each is exported once with a dynamic batch axis, passes onnx.checker, and
 matches chainrule to 1e-4 at two batch sizes other than the example's.
 
 ``pytest tests/onnx -s`` prints the largest difference and the file size of each."""
@@ -141,3 +141,35 @@ def test_gru_bidirectional():
                 for n in (1, 6))
     print(f"\ngru: largest difference {worst:.2e}, {len(data):,} bytes")
     assert worst <= TOLERANCE
+
+
+class InvertedResidual(nn.Module):
+    """A MobileNetV3 block: 1x1 expansion, depthwise 3x3, squeeze-and-excite gated by
+    Hardsigmoid, 1x1 projection, with BatchNorm, ReLU6 and Hardswish written in place."""
+
+    def __init__(self, channels=4, expanded=12):
+        super().__init__()
+        self.expand = nn.Sequential(nn.Conv2d(channels, expanded, 1, bias=False),
+                                    nn.BatchNorm2d(expanded), nn.ReLU6(inplace=True))
+        self.depthwise = nn.Sequential(nn.Conv2d(expanded, expanded, 3, padding=1,
+                                                 groups=expanded, bias=False),
+                                       nn.BatchNorm2d(expanded), nn.Hardswish(inplace=True))
+        self.squeeze = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Conv2d(expanded, 4, 1),
+                                     nn.ReLU(inplace=True), nn.Conv2d(4, expanded, 1),
+                                     nn.Hardsigmoid())
+        self.project = nn.Sequential(nn.Conv2d(expanded, channels, 1, bias=False),
+                                     nn.BatchNorm2d(channels))
+
+    def forward(self, input):
+        h = self.depthwise(self.expand(input))
+        return input + self.project(h * self.squeeze(h))
+
+
+def test_mobilenet_block_with_in_place_activations():
+    cr.manual_seed(0)
+    model = nn.Sequential(nn.Conv2d(3, 4, 3, stride=2, padding=1), nn.Hardswish(),
+                          InvertedResidual(), nn.AdaptiveAvgPool2d(1), nn.Flatten(),
+                          nn.Dropout(0.2), nn.Linear(4, 5))
+    for _ in range(3):   # move the running statistics away from 0 and 1
+        model(cr.randn(8, 3, 8, 8) * 3 + 1)
+    check_model("mobilenet block", model, lambda n: images(3, 8)(n) * 4)
