@@ -28,7 +28,13 @@ import numpy as np
 
 
 class autocast:
-    """``torch.autocast(device_type, dtype=None, enabled=True, cache_enabled=None)``."""
+    """``torch.autocast(device_type, dtype=None, enabled=True, cache_enabled=None)``.
+
+    >>> import chainrule as cr
+    >>> with cr.autocast(device_type="cpu", enabled=False):
+    ...     (cr.ones(2) @ cr.ones(2)).dtype
+    chainrule.float32
+    """
 
     def __init__(self, device_type="cuda", dtype=None, enabled=True, cache_enabled=None):
         if not isinstance(device_type, str):
@@ -69,7 +75,12 @@ state = _State()
 
 
 def is_autocast_enabled(device_type=None):
-    """Whether an autocast region is on: never, since one never is here."""
+    """Whether an autocast region is on: never, since one never is here.
+
+    >>> import chainrule as cr
+    >>> cr.is_autocast_enabled()
+    False
+    """
     return state.enabled
 
 

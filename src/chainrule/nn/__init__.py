@@ -31,7 +31,8 @@ from .distance import CosineSimilarity, PairwiseDistance  # noqa: F401
 from .more_losses import (SmoothL1Loss, KLDivLoss, PoissonNLLLoss,  # noqa: F401
                           GaussianNLLLoss, MarginRankingLoss, HingeEmbeddingLoss,
                           TripletMarginLoss, CosineEmbeddingLoss, MultiLabelSoftMarginLoss,
-                          SoftMarginLoss, TripletMarginWithDistanceLoss, MultiMarginLoss)
+                          SoftMarginLoss, TripletMarginWithDistanceLoss, MultiMarginLoss,
+                          MultiLabelMarginLoss)
 from .rnn import RNN, LSTM, GRU, RNNCell, LSTMCell, GRUCell  # noqa: F401
 from .attention import MultiheadAttention  # noqa: F401
 from .transformer import (Transformer, TransformerEncoder,  # noqa: F401

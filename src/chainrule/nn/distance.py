@@ -9,6 +9,7 @@
 import numpy as np
 
 from .. import ops
+from ..ops.reduce import vector_norm
 from ..tensor import new_tensor
 from .module import Module
 
@@ -93,3 +94,27 @@ class PairwiseDistance(Module):
 
     def forward(self, x1, x2):
         return pairwise_distance(x1, x2, self.norm, self.eps, self.keepdim)
+
+
+def pdist(input, p=2):
+    """The p-norm distance between every pair of rows ``i < j`` of an (N, M) input, in
+    PyTorch's order (row 0 with rows 1..N-1, then row 1 with 2..N-1, ...): shape
+    N (N - 1) / 2. A composition: the rows picked in pairs (``GetItem``), subtracted, and
+    ``vector_norm`` (gradient 0 where two rows are equal, as PyTorch's).
+
+    >>> import chainrule as cr
+    >>> pdist(cr.tensor([[0.0, 0.0], [3.0, 4.0], [6.0, 8.0]])).tolist()
+    [5.0, 10.0, 5.0]
+    """
+    if input.ndim != 2:
+        raise ValueError(f"pdist: only 2-D inputs (N, M) are supported, got shape "
+                         f"{tuple(input.shape)}")
+    if p < 0:
+        raise ValueError(f"pdist: only non-negative p values are supported, got {p}")
+    first, second = np.triu_indices(input.shape[0], 1)
+    difference = ops.getitem(input, first) - ops.getitem(input, second)
+    distance = vector_norm(difference, p, dim=1)
+    if p == 0 and difference.requires_grad:   # a count: PyTorch's has a zero gradient
+        counted = np.zeros(distance.shape, bool)
+        return ops.where(counted, difference.sum(1), distance)
+    return distance

@@ -23,7 +23,7 @@ from ..tensor import Tensor, new_tensor
 from .activation_functions import (silu, elu, selu, celu, mish, hardtanh, relu6,  # noqa: F401
                                    hardsigmoid, hardswish, glu, logsigmoid, prelu, softsign,
                                    tanhshrink, softshrink, hardshrink, threshold)
-from .distance import normalize, cosine_similarity, pairwise_distance  # noqa: F401
+from .distance import normalize, cosine_similarity, pairwise_distance, pdist  # noqa: F401
 from .in_place import in_place
 from .inplace_activations import (relu_, leaky_relu_, elu_, celu_, selu_,  # noqa: F401
                                   hardtanh_, threshold_, rrelu, rrelu_)
@@ -32,13 +32,14 @@ from .loss import (mse_loss, l1_loss, huber_loss, cross_entropy,  # noqa: F401
 from .more_losses import (smooth_l1_loss, kl_div, poisson_nll_loss,  # noqa: F401
                           gaussian_nll_loss, margin_ranking_loss, hinge_embedding_loss,
                           triplet_margin_loss, cosine_embedding_loss,
-                          multilabel_soft_margin_loss, soft_margin_loss,
+                          multilabel_soft_margin_loss, soft_margin_loss, multilabel_margin_loss,
                           triplet_margin_with_distance_loss, multi_margin_loss)
 from .lp_pool import lp_pool1d, lp_pool2d, lp_pool3d  # noqa: F401
 from .conv3d import conv3d  # noqa: F401
 from .alpha_dropout import alpha_dropout, feature_alpha_dropout  # noqa: F401
 from .pool3d import max_pool3d, avg_pool3d, max_pool3d_with_indices  # noqa: F401
 from .embedding_bag import embedding_bag  # noqa: F401
+from .gumbel import gumbel_softmax  # noqa: F401
 from .pool_functions import single
 from .pool_functions import (max_pool1d, max_pool2d, avg_pool1d, avg_pool2d,  # noqa: F401
                              adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool3d,

@@ -215,6 +215,41 @@ def multilabel_soft_margin_loss(input, target, weight=None, reduction="mean"):
     return reduce(losses.sum(dim) / input.shape[dim], reduction, "multilabel_soft_margin_loss")
 
 
+def multilabel_margin_loss(input, target, reduction="mean"):
+    """For each sample, ``sum over target classes j and other classes i of
+    max(0, 1 - (x[j] - x[i])) / C``: ``target`` lists the classes (C,) or (N, C), ended by
+    the first -1 (a repeated class counts twice, as in PyTorch). A composition: the target
+    classes' scores gathered, a hinge (``relu``) on every difference, a constant mask.
+
+    >>> import chainrule as cr
+    >>> x = cr.tensor([[0.1, 0.9, 0.3]])
+    >>> round(multilabel_margin_loss(x, cr.tensor([[1, 2, -1]])).item(), 4)
+    0.3333
+    """
+    if input.ndim > 2 or tuple(np.shape(data_of(target))) != tuple(input.shape):
+        raise ValueError(f"multilabel_margin_loss: expected an input (C,) or (N, C) and a "
+                         f"target of its shape, got {tuple(input.shape)} and "
+                         f"{tuple(np.shape(data_of(target)))}")
+    if input.ndim < 2:   # one sample (a 0-d input: one class)
+        row = np.asarray(data_of(target)).reshape(1, -1)
+        loss = multilabel_margin_loss(input.reshape(1, -1), row, "none")[0]
+        return reduce(loss, reduction, "multilabel_margin_loss")
+    labels = np.asarray(data_of(target)).astype(np.int64)
+    classes = input.shape[1]
+    valid = np.cumprod(labels >= 0, axis=1).astype(bool)        # before the first -1
+    if np.any(labels[valid] >= classes):
+        raise IndexError(f"multilabel_margin_loss: a target class is out of range for "
+                         f"{classes} classes")
+    picked = np.where(valid, labels, 0)
+    is_target = np.zeros(labels.shape, bool)
+    is_target[np.nonzero(valid)[0], labels[valid]] = True
+    scores = input.gather(1, new_tensor(picked, None))          # x[y_j], (N, C)
+    margins = ops.relu(1 - (scores.unsqueeze(2) - input.unsqueeze(1)))   # (N, j, i)
+    mask = valid[:, :, None] & ~is_target[:, None, :]
+    losses = (margins * constant(mask, input)).sum((1, 2)) / classes
+    return reduce(losses, reduction, "multilabel_margin_loss")
+
+
 def soft_margin_loss(input, target, reduction="mean"):
     """``log(1 + exp(-y x))`` (softplus of -y x), y = 1 or -1.
 
@@ -492,3 +527,16 @@ class MultiMarginLoss(Loss):
 
     def forward(self, input, target):
         return multi_margin_loss(input, target, self.p, self.margin, self.weight, self.reduction)
+
+
+class MultiLabelMarginLoss(Loss):
+    """``multilabel_margin_loss`` as a module.
+
+    >>> import chainrule as cr
+    >>> loss = cr.nn.MultiLabelMarginLoss()
+    >>> loss, round(loss(cr.tensor([0.1, 0.9, 0.3]), cr.tensor([1, 1, -1])).item(), 4)
+    (MultiLabelMarginLoss(), 0.4)
+    """
+
+    def forward(self, input, target):
+        return multilabel_margin_loss(input, target, self.reduction)
