@@ -124,6 +124,9 @@ CASES = [
          + cr.logical_and(x, y > 0).float() + cr.logical_or(x > 1, y).float() * 2
          + cr.logical_xor(x > 0, y < 0).float() * 4 + cr.logical_not(x > 0).float() * 8,
          [normal(6), normal(6)]),
+    Case("any all", lambda x: cr.where((x > 1).any(1, keepdim=True), x, -x)
+         + (x > -1).all(-1).float().unsqueeze(1) + x.any().float() + (x < 2).all(keepdim=True)
+         + cr.any(x > 0, dim=(1,)).float().unsqueeze(1), [normal(6)]),
     Case("predicates", lambda x: x.isnan().float() + x.isinf().float() * 2
          + x.isposinf().float() * 4 + x.isneginf().float() * 8 + x.isfinite().float() * 16,
          [specials(6)]),

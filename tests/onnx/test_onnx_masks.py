@@ -139,7 +139,8 @@ def every_mask_operation(x, y):
     return [x > y, x < 0.5, x >= y, x <= 0, x == y, x != y, cr.gt(x, y), x.lt(y), x.ge(0),
             cr.le(x, y), x.eq(y), cr.ne(x, 1.0), ~m, m & (y > 0), m | (y < 0), m ^ (y < 0),
             cr.logical_not(x), cr.logical_and(x, y), cr.logical_or(m, y), cr.logical_xor(x, m),
-            x.isnan(), cr.isinf(x), x.isfinite(), x.isposinf(), cr.isneginf(x)]
+            x.isnan(), cr.isinf(x), x.isfinite(), x.isposinf(), cr.isneginf(x),
+            x.any(), cr.all(m), m.any(0, keepdim=True), cr.all(x, dim=(0,))]
 
 
 def every_other_step(x, y):

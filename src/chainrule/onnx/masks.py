@@ -131,6 +131,19 @@ def arg_extreme(op_type):
     return translate
 
 
+def logical_reduction(op_type):
+    """any (ReduceMax) and all (ReduceMin) of the operand read as bool, as 0 and 1."""
+    @emits(f"Cast, {op_type}")
+    def translate(ctx):
+        x = ctx.cast(ctx.input(0, np.bool_), np.bool_, np.int32)
+        if ctx.param("whole"):
+            x = reduce(ctx, op_type, x, None, ctx.param("keepdim"))
+        elif ctx.param("dims") is not None:
+            x = reduce(ctx, op_type, x, ctx.param("dims"), ctx.param("keepdim"))
+        return ctx.cast(x, np.int32, np.bool_)
+    return translate
+
+
 TRANSLATIONS = {
     "Greater": compared("Greater"), "Less": compared("Less"),
     "GreaterEqual": compared("GreaterOrEqual"), "LessEqual": compared("LessOrEqual"),
@@ -142,4 +155,5 @@ TRANSLATIONS = {
     "Floor": same_op("Floor"), "Ceil": same_op("Ceil"), "Trunc": trunc, "Round": round_,
     "Sign": sign, "CastInteger": cast_integer,
     "ArgMax": arg_extreme("ArgMax"), "ArgMin": arg_extreme("ArgMin"),
+    "Any": logical_reduction("ReduceMax"), "All": logical_reduction("ReduceMin"),
 }

@@ -107,16 +107,39 @@ ne = comparison(NotEqual, "__ne__", "ne",
                 example=(f"cr.ne({PAIR}).tolist()", "[True, False, True]"))
 
 
-def logical_reduction(ufunc, name, example=None):
+def reduced(ufunc, data, dim, keepdim, name):
+    """``any`` / ``all`` of an array (``ufunc``: logical or / and)."""
+    if dim is None:
+        out = ufunc.reduce(data.reshape(-1))
+        return np.asarray(out).reshape((1,) * data.ndim if keepdim else ())
+    dims = normalize_dims(dim, data.ndim, name)
+    out = ufunc.reduce(data != 0, axis=dims, keepdims=keepdim) if dims is not None else \
+        np.asarray(data != 0)
+    return np.asarray(out, bool)
+
+
+class Any(MaskGate):
+    """``any`` recorded for onnx.export (``all``: ``All``)."""
+
+    label, formula, inputs, ufunc = "any", "any(x, dim)", ("x",), np.logical_or
+
+    def forward(self, x, dim=None, keepdim=False):
+        self.dims = None if dim is None else normalize_dims(dim, np.ndim(x), self.label)
+        self.whole, self.keepdim = dim is None, keepdim
+        return reduced(self.ufunc, x, dim, keepdim, self.label)
+
+
+class All(Any):
+    label, formula, ufunc = "all", "all(x, dim)", np.logical_and
+
+
+def logical_reduction(gate, name, example=None):
+    ufunc = gate.ufunc
+
     def reduce(x, dim=None, keepdim=False):
-        data = x._data
-        if dim is None:
-            out = ufunc.reduce(data.reshape(-1))
-            return new_tensor(np.asarray(out).reshape((1,) * data.ndim if keepdim else ()), None)
-        dims = normalize_dims(dim, data.ndim, name)
-        out = ufunc.reduce(data != 0, axis=dims, keepdims=keepdim) if dims is not None else \
-            np.asarray(data != 0)
-        return new_tensor(np.asarray(out, bool), None)
+        if Masks.recording and in_graph(x):
+            return record_mask(gate, x, dim=dim, keepdim=keepdim)
+        return new_tensor(reduced(ufunc, x._data, dim, keepdim, name), None)
     reduce.__name__ = name
     reduce.__doc__ = (f"Whether {'any' if name == 'any' else 'every'} element is nonzero, over "
                       f"``dim`` (an int or a tuple; all when None), with ``keepdim``: a bool "
@@ -124,9 +147,9 @@ def logical_reduction(ufunc, name, example=None):
     return api(reduce, name=name, methods=(name,), example=example)
 
 
-any = logical_reduction(np.logical_or, "any", example=(  # noqa: A001  (PyTorch's name)
+any = logical_reduction(Any, "any", example=(  # noqa: A001  (PyTorch's name)
     "cr.any(cr.tensor([[0, 1], [0, 0]]), dim=1).tolist()", "[True, False]"))
-all = logical_reduction(np.logical_and, "all", example=(  # noqa: A001
+all = logical_reduction(All, "all", example=(  # noqa: A001
     "cr.all(cr.tensor([[1, 1], [0, 1]]), dim=1).tolist()", "[True, False]"))
 
 
