@@ -162,3 +162,56 @@ def test_bce_at_exact_zero_and_one_is_finite_like_torch():
 def test_loss_errors_are_clear(call, error, message):
     with pytest.raises(error, match=message):
         call()
+
+
+LEGACY = [(False, None), (True, None), (None, False), (False, False), (True, True)]
+
+
+@pytest.mark.parametrize("size_average, reduce", LEGACY)
+@pytest.mark.parametrize("name", ["MSELoss", "L1Loss", "CrossEntropyLoss", "NLLLoss", "BCELoss",
+                                  "BCEWithLogitsLoss", "SmoothL1Loss", "KLDivLoss"])
+def test_the_deprecated_size_average_and_reduce_give_pytorchs_reduction(name, size_average,
+                                                                        reduce):
+    """Older tutorials write nn.MSELoss(size_average=False) or F.mse_loss(..., reduce=False):
+    the reduction PyTorch derives from them, with its warning."""
+    x = randn(6, 4, seed=1)
+    target = CLASSES if name in ("CrossEntropyLoss", "NLLLoss") else sigmoid(randn(6, 4, seed=2))
+    inputs = sigmoid(x) if name == "BCELoss" else x
+    values = []
+    for lib in (torch, cr):
+        with pytest.warns(UserWarning, match="size_average and reduce args will be deprecated"):
+            loss = getattr(lib.nn, name)(size_average=size_average, reduce=reduce)
+        values.append(loss(lib.tensor(inputs), lib.tensor(target)).detach().numpy())
+    np.testing.assert_allclose(values[1], values[0], rtol=1e-12)
+
+
+@pytest.mark.parametrize("name", ["mse_loss", "l1_loss", "cross_entropy", "nll_loss",
+                                  "binary_cross_entropy", "binary_cross_entropy_with_logits"])
+def test_functional_losses_take_the_deprecated_arguments(name):
+    x = randn(6, 4, seed=3)
+    target = CLASSES if name in ("cross_entropy", "nll_loss") else sigmoid(randn(6, 4, seed=4))
+    inputs = sigmoid(x) if name == "binary_cross_entropy" else x
+    for size_average, reduce in LEGACY:
+        values = []
+        for lib in (torch, cr):
+            with pytest.warns(UserWarning, match="size_average and reduce"):
+                values.append(getattr(lib.nn.functional, name)(
+                    lib.tensor(inputs), lib.tensor(target), size_average=size_average,
+                    reduce=reduce).numpy())
+        np.testing.assert_allclose(values[1], values[0], rtol=1e-12)
+
+
+def test_a_custom_loss_written_for_pytorchs_base_class():
+    class Scaled(cr.nn.modules.loss._Loss):
+        def __init__(self, scale, size_average=None, reduce=None, reduction="mean"):
+            super().__init__(size_average, reduce, reduction)
+            self.scale = scale
+
+        def forward(self, input, target):
+            losses = self.scale * (input - target).abs()
+            return losses.sum() if self.reduction == "sum" else losses.mean()
+
+    assert Scaled(2.0)(cr.ones(4), cr.zeros(4)).item() == 2.0
+    with pytest.warns(UserWarning, match="reduction='sum'"):
+        summed = Scaled(2.0, size_average=False)
+    assert summed.reduction == "sum" and summed(cr.ones(4), cr.zeros(4)).item() == 8.0

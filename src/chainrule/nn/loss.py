@@ -2,14 +2,19 @@
 
 The cost the seeds minimise is the average loss over the examples (seed 003); every loss
 here reduces its per-example values the PyTorch way: ``reduction="mean"`` (weighted mean
-where class weights apply), ``"sum"`` or ``"none"``. Options after ``weight`` are keyword-only
-(PyTorch's deprecated ``size_average`` and ``reduce`` arguments are not accepted).
+where class weights apply), ``"sum"`` or ``"none"``. PyTorch's deprecated ``size_average=``
+and ``reduce=``, which older tutorials pass, are turned into ``reduction`` as PyTorch turns
+them, with its warning (``legacy_reduction``).
 
 >>> import chainrule as cr
 >>> loss = cr.nn.CrossEntropyLoss()(cr.tensor([[2.0, 0.0]]), cr.tensor([0]))
 >>> round(loss.item(), 4)
 0.1269
 """
+import functools
+import inspect
+import warnings
+
 import numpy as np
 
 from .. import ops
@@ -29,6 +34,28 @@ def check_reduction(reduction, op):
         raise ValueError(f"{op}: reduction must be one of {REDUCTIONS}, got {reduction!r}")
 
 
+def legacy_reduction(size_average, reduce, op):
+    """PyTorch's reduction for its deprecated arguments (None counts as True): both true,
+    'mean'; ``reduce`` alone, 'sum'; ``reduce=False``, 'none'. Warns as PyTorch does."""
+    size_average = True if size_average is None else size_average
+    reduce = True if reduce is None else reduce
+    reduction = ("mean" if size_average else "sum") if reduce else "none"
+    warnings.warn(f"{op}: size_average and reduce args will be deprecated, please use "
+                  f"reduction='{reduction}' instead.", UserWarning, stacklevel=3)
+    return reduction
+
+
+def takes_legacy_reduction(fn, op=None):
+    """``fn`` (a loss function or a loss module's ``__init__`` with ``reduction``) also
+    taking ``size_average=`` and ``reduce=``, which then set the reduction."""
+    @functools.wraps(fn)
+    def with_legacy(*args, size_average=None, reduce=None, **kwargs):
+        if size_average is not None or reduce is not None:
+            kwargs["reduction"] = legacy_reduction(size_average, reduce, op or fn.__name__)
+        return fn(*args, **kwargs)
+    return with_legacy
+
+
 def reduce(losses, reduction, op="loss"):
     """Per-element losses reduced to their mean, their sum, or left as they are."""
     check_reduction(reduction, op)
@@ -44,6 +71,7 @@ def check_same_shape(input, target, op):
 
 
 # ----- regression -------------------------------------------------------------------------
+@takes_legacy_reduction
 def mse_loss(input, target, reduction="mean"):
     """``(x - y)^2``, reduced.
 
@@ -55,6 +83,7 @@ def mse_loss(input, target, reduction="mean"):
     return reduce(diff * diff, reduction, "mse_loss")
 
 
+@takes_legacy_reduction
 def l1_loss(input, target, reduction="mean"):
     """``|x - y|``, reduced.
 
@@ -83,6 +112,7 @@ def huber_loss(input, target, reduction="mean", delta=1.0):
 
 
 # ----- classification ---------------------------------------------------------------------
+@takes_legacy_reduction
 def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean",
                   label_smoothing=0.0):
     """Cross-entropy of logits against class indices or class probabilities.
@@ -132,6 +162,7 @@ def class_cross_entropy(input, labels, weight, ignore_index, reduction, smoothin
     return (1 - smoothing) * loss + smooth * (smoothing / rows.shape[1])
 
 
+@takes_legacy_reduction
 def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
     """``-input[i, target[i]]`` (times the class weight), for log-probabilities ``input``.
 
@@ -202,6 +233,7 @@ def soft_cross_entropy(input, target, weight, reduction, smoothing):
     return reduce(-terms.sum(dim=dim), reduction, "cross_entropy")
 
 
+@takes_legacy_reduction
 def binary_cross_entropy(input, target, weight=None, reduction="mean"):
     """``-(y log p + (1 - y) log(1 - p))`` for probabilities ``p``, logs clamped at -100.
 
@@ -216,6 +248,7 @@ def binary_cross_entropy(input, target, weight=None, reduction="mean"):
     return reduce(losses, reduction, "binary_cross_entropy")
 
 
+@takes_legacy_reduction
 def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean",
                                      pos_weight=None):
     """Binary cross-entropy of ``sigmoid(x)``, computed from the logit ``x`` stably:
@@ -238,12 +271,28 @@ def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean
 
 # ----- modules ----------------------------------------------------------------------------
 class Loss(Module):
-    """Base of the loss modules: holds ``reduction``."""
+    """Base of the loss modules: holds ``reduction``. Takes PyTorch's ``_Loss`` arguments
+    (``size_average=None, reduce=None, reduction='mean'``) for custom losses written for
+    it; chainrule's own losses pass the reduction alone. Subclasses whose ``__init__`` takes
+    ``reduction`` also take ``size_average=`` and ``reduce=`` (``MSELoss(size_average=False)``).
+    """
 
-    def __init__(self, reduction="mean"):
+    def __init__(self, size_average=None, reduce=None, reduction="mean"):
         super().__init__()
+        if isinstance(size_average, str):   # Loss.__init__(self, reduction): chainrule's own
+            size_average, reduction = None, size_average
+        if size_average is not None or reduce is not None:
+            reduction = legacy_reduction(size_average, reduce, type(self).__name__)
         check_reduction(reduction, type(self).__name__)
         self.reduction = reduction
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        init = vars(cls).get("__init__")
+        if init is not None:
+            takes = inspect.signature(init).parameters
+            if "reduction" in takes and "size_average" not in takes:
+                cls.__init__ = takes_legacy_reduction(init, cls.__name__)
 
 
 class MSELoss(Loss):
