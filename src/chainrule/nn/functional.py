@@ -109,26 +109,26 @@ def softplus(input, beta=1.0, threshold=20.0):
     return ops.where(scaled > threshold, input, smooth)   # a mask gate in export
 
 
-def softmax(input, dim):
-    """``exp(x) / sum(exp(x), dim)``, stable at any logit.
+def softmax(input, dim, _stacklevel=3, dtype=None):
+    """``exp(x) / sum(exp(x), dim)``, stable at any logit (``dtype``: computed in it).
 
     >>> import chainrule as cr
     >>> import chainrule.nn.functional as F
     >>> F.softmax(cr.tensor([[1.0, 1.0], [0.0, 0.0]]), dim=1).tolist()
     [[0.5, 0.5], [0.5, 0.5]]
     """
-    return ops.softmax(input, dim)
+    return ops.softmax(input, dim, dtype=dtype)
 
 
-def log_softmax(input, dim):
-    """``x - logsumexp(x, dim)``, stable at any logit.
+def log_softmax(input, dim, _stacklevel=3, dtype=None):
+    """``x - logsumexp(x, dim)``, stable at any logit (``dtype``: computed in it).
 
     >>> import chainrule as cr
     >>> import chainrule.nn.functional as F
     >>> F.log_softmax(cr.tensor([0.0, 0.0]), dim=0).exp().tolist()
     [0.5, 0.5]
     """
-    return ops.log_softmax(input, dim)
+    return ops.log_softmax(input, dim, dtype=dtype)
 
 
 # ----- layers ---------------------------------------------------------------------------
