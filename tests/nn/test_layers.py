@@ -94,6 +94,41 @@ def test_embedding_matches_torch_with_padding_and_repeats():
     assert not nn.Embedding(4, 2, padding_idx=0).weight.detach().numpy()[0].any()
 
 
+def test_embedding_max_norm_renormalises_the_rows_looked_up_as_pytorch():
+    weight = randn(6, 3, seed=7) * 2
+    for norm_type in (2.0, 1.0):
+        theirs = tnn.Embedding(6, 3, max_norm=1.5, norm_type=norm_type,
+                               _weight=torch.tensor(weight.copy()))
+        ours = nn.Embedding(6, 3, max_norm=1.5, norm_type=norm_type, _weight=cr.tensor(weight.copy()))
+        index = np.array([[0, 4, 4], [2, 0, 5]])
+        (out, _), (tout, _) = run_both(ours, theirs, index)
+        np.testing.assert_allclose(out, tout, rtol=1e-12)
+        np.testing.assert_allclose(ours.weight.detach().numpy(), theirs.weight.detach().numpy(),
+                                   rtol=1e-12)   # rows 0, 2, 4, 5 renormalised in place
+        np.testing.assert_allclose(ours.weight.grad.numpy(), theirs.weight.grad.numpy(), rtol=1e-12)
+        assert repr(ours) == repr(theirs)
+
+
+def test_embedding_from_pretrained_as_pytorch():
+    weight = randn(4, 3, seed=8)
+    for freeze in (True, False):
+        theirs = tnn.Embedding.from_pretrained(torch.tensor(weight), freeze=freeze, padding_idx=0)
+        ours = nn.Embedding.from_pretrained(cr.tensor(weight), freeze=freeze, padding_idx=0)
+        assert ours.weight.requires_grad == theirs.weight.requires_grad == (not freeze)
+        assert repr(ours) == repr(theirs)
+        np.testing.assert_array_equal(ours(cr.tensor([[3, 0]])).detach().numpy(),
+                                      theirs(torch.tensor([[3, 0]])).detach().numpy())
+    table = cr.tensor(weight)
+    assert nn.Embedding.from_pretrained(table).weight._data is table._data   # not copied
+    with pytest.raises(ValueError, match="2-D"):
+        nn.Embedding.from_pretrained(cr.ones(3))
+    for option in ("sparse", "scale_grad_by_freq"):
+        with pytest.raises(NotImplementedError, match=f"Embedding: {option}=True"):
+            nn.Embedding(4, 2, **{option: True})
+    assert nn.Embedding(4, 2, device="cpu").weight.shape == (4, 2)
+    assert nn.LayerNorm(4, device="cpu").weight.shape == (4,)
+
+
 def test_dropout_drops_scales_and_is_identity_in_eval():
     cr.manual_seed(0)
     layer = nn.Dropout(0.25)

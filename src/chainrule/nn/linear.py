@@ -123,16 +123,51 @@ class Embedding(Module):
     (Embedding(10, 3, padding_idx=0), (1, 2, 3), [0.0, 0.0, 0.0])
     """
 
-    def __init__(self, num_embeddings, embedding_dim, padding_idx=None, dtype=None):
+    def __init__(self, num_embeddings, embedding_dim, padding_idx=None, max_norm=None,
+                 norm_type=2.0, scale_grad_by_freq=False, sparse=False, _weight=None,
+                 _freeze=False, device=None, dtype=None):
         super().__init__()
         if padding_idx is not None and not -num_embeddings <= padding_idx < num_embeddings:
             raise ValueError(f"Embedding: padding_idx {padding_idx} must be within "
                              f"num_embeddings {num_embeddings}")
+        for name, value in (("scale_grad_by_freq", scale_grad_by_freq), ("sparse", sparse)):
+            if value:
+                raise NotImplementedError(
+                    f"Embedding: {name}=True is not supported (chainrule's embedding "
+                    f"gradients are dense and unscaled); leave it False")
         self.num_embeddings = num_embeddings
         self.embedding_dim = embedding_dim
         self.padding_idx = None if padding_idx is None else padding_idx % num_embeddings
-        self.weight = empty_parameter((num_embeddings, embedding_dim), dtype)
-        self.reset_parameters()
+        self.max_norm, self.norm_type = max_norm, norm_type
+        self.scale_grad_by_freq, self.sparse = scale_grad_by_freq, sparse
+        if _weight is None:
+            self.weight = empty_parameter((num_embeddings, embedding_dim), dtype, device,
+                                          "Embedding")
+            self.reset_parameters()
+        else:
+            if tuple(_weight.shape) != (num_embeddings, embedding_dim):
+                raise ValueError(f"Embedding: _weight of shape {tuple(_weight.shape)} must be "
+                                 f"(num_embeddings, embedding_dim) = "
+                                 f"{(num_embeddings, embedding_dim)}")
+            self.weight = Parameter(_weight, requires_grad=not _freeze)
+
+    @classmethod
+    def from_pretrained(cls, embeddings, freeze=True, padding_idx=None, max_norm=None,
+                        norm_type=2.0, scale_grad_by_freq=False, sparse=False):
+        """An Embedding whose weight is ``embeddings`` (a 2-D tensor, used as it is, not
+        copied, as in PyTorch), frozen unless ``freeze=False``.
+
+        >>> import chainrule as cr
+        >>> table = cr.nn.Embedding.from_pretrained(cr.tensor([[1.0, 2.0], [3.0, 4.0]]))
+        >>> table(cr.tensor([1])).tolist(), table.weight.requires_grad
+        ([[3.0, 4.0]], False)
+        """
+        if embeddings.dim() != 2:
+            raise ValueError(f"Embedding.from_pretrained: embeddings must be 2-D, got shape "
+                             f"{tuple(embeddings.shape)}")
+        rows, dim = embeddings.shape
+        return cls(rows, dim, padding_idx, max_norm, norm_type, scale_grad_by_freq, sparse,
+                   _weight=embeddings, _freeze=freeze)
 
     def reset_parameters(self):
         init.normal_(self.weight)
@@ -140,11 +175,27 @@ class Embedding(Module):
             self.weight._data[self.padding_idx] = 0
 
     def forward(self, input):
+        if self.max_norm is not None:
+            renorm_rows_(self.weight, input, self.max_norm, self.norm_type)
         return F.embedding(input, self.weight, self.padding_idx)
 
     def extra_repr(self):
         pad = f", padding_idx={self.padding_idx}" if self.padding_idx is not None else ""
-        return f"{self.num_embeddings}, {self.embedding_dim}{pad}"
+        norm = f", max_norm={self.max_norm}" if self.max_norm is not None else ""
+        norm += f", norm_type={self.norm_type}" if self.norm_type != 2 else ""
+        return f"{self.num_embeddings}, {self.embedding_dim}{pad}{norm}"
+
+
+def renorm_rows_(weight, input, max_norm, norm_type):
+    """PyTorch's ``max_norm``: each row of ``weight`` that ``input`` looks up and whose
+    ``norm_type``-norm exceeds ``max_norm`` is scaled, in place and outside the graph, to
+    ``max_norm / (norm + 1e-7)`` of itself before the lookup."""
+    rows = np.unique(input._data if hasattr(input, "_data") else np.asarray(input))
+    data = weight._data
+    norms = np.linalg.norm(data[rows].astype(np.float64), ord=norm_type, axis=1)
+    over = norms > max_norm
+    scale = (max_norm / (norms[over] + 1e-7)).astype(data.dtype)
+    data[rows[over]] *= scale[:, None]
 
 
 class Unflatten(Module):
