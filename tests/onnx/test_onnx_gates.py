@@ -126,7 +126,7 @@ CASES = [
          [normal(6), normal(6)]),
     Case("any all", lambda x: cr.where((x > 1).any(1, keepdim=True), x, -x)
          + (x > -1).all(-1).float().unsqueeze(1) + x.any().float() + (x < 2).all(keepdim=True)
-         + cr.any(x > 0, dim=(1,)).float().unsqueeze(1), [normal(6)]),
+         + cr.any(x > 0, dim=(1,)).float().unsqueeze(1) + (x < 0).all(dim=()), [normal(6)]),
     Case("predicates", lambda x: x.isnan().float() + x.isinf().float() * 2
          + x.isposinf().float() * 4 + x.isneginf().float() * 8 + x.isfinite().float() * 16,
          [specials(6)]),
@@ -142,7 +142,8 @@ CASES = [
          [integers(4, 6), normal(6)]),
     Case("argmax argmin", lambda x: x.argmax(1) + x.argmin(-1, keepdim=True).squeeze(1) * 10,
          [normal(6)]),
-    Case("argmax of all", lambda x: x.argmax() * 100 + x.argmin(keepdim=True).sum(), [normal(6)]),
+    Case("argmax of all", lambda x: x.argmax() * 100 + x.argmin(keepdim=True).sum()
+         + x.sum().argmax(), [normal(6)]),
     Case("argmax argmin with NaN", lambda x: x.argmax(1) + x.argmin(1) * 10,
          [nans_here_and_there(6)]),
     # writes of a whole tensor in place: copy_, fill_, x[...] = y (the in-place activations)

@@ -112,8 +112,8 @@ def arg_extreme(op_type):
     @emits(f"{op_type}; Reshape (dim None); IsNaN, Cast, ReduceMax, Where (floats)")
     def translate(ctx):
         dim, keepdim, shape = ctx.param("dim"), ctx.param("keepdim"), ctx.shape(0)
-        if not shape:
-            raise ctx.error("argmax/argmin of a 0-d tensor is 0: take it out of the model")
+        if not shape:   # the one element's index, whatever its value
+            return ctx.const(np.zeros((), np.int64))
         x = ctx.input(0)
         keep = int(bool(keepdim)) if dim is not None else 0
         if dim is None:
@@ -138,7 +138,7 @@ def logical_reduction(op_type):
         x = ctx.cast(ctx.input(0, np.bool_), np.bool_, np.int32)
         if ctx.param("whole"):
             x = reduce(ctx, op_type, x, None, ctx.param("keepdim"))
-        elif ctx.param("dims") is not None:
+        elif ctx.param("dims"):   # (None or () reduce nothing: the mask itself)
             x = reduce(ctx, op_type, x, ctx.param("dims"), ctx.param("keepdim"))
         return ctx.cast(x, np.int32, np.bool_)
     return translate
