@@ -13,6 +13,15 @@ nothing, the zero derivative).
 Mask gates are not in ``REGISTRY``, whose gates carry gradients and are each
 gradient-checked: they are in ``MASK_GATES``, and each has its ONNX translation in the
 exporter's table (onnx/masks.py). Outside export the cost is one flag read per operation.
+
+>>> import chainrule as cr
+>>> x = cr.tensor([-1.0, 2.0], requires_grad=True)
+>>> (x > 0).grad_fn is None
+True
+>>> with recording_masks():
+...     mask = x > 0
+>>> type(mask.grad_fn).__name__, mask.tolist(), mask.requires_grad
+('Greater', [False, True], True)
 """
 import contextlib
 
