@@ -18,6 +18,7 @@ from .pooling import (MaxPool1d, AvgPool1d, AdaptiveAvgPool1d,  # noqa: F401
                       MaxUnpool2d)
 from .lp_pool import LPPool1d, LPPool2d, LPPool3d  # noqa: F401
 from .pool3d import MaxPool3d, AvgPool3d  # noqa: F401
+from .data_parallel import DataParallel  # noqa: F401
 from .upsampling import (Upsample, UpsamplingNearest2d, UpsamplingBilinear2d,  # noqa: F401
                          PixelShuffle, PixelUnshuffle, ChannelShuffle, ZeroPad1d, ZeroPad2d,
                          ZeroPad3d, ConstantPad1d, ConstantPad2d, ConstantPad3d,

@@ -24,6 +24,7 @@ from .. import distributed as dist
 from ..autograd import is_grad_enabled, no_grad
 from ..autograd.graph import evaluation_order
 from ..tensor import Tensor, new_tensor
+from .data_parallel import DataParallel, data_parallel  # noqa: F401
 from .module import Module
 
 MB = 1024 * 1024

@@ -1,5 +1,6 @@
 """``nn.utils``: ``clip_grad_norm_`` (scale gradients down so their global norm is at most
-``max_norm``), ``clip_grad_value_``, and ``parameters_to_vector`` / ``vector_to_parameters``
+``max_norm``; its two halves ``get_total_norm`` and ``clip_grads_with_norm_``),
+``clip_grad_value_``, and ``parameters_to_vector`` / ``vector_to_parameters``
 (from ``convert_parameters.py``)."""
 import math
 
@@ -20,23 +21,53 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
     (5.0, [0.6, 0.8])
     """
     params = [parameters] if isinstance(parameters, Tensor) else list(parameters)
-    grads = [p.grad._data for p in params if p.grad is not None]
-    if not grads:
+    total = get_total_norm([p.grad for p in params if p.grad is not None], norm_type,
+                           error_if_nonfinite)
+    clip_grads_with_norm_(params, max_norm, total)
+    return total
+
+
+def get_total_norm(tensors, norm_type=2.0, error_if_nonfinite=False, foreach=None):
+    """The ``norm_type``-norm of all ``tensors`` together (usually gradients), as one
+    vector (summed in float64, returned in the first tensor's dtype; 0 for none).
+
+    >>> import chainrule as cr
+    >>> cr.nn.utils.get_total_norm([cr.tensor([3.0]), cr.tensor([4.0])]).item()
+    5.0
+    """
+    arrays = [t._data for t in ([tensors] if isinstance(tensors, Tensor) else tensors)]
+    if not arrays:
         return new_tensor(np.asarray(0.0, np.float32), None)
     norm_type = float(norm_type)
     if norm_type == math.inf:
-        total = max(float(np.max(np.abs(g))) if g.size else 0.0 for g in grads)
+        total = max(float(np.max(np.abs(a))) if a.size else 0.0 for a in arrays)
     else:
-        total = sum(float(np.sum(np.abs(g.astype(np.float64)) ** norm_type)) for g in grads)
+        total = sum(float(np.sum(np.abs(a.astype(np.float64)) ** norm_type)) for a in arrays)
         total = total ** (1.0 / norm_type)
     if error_if_nonfinite and not math.isfinite(total):
         raise RuntimeError(f"clip_grad_norm_: the total norm of order {norm_type} of the "
                            f"gradients is {total}; pass error_if_nonfinite=False to clip anyway")
+    return new_tensor(np.asarray(total, arrays[0].dtype), None)
+
+
+def clip_grads_with_norm_(parameters, max_norm, total_norm, foreach=None):
+    """Scale every ``.grad`` of ``parameters`` in place by min(1, max_norm / (total_norm +
+    1e-6)): the second half of ``clip_grad_norm_``, with a total norm computed before
+    (``get_total_norm``).
+
+    >>> import chainrule as cr
+    >>> p = cr.nn.Parameter(cr.zeros(2)); p.grad = cr.tensor([3.0, 4.0])
+    >>> cr.nn.utils.clip_grads_with_norm_([p], 1.0, cr.tensor(5.0))
+    >>> [round(v, 4) for v in p.grad.tolist()]
+    [0.6, 0.8]
+    """
+    params = [parameters] if isinstance(parameters, Tensor) else list(parameters)
+    total = float(total_norm.item() if isinstance(total_norm, Tensor) else total_norm)
     scale = max_norm / (total + 1e-6)
     if scale < 1:
-        for g in grads:
-            g *= g.dtype.type(scale)
-    return new_tensor(np.asarray(total, grads[0].dtype), None)
+        for p in params:
+            if p.grad is not None:
+                p.grad._data *= p.grad._data.dtype.type(scale)
 
 
 def clip_grad_value_(parameters, clip_value, foreach=None):
