@@ -31,6 +31,7 @@ ACTIVATIONS = {
     "Hardshrink": (lambda: nn.Hardshrink(0.3), [-0.3, 0.3]),
     "Threshold": (lambda: nn.Threshold(0.2, -3.0), [0.2]),
     "Softplus": (lambda: nn.Softplus(beta=2, threshold=1), [0.5]),   # beta * x > 1 past 0.5
+    "Softplus default": (lambda: nn.Softplus(), [20.0]),
     "PReLU": (lambda: nn.PReLU(), [0.0]),
     "ReLU6 in place": (lambda: nn.ReLU6(inplace=True), [0.0, 6.0]),
     "ELU in place": (lambda: nn.ELU(inplace=True), [0.0]),
