@@ -187,6 +187,7 @@ FAMILIES = {
                                                                                **kwargs),
         "nn.functional.embedding_bag":   # OpInfo's sample input is the weight
             lambda weight, index, **kwargs: F.embedding_bag(index, weight, **kwargs),
+        "nn.functional.grid_sample": F.grid_sample,
         "nn.functional.one_hot": F.one_hot,
         "nn.functional.conv1d": F.conv1d, "nn.functional.conv_transpose1d": F.conv_transpose1d,
         "nn.functional.conv_transpose2d": F.conv_transpose2d, "nn.functional.bilinear": F.bilinear,
@@ -388,7 +389,7 @@ OPS_MISSING = sorted(map(label_of, CHAINRULE.keys() - OPS.keys()))   # renamed u
 
 
 # ----- the Tensor method and in-place forms of the same ops --------------------------------
-SAMPLES_PER_VARIANT = 6   # per dtype: the function form has already run them all
+SAMPLES_PER_VARIANT = 10   # per dtype: the function form has already run them all
 
 
 def variant_name(op, kind):
@@ -765,14 +766,14 @@ def scalar_loop_at_nan(op, args, kwargs, theirs_g, weight):
     return torch.where(nan, torch.from_numpy(weight).to(x.dtype) * slope, theirs_g)
 
 
-def samples_of(op, dtype, most=SAMPLES_PER_DTYPE):
+def samples_of(op, dtype, most=SAMPLES_PER_DTYPE, reference=True):
     """The op's samples for ``dtype``: its reference inputs when it has them (they start with
-    the sample inputs), else its sample inputs; evenly thinned to ``most``."""
+    the sample inputs) and ``reference``, else its sample inputs; evenly thinned to ``most``."""
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(0)
         grad = op.supports_autograd
         try:
-            if op.reference_inputs_func is None:
+            if not reference or op.reference_inputs_func is None:
                 raise LookupError
             samples = list(op.reference_inputs("cpu", dtype, requires_grad=grad))
         except (LookupError, ValueError):   # none, or some need integer inputs with grad
@@ -781,6 +782,19 @@ def samples_of(op, dtype, most=SAMPLES_PER_DTYPE):
         picks = np.linspace(0, len(samples) - 1, most).round().astype(int)
         samples = [samples[i] for i in sorted(set(picks))]
     return samples
+
+
+VARIANT_SAMPLES = {}   # (key, dtype) -> samples, kept while the variants of one op run
+
+
+def variant_samples(key, op, dtype):
+    """SAMPLES_PER_VARIANT of the op's sample inputs (the function form has run its
+    reference inputs), made once for all its variants, which run one after another."""
+    if all(k != key for k, _ in VARIANT_SAMPLES):
+        VARIANT_SAMPLES.clear()
+    if (key, dtype) not in VARIANT_SAMPLES:
+        VARIANT_SAMPLES[(key, dtype)] = samples_of(op, dtype, SAMPLES_PER_VARIANT, False)
+    return VARIANT_SAMPLES[(key, dtype)]
 
 
 def run_op(key, kind=None):
@@ -811,9 +825,9 @@ def one_torch_thread():
 def run_dtype(key, op, dtype, counts, reasons, calls, variant):
     """Adds the op's samples of ``dtype`` to ``counts`` and ``reasons``, called through
     ``calls`` (PyTorch's, chainrule's: None for CHAINRULE's)."""
-    most = SAMPLES_PER_DTYPE if variant is None else SAMPLES_PER_VARIANT
+    samples = samples_of(op, dtype) if variant is None else variant_samples(key, op, dtype)
     keep = DETERMINISTIC.get(key)
-    for i, sample in enumerate(samples_of(op, dtype, most)):
+    for i, sample in enumerate(samples):
         seed = zlib.crc32(f"{label_of(key)} {dtype} {i}".encode())
         random = keep is not None and not keep(sample)
         kind, why = run_sample(key, calls[0], sample, seed, calls[1], random)
