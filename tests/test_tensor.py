@@ -22,6 +22,25 @@ def test_creation_functions_shapes_and_values():
     assert cr.empty(2, 2).shape == (2, 2)
 
 
+@pytest.mark.parametrize("name", ["zeros", "ones", "empty", "rand", "randn"])
+def test_creation_takes_pytorchs_size_keyword(name):
+    """torch.randn(size=(2, 3)) and torch.rand(size=...) as textbooks write them."""
+    torch = pytest.importorskip("torch")
+    for size in [(2, 3), [4], cr.Size([1, 2]), ()]:
+        ours, theirs = getattr(cr, name)(size=size), getattr(torch, name)(size=size)
+        assert ours.shape == tuple(theirs.shape) and ours.dtype == cr.float32
+    x, t = cr.ones(2, dtype=cr.float64), torch.ones(2, dtype=torch.float64)
+    for method in ("new_zeros", "new_ones", "new_empty"):
+        ours, theirs = getattr(x, method)(size=(3, 1)), getattr(t, method)(size=(3, 1))
+        assert ours.shape == tuple(theirs.shape) and ours.dtype == cr.float64
+    with pytest.raises(TypeError, match="both positionally and as size="):
+        getattr(cr, name)(2, size=(2,))
+    with pytest.raises(TypeError, match="must be a tuple of ints"):
+        getattr(cr, name)(size=5)
+    with pytest.raises(TypeError):
+        getattr(torch, name)(size=5)
+
+
 def test_random_creation_follows_the_seed_and_the_ranges():
     cr.manual_seed(0)
     a = cr.rand(100)

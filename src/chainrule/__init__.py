@@ -43,10 +43,12 @@ from .serialization import save, load  # noqa: F401
 from .malloc import keep_freed_memory  # noqa: F401
 from .threads import set_num_threads, get_num_threads  # noqa: F401
 from .out import out_forms
+from .numpy_names import numpy_forms, install as install_numpy_names
 from .legacy import TYPES
 
 globals().update(PUBLIC)   # the public functions the gates and compositions publish
-globals().update(out_forms(PUBLIC))   # those PyTorch gives out= take it (out.py)
+globals().update(numpy_forms(out_forms(PUBLIC)))   # out= (out.py), axis= (numpy_names.py)
+install_numpy_names(Tensor)   # x.argmax(axis=1): every dim= also answers to axis=
 globals().update(BY_NAME)  # cr.float32, cr.float (float32), cr.long, ...: public dtypes
 globals().update(TYPES)    # cr.FloatTensor, cr.LongTensor, ...: PyTorch's legacy types
 clip = clamp  # noqa: F821  (published above)

@@ -72,7 +72,15 @@ def number(value):
     return value.item() if isinstance(value, Tensor) else value
 
 
-def sizes(size):
+def sizes(size, keyword=None, op="tensor"):
+    """The shape from ``f(2, 3)``, ``f((2, 3))`` or PyTorch's keyword form ``f(size=(2, 3))``."""
+    if keyword is not None:
+        if size:
+            raise TypeError(f"{op}(): the size is given both positionally and as size=")
+        if not isinstance(keyword, (tuple, list)):
+            raise TypeError(f"{op}(): argument 'size' must be a tuple of ints, not "
+                            f"{type(keyword).__name__}")
+        return tuple(keyword)
     return tuple(size[0]) if len(size) == 1 and isinstance(size[0], (tuple, list)) else size
 
 
@@ -89,27 +97,27 @@ def made(op, array, device, requires_grad, out=None, **ignored):
     return filled(array, requires_grad)
 
 
-def zeros(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+def zeros(*dims, size=None, out=None, dtype=None, layout=None, device=None, requires_grad=False):
     """Zeros of ``size`` (``zeros(2, 3)`` or ``zeros((2, 3))``), in the default float.
 
     >>> import chainrule as cr
     >>> cr.zeros(2, 3).shape, cr.zeros((2,)).tolist()
     (chainrule.Size([2, 3]), [0.0, 0.0])
     """
-    return made("zeros", np.zeros(sizes(size), float_default(dtype)), device, requires_grad, out)
+    return made("zeros", np.zeros(sizes(dims, size, "zeros"), float_default(dtype)), device, requires_grad, out)
 
 
-def ones(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+def ones(*dims, size=None, out=None, dtype=None, layout=None, device=None, requires_grad=False):
     """Ones of ``size``, in the default float unless ``dtype`` says otherwise.
 
     >>> import chainrule as cr
     >>> cr.ones(2, dtype=cr.int64).tolist()
     [1, 1]
     """
-    return made("ones", np.ones(sizes(size), float_default(dtype)), device, requires_grad, out)
+    return made("ones", np.ones(sizes(dims, size, "ones"), float_default(dtype)), device, requires_grad, out)
 
 
-def empty(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False,
+def empty(*dims, size=None, out=None, dtype=None, layout=None, device=None, requires_grad=False,
           pin_memory=False, memory_format=None):
     """A tensor of ``size``; its values are zeros here (PyTorch leaves them unset).
 
@@ -117,7 +125,7 @@ def empty(*size, out=None, dtype=None, layout=None, device=None, requires_grad=F
     >>> cr.empty(2, 3).shape
     chainrule.Size([2, 3])
     """
-    return made("empty", np.zeros(sizes(size), float_default(dtype)), device, requires_grad,
+    return made("empty", np.zeros(sizes(dims, size, "empty"), float_default(dtype)), device, requires_grad,
                 out)
 
 
@@ -186,7 +194,7 @@ def eye(n, m=None, *, out=None, dtype=None, layout=None, device=None, requires_g
     return made("eye", np.eye(n, m, dtype=float_default(dtype)), device, requires_grad, out)
 
 
-def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None,
+def rand(*dims, size=None, generator=None, out=None, dtype=None, layout=None, device=None,
          requires_grad=False, pin_memory=False):
     """Uniform random numbers in [0, 1) of ``size``.
 
@@ -195,11 +203,11 @@ def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None,
     >>> bool((x >= 0).all() and (x < 1).all()), x.shape
     (True, chainrule.Size([1000]))
     """
-    array = numpy_generator(generator).random(sizes(size))
+    array = numpy_generator(generator).random(sizes(dims, size, "rand"))
     return made("rand", array.astype(float_default(dtype)), device, requires_grad, out)
 
 
-def randn(*size, generator=None, out=None, dtype=None, layout=None, device=None,
+def randn(*dims, size=None, generator=None, out=None, dtype=None, layout=None, device=None,
           requires_grad=False, pin_memory=False):
     """Standard normal random numbers of ``size``.
 
@@ -207,7 +215,7 @@ def randn(*size, generator=None, out=None, dtype=None, layout=None, device=None,
     >>> cr.randn(2, 3).shape, cr.randn(5).dtype
     (chainrule.Size([2, 3]), chainrule.float32)
     """
-    array = numpy_generator(generator).standard_normal(sizes(size))
+    array = numpy_generator(generator).standard_normal(sizes(dims, size, "randn"))
     return made("randn", array.astype(float_default(dtype)), device, requires_grad, out)
 
 
@@ -437,24 +445,24 @@ def new_like(op, t, array, dtype, device, requires_grad):
 
 
 @api(name=False, methods=("new_zeros",))
-def new_zeros(self, *size, dtype=None, layout=None, device=None, requires_grad=False,
+def new_zeros(self, *dims, size=None, dtype=None, layout=None, device=None, requires_grad=False,
               pin_memory=False):
     """Zeros of ``size`` in this tensor's dtype (unless ``dtype``)."""
-    return new_like("new_zeros", self, np.zeros(sizes(size)), dtype, device, requires_grad)
+    return new_like("new_zeros", self, np.zeros(sizes(dims, size, "new_zeros")), dtype, device, requires_grad)
 
 
 @api(name=False, methods=("new_ones",))
-def new_ones(self, *size, dtype=None, layout=None, device=None, requires_grad=False,
+def new_ones(self, *dims, size=None, dtype=None, layout=None, device=None, requires_grad=False,
              pin_memory=False):
     """Ones of ``size`` in this tensor's dtype (unless ``dtype``)."""
-    return new_like("new_ones", self, np.ones(sizes(size)), dtype, device, requires_grad)
+    return new_like("new_ones", self, np.ones(sizes(dims, size, "new_ones")), dtype, device, requires_grad)
 
 
 @api(name=False, methods=("new_empty",))
-def new_empty(self, *size, dtype=None, layout=None, device=None, requires_grad=False,
+def new_empty(self, *dims, size=None, dtype=None, layout=None, device=None, requires_grad=False,
               pin_memory=False):
     """A tensor of ``size`` in this tensor's dtype (zeros here)."""
-    return new_like("new_empty", self, np.zeros(sizes(size)), dtype, device, requires_grad)
+    return new_like("new_empty", self, np.zeros(sizes(dims, size, "new_empty")), dtype, device, requires_grad)
 
 
 @api(name=False, methods=("new_full",))

@@ -122,5 +122,6 @@ def written_pair(name, result, out):
 
 
 def out_forms(public):
-    """{name: function taking out=} for the names of ``public`` that PyTorch gives out=."""
-    return {name: with_out(name, fn) for name, fn in public.items() if name in OUT_FUNCTIONS}
+    """``public`` ({name: function}) with the functions PyTorch gives out= taking it."""
+    return {name: with_out(name, fn) if name in OUT_FUNCTIONS else fn
+            for name, fn in public.items()}
