@@ -188,6 +188,7 @@ FAMILIES = {
         "nn.functional.embedding_bag":   # OpInfo's sample input is the weight
             lambda weight, index, **kwargs: F.embedding_bag(index, weight, **kwargs),
         "nn.functional.grid_sample": F.grid_sample,
+        "nn.functional.grid_sample": F.grid_sample,
         "nn.functional.one_hot": F.one_hot,
         "nn.functional.conv1d": F.conv1d, "nn.functional.conv_transpose1d": F.conv_transpose1d,
         "nn.functional.conv_transpose2d": F.conv_transpose2d, "nn.functional.bilinear": F.bilinear,

@@ -40,6 +40,7 @@ from .alpha_dropout import alpha_dropout, feature_alpha_dropout  # noqa: F401
 from .pool3d import max_pool3d, avg_pool3d, max_pool3d_with_indices  # noqa: F401
 from .embedding_bag import embedding_bag  # noqa: F401
 from .gumbel import gumbel_softmax  # noqa: F401
+from .grid_sample import affine_grid, grid_sample  # noqa: F401
 from .pool_functions import single
 from .pool_functions import (max_pool1d, max_pool2d, avg_pool1d, avg_pool2d,  # noqa: F401
                              adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool3d,
