@@ -38,6 +38,7 @@ wrong, gap and nan-rule sample.
 """
 import collections
 import contextlib
+import inspect
 import sys
 import warnings
 import zlib
@@ -187,7 +188,6 @@ FAMILIES = {
                                                                                **kwargs),
         "nn.functional.embedding_bag":   # OpInfo's sample input is the weight
             lambda weight, index, **kwargs: F.embedding_bag(index, weight, **kwargs),
-        "nn.functional.grid_sample": F.grid_sample,
         "nn.functional.grid_sample": F.grid_sample,
         "nn.functional.one_hot": F.one_hot,
         "nn.functional.conv1d": F.conv1d, "nn.functional.conv_transpose1d": F.conv_transpose1d,
@@ -406,9 +406,31 @@ def variant_call(lib, name, kind):
     (as OpInfo's own tests do: a leaf that requires grad cannot be written), so that the
     gradient reaches the input through the copy."""
     def call(x, *args, **kwargs):
-        return getattr(x.clone() if kind == "inplace" else x, name)(*args, **kwargs)
+        if kind == "inplace":
+            return written(lambda copy: getattr(copy, name)(*args, **kwargs), x)
+        return getattr(x, name)(*args, **kwargs)
     call.__name__ = name
     return call
+
+
+def written(fn, x):
+    """``fn`` applied in place to a copy of ``x``: it must return the copy itself (the
+    tensor it wrote), as PyTorch's in-place forms do; a new tensor fails the sample."""
+    copy = x.clone()
+    out = fn(copy)
+    if out is not copy:
+        raise AssertionError("the in-place form returned a new tensor, not the one it wrote")
+    return out
+
+
+def functional_inplace(op, name):
+    """PyTorch's and chainrule's ``F.name(x, ..., inplace=True)`` on a copy of ``x`` (the
+    OpInfo's in-place variant of an nn.functional entry, a lambda or partial)."""
+    ours = getattr(F, name)
+    return (lambda x, *args, **kwargs: written(
+                lambda copy: op.inplace_variant(copy, *args, **kwargs), x),
+            lambda x, *args, **kwargs: written(
+                lambda copy: ours(copy, *args, inplace=True, **kwargs), x))
 
 
 def resolve(name):
@@ -430,6 +452,13 @@ for _key, _op in OPS.items():
             VARIANTS[(_key, _kind)] = tuple(variant_call(lib, _name, _kind) for lib in (torch, cr))
         elif _name:
             VARIANTS_MISSING.append(f"Tensor.{_name}")
+    if _op.inplace_variant is not None and _op.name.startswith("nn.functional.") \
+            and variant_name(_op, "inplace") is None:
+        _name = _op.name.split(".")[-1]
+        if "inplace" in inspect.signature(getattr(F, _name)).parameters:
+            VARIANTS[(_key, "inplace=True")] = functional_inplace(_op, _name)
+        else:
+            VARIANTS_MISSING.append(f"F.{_name}(inplace=True)")
     for _alias in _op.aliases:
         if resolve(_alias.name) is not None:
             VARIANTS[(_key, f"as {_alias.name}")] = (_alias.op, resolve(_alias.name))
@@ -904,6 +933,8 @@ def family_of(label):
         return "Tensor methods"
     if label.endswith(" [in place]"):
         return "in-place methods"
+    if label.endswith(" [inplace=True]"):
+        return "nn.functional inplace=True"
     if label.endswith("]"):
         return "aliases"
     return FAMILY[label]
@@ -912,8 +943,10 @@ def family_of(label):
 def table(results):
     """The counts per op, then per family, then in total with the pass rate (of the samples
     whose values are compared: the random ones are not)."""
+    width = max(40, *map(len, results)) + 2   # the family rows fit in 40
+
     def row(name, counts):
-        return f"{name:50}" + "".join(f" {counts[kind]:>8}" for kind in KINDS)
+        return f"{name:{width}}" + "".join(f" {counts[kind]:>8}" for kind in KINDS)
     families = collections.defaultdict(collections.Counter)
     sizes = collections.Counter(map(family_of, results))
     lines = [row("op", dict(zip(KINDS, KINDS)))]
