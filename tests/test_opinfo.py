@@ -39,6 +39,7 @@ wrong, gap and nan-rule sample.
 import collections
 import contextlib
 import inspect
+import pathlib
 import sys
 import warnings
 import zlib
@@ -633,10 +634,27 @@ GAP_WORDS = ("not supported", "needs", "must be",   # chainrule's own refusals
 def gap_error(error):
     """Whether an exception of chainrule's is a clear refusal of a form it does not support
     yet: NotImplementedError, or a message that names the refused argument or method. Any
-    other error (a TypeError from deep inside, an unclear message) is a wrong sample."""
+    other error (a TypeError from deep inside, an unclear message) is a wrong sample, and so
+    is one raised inside PyTorch (a PyTorch object in a sample, called with chainrule's
+    tensors: its "must be Tensor" is no refusal of chainrule's)."""
+    if raised_in_torch(error):
+        return False
     if isinstance(error, (Gap, NotImplementedError)):
         return True
     return any(words in str(error) for words in GAP_WORDS)
+
+
+TORCH_DIR = str(pathlib.Path(torch.__file__).parent)
+
+
+def raised_in_torch(error):
+    """Whether any frame the exception passed through is PyTorch's own code."""
+    tb = error.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename.startswith(TORCH_DIR):
+            return True
+        tb = tb.tb_next
+    return False
 
 
 def weights_for(outputs, seed):
