@@ -11,7 +11,8 @@ import pytest
 import chainrule as cr
 
 torch = pytest.importorskip("torch")
-pytestmark = pytest.mark.filterwarnings("ignore:Default grid_sample")
+pytestmark = [pytest.mark.filterwarnings("ignore:Default grid_sample"),
+              pytest.mark.filterwarnings("ignore:Since version 1.3.0")]
 
 
 @pytest.mark.parametrize("size", [(2, 3, 4, 7), (2, 1, 1, 3), (2, 2, 3, 4, 5)])
@@ -84,6 +85,15 @@ def test_gradients_match_central_differences():
     for padding_mode in ("zeros", "border", "reflection"):
         assert cr.gradcheck(lambda x, g: cr.nn.functional.grid_sample(
             x, g, padding_mode=padding_mode, align_corners=False), (image, grid))
+
+
+def test_unit_size_warning_and_empty_size_error_as_pytorch():
+    theta = np.zeros((1, 2, 3))
+    for lib in (cr, torch):
+        with pytest.warns(UserWarning, match="unit-size grids"):
+            lib.nn.functional.affine_grid(lib.tensor(theta), (1, 1, 1, 4), align_corners=True)
+        with pytest.raises(ValueError, match="positive output size"):
+            lib.nn.functional.affine_grid(lib.tensor(theta), (1, 1, 0, 4), align_corners=False)
 
 
 def test_float32_and_the_default_align_corners_warning_as_pytorch():

@@ -72,6 +72,13 @@ def affine_grid(theta, size, align_corners=None):
         raise ValueError(f"affine_grid: expected a batch of {size[0]} affine matrices "
                          f"{spatial}x{spatial + 1} for size {size}, got shape "
                          f"{tuple(theta.shape)}")
+    if align_corners and min(size[2:]) == 1:
+        warnings.warn("Since version 1.3.0, affine_grid behavior has changed for unit-size "
+                      "grids when align_corners=True. This is not an intended use case of "
+                      "affine_grid. See the documentation of affine_grid for details.",
+                      stacklevel=2)
+    elif min(size) <= 0:
+        raise ValueError(f"affine_grid: expected a non-zero, positive output size, got {size}")
     dtype = theta._data.dtype
     axes = [positions(s, align_corners, dtype) for s in reversed(size[2:])]   # x, y (, z)
     mesh = np.meshgrid(*axes, indexing="xy") if spatial == 2 else \
