@@ -122,3 +122,81 @@ def test_iinfo_as_pytorchs(name):
 
 def test_constants():
     assert (cr.pi, cr.e, cr.inf) == (torch.pi, torch.e, torch.inf) and cr.nan != cr.nan
+
+
+def test_global_switches_are_kept_and_read_back():
+    for L in (torch, cr):
+        before = L.get_float32_matmul_precision()
+        L.set_float32_matmul_precision("high")
+        assert L.get_float32_matmul_precision() == "high"
+        L.set_float32_matmul_precision(before)
+        L.use_deterministic_algorithms(True, warn_only=True)
+        assert L.are_deterministic_algorithms_enabled()
+        assert L.is_deterministic_algorithms_warn_only_enabled()
+        L.use_deterministic_algorithms(False)
+        assert not L.are_deterministic_algorithms_enabled()
+        with pytest.warns(UserWarning, match="no effect"):
+            L.set_float32_matmul_precision("fastest")
+        assert L.get_float32_matmul_precision() == before
+    assert cr.version.cuda is None and torch.version.cuda is None
+
+
+def test_seeds_and_generator_states():
+    cr.manual_seed(11)
+    assert cr.initial_seed() == 11 and cr.random.initial_seed() == 11
+    state = cr.get_rng_state()
+    assert state.dtype == cr.uint8 and state.dim() == 1
+    first = cr.randn(4)
+    cr.set_rng_state(state)
+    assert cr.equal(first, cr.randn(4))
+    assert cr.seed() == cr.initial_seed() != 11
+    with pytest.raises(RuntimeError, match="set_rng_state"):
+        cr.set_rng_state(cr.zeros(8, dtype=cr.uint8))
+
+
+@pytest.mark.parametrize("case", ["equal", "within", "outside", "dtype", "shape", "nan",
+                                  "sequence", "tolerances alone"])
+def test_assert_close_passes_and_fails_as_pytorchs(case):
+    def check(L):
+        a = L.tensor([1.0, 2.0, float("nan") if case == "nan" else 3.0])
+        b = {"equal": a.clone(), "within": a + 1e-6, "outside": a + 1e-3,
+             "dtype": a.double(), "shape": a[:2], "nan": a.clone(),
+             "sequence": a, "tolerances alone": a}[case]
+        if case == "sequence":
+            return L.testing.assert_close([a, {"k": 1.0}], [a + 1e-7, {"k": 1.0 + 1e-9}])
+        if case == "tolerances alone":
+            return L.testing.assert_close(a, b, rtol=1e-3)
+        return L.testing.assert_close(a, b)
+
+    outcomes = []
+    for L in (torch, cr):
+        try:
+            check(L)
+            outcomes.append("passed")
+        except (AssertionError, ValueError) as error:
+            outcomes.append(type(error).__name__)
+    assert outcomes[0] == outcomes[1]
+
+
+def test_assert_close_reports_as_pytorch_does():
+    with pytest.raises(AssertionError, match=r"Mismatched elements: 1 / 2 \(50.0%\)"):
+        cr.testing.assert_close(cr.tensor([1.0, 2.0]), cr.tensor([1.0, 2.5]))
+    cr.testing.assert_close(cr.tensor([float("nan")]), cr.tensor([float("nan")]), equal_nan=True)
+    cr.testing.assert_close(cr.tensor([1]), cr.tensor([1.0]), check_dtype=False)
+
+
+def test_pytorchs_module_paths():
+    import chainrule.utils.data.dataloader as dataloader
+    import chainrule.utils.data.dataset as dataset
+    import chainrule.utils.data.sampler as sampler
+    from chainrule.optim.lr_scheduler import LRScheduler, _LRScheduler
+    from chainrule.utils.checkpoint import checkpoint, checkpoint_sequential
+    assert sampler.SubsetRandomSampler is cr.data.SubsetRandomSampler
+    assert dataset.random_split is cr.data.random_split
+    assert dataloader.DataLoader is cr.data.DataLoader and _LRScheduler is LRScheduler
+    assert cr.utils.data.get_worker_info() is None and torch.utils.data.get_worker_info() is None
+    x = cr.tensor([1.0, 2.0], requires_grad=True)
+    checkpoint(lambda t: (t ** 2).sum(), x, use_reentrant=False).backward()
+    assert x.grad.tolist() == [2.0, 4.0]
+    model = cr.nn.Sequential(cr.nn.Linear(2, 2), cr.nn.ReLU())
+    assert cr.equal(checkpoint_sequential(model, 2, cr.ones(1, 2)), model(cr.ones(1, 2)))

@@ -21,7 +21,8 @@ from .creation import (tensor, as_tensor, from_numpy, zeros, ones, empty, full, 
                        arange, linspace, eye, rand, randn, randint, randperm, zeros_like,
                        ones_like, full_like, rand_like, randn_like, empty_like, randint_like,
                        normal, bernoulli, multinomial)
-from .random import manual_seed, Generator  # noqa: F401
+from .random import (manual_seed, Generator, initial_seed, seed,  # noqa: F401
+                     get_rng_state, set_rng_state)
 from . import ops
 from .tensor import PUBLIC
 from .check import gradcheck, check_gradients  # noqa: F401
@@ -35,6 +36,10 @@ from . import distributions  # noqa: F401
 from . import amp  # noqa: F401
 from .amp import autocast, is_autocast_enabled  # noqa: F401
 from .compiler import compile  # noqa: F401
+from .flags import (use_deterministic_algorithms, are_deterministic_algorithms_enabled,  # noqa: F401,E501
+                    is_deterministic_algorithms_warn_only_enabled,
+                    set_float32_matmul_precision, get_float32_matmul_precision)
+from . import testing, version  # noqa: F401
 from .dtypes import finfo, iinfo  # noqa: F401
 from math import pi, e, inf, nan  # noqa: F401  (cr.pi, cr.inf: PyTorch's constants)
 from .nn.functional import (conv1d, conv2d, conv3d, conv_transpose1d,  # noqa: F401

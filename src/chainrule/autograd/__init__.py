@@ -8,3 +8,12 @@ from .gate import Gate, Context  # noqa: F401
 from .engine import backward, grad  # noqa: F401
 from .function import Function  # noqa: F401
 from .variable import Variable  # noqa: F401
+
+
+def __getattr__(name):
+    """``cr.autograd.functional`` loads on first use (it builds on the ops, which build on
+    this package)."""
+    if name == "functional":
+        import importlib
+        return importlib.import_module(f"{__name__}.functional")
+    raise AttributeError(f"module 'chainrule.autograd' has no attribute {name!r}")

@@ -1,6 +1,6 @@
 """Data: datasets, loaders that batch and shuffle them, built-in datasets, CSV files and
 feature scaling (PyTorch's ``torch.utils.data`` names where PyTorch has them)."""
-from .loader import DataLoader, default_collate, default_convert  # noqa: F401
+from .loader import DataLoader, default_collate, default_convert, get_worker_info  # noqa: F401
 from .sampler import (Sampler, SequentialSampler, RandomSampler, SubsetRandomSampler,  # noqa: F401
                       WeightedRandomSampler, BatchSampler)
 from .distributed import DistributedSampler  # noqa: F401

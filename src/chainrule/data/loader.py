@@ -121,6 +121,17 @@ class DataLoader:
             yield self.collate_fn(batch)
 
 
+def get_worker_info():
+    """PyTorch's ``get_worker_info()``: None, as in the main process, since chainrule loads
+    every batch in the process itself (an IterableDataset then yields all its items once).
+
+    >>> import chainrule as cr
+    >>> cr.data.get_worker_info() is None
+    True
+    """
+    return None
+
+
 def check_workers(num_workers, dataset, worker_only, worker_init_fn):
     """chainrule loads in this process: ``num_workers > 0`` gives the batches PyTorch's
     workers give for a map-style dataset, so it is accepted; what would run differently

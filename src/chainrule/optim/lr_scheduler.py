@@ -15,6 +15,8 @@ from .cycles import CosineAnnealingWarmRestarts, CyclicLR, OneCycleLR  # noqa: F
 from .optimizer import Optimizer
 from .scheduler import LRScheduler, current_lrs
 
+_LRScheduler = LRScheduler   # PyTorch's older name, which custom schedulers subclass
+
 __all__ = ["LRScheduler", "LambdaLR", "MultiplicativeLR", "StepLR", "MultiStepLR", "ConstantLR",
            "LinearLR", "ExponentialLR", "PolynomialLR", "CosineAnnealingLR", "SequentialLR",
            "ChainedScheduler", "ReduceLROnPlateau", "CyclicLR", "OneCycleLR",
