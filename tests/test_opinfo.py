@@ -786,6 +786,8 @@ def compare_sample(key, op, sample, seed, ours_call=None, random=False):
         if why and key in NAN_INPUT_RULE and inputs[i] is args[0] and differentiable == [0]:
             scalar = scalar_loop_at_nan(op, args, kwargs, theirs_g, weights[0])
             exact_g = exact.gradient(i) if exact is not None else None
+            if scalar is not None and exact_g is not None:   # at NaN, the scalar loop's
+                exact_g = np.where(np.isnan(as_numpy(args[0])), as_numpy(scalar), exact_g)
             if scalar is not None and not mismatch(ours_g, scalar, what, exact_g, extra):
                 ruled, why = f"{why}; PyTorch's scalar loop gives NaN inputs chainrule's", None
         if why:
@@ -940,6 +942,50 @@ def test_opinfo_variants_and_aliases_match_pytorch(key, kind):
 
 def test_every_mapped_op_is_in_op_db():
     assert not OPS_MISSING, f"no OpInfo entry named {OPS_MISSING}: renamed upstream?"
+
+
+def kinds_of(key, ours_call, dtype=torch.float64, kind=None, most=8):
+    """The kinds of ``most`` of the op's samples when chainrule's function is ``ours_call``."""
+    op = OPS[key]
+    calls = (op, ours_call) if kind is None else (VARIANTS[(key, kind)][0], ours_call)
+    samples = samples_of(op, dtype, most) if kind is None else variant_samples(key, op, dtype)
+    return collections.Counter(run_sample(key, calls[0], s, i, calls[1])[0]
+                               for i, s in enumerate(samples))
+
+
+def off_by(fn, factor):
+    def call(*args, **kwargs):
+        return fn(*args, **kwargs) * factor
+    return call
+
+
+def test_the_comparison_catches_what_it_must():
+    """The harness itself: a value 1e-6 off, a gradient at NaN inputs that is neither of
+    PyTorch's, an error that is no clear refusal and an in-place form that returns a new
+    tensor are wrong samples; a NotImplementedError is a refusal."""
+    # float64, 1000 times the tolerance: only samples with nothing to be off pass (empty)
+    assert kinds_of("exp", off_by(cr.exp, 1 + 1e-6)) == {"wrong": 6, "pass": 2}
+    assert kinds_of("exp", off_by(cr.exp, 1 + 1e-6), torch.float32) == {"pass": 8}   # 1e-4
+    assert kinds_of("nn.functional.softsign", lambda x: x / (1 + x.abs()) + 1e-6)["wrong"] > 0
+
+    def hardtanh_nan_slope(x, *args, **kwargs):
+        nan = cr.isnan(x)   # 2 * the incoming gradient at NaN: neither of PyTorch's values
+        return cr.where(nan, x * 2, F.hardtanh(cr.where(nan, cr.zeros_like(x), x)))
+    ruled = kinds_of("nn.functional.hardtanh", F.hardtanh, torch.float32, most=48)
+    broken = kinds_of("nn.functional.hardtanh", hardtanh_nan_slope, torch.float32, most=48)
+    assert ruled["nan-rule"] > 0 and broken["nan-rule"] == 0 and broken["wrong"] > 0
+
+    def refuses(*args, **kwargs):
+        raise NotImplementedError("exp: not supported yet")
+
+    def breaks(*args, **kwargs):
+        raise TypeError("bad operand")
+    assert set(kinds_of("exp", refuses)) == {"gap"}
+    assert set(kinds_of("exp", breaks)) == {"wrong"}
+    new_tensor = variant_call(cr, "exp", "method")   # x.exp(): a new tensor, not x written
+    inplace = [k for k in VARIANTS if k == ("exp", "inplace")]
+    assert inplace and kinds_of("exp", lambda x: written(new_tensor, x), kind="inplace")[
+        "wrong"] > 0
 
 
 KINDS = ("pass", "wrong", "gap", "nan-rule", "random")
