@@ -9,3 +9,6 @@ special functions (Bessel, gamma, zeta, ``erfinv``...) do not exist yet.
 from .ops import (erf, exp2, expm1, log1p, log_softmax, logit, logsumexp,  # noqa: F401
                   round, softmax, xlogy)
 from .ops import sigmoid as expit  # noqa: F401
+
+__all__ = ["erf", "exp2", "expit", "expm1", "log1p", "log_softmax", "logit", "logsumexp",
+           "round", "softmax", "xlogy"]
