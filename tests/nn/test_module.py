@@ -193,6 +193,40 @@ def test_deepcopy_and_dtype_conversion():
     assert model.block.norm.num_batches_tracked.dtype == cr.int64
 
 
+@pytest.mark.parametrize("container", ["Sequential", "ModuleList"])
+def test_containers_are_edited_as_pytorchs(container):
+    """model.classifier[6] = nn.Linear(...), del, insert and pop: the same names and reprs."""
+    import collections
+
+    def edited(m):
+        if container == "Sequential":
+            net = m.Sequential(collections.OrderedDict(
+                [("fc", m.Linear(2, 3)), ("act", m.ReLU()), ("out", m.Linear(3, 1))]))
+        else:
+            net = m.ModuleList([m.Linear(2, 3), m.ReLU(), m.Linear(3, 1)])
+        net[-1] = m.Linear(3, 4)
+        steps = [(list(net._modules), repr(net))]
+        del net[0]
+        steps.append((list(net._modules), repr(net)))
+        net.insert(1, m.Tanh())
+        net.insert(-1, m.Sigmoid()) if container == "Sequential" else net.insert(0, m.GELU())
+        steps.append((list(net._modules), repr(net)))
+        popped = net.pop(1)
+        steps.append((list(net._modules), repr(net), repr(popped)))
+        del net[1:]
+        steps.append((list(net._modules), repr(net)))
+        return steps, [n for n, _ in net.named_parameters()]
+
+    assert edited(nn) == edited(tnn)
+    net = nn.Sequential(nn.Linear(2, 2))
+    net[0] = nn.Linear(2, 5)
+    assert net.state_dict()["0.weight"].shape == (5, 2) and net[0] is net._modules["0"]
+    with pytest.raises(IndexError, match="out of range"):
+        net[3] = nn.ReLU()
+    with pytest.raises(IndexError, match="out of range"):
+        net.insert(5, nn.ReLU())
+
+
 def test_sequential_indexing_and_ordered_dict():
     import collections
     net = nn.Sequential(collections.OrderedDict([("fc", nn.Linear(2, 2)), ("act", nn.ReLU())]))

@@ -25,6 +25,42 @@ class NumberedModules(Module):
         self.add_module(str(len(self)), module)
         return self
 
+    def __setitem__(self, index, module):
+        """Replace the child at ``index``, keeping its name, as PyTorch does (fine-tuning
+        code writes ``model.classifier[6] = nn.Linear(4096, 10)``)."""
+        key = list(self._modules)[position(index, len(self), type(self).__name__)]
+        self.add_module(key, module)
+
+    def __delitem__(self, index):
+        """Remove the child (or slice of children) at ``index``; the rest are renumbered
+        "0", "1", ... as PyTorch renumbers them."""
+        keys = list(self._modules)
+        doomed = set(keys[index] if isinstance(index, slice)
+                     else [keys[position(index, len(self), type(self).__name__)]])
+        self.renumbered([m for k, m in self._modules.items() if k not in doomed])
+
+    def insert(self, index, module):
+        """Put ``module`` before position ``index``; the children are renumbered."""
+        if not -len(self) <= index <= len(self):
+            raise IndexError(f"{type(self).__name__}.insert: index {index} is out of range "
+                             f"for {len(self)} modules")
+        modules = list(self._modules.values())
+        modules.insert(index, module)
+        self.renumbered(modules)
+        return self
+
+    def pop(self, index):
+        """Remove and return the child at ``index``."""
+        module = self[index]
+        del self[index]
+        return module
+
+    def renumbered(self, modules):
+        for key in list(self._modules):
+            delattr(self, key)
+        for i, module in enumerate(modules):
+            self.add_module(str(i), module)
+
 
 class Sequential(NumberedModules):
     """Modules applied one after the other; ``Sequential(OrderedDict(...))`` names them.
