@@ -194,6 +194,7 @@ FAMILIES = {
         "nn.functional.conv1d": F.conv1d, "nn.functional.conv_transpose1d": F.conv_transpose1d,
         "nn.functional.conv_transpose2d": F.conv_transpose2d, "nn.functional.bilinear": F.bilinear,
         "nn.functional.conv3d": F.conv3d, "nn.functional.rrelu": F.rrelu,
+        "nn.functional.conv_transpose3d": F.conv_transpose3d,
         "nn.functional.alpha_dropout": F.alpha_dropout,
         ("nn.functional.feature_alpha_dropout", "with_train"): F.feature_alpha_dropout,
         ("nn.functional.feature_alpha_dropout", "without_train"): F.feature_alpha_dropout,

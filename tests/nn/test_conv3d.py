@@ -120,3 +120,67 @@ def test_errors_where_pytorch_raises(call, words):
         call(torch)
     with pytest.raises(ValueError, match=words):
         call(cr)
+
+
+TRANSPOSED = [   # (input shape, weight shape, keyword arguments)
+    ((1, 2, 3, 3, 3), (2, 4, 2, 2, 2), {"stride": 2}),
+    ((2, 4, 3, 4, 2), (4, 3, 3, 2, 2), {"stride": (2, 1, 2), "padding": (1, 0, 1),
+                                        "output_padding": (1, 0, 1), "groups": 2,
+                                        "dilation": (1, 2, 1)}),
+    ((2, 3, 2, 3), (2, 2, 2, 3, 2), {}),   # unbatched
+    ((1, 2, 4, 3, 3), (2, 2, 3, 1, 1), {"stride": 3, "padding": 1, "dilation": 2,
+                                        "output_padding": 2}),
+]
+
+
+@pytest.mark.parametrize("input_shape, weight_shape, kwargs", TRANSPOSED)
+def test_conv_transpose3d_matches_pytorch(input_shape, weight_shape, kwargs):
+    rng = np.random.default_rng(sum(input_shape) + 1)
+    arrays = [rng.standard_normal(input_shape), rng.standard_normal(weight_shape),
+              rng.standard_normal(weight_shape[1] * kwargs.get("groups", 1))]
+    ours = [cr.tensor(a, requires_grad=True) for a in arrays]
+    theirs = [torch.tensor(a, requires_grad=True) for a in arrays]
+    out = cr.nn.functional.conv_transpose3d(*ours, **kwargs)
+    tout = torch.nn.functional.conv_transpose3d(*theirs, **kwargs)
+    assert tuple(out.shape) == tuple(tout.shape)
+    np.testing.assert_allclose(out.detach().numpy(), tout.detach().numpy(), rtol=1e-10,
+                               atol=1e-12)
+    weight = rng.standard_normal(tuple(tout.shape))
+    (out * cr.tensor(weight)).sum().backward()
+    (tout * torch.tensor(weight)).sum().backward()
+    for t, tt in zip(ours, theirs):
+        np.testing.assert_allclose(t.grad.numpy(), tt.grad.numpy(), rtol=1e-10, atol=1e-12)
+
+
+def test_conv_transpose3d_is_the_adjoint_of_conv3d_and_has_second_derivatives():
+    rng = np.random.default_rng(9)
+    x, w = rng.standard_normal((1, 2, 5, 4, 4)), rng.standard_normal((3, 2, 2, 3, 2))
+    y = rng.standard_normal(tuple(cr.nn.functional.conv3d(cr.tensor(x), cr.tensor(w),
+                                                          stride=2, padding=1).shape))
+    forward = (cr.nn.functional.conv3d(cr.tensor(x), cr.tensor(w), stride=2, padding=1)
+               * cr.tensor(y)).sum().item()
+    back = cr.nn.functional.conv_transpose3d(cr.tensor(y), cr.tensor(w), stride=2, padding=1,
+                                             output_padding=(1, 1, 0))
+    np.testing.assert_allclose((back * cr.tensor(x)).sum().item(), forward, rtol=1e-10)
+    inputs = [cr.tensor(rng.standard_normal((1, 2, 2, 2, 2)), requires_grad=True),
+              cr.tensor(rng.standard_normal((2, 1, 2, 2, 2)), requires_grad=True)]
+    up = lambda a, b: cr.nn.functional.conv_transpose3d(a.sin(), b, stride=(2, 1, 1))  # noqa: E731
+    assert cr.gradcheck(up, inputs)
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"stride": 2, "padding": 1, "output_padding": 1},
+                                    {"groups": 2, "dilation": (2, 1, 1), "bias": False}])
+def test_transposed_layer_loads_a_pytorch_state_dict_and_matches(kwargs):
+    ours = cr.nn.ConvTranspose3d(4, 6, 3, **kwargs)
+    theirs = torch.nn.ConvTranspose3d(4, 6, 3, **kwargs).double()
+    assert repr(ours) == repr(theirs)
+    ours.load_state_dict({k: v.detach().numpy() for k, v in theirs.state_dict().items()})
+    ours.double()
+    array = np.random.default_rng(10).standard_normal((2, 4, 3, 4, 3))
+    out, tout = ours(cr.tensor(array)), theirs(torch.tensor(array))
+    np.testing.assert_allclose(out.detach().numpy(), tout.detach().numpy(), rtol=1e-10,
+                               atol=1e-12)
+    if kwargs.get("stride") == 2:   # output_size picks the output padding, as PyTorch
+        size = (2, 6, 6, 8, 6)
+        assert tuple(ours(cr.tensor(array), output_size=size).shape) == \
+            tuple(theirs(torch.tensor(array), output_size=size).shape)

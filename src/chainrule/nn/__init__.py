@@ -11,7 +11,7 @@ from .activation import (ReLU, LeakyReLU, GELU, Sigmoid, Tanh, Softmax,  # noqa:
                          Hardtanh, ReLU6, Threshold, LogSigmoid, Softsign, Tanhshrink, GLU,
                          Softplus, Softshrink, Hardshrink, PReLU, Softmin, Softmax2d, RReLU)
 from .conv import (Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d, MaxPool2d,  # noqa: F401
-                   AvgPool2d, Fold, Unfold, Conv3d)
+                   AvgPool2d, Fold, Unfold, Conv3d, ConvTranspose3d)
 from .pooling import (MaxPool1d, AvgPool1d, AdaptiveAvgPool1d,  # noqa: F401
                       AdaptiveAvgPool2d, AdaptiveAvgPool3d, AdaptiveMaxPool1d,
                       AdaptiveMaxPool2d, MaxUnpool1d,

@@ -360,3 +360,23 @@ class Conv3d(Module):
 
     def extra_repr(self):
         return conv_repr(self)
+
+
+class ConvTranspose3d(ConvTranspose):
+    """The transposed 3-D convolution of (N, C, D, H, W) (``F.conv_transpose3d``).
+
+    >>> import chainrule as cr
+    >>> up = cr.nn.ConvTranspose3d(4, 2, 3, stride=2, padding=1, output_padding=1)
+    >>> tuple(up(cr.ones(1, 4, 2, 3, 3)).shape)
+    (1, 2, 4, 6, 6)
+    """
+
+    dims = 3
+
+    def as_tuple(self, value, name):
+        return triple(value, name, type(self).__name__)
+
+    def forward(self, input, output_size=None):
+        return F.conv_transpose3d(input, self.weight, self.bias, self.stride, self.padding,
+                                  self.output_padding_for(input, output_size), self.groups,
+                                  self.dilation)

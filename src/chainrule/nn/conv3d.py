@@ -1,5 +1,5 @@
-"""3-D convolution, ``F.conv3d`` (the layer, ``nn.Conv3d``, is in conv.py), as one 2-D
-convolution.
+"""3-D convolution, ``F.conv3d`` and ``F.conv_transpose3d`` (the layers, ``nn.Conv3d`` and
+``nn.ConvTranspose3d``, are in conv.py), built on the 2-D gates.
 
 A 3-D kernel of depth KD reads, for output depth ``od``, the KD input planes
 ``od * stride + kd * dilation``. Stacking those KD planes as channels turns the 3-D
@@ -14,7 +14,10 @@ whose gradients add back into the input. Memory: the input copied KD times.
 >>> F.conv3d(cr.ones(1, 1, 3, 3, 3), cr.ones(1, 1, 2, 2, 2)).flatten().tolist()
 [8.0, 8.0, 8.0, 8.0, 8.0, 8.0, 8.0, 8.0]
 """
+import numpy as np
+
 from .. import ops
+from ..tensor import new_tensor
 from .resample import pad
 
 
@@ -92,3 +95,69 @@ def depth_planes(input, kd, stride, dilation, groups, op):
     return stacked.permute(0, 4, 1, 3, 2, 5, 6).reshape(n * depth, groups * kd * (c // groups),
                                                         h, w)
 
+
+
+def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
+                     dilation=1):
+    """The transposed 3-D convolution (the adjoint of ``conv3d``), weight
+    (C_in, C_out / groups, KD, KH, KW), output size (D - 1) stride - 2 padding +
+    dilation (KD - 1) + output_padding + 1 per dim: for each kernel depth kd, every input
+    plane goes through the 2-D transposed convolution (one ``ConvTranspose2d`` gate) and
+    lands at depth ``d * stride + kd * dilation``; the planes add up there.
+
+    >>> import chainrule as cr
+    >>> tuple(conv_transpose3d(cr.ones(1, 2, 3, 3, 3), cr.ones(2, 4, 2, 2, 2), stride=2).shape)
+    (1, 4, 6, 6, 6)
+    """
+    op = "conv_transpose3d"
+    if input.ndim == 4:
+        return conv_transpose3d(input.unsqueeze(0), weight, bias, stride, padding,
+                                output_padding, groups, dilation).squeeze(0)
+    if input.ndim != 5 or weight.ndim != 5:
+        raise ValueError(f"{op}: expected an input (N, C, D, H, W) or (C, D, H, W) and a "
+                         f"weight (C_in, C_out / groups, KD, KH, KW), got shapes "
+                         f"{tuple(input.shape)} and {tuple(weight.shape)}")
+    stride, padding = triple(stride, "stride", op), triple(padding, "padding", op)
+    output_padding, dilation = triple(output_padding, "output_padding", op), \
+        triple(dilation, "dilation", op)
+    n, c, *spatial = input.shape
+    if c != weight.shape[0] or weight.shape[0] % groups:
+        raise ValueError(f"{op}: input of shape {tuple(input.shape)} has {c} channels, but "
+                         f"the weight {tuple(weight.shape)} expects {weight.shape[0]} "
+                         f"(divisible by groups={groups})")
+    if any(o >= max(s, d) for o, s, d in zip(output_padding, stride, dilation)):
+        raise ValueError(f"{op}: output padding must be smaller than either stride or "
+                         f"dilation, but got output_padding={output_padding}, "
+                         f"stride={stride}, dilation={dilation}")
+    out_channels, kernel = weight.shape[1] * groups, tuple(weight.shape[2:])
+    size = tuple((spatial[i] - 1) * stride[i] - 2 * padding[i] + dilation[i] * (kernel[i] - 1)
+                 + output_padding[i] + 1 for i in range(3))
+    if min(size) < 1:
+        raise ValueError(f"{op}: the output would be {size}; padding {padding} is too large "
+                         f"for an input of size {tuple(spatial)}")
+    depth = spatial[0]
+    planes = input.permute(0, 2, 1, 3, 4).reshape(n * depth, c, *spatial[1:])
+    full = size[0] + 2 * padding[0]   # the depth before padding is cropped
+    out = None
+    for k in range(kernel[0]):
+        y = ops.ConvTranspose2d.apply(planes, weight[:, :, k], None,
+                                      output_size=(n * depth, out_channels) + size[1:],
+                                      stride=stride[1:], padding=padding[1:],
+                                      dilation=dilation[1:], groups=groups)
+        y = spread(y.reshape(n, depth, out_channels, *size[1:]).permute(0, 2, 1, 3, 4),
+                   stride[0])
+        start = k * dilation[0]
+        y = pad(y, (0, 0, 0, 0, start, full - start - y.shape[2]))
+        out = y if out is None else out + y
+    out = out[:, :, padding[0]:padding[0] + size[0]]
+    return out if bias is None else out + bias.reshape(1, -1, 1, 1, 1)
+
+
+def spread(planes, stride):
+    """(N, C, D, H, W) with ``stride - 1`` zero planes between consecutive planes."""
+    if stride == 1:
+        return planes
+    n, c, d, h, w = planes.shape
+    zeros = new_tensor(np.zeros((n, c, d, h, w), planes._data.dtype), None)
+    woven = ops.stack([planes] + [zeros] * (stride - 1), 3).reshape(n, c, d * stride, h, w)
+    return woven[:, :, :(d - 1) * stride + 1]

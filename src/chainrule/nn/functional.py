@@ -35,7 +35,7 @@ from .more_losses import (smooth_l1_loss, kl_div, poisson_nll_loss,  # noqa: F40
                           multilabel_soft_margin_loss, soft_margin_loss, multilabel_margin_loss,
                           triplet_margin_with_distance_loss, multi_margin_loss)
 from .lp_pool import lp_pool1d, lp_pool2d, lp_pool3d  # noqa: F401
-from .conv3d import conv3d  # noqa: F401
+from .conv3d import conv3d, conv_transpose3d  # noqa: F401
 from .alpha_dropout import alpha_dropout, feature_alpha_dropout  # noqa: F401
 from .pool3d import max_pool3d, avg_pool3d, max_pool3d_with_indices  # noqa: F401
 from .embedding_bag import embedding_bag  # noqa: F401
