@@ -186,10 +186,17 @@ def test_the_deprecated_size_average_and_reduce_give_pytorchs_reduction(name, si
 
 
 @pytest.mark.parametrize("name", ["mse_loss", "l1_loss", "cross_entropy", "nll_loss",
-                                  "binary_cross_entropy", "binary_cross_entropy_with_logits"])
+                                  "binary_cross_entropy", "binary_cross_entropy_with_logits",
+                                  "smooth_l1_loss", "kl_div", "poisson_nll_loss",
+                                  "soft_margin_loss", "multilabel_soft_margin_loss",
+                                  "multi_margin_loss", "hinge_embedding_loss"])
 def test_functional_losses_take_the_deprecated_arguments(name):
     x = randn(6, 4, seed=3)
-    target = CLASSES if name in ("cross_entropy", "nll_loss") else sigmoid(randn(6, 4, seed=4))
+    target = (CLASSES if name in ("cross_entropy", "nll_loss", "multi_margin_loss")
+              else np.sign(randn(6, 4, seed=5)) if name in ("soft_margin_loss",
+                                                           "hinge_embedding_loss")
+              else (randn(6, 4, seed=6) > 0) * 1.0 if name == "multilabel_soft_margin_loss"
+              else sigmoid(randn(6, 4, seed=4)))
     inputs = sigmoid(x) if name == "binary_cross_entropy" else x
     for size_average, reduce in LEGACY:
         values = []
@@ -197,6 +204,23 @@ def test_functional_losses_take_the_deprecated_arguments(name):
             with pytest.warns(UserWarning, match="size_average and reduce"):
                 values.append(getattr(lib.nn.functional, name)(
                     lib.tensor(inputs), lib.tensor(target), size_average=size_average,
+                    reduce=reduce).numpy())
+        np.testing.assert_allclose(values[1], values[0], rtol=1e-12)
+
+
+@pytest.mark.parametrize("name", ["margin_ranking_loss", "cosine_embedding_loss",
+                                  "triplet_margin_loss"])
+def test_functional_losses_of_pairs_take_the_deprecated_arguments(name):
+    a, b = randn(6, 4, seed=7), randn(6, 4, seed=8)
+    third = randn(6, 4, seed=9) if name == "triplet_margin_loss" else np.sign(randn(6, seed=10))
+    if name == "margin_ranking_loss":
+        a, b, third = a[:, 0], b[:, 0], third
+    for size_average, reduce in LEGACY:
+        values = []
+        for lib in (torch, cr):
+            with pytest.warns(UserWarning, match="size_average and reduce"):
+                values.append(getattr(lib.nn.functional, name)(
+                    lib.tensor(a), lib.tensor(b), lib.tensor(third), size_average=size_average,
                     reduce=reduce).numpy())
         np.testing.assert_allclose(values[1], values[0], rtol=1e-12)
 

@@ -15,7 +15,7 @@ import numpy as np
 from .. import ops
 from ..tensor import Tensor, new_tensor
 from .distance import PairwiseDistance, clamped_below, pairwise_distance
-from .loss import Loss, check_reduction, check_same_shape, l1_loss, reduce
+from .loss import Loss, check_reduction, check_same_shape, l1_loss, reduce, takes_legacy_reduction
 
 
 def constant(values, like):
@@ -26,6 +26,7 @@ def data_of(value):
     return value._data if isinstance(value, Tensor) else np.asarray(value)
 
 
+@takes_legacy_reduction
 def smooth_l1_loss(input, target, reduction="mean", beta=1.0):
     """``0.5 d^2 / beta`` where |d| < beta, else ``|d| - beta / 2`` (d = x - y); beta = 0 is
     the L1 loss. Written as q^2 / (2 beta) + |d| - q with q = min(|d|, beta).
@@ -51,6 +52,7 @@ def xlogy(x):
     return ops.where(positive, x * safe.log(), constant(np.zeros_like(data), x))
 
 
+@takes_legacy_reduction
 def kl_div(input, target, reduction="mean", log_target=False):
     """``target * (log(target) - input)`` pointwise, ``input`` holding log-probabilities;
     ``log_target``: ``exp(target) * (target - input)``. ``reduction="batchmean"`` divides the
@@ -70,6 +72,7 @@ def kl_div(input, target, reduction="mean", log_target=False):
     return reduce(losses, reduction, "kl_div")
 
 
+@takes_legacy_reduction
 def poisson_nll_loss(input, target, log_input=True, full=False, eps=1e-8, reduction="mean"):
     """``exp(x) - y x`` (``log_input``) or ``x - y log(x + eps)``; ``full`` adds Stirling's
     ``y log y - y + log(2 pi y) / 2`` where y > 1.
@@ -122,6 +125,7 @@ def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"
     return reduce(losses, reduction, op)
 
 
+@takes_legacy_reduction
 def margin_ranking_loss(input1, input2, target, margin=0.0, reduction="mean"):
     """``max(0, -y (x1 - x2) + margin)`` with y = 1 or -1.
 
@@ -138,6 +142,7 @@ def margin_ranking_loss(input1, input2, target, margin=0.0, reduction="mean"):
     return reduce(losses, reduction, "margin_ranking_loss")
 
 
+@takes_legacy_reduction
 def hinge_embedding_loss(input, target, margin=1.0, reduction="mean"):
     """``x`` where y = 1, ``max(0, margin - x)`` where y = -1 (PyTorch's sum of both masks).
 
@@ -153,6 +158,7 @@ def hinge_embedding_loss(input, target, margin=1.0, reduction="mean"):
     return reduce(margin_part + self_part, reduction, "hinge_embedding_loss")
 
 
+@takes_legacy_reduction
 def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2.0, eps=1e-6, swap=False,
                         reduction="mean"):
     """``max(0, margin + d(a, p) - d(a, n))`` with d the pairwise distance; ``swap`` uses
@@ -175,6 +181,7 @@ def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2.0, eps=1e-6,
     return reduce(losses, reduction, "triplet_margin_loss")
 
 
+@takes_legacy_reduction
 def cosine_embedding_loss(input1, input2, target, margin=0.0, reduction="mean"):
     """``1 - cos(x1, x2)`` where y = 1, ``max(0, cos(x1, x2) - margin)`` where y = -1, cos
     computed as PyTorch does (squared norms plus 1e-12).
@@ -199,6 +206,7 @@ def cosine_embedding_loss(input1, input2, target, margin=0.0, reduction="mean"):
     return reduce(pos + neg, reduction, "cosine_embedding_loss")
 
 
+@takes_legacy_reduction
 def multilabel_soft_margin_loss(input, target, weight=None, reduction="mean"):
     """``-(y log sigmoid(x) + (1 - y) log sigmoid(-x))`` averaged over the classes (the last
     dim), then reduced over the samples.
@@ -215,6 +223,7 @@ def multilabel_soft_margin_loss(input, target, weight=None, reduction="mean"):
     return reduce(losses.sum(dim) / input.shape[dim], reduction, "multilabel_soft_margin_loss")
 
 
+@takes_legacy_reduction
 def multilabel_margin_loss(input, target, reduction="mean"):
     """For each sample, ``sum over target classes j and other classes i of
     max(0, 1 - (x[j] - x[i])) / C``: ``target`` lists the classes (C,) or (N, C), ended by
@@ -250,6 +259,7 @@ def multilabel_margin_loss(input, target, reduction="mean"):
     return reduce(losses, reduction, "multilabel_margin_loss")
 
 
+@takes_legacy_reduction
 def soft_margin_loss(input, target, reduction="mean"):
     """``log(1 + exp(-y x))`` (softplus of -y x), y = 1 or -1.
 
@@ -279,6 +289,7 @@ def triplet_margin_with_distance_loss(anchor, positive, negative, *, distance_fu
                   "triplet_margin_with_distance_loss")
 
 
+@takes_legacy_reduction
 def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, reduction="mean"):
     """``sum over i != y of max(0, margin - x[y] + x[i])^p / C`` per sample (times
     ``weight[y]``), y the target class; input (N, C) or (C,).
