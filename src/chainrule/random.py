@@ -62,7 +62,13 @@ def initial_seed():
 
 
 def seed():
-    """Seed the default generator from the operating system's entropy; returns the seed."""
+    """Seed the default generator from the operating system's entropy; returns the seed.
+
+    >>> import chainrule as cr
+    >>> s = cr.seed()
+    >>> isinstance(s, int), cr.initial_seed() == s
+    (True, True)
+    """
     default_generator.manual_seed(np.random.SeedSequence().entropy % 2 ** 64)
     return default_generator.seed
 
@@ -83,7 +89,15 @@ def get_rng_state():
 
 
 def set_rng_state(new_state):
-    """Restore a state that ``get_rng_state`` returned."""
+    """Restore a state that ``get_rng_state`` returned.
+
+    >>> import chainrule as cr
+    >>> state = cr.get_rng_state()
+    >>> a = cr.rand(3)
+    >>> cr.set_rng_state(state)
+    >>> cr.equal(cr.rand(3), a)
+    True
+    """
     array = np.asarray(getattr(new_state, "_data", new_state), np.uint8)
     try:
         saved = json.loads(array.tobytes().decode())
