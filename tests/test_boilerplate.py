@@ -200,3 +200,17 @@ def test_pytorchs_module_paths():
     assert x.grad.tolist() == [2.0, 4.0]
     model = cr.nn.Sequential(cr.nn.Linear(2, 2), cr.nn.ReLU())
     assert cr.equal(checkpoint_sequential(model, 2, cr.ones(1, 2)), model(cr.ones(1, 2)))
+
+
+@pytest.mark.parametrize("name", ["bfloat16", "complex64", "complex128", "cfloat", "cdouble"])
+def test_dtypes_chainrule_lacks_are_named_and_refused_when_used(name):
+    """Programs name torch.bfloat16 in a table of choices even when they compute in float32."""
+    ours, theirs = getattr(cr, name), getattr(torch, name)
+    assert str(ours)[10:] == str(theirs)[6:]
+    assert (ours.is_floating_point, ours.is_complex, ours.itemsize) == (
+        theirs.is_floating_point, theirs.is_complex, theirs.itemsize)
+    assert cr.ones(1).dtype != ours
+    for use in (lambda: cr.zeros(2, dtype=ours), lambda: cr.ones(2).to(ours),
+                lambda: cr.tensor([1.0], dtype=ours), lambda: cr.nn.Linear(2, 2).to(ours)):
+        with pytest.raises(TypeError, match=f"chainrule has no {str(ours)[10:]} tensors"):
+            use()

@@ -109,6 +109,48 @@ NAMES = {"float16": float16, "half": float16, "float32": float32, "float": float
 BY_NAME = {name: PUBLIC_DTYPES[numpy_dtype] for name, numpy_dtype in NAMES.items()}
 
 
+class MissingDtype:
+    """A PyTorch dtype that chainrule has no tensors of (NumPy has no such type, or chainrule
+    does not compute in it): the name exists, so programs that only name it run (nanoGPT's
+    ``{'bfloat16': torch.bfloat16, 'float16': torch.float16}[dtype]``); making a tensor of it
+    or casting to it raises a TypeError naming it.
+
+    >>> import chainrule as cr
+    >>> cr.bfloat16, cr.bfloat16.is_floating_point
+    (chainrule.bfloat16, True)
+    >>> cr.zeros(2, dtype=cr.bfloat16)
+    Traceback (most recent call last):
+    ...
+    TypeError: chainrule.bfloat16: chainrule has no bfloat16 tensors; use chainrule.float32 or chainrule.float16
+    """
+
+    __slots__ = ("name", "is_floating_point", "is_complex", "itemsize")
+
+    def __init__(self, name, is_floating_point, is_complex, itemsize):
+        for slot, value in zip(self.__slots__, (name, is_floating_point, is_complex, itemsize)):
+            object.__setattr__(self, slot, value)
+
+    def __setattr__(self, name, value):
+        raise AttributeError("dtype objects are immutable")
+
+    def __repr__(self):
+        return f"chainrule.{self.name}"
+
+    __str__ = __repr__
+    is_signed = True
+
+    def refuse(self):
+        other = "float32 or chainrule.float16" if self.is_floating_point else "float32"
+        raise TypeError(f"{self}: chainrule has no {self.name} tensors; use chainrule.{other}")
+
+
+MISSING = {"bfloat16": MissingDtype("bfloat16", True, False, 2),
+           "complex64": MissingDtype("complex64", False, True, 8),
+           "complex128": MissingDtype("complex128", False, True, 16)}
+MISSING.update(cfloat=MISSING["complex64"], cdouble=MISSING["complex128"])
+BY_NAME.update(MISSING)
+
+
 def as_array(data, dtype=None):
     """A fresh array from numbers, nested lists, NumPy arrays or Tensors, PyTorch's way; an
     array of another library (CuPy's) is copied where it lives, never through the host."""
@@ -320,6 +362,8 @@ def resolve(dtype):
     """``cr.float64``, ``np.float64``, ``"float64"`` or ``float`` as a NumPy dtype."""
     if dtype is None:
         return None
+    if isinstance(dtype, MissingDtype):
+        dtype.refuse()
     for python_type, resolved in ((builtins.float, default_float), (builtins.int, int64),
                                   (builtins.bool, bool)):
         if dtype is python_type:
