@@ -82,3 +82,19 @@ def test_one_hot_and_dropout_arguments():
     x = cr.ones(3)
     assert F.dropout(x, 0.5, training=False) is x
     assert (F.dropout(x, 1.0).detach().numpy() == 0).all()
+
+
+@pytest.mark.parametrize("shape", [(4,), (2, 3), (2, 3, 4), (2, 3, 2, 2)])
+def test_softmax_without_dim_takes_pytorchs_legacy_dim_with_its_warning(shape):
+    """Older code writes F.log_softmax(x) and nn.Softmax(): 0 for 1- and 3-D inputs, else 1."""
+    x = randn(*shape, seed=len(shape))
+    for name in ("softmax", "log_softmax", "softmin"):
+        results = []
+        for lib in (torch, cr):
+            with pytest.warns(UserWarning, match=f"Implicit dimension choice for {name}"):
+                results.append(getattr(lib.nn.functional, name)(lib.tensor(x)).numpy())
+            module = {"softmax": "Softmax", "log_softmax": "LogSoftmax", "softmin": "Softmin"}
+            with pytest.warns(UserWarning, match="Implicit dimension choice"):
+                results.append(getattr(lib.nn, module[name])()(lib.tensor(x)).numpy())
+        np.testing.assert_allclose(results[2], results[0], rtol=1e-12)
+        np.testing.assert_allclose(results[3], results[1], rtol=1e-12)

@@ -107,7 +107,7 @@ class Softmax(Module):
         self.dim = dim
 
     def forward(self, input):
-        return ops.softmax(input, implicit_dim(self.dim, input))
+        return ops.softmax(input, F.implicit_dim(self.dim, input, "softmax"))
 
     def extra_repr(self):
         return f"dim={self.dim}"
@@ -126,17 +126,10 @@ class LogSoftmax(Module):
         self.dim = dim
 
     def forward(self, input):
-        return ops.log_softmax(input, implicit_dim(self.dim, input))
+        return ops.log_softmax(input, F.implicit_dim(self.dim, input, "log_softmax"))
 
     def extra_repr(self):
         return f"dim={self.dim}"
-
-
-def implicit_dim(dim, input):
-    """PyTorch's legacy choice when no dim is given: 0 for 0-, 1- and 3-D inputs, else 1."""
-    if dim is not None:
-        return dim
-    return 0 if input.ndim in (0, 1, 3) else 1
 
 
 def inplace_text(module, lead=", "):
@@ -462,7 +455,7 @@ class Softmin(Module):
         self.dim = dim
 
     def forward(self, input):
-        return F.softmin(input, implicit_dim(self.dim, input))
+        return F.softmin(input, self.dim)
 
     def extra_repr(self):
         return f"dim={self.dim}"

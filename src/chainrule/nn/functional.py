@@ -9,6 +9,7 @@ has a backward (and, through the gates, higher derivatives) without code of its 
 [0.0, 2.0]
 """
 import math
+import warnings
 
 import numpy as np
 
@@ -110,7 +111,17 @@ def softplus(input, beta=1.0, threshold=20.0):
     return ops.where(scaled > threshold, input, smooth)   # a mask gate in export
 
 
-def softmax(input, dim, _stacklevel=3, dtype=None):
+def implicit_dim(dim, input, name):
+    """``dim``, or PyTorch's legacy choice when none is given (0 for 0-, 1- and 3-D inputs,
+    else 1) with its deprecation warning: older code calls ``F.log_softmax(x)``."""
+    if dim is not None:
+        return dim
+    warnings.warn(f"Implicit dimension choice for {name} has been deprecated. Change the call "
+                  f"to include dim=X as an argument.", UserWarning, stacklevel=3)
+    return 0 if input.ndim in (0, 1, 3) else 1
+
+
+def softmax(input, dim=None, _stacklevel=3, dtype=None):
     """``exp(x) / sum(exp(x), dim)``, stable at any logit (``dtype``: computed in it).
 
     >>> import chainrule as cr
@@ -118,10 +129,10 @@ def softmax(input, dim, _stacklevel=3, dtype=None):
     >>> F.softmax(cr.tensor([[1.0, 1.0], [0.0, 0.0]]), dim=1).tolist()
     [[0.5, 0.5], [0.5, 0.5]]
     """
-    return ops.softmax(input, dim, dtype=dtype)
+    return ops.softmax(input, implicit_dim(dim, input, "softmax"), dtype=dtype)
 
 
-def log_softmax(input, dim, _stacklevel=3, dtype=None):
+def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
     """``x - logsumexp(x, dim)``, stable at any logit (``dtype``: computed in it).
 
     >>> import chainrule as cr
@@ -129,7 +140,7 @@ def log_softmax(input, dim, _stacklevel=3, dtype=None):
     >>> F.log_softmax(cr.tensor([0.0, 0.0]), dim=0).exp().tolist()
     [0.5, 0.5]
     """
-    return ops.log_softmax(input, dim, dtype=dtype)
+    return ops.log_softmax(input, implicit_dim(dim, input, "log_softmax"), dtype=dtype)
 
 
 # ----- layers ---------------------------------------------------------------------------
@@ -575,10 +586,8 @@ def softmin(input, dim=None, dtype=None):
     >>> softmin(cr.tensor([0.0, 0.0]), 0).tolist()
     [0.5, 0.5]
     """
-    if dim is None:
-        raise ValueError("softmin: give dim (the implicit choice is deprecated in PyTorch)")
     x = input if dtype is None else input.to(dtype)
-    return ops.softmax(-x, dim)
+    return ops.softmax(-x, implicit_dim(dim, input, "softmin"))
 
 
 def upsample(input, size=None, scale_factor=None, mode="nearest", align_corners=None):
