@@ -9,6 +9,7 @@ import numpy as np
 from ...tensor import Tensor, new_tensor
 from .convert_parameters import parameters_to_vector, vector_to_parameters  # noqa: F401
 from .weight_norm import weight_norm, remove_weight_norm  # noqa: F401
+from .spectral_norm import spectral_norm, remove_spectral_norm  # noqa: F401
 
 
 def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False):
