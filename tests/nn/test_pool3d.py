@@ -98,3 +98,14 @@ def test_errors_where_pytorch_raises(call, words):
         call(torch.nn.functional, torch.ones(1, 1, 4, 4, 4))
     with pytest.raises(ValueError, match=words):
         call(cr.nn.functional, cr.ones(1, 1, 4, 4, 4))
+
+
+def test_max_pool3d_keeps_pytorchs_element_with_nan_in_several_planes():
+    """PyTorch's kernel keeps the first largest and the last NaN of each window in
+    (d, h, w) order: NaN in several depth planes of a window must pick the last."""
+    rng = np.random.default_rng(11)
+    for _ in range(10):
+        array = rng.integers(0, 3, (1, 2, 4, 4, 4)).astype(float)
+        array[rng.random(array.shape) < 0.15] = np.nan
+        compare(*both("max_pool3d", array, kernel_size=2, stride=1, padding=1,
+                      return_indices=True), seed=12)

@@ -5,9 +5,10 @@ Output depth ``od`` pools the KD input planes ``od * stride + kd * dilation`` of
 depth-padded input. Those planes, stacked (N, C, KD, OD, H, W) and seen as N images of
 C * KD * OD channels, go through the 2-D pool at once; then
 
-* max: the largest over kd (``max(dim)``: the first kd holding it). Each plane's 2-D pool
-  already picked its first maximum in (h, w) order, so the element chosen is the first in
-  (d, h, w) order, PyTorch's, and the whole gradient goes to it;
+* max: the largest over kd, gathered (``gather``) from the first kd holding it, or the
+  last kd whose maximum is NaN. Each plane's 2-D pool already picked its element as
+  PyTorch's does, so the element chosen is PyTorch's (the first largest in (d, h, w) order,
+  the last NaN), and the whole gradient goes to it;
 * average: the 2-D sums (``divisor_override=1``) added over kd, divided by PyTorch's divisor,
   the product over the three dims of each window's cells (clipped to the padded input, or
   to the input without ``count_include_pad``), or ``divisor_override``.
@@ -92,13 +93,13 @@ def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     pooled, where = max_pool2d(planes, kernel[1:], stride[1:], padding[1:], dilation[1:],
                                ceil_mode, return_indices=True)
     pooled = pooled.reshape(n, c, kernel[0], *out)
-    values, which = pooled.max(2)
+    which = chosen_plane(pooled._data)
+    values = pooled.gather(2, new_tensor(which[:, :, None], None)).squeeze(2)
     if not return_indices:
         return values
     plane_index = np.take_along_axis(where._data.reshape(n, c, kernel[0], *out),
-                                     which._data[:, :, None], 2)[:, :, 0]
-    depth = (np.arange(out[0]) * stride[0] - padding[0])[:, None, None] \
-        + which._data * dilation[0]
+                                     which[:, :, None], 2)[:, :, 0]
+    depth = (np.arange(out[0]) * stride[0] - padding[0])[:, None, None] + which * dilation[0]
     return values, new_tensor((depth * h * w + plane_index).astype(np.int64), None)
 
 
@@ -111,6 +112,16 @@ def max_pool3d_with_indices(input, kernel_size, stride=None, padding=0, dilation
     [[[[7]]]]
     """
     return max_pool3d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
+
+
+def chosen_plane(pooled):
+    """For each window, the kernel depth (axis 2) whose 2-D maximum PyTorch's kernel keeps:
+    the first largest, or, where a plane's maximum is NaN, the last such plane (its scan
+    keeps the last NaN it meets)."""
+    nan = np.isnan(pooled)
+    first_largest = np.argmax(np.where(nan, -np.inf, pooled), axis=2)
+    last_nan = pooled.shape[2] - 1 - np.argmax(nan[:, :, ::-1], axis=2)
+    return np.where(nan.any(2), last_nan, first_largest)
 
 
 @unbatched
