@@ -38,13 +38,15 @@ def test_a_pytorch_state_dict_loads_and_gives_its_outputs_and_gradients():
 
 def test_keyword_arguments_and_the_functional_form_pass_through():
     attention = cr.nn.MultiheadAttention(4, 2, batch_first=True)
-    x = cr.randn(2, 3, 4)
+    x = cr.tensor(np.random.default_rng(1).standard_normal((2, 3, 4)).astype(np.float32))
     wrapped = cr.nn.DataParallel(attention)
     out, weights = wrapped(x, x, x, need_weights=True)
     direct, direct_weights = attention(x, x, x, need_weights=True)
     np.testing.assert_array_equal(out.detach().numpy(), direct.detach().numpy())
     again = cr.nn.parallel.data_parallel(attention, (x, x, x), module_kwargs={"need_weights": False})
-    np.testing.assert_allclose(again[0].detach().numpy(), direct.detach().numpy(), rtol=1e-6)
+    # (need_weights=False takes the fused attention gate: float32 rounding apart)
+    np.testing.assert_allclose(again[0].detach().numpy(), direct.detach().numpy(), rtol=1e-5,
+                               atol=1e-6)
     linear = cr.nn.Linear(4, 1)
     np.testing.assert_array_equal(cr.nn.parallel.data_parallel(linear, x).detach().numpy(),
                                   linear(x).detach().numpy())
