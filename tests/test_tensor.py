@@ -41,6 +41,34 @@ def test_creation_takes_pytorchs_size_keyword(name):
         getattr(torch, name)(size=5)
 
 
+@pytest.mark.parametrize("name", ["arange", "linspace"])
+def test_float_ranges_are_pytorchs_values(name):
+    """PyTorch computes arange in double (and linspace from both ends): NumPy's float32
+    arange drifted 1.5e-5 from it over torch.arange(-8.0, 8.0, 0.1), which changed the sign
+    of the value at the zero crossing, and relu's gradient there. Every value is within one
+    ulp of the range's largest value of PyTorch's (exact where its kernel rounds as on
+    x86-64), and the shapes are equal."""
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(3)
+    exact = total = 0
+    for _ in range(300):
+        a, b = rng.uniform(-20, 20, 2).round(int(rng.integers(0, 4)))
+        step = float(rng.choice([0.1, 0.25, 0.3, 0.7, 0.01])) * (1 if b > a else -1)
+        steps = int(rng.integers(1, 150))
+        for ours_dtype, their_dtype in ((cr.float32, torch.float32), (cr.float64, torch.float64)):
+            args = (float(a), float(b), step) if name == "arange" else (float(a), float(b), steps)
+            ours = getattr(cr, name)(*args, dtype=ours_dtype).numpy()
+            theirs = getattr(torch, name)(*args, dtype=their_dtype).numpy()
+            assert ours.shape == theirs.shape
+            ulp = np.spacing(np.array(max(abs(a), abs(b)), ours.dtype))
+            assert np.abs(ours - theirs).max(initial=0) <= ulp
+            exact += np.array_equal(ours, theirs)
+            total += 1
+    assert exact >= 0.9 * total
+    crossing = cr.arange(-8.0, 8.0, 0.1)[80].item()   # was -7.6e-6; PyTorch's is 4.4e-16
+    assert abs(crossing - torch.arange(-8.0, 8.0, 0.1)[80].item()) <= np.spacing(np.float32(8))
+
+
 def test_random_creation_follows_the_seed_and_the_ranges():
     cr.manual_seed(0)
     a = cr.rand(100)
