@@ -281,7 +281,6 @@ FAMILIES = {
 CHAINRULE = {key: call for family in FAMILIES.values() for key, call in family.items()}
 
 
-
 # the samples of an op whose values chainrule and PyTorch can agree on (no random draws);
 # the others are "random" samples: only the dtypes and shapes of outputs and gradients
 # are compared
@@ -305,9 +304,10 @@ DETERMINISTIC = {
 
 # Per-op allowances beyond TOLERANCE, each for one op, dtype and kind of value ("output" or
 # "gradient"), with the reason a difference of that size is not a wrong number. Each is a
-# function of the sample's PyTorch arguments, keyword arguments and PyTorch's value, giving
-# the weights of the outputs and a function giving the float64 result of the same float32
-# inputs, the absolute difference allowed besides TOLERANCE's (a number, or one per element).
+# function of the sample's PyTorch arguments and keyword arguments, PyTorch's value, the
+# weights of the outputs and a function giving the float64 result of the same float32 inputs
+# (or None); it returns the absolute difference allowed besides TOLERANCE's (a number, or
+# one per element).
 def bicubic_sum_rounding(args, kwargs, theirs, weights, reference):
     """A float32 bicubic value is a sum of 16 products (4 x 4 weights, |w| < 1.2, times
     input values), rounded in float32 by each library in its own order: up to 16 half-ulps
