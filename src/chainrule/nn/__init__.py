@@ -36,6 +36,11 @@ from .more_losses import (SmoothL1Loss, KLDivLoss, PoissonNLLLoss,  # noqa: F401
                           MultiLabelMarginLoss)
 from .rnn import RNN, LSTM, GRU, RNNCell, LSTMCell, GRUCell  # noqa: F401
 from .attention import MultiheadAttention  # noqa: F401
+from .lazy import (LazyLinear, LazyConv1d, LazyConv2d, LazyConv3d,  # noqa: F401
+                   LazyConvTranspose1d, LazyConvTranspose2d, LazyConvTranspose3d,
+                   LazyBatchNorm1d, LazyBatchNorm2d,
+                   LazyBatchNorm3d, LazyInstanceNorm1d, LazyInstanceNorm2d, LazyInstanceNorm3d,
+                   UninitializedParameter, UninitializedBuffer)
 from .transformer import (Transformer, TransformerEncoder,  # noqa: F401
                           TransformerEncoderLayer, TransformerDecoder, TransformerDecoderLayer)
 from .loss import (MSELoss, L1Loss, HuberLoss, CrossEntropyLoss, NLLLoss,  # noqa: F401
