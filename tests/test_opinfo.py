@@ -425,6 +425,22 @@ def written(fn, x):
     return out
 
 
+def out_call(lib, fn):
+    """``fn(..., out=out)`` in ``lib``, without gradients (out= records none in PyTorch),
+    into a tensor made for it: it must return ``out`` itself, holding the result."""
+    def call(*args, **kwargs):
+        with lib.no_grad():
+            result = fn(*args, **kwargs)
+            if not isinstance(result, lib.Tensor):
+                raise TypeError("out= is compared for one output tensor")
+            out = lib.empty_like(result)
+            returned = fn(*args, out=out, **kwargs)
+        if returned is not out:
+            raise AssertionError("out= returned a new tensor, not the one it was given")
+        return out
+    return call
+
+
 def functional_inplace(op, name):
     """PyTorch's and chainrule's ``F.name(x, ..., inplace=True)`` on a copy of ``x`` (the
     OpInfo's in-place variant of an nn.functional entry, a lambda or partial)."""
@@ -461,6 +477,9 @@ for _key, _op in OPS.items():
             VARIANTS[(_key, "inplace=True")] = functional_inplace(_op, _name)
         else:
             VARIANTS_MISSING.append(f"F.{_name}(inplace=True)")
+    if _op.supports_out and not _op.name.startswith("nn.functional.") \
+            and CHAINRULE[_key] is resolve(_op.name):   # the public function, as OpInfo calls it
+        VARIANTS[(_key, "out=")] = (out_call(torch, _op), out_call(cr, CHAINRULE[_key]))
     for _alias in _op.aliases:
         if resolve(_alias.name) is not None:
             VARIANTS[(_key, f"as {_alias.name}")] = (_alias.op, resolve(_alias.name))
@@ -1000,6 +1019,8 @@ def family_of(label):
         return "in-place methods"
     if label.endswith(" [inplace=True]"):
         return "nn.functional inplace=True"
+    if label.endswith(" [out=]"):
+        return "out= forms"
     if label.endswith("]"):
         return "aliases"
     return FAMILY[label]
