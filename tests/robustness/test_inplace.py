@@ -54,13 +54,26 @@ def test_update_of_a_saved_input_makes_backward_raise_naming_gate_and_tensor(nam
 
 @pytest.mark.parametrize("name, update", UPDATES, ids=IDS)
 def test_update_of_a_parameter_under_no_grad_after_forward_raises_too(name, update):
-    x = cr.tensor(W)
+    x = cr.tensor(W, requires_grad=True)   # x's gradient reads p as forward saw it
     p = cr.nn.Parameter(cr.tensor(W * 2))
     y = (x * p).sum()
     with cr.no_grad():
         update(p)
     with pytest.raises(RuntimeError, match=r"'\*' \(Mul\)"):
         y.backward()
+
+
+@pytest.mark.parametrize("name, update", UPDATES, ids=IDS)
+def test_update_of_a_parameter_no_gradient_reads_is_fine(name, update):
+    """As in PyTorch: p's gradient x needs no p, and no one wants x's, so nothing saved
+    changed and the gradient is right."""
+    x = cr.tensor(W)
+    p = cr.nn.Parameter(cr.tensor(W * 2))
+    y = (x * p).sum()
+    with cr.no_grad():
+        update(p)
+    y.backward()
+    np.testing.assert_array_equal(p.grad.numpy(), W)
 
 
 def test_gates_that_do_not_read_their_inputs_do_not_raise():
@@ -135,18 +148,36 @@ def test_augmented_assignment_on_a_non_leaf_keeps_the_gradient_right():
 
 
 def test_optimizer_step_between_forward_and_backward_raises():
-    model = cr.nn.Linear(3, 2)
+    model = cr.nn.Sequential(cr.nn.Linear(3, 4), cr.nn.Linear(4, 2))
     opt = cr.optim.SGD(model.parameters(), lr=0.1)
-    loss = model(cr.tensor(W)).sum()
-    model.weight.grad = cr.ones(2, 3)
+    loss = model(cr.tensor(W)).sum()   # the first layer's gradient passes through W of the second
+    for p in model.parameters():
+        p.grad = cr.ones_like(p)
     opt.step()
     with pytest.raises(RuntimeError, match=r"input 'W'.*'linear' \(Linear\)"):
         loss.backward()
 
 
+def test_optimizer_step_that_no_gradient_reads_is_fine_as_in_pytorch():
+    torch = pytest.importorskip("torch")
+    grads = []
+    for lib in (cr, torch):
+        model = lib.nn.Linear(3, 2)
+        model.load_state_dict({"weight": lib.tensor(W), "bias": lib.tensor(W[0, :2].copy())})
+        opt = lib.optim.SGD(model.parameters(), lr=0.1)
+        loss = model(lib.tensor(W)).sum()   # the input wants no gradient
+        model.weight.grad = lib.ones(2, 3)
+        opt.step()
+        model.weight.grad = None
+        loss.backward()   # W's gradient reads the input only: W's change is no error
+        grads.append(np.array(model.weight.grad.tolist()))
+    np.testing.assert_allclose(*grads)
+
+
 def test_init_after_forward_raises():
+    x = cr.tensor(W, requires_grad=True)
     w = cr.nn.Parameter(cr.tensor(W))
-    y = (cr.tensor(W) * w).sum()
+    y = (x * w).sum()
     cr.nn.init.normal_(w)
     with pytest.raises(RuntimeError, match="modified by an inplace operation"):
         y.backward()
