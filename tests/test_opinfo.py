@@ -5,9 +5,9 @@ explicit), its float32 and float64 ``sample_inputs`` and ``reference_inputs`` (t
 with NaN, inf, zeros and extremes) are called in both libraries with the same values, and
 compared: forward values (NaN and inf in the same places), dtypes and shapes, and the
 gradients of a random weighted sum of the outputs with respect to every float input. The
-op's Tensor method (``x.abs()``), in-place form (``x.abs_()``, on a copy of the input) and
-other names (``cr.absolute``) run a few of the same samples (``VARIANTS``,
-SAMPLES_PER_VARIANT per dtype).
+op's Tensor method (``x.abs()``), in-place form (``x.abs_()`` or ``F.elu(x, inplace=True)``,
+on a copy of the input, which it must return), other names (``cr.absolute``) and ``out=``
+form run a few of its sample inputs (``VARIANTS``, SAMPLES_PER_VARIANT per dtype).
 
 Each sample is one of:
 
