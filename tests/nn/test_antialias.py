@@ -1,6 +1,6 @@
 """F.interpolate(antialias=True) against PyTorch: bilinear (a triangle filter) and bicubic
-(cubic convolution with A = -0.5), shrinking and growing, sizes and scale factors, forward
-and gradient in float64; central differences on the bicubic one; and the one form where
+(cubic convolution with A = -0.5), shrinking and growing, sizes and scale factors, with and
+without align_corners, forward and gradient in float64; central differences on the bicubic one; and the one form where
 PyTorch 2.13's forward is not its own filter (an output one column wide)."""
 import numpy as np
 import pytest
@@ -26,11 +26,15 @@ def both(x, w, mode, **kwargs):
     return results
 
 
+@pytest.mark.parametrize("align_corners", [False, True])
 @pytest.mark.parametrize("mode", ["bilinear", "bicubic"])
 @pytest.mark.parametrize("shape, kwargs", CASES, ids=[str(c[1]) for c in CASES])
-def test_antialias_matches_torch(mode, shape, kwargs):
+def test_antialias_matches_torch(mode, shape, kwargs, align_corners):
+    """With align_corners the scale is (size - 1) / (out - 1) (a scale_factor is not used),
+    the filter's centres still at scale * (i + 0.5), as in PyTorch's kernels."""
     rng = np.random.default_rng(0)
     x = rng.standard_normal(shape)
+    kwargs = dict(kwargs, align_corners=align_corners)
     size = torch.nn.functional.interpolate(torch.tensor(x), mode=mode, antialias=True,
                                            **kwargs).shape
     (ours, our_grad), (theirs, their_grad) = both(x, rng.standard_normal(size), mode, **kwargs)
@@ -54,12 +58,11 @@ def test_bicubic_antialias_gradient_by_central_differences():
         t, size=(4, 3), mode="bicubic", antialias=True), [x])
 
 
-def test_antialias_refuses_align_corners_clearly():
-    x = cr.ones(1, 1, 4, 4)
-    with pytest.raises(ValueError, match="antialias=True is not supported with mode='bicubic' "
-                                         "and align_corners=True"):
-        cr.nn.functional.interpolate(x, size=(2, 2), mode="bicubic", align_corners=True,
-                                     antialias=True)
+def test_antialias_refuses_other_modes_clearly():
+    for lib in (cr, torch):   # PyTorch refuses them too
+        with pytest.raises((ValueError, NotImplementedError), match="(?i)anti-?alias"):
+            lib.nn.functional.interpolate(lib.ones(1, 1, 4, 4), size=(2, 2), mode="nearest",
+                                          antialias=True)
 
 
 @pytest.mark.parametrize("mode", ["bilinear", "bicubic"])

@@ -120,10 +120,9 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     if mode not in INTERPOLATION:
         raise ValueError(f"{op}: mode {mode!r} is not supported; chainrule has "
                          f"{tuple(INTERPOLATION)}")
-    if antialias and (mode not in ANTIALIAS or align_corners):
-        raise ValueError(f"{op}: antialias=True is not supported with mode={mode!r} and "
-                         f"align_corners={align_corners}; chainrule has it for mode='bilinear' "
-                         f"or 'bicubic' with align_corners=False")
+    if antialias and mode not in ANTIALIAS:
+        raise ValueError(f"{op}: antialias=True is not supported with mode={mode!r}; "
+                         f"chainrule has it for mode='bilinear' or 'bicubic'")
     dims = input.ndim - 2
     if dims < 1:
         raise ValueError(f"{op}: expected an input (N, C, *spatial) with at least one spatial "
@@ -142,7 +141,7 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
         dim = 2 + k
         if antialias:
             matrix = antialias_matrix(input.shape[dim], sizes[k], scales[k], input._data.dtype,
-                                      ANTIALIAS[mode])
+                                      ANTIALIAS[mode], bool(align_corners))
             out = (out.transpose(dim, -1) @ matrix.mT).transpose(dim, -1)
         elif mode.startswith("nearest"):
             index = nearest_index(input.shape[dim], sizes[k], scales[k], mode == "nearest-exact")
@@ -217,12 +216,18 @@ def keys_cubic(x, a=-0.5):
 ANTIALIAS = {"bilinear": (1, triangle), "bicubic": (2, keys_cubic)}
 
 
-def antialias_matrix(size, out, scale_factor, dtype, kind=ANTIALIAS["bilinear"]):
+def antialias_matrix(size, out, scale_factor, dtype, kind=ANTIALIAS["bilinear"],
+                     align_corners=False):
     """PyTorch's antialiased weights along one dim, as an (out, size) constant: the filter
     (``kind``: its half-width and function) stretched by the scale when shrinking (so every
-    input cell counts), cut at the edges, each row normalised to sum 1."""
+    input cell counts), cut at the edges, each row normalised to sum 1. With
+    ``align_corners`` the scale is (size - 1) / (out - 1), the centres stay at
+    scale * (i + 0.5), as in PyTorch's kernels."""
     half, kernel = kind
-    scale = 1.0 / scale_factor if scale_factor else size / out
+    if align_corners:
+        scale = (size - 1) / (out - 1) if out > 1 else 0.0
+    else:
+        scale = 1.0 / scale_factor if scale_factor else size / out
     support, stretch = (half * scale, 1.0 / scale) if scale >= 1.0 else (half, 1.0)
     matrix = np.zeros((out, size))
     for i in range(out):
