@@ -538,14 +538,16 @@ def test_custom_function_gradcheck():
     assert cr.gradcheck(lambda t: Cube.apply(t), (x,))
 
 
-def test_custom_function_returning_several_outputs_is_refused():
-    class Pair(cr.autograd.Function):
+def test_custom_function_returning_no_tensor_is_refused():
+    """Several outputs work (tests/test_custom_function_forms.py); a forward returning no
+    tensor at all is refused."""
+    class Number(cr.autograd.Function):
         @staticmethod
         def forward(ctx, x):
-            return x, x
+            return 2.0
 
-    with pytest.raises(TypeError, match="one Tensor"):
-        Pair.apply(leaf(1.0))
+    with pytest.raises(TypeError, match="must return a Tensor or a tuple of them"):
+        Number.apply(leaf(1.0))
 
 
 def test_custom_function_backward_with_the_wrong_number_of_gradients():

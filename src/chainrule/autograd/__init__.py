@@ -11,9 +11,11 @@ from .variable import Variable  # noqa: F401
 
 
 def __getattr__(name):
-    """``cr.autograd.functional`` loads on first use (it builds on the ops, which build on
-    this package)."""
+    """``cr.autograd.functional``, ``gradcheck`` and ``gradgradcheck`` load on first use
+    (they build on the ops and on chainrule.check, which build on this package)."""
+    import importlib
     if name == "functional":
-        import importlib
         return importlib.import_module(f"{__name__}.functional")
+    if name in ("gradcheck", "gradgradcheck"):   # they build on chainrule.check
+        return getattr(importlib.import_module(f"{__name__}.checks"), name)
     raise AttributeError(f"module 'chainrule.autograd' has no attribute {name!r}")

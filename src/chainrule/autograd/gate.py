@@ -266,12 +266,22 @@ class Context:
     def __init__(self):
         self.saved_tensors = ()
         self.needs_input_grad = ()
+        self.non_differentiable = ()   # ids of outputs marked non-differentiable
+        self.materialize_grads = True
 
     def save_for_backward(self, *tensors):
         self.saved_tensors = tensors
 
     def mark_non_differentiable(self, *tensors):
-        """Accepted for PyTorch compatibility; outputs of a Function are single tensors here."""
+        """These outputs get no gradient (backward still receives zeros for them)."""
+        self.non_differentiable = tuple(self.non_differentiable) + tuple(map(id, tensors))
+
+    def set_materialize_grads(self, value):
+        """False: backward receives None, not zeros, for outputs that got no gradient."""
+        self.materialize_grads = bool(value)
+
+    def mark_dirty(self, *tensors):
+        """Accepted: chainrule's in-place changes inside forward need no marking."""
 
 
 def explain_host_only(node, arrays, error):
