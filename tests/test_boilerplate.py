@@ -214,3 +214,54 @@ def test_dtypes_chainrule_lacks_are_named_and_refused_when_used(name):
                 lambda: cr.tensor([1.0], dtype=ours), lambda: cr.nn.Linear(2, 2).to(ours)):
         with pytest.raises(TypeError, match=f"chainrule has no {str(ours)[10:]} tensors"):
             use()
+
+
+def test_torchscript_calls_run_eagerly_and_archives_are_refused():
+    layer = cr.nn.Linear(2, 2)
+
+    @cr.jit.script
+    def gelu_ish(x):
+        return x * cr.sigmoid(1.702 * x)
+
+    @cr.jit.ignore
+    def helper(x):
+        return x + 1
+
+    assert cr.jit.script(layer) is layer and cr.jit.trace(layer, cr.ones(1, 2)) is layer
+    assert gelu_ish(cr.zeros(1)).item() == 0.0 and helper(1) == 2
+    assert cr.jit.ignore(drop=True)(helper) is helper and not cr.jit.is_scripting()
+    assert torch.jit.is_scripting() is False
+    with pytest.raises(NotImplementedError, match="jit.save: chainrule has no TorchScript"):
+        cr.jit.save(layer, "model.pt")
+    with pytest.raises(NotImplementedError, match="jit.load"):
+        cr.jit.load("model.pt")
+
+
+def test_legacy_default_tensor_type_and_cuda_types():
+    from chainrule.device import DeviceError
+    before = cr.get_default_dtype()
+    try:
+        for L in (torch, cr):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                L.set_default_tensor_type("torch.DoubleTensor")
+                assert L.tensor([1.0]).dtype == L.float64
+                L.set_default_tensor_type(L.FloatTensor)
+                assert L.tensor([1.0]).dtype == L.float32
+                with pytest.raises(TypeError, match="only floating-point types"):
+                    L.set_default_tensor_type(L.LongTensor)
+        with pytest.raises(DeviceError, match="CPU only"):
+            cr.set_default_tensor_type("torch.cuda.FloatTensor")
+    finally:
+        cr.set_default_dtype(before)
+    chosen = cr.cuda.FloatTensor if cr.cuda.is_available() else cr.FloatTensor
+    assert chosen is cr.FloatTensor and not isinstance(cr.ones(1), cr.cuda.FloatTensor)
+    with pytest.raises(DeviceError, match="cuda.LongTensor: chainrule computes on the CPU"):
+        cr.cuda.LongTensor([1])
+
+
+def test_share_memory_is_accepted():
+    layer = cr.nn.Linear(2, 2)
+    assert layer.share_memory() is layer and not layer.weight.is_shared()
+    assert layer.weight.share_memory_() is layer.weight
+    assert torch.nn.Linear(2, 2).weight.is_shared() is False

@@ -39,7 +39,7 @@ from .compiler import compile  # noqa: F401
 from .flags import (use_deterministic_algorithms, are_deterministic_algorithms_enabled,  # noqa: F401,E501
                     is_deterministic_algorithms_warn_only_enabled,
                     set_float32_matmul_precision, get_float32_matmul_precision)
-from . import testing, version  # noqa: F401
+from . import testing, version, jit  # noqa: F401
 from .dtypes import finfo, iinfo  # noqa: F401
 from math import pi, e, inf, nan  # noqa: F401  (cr.pi, cr.inf: PyTorch's constants)
 from .nn.functional import (conv1d, conv2d, conv3d, conv_transpose1d,  # noqa: F401
@@ -49,7 +49,7 @@ from .malloc import keep_freed_memory  # noqa: F401
 from .threads import set_num_threads, get_num_threads  # noqa: F401
 from .out import out_forms
 from .numpy_names import numpy_forms, install as install_numpy_names
-from .legacy import TYPES
+from .legacy import TYPES, set_default_tensor_type  # noqa: F401
 
 globals().update(PUBLIC)   # the public functions the gates and compositions publish
 globals().update(numpy_forms(out_forms(PUBLIC)))   # out= (out.py), axis= (numpy_names.py)

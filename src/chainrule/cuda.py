@@ -9,6 +9,9 @@ built without CUDA; anything that needs a GPU raises ``DeviceError``, naming the
 """
 from .amp import cuda_amp as amp  # noqa: F401  (cr.cuda.amp.GradScaler)
 from .device import needs_device
+from .legacy import CUDA_TYPES
+
+globals().update(CUDA_TYPES)   # cuda.FloatTensor...: named, refused when called
 
 
 def is_available():

@@ -10,7 +10,7 @@
 (True, False)
 """
 from . import dtypes
-from .device import as_device
+from .device import DeviceError, as_device
 from .ops.unary import TYPE_NAMES
 from .tensor import Tensor, legacy_array, new_tensor
 
@@ -49,3 +49,46 @@ def doc_of(name, dtype):
 
 TYPES = {name: legacy_type(name, dtypes.PUBLIC_DTYPES[dtype])
          for name, dtype in TYPE_NAMES.items()}
+
+
+class CudaType(type):
+    """``cr.cuda.FloatTensor`` and the other CUDA types: they exist, so code that picks
+    ``torch.cuda.FloatTensor if use_cuda else torch.FloatTensor`` runs; calling one raises
+    DeviceError, and no tensor is an instance of one."""
+
+    def __call__(cls, *args, **kwargs):
+        raise DeviceError(f"cuda.{cls.__name__}: chainrule computes on the CPU only today; "
+                          f"use cr.{cls.__name__}")
+
+    def __instancecheck__(cls, value):
+        return False
+
+    def __repr__(cls):
+        return f"<class 'chainrule.cuda.{cls.__name__}'>"
+
+
+CUDA_TYPES = {name: CudaType(name, (), {"dtype": t.dtype, "is_cuda": True,
+                                        "__module__": "chainrule.cuda"})
+              for name, t in TYPES.items()}
+
+
+def set_default_tensor_type(t):
+    """PyTorch's older ``set_default_tensor_type``: a float legacy type (or its name) sets
+    the default dtype; a CUDA type raises DeviceError, a non-float one TypeError.
+
+    >>> import chainrule as cr
+    >>> cr.set_default_tensor_type("torch.DoubleTensor"); cr.tensor([1.0]).dtype
+    chainrule.float64
+    >>> cr.set_default_tensor_type(cr.FloatTensor); cr.tensor([1.0]).dtype
+    chainrule.float32
+    """
+    name = t if isinstance(t, str) else f"{'cuda.' if isinstance(t, CudaType) else ''}" \
+        f"{getattr(t, '__name__', t)}"
+    if ".cuda." in f".{name}" or isinstance(t, CudaType):
+        raise DeviceError(f"set_default_tensor_type({name!r}): chainrule computes on the CPU "
+                          f"only today; use a CPU type such as 'torch.FloatTensor'")
+    legacy = TYPES.get(name.rpartition(".")[2])
+    if legacy is None or not legacy.dtype.is_floating_point:
+        raise TypeError(f"set_default_tensor_type({name!r}): only floating-point types are "
+                        f"supported as the default type")
+    dtypes.set_default_dtype(legacy.dtype)

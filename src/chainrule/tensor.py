@@ -206,6 +206,14 @@ class Tensor:
         """-1, PyTorch's answer for a tensor on the CPU."""
         return -1
 
+    def share_memory_(self):
+        """The tensor itself (no other process to share with here; see Module.share_memory)."""
+        return self
+
+    def is_shared(self):
+        """False: the memory is this process's own."""
+        return False
+
     def contiguous(self, memory_format=None):
         """The tensor itself: NumPy's C order is the one layout (see ``device.memory_format``)."""
         return self

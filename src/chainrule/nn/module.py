@@ -347,6 +347,12 @@ class Module:
     def cpu(self):
         return self
 
+    def share_memory(self):
+        """The module itself: its tensors are shared only with the processes PyTorch's
+        multiprocessing starts, which chainrule does not have (``torch.multiprocessing`` is
+        not there to import)."""
+        return self
+
     def cuda(self, device=None):
         """Refused with a clear error: chainrule computes on the CPU only."""
         as_device("cuda" if device is None or isinstance(device, int) else device,
