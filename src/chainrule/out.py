@@ -38,10 +38,10 @@ OUT_FUNCTIONS = frozenset("""
     fix float_power floor floor_divide fmod frac gather ge gt histc hstack index_add
     index_copy index_select inner isneginf isposinf kthvalue le lerp log log10 log1p log2
     log_softmax logical_and logical_not logical_or logical_xor logit logsumexp lt
-    masked_select matmul max maximum mean median min minimum mm msort mul mv nan_to_num nanmean nansum ne neg
-    nonzero norm outer pow prod reciprocal remainder round rsqrt scatter scatter_add sigmoid
-    sign sin softmax sort sqrt square stack std sub sum take_along_dim tan tanh topk tril
-    triu true_divide trunc var vstack where xlogy
+    masked_select matmul max maximum mean median min minimum mm msort mul mv nan_to_num
+    nanmean nansum ne neg nonzero norm outer pow prod reciprocal remainder round rsqrt
+    scatter scatter_add sigmoid sign sin softmax sort sqrt square stack std sub sum
+    take_along_dim tan tanh topk tril triu true_divide trunc var vstack where xlogy
 """.split())
 
 
