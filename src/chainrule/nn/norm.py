@@ -43,11 +43,15 @@ class BatchNorm(Module):
                 self.register_buffer(name, None)
         self.reset_parameters()
 
-    def reset_parameters(self):
+    def reset_running_stats(self):
+        """Running mean 0, running variance 1, no batches tracked (PyTorch's method)."""
         if self.track_running_stats:
             self.running_mean._data[...] = 0
             self.running_var._data[...] = 1
             self.num_batches_tracked._data[...] = 0
+
+    def reset_parameters(self):
+        self.reset_running_stats()
         if self.weight is not None:
             init.ones_(self.weight)
         if self.bias is not None:

@@ -1,5 +1,6 @@
 """Optimizers and learning-rate schedules with PyTorch's names and arithmetic."""
 from . import lr_scheduler  # noqa: F401
+from . import swa_utils  # noqa: F401
 from .optimizer import Optimizer  # noqa: F401
 from .sgd import SGD, ASGD  # noqa: F401
 from .adam import Adam, AdamW, Adamax, NAdam, RAdam  # noqa: F401
