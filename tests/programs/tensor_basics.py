@@ -79,4 +79,5 @@ def run(model):
             bias.grad.zero_()
         losses.append(loss.item())
     print(f"w = {w.detach().numpy().ravel()}, loss {loss:.4f}")
+    torch.set_printoptions(profile="default")   # the print options are global: put them back
     return losses
