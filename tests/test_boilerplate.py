@@ -265,3 +265,13 @@ def test_share_memory_is_accepted():
     assert layer.share_memory() is layer and not layer.weight.is_shared()
     assert layer.weight.share_memory_() is layer.weight
     assert torch.nn.Linear(2, 2).weight.is_shared() is False
+
+
+def test_clip_grad_norm_takes_pytorchs_foreach():
+    norms = []
+    for L in (torch, cr):
+        w = L.tensor([3.0, 4.0], requires_grad=True)
+        (w * w).sum().backward()
+        norms.append(L.nn.utils.clip_grad_norm_([w], max_norm=1.0, foreach=None).item())
+        assert abs(w.grad.norm().item() - 1.0) < 1e-5
+    assert abs(norms[0] - norms[1]) < 1e-5

@@ -33,6 +33,10 @@ CONSTRUCTIONS = {
                                    isinstance(L.ones(2), L.LongTensor),
                                    isinstance(L.ones(2).long(), L.LongTensor)),
     "dtype of a type": lambda L: L.LongTensor.dtype,
+    "x.new sizes": lambda L: L.zeros(2, dtype=L.float64).new(2, 3).shape,
+    "x.new data": lambda L: L.zeros(2, dtype=L.float64).new([1, 2]),
+    "x.new Size": lambda L: L.zeros(2).new(L.Size([3])).zero_(),
+    "x.new nothing": lambda L: L.zeros(2, dtype=L.int32).new(),
 }
 
 
@@ -52,7 +56,8 @@ def test_legacy_constructors_and_types_as_pytorchs(case):
 
 
 @pytest.mark.parametrize("bad", [lambda L: L.Tensor(2.5), lambda L: L.FloatTensor(L.tensor([1])),
-                                 lambda L: L.Tensor(2, 3, requires_grad=True)])
+                                 lambda L: L.Tensor(2, 3, requires_grad=True),
+                                 lambda L: L.zeros(2).new(L.tensor([1, 2]))])
 def test_what_pytorch_refuses_is_refused(bad):
     with pytest.raises(TypeError):
         bad(torch)

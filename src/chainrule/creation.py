@@ -11,7 +11,7 @@ import numpy as np
 from . import dtypes
 from .device import as_device, is_device
 from .random import numpy_generator
-from .tensor import Tensor, api, new_tensor
+from .tensor import Tensor, api, legacy_array, new_tensor
 
 
 def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False, name=None):
@@ -503,6 +503,23 @@ def new_empty(self, *dims, size=None, dtype=None, layout=None, device=None, requ
               pin_memory=False):
     """A tensor of ``size`` in this tensor's dtype (zeros here)."""
     return new_like("new_empty", self, np.zeros(sizes(dims, size, "new_empty")), dtype, device, requires_grad)
+
+
+@api(name=False, methods=("new",))
+def new_legacy(self, *args, device=None):
+    """PyTorch's legacy ``x.new(...)``: ``Tensor(...)``'s forms (sizes, data or nothing) in
+    this tensor's dtype (``weight.new(3, 4).normal_()`` in older code).
+
+    >>> import chainrule as cr
+    >>> x = cr.zeros(2, dtype=cr.float64)
+    >>> x.new(2, 3).shape, x.new([1, 2]).dtype, x.new().shape
+    (chainrule.Size([2, 3]), chainrule.float64, chainrule.Size([0]))
+    """
+    as_device(device, "new")
+    if len(args) == 1 and isinstance(args[0], Tensor) and args[0].dtype != self.dtype:
+        raise TypeError(f"new: expected a {self.dtype} tensor, got {args[0].dtype}; convert "
+                        f"it with .to({self.dtype})")
+    return new_tensor(legacy_array(args, self._data.dtype, "new"), None)
 
 
 @api(name=False, methods=("new_full",))

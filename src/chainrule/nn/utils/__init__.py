@@ -12,9 +12,11 @@ from .weight_norm import weight_norm, remove_weight_norm  # noqa: F401
 from .spectral_norm import spectral_norm, remove_spectral_norm  # noqa: F401
 
 
-def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False):
+def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False,
+                    foreach=None):
     """Rescale the ``.grad`` of ``parameters`` in place by min(1, max_norm / (total + 1e-6)),
-    total being the norm of all gradients together; returns that total norm.
+    total being the norm of all gradients together; returns that total norm. ``foreach``
+    (PyTorch's choice of kernel) changes no number.
 
     >>> import chainrule as cr
     >>> p = cr.nn.Parameter(cr.zeros(2)); p.grad = cr.tensor([3.0, 4.0])
