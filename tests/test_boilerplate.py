@@ -275,3 +275,16 @@ def test_clip_grad_norm_takes_pytorchs_foreach():
         norms.append(L.nn.utils.clip_grad_norm_([w], max_norm=1.0, foreach=None).item())
         assert abs(w.grad.norm().item() - 1.0) < 1e-5
     assert abs(norms[0] - norms[1]) < 1e-5
+
+
+def test_pin_memory_and_detach_in_place_as_pytorch():
+    for L in (torch, cr):
+        x = L.ones(2)
+        assert not x.is_pinned()
+        with pytest.raises(RuntimeError, match="Cannot access accelerator device"):
+            x.pin_memory()
+        leaf = L.ones(2, requires_grad=True)
+        y = leaf * 3
+        assert y.detach_() is y and not y.requires_grad and y.grad_fn is None
+        (leaf * 2).sum().backward()
+        assert leaf.grad.tolist() == [2.0, 2.0]

@@ -16,7 +16,7 @@ import weakref
 import numpy as np
 
 from . import dtypes, printing
-from .device import CPU, as_device
+from .device import CPU, DeviceError, as_device
 
 PUBLIC = {}   # name -> function: the public functions of chainrule (cr.exp, cr.var, ...)
 
@@ -213,6 +213,28 @@ class Tensor:
     def is_shared(self):
         """False: the memory is this process's own."""
         return False
+
+    def pin_memory(self, device=None):
+        """Refused as PyTorch refuses it without an accelerator: pinned memory only speeds
+        copies to a GPU (programs call it in their CUDA branch)."""
+        raise DeviceError("pin_memory: Cannot access accelerator device when none is "
+                          "available (chainrule computes on the CPU)")
+
+    def is_pinned(self, device=None):
+        """False (see ``pin_memory``)."""
+        return False
+
+    def detach_(self):
+        """Detach in place: the tensor leaves the graph and no longer requires grad.
+
+        >>> import chainrule as cr
+        >>> y = cr.ones(2, requires_grad=True) * 2
+        >>> y.detach_() is y, y.requires_grad, y.grad_fn
+        (True, False, None)
+        """
+        self.grad_fn = None
+        self.requires_grad = False
+        return self
 
     def contiguous(self, memory_format=None):
         """The tensor itself: NumPy's C order is the one layout (see ``device.memory_format``)."""
