@@ -54,3 +54,16 @@ def test_every_function_and_method_with_dim_takes_axis():
                 if inspect.isfunction(value) and unwrapped(value)]
     assert not missing, missing
     assert cr.argmax.__code__ is wrapper and Tensor.cumsum.__code__ is wrapper
+
+
+def test_broadcast_to_is_expand_under_pytorchs_other_name():
+    """torch.broadcast_to(x, shape) and x.broadcast_to(shape), -1 keeping a size."""
+    results = []
+    for L in (torch, cr):
+        x = L.tensor([[1.0], [2.0]], requires_grad=True)
+        y, z = L.broadcast_to(x, (2, 3)), x.broadcast_to((-1, 4))
+        (y * 2 + 0).sum().backward()
+        z.sum().backward()
+        results.append((tuple(y.shape), tuple(z.shape), x.grad.tolist()))
+    assert results[0] == results[1]
+    assert cr.broadcast_to is cr.expand

@@ -12,12 +12,12 @@ from ..tensor import PUBLIC, Tensor
 FUNCTIONS = {"absolute": "abs", "multiply": "mul", "subtract": "sub", "divide": "div",
              "negative": "neg", "greater": "gt", "greater_equal": "ge", "less": "lt",
              "less_equal": "le", "not_equal": "ne", "ger": "outer", "moveaxis": "movedim",
-             "swapaxes": "swapdims", "row_stack": "vstack"}
+             "swapaxes": "swapdims", "row_stack": "vstack", "broadcast_to": "expand"}
 METHODS = {"absolute": "abs", "greater": "gt", "greater_equal": "ge", "less": "lt",
            "less_equal": "le", "not_equal": "ne", "absolute_": "abs_", "multiply_": "mul_",
            "subtract_": "sub_", "divide_": "div_", "negative_": "neg_", "greater_": "gt_",
            "greater_equal_": "ge_", "less_": "lt_", "less_equal_": "le_",
-           "not_equal_": "ne_", "__rdiv__": "__rtruediv__"}
+           "not_equal_": "ne_", "__rdiv__": "__rtruediv__", "broadcast_to": "expand"}
 
 for _alias, _name in FUNCTIONS.items():
     PUBLIC.setdefault(_alias, PUBLIC[_name])
