@@ -10,7 +10,51 @@ from .module import Module
 from .conv3d import triple
 
 
-class Conv2d(Module):
+def ntuple(value, name, dims, op):
+    """``value`` as a ``dims``-tuple (PyTorch's ``_single``, ``_pair``, ``_triple``)."""
+    if dims == 1:
+        return (single(value, name, op),)
+    return pair(value, name, op) if dims == 2 else triple(value, name, op)
+
+
+class Conv(Module):
+    """What Conv1d, Conv2d and Conv3d share (PyTorch's ``_ConvNd``): the weight
+    (out_channels, in_channels / groups, *kernel), PyTorch's default init, the padding modes.
+    A subclass names its ``dims`` and its ``function``."""
+
+    dims, function = 2, None
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1,
+                 groups=1, bias=True, padding_mode="zeros", device=None, dtype=None):
+        super().__init__()
+        op = type(self).__name__
+        check_groups(in_channels, out_channels, groups, op)
+        check_padding_mode(padding_mode, padding, op)
+        self.in_channels, self.out_channels = in_channels, out_channels
+        self.kernel_size = ntuple(kernel_size, "kernel_size", self.dims, op)
+        self.stride = ntuple(stride, "stride", self.dims, op)
+        self.padding = padding if isinstance(padding, str) \
+            else ntuple(padding, "padding", self.dims, op)
+        self.dilation = ntuple(dilation, "dilation", self.dims, op)
+        self.groups, self.padding_mode = groups, padding_mode
+        add_weight_and_bias(self, (out_channels, in_channels // groups) + self.kernel_size, bias,
+                            dtype, device)
+
+    def reset_parameters(self):
+        init.default_init(self.weight, self.bias)
+
+    def forward(self, input):
+        padding = self.padding
+        if self.padding_mode != "zeros":
+            input, padding = F.pad(input, reversed_twice(self.padding), self.padding_mode), 0
+        return type(self).function(input, self.weight, self.bias, self.stride, padding,
+                                   self.dilation, self.groups)
+
+    def extra_repr(self):
+        return conv_repr(self)
+
+
+class Conv2d(Conv):
     """2-D cross-correlation with ``out_channels`` learned (in_channels / groups, KH, KW)
     kernels, PyTorch's arguments and default init.
 
@@ -20,37 +64,7 @@ class Conv2d(Module):
     (2, 4, 8, 8)
     """
 
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1,
-                 groups=1, bias=True, padding_mode="zeros", device=None, dtype=None):
-        super().__init__()
-        if in_channels % groups or out_channels % groups:
-            raise ValueError(f"Conv2d: in_channels ({in_channels}) and out_channels "
-                             f"({out_channels}) must both be divisible by groups ({groups})")
-        check_padding_mode(padding_mode, padding, "Conv2d")
-        self.in_channels = in_channels
-        self.out_channels = out_channels
-        self.kernel_size = pair(kernel_size, "kernel_size", "Conv2d")
-        self.stride = pair(stride, "stride", "Conv2d")
-        self.padding = padding if isinstance(padding, str) else pair(padding, "padding", "Conv2d")
-        self.dilation = pair(dilation, "dilation", "Conv2d")
-        self.groups = groups
-        self.padding_mode = padding_mode
-        add_weight_and_bias(self, (out_channels, in_channels // groups) + self.kernel_size, bias,
-                            dtype, device)
-
-    def reset_parameters(self):
-        init.default_init(self.weight, self.bias)
-
-    def forward(self, input):
-        if self.padding_mode != "zeros":
-            input = F.pad(input, reversed_twice(self.padding), mode=self.padding_mode)
-            return F.conv2d(input, self.weight, self.bias, self.stride, 0, self.dilation,
-                            self.groups)
-        return F.conv2d(input, self.weight, self.bias, self.stride, self.padding, self.dilation,
-                        self.groups)
-
-    def extra_repr(self):
-        return conv_repr(self)
+    function = F.conv2d
 
 
 PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
@@ -93,7 +107,7 @@ def conv_repr(m):
     return text
 
 
-class Conv1d(Module):
+class Conv1d(Conv):
     """1-D cross-correlation of (N, C, L) with ``out_channels`` learned (C / groups, K)
     kernels, PyTorch's arguments and default init.
 
@@ -103,33 +117,7 @@ class Conv1d(Module):
     ((4, 3, 10), Conv1d(2, 3, kernel_size=(5,), stride=(1,), padding=(2,)))
     """
 
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1,
-                 groups=1, bias=True, padding_mode="zeros", device=None, dtype=None):
-        super().__init__()
-        check_groups(in_channels, out_channels, groups, "Conv1d")
-        check_padding_mode(padding_mode, padding, "Conv1d")
-        self.in_channels, self.out_channels = in_channels, out_channels
-        self.kernel_size = (single(kernel_size, "kernel_size", "Conv1d"),)
-        self.stride = (single(stride, "stride", "Conv1d"),)
-        self.padding = padding if isinstance(padding, str) \
-            else (single(padding, "padding", "Conv1d"),)
-        self.dilation = (single(dilation, "dilation", "Conv1d"),)
-        self.groups, self.padding_mode = groups, padding_mode
-        add_weight_and_bias(self, (out_channels, in_channels // groups) + self.kernel_size, bias,
-                            dtype, device)
-
-    def reset_parameters(self):
-        init.default_init(self.weight, self.bias)
-
-    def forward(self, input):
-        padding = self.padding
-        if self.padding_mode != "zeros":
-            input, padding = F.pad(input, reversed_twice(self.padding), self.padding_mode), 0
-        return F.conv1d(input, self.weight, self.bias, self.stride, padding, self.dilation,
-                        self.groups)
-
-    def extra_repr(self):
-        return conv_repr(self)
+    dims, function = 1, F.conv1d
 
 
 def check_groups(in_channels, out_channels, groups, op):
@@ -139,10 +127,11 @@ def check_groups(in_channels, out_channels, groups, op):
 
 
 class ConvTranspose(Module):
-    """What ConvTranspose1d and ConvTranspose2d share: the weight (C_in, C_out / groups,
-    *kernel), PyTorch's default init, ``forward(input, output_size=None)``."""
+    """What ConvTranspose1d, 2d and 3d share: the weight (C_in, C_out / groups, *kernel),
+    PyTorch's default init, ``forward(input, output_size=None)``. A subclass names its
+    ``dims`` and its ``function``."""
 
-    dims = 2
+    dims, function = 2, None
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0,
                  output_padding=0, groups=1, bias=True, dilation=1, padding_mode="zeros",
@@ -166,11 +155,15 @@ class ConvTranspose(Module):
         self.reset_parameters()
 
     def as_tuple(self, value, name):
-        op = type(self).__name__
-        return (single(value, name, op),) if self.dims == 1 else pair(value, name, op)
+        return ntuple(value, name, self.dims, type(self).__name__)
 
     def reset_parameters(self):
         init.default_init(self.weight, self.bias)
+
+    def forward(self, input, output_size=None):
+        return type(self).function(input, self.weight, self.bias, self.stride, self.padding,
+                                   self.output_padding_for(input, output_size), self.groups,
+                                   self.dilation)
 
     def output_padding_for(self, input, output_size):
         """PyTorch's ``_output_padding``: the output_padding that gives ``output_size``."""
@@ -203,10 +196,7 @@ class ConvTranspose2d(ConvTranspose):
     (1, 2, 10, 10)
     """
 
-    def forward(self, input, output_size=None):
-        return F.conv_transpose2d(input, self.weight, self.bias, self.stride, self.padding,
-                                  self.output_padding_for(input, output_size), self.groups,
-                                  self.dilation)
+    function = F.conv_transpose2d
 
 
 class ConvTranspose1d(ConvTranspose):
@@ -218,12 +208,7 @@ class ConvTranspose1d(ConvTranspose):
     (ConvTranspose1d(2, 3, kernel_size=(4,), stride=(2,), padding=(1,)), (1, 3, 10))
     """
 
-    dims = 1
-
-    def forward(self, input, output_size=None):
-        return F.conv_transpose1d(input, self.weight, self.bias, self.stride, self.padding,
-                                  self.output_padding_for(input, output_size), self.groups,
-                                  self.dilation)
+    dims, function = 1, F.conv_transpose1d
 
 
 class MaxPool2d(Module):
@@ -322,7 +307,7 @@ class Fold(Unfold):
         return f"output_size={self.output_size}, " + super().extra_repr()
 
 
-class Conv3d(Module):
+class Conv3d(Conv):
     """3-D cross-correlation with ``out_channels`` learned (in_channels / groups, KD, KH, KW)
     kernels; PyTorch's arguments, parameter names, shapes and default init.
 
@@ -332,34 +317,7 @@ class Conv3d(Module):
     ((1, 4, 4, 5, 6), Conv3d(2, 4, kernel_size=(3, 3, 3), stride=(1, 1, 1), padding=(1, 1, 1), padding_mode=replicate))
     """
 
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1,
-                 groups=1, bias=True, padding_mode="zeros", device=None, dtype=None):
-        super().__init__()
-        check_groups(in_channels, out_channels, groups, "Conv3d")
-        check_padding_mode(padding_mode, padding, "Conv3d")
-        self.in_channels, self.out_channels = in_channels, out_channels
-        self.kernel_size = triple(kernel_size, "kernel_size", "Conv3d")
-        self.stride = triple(stride, "stride", "Conv3d")
-        self.padding = padding if isinstance(padding, str) \
-            else triple(padding, "padding", "Conv3d")
-        self.dilation = triple(dilation, "dilation", "Conv3d")
-        self.groups, self.padding_mode = groups, padding_mode
-        add_weight_and_bias(self, (out_channels, in_channels // groups) + self.kernel_size, bias,
-                            dtype, device)
-
-    def reset_parameters(self):
-        init.default_init(self.weight, self.bias)
-
-    def forward(self, input):
-        if self.padding_mode != "zeros":
-            input = F.pad(input, reversed_twice(self.padding), mode=self.padding_mode)
-            return F.conv3d(input, self.weight, self.bias, self.stride, 0, self.dilation,
-                          self.groups)
-        return F.conv3d(input, self.weight, self.bias, self.stride, self.padding, self.dilation,
-                      self.groups)
-
-    def extra_repr(self):
-        return conv_repr(self)
+    dims, function = 3, F.conv3d
 
 
 class ConvTranspose3d(ConvTranspose):
@@ -371,12 +329,4 @@ class ConvTranspose3d(ConvTranspose):
     (1, 2, 4, 6, 6)
     """
 
-    dims = 3
-
-    def as_tuple(self, value, name):
-        return triple(value, name, type(self).__name__)
-
-    def forward(self, input, output_size=None):
-        return F.conv_transpose3d(input, self.weight, self.bias, self.stride, self.padding,
-                                  self.output_padding_for(input, output_size), self.groups,
-                                  self.dilation)
+    dims, function = 3, F.conv_transpose3d
