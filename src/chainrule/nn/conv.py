@@ -7,6 +7,7 @@ from .pool_functions import single
 from .linear import add_weight_and_bias, empty_parameter
 from . import init
 from .module import Module
+from .pooling import AvgPool, MaxPool
 from .conv3d import triple
 
 
@@ -211,7 +212,7 @@ class ConvTranspose1d(ConvTranspose):
     dims, function = 1, F.conv_transpose1d
 
 
-class MaxPool2d(Module):
+class MaxPool2d(MaxPool):
     """Largest value of each ``kernel_size`` window (stride defaults to the kernel size).
 
     >>> import chainrule as cr
@@ -220,26 +221,10 @@ class MaxPool2d(Module):
     (MaxPool2d(kernel_size=2, stride=2, padding=0, dilation=1, ceil_mode=False), [[[[3.0]]]])
     """
 
-    def __init__(self, kernel_size, stride=None, padding=0, dilation=1, return_indices=False,
-                 ceil_mode=False):
-        super().__init__()
-        self.kernel_size = kernel_size
-        self.stride = kernel_size if stride is None else stride
-        self.padding = padding
-        self.dilation = dilation
-        self.return_indices = return_indices
-        self.ceil_mode = ceil_mode
-
-    def forward(self, input):
-        return F.max_pool2d(input, self.kernel_size, self.stride, self.padding, self.dilation,
-                            self.ceil_mode, self.return_indices)
-
-    def extra_repr(self):
-        return (f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
-                f"dilation={self.dilation}, ceil_mode={self.ceil_mode}")
+    function = F.max_pool2d
 
 
-class AvgPool2d(Module):
+class AvgPool2d(AvgPool):
     """Mean of each ``kernel_size`` window (stride defaults to the kernel size).
 
     >>> import chainrule as cr
@@ -248,22 +233,7 @@ class AvgPool2d(Module):
     (AvgPool2d(kernel_size=2, stride=2, padding=0), [[[[1.5]]]])
     """
 
-    def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False,
-                 count_include_pad=True, divisor_override=None):
-        super().__init__()
-        self.kernel_size = kernel_size
-        self.stride = kernel_size if stride is None else stride
-        self.padding = padding
-        self.ceil_mode = ceil_mode
-        self.count_include_pad = count_include_pad
-        self.divisor_override = divisor_override
-
-    def forward(self, input):
-        return F.avg_pool2d(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
-                            self.count_include_pad, self.divisor_override)
-
-    def extra_repr(self):
-        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+    function = F.avg_pool2d
 
 
 class Unfold(Module):

@@ -24,7 +24,7 @@ from .. import ops
 from ..kernels.pooling import pooled_size
 from ..tensor import new_tensor
 from .conv3d import triple
-from .module import Module
+from .pooling import AvgPool, MaxPool
 from .pool_functions import avg_pool2d, max_pool2d
 from .resample import pad
 
@@ -157,7 +157,7 @@ def window_cells(size, kernel, stride, padding, out, count_include_pad):
     return np.minimum(end, size) - np.maximum(start, 0)
 
 
-class MaxPool3d(Module):
+class MaxPool3d(MaxPool):
     """Largest value of each 3-D window of (N, C, D, H, W) (``F.max_pool3d``).
 
     >>> import chainrule as cr
@@ -165,24 +165,10 @@ class MaxPool3d(Module):
     MaxPool3d(kernel_size=2, stride=2, padding=0, dilation=1, ceil_mode=False)
     """
 
-    def __init__(self, kernel_size, stride=None, padding=0, dilation=1, return_indices=False,
-                 ceil_mode=False):
-        super().__init__()
-        self.kernel_size = kernel_size
-        self.stride = kernel_size if stride is None else stride
-        self.padding, self.dilation = padding, dilation
-        self.return_indices, self.ceil_mode = return_indices, ceil_mode
-
-    def forward(self, input):
-        return max_pool3d(input, self.kernel_size, self.stride, self.padding, self.dilation,
-                          self.ceil_mode, self.return_indices)
-
-    def extra_repr(self):
-        return (f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
-                f"dilation={self.dilation}, ceil_mode={self.ceil_mode}")
+    function = max_pool3d
 
 
-class AvgPool3d(Module):
+class AvgPool3d(AvgPool):
     """Mean of each 3-D window of (N, C, D, H, W) (``F.avg_pool3d``).
 
     >>> import chainrule as cr
@@ -190,17 +176,4 @@ class AvgPool3d(Module):
     AvgPool3d(kernel_size=3, stride=2, padding=1)
     """
 
-    def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False,
-                 count_include_pad=True, divisor_override=None):
-        super().__init__()
-        self.kernel_size = kernel_size
-        self.stride = kernel_size if stride is None else stride
-        self.padding, self.ceil_mode = padding, ceil_mode
-        self.count_include_pad, self.divisor_override = count_include_pad, divisor_override
-
-    def forward(self, input):
-        return avg_pool3d(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
-                          self.count_include_pad, self.divisor_override)
-
-    def extra_repr(self):
-        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+    function = avg_pool3d

@@ -1,6 +1,7 @@
 """Pooling layers beyond ``MaxPool2d`` / ``AvgPool2d`` (in ``nn/conv.py``): ``MaxPool1d``,
 ``AvgPool1d``, ``AdaptiveAvgPool1d/2d``, ``AdaptiveMaxPool1d/2d``, ``MaxUnpool1d/2d``, each
-calling its function in ``nn/pool_functions.py``, with PyTorch's arguments and reprs.
+calling its function in ``nn/pool_functions.py``, with PyTorch's arguments and reprs; and
+the bases ``MaxPool`` and ``AvgPool`` that the max and average pools of every dimension share.
 
 >>> import chainrule as cr
 >>> pool = cr.nn.AdaptiveAvgPool2d((1, 1))
@@ -13,14 +14,11 @@ from .module import Module
 from .pool_functions import single
 
 
-class MaxPool1d(Module):
-    """Largest value of each window of (N, C, L).
+class MaxPool(Module):
+    """What MaxPool1d, 2d and 3d share (PyTorch's ``_MaxPoolNd``): the arguments kept as
+    given, the stride defaulting to the kernel size; a subclass names its ``function``."""
 
-    >>> import chainrule as cr
-    >>> pool = cr.nn.MaxPool1d(2)
-    >>> pool, pool(cr.tensor([[[1.0, 4.0, 3.0, 2.0]]])).tolist()
-    (MaxPool1d(kernel_size=2, stride=2, padding=0, dilation=1, ceil_mode=False), [[[4.0, 3.0]]])
-    """
+    function = None
 
     def __init__(self, kernel_size, stride=None, padding=0, dilation=1, return_indices=False,
                  ceil_mode=False):
@@ -31,12 +29,47 @@ class MaxPool1d(Module):
         self.return_indices, self.ceil_mode = return_indices, ceil_mode
 
     def forward(self, input):
-        return P.max_pool1d(input, self.kernel_size, self.stride, self.padding, self.dilation,
-                            self.ceil_mode, self.return_indices)
+        return type(self).function(input, self.kernel_size, self.stride, self.padding,
+                                   self.dilation, self.ceil_mode, self.return_indices)
 
     def extra_repr(self):
         return (f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
                 f"dilation={self.dilation}, ceil_mode={self.ceil_mode}")
+
+
+class AvgPool(Module):
+    """What AvgPool2d and AvgPool3d share (PyTorch's: AvgPool1d keeps tuples and has no
+    ``divisor_override``); a subclass names its ``function``."""
+
+    function = None
+
+    def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False,
+                 count_include_pad=True, divisor_override=None):
+        super().__init__()
+        self.kernel_size = kernel_size
+        self.stride = kernel_size if stride is None else stride
+        self.padding, self.ceil_mode = padding, ceil_mode
+        self.count_include_pad, self.divisor_override = count_include_pad, divisor_override
+
+    def forward(self, input):
+        return type(self).function(input, self.kernel_size, self.stride, self.padding,
+                                   self.ceil_mode, self.count_include_pad,
+                                   self.divisor_override)
+
+    def extra_repr(self):
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class MaxPool1d(MaxPool):
+    """Largest value of each window of (N, C, L).
+
+    >>> import chainrule as cr
+    >>> pool = cr.nn.MaxPool1d(2)
+    >>> pool, pool(cr.tensor([[[1.0, 4.0, 3.0, 2.0]]])).tolist()
+    (MaxPool1d(kernel_size=2, stride=2, padding=0, dilation=1, ceil_mode=False), [[[4.0, 3.0]]])
+    """
+
+    function = P.max_pool1d
 
 
 class AvgPool1d(Module):
