@@ -25,7 +25,7 @@ from ..kernels.pooling import pooled_size
 from ..tensor import new_tensor
 from .conv3d import triple
 from .pooling import AvgPool, MaxPool
-from .pool_functions import avg_pool2d, max_pool2d
+from .pool_functions import avg_pool2d, batched, max_pool2d
 from .resample import pad
 
 
@@ -61,16 +61,7 @@ def depth_planes(input, kernel, stride, padding, dilation, depth, pad_value):
 
 def unbatched(fn):
     """Run ``fn`` on an unbatched (C, D, H, W) input as a batch of one."""
-    def run(input, *args, **kwargs):
-        if input.ndim == 4:
-            out = fn(input.unsqueeze(0), *args, **kwargs)
-            return tuple(o.squeeze(0) for o in out) if isinstance(out, tuple) else out.squeeze(0)
-        if input.ndim != 5:
-            raise ValueError(f"{fn.__name__}: expected an input (N, C, D, H, W) or "
-                             f"(C, D, H, W), got shape {tuple(input.shape)}")
-        return fn(input, *args, **kwargs)
-    run.__name__, run.__doc__ = fn.__name__, fn.__doc__
-    return run
+    return batched(fn, "D, H, W")
 
 
 @unbatched

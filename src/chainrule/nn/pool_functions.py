@@ -69,15 +69,18 @@ def windows_of(input, kernel, stride, padding, dilation, extra, pad_value):
     return windows.reshape(n, oh, ow, kernel[0] * kernel[1], input.shape[1])
 
 
-def batched(fn):
-    """Run ``fn`` on an unbatched (C, H, W) input as a batch of one."""
+def batched(fn, spatial="H, W"):
+    """Run ``fn`` on an unbatched (C, *spatial) input as a batch of one (``spatial``: the
+    names of the spatial dims, "D, H, W" for the 3-D pools)."""
+    dims = 2 + len(spatial.split(", "))   # N, C and the spatial dims
+
     def run(input, *args, **kwargs):
-        if input.ndim == 3:
+        if input.ndim == dims - 1:
             out = fn(input.unsqueeze(0), *args, **kwargs)
             return tuple(o.squeeze(0) for o in out) if isinstance(out, tuple) else out.squeeze(0)
-        if input.ndim != 4:
-            raise ValueError(f"{fn.__name__}: expected a 3-D (C, H, W) or 4-D (N, C, H, W) "
-                             f"input, got shape {tuple(input.shape)}")
+        if input.ndim != dims:
+            raise ValueError(f"{fn.__name__}: expected a {dims - 1}-D (C, {spatial}) or "
+                             f"{dims}-D (N, C, {spatial}) input, got shape {tuple(input.shape)}")
         return fn(input, *args, **kwargs)
     run.__name__, run.__doc__ = fn.__name__, fn.__doc__
     return run
