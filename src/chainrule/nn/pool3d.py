@@ -21,30 +21,11 @@ C * KD * OD channels, go through the 2-D pool at once; then
 import numpy as np
 
 from .. import ops
-from ..kernels.pooling import pooled_size
 from ..tensor import new_tensor
 from .conv3d import triple
 from .pooling import AvgPool, MaxPool
-from .pool_functions import avg_pool2d, batched, max_pool2d
+from .pool_functions import avg_pool2d, batched, geometry, max_pool2d
 from .resample import pad
-
-
-def geometry(input, kernel_size, stride, padding, dilation, ceil_mode, op):
-    """Kernel, stride, padding, dilation as triples and the output size (PyTorch's checks)."""
-    kernel = triple(kernel_size, "kernel_size", op)
-    stride = kernel if stride is None or isinstance(stride, (list, tuple)) and not stride \
-        else triple(stride, "stride", op)
-    padding, dilation = triple(padding, "padding", op), triple(dilation, "dilation", op)
-    if any(p > k // 2 for p, k in zip(padding, kernel)):
-        raise ValueError(f"{op}: pad should be at most half of effective kernel size, but got "
-                         f"pad={padding}, kernel_size={kernel}")
-    sizes = tuple(input.shape[2:])
-    out = tuple(pooled_size(sizes[i], kernel[i], stride[i], padding[i], dilation[i], ceil_mode)
-                for i in range(3))
-    if min(out) < 1:
-        raise ValueError(f"{op}: the kernel {kernel} (dilation {dilation}, padding {padding}) "
-                         f"does not fit an input of size {sizes}; the output would be {out}")
-    return kernel, stride, padding, dilation, out
 
 
 def depth_planes(input, kernel, stride, padding, dilation, depth, pad_value):
@@ -76,8 +57,8 @@ def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     >>> max_pool3d(x, 2, stride=1, return_indices=True)[1].flatten().tolist()
     [13, 14, 16, 17, 22, 23, 25, 26]
     """
-    kernel, stride, padding, dilation, out = geometry(input, kernel_size, stride, padding,
-                                                      dilation, ceil_mode, "max_pool3d")
+    kernel, stride, padding, dilation, out, _ = geometry(
+        input, kernel_size, stride, padding, dilation, ceil_mode, "max_pool3d", triple)
     n, c, d, h, w = input.shape
     planes = depth_planes(input, kernel[0], stride[0], padding[0], dilation[0], out[0],
                           -np.inf)
@@ -125,8 +106,8 @@ def avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
     >>> avg_pool3d(cr.ones(1, 1, 2, 2, 2), 2, padding=1, count_include_pad=False).flatten().tolist()
     [1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0]
     """
-    kernel, stride, padding, _, out = geometry(input, kernel_size, stride, padding, 1,
-                                               ceil_mode, "avg_pool3d")
+    kernel, stride, padding, _, out, _ = geometry(
+        input, kernel_size, stride, padding, 1, ceil_mode, "avg_pool3d", triple)
     n, c = input.shape[:2]
     planes = depth_planes(input, kernel[0], stride[0], padding[0], 1, out[0], 0.0)
     sums = avg_pool2d(planes, kernel[1:], stride[1:], padding[1:], ceil_mode,

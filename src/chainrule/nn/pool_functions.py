@@ -32,27 +32,26 @@ def single(value, name, op):
     return int(value)
 
 
-
-
-def geometry(input, kernel_size, stride, padding, dilation, ceil_mode, op):
-    """Kernel, stride, padding, dilation as pairs, the output size and the extra right/bottom
-    padding ceil_mode needs."""
-    kernel = pair(kernel_size, "kernel_size", op)
+def geometry(input, kernel_size, stride, padding, dilation, ceil_mode, op, as_tuple=pair):
+    """Kernel, stride, padding, dilation as pairs (``as_tuple``: triples for the 3-D pools),
+    the output size and the extra right/bottom padding ceil_mode needs."""
+    kernel = as_tuple(kernel_size, "kernel_size", op)
     stride = kernel if stride is None or len(np.atleast_1d(stride)) == 0 \
-        else pair(stride, "stride", op)
-    padding, dilation = pair(padding, "padding", op), pair(dilation, "dilation", op)
-    if padding[0] > kernel[0] // 2 or padding[1] > kernel[1] // 2:
+        else as_tuple(stride, "stride", op)
+    padding, dilation = as_tuple(padding, "padding", op), as_tuple(dilation, "dilation", op)
+    if any(p > k // 2 for p, k in zip(padding, kernel)):
         raise ValueError(f"{op}: pad should be at most half of effective kernel size, but got "
                          f"pad={padding}, kernel_size={kernel}")
     sizes = tuple(input.shape[2:])
+    dims = range(len(kernel))
     out = tuple(pooled_size(sizes[i], kernel[i], stride[i], padding[i], dilation[i], ceil_mode)
-                for i in range(2))
+                for i in dims)
     if min(out) < 1:
         raise ValueError(f"{op}: the kernel {kernel} (dilation {dilation}, padding {padding}) "
                          f"does not fit an input of size {sizes}; the output would be "
-                         f"{out[0]}x{out[1]}")
+                         f"{'x'.join(map(str, out))}")
     extra = tuple(max(0, (out[i] - 1) * stride[i] + dilation[i] * (kernel[i] - 1) + 1
-                      - sizes[i] - 2 * padding[i]) for i in range(2))
+                      - sizes[i] - 2 * padding[i]) for i in dims)
     return kernel, stride, padding, dilation, out, extra
 
 
