@@ -114,6 +114,26 @@ def positive_magnitudes(big, small, tiny):
     return [[big ** 0.5, small, 1.0, 3.0]]
 
 
+def unit_interval(fn):
+    """``fn`` on ``0.9 * tanh(x)``: the inputs of asin and acos kept inside (-1, 1)."""
+    return lambda lib, x: fn(lib, lib.tanh(x) * 0.9)
+
+
+def unit_args(b, x):
+    """``tanh(x)`` (asin, acos): inside their domain; ``edge_kink`` keeps off its edges."""
+    squashed = b.add("Tanh", (x,), {})
+    return None if squashed is None else ((squashed,), {})
+
+
+def edge_kink(x, **params):
+    """The distance to the edges of [-1, 1], where asin's and acos's slopes are infinite."""
+    return 1 - np.abs(x)
+
+
+def unit_magnitudes(big, small, tiny):
+    return [[small, -small, tiny, -tiny, 0.0, -0.0, 0.5, -0.75, 0.999]]
+
+
 def clamp_args(b, x):
     low, high = b.choice([(-0.5, 0.5), (0.0, None), (None, 0.3), (-1.0, -0.2)])
     return (x,), {"low": low, "high": high}

@@ -71,6 +71,7 @@ from gate_helpers import (
     probabilities, reduce_apply, reduce_args, reshape_args, row_ties, scatter_add,
     scatter_args, soft_cross_entropy, soft_target_apply, soft_target_args, spread, stack_args,
     tie_kink, ties, unary_args, unfold, unfold_apply, where_args, window_args, zero_kink,
+    edge_kink, unit_args, unit_interval, unit_magnitudes,
 )
 
 
@@ -270,6 +271,30 @@ GATES = {
         cases=[case(call("tan"), (3, 4)), case(lambda lib, x: lib.tan(x), (2, 3))],
         op=Op(unary_args, call("tan"), pole_kink),
         extremes=[Extreme(call("tan"), lambda b, s, t: [[s, -s, t, 0.0, -0.0, 1.0, -2.5, 1.5]])]),
+    "Asin": Entry(
+        cases=[case(unit_interval(call("asin")), (3, 4))],
+        op=Op(unit_args, call("asin"), edge_kink),
+        extremes=[Extreme(call("asin"), unit_magnitudes),
+                  Extreme(call("asin"), lambda b, s, t: [[1.0, -1.0, 1.5, -2.0]], finite=False)]),
+    "Acos": Entry(
+        cases=[case(unit_interval(call("acos")), (3, 4))],
+        op=Op(unit_args, call("acos"), edge_kink),
+        extremes=[Extreme(call("acos"), unit_magnitudes),
+                  Extreme(call("acos"), lambda b, s, t: [[1.0, -1.0, 1.5, -2.0]], finite=False)]),
+    "Atan": Entry(
+        cases=unary_cases(call("atan")),
+        op=Op(unary_args, call("atan")),
+        extremes=[Extreme(call("atan"), spread)]),
+    "Sinh": Entry(
+        cases=unary_cases(call("sinh")),
+        op=Op(unary_args, call("sinh")),
+        extremes=[Extreme(call("sinh"), lambda b, s, t: [[s, -s, t, -t, 0.0, -0.0, 1.0, -2.5,
+                                                          20.0]])]),
+    "Cosh": Entry(
+        cases=unary_cases(call("cosh")),
+        op=Op(unary_args, call("cosh")),
+        extremes=[Extreme(call("cosh"), lambda b, s, t: [[s, -s, t, -t, 0.0, -0.0, 1.0, -2.5,
+                                                          20.0]])]),
     "Log1p": Entry(
         cases=unary_cases(call("log1p"), positive((3, 4)))
         + [case(lambda lib, x: lib.log1p(x), positive((2, 3)))],

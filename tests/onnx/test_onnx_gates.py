@@ -156,6 +156,8 @@ CASES = [
       for name in ("exp", "sin", "cos", "tanh", "sigmoid", "relu", "abs")],
     Case("erf", cr.ops.erf, [normal(6)]),
     Case("log sqrt tan", lambda x: x.log() + x.sqrt() + (x - 1).tan(), [positive(6)]),
+    Case("inverse and hyperbolic trig", lambda x: x.tanh().asin() + (x.tanh() * 0.5).acos()
+         + x.atan() + x.sinh() + x.cosh(), [normal(6)]),
     Case("exp2 expm1 log1p", lambda x: cr.exp2(x) + cr.expm1(x) + cr.log1p(x.abs()),
          [normal(6)]),
     Case("log2 log10", lambda x: cr.log2(x) - cr.log10(x), [positive(6)]),

@@ -131,6 +131,8 @@ TRANSLATIONS = {
     "Exp": same_op("Exp"), "Log": same_op("Log"), "Sqrt": same_op("Sqrt"),
     "Abs": same_op("Abs"), "Sin": same_op("Sin"), "Cos": same_op("Cos"),
     "Tan": same_op("Tan"), "Tanh": same_op("Tanh"), "Sigmoid": same_op("Sigmoid"),
+    "Asin": same_op("Asin"), "Acos": same_op("Acos"), "Atan": same_op("Atan"),
+    "Sinh": same_op("Sinh"), "Cosh": same_op("Cosh"),
     "Relu": same_op("Relu"), "Erf": same_op("Erf"), "Softplus": same_op("Softplus"),
     "Clamp": clamp, "Cast": cast, "LeakyRelu": leaky_relu, "Gelu": gelu,
     "Dropout": dropout, "BinaryCrossEntropy": binary_cross_entropy,

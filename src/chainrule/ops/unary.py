@@ -443,6 +443,108 @@ class Tan(Gate):
     function = "tan"
 
 
+define("sinh", np.sinh, lambda x: x.sinh())   # each is the other's derivative
+define("cosh", np.cosh, lambda x: x.cosh())
+define("asin", np.arcsin, lambda x: x.asin())   # for the formulas below
+define("acos", np.arccos, lambda x: x.acos())
+define("atan", np.arctan, lambda x: x.atan())
+
+
+class Asin(Gate):
+    """``asin(x)`` on [-1, 1] (NaN outside, as in PyTorch): d/dx = 1 / sqrt(1 - x^2).
+
+    >>> import chainrule as cr
+    >>> x = cr.tensor(0.6, requires_grad=True)
+    >>> x.asin().backward()
+    >>> round(x.grad.item(), 4)
+    1.25
+    """
+
+    label = "asin"
+    ufunc = np.arcsin
+    formula = "asin(x)"
+    derivatives = {"x": "1 / sqrt(1 - x * x)"}
+    elementwise = True
+    methods = ("asin", "arcsin")
+    function = "asin"
+
+
+class Acos(Gate):
+    """``acos(x)`` on [-1, 1]: d/dx = -1 / sqrt(1 - x^2).
+
+    >>> import chainrule as cr
+    >>> x = cr.tensor(0.6, requires_grad=True)
+    >>> x.acos().backward()
+    >>> round(x.grad.item(), 4)
+    -1.25
+    """
+
+    label = "acos"
+    ufunc = np.arccos
+    formula = "acos(x)"
+    derivatives = {"x": "-1 / sqrt(1 - x * x)"}
+    elementwise = True
+    methods = ("acos", "arccos")
+    function = "acos"
+
+
+class Atan(Gate):
+    """``atan(x)``: d/dx = 1 / (1 + x^2).
+
+    >>> import chainrule as cr
+    >>> x = cr.tensor(2.0, requires_grad=True)
+    >>> x.atan().backward()
+    >>> round(x.grad.item(), 6)
+    0.2
+    """
+
+    label = "atan"
+    ufunc = np.arctan
+    formula = "atan(x)"
+    derivatives = {"x": "1 / (1 + x * x)"}
+    elementwise = True
+    methods = ("atan", "arctan")
+    function = "atan"
+
+
+class Sinh(Gate):
+    """``sinh(x)``: d/dx = cosh(x).
+
+    >>> import chainrule as cr
+    >>> x = cr.tensor(0.0, requires_grad=True)
+    >>> x.sinh().backward()
+    >>> x.grad.item()
+    1.0
+    """
+
+    label = "sinh"
+    ufunc = np.sinh
+    formula = "sinh(x)"
+    derivatives = {"x": "cosh(x)"}
+    elementwise = True
+    methods = ("sinh",)
+    function = "sinh"
+
+
+class Cosh(Gate):
+    """``cosh(x)``: d/dx = sinh(x).
+
+    >>> import chainrule as cr
+    >>> x = cr.tensor(0.0, requires_grad=True)
+    >>> x.cosh().backward()
+    >>> x.grad.item()
+    0.0
+    """
+
+    label = "cosh"
+    ufunc = np.cosh
+    formula = "cosh(x)"
+    derivatives = {"x": "sinh(x)"}
+    elementwise = True
+    methods = ("cosh",)
+    function = "cosh"
+
+
 class Log1p(Gate):
     """``log(1 + x)``, exact for tiny x (a composition through log would round 1 + x).
 
