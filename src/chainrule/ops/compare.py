@@ -79,17 +79,22 @@ class IsFinite(MaskGate):
     label, formula, ufunc, inputs = "isfinite", "isfinite(x)", np.isfinite, ("x",)
 
 
-def comparison(gate, *names, example=None):
+def mask_of_two(gate, name, methods, doc, example):
+    """``gate``'s ufunc of two operands as a bool tensor (the comparisons and the logical
+    operations), recorded as ``gate`` while onnx.export runs a model."""
     ufunc = gate.ufunc
 
-    def compare(x, other):
+    def combine(x, other):
         if Masks.recording and in_graph(x, other):
             return record_mask(gate, x, other)
         return new_tensor(ufunc(x._data, other._data if isinstance(other, Tensor) else other), None)
-    compare.__name__ = names[-1]
-    compare.__doc__ = (f"``x {gate.label} other`` elementwise, with broadcasting: a bool "
-                       f"tensor, no gradient.")
-    return api(compare, name=names[-1], methods=names, example=example)
+    combine.__name__, combine.__doc__ = name, doc
+    return api(combine, name=name, methods=methods, example=example)
+
+
+def comparison(gate, *names, example=None):
+    return mask_of_two(gate, names[-1], names, f"``x {gate.label} other`` elementwise, with "
+                       f"broadcasting: a bool tensor, no gradient.", example)
 
 
 PAIR = "cr.tensor([1.0, 2.0, 3.0]), cr.tensor([2.0, 2.0, 2.0])"
@@ -192,15 +197,8 @@ bitwise_xor = bitwise(np.bitwise_xor, "bitwise_xor", LogicalXor, "__xor__", "__r
 
 
 def logical(gate, name, example=None):
-    ufunc = gate.ufunc
-
-    def combine(x, other):
-        if Masks.recording and in_graph(x, other):
-            return record_mask(gate, x, other)
-        return new_tensor(ufunc(x._data, other._data if isinstance(other, Tensor) else other), None)
-    combine.__name__ = name
-    combine.__doc__ = f"``{name}``: True where it holds of the two (nonzero is True); no gradient."
-    return api(combine, name=name, methods=(name,), example=example)
+    return mask_of_two(gate, name, (name,), f"``{name}``: True where it holds of the two "
+                       f"(nonzero is True); no gradient.", example)
 
 
 TRUTHS = "cr.tensor([0.0, 0.0, 2.0, 3.0]), cr.tensor([0.0, 1.0, 0.0, -1.0])"
