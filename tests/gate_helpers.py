@@ -114,6 +114,11 @@ def positive_magnitudes(big, small, tiny):
     return [[big ** 0.5, small, 1.0, 3.0]]
 
 
+def branch_kink(y, x, **params):
+    """atan2's distance to its jump along the negative x axis, and to the origin."""
+    return np.minimum(np.where(x < 0, np.abs(y), np.inf), np.hypot(x, y))
+
+
 def unit_interval(fn):
     """``fn`` on ``0.9 * tanh(x)``: the inputs of asin and acos kept inside (-1, 1)."""
     return lambda lib, x: fn(lib, lib.tanh(x) * 0.9)

@@ -71,7 +71,7 @@ from gate_helpers import (
     probabilities, reduce_apply, reduce_args, reshape_args, row_ties, scatter_add,
     scatter_args, soft_cross_entropy, soft_target_apply, soft_target_args, spread, stack_args,
     tie_kink, ties, unary_args, unfold, unfold_apply, where_args, window_args, zero_kink,
-    edge_kink, unit_args, unit_interval, unit_magnitudes,
+    edge_kink, unit_args, unit_interval, unit_magnitudes, branch_kink,
 )
 
 
@@ -271,6 +271,12 @@ GATES = {
         cases=[case(call("tan"), (3, 4)), case(lambda lib, x: lib.tan(x), (2, 3))],
         op=Op(unary_args, call("tan"), pole_kink),
         extremes=[Extreme(call("tan"), lambda b, s, t: [[s, -s, t, 0.0, -0.0, 1.0, -2.5, 1.5]])]),
+    "Atan2": Entry(
+        cases=binary_cases(lambda lib, y, x: lib.atan2(y, x)),
+        op=Op(binary_args, lambda lib, y, x: lib.atan2(y, x), branch_kink),
+        extremes=[Extreme(lambda lib, y, x: lib.atan2(y, x),
+                          lambda b, s, t: [[1.0, -1.0, s, -s, t, 2.0, -3.0],
+                                           [1.0, 2.0, -1.0, 3.0, 1.0, -t, s]])]),
     "Asin": Entry(
         cases=[case(unit_interval(call("asin")), (3, 4))],
         op=Op(unit_args, call("asin"), edge_kink),

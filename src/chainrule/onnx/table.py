@@ -28,6 +28,8 @@ TABLE = {
     **layers.TRANSLATIONS,
     **recurrent.TRANSLATIONS,
     **masks.TRANSLATIONS,
+    "Atan2": NotExportable("ONNX has no atan2 operator (its quadrant rules would need a "
+                           "composition of Atan and Where); not exportable yet"),
     "MaxUnpool2d": NotExportable("its indices come from max_pool2d(return_indices=True), "
                                  "which computes them outside the graph; not exportable yet"),
     **{name: NotExportable("ONNX has no singular value decomposition operator; compute it "

@@ -203,6 +203,31 @@ class Remainder(Gate):
         return as_torch_promotes(np.remainder(x, y), x, y)
 
 
+define("atan2", np.arctan2, lambda y, x: y.atan2(x))   # for Atan2's formula
+
+
+class Atan2(Gate):
+    """``atan2(y, x)``: the angle of the point (x, y), in (-pi, pi]; d/dy = x / (x^2 + y^2),
+    d/dx = -y / (x^2 + y^2) (NaN at the origin, as in PyTorch).
+
+    >>> import chainrule as cr
+    >>> y = cr.tensor(1.0, requires_grad=True)
+    >>> angle = cr.atan2(y, cr.tensor(1.0))
+    >>> angle.backward()
+    >>> round(angle.item(), 4), y.grad.item()
+    (0.7854, 0.5)
+    """
+
+    label = "atan2"
+    ufunc = np.arctan2
+    inputs = ("y", "x")
+    formula = "atan2(y, x)"
+    derivatives = {"y": "x / (x * x + y * y)", "x": "-y / (x * x + y * y)"}
+    elementwise = True
+    methods = ("atan2", "arctan2")
+    function = "atan2"
+
+
 class Fmod(Gate):
     """C's ``fmod(x, y)``: the sign of ``x`` (``torch.fmod``). d/dx is 1, d/dy is
     ``-trunc(x / y)``.
