@@ -56,3 +56,26 @@ def assert_same_layer(ours, theirs, *arrays, rtol=1e-7, atol=1e-9):
 
 def randn(*shape, seed=0):
     return np.random.default_rng(seed).standard_normal(shape)
+
+
+def train_alongside(ours, theirs, array, steps=3, each_step=None):
+    """SGD steps (lr 0.1, loss sum(out ** 2)) on both modules: the outputs and the parameter
+    gradients agree with PyTorch's at every step; ``each_step(ours, theirs)``, when given,
+    checks more after each forward."""
+    optimizer = cr.optim.SGD(ours.parameters(), lr=0.1)
+    toptimizer = torch.optim.SGD(theirs.parameters(), lr=0.1)
+    for _ in range(steps):
+        optimizer.zero_grad()
+        toptimizer.zero_grad()
+        out, tout = ours(cr.tensor(array)), theirs(torch.tensor(array))
+        np.testing.assert_allclose(out.detach().numpy(), tout.detach().numpy(), rtol=1e-10,
+                                   atol=1e-12)
+        if each_step is not None:
+            each_step(ours, theirs)
+        (out ** 2).sum().backward()
+        (tout ** 2).sum().backward()
+        for (name, p), (_, tp) in zip(ours.named_parameters(), theirs.named_parameters()):
+            np.testing.assert_allclose(p.grad.numpy(), tp.grad.numpy(), rtol=1e-9, atol=1e-12,
+                                       err_msg=name)
+        optimizer.step()
+        toptimizer.step()

@@ -6,8 +6,7 @@ import numpy as np
 import pytest
 
 import chainrule as cr
-
-torch = pytest.importorskip("torch")
+from nn_helpers import torch, train_alongside
 
 LAYERS = [(lambda lib: lib.nn.Linear(5, 3), (4, 5), {}),
           (lambda lib: lib.nn.Conv2d(3, 4, 2), (2, 3, 5, 5), {"n_power_iterations": 3}),
@@ -25,28 +24,17 @@ def pair(make, kwargs):
     return ours, theirs
 
 
+def same_power_iteration(ours, theirs):
+    for buffer in ("weight_u", "weight_v"):
+        np.testing.assert_allclose(getattr(ours, buffer).numpy(),
+                                   getattr(theirs, buffer).numpy(), rtol=1e-10, atol=1e-12)
+
+
 @pytest.mark.parametrize("make, shape, kwargs", LAYERS)
 def test_training_steps_match_pytorch(make, shape, kwargs):
     ours, theirs = pair(make, kwargs)
-    optimizer = cr.optim.SGD(ours.parameters(), lr=0.1)
-    toptimizer = torch.optim.SGD(theirs.parameters(), lr=0.1)
     array = np.random.default_rng(0).standard_normal(shape)
-    for _ in range(3):
-        optimizer.zero_grad()
-        toptimizer.zero_grad()
-        out, tout = ours(cr.tensor(array)), theirs(torch.tensor(array))
-        np.testing.assert_allclose(out.detach().numpy(), tout.detach().numpy(), rtol=1e-10,
-                                   atol=1e-12)
-        for buffer in ("weight_u", "weight_v"):
-            np.testing.assert_allclose(getattr(ours, buffer).numpy(),
-                                       getattr(theirs, buffer).numpy(), rtol=1e-10, atol=1e-12)
-        (out ** 2).sum().backward()
-        (tout ** 2).sum().backward()
-        for (name, p), (_, tp) in zip(ours.named_parameters(), theirs.named_parameters()):
-            np.testing.assert_allclose(p.grad.numpy(), tp.grad.numpy(), rtol=1e-9, atol=1e-12,
-                                       err_msg=name)
-        optimizer.step()
-        toptimizer.step()
+    train_alongside(ours, theirs, array, each_step=same_power_iteration)
     ours.eval()
     theirs.eval()
     u = ours.weight_u.numpy().copy()

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 import chainrule as cr
+from nn_helpers import torch, train_alongside
 
-torch = pytest.importorskip("torch")
 pytestmark = pytest.mark.filterwarnings("ignore::FutureWarning")
 
 LAYERS = [(lambda lib: lib.nn.Linear(3, 2), 0, (4, 3)),
@@ -30,22 +30,7 @@ def test_weight_norm_matches_pytorch_through_training_steps(make, dim, shape):
     ours, theirs = pair(make, dim)
     assert [(n, tuple(p.shape)) for n, p in ours.named_parameters()] == \
         [(n, tuple(p.shape)) for n, p in theirs.named_parameters()]
-    optimizer = cr.optim.SGD(ours.parameters(), lr=0.1)
-    toptimizer = torch.optim.SGD(theirs.parameters(), lr=0.1)
-    array = np.random.default_rng(0).standard_normal(shape)
-    for _ in range(3):
-        optimizer.zero_grad()
-        toptimizer.zero_grad()
-        out, tout = ours(cr.tensor(array)), theirs(torch.tensor(array))
-        np.testing.assert_allclose(out.detach().numpy(), tout.detach().numpy(), rtol=1e-10,
-                                   atol=1e-12)
-        (out ** 2).sum().backward()
-        (tout ** 2).sum().backward()
-        for (name, p), (_, tp) in zip(ours.named_parameters(), theirs.named_parameters()):
-            np.testing.assert_allclose(p.grad.numpy(), tp.grad.numpy(), rtol=1e-9, atol=1e-12,
-                                       err_msg=name)
-        optimizer.step()
-        toptimizer.step()
+    train_alongside(ours, theirs, np.random.default_rng(0).standard_normal(shape))
 
 
 @pytest.mark.parametrize("make, dim, shape", LAYERS[:2])
