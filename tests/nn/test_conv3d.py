@@ -21,19 +21,16 @@ CASES = [   # (input shape, weight shape, keyword arguments)
 ]
 
 
-def run(lib, arrays, **kwargs):
+def run(lib, arrays, function="conv3d", **kwargs):
     tensors = [lib.tensor(a, requires_grad=True) for a in arrays]
-    return tensors, lib.nn.functional.conv3d(*tensors, **kwargs)
+    return tensors, getattr(lib.nn.functional, function)(*tensors, **kwargs)
 
 
-@pytest.mark.filterwarnings("ignore::UserWarning")   # PyTorch's note on 'same' padding
-@pytest.mark.parametrize("input_shape, weight_shape, kwargs", CASES)
-def test_conv3d_matches_pytorch(input_shape, weight_shape, kwargs):
-    rng = np.random.default_rng(sum(input_shape))
-    arrays = [rng.standard_normal(input_shape), rng.standard_normal(weight_shape),
-              rng.standard_normal(weight_shape[0])]
-    ours, out = run(cr, arrays, **kwargs)
-    theirs, tout = run(torch, arrays, **kwargs)
+def assert_matches_pytorch(function, arrays, kwargs, rng):
+    """``F.<function>`` of the arrays: values, and every input's gradient for a random
+    weighting of the output, as PyTorch's in float64."""
+    ours, out = run(cr, arrays, function, **kwargs)
+    theirs, tout = run(torch, arrays, function, **kwargs)
     assert tuple(out.shape) == tuple(tout.shape)
     np.testing.assert_allclose(out.detach().numpy(), tout.detach().numpy(), rtol=1e-10,
                                atol=1e-12)
@@ -42,6 +39,15 @@ def test_conv3d_matches_pytorch(input_shape, weight_shape, kwargs):
     (tout * torch.tensor(weight)).sum().backward()
     for t, tt in zip(ours, theirs):
         np.testing.assert_allclose(t.grad.numpy(), tt.grad.numpy(), rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")   # PyTorch's note on 'same' padding
+@pytest.mark.parametrize("input_shape, weight_shape, kwargs", CASES)
+def test_conv3d_matches_pytorch(input_shape, weight_shape, kwargs):
+    rng = np.random.default_rng(sum(input_shape))
+    arrays = [rng.standard_normal(input_shape), rng.standard_normal(weight_shape),
+              rng.standard_normal(weight_shape[0])]
+    assert_matches_pytorch("conv3d", arrays, kwargs, rng)
 
 
 def test_conv3d_gradients_match_central_differences_to_second_order():
@@ -138,18 +144,7 @@ def test_conv_transpose3d_matches_pytorch(input_shape, weight_shape, kwargs):
     rng = np.random.default_rng(sum(input_shape) + 1)
     arrays = [rng.standard_normal(input_shape), rng.standard_normal(weight_shape),
               rng.standard_normal(weight_shape[1] * kwargs.get("groups", 1))]
-    ours = [cr.tensor(a, requires_grad=True) for a in arrays]
-    theirs = [torch.tensor(a, requires_grad=True) for a in arrays]
-    out = cr.nn.functional.conv_transpose3d(*ours, **kwargs)
-    tout = torch.nn.functional.conv_transpose3d(*theirs, **kwargs)
-    assert tuple(out.shape) == tuple(tout.shape)
-    np.testing.assert_allclose(out.detach().numpy(), tout.detach().numpy(), rtol=1e-10,
-                               atol=1e-12)
-    weight = rng.standard_normal(tuple(tout.shape))
-    (out * cr.tensor(weight)).sum().backward()
-    (tout * torch.tensor(weight)).sum().backward()
-    for t, tt in zip(ours, theirs):
-        np.testing.assert_allclose(t.grad.numpy(), tt.grad.numpy(), rtol=1e-10, atol=1e-12)
+    assert_matches_pytorch("conv_transpose3d", arrays, kwargs, rng)
 
 
 def test_conv_transpose3d_is_the_adjoint_of_conv3d_and_has_second_derivatives():
