@@ -81,7 +81,8 @@ def batched(fn, spatial="H, W"):
             raise ValueError(f"{fn.__name__}: expected a {dims - 1}-D (C, {spatial}) or "
                              f"{dims}-D (N, C, {spatial}) input, got shape {tuple(input.shape)}")
         return fn(input, *args, **kwargs)
-    run.__name__, run.__doc__ = fn.__name__, fn.__doc__
+    # fn's module too: its docstring's examples run among that module's names
+    run.__name__, run.__doc__, run.__module__ = fn.__name__, fn.__doc__, fn.__module__
     return run
 
 
