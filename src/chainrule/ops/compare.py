@@ -79,6 +79,12 @@ class IsFinite(MaskGate):
     label, formula, ufunc, inputs = "isfinite", "isfinite(x)", np.isfinite, ("x",)
 
 
+def published(fn, name, doc, methods, example):
+    """``fn``, which a factory made, named ``name`` and published (``api``) with ``doc``."""
+    fn.__name__, fn.__doc__ = name, doc
+    return api(fn, name=name, methods=methods, example=example)
+
+
 def mask_of_two(gate, name, methods, doc, example):
     """``gate``'s ufunc of two operands as a bool tensor (the comparisons and the logical
     operations), recorded as ``gate`` while onnx.export runs a model."""
@@ -88,8 +94,7 @@ def mask_of_two(gate, name, methods, doc, example):
         if Masks.recording and in_graph(x, other):
             return record_mask(gate, x, other)
         return new_tensor(ufunc(x._data, other._data if isinstance(other, Tensor) else other), None)
-    combine.__name__, combine.__doc__ = name, doc
-    return api(combine, name=name, methods=methods, example=example)
+    return published(combine, name, doc, methods, example)
 
 
 def comparison(gate, *names, example=None):
@@ -145,11 +150,9 @@ def logical_reduction(gate, name, example=None):
         if Masks.recording and in_graph(x):
             return record_mask(gate, x, dim=dim, keepdim=keepdim)
         return new_tensor(reduced(ufunc, x._data, dim, keepdim, name), None)
-    reduce.__name__ = name
-    reduce.__doc__ = (f"Whether {'any' if name == 'any' else 'every'} element is nonzero, over "
-                      f"``dim`` (an int or a tuple; all when None), with ``keepdim``: a bool "
-                      f"tensor, no gradient.")
-    return api(reduce, name=name, methods=(name,), example=example)
+    return published(reduce, name, f"Whether {'any' if name == 'any' else 'every'} element is "
+                     f"nonzero, over ``dim`` (an int or a tuple; all when None), with "
+                     f"``keepdim``: a bool tensor, no gradient.", (name,), example)
 
 
 any = logical_reduction(Any, "any", example=(  # noqa: A001  (PyTorch's name)
@@ -181,10 +184,9 @@ def bitwise(ufunc, name, gate, *methods, example=None):
         a = x._data
         b = other._data if isinstance(other, Tensor) else other
         return new_tensor(as_torch_promotes(ufunc(a, b), a, b), None)
-    combine.__name__ = name
-    combine.__doc__ = (f"``{name}``: bitwise on integer tensors, logical on bool tensors "
-                       f"(PyTorch's ``&``, ``|``, ``^``); no gradient.")
-    return api(combine, name=name, methods=methods + (name,), example=example)
+    return published(combine, name, f"``{name}``: bitwise on integer tensors, logical on bool "
+                     f"tensors (PyTorch's ``&``, ``|``, ``^``); no gradient.", methods + (name,),
+                     example)
 
 
 BITS = "cr.tensor([12, 10]), cr.tensor([10, 6])"
@@ -246,9 +248,8 @@ def predicate(gate, name, meaning, example=None):
         if Masks.recording and in_graph(x):
             return record_mask(gate, x)
         return new_tensor(np.asarray(ufunc(x._data)), None)
-    check.__name__ = name
-    check.__doc__ = f"True where ``x`` {meaning}: a bool tensor, no gradient."
-    return api(check, name=name, methods=(name,), example=example)
+    return published(check, name, f"True where ``x`` {meaning}: a bool tensor, no gradient.",
+                     (name,), example)
 
 
 SPECIALS = "cr.tensor([1.0, float('inf'), float('-inf'), float('nan')])"
