@@ -217,15 +217,12 @@ def test_conflicting_loader_options_are_refused_as_pytorch_does(kwargs, message)
         torch.utils.data.DataLoader(list(range(10)), **kwargs)
 
 
-def test_worker_init_fn_is_ignored_without_workers_and_refused_with_them():
+def test_worker_init_fn_is_ignored_without_workers():
     assert len(list(cr.data.DataLoader(numbered(), batch_size=5, worker_init_fn=print))) == 2
-    with pytest.raises(ValueError, match="worker_init_fn"):
-        cr.data.DataLoader(numbered(), num_workers=2, worker_init_fn=print)
 
 
-def test_iterable_datasets_refuse_shuffle_samplers_and_workers():
-    for kwargs in (dict(shuffle=True), dict(sampler=[0]), dict(batch_sampler=[[0]]),
-                   dict(num_workers=2)):
+def test_iterable_datasets_refuse_shuffle_and_samplers():
+    for kwargs in (dict(shuffle=True), dict(sampler=[0]), dict(batch_sampler=[[0]])):
         with pytest.raises(ValueError, match="IterableDataset"):
             cr.data.DataLoader(Stream(3), **kwargs)
 
@@ -289,3 +286,106 @@ def test_whole_batch_reads_equal_sample_by_sample_reads(kwargs):
         for a, b in zip(got, want):
             assert [t.tolist() for t in a] == [t.tolist() for t in b]
             assert [t.dtype for t in a] == [t.dtype for t in b]
+
+
+# ----- workers: kept in this process, giving what PyTorch's worker processes give -----
+def worker_dataset(lib):
+    class WhoLoads(lib.utils.data.Dataset):
+        """Each sample: its index and the id of the worker that loaded it."""
+
+        def __len__(self):
+            return 11
+
+        def __getitem__(self, i):
+            return i, lib.utils.data.get_worker_info().id
+    return WhoLoads()
+
+
+def sharded_stream(lib):
+    class Sharded(lib.utils.data.IterableDataset):
+        """PyTorch's documented pattern: each worker yields its share of range(3, 20)."""
+
+        def __iter__(self):
+            info = lib.utils.data.get_worker_info()
+            per = -(-17 // info.num_workers)
+            start = 3 + info.id * per
+            return iter(range(start, min(start + per, 20)))
+    return Sharded()
+
+
+def plain(value):
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    return value.tolist() if hasattr(value, "tolist") else value
+
+
+def loaded(lib, dataset, **kwargs):
+    return [plain(batch) for batch in lib.utils.data.DataLoader(dataset, **kwargs)]
+
+
+@pytest.mark.parametrize("kwargs", [dict(batch_size=3, num_workers=2),
+                                    dict(batch_size=2, num_workers=3, drop_last=True),
+                                    dict(batch_size=None, num_workers=2)], ids=str)
+def test_each_batch_comes_from_pytorchs_worker(kwargs):
+    torch = pytest.importorskip("torch")
+    assert loaded(cr, worker_dataset(cr), **kwargs) == loaded(torch, worker_dataset(torch),
+                                                              **kwargs)
+
+
+@pytest.mark.parametrize("kwargs", [dict(batch_size=4, num_workers=2),
+                                    dict(batch_size=4, num_workers=3, drop_last=True),
+                                    dict(batch_size=None, num_workers=2)], ids=str)
+def test_an_iterable_dataset_sharded_by_worker_comes_in_pytorchs_order(kwargs):
+    torch = pytest.importorskip("torch")
+    assert loaded(cr, sharded_stream(cr), **kwargs) == loaded(torch, sharded_stream(torch),
+                                                              **kwargs)
+
+
+def test_worker_init_fn_runs_first_in_each_worker_and_seeds_only_that_worker():
+    started = []
+
+    def seed_worker(worker_id):   # PyTorch's reproducibility recipe
+        info = cr.data.get_worker_info()
+        started.append((worker_id, info.id, info.num_workers))
+        np.random.seed(cr.initial_seed() % 2 ** 32)
+
+    class Noisy(cr.data.Dataset):
+        def __len__(self):
+            return 8
+
+        def __getitem__(self, i):
+            return float(np.random.rand())
+
+    def epoch(seed):
+        loader = cr.data.DataLoader(Noisy(), batch_size=2, num_workers=2,
+                                    worker_init_fn=seed_worker, generator=cr.Generator(seed))
+        return [b.tolist() for b in loader]
+
+    np.random.seed(0)
+    first = epoch(1)
+    after = np.random.rand()
+    assert started == [(0, 0, 2), (1, 1, 2)]
+    np.random.seed(0)
+    assert np.random.rand() == after   # loading took none of the main program's draws
+    np.random.seed(0)
+    assert epoch(1) == first and np.random.rand() == after   # reproducible, main untouched
+    assert epoch(2) != first                                  # another base seed
+    assert first[0] != first[1]                               # the two workers differ
+
+
+def test_persistent_workers_start_once():
+    starts = []
+    loader = cr.data.DataLoader(numbered(), batch_size=3, num_workers=2,
+                                persistent_workers=True, worker_init_fn=starts.append)
+    for _ in range(3):
+        list(loader)
+    assert starts == [0, 1]
+    fresh = cr.data.DataLoader(numbered(), batch_size=3, num_workers=2,
+                               worker_init_fn=starts.append)
+    list(fresh), list(fresh)
+    assert starts == [0, 1, 0, 1, 0, 1]
+
+
+def test_get_worker_info_is_none_outside_loading():
+    for _ in cr.data.DataLoader(worker_dataset(cr), batch_size=4, num_workers=2):
+        assert cr.data.get_worker_info() is None

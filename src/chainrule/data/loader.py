@@ -8,7 +8,9 @@ import numpy as np
 
 from ..tensor import Tensor, new_tensor
 from .dataset import IterableDataset, batch_reader
+from . import workers
 from .sampler import BatchSampler, RandomSampler, SequentialSampler
+from .workers import Workers
 
 # Arguments that only mean something with worker processes: PyTorch refuses them when
 # num_workers is 0, and so does chainrule.
@@ -23,11 +25,13 @@ class DataLoader:
     each epoch from ``generator``, else ``SequentialSampler``), grouped by ``batch_sampler``
     (``BatchSampler(sampler, batch_size, drop_last)``); ``batch_size=None`` yields single
     samples, converted but not stacked. ``collate_fn`` (``default_collate``) stacks a batch.
-    An ``IterableDataset`` is batched in the order it yields. ``num_workers`` and
-    ``pin_memory`` are accepted so PyTorch code runs unchanged, but loading always happens in
-    this process (the same batches, in the same order, as PyTorch's workers give for a
-    map-style dataset); the worker-only arguments are refused without workers, as in
-    PyTorch, and ``worker_init_fn`` with them (no worker starts to call it).
+    An ``IterableDataset`` is batched in the order it yields. Loading always happens in this
+    process; ``num_workers > 0`` gives PyTorch's batches in PyTorch's order all the same, each
+    fetched as its worker would fetch it: with that worker's seeded random generators, after
+    ``worker_init_fn``, with ``get_worker_info()`` saying which worker it is, each worker
+    iterating its own copy of an ``IterableDataset`` (``workers.py``). ``pin_memory`` is
+    accepted and changes nothing on the CPU; the worker-only arguments are refused without
+    workers, as in PyTorch.
 
     >>> import chainrule as cr
     >>> ds = cr.data.TensorDataset(cr.arange(10).float(), cr.arange(10))
@@ -41,9 +45,9 @@ class DataLoader:
                  worker_init_fn=None, multiprocessing_context=None, generator=None, *,
                  prefetch_factor=None, persistent_workers=False, pin_memory_device="",
                  in_order=True):
-        check_workers(num_workers, dataset, dict(
+        check_workers(num_workers, dict(
             prefetch_factor=prefetch_factor, persistent_workers=persistent_workers,
-            multiprocessing_context=multiprocessing_context), worker_init_fn)
+            multiprocessing_context=multiprocessing_context))
         if isinstance(dataset, IterableDataset):
             check_iterable_options(shuffle, sampler, batch_sampler)
         elif batch_sampler is not None:
@@ -67,6 +71,9 @@ class DataLoader:
         self.num_workers = num_workers
         self.pin_memory = pin_memory
         self.timeout = timeout
+        self.worker_init_fn = worker_init_fn
+        self.persistent_workers = persistent_workers
+        self.workers = None   # the persistent workers, once made
         if not isinstance(dataset, IterableDataset):
             if sampler is None:
                 sampler = (RandomSampler(dataset, generator=generator) if shuffle
@@ -93,49 +100,77 @@ class DataLoader:
         return len(self.batch_sampler if self.batch_sampler is not None else self.sampler)
 
     def __iter__(self):
+        workers = self.epoch_workers()
         if isinstance(self.dataset, IterableDataset):
+            if workers is not None:
+                return workers.stream_batches(self.dataset, self.next_batch)
             return self.stream_batches()
-        if self.batch_sampler is None:
-            return (self.collate_fn(self.dataset[i]) for i in self.sampler)
-        return self.map_batches()
+        batches, fetch = self.fetches()
+        if workers is not None:
+            return workers.map_batches(batches, fetch)
+        return (fetch(batch) for batch in batches)
 
-    def map_batches(self):
+    def epoch_workers(self):
+        """This epoch's workers (None without): new ones, with a new base seed, each epoch,
+        or the same ones throughout with ``persistent_workers``."""
+        if not self.num_workers:
+            return None
+        if self.workers is None or not self.persistent_workers:
+            self.workers = Workers(self.num_workers, self.dataset, self.worker_init_fn,
+                                   self.generator)
+        return self.workers
+
+    def fetches(self):
+        """(what the sampler gives, the function that turns one of them into a batch)."""
+        if self.batch_sampler is None:
+            return self.sampler, lambda i: self.collate_fn(self.dataset[i])
         read = batch_reader(self.dataset) if self.default_collation else None
         if read is not None and isinstance(self.batch_sampler, BatchSampler):
-            return (read(indices) for indices in self.batch_sampler.index_batches())
+            return self.batch_sampler.index_batches(), read
         many = getattr(self.dataset, "__getitems__", None)   # PyTorch's batch protocol
         if many is not None:
-            return (self.collate_fn(many(list(batch))) for batch in self.batch_sampler)
-        return (self.collate_fn([self.dataset[i] for i in batch])
-                for batch in self.batch_sampler)
+            return self.batch_sampler, lambda batch: self.collate_fn(many(list(batch)))
+        return self.batch_sampler, lambda batch: self.collate_fn([self.dataset[i]
+                                                                  for i in batch])
 
     def stream_batches(self):
         samples = iter(self.dataset)
+        while (batch := self.next_batch(samples)) is not None:
+            yield batch
+
+    def next_batch(self, samples):
+        """The next batch of a stream, or None once it has ended."""
         if self.batch_size is None:
-            yield from (self.collate_fn(sample) for sample in samples)
-            return
-        while True:
-            batch = list(itertools.islice(samples, self.batch_size))
-            if not batch or (self.drop_last and len(batch) < self.batch_size):
-                return
-            yield self.collate_fn(batch)
+            sample = next(samples, END)
+            return None if sample is END else self.collate_fn(sample)
+        batch = list(itertools.islice(samples, self.batch_size))
+        if not batch or (self.drop_last and len(batch) < self.batch_size):
+            return None
+        return self.collate_fn(batch)
+
+
+END = object()   # a stream's end, told apart from a None sample
 
 
 def get_worker_info():
-    """PyTorch's ``get_worker_info()``: None, as in the main process, since chainrule loads
-    every batch in the process itself (an IterableDataset then yields all its items once).
+    """PyTorch's ``get_worker_info()``: while a DataLoader with workers fetches a batch, the
+    ``WorkerInfo`` (``id``, ``num_workers``, ``seed``, ``dataset``) of the worker fetching it;
+    None in the main program.
 
     >>> import chainrule as cr
     >>> cr.data.get_worker_info() is None
     True
+    >>> class Ids(cr.data.Dataset):
+    ...     def __len__(self): return 4
+    ...     def __getitem__(self, i): return cr.data.get_worker_info().id
+    >>> [batch.tolist() for batch in cr.data.DataLoader(Ids(), batch_size=2, num_workers=2)]
+    [[0, 0], [1, 1]]
     """
-    return None
+    return workers.current()
 
 
-def check_workers(num_workers, dataset, worker_only, worker_init_fn):
-    """chainrule loads in this process: ``num_workers > 0`` gives the batches PyTorch's
-    workers give for a map-style dataset, so it is accepted; what would run differently
-    without workers is refused."""
+def check_workers(num_workers, worker_only):
+    """PyTorch's checks of the worker arguments."""
     if not isinstance(num_workers, numbers.Integral) or num_workers < 0:
         raise ValueError(f"DataLoader: num_workers option should be non-negative; use "
                          f"num_workers=0 to disable multiprocessing, got {num_workers!r}")
@@ -143,14 +178,6 @@ def check_workers(num_workers, dataset, worker_only, worker_init_fn):
     if given and not num_workers:
         raise ValueError(f"DataLoader: {given[0]} only applies to worker processes "
                          f"(num_workers > 0); remove {given[0]}=")
-    if num_workers and worker_init_fn is not None:
-        raise ValueError(f"DataLoader: worker_init_fn would run in each of {num_workers} worker "
-                         f"processes; chainrule loads in this process and starts none, so "
-                         f"pass num_workers=0 (PyTorch then never calls it either)")
-    if num_workers and isinstance(dataset, IterableDataset):
-        raise ValueError(f"DataLoader: num_workers={num_workers} with an IterableDataset would "
-                         f"give each PyTorch worker a copy of the stream; chainrule loads in "
-                         f"this process only, so pass num_workers=0")
 
 
 def check_iterable_options(shuffle, sampler, batch_sampler):
