@@ -123,6 +123,16 @@ def svd_factor(lib, x, i):
     return lib.linalg.svd(x)[i] if lib is cr else svd_signed(lib, x, True)[i]
 
 
+SHIFT = 3 * np.eye(3)   # added to random 3x3 matrices: well conditioned, far from singular
+SINGULAR = "random graphs make singular matrices (x - x, repeated rows)"
+
+
+def shifted(lib, x):
+    """x + 3 I for x (..., 3, 3): invertible, with a condition number central differences
+    can check."""
+    return x + lib.tensor(SHIFT)
+
+
 class Positive(tuple):
     """The shape of an input whose values must be positive."""
 
@@ -686,6 +696,43 @@ GATES = {
                           lambda b, s, t: [[b ** 0.4, s, t, 1.0]], rtol=1e-6),
                   Extreme(lambda lib, x: svd_factor(lib, x.reshape(2, 2), 2),
                           lambda b, s, t: [[1.0, -0.0, 0.0, -2.0]])]),
+
+    # ===== inverses, determinants, solves, Cholesky (ops/linalg_solve.py) ===================
+    # random matrices plus 3 I (SHIFTED), far from singular; Cholesky of x x^T + 3 I, as
+    # LAPACK reads one triangle and a central difference of one entry would not be symmetric
+    "Inv": Entry(
+        cases=[case(lambda lib, x: lib.linalg.inv(shifted(lib, x)), (3, 3)),
+               case(lambda lib, x: lib.linalg.inv(shifted(lib, x)), (2, 3, 3)),
+               case(lambda lib, x: shifted(lib, x).inverse(), (3, 3))],
+        op=Excluded(SINGULAR),
+        extremes=[Extreme(lambda lib, x: lib.linalg.inv(x.reshape(2, 2)),
+                          lambda b, s, t: [[b ** 0.4, s, t, 1.0]], rtol=1e-6)]),
+    "Det": Entry(
+        cases=[case(lambda lib, x: lib.linalg.det(shifted(lib, x)), (3, 3)),
+               case(lambda lib, x: lib.det(shifted(lib, x)), (2, 3, 3)),
+               case(lambda lib, x: lib.linalg.det(x), (2, 2))],
+        op=Excluded(SINGULAR),
+        extremes=[Extreme(lambda lib, x: lib.linalg.det(x.reshape(2, 2)),
+                          lambda b, s, t: [[b ** 0.4, s, t, 1.0]], rtol=1e-6)]),
+    "LogAbsDet": Entry(
+        cases=[case(lambda lib, x: lib.linalg.slogdet(shifted(lib, x))[1], (3, 3)),
+               case(lambda lib, x: lib.linalg.slogdet(x)[1], (2, 3, 3))],
+        op=Excluded(SINGULAR),
+        extremes=[Extreme(lambda lib, x: lib.linalg.slogdet(x.reshape(2, 2))[1],
+                          lambda b, s, t: [[b ** 0.4, s, t, -1.0]], rtol=1e-6)]),
+    "Solve": Entry(
+        cases=[case(lambda lib, a, b: lib.linalg.solve(shifted(lib, a), b), (3, 3), (3, 2)),
+               case(lambda lib, a, b: lib.linalg.solve(shifted(lib, a), b), (2, 3, 3), (3, 4)),
+               case(lambda lib, a, b: lib.linalg.solve(shifted(lib, a), b), (3, 3), (2, 3, 1))],
+        op=Excluded(SINGULAR),
+        extremes=[Extreme(lambda lib, x: lib.linalg.solve(x.reshape(2, 2), x.reshape(2, 2)),
+                          lambda b, s, t: [[b ** 0.4, s, t, 1.0]], rtol=1e-6)]),
+    "Cholesky": Entry(
+        cases=[case(lambda lib, x: lib.linalg.cholesky(x @ x.mT + lib.tensor(SHIFT)), (3, 3)),
+               case(lambda lib, x: lib.linalg.cholesky(x @ x.mT + lib.tensor(SHIFT)), (2, 3, 4))],
+        op=Excluded(SINGULAR + ", and most matrices are not positive-definite"),
+        extremes=[Extreme(lambda lib, x: lib.linalg.cholesky(x.reshape(2, 2) @ x.reshape(2, 2).mT),
+                          lambda b, s, t: [[b ** 0.2, s, t, 1.0]], rtol=1e-6)]),
 
     # ===== attention (ops/attention.py): F.scaled_dot_product_attention is one gate ========
     # masks: boolean (True attends; query 1 attends to nothing, so its output is 0), a float

@@ -1,7 +1,8 @@
 """``torch.linalg``'s norms (``vector_norm``, ``matrix_norm`` and ``norm``, written with the
 reductions, ``ops/reduce.py``) and the singular value decomposition (``svd``, ``svdvals``,
-``ops/svd.py``), all with gradients. Other decompositions and the solvers are not in
-chainrule yet.
+``ops/svd.py``), the inverse, determinants, linear solves and the Cholesky factor
+(``inv``, ``det``, ``slogdet``, ``solve``, ``cholesky``, ``ops/linalg_solve.py``), all with
+gradients. Other decompositions (qr, eigh) and lstsq are not in chainrule yet.
 
 >>> import chainrule as cr
 >>> cr.linalg.vector_norm(cr.tensor([3.0, -4.0])).item(), cr.linalg.matrix_norm(cr.eye(2), 1).item()
@@ -11,4 +12,5 @@ chainrule yet.
 """
 from .ops.reduce import linalg_norm as norm, matrix_norm, vector_norm  # noqa: F401
 from .ops.svd import svd, svdvals  # noqa: F401
+from .ops.linalg_solve import cholesky, det, inv, slogdet, solve  # noqa: F401
 from .ops import matmul  # noqa: F401  (torch.linalg.matmul: PyTorch's other name for it)

@@ -34,6 +34,9 @@ TABLE = {
                                  "which computes them outside the graph; not exportable yet"),
     **{name: NotExportable("ONNX has no singular value decomposition operator; compute it "
                            "outside the exported model") for name in ("Svdvals", "SvdU", "SvdVh")},
+    **{name: NotExportable("a linear-algebra solver with no ONNX operator; compute it "
+                           "outside the exported model") for name in (
+        "Inv", "Det", "LogAbsDet", "Solve", "Cholesky")},
 }
 
 
