@@ -133,6 +133,12 @@ FAMILIES = {
         "einsum": lambda tensors, equation: cr.einsum(equation, tensors),   # as OpInfo calls it
         ("addmm", "decomposed"): cr.addmm, ("bmm", "triton_optimized"): method("bmm"),
     },
+    "linear algebra": {
+        "linalg.inv": cr.linalg.inv, "inverse": cr.inverse, "linalg.det": cr.linalg.det,
+        "det": cr.det, "linalg.slogdet": cr.linalg.slogdet, "logdet": cr.logdet,
+        "linalg.solve": cr.linalg.solve, "linalg.cholesky": cr.linalg.cholesky,
+        "cholesky": cr.cholesky,
+    },
     "shapes and indexing": {
         "reshape": cr.reshape, "reshape_as": method("reshape_as"), "view": method("view"),
         "view_as": method("view_as"), "permute": cr.permute, "transpose": cr.transpose,
