@@ -311,6 +311,72 @@ GATES = {
         op=Op(unary_args, call("cosh")),
         extremes=[Extreme(call("cosh"), lambda b, s, t: [[s, -s, t, -t, 0.0, -0.0, 1.0, -2.5,
                                                           20.0]])]),
+    # ----- special functions (ops/special_functions.py) -----
+    "Asinh": Entry(
+        cases=unary_cases(call("asinh")) + [case(lambda lib, x: lib.asinh(x), (2, 3))],
+        op=Op(unary_args, call("asinh")),
+        extremes=[Extreme(call("asinh"), spread)]),
+    "Acosh": Entry(   # x + 1 > 1: inside the domain, off its edge at 1
+        cases=[case(lambda lib, x: (x + 1).acosh(), positive((3, 4)))],
+        op=Op(positive_args, lambda lib, x: (x + 1).acosh()),
+        extremes=[Extreme(call("acosh"), lambda b, s, t: [[1.0 + 1e-3, 1.5, 2.0, 10.0, b]]),
+                  Extreme(call("acosh"), lambda b, s, t: [[1.0, 0.5, -2.0, 0.0]],
+                          finite=False)]),
+    "Atanh": Entry(
+        cases=[case(unit_interval(call("atanh")), (3, 4))],
+        op=Op(unit_args, call("atanh"), edge_kink),
+        extremes=[Extreme(call("atanh"), unit_magnitudes),
+                  Extreme(call("atanh"), lambda b, s, t: [[1.0, -1.0, 1.5, -2.0]],
+                          finite=False)]),
+    "Hypot": Entry(
+        cases=binary_cases(lambda lib, x, y: lib.hypot(x, y))
+        + [case(lambda lib, x, y: x.hypot(y), (3,), (3,))],
+        op=Op(binary_args, lambda lib, x, y: lib.hypot(x, y)),
+        extremes=[Extreme(lambda lib, x, y: lib.hypot(x, y),
+                          lambda b, s, t: [[b, -b, s, t, 1.0, -3.0, 0.0],
+                                           [b, 2.0, -s, t, 0.0, 4.0, 1.0]])]),
+    "Logaddexp": Entry(
+        cases=binary_cases(lambda lib, x, y: lib.logaddexp(x, y))
+        + [case(lambda lib, x, y: x.logaddexp(y), (3,), (3,))],
+        op=Op(binary_args, lambda lib, x, y: lib.logaddexp(x, y)),
+        extremes=[Extreme(lambda lib, x, y: lib.logaddexp(x, y),
+                          lambda b, s, t: [[b, -b, s, t, 1.0, 500.0, -500.0, 0.0],
+                                           [b, 2.0, -s, t, 1.0, -500.0, -500.0, -0.0]])]),
+    "Logaddexp2": Entry(
+        cases=binary_cases(lambda lib, x, y: lib.logaddexp2(x, y))
+        + [case(lambda lib, x, y: x.logaddexp2(y), (3,), (3,))],
+        op=Op(binary_args, lambda lib, x, y: lib.logaddexp2(x, y)),
+        extremes=[Extreme(lambda lib, x, y: lib.logaddexp2(x, y),
+                          lambda b, s, t: [[b, -b, s, t, 1.0, 500.0, -500.0, 0.0],
+                                           [b, 2.0, -s, t, 1.0, -500.0, -500.0, -0.0]])]),
+    "Erfinv": Entry(
+        cases=[case(unit_interval(call("erfinv")), (3, 4))],
+        op=Op(unit_args, call("erfinv"), edge_kink),
+        extremes=[Extreme(call("erfinv"), unit_magnitudes),
+                  Extreme(call("erfinv"), lambda b, s, t: [[1.0, -1.0, 1.5, -2.0]],
+                          finite=False)]),
+    "Lgamma": Entry(
+        cases=[case(call("lgamma"), positive((3, 4))),
+               case(lambda lib, x: lib.lgamma(x * 3 - 7.5), (2, 3))],
+        op=Op(positive_args, call("lgamma")),
+        extremes=[Extreme(call("lgamma"), lambda b, s, t: [[0.01, 0.5, 1.0, 2.0, 10.5, 100.0,
+                                                            -0.5, -2.5]])]),
+    "Digamma": Entry(
+        cases=[case(call("digamma"), positive((3, 4))),
+               case(lambda lib, x: lib.digamma(x * 0.2 - 3.5), (2, 3))],
+        op=Op(positive_args, call("digamma")),
+        # rtol: PyTorch's trigamma is good to ~5e-10 in float64 (at 1, 1.6449340676 where
+        # pi^2 / 6 = 1.6449340668); SciPy's, which chainrule calls, to the last bits
+        extremes=[Extreme(call("digamma"), lambda b, s, t: [[0.01, 0.5, 1.0, 2.0, 10.5, 1e6,
+                                                             -0.5, -2.5]], rtol=1e-8)]),
+    "Polygamma": Entry(
+        cases=[case(lambda lib, x: lib.polygamma(1, x), positive((3, 4))),
+               case(lambda lib, x: x.polygamma(2), positive((2, 3))),
+               case(lambda lib, x: lib.polygamma(3, x * 0.2 - 3.5), (4,))],
+        op=Op(positive_args, lambda lib, x: lib.polygamma(1, x)),
+        extremes=[Extreme(lambda lib, x: lib.polygamma(1, x),
+                          lambda b, s, t: [[0.5, 1.0, 2.0, 10.5, 1e4, -0.5, -2.5]],
+                          rtol=1e-8)]),   # as Digamma's
     "Log1p": Entry(
         cases=unary_cases(call("log1p"), positive((3, 4)))
         + [case(lambda lib, x: lib.log1p(x), positive((2, 3)))],

@@ -158,6 +158,8 @@ CASES = [
     Case("log sqrt tan", lambda x: x.log() + x.sqrt() + (x - 1).tan(), [positive(6)]),
     Case("inverse and hyperbolic trig", lambda x: x.tanh().asin() + (x.tanh() * 0.5).acos()
          + x.atan() + x.sinh() + x.cosh(), [normal(6)]),
+    Case("inverse hyperbolic", lambda x: x.asinh() + (x.abs() + 1.5).acosh()
+         + (x.tanh() * 0.5).atanh(), [normal(6)]),
     Case("exp2 expm1 log1p", lambda x: cr.exp2(x) + cr.expm1(x) + cr.log1p(x.abs()),
          [normal(6)]),
     Case("log2 log10", lambda x: cr.log2(x) - cr.log10(x), [positive(6)]),

@@ -86,3 +86,36 @@ def finite_max(x, axes):
     top = np.max(x, axis=axes, keepdims=True, initial=-np.inf) if np.size(x) == 0 else \
         np.max(x, axis=axes, keepdims=True)
     return np.where(np.isfinite(top), top, 0)
+
+
+def scipy_special(name, *args):
+    """``scipy.special.<name>(*args, x)`` on the float array ``x`` (the last argument), in its
+    precision as PyTorch computes it: integers and bools give float32, float16 is computed
+    in float32. SciPy is imported on first use, as for erf."""
+    import scipy.special
+    x = array_of(args[-1])
+    if x.dtype.kind != "f":
+        x = x.astype(np.float32)
+    fn = getattr(scipy.special, name)
+    return np.asarray(fn(*args[:-1], x)).astype(x.dtype, copy=False)
+
+
+def erfinv(x):
+    """The inverse error function on arrays (SciPy's ``erfinv``): NaN outside [-1, 1].
+
+    >>> erfinv(np.array([0.0, 0.5]))
+    array([0.        , 0.47693628])
+    """
+    return scipy_special("erfinv", x)
+
+
+def lgamma(x):
+    """``log |gamma(x)|`` on arrays (SciPy's ``gammaln``): inf at 0 and the negative
+    integers, as PyTorch's."""
+    return scipy_special("gammaln", x)
+
+
+def polygamma(n, x):
+    """The ``n``-th derivative of digamma on arrays (SciPy's ``psi`` for n = 0, its
+    ``polygamma`` above)."""
+    return scipy_special("psi", x) if n == 0 else scipy_special("polygamma", n, x)

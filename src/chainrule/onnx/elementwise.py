@@ -133,6 +133,7 @@ TRANSLATIONS = {
     "Tan": same_op("Tan"), "Tanh": same_op("Tanh"), "Sigmoid": same_op("Sigmoid"),
     "Asin": same_op("Asin"), "Acos": same_op("Acos"), "Atan": same_op("Atan"),
     "Sinh": same_op("Sinh"), "Cosh": same_op("Cosh"),
+    "Asinh": same_op("Asinh"), "Acosh": same_op("Acosh"), "Atanh": same_op("Atanh"),
     "Relu": same_op("Relu"), "Erf": same_op("Erf"), "Softplus": same_op("Softplus"),
     "Clamp": clamp, "Cast": cast, "LeakyRelu": leaky_relu, "Gelu": gelu,
     "Dropout": dropout, "BinaryCrossEntropy": binary_cross_entropy,

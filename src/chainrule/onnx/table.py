@@ -30,6 +30,10 @@ TABLE = {
     **masks.TRANSLATIONS,
     "Atan2": NotExportable("ONNX has no atan2 operator (its quadrant rules would need a "
                            "composition of Atan and Where); not exportable yet"),
+    **{name: NotExportable("ONNX has no operator for it (and no exact composition); "
+                           "compute it outside the exported model")
+       for name in ("Hypot", "Logaddexp", "Logaddexp2", "Erfinv", "Lgamma", "Digamma",
+                    "Polygamma")},
     "MaxUnpool2d": NotExportable("its indices come from max_pool2d(return_indices=True), "
                                  "which computes them outside the graph; not exportable yet"),
     **{name: NotExportable("ONNX has no singular value decomposition operator; compute it "

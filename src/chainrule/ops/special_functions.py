@@ -1,0 +1,386 @@
+"""Special and less common elementwise functions: the inverse hyperbolic functions, hypot,
+logaddexp(2), the SciPy-backed erfinv, lgamma, digamma and polygamma (gates with their
+derivative rows), and compositions of other gates (deg2rad, rad2deg, sinc, sgn) or functions
+without a gradient (signbit, heaviside, gcd, lcm), with their in-place forms."""
+import numpy as np
+
+from ..autograd.gate import Gate
+from ..autograd.vocabulary import define
+from ..kernels import special
+from ..tensor import Tensor, api, new_tensor
+from .inplace import composed_inplace
+from .arithmetic import where
+
+
+# ----- gates ------------------------------------------------------------------------------
+# the names their formulas call (the gates themselves on tensors)
+define("asinh", np.arcsinh, lambda x: x.asinh())
+define("acosh", np.arccosh, lambda x: x.acosh())
+define("atanh", np.arctanh, lambda x: x.atanh())
+define("hypot", np.hypot, lambda x, y: Hypot.apply(x, y))
+define("logaddexp", np.logaddexp, lambda x, y: Logaddexp.apply(x, y))
+define("logaddexp2", np.logaddexp2, lambda x, y: Logaddexp2.apply(x, y))
+define("lgamma", special.lgamma, lambda x: x.lgamma())
+
+
+class Asinh(Gate):
+    """``asinh(x)``: d/dx = 1 / sqrt(x^2 + 1).
+
+    >>> import chainrule as cr
+    >>> x = cr.tensor(0.75, requires_grad=True)
+    >>> x.asinh().backward()
+    >>> x.grad.item()
+    0.8
+    """
+
+    label = "asinh"
+    ufunc = np.arcsinh
+    formula = "asinh(x)"
+    derivatives = {"x": "1 / sqrt(x * x + 1)"}
+    elementwise = True
+    methods = ("asinh", "arcsinh")
+    function = "asinh"
+
+
+class Acosh(Gate):
+    """``acosh(x)`` on [1, inf) (NaN below, as in PyTorch): d/dx = 1 / sqrt(x^2 - 1).
+
+    >>> import chainrule as cr
+    >>> x = cr.tensor(1.25, requires_grad=True)
+    >>> x.acosh().backward()
+    >>> round(x.grad.item(), 6)
+    1.333333
+    """
+
+    label = "acosh"
+    ufunc = np.arccosh
+    formula = "acosh(x)"
+    derivatives = {"x": "1 / sqrt(x * x - 1)"}
+    elementwise = True
+    methods = ("acosh", "arccosh")
+    function = "acosh"
+
+
+class Atanh(Gate):
+    """``atanh(x)`` on [-1, 1] (NaN outside): d/dx = 1 / (1 - x^2).
+
+    >>> import chainrule as cr
+    >>> x = cr.tensor(0.5, requires_grad=True)
+    >>> x.atanh().backward()
+    >>> round(x.grad.item(), 6)
+    1.333333
+    """
+
+    label = "atanh"
+    ufunc = np.arctanh
+    formula = "atanh(x)"
+    derivatives = {"x": "1 / (1 - x * x)"}
+    elementwise = True
+    methods = ("atanh", "arctanh")
+    function = "atanh"
+
+
+class Hypot(Gate):
+    """``sqrt(x^2 + y^2)`` without overflow at large x or y: d/dx = x / out, d/dy = y / out
+    (NaN at the origin, as in PyTorch).
+
+    >>> import chainrule as cr
+    >>> x = cr.tensor(3.0, requires_grad=True)
+    >>> h = cr.hypot(x, cr.tensor(4.0))
+    >>> h.backward()
+    >>> h.item(), round(x.grad.item(), 6)
+    (5.0, 0.6)
+    """
+
+    label = "hypot"
+    inputs = ("x", "y")
+    ufunc = np.hypot
+    formula = "hypot(x, y)"
+    derivatives = {"x": "x / out", "y": "y / out"}
+    elementwise = True
+    methods = ("hypot",)
+    function = "hypot"
+
+
+class Logaddexp(Gate):
+    """``log(exp(x) + exp(y))``, stable at any x and y: d/dx = 1 / (1 + exp(y - x)).
+
+    >>> import chainrule as cr
+    >>> x = cr.tensor(1000.0, requires_grad=True)
+    >>> z = cr.logaddexp(x, cr.tensor(1000.0))
+    >>> z.backward()
+    >>> round(z.item(), 3), x.grad.item()
+    (1000.693, 0.5)
+    """
+
+    label = "logaddexp"
+    inputs = ("x", "y")
+    ufunc = np.logaddexp
+    formula = "logaddexp(x, y)"
+    derivatives = {"x": "1 / (1 + exp(y - x))", "y": "1 / (1 + exp(x - y))"}
+    elementwise = True
+    methods = ("logaddexp",)
+    function = "logaddexp"
+
+
+class Logaddexp2(Gate):
+    """``log2(2^x + 2^y)``: d/dx = 1 / (1 + 2^(y - x)).
+
+    >>> import chainrule as cr
+    >>> x = cr.tensor(3.0, requires_grad=True)
+    >>> z = cr.logaddexp2(x, cr.tensor(3.0))
+    >>> z.backward()
+    >>> z.item(), x.grad.item()
+    (4.0, 0.5)
+    """
+
+    label = "logaddexp2"
+    inputs = ("x", "y")
+    ufunc = np.logaddexp2
+    formula = "logaddexp2(x, y)"
+    derivatives = {"x": "1 / (1 + 2 ** (y - x))", "y": "1 / (1 + 2 ** (x - y))"}
+    elementwise = True
+    methods = ("logaddexp2",)
+    function = "logaddexp2"
+
+
+# the SciPy-backed functions, for the rows below (the rows of each one's derivative)
+define("erfinv", special.erfinv, lambda x: x.erfinv())
+define("digamma", lambda x: special.polygamma(0, x), lambda x: x.digamma())
+define("polygamma", special.polygamma, lambda n, x: Polygamma.apply(x, n=n),
+       "polygamma(n, x): the n-th derivative of digamma at x")
+
+
+class Erfinv(Gate):
+    """The inverse error function on (-1, 1) (±inf at ±1, NaN outside):
+    d/dx = sqrt(pi) / 2 * exp(erfinv(x)^2).
+
+    >>> import chainrule as cr
+    >>> x = cr.tensor(0.0, requires_grad=True)
+    >>> x.erfinv().backward()
+    >>> round(x.grad.item(), 6)
+    0.886227
+    """
+
+    label = "erfinv"
+    formula = "erfinv(x)"
+    derivatives = {"x": "pi ** 0.5 / 2 * exp(out * out)"}
+    elementwise = True
+    methods = ("erfinv",)
+    function = "erfinv"
+
+    def forward(self, x):
+        return special.erfinv(x)
+
+
+class Lgamma(Gate):
+    """``log |gamma(x)|``: d/dx = digamma(x).
+
+    >>> import chainrule as cr
+    >>> x = cr.tensor(1.0, requires_grad=True)
+    >>> x.lgamma().backward()
+    >>> round(x.grad.item(), 6)
+    -0.577216
+    """
+
+    label = "lgamma"
+    formula = "lgamma(x)"
+    derivatives = {"x": "digamma(x)"}
+    elementwise = True
+    methods = ("lgamma",)
+    function = "lgamma"
+
+    def forward(self, x):
+        return special.lgamma(x)
+
+
+class Digamma(Gate):
+    """The derivative of lgamma: d/dx = polygamma(1, x).
+
+    >>> import chainrule as cr
+    >>> x = cr.tensor(1.0, requires_grad=True)
+    >>> y = x.digamma()
+    >>> y.backward()
+    >>> round(y.item(), 6), round(x.grad.item(), 6)
+    (-0.577216, 1.644934)
+    """
+
+    label = "digamma"
+    formula = "digamma(x)"
+    derivatives = {"x": "polygamma(1, x)"}
+    elementwise = True
+    methods = ("digamma",)
+    function = "digamma"
+
+    def forward(self, x):
+        return special.polygamma(0, x)
+
+
+class Polygamma(Gate):
+    """The ``n``-th derivative of digamma (n >= 0): d/dx = polygamma(n + 1, x). Published
+    as PyTorch's ``polygamma(n, x)`` and ``x.polygamma(n)``."""
+
+    label = "polygamma"
+    formula = "polygamma(n, x)"
+    derivatives = {"x": "polygamma(n + 1, x)"}
+    elementwise = True
+    saves = ("n",)
+
+    def forward(self, x, n):
+        self.n = n
+        return special.polygamma(n, x)
+
+
+@api(methods=())
+def polygamma(n, input):  # noqa: A002  (PyTorch's names)
+    """The ``n``-th derivative of digamma at ``input`` (the ``Polygamma`` gate); ``n`` is a
+    non-negative integer.
+
+    >>> import chainrule as cr
+    >>> round(cr.polygamma(1, cr.tensor(1.0)).item(), 6)
+    1.644934
+    """
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
+        raise RuntimeError(f"polygamma: n must be a non-negative integer, got {n!r}")
+    return Polygamma.apply(input, n=int(n))
+
+
+def polygamma_method(self, n):
+    """``x.polygamma(n)``: ``polygamma(n, x)``."""
+    return polygamma(n, self)
+
+
+Tensor.polygamma = polygamma_method
+
+
+# ----- compositions -----------------------------------------------------------------------
+@api(methods=("deg2rad",))
+def deg2rad(input):  # noqa: A002
+    """Degrees to radians, ``input * (pi / 180)`` (the ``Mul`` gate); integers give the
+    default float.
+
+    >>> import chainrule as cr
+    >>> round(cr.deg2rad(cr.tensor(180.0)).item(), 5)
+    3.14159
+    """
+    return as_float(input) * (np.pi / 180)
+
+
+@api(methods=("rad2deg",))
+def rad2deg(input):  # noqa: A002
+    """Radians to degrees, ``input * (180 / pi)`` (the ``Mul`` gate).
+
+    >>> import chainrule as cr
+    >>> round(cr.rad2deg(cr.tensor(3.141592653589793, dtype=cr.float64)).item(), 6)
+    180.0
+    """
+    return as_float(input) * (180 / np.pi)
+
+
+def as_float(x):
+    """``x`` itself when it is a float tensor, else the default float (as PyTorch promotes
+    the integer input of deg2rad and sinc)."""
+    return x if x.dtype.is_floating_point else x.float()
+
+
+@api(methods=("sgn",))
+def sgn(input):  # noqa: A002
+    """PyTorch's ``sgn``: ``sign`` for real tensors (complex tensors do not exist here).
+
+    >>> import chainrule as cr
+    >>> cr.sgn(cr.tensor([-2.0, 0.0, 3.0])).tolist()
+    [-1.0, 0.0, 1.0]
+    """
+    return input.sign()
+
+
+@api(methods=("signbit",))
+def signbit(input):  # noqa: A002
+    """Whether the sign bit is set (True at -0.0 and negative NaN): a bool tensor, no
+    gradient.
+
+    >>> import chainrule as cr
+    >>> cr.signbit(cr.tensor([-1.0, -0.0, 0.0, 2.0])).tolist()
+    [True, True, False, False]
+    """
+    return new_tensor(np.signbit(input._data), None)
+
+
+@api(methods=("sinc",))
+def sinc(input):  # noqa: A002
+    """The normalized sinc, ``sin(pi x) / (pi x)``, 1 at 0: a composition of ``Sin``,
+    ``Div`` and ``Where``; the division sees 1 where x is 0 so its gradient stays finite
+    there (0, as PyTorch's).
+
+    >>> import chainrule as cr
+    >>> x = cr.tensor([0.0, 0.5], requires_grad=True)
+    >>> y = cr.sinc(x)
+    >>> y.sum().backward()
+    >>> [round(v, 6) for v in y.tolist()], round(x.grad.tolist()[0], 6)
+    ([1.0, 0.63662], 0.0)
+    """
+    x = as_float(input)
+    zero = x == 0
+    scaled = where(zero, 1.0, x) * np.pi
+    return where(zero, 1.0, scaled.sin() / scaled)
+
+
+@api(methods=("heaviside",))
+def heaviside(input, values):  # noqa: A002
+    """The Heaviside step: 0 where ``input`` < 0, ``values`` where it is 0, 1 above (NaN
+    stays NaN). No gradient, as in PyTorch; both tensors must have one dtype.
+
+    >>> import chainrule as cr
+    >>> cr.heaviside(cr.tensor([-1.0, 0.0, 2.0]), cr.tensor(0.5)).tolist()
+    [0.0, 0.5, 1.0]
+    """
+    if not isinstance(values, Tensor):
+        raise TypeError(f"heaviside(): argument 'values' must be a Tensor, not "
+                        f"{type(values).__name__}")
+    if values.dtype != input.dtype:
+        raise RuntimeError(f"heaviside is not yet implemented for tensors with different "
+                           f"dtypes ({input.dtype} and {values.dtype}); convert one first")
+    return new_tensor(np.heaviside(input._data, values._data).astype(input._data.dtype), None)
+
+
+def integer_only(name, fn):
+    """``gcd``/``lcm``: NumPy's on integer tensors (no gradient); floats are refused, as
+    PyTorch refuses them."""
+    def op(input, other):  # noqa: A002
+        for t in (input, other):
+            if not isinstance(t, Tensor):
+                raise TypeError(f"{name}(): expected Tensors, got {type(t).__name__}")
+            if t.dtype.is_floating_point or t._data.dtype == np.bool_:
+                raise RuntimeError(f"{name}: not implemented for {t.dtype} tensors; it takes "
+                                   f"integer tensors (convert with .long())")
+        return new_tensor(fn(input._data, other._data), None)
+    op.__name__ = name
+    return op
+
+
+gcd = api(integer_only("gcd", np.gcd), methods=("gcd",))
+gcd.__doc__ = """The greatest common divisor of integer tensors, elementwise (no gradient).
+
+    >>> import chainrule as cr
+    >>> cr.gcd(cr.tensor([12, -8, 0]), cr.tensor([18, 12, 5])).tolist()
+    [6, 4, 5]
+    """
+lcm = api(integer_only("lcm", np.lcm), methods=("lcm",))
+lcm.__doc__ = """The least common multiple of integer tensors, elementwise (no gradient).
+
+    >>> import chainrule as cr
+    >>> cr.lcm(cr.tensor([4, -6, 0]), cr.tensor([6, 4, 5])).tolist()
+    [12, 12, 0]
+    """
+
+
+# ----- in-place forms ---------------------------------------------------------------------
+for _name, _fn in (("asinh", Asinh.apply), ("acosh", Acosh.apply), ("atanh", Atanh.apply),
+                   ("hypot", Hypot.apply), ("erfinv", Erfinv.apply),
+                   ("lgamma", Lgamma.apply), ("digamma", Digamma.apply),
+                   ("polygamma", polygamma_method), ("deg2rad", deg2rad),
+                   ("rad2deg", rad2deg), ("sgn", sgn), ("sinc", sinc),
+                   ("heaviside", heaviside), ("gcd", gcd), ("lcm", lcm)):
+    composed_inplace(_name, _fn)
+for _name in ("arcsinh", "arccosh", "arctanh"):   # PyTorch's NumPy-named in-place forms
+    composed_inplace(_name, getattr(Tensor, _name))
