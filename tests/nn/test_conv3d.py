@@ -179,3 +179,42 @@ def test_transposed_layer_loads_a_pytorch_state_dict_and_matches(kwargs):
         size = (2, 6, 6, 8, 6)
         assert tuple(ours(cr.tensor(array), output_size=size).shape) == \
             tuple(theirs(torch.tensor(array), output_size=size).shape)
+
+
+
+LAYERS = ["Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d"]
+ATTRIBUTES = ("in_channels", "out_channels", "kernel_size", "stride", "padding", "dilation",
+              "groups", "padding_mode")
+
+
+@pytest.mark.parametrize("name", LAYERS)
+@pytest.mark.parametrize("kwargs", [{}, {"stride": 2, "padding": 1, "dilation": 2, "groups": 2},
+                                    {"bias": False, "padding": 1, "padding_mode": "circular"},
+                                    {"padding": "valid", "padding_mode": "replicate"}])
+def test_every_convolution_layer_keeps_pytorchs_attributes(name, kwargs):
+    """The layers of every dimension share one base: the tuples each argument becomes, the
+    defaults, the parameters and the reprs are PyTorch's for each of them, and what PyTorch
+    refuses (a transposed layer's padding mode, its string padding) is refused."""
+    try:
+        theirs = getattr(torch.nn, name)(4, 6, 3, **kwargs)
+    except ValueError:
+        with pytest.raises(ValueError, match=name):
+            getattr(cr.nn, name)(4, 6, 3, **kwargs)
+        return
+    ours = getattr(cr.nn, name)(4, 6, 3, **kwargs)
+    for attribute in ATTRIBUTES + (("output_padding",) if "Transpose" in name else ()):
+        assert getattr(ours, attribute) == getattr(theirs, attribute), attribute
+    assert len(ours.kernel_size) == int(name[-2]) and repr(ours) == repr(theirs)
+    assert [(k, tuple(p.shape)) for k, p in ours.named_parameters()] == \
+        [(k, tuple(p.shape)) for k, p in theirs.named_parameters()]
+
+
+@pytest.mark.parametrize("name", LAYERS)
+@pytest.mark.parametrize("kwargs", [{"groups": 4}, {"padding_mode": "mirror"},
+                                    {"kernel_size": (3, 3, 3, 3)}])
+def test_every_convolution_layer_refuses_what_pytorch_refuses(name, kwargs):
+    kwargs = {"kernel_size": 3, **kwargs}
+    with pytest.raises((ValueError, RuntimeError)):
+        getattr(torch.nn, name)(4, 6, **kwargs)(torch.ones((1, 4) + (5,) * int(name[-2])))
+    with pytest.raises(ValueError, match=name):
+        getattr(cr.nn, name)(4, 6, **kwargs)
