@@ -302,10 +302,18 @@ def solve(A, B, *, left=True, out=None):  # noqa: N803
     if A.ndim < 2:
         raise ValueError(f"linalg.solve: A must be batches of square matrices (..., n, n), "
                          f"got shape {tuple(A.shape)}")
-    A = A if left else A.mT
     if is_vector_rhs(A, B):
+        if not left:   # PyTorch refuses it too
+            raise ValueError("linalg.solve: a vector B is not supported with left=False; "
+                             "there the equation x A = b is b / A.squeeze(-1)")
         return Solve.apply(A, B.unsqueeze(-1)).squeeze(-1)
-    return Solve.apply(A, B) if left else Solve.apply(A, B.mT).mT
+    if left:
+        return Solve.apply(A, B)
+    if B.shape[-1] != A.shape[-1]:
+        raise ValueError(f"linalg.solve: incompatible shapes of A {tuple(A.shape)} and B "
+                         f"{tuple(B.shape)} for the equation XA = B (left=False): B's last "
+                         f"dimension must be n")
+    return Solve.apply(A.mT, B.mT).mT   # X A = B is A^T X^T = B^T
 
 
 @api(name=False)
