@@ -109,3 +109,29 @@ def test_max_pool3d_keeps_pytorchs_element_with_nan_in_several_planes():
         array[rng.random(array.shape) < 0.15] = np.nan
         compare(*both("max_pool3d", array, kernel_size=2, stride=1, padding=1,
                       return_indices=True), seed=12)
+
+
+@pytest.mark.parametrize("name", ["MaxPool1d", "MaxPool2d", "MaxPool3d", "AvgPool2d",
+                                  "AvgPool3d"])
+@pytest.mark.parametrize("kwargs", [{}, {"stride": 1, "padding": 1, "ceil_mode": True},
+                                    {"stride": (2,), "return_indices": True},
+                                    {"count_include_pad": False, "divisor_override": 3}])
+def test_every_pooling_layer_as_pytorch(name, kwargs):
+    """MaxPool1d/2d/3d and AvgPool2d/3d share one base each: their arguments kept as given,
+    the reprs, the outputs (and indices) are PyTorch's for each dimension."""
+    keep = ("return_indices", "dilation") if name.startswith("Max") else \
+        ("count_include_pad", "divisor_override")
+    kwargs = {k: v for k, v in kwargs.items() if k in keep + ("stride", "padding", "ceil_mode")}
+    dims = int(name[-2])
+    if isinstance(kwargs.get("stride"), tuple):
+        kwargs["stride"] = (2,) * dims
+    ours, theirs = getattr(cr.nn, name)(3, **kwargs), getattr(torch.nn, name)(3, **kwargs)
+    assert repr(ours) == repr(theirs)
+    for attribute in ("kernel_size", "stride", "padding", "ceil_mode") + keep:
+        assert getattr(ours, attribute) == getattr(theirs, attribute), attribute
+    array = np.random.default_rng(dims).standard_normal((2, 3) + (6, 5, 7)[:dims])
+    out, tout = ours(cr.tensor(array)), theirs(torch.tensor(array))
+    if kwargs.get("return_indices"):
+        np.testing.assert_array_equal(out[1].numpy(), tout[1].numpy())
+        out, tout = out[0], tout[0]
+    np.testing.assert_allclose(out.numpy(), tout.numpy(), rtol=1e-12)
