@@ -1,6 +1,8 @@
-"""Convolution and pooling layers: ``Conv1d``, ``Conv2d``, ``ConvTranspose1d``,
-``ConvTranspose2d``, ``MaxPool2d``, ``AvgPool2d`` (sliding windows from the Unfold gate; see
-``ops/conv.py``). Weights have PyTorch's shapes, names and default initialisation."""
+"""Convolution and pooling layers: ``Conv1d/2d/3d`` (one base, ``Conv``),
+``ConvTranspose1d/2d/3d`` (one base, ``ConvTranspose``), ``MaxPool2d``, ``AvgPool2d``, ``Fold``,
+``Unfold`` (sliding windows from the Unfold gate; see ``ops/conv.py``). Each layer of a base
+names its dims and its function. Weights have PyTorch's shapes, names and default
+initialisation."""
 from ..ops.conv import pair
 from . import functional as F
 from .pool_functions import single
