@@ -139,6 +139,13 @@ FAMILIES = {
         "linalg.solve": cr.linalg.solve, "linalg.cholesky": cr.linalg.cholesky,
         "cholesky": cr.cholesky,
     },
+    "tensor products and indices": {
+        "cross": cr.cross, "linalg.cross": cr.linalg.cross, "kron": cr.kron,
+        "tensordot": cr.tensordot, "cdist": cr.cdist, "diag_embed": cr.diag_embed,
+        "tril_indices": cr.tril_indices, "triu_indices": cr.triu_indices,
+        "tensor_split": cr.tensor_split, "unfold": method("unfold"), "take": cr.take,
+        "searchsorted": cr.searchsorted, "bucketize": cr.bucketize, "isin": cr.isin,
+    },
     "shapes and indexing": {
         "reshape": cr.reshape, "reshape_as": method("reshape_as"), "view": method("view"),
         "view_as": method("view_as"), "permute": cr.permute, "transpose": cr.transpose,
