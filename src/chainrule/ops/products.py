@@ -21,6 +21,9 @@ def constant(array):
 
 # ----- cross products ---------------------------------------------------------------------
 def cross_along(a, b, dim, op):
+    if a.ndim != b.ndim:   # PyTorch broadcasts sizes, not numbers of dimensions, here
+        raise ValueError(f"{op}: inputs must have the same number of dimensions, got shapes "
+                         f"{tuple(a.shape)} and {tuple(b.shape)}; unsqueeze the shorter")
     a, b = broadcast_tensors(a, b)
     dim = normalize_dims(dim, a.ndim, op)[0]
     if a.shape[dim] != 3:
