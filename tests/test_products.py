@@ -44,6 +44,20 @@ DIFFERENTIABLE = {
 }
 
 
+# row 0: position 1 gets nothing; src has index's shape (PyTorch's backward needs it)
+SCATTER_INDEX = np.array([[0, 2, 0, 0], [1, 1, 3, 1]])
+for reduce in ("sum", "prod", "mean", "amax", "amin"):
+    for include_self in (True, False):
+        DIFFERENTIABLE[f"scatter_reduce {reduce} include_self={include_self}"] = (
+            lambda lib, x, src, reduce=reduce, include_self=include_self: x.scatter_reduce(
+                1, lib.tensor(SCATTER_INDEX), src, reduce, include_self=include_self),
+            (values(2, 4), values(2, 4)))
+# a zero among a product's factors (one in row 0, two in row 1): PyTorch's special cases
+DIFFERENTIABLE["scatter_reduce prod zeros"] = (
+    lambda lib, x, src: lib.scatter_reduce(x, 1, lib.tensor(SCATTER_INDEX), src * lib.tensor(
+        [[0.0, 1, 1, 1], [0, 1, 1, 0]]), "prod"), (values(2, 4), values(2, 4)))
+
+
 @pytest.mark.parametrize("name", DIFFERENTIABLE)
 def test_values_and_gradients_match_pytorch_and_central_differences(name):
     fn, arrays = DIFFERENTIABLE[name]
@@ -59,6 +73,25 @@ def test_values_and_gradients_match_pytorch_and_central_differences(name):
     for mine, pytorch in zip(ours, theirs):
         np.testing.assert_allclose(mine.grad.numpy(), pytorch.grad.numpy(), rtol=1e-10,
                                    atol=1e-12)
+
+
+def test_scatter_reduce_ties_share_the_gradient_as_pytorch():
+    x, src = np.array([3.0, 1.0]), np.array([3.0, 2.0, 3.0])
+    grads = []
+    for lib in (cr, torch):
+        a, b = lib.tensor(x, requires_grad=True), lib.tensor(src, requires_grad=True)
+        a.scatter_reduce(0, lib.tensor([0, 1, 0]), b, "amax").sum().backward()
+        grads.append((a.grad.tolist(), b.grad.tolist()))
+    assert grads[0] == grads[1] == ([1 / 3, 0.0], [1 / 3, 1.0, 1 / 3])
+
+
+def test_scatter_reduce_integers_match_pytorch():
+    for reduce in ("sum", "prod", "mean", "amax", "amin"):
+        calls = [lib.tensor([5, -7, 2]).scatter_reduce(
+            0, lib.tensor([0, 0, 1]), lib.tensor([2, 4, -3]), reduce, include_self=False)
+            for lib in (cr, torch)]
+        assert calls[0].tolist() == calls[1].tolist(), reduce
+        assert str(calls[0].dtype).split(".")[1] == str(calls[1].dtype).split(".")[1]
 
 
 def test_cdist_gradient_at_a_zero_distance_is_zero_as_pytorch():
@@ -119,6 +152,11 @@ def test_index_functions_match_pytorch(call):
     (lambda: cr.bucketize(cr.ones(2), cr.ones(2, 2)), "boundaries must be 1-D"),
     (lambda: cr.tril_indices(2, 2, device="cuda"), "computes on the CPU"),
     (lambda: cr.kron(cr.ones(2), cr.ones(2), out=cr.ones(4)), "out= is not supported"),
+    (lambda: cr.ones(3).scatter_reduce(0, cr.tensor([0]), cr.ones(1), "max"), "reduce must be"),
+    (lambda: cr.ones(3).scatter_reduce(0, cr.tensor([3]), cr.ones(1), "sum"), "out of range"),
+    (lambda: cr.ones(3).scatter_reduce(0, cr.tensor([0, 1]), cr.ones(1), "sum"), "larger than"),
+    (lambda: cr.ones(3).scatter_reduce(0, cr.tensor([[0]]), cr.ones(1, 1), "sum"),
+     "same number of dimensions"),
 ])
 def test_errors_name_the_operation_and_argument(call, message):
     with pytest.raises((ValueError, TypeError, IndexError, NotImplementedError)) as error:

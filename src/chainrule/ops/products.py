@@ -60,7 +60,7 @@ def linalg_cross(input, other, *, dim=-1, out=None):  # noqa: A002
     """``torch.linalg.cross``: the cross product along ``dim`` (default -1), broadcast.
 
     >>> import chainrule as cr
-    >>> cr.linalg.cross(cr.tensor([[0.0, 1.0, 0.0]]), cr.tensor([0.0, 0.0, 1.0])).tolist()
+    >>> cr.linalg.cross(cr.tensor([[0.0, 1.0, 0.0]]), cr.tensor([[0.0, 0.0, 1.0]])).tolist()
     [[1.0, 0.0, 0.0]]
     """
     refuse_out(out, "linalg.cross")
@@ -389,3 +389,102 @@ def isin(elements, test_elements, *, assume_unique=False, invert=False):
     """
     return constant(np.isin(array_of(elements), array_of(test_elements),
                             assume_unique=assume_unique, invert=invert))
+
+
+# ----- scatter with a reduction -----------------------------------------------------------
+SCATTER_REDUCTIONS = ("sum", "prod", "mean", "amax", "amin")
+
+
+def scatter_layout(input_shape, dim, index, src_shape):
+    """Where each used element of ``src`` goes: an (N, K) matrix of flat ``src`` positions,
+    one row per element of the output (N of them), its K columns the elements scattered
+    there and then ``src``'s size (a padding position), and the output's touched mask."""
+    coords = list(np.indices(index.shape))
+    src_flat = np.ravel_multi_index(coords, src_shape)
+    coords[dim] = index
+    out_flat = np.ravel_multi_index(coords, input_shape).ravel()
+    n = int(np.prod(input_shape))
+    counts = np.bincount(out_flat, minlength=n)
+    order = np.argsort(out_flat, kind="stable")
+    starts = np.cumsum(counts) - counts
+    rank = np.arange(len(order)) - starts[out_flat[order]]
+    layout = np.full((n, max(int(counts.max(initial=0)), 1)), int(np.prod(src_shape)))
+    layout[out_flat[order], rank] = src_flat.ravel()[order]
+    return layout, counts.reshape(input_shape)
+
+
+def check_scatter(input, dim, index, src, reduce):  # noqa: A002
+    if reduce not in SCATTER_REDUCTIONS:
+        raise ValueError(f"scatter_reduce: reduce must be one of {SCATTER_REDUCTIONS}, got "
+                         f"{reduce!r}")
+    if not isinstance(src, Tensor):
+        raise TypeError("scatter_reduce: src must be a tensor (use scatter for a number)")
+    if not (index.ndim == input.ndim == src.ndim) and index.numel():
+        raise ValueError(f"scatter_reduce: index {tuple(index.shape)}, input "
+                         f"{tuple(input.shape)} and src {tuple(src.shape)} must have the "
+                         f"same number of dimensions")
+    for d, size in enumerate(index.shape):
+        if size > src.shape[d] or (d != dim and size > input.shape[d]):
+            raise ValueError(f"scatter_reduce: index {tuple(index.shape)} is larger than src "
+                             f"{tuple(src.shape)} or input {tuple(input.shape)} in dimension {d}")
+    positions = index._data
+    if positions.size and (positions.min() < 0 or positions.max() >= input.shape[dim]):
+        raise IndexError(f"scatter_reduce: index out of range: values from {positions.min()} "
+                         f"to {positions.max()} for dimension {dim} of size "
+                         f"{input.shape[dim]}")
+
+
+def padding_for(reduce, dtype):
+    """The value a padding column holds: neutral for the reduction."""
+    if reduce in ("amax", "amin"):
+        big = np.inf if dtype.kind == "f" else np.iinfo(dtype).max
+        return -big if reduce == "amax" else big
+    return 1 if reduce == "prod" else 0
+
+
+@api(methods=("scatter_reduce",))
+def scatter_reduce(input, dim, index, src, reduce, *, include_self=True, out=None):  # noqa: A002
+    """``torch.scatter_reduce``: ``src``'s elements reduced into ``input`` at ``index``
+    along ``dim`` with ``reduce`` (sum, prod, mean, amax, amin), ``input``'s own value
+    taking part unless ``include_self=False``; positions no index names keep ``input``.
+    Each output element's values are gathered into one row and reduced by the ``sum``,
+    ``prod``, ``amax`` or ``amin`` gate, so the gradient is theirs (ties of amax/amin share
+    it, as PyTorch's; an excluded input is never counted among the ties, where PyTorch
+    counts it when equal to the result).
+
+    >>> import chainrule as cr
+    >>> x = cr.tensor([1.0, 2.0, 3.0])
+    >>> x.scatter_reduce(0, cr.tensor([0, 0, 2]), cr.tensor([5.0, 7.0, 1.0]), "amax").tolist()
+    [7.0, 2.0, 3.0]
+    """
+    refuse_out(out, "scatter_reduce")
+    if input.ndim == 0:   # PyTorch takes 0-d tensors as 1-element vectors here
+        scalars = [t.reshape(1) if t.ndim == 0 else t for t in (input, index, src)]
+        return scatter_reduce(*scalars[:1], dim, *scalars[1:], reduce,
+                              include_self=include_self).reshape(())
+    dim = normalize_dims(dim, input.ndim, "scatter_reduce")[0]
+    check_scatter(input, dim, index, src, reduce)
+    if index.numel() == 0:
+        return input.clone()
+    x = input
+    layout, counts = scatter_layout(tuple(x.shape), dim, index._data, tuple(src.shape))
+    pad = constant(np.array([padding_for(reduce, src._data.dtype)], src._data.dtype))
+    pool = cat([src.reshape(-1).to(x.dtype), pad.to(x.dtype)])
+    rows = index_select(pool, 0, constant(layout.ravel())).reshape(layout.shape)
+    if include_self:
+        rows = cat([x.reshape(-1, 1), rows], 1)
+    reduced = reduce_rows(rows, reduce, counts.reshape(-1) + include_self)
+    return reduced.reshape(tuple(x.shape)).where(constant(counts > 0), x)
+
+
+def reduce_rows(rows, reduce, counts):
+    if reduce == "sum":
+        return rows.sum(1)
+    if reduce == "prod":
+        return rows.prod(1).to(rows.dtype)
+    if reduce in ("amax", "amin"):
+        return rows.amax(1) if reduce == "amax" else rows.amin(1)
+    divisor = constant(np.maximum(counts, 1).astype(rows._data.dtype))   # mean
+    if rows.dtype.is_floating_point:
+        return rows.sum(1) / divisor
+    return rows.sum(1).div(divisor, rounding_mode="floor")
