@@ -145,6 +145,8 @@ FAMILIES = {
         "tril_indices": cr.tril_indices, "triu_indices": cr.triu_indices,
         "tensor_split": cr.tensor_split, "unfold": method("unfold"), "take": cr.take,
         "searchsorted": cr.searchsorted, "bucketize": cr.bucketize, "isin": cr.isin,
+        **{("scatter_reduce", reduce): cr.scatter_reduce
+           for reduce in ("sum", "prod", "mean", "amax", "amin")},
     },
     "shapes and indexing": {
         "reshape": cr.reshape, "reshape_as": method("reshape_as"), "view": method("view"),
