@@ -123,6 +123,18 @@ def svd_factor(lib, x, i):
     return lib.linalg.svd(x)[i] if lib is cr else svd_signed(lib, x, True)[i]
 
 
+def eigh_signed(torch, x, uplo):
+    """PyTorch's eigenvectors with chainrule's signs: each column's largest |entry| positive
+    (ops/decompositions.py)."""
+    vectors = torch.linalg.eigh(x, UPLO=uplo)[1]
+    return vectors * vectors.gather(-2, vectors.abs().argmax(-2, keepdim=True)).sign()
+
+
+def eigh_vectors(lib, x):
+    """The eigenvectors of x: chainrule's, or PyTorch's with chainrule's signs."""
+    return lib.linalg.eigh(x)[1] if lib is cr else eigh_signed(lib, x, "L")
+
+
 SHIFT = 3 * np.eye(3)   # added to random 3x3 matrices: well conditioned, far from singular
 SINGULAR = "random graphs make singular matrices (x - x, repeated rows)"
 
@@ -799,6 +811,43 @@ GATES = {
         op=Excluded(SINGULAR + ", and most matrices are not positive-definite"),
         extremes=[Extreme(lambda lib, x: lib.linalg.cholesky(x.reshape(2, 2) @ x.reshape(2, 2).mT),
                           lambda b, s, t: [[b ** 0.2, s, t, 1.0]], rtol=1e-6)]),
+
+    # ===== symmetric eigendecomposition and QR (ops/decompositions.py) ======================
+    # eigh of x + x^T (symmetric, distinct eigenvalues): LAPACK reads one triangle, so a
+    # central difference of one entry is not symmetric; PyTorch's eigenvectors get
+    # chainrule's signs (eigh_signed). QR of tall, square and wide matrices
+    "Eigvalsh": Entry(
+        cases=[case(lambda lib, x: lib.linalg.eigvalsh(x + x.mT), (3, 3)),
+               case(lambda lib, x: lib.linalg.eigvalsh(x + x.mT, UPLO="U"), (2, 4, 4))],
+        op=Excluded("random graphs make repeated eigenvalues (x - x), and eigh needs "
+                    "symmetric matrices"),
+        extremes=[Extreme(lambda lib, x: lib.linalg.eigvalsh(x.reshape(2, 2)),
+                          lambda b, s, t: [[b ** 0.4, s, s, 1.0]], rtol=1e-6)]),
+    "EighVectors": Entry(
+        cases=[case(lambda lib, x: lib.linalg.eigh(x + x.mT)[1], (3, 3),
+                    torch_fn=lambda torch, x: eigh_signed(torch, x + x.mT, "L")),
+               case(lambda lib, x: lib.linalg.eigh(x + x.mT, UPLO="U")[1], (2, 4, 4),
+                    torch_fn=lambda torch, x: eigh_signed(torch, x + x.mT, "U"))],
+        op=Excluded("its sign is a convention PyTorch does not share; the cases compare "
+                    "with PyTorch's eigenvectors given chainrule's signs"),
+        extremes=[Extreme(lambda lib, x: eigh_vectors(lib, x.reshape(2, 2)),
+                          lambda b, s, t: [[2.0, s, s, 1.0]], rtol=1e-6)]),
+    "QrQ": Entry(
+        cases=[case(lambda lib, x: lib.linalg.qr(x)[0], (4, 3)),
+               case(lambda lib, x: lib.linalg.qr(x)[0], (2, 3, 5)),
+               case(lambda lib, x: lib.linalg.qr(x, mode="complete")[0], (3, 3))],
+        op=Excluded("random graphs make rank-deficient matrices (x - x), where R has no "
+                    "inverse and the gradient is not finite"),
+        extremes=[Extreme(lambda lib, x: lib.linalg.qr(x.reshape(2, 2))[0],
+                          lambda b, s, t: [[b ** 0.4, s, t, 1.0]], rtol=1e-6)]),
+    "QrR": Entry(
+        cases=[case(lambda lib, x: lib.linalg.qr(x)[1], (4, 3)),
+               case(lambda lib, x: lib.linalg.qr(x)[1], (2, 3, 5)),
+               case(lambda lib, x: lib.linalg.qr(x, mode="complete")[1], (3, 4))],
+        op=Excluded("random graphs make rank-deficient matrices (x - x), where R has no "
+                    "inverse and the gradient is not finite"),
+        extremes=[Extreme(lambda lib, x: lib.linalg.qr(x.reshape(2, 2))[1],
+                          lambda b, s, t: [[b ** 0.4, s, t, 1.0]], rtol=1e-6)]),
 
     # ===== attention (ops/attention.py): F.scaled_dot_product_attention is one gate ========
     # masks: boolean (True attends; query 1 attends to nothing, so its output is 0), a float

@@ -137,7 +137,10 @@ FAMILIES = {
         "linalg.inv": cr.linalg.inv, "inverse": cr.inverse, "linalg.det": cr.linalg.det,
         "det": cr.det, "linalg.slogdet": cr.linalg.slogdet, "logdet": cr.logdet,
         "linalg.solve": cr.linalg.solve, "linalg.cholesky": cr.linalg.cholesky,
-        "cholesky": cr.cholesky,
+        "cholesky": cr.cholesky, "linalg.eigvalsh": cr.linalg.eigvalsh,
+        "linalg.qr": cr.linalg.qr, "qr": cr.qr,
+        # linalg.eigh left out, as svd: its eigenvectors' signs are LAPACK's in PyTorch and
+        # fixed in chainrule (tests/test_decompositions.py compares them up to sign)
     },
     "tensor products and indices": {
         "cross": cr.cross, "linalg.cross": cr.linalg.cross, "kron": cr.kron,

@@ -40,7 +40,8 @@ TABLE = {
                            "outside the exported model") for name in ("Svdvals", "SvdU", "SvdVh")},
     **{name: NotExportable("a linear-algebra solver with no ONNX operator; compute it "
                            "outside the exported model") for name in (
-        "Inv", "Det", "LogAbsDet", "Solve", "Cholesky")},
+        "Inv", "Det", "LogAbsDet", "Solve", "Cholesky", "Eigvalsh", "EighVectors", "QrQ",
+        "QrR")},
 }
 
 
