@@ -361,6 +361,11 @@ GATES = {
         extremes=[Extreme(lambda lib, x, y: lib.logaddexp2(x, y),
                           lambda b, s, t: [[b, -b, s, t, 1.0, 500.0, -500.0, 0.0],
                                            [b, 2.0, -s, t, 1.0, -500.0, -500.0, -0.0]])]),
+    "Sinc": Entry(
+        cases=unary_cases(call("sinc")) + [case(lambda lib, x: lib.sinc(x * 20), (2, 3))],
+        op=Op(unary_args, call("sinc")),
+        extremes=[Extreme(call("sinc"), lambda b, s, t: [[s, -s, t, 0.0, -0.0, 0.5, 1.0, -2.5,
+                                                          1000.25]])]),
     "Erfinv": Entry(
         cases=[case(unit_interval(call("erfinv")), (3, 4))],
         op=Op(unit_args, call("erfinv"), edge_kink),
@@ -847,6 +852,17 @@ GATES = {
         op=Excluded("random graphs make rank-deficient matrices (x - x), where R has no "
                     "inverse and the gradient is not finite"),
         extremes=[Extreme(lambda lib, x: lib.linalg.qr(x.reshape(2, 2))[1],
+                          lambda b, s, t: [[b ** 0.4, s, t, 1.0]], rtol=1e-6)]),
+
+    # the pseudo-inverse: full-rank tall, wide and symmetric matrices (hermitian=True reads
+    # one triangle, so it gets x + x^T), where the rank does not change nearby
+    "Pinv": Entry(
+        cases=[case(lambda lib, x: lib.linalg.pinv(x), (4, 3)),
+               case(lambda lib, x: lib.linalg.pinv(x), (2, 3, 5)),
+               case(lambda lib, x: lib.linalg.pinv(x + x.mT, hermitian=True), (3, 3))],
+        op=Excluded("random graphs make rank-deficient matrices (x - x), where the rank, "
+                    "and so the pseudo-inverse, jumps"),
+        extremes=[Extreme(lambda lib, x: lib.linalg.pinv(x.reshape(2, 2)),
                           lambda b, s, t: [[b ** 0.4, s, t, 1.0]], rtol=1e-6)]),
 
     # ===== attention (ops/attention.py): F.scaled_dot_product_attention is one gate ========

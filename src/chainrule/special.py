@@ -1,6 +1,6 @@
 """``chainrule.special``: PyTorch's ``torch.special`` names for the functions chainrule has,
 each the same function as its top-level name (``special.expit`` is ``sigmoid``). The other
-special functions (Bessel, gamma, zeta, ``erfinv``...) do not exist yet.
+special functions (Bessel, zeta...) do not exist yet.
 
 >>> import chainrule as cr
 >>> cr.special.expit(cr.tensor([0.0])).tolist()
@@ -9,6 +9,9 @@ special functions (Bessel, gamma, zeta, ``erfinv``...) do not exist yet.
 from .ops import (erf, exp2, expm1, log1p, log_softmax, logit, logsumexp,  # noqa: F401
                   round, softmax, xlogy)
 from .ops import sigmoid as expit  # noqa: F401
+from .ops import digamma, erfinv, polygamma, sinc  # noqa: F401
+from .ops import digamma as psi, lgamma as gammaln  # noqa: F401
 
 __all__ = ["erf", "exp2", "expit", "expm1", "log1p", "log_softmax", "logit", "logsumexp",
-           "round", "softmax", "xlogy"]
+           "round", "softmax", "xlogy", "digamma", "psi", "erfinv", "gammaln", "polygamma",
+           "sinc"]

@@ -97,7 +97,8 @@ def scipy_special(name, *args):
     if x.dtype.kind != "f":
         x = x.astype(np.float32)
     fn = getattr(scipy.special, name)
-    return np.asarray(fn(*args[:-1], x)).astype(x.dtype, copy=False)
+    with np.errstate(all="ignore"):   # poles and overflow give inf and NaN, as PyTorch's, silently
+        return np.asarray(fn(*args[:-1], x)).astype(x.dtype, copy=False)
 
 
 def erfinv(x):
@@ -110,12 +111,41 @@ def erfinv(x):
 
 
 def lgamma(x):
-    """``log |gamma(x)|`` on arrays (SciPy's ``gammaln``): inf at 0 and the negative
-    integers, as PyTorch's."""
-    return scipy_special("gammaln", x)
+    """``log |gamma(x)|`` on arrays (SciPy's ``gammaln``): inf at 0, the negative integers
+    and both infinities, as PyTorch's (and C's; SciPy gives -inf at -inf).
+
+    >>> lgamma(np.array([-np.inf, 1.0, 3.0]))
+    array([       inf, 0.        , 0.69314718])
+    """
+    out = scipy_special("gammaln", x)
+    out[np.isneginf(out) & np.isneginf(x)] = np.inf
+    return out
 
 
 def polygamma(n, x):
     """The ``n``-th derivative of digamma on arrays (SciPy's ``psi`` for n = 0, its
-    ``polygamma`` above)."""
-    return scipy_special("psi", x) if n == 0 else scipy_special("polygamma", n, x)
+    ``polygamma`` above), with PyTorch's values where the two differ:
+
+    * n = 1 below 1/2 by the reflection formula, ``pi^2 / sin(pi x)^2 - trigamma(1 - x)``,
+      as PyTorch computes it: at the poles (0 and the negative integers) sin(pi x) rounds
+      to a tiny number, not 0, giving a huge finite value (SciPy: inf), and NaN at -inf;
+    * n >= 2 gives NaN at +inf (PyTorch's Hurwitz zeta; the limit, which SciPy gives, is 0).
+
+    >>> polygamma(1, np.array([1.0, -0.5]))
+    array([1.64493407, 8.9348022 ])
+    """
+    if n == 0:
+        return scipy_special("psi", x)
+    out = scipy_special("polygamma", n, x)
+    x = np.asarray(out.dtype.type(0) + array_of(x))   # the float input, as out's dtype
+    if n == 1:
+        low = x < 0.5
+        if low.any():
+            with np.errstate(all="ignore"):   # the poles, silently, as PyTorch
+                xl = x[low]
+                sine = np.sin(out.dtype.type(np.pi) * xl)
+                reflected = scipy_special("polygamma", 1, 1 - xl)
+                out[low] = np.pi ** 2 / (sine * sine) - reflected
+    else:
+        out[np.isposinf(x)] = np.nan
+    return out

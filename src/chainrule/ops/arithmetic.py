@@ -208,7 +208,7 @@ define("atan2", np.arctan2, lambda y, x: y.atan2(x))   # for Atan2's formula
 
 class Atan2(Gate):
     """``atan2(y, x)``: the angle of the point (x, y), in (-pi, pi]; d/dy = x / (x^2 + y^2),
-    d/dx = -y / (x^2 + y^2) (NaN at the origin, as in PyTorch).
+    d/dx = -y / (x^2 + y^2) (0 at the origin, as in PyTorch).
 
     >>> import chainrule as cr
     >>> y = cr.tensor(1.0, requires_grad=True)
@@ -222,7 +222,9 @@ class Atan2(Gate):
     ufunc = np.arctan2
     inputs = ("y", "x")
     formula = "atan2(y, x)"
-    derivatives = {"y": "x / (x * x + y * y)", "x": "-y / (x * x + y * y)"}
+    # 0 at the origin, as PyTorch's (its 1 / (x^2 + y^2) is masked to 0 where that is 0)
+    derivatives = {"y": "where(x * x + y * y == 0, 0.0, x / (x * x + y * y))",
+                   "x": "where(x * x + y * y == 0, 0.0, -y / (x * x + y * y))"}
     elementwise = True
     methods = ("atan2", "arctan2")
     function = "atan2"

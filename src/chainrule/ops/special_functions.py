@@ -1,6 +1,6 @@
 """Special and less common elementwise functions: the inverse hyperbolic functions, hypot,
-logaddexp(2), the SciPy-backed erfinv, lgamma, digamma and polygamma (gates with their
-derivative rows), and compositions of other gates (deg2rad, rad2deg, sinc, sgn) or functions
+logaddexp(2), sinc, the SciPy-backed erfinv, lgamma, digamma and polygamma (gates with their
+derivative rows), and compositions of other gates (deg2rad, rad2deg, sgn) or functions
 without a gradient (signbit, heaviside, gcd, lcm), with their in-place forms."""
 import numpy as np
 
@@ -8,8 +8,8 @@ from ..autograd.gate import Gate
 from ..autograd.vocabulary import define
 from ..kernels import special
 from ..tensor import Tensor, api, new_tensor
-from .inplace import composed_inplace
 from .arithmetic import where
+from .inplace import composed_inplace
 
 
 # ----- gates ------------------------------------------------------------------------------
@@ -21,6 +21,7 @@ define("hypot", np.hypot, lambda x, y: Hypot.apply(x, y))
 define("logaddexp", np.logaddexp, lambda x, y: Logaddexp.apply(x, y))
 define("logaddexp2", np.logaddexp2, lambda x, y: Logaddexp2.apply(x, y))
 define("lgamma", special.lgamma, lambda x: x.lgamma())
+define("sinc", lambda x: np.sinc(x), lambda x: x.sinc())
 
 
 class Asinh(Gate):
@@ -29,7 +30,7 @@ class Asinh(Gate):
     >>> import chainrule as cr
     >>> x = cr.tensor(0.75, requires_grad=True)
     >>> x.asinh().backward()
-    >>> x.grad.item()
+    >>> round(x.grad.item(), 6)
     0.8
     """
 
@@ -142,6 +143,59 @@ class Logaddexp2(Gate):
     elementwise = True
     methods = ("logaddexp2",)
     function = "logaddexp2"
+
+
+def sinc_slope_of_arrays(x):
+    """d sinc / dx on arrays: PyTorch's expression (below), in float64 for float32 input:
+    its two terms cancel near 0, where float32 keeps few right digits."""
+    x64 = np.asarray(x, np.float64)
+    with np.errstate(all="ignore"):   # 0 / 0 where x^2 pi is 0, replaced by 0
+        square = x64 * x64 * np.pi
+        slope = (x64 * np.pi * np.cos(x64 * np.pi) - np.sin(x64 * np.pi)) / square
+        return np.where(square == 0, 0.0, slope).astype(np.result_type(x, np.float32))
+
+
+def sinc_slope_of_tensors(x):
+    """d sinc / dx through gates (for second derivatives), in ``x``'s dtype."""
+    square = x * x * np.pi
+    safe = where(square == 0, 1.0, x)   # keeps 0 / 0 out of the second derivative too
+    slope = (safe * np.pi * (safe * np.pi).cos() - (safe * np.pi).sin()) / (safe * safe * np.pi)
+    return where(square == 0, 0.0, slope)
+
+
+# PyTorch's derivative, (pi x cos(pi x) - sin(pi x)) / (pi x^2), 0 where pi x^2 is 0 (not
+# only at 0: also where it underflows)
+define("sinc_slope", sinc_slope_of_arrays, sinc_slope_of_tensors,
+       "sinc_slope(x): d sinc(x) / dx, (pi x cos(pi x) - sin(pi x)) / (pi x^2), 0 where "
+       "pi x^2 is 0")
+
+
+class Sinc(Gate):
+    """The normalized sinc, ``sin(pi x) / (pi x)``, 1 at 0. A gate, not a composition:
+    its derivative's two terms cancel near 0, so it is computed in float64 for float32
+    (``sinc_slope``), where a composition through Sin and Div would lose the digits.
+
+    >>> import chainrule as cr
+    >>> x = cr.tensor([0.0, 0.5], requires_grad=True)
+    >>> y = cr.sinc(x)
+    >>> y.sum().backward()
+    >>> [round(v, 6) for v in y.tolist()], round(x.grad.tolist()[0], 6)
+    ([1.0, 0.63662], 0.0)
+    """
+
+    label = "sinc"
+    formula = "sinc(x)"
+    derivatives = {"x": "sinc_slope(x)"}
+    elementwise = True
+    methods = ("sinc",)
+    function = "sinc"
+
+    def forward(self, x):
+        if x.dtype.kind != "f":   # integers and bools give the default float
+            x = x.astype(np.float32)
+        with np.errstate(all="ignore"):   # 0 / 0 at 0, replaced by 1
+            scaled = x * x.dtype.type(np.pi)
+            return np.where(x == 0, x.dtype.type(1), np.sin(scaled) / scaled)
 
 
 # the SciPy-backed functions, for the rows below (the rows of each one's derivative)
@@ -279,7 +333,7 @@ def rad2deg(input):  # noqa: A002
 
 def as_float(x):
     """``x`` itself when it is a float tensor, else the default float (as PyTorch promotes
-    the integer input of deg2rad and sinc)."""
+    the integer input of deg2rad)."""
     return x if x.dtype.is_floating_point else x.float()
 
 
@@ -306,25 +360,6 @@ def signbit(input):  # noqa: A002
     return new_tensor(np.signbit(input._data), None)
 
 
-@api(methods=("sinc",))
-def sinc(input):  # noqa: A002
-    """The normalized sinc, ``sin(pi x) / (pi x)``, 1 at 0: a composition of ``Sin``,
-    ``Div`` and ``Where``; the division sees 1 where x is 0 so its gradient stays finite
-    there (0, as PyTorch's).
-
-    >>> import chainrule as cr
-    >>> x = cr.tensor([0.0, 0.5], requires_grad=True)
-    >>> y = cr.sinc(x)
-    >>> y.sum().backward()
-    >>> [round(v, 6) for v in y.tolist()], round(x.grad.tolist()[0], 6)
-    ([1.0, 0.63662], 0.0)
-    """
-    x = as_float(input)
-    zero = x == 0
-    scaled = where(zero, 1.0, x) * np.pi
-    return where(zero, 1.0, scaled.sin() / scaled)
-
-
 @api(methods=("heaviside",))
 def heaviside(input, values):  # noqa: A002
     """The Heaviside step: 0 where ``input`` < 0, ``values`` where it is 0, 1 above (NaN
@@ -340,7 +375,9 @@ def heaviside(input, values):  # noqa: A002
     if values.dtype != input.dtype:
         raise RuntimeError(f"heaviside is not yet implemented for tensors with different "
                            f"dtypes ({input.dtype} and {values.dtype}); convert one first")
-    return new_tensor(np.heaviside(input._data, values._data).astype(input._data.dtype), None)
+    x, at_zero = input._data, values._data
+    # PyTorch's rule, x == 0 ? values : x > 0: NaN gives 0 (NumPy's heaviside gives NaN)
+    return new_tensor(np.where(x == 0, at_zero, x > 0).astype(x.dtype), None)
 
 
 def integer_only(name, fn):
@@ -379,7 +416,7 @@ for _name, _fn in (("asinh", Asinh.apply), ("acosh", Acosh.apply), ("atanh", Ata
                    ("hypot", Hypot.apply), ("erfinv", Erfinv.apply),
                    ("lgamma", Lgamma.apply), ("digamma", Digamma.apply),
                    ("polygamma", polygamma_method), ("deg2rad", deg2rad),
-                   ("rad2deg", rad2deg), ("sgn", sgn), ("sinc", sinc),
+                   ("rad2deg", rad2deg), ("sgn", sgn), ("sinc", Sinc.apply),
                    ("heaviside", heaviside), ("gcd", gcd), ("lcm", lcm)):
     composed_inplace(_name, _fn)
 for _name in ("arcsinh", "arccosh", "arctanh"):   # PyTorch's NumPy-named in-place forms
