@@ -14,5 +14,5 @@ from .ops.reduce import linalg_norm as norm, matrix_norm, vector_norm  # noqa: F
 from .ops.svd import svd, svdvals  # noqa: F401
 from .ops.linalg_solve import cholesky, det, inv, slogdet, solve  # noqa: F401
 from .ops.products import linalg_cross as cross  # noqa: F401
-from .ops.decompositions import eigh, eigvalsh, qr  # noqa: F401
+from .ops.decompositions import eigh, eigvalsh, lstsq, matrix_rank, pinv, qr  # noqa: F401
 from .ops import matmul  # noqa: F401  (torch.linalg.matmul: PyTorch's other name for it)

@@ -23,7 +23,7 @@ import numpy as np
 
 from ..autograd.gate import Gate
 from ..autograd.vocabulary import define, gate
-from ..tensor import api
+from ..tensor import api, new_tensor
 from .linalg_solve import check_square, solve_of
 from .shape import cat
 from .svd import signed_largest
@@ -278,3 +278,166 @@ def old_qr(input, some=True, *, out=None):  # noqa: A002
     (``QrQ``, ``QrR``)."""
     refuse_out(out, "qr")
     return qr(input, "reduced" if some else "complete")
+
+
+# ----- pseudo-inverse, rank and least squares: compositions of the decompositions ----------
+LstsqResult = collections.namedtuple("LstsqResult",
+                                     ["solution", "residuals", "rank", "singular_values"])
+LSTSQ_DRIVERS = (None, "gels", "gelsy", "gelsd", "gelss")
+
+
+def as_array(value):
+    return np.asarray(value._data if hasattr(value, "_data") else value)
+
+
+def tolerance(spectrum, shape, atol, rtol, op):
+    """PyTorch's cutoff ``max(atol, rtol * largest)`` for each matrix, as an array (..., 1):
+    rtol defaults to eps * max(m, n) when atol is not given (or is 0), else to 0."""
+    if atol is not None and np.any(as_array(atol) < 0) or rtol is not None and np.any(
+            as_array(rtol) < 0):
+        raise ValueError(f"{op}: atol and rtol must be non-negative, got {atol} and {rtol}")
+    if rtol is None:
+        given = atol is not None and np.any(as_array(atol) > 0)
+        rtol = 0.0 if given else np.finfo(spectrum.dtype).eps * max(shape[-2:])
+    largest = spectrum.max(-1, initial=0.0)
+    cutoff = np.maximum(as_array(0.0 if atol is None else atol), as_array(rtol) * largest)
+    return np.asarray(cutoff)[..., None]
+
+
+def float_matrices(A, op):  # noqa: N803
+    if A.ndim < 2:
+        raise ValueError(f"{op}: the input must have at least 2 dimensions (..., m, n), got "
+                         f"shape {tuple(A.shape)}")
+    if not A.dtype.is_floating_point:
+        raise TypeError(f"{op}: expected a float32 or float64 tensor, got {A.dtype}")
+
+
+def array_pinv(x, atol=None, rtol=None, hermitian=False):
+    """The pseudo-inverse of each matrix with PyTorch's cutoff (``tolerance``)."""
+    m, n = x.shape[-2:]
+    if min(m, n) == 0:
+        return np.zeros(x.shape[:-2] + (n, m), x.dtype)
+    if hermitian:
+        values, vectors = np.linalg.eigh(x)
+        keep = np.abs(values) > tolerance(np.abs(values), x.shape, atol, rtol, "linalg.pinv")
+        inverse = np.where(keep, 1 / np.where(keep, values, 1), 0).astype(x.dtype)
+        return (vectors * inverse[..., None, :]) @ vectors.mT
+    u, s, vh = np.linalg.svd(x, full_matrices=False)
+    keep = s > tolerance(s, x.shape, atol, rtol, "linalg.pinv")
+    inverse = np.where(keep, 1 / np.where(keep, s, 1), 0).astype(x.dtype)
+    return (vh.mT * inverse[..., None, :]) @ u.mT
+
+
+def pinv_backward(g, p, x):
+    """PyTorch's pinv_backward: the derivative of A^+ where its rank is locally constant,
+    in the order that keeps the products smallest."""
+    if x.shape[-2] <= x.shape[-1]:
+        k = g.mT @ p
+        kp = k @ p.mT
+        return -(p @ k).mT + kp - (x @ p) @ kp + (p.mT @ p) @ (g.mT - k @ x)
+    k = p @ g.mT
+    pk = p.mT @ k
+    return -(k @ p).mT + pk - (pk @ p) @ x + ((g.mT - x @ k) @ p) @ p.mT
+
+
+define("pinv", array_pinv, lambda x: gate("Pinv").apply(x), "pinv(x): the pseudo-inverse")
+define("pinv_backward", pinv_backward, pinv_backward,
+       "pinv_backward(g, P, x): the gradient of x from that of P = x^+ (PyTorch's formula)")
+
+
+class Pinv(Gate):
+    """The pseudo-inverse of each matrix (..., m, n): ``torch.linalg.pinv``, its gradient
+    PyTorch's ``pinv_backward`` (exact where the rank does not change nearby)."""
+
+    label = "pinv"
+    formula = "pinv(x)"
+    derivatives = {"x": "pinv_backward(g, out, x)"}
+
+    def forward(self, x, atol=None, rtol=None, hermitian=False):
+        return array_pinv(x, atol, rtol, hermitian)
+
+
+@api(name=False)
+def pinv(A, *, atol=None, rtol=None, hermitian=False, out=None):  # noqa: N803
+    """``torch.linalg.pinv``: the pseudo-inverse of each matrix (..., m, n), singular values
+    at most ``max(atol, rtol * largest)`` treated as zero, PyTorch's defaults (``Pinv``);
+    with ``hermitian=True`` from the eigendecomposition of A's lower triangle.
+
+    >>> import chainrule as cr
+    >>> cr.linalg.pinv(cr.tensor([[2.0, 0.0], [0.0, 0.0]])).tolist()
+    [[0.5, 0.0], [0.0, 0.0]]
+    """
+    refuse_out(out, "linalg.pinv")
+    float_matrices(A, "linalg.pinv")
+    return Pinv.apply(A, atol=None if atol is None else as_array(atol),
+                      rtol=None if rtol is None else as_array(rtol), hermitian=hermitian)
+
+
+@api
+def pinverse(input, rcond=1e-15):  # noqa: A002
+    """``torch.pinverse``: ``linalg.pinv`` with ``rtol=rcond``."""
+    return pinv(input, rtol=rcond)
+
+
+@api(name=False)
+def matrix_rank(A, tol=None, hermitian=False, *, atol=None, rtol=None, out=None):  # noqa: N803
+    """``torch.linalg.matrix_rank``: the number of singular values (|eigenvalues| with
+    ``hermitian=True``) above ``max(atol, rtol * largest)``; ``tol`` is PyTorch's older
+    name for ``atol`` (with rtol 0). An int64 tensor, no gradient.
+
+    >>> import chainrule as cr
+    >>> cr.linalg.matrix_rank(cr.tensor([[1.0, 2.0], [2.0, 4.0]])).item()
+    1
+    """
+    refuse_out(out, "linalg.matrix_rank")
+    float_matrices(A, "linalg.matrix_rank")
+    if tol is not None:
+        if atol is not None or rtol is not None:
+            raise ValueError("linalg.matrix_rank: give tol (the older name) or atol/rtol, "
+                             "not both")
+        atol, rtol = tol, 0.0
+    x = A._data
+    if min(x.shape[-2:]) == 0:
+        return new_tensor(np.zeros(x.shape[:-2], np.int64), None)
+    spectrum = np.abs(np.linalg.eigvalsh(x)) if hermitian else \
+        np.linalg.svd(x, compute_uv=False)
+    cutoff = tolerance(spectrum, x.shape, atol, rtol, "linalg.matrix_rank")
+    return new_tensor(np.asarray((spectrum > cutoff).sum(-1), np.int64), None)
+
+
+@api(name=False)
+def lstsq(A, B, rcond=None, *, driver=None):  # noqa: N803
+    """``torch.linalg.lstsq``: ``(solution, residuals, rank, singular_values)`` of
+    ``min ||A X - B||`` for A (..., m, n), B (..., m, k) or (..., m): the solution is
+    ``pinv(A, rtol=rcond) @ B`` (the minimum-norm one, with gradients), the other outputs
+    as PyTorch's CPU drivers give them (residuals for m > n, full rank and a driver other
+    than the default 'gelsy'; rank except for 'gels'; singular values for 'gelsd' and
+    'gelss'), without gradient.
+
+    >>> import chainrule as cr
+    >>> A = cr.tensor([[1.0, 0.0], [0.0, 1.0], [0.0, 0.0]])
+    >>> cr.linalg.lstsq(A, cr.tensor([[1.0], [2.0], [3.0]])).solution.tolist()
+    [[1.0], [2.0]]
+    """
+    if driver not in LSTSQ_DRIVERS:
+        raise ValueError(f"linalg.lstsq: driver must be one of {LSTSQ_DRIVERS[1:]} on the "
+                         f"CPU, got {driver!r}")
+    float_matrices(A, "linalg.lstsq")
+    vector = B.ndim == A.ndim - 1
+    b = B.unsqueeze(-1) if vector else B
+    if b.shape[-2] != A.shape[-2]:
+        raise ValueError(f"linalg.lstsq: A {tuple(A.shape)} and B {tuple(B.shape)} must have "
+                         f"the same number of rows")
+    m, n = A.shape[-2:]
+    solution = pinv(A, rtol=rcond) @ b
+    rank = matrix_rank(A, rtol=rcond) if driver != "gels" else \
+        new_tensor(np.zeros(0, np.int64), None)
+    full = m > n and driver not in (None, "gelsy") and bool(
+        (matrix_rank(A, rtol=rcond)._data == n).all())
+    residuals = ((A @ solution - b) ** 2).sum(-2) if full else A.new_zeros((0,))
+    singular = new_tensor(np.linalg.svd(A._data, compute_uv=False), None) \
+        if driver in ("gelsd", "gelss") else A.new_zeros((0,))
+    if vector:
+        solution = solution.squeeze(-1)
+        residuals = residuals.squeeze(-1) if full else residuals
+    return LstsqResult(solution, residuals, rank, singular)
