@@ -79,3 +79,54 @@ def test_errors_name_the_operation_and_argument(call, message):
     with pytest.raises((ValueError, TypeError, NotImplementedError)) as error:
         call()
     assert message in str(error.value)
+
+
+@pytest.mark.parametrize("driver", [None, "gels", "gelsy", "gelsd", "gelss"])
+@pytest.mark.parametrize("shape_a, shape_b", [((5, 3), (5, 2)), ((2, 3, 5), (2, 3, 2)),
+                                              ((4, 2), (4,))])
+def test_lstsq_outputs_match_pytorch(driver, shape_a, shape_b):
+    a, b = RNG.standard_normal(shape_a), RNG.standard_normal(shape_b)
+    ours = cr.linalg.lstsq(cr.tensor(a), cr.tensor(b), driver=driver)
+    theirs = torch.linalg.lstsq(torch.tensor(a), torch.tensor(b), driver=driver)
+    for name in ("solution", "residuals", "rank", "singular_values"):
+        mine, pytorch = getattr(ours, name), getattr(theirs, name)
+        assert tuple(mine.shape) == tuple(pytorch.shape), name
+        assert str(mine.dtype).split(".")[1] == str(pytorch.dtype).split(".")[1], name
+        np.testing.assert_allclose(mine.numpy(), pytorch.numpy(), rtol=1e-9, atol=1e-12)
+
+
+def test_pinv_of_a_rank_deficient_matrix_and_its_rank_match_pytorch():
+    a = RNG.standard_normal((4, 2)) @ RNG.standard_normal((2, 3))     # rank 2
+    for kwargs in ({}, {"atol": 1e-3}, {"rtol": 0.5}, {"atol": 0.1, "rtol": 1e-3}):
+        np.testing.assert_allclose(cr.linalg.pinv(cr.tensor(a), **kwargs).numpy(),
+                                   torch.linalg.pinv(torch.tensor(a), **kwargs).numpy(),
+                                   atol=1e-12)
+        assert (cr.linalg.matrix_rank(cr.tensor(a), **kwargs).item()
+                == torch.linalg.matrix_rank(torch.tensor(a), **kwargs).item())
+    assert cr.linalg.matrix_rank(cr.eye(3), tol=0.5).item() == 3
+    assert cr.linalg.matrix_rank(cr.tensor(a), hermitian=False).dtype == cr.int64
+
+
+def test_lstsq_gradients_are_pinvs_as_pytorch():
+    a, b = RNG.standard_normal((5, 3)), RNG.standard_normal((5, 2))
+    grads = []
+    for lib in (cr, torch):
+        x, y = lib.tensor(a, requires_grad=True), lib.tensor(b, requires_grad=True)
+        (lib.linalg.lstsq(x, y).solution * lib.tensor(np.arange(6.0).reshape(3, 2))).sum().backward()
+        grads.append((x.grad.numpy(), y.grad.numpy()))
+    for mine, pytorch in zip(*grads):
+        np.testing.assert_allclose(mine, pytorch, rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: cr.linalg.lstsq(cr.eye(2), cr.eye(2), driver="gelsx"), "driver must be"),
+    (lambda: cr.linalg.lstsq(cr.eye(2), cr.ones(3, 1)), "same number of rows"),
+    (lambda: cr.linalg.pinv(cr.eye(2), atol=-1.0), "non-negative"),
+    (lambda: cr.linalg.pinv(cr.ones(3)), "at least 2 dimensions"),
+    (lambda: cr.linalg.matrix_rank(cr.eye(2), tol=0.1, atol=0.1), "not both"),
+    (lambda: cr.linalg.matrix_rank(cr.eye(2, dtype=cr.int64)), "float32 or float64"),
+])
+def test_pinv_rank_lstsq_errors(call, message):
+    with pytest.raises((ValueError, TypeError)) as error:
+        call()
+    assert message in str(error.value)

@@ -2,7 +2,9 @@
 reductions, ``ops/reduce.py``) and the singular value decomposition (``svd``, ``svdvals``,
 ``ops/svd.py``), the inverse, determinants, linear solves and the Cholesky factor
 (``inv``, ``det``, ``slogdet``, ``solve``, ``cholesky``, ``ops/linalg_solve.py``), all with
-gradients. Other decompositions (qr, eigh) and lstsq are not in chainrule yet.
+gradients, the symmetric eigendecomposition and QR (``eigh``, ``eigvalsh``, ``qr``), the
+pseudo-inverse, rank and least squares (``pinv``, ``matrix_rank``, ``lstsq``,
+``ops/decompositions.py``) and ``cross`` (``ops/products.py``).
 
 >>> import chainrule as cr
 >>> cr.linalg.vector_norm(cr.tensor([3.0, -4.0])).item(), cr.linalg.matrix_norm(cr.eye(2), 1).item()

@@ -437,7 +437,6 @@ def lstsq(A, B, rcond=None, *, driver=None):  # noqa: N803
     residuals = ((A @ solution - b) ** 2).sum(-2) if full else A.new_zeros((0,))
     singular = new_tensor(np.linalg.svd(A._data, compute_uv=False), None) \
         if driver in ("gelsd", "gelss") else A.new_zeros((0,))
-    if vector:
+    if vector:   # PyTorch keeps the residuals' last dimension (1)
         solution = solution.squeeze(-1)
-        residuals = residuals.squeeze(-1) if full else residuals
     return LstsqResult(solution, residuals, rank, singular)
