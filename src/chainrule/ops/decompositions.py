@@ -373,9 +373,9 @@ def pinv(A, *, atol=None, rtol=None, hermitian=False, out=None):  # noqa: N803
                       rtol=None if rtol is None else as_array(rtol), hermitian=hermitian)
 
 
-@api
+@api(methods=("pinverse",))
 def pinverse(input, rcond=1e-15):  # noqa: A002
-    """``torch.pinverse``: ``linalg.pinv`` with ``rtol=rcond``."""
+    """``torch.pinverse`` and ``Tensor.pinverse``: ``linalg.pinv`` with ``rtol=rcond``."""
     return pinv(input, rtol=rcond)
 
 
