@@ -136,6 +136,10 @@ FAMILIES = {
         "linalg.matrix_norm": cr.linalg.matrix_norm, "linalg.norm": cr.linalg.norm,
         ("linalg.norm", "subgradients_at_zero"): cr.linalg.norm,
         "linalg.svdvals": cr.linalg.svdvals,
+        "std_mean": cr.std_mean, ("std_mean", "unbiased"): cr.std_mean,
+        "var_mean": cr.var_mean, ("var_mean", "unbiased"): cr.var_mean,
+        "cummax": cr.cummax, "cummin": cr.cummin, "quantile": cr.quantile,
+        "nanquantile": cr.nanquantile,
     },
     "products": {
         "matmul": cr.matmul, "mm": method("mm"), "bmm": method("bmm"),
@@ -201,6 +205,7 @@ FAMILIES = {
         "linspace": cr.linspace, ("linspace", "tensor_overload"): cr.linspace, "arange": cr.arange,
         "zeros_like": cr.zeros_like, "ones_like": cr.ones_like, "full_like": cr.full_like,
         "zeros": cr.zeros, "ones": cr.ones, "full": cr.full, "eye": cr.eye,
+        "logspace": cr.logspace, ("logspace", "tensor_overload"): cr.logspace,
     },
     "nn.functional activations": {
         "nn.functional.relu": F.relu, "nn.functional.leaky_relu": F.leaky_relu,

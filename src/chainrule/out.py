@@ -43,7 +43,8 @@ OUT_FUNCTIONS = frozenset("""
     scatter scatter_add sigmoid sign sin softmax sort sqrt square stack std sub sum
     take_along_dim tan tanh topk tril triu true_divide trunc var vstack where xlogy
     asinh acosh atanh hypot logaddexp logaddexp2 erfinv lgamma digamma polygamma deg2rad
-    rad2deg sgn signbit sinc heaviside gcd lcm asin acos atan sinh cosh atan2
+    rad2deg sgn signbit sinc heaviside gcd lcm asin acos atan sinh cosh atan2 cummax cummin
+    quantile nanquantile
 """.split())
 
 

@@ -9,7 +9,7 @@ from ..tensor import PUBLIC
 from . import arithmetic, unary, reduce, shape, linalg, nn, layers, conv, compare, inplace  # noqa: F401
 from . import attention, recurrent  # noqa: F401
 from . import norm, pooling, svd  # noqa: F401
-from . import special_functions  # noqa: F401
+from . import special_functions, statistics  # noqa: F401
 from . import linalg_solve, products, decompositions  # noqa: F401
 from . import aliases  # noqa: F401  (after the modules whose functions it names)
 from .conv import unfold, fold  # noqa: F401
