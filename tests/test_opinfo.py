@@ -159,6 +159,12 @@ FAMILIES = {
         "linalg.matrix_rank": cr.linalg.matrix_rank,
         ("linalg.matrix_rank", "hermitian"): cr.linalg.matrix_rank,
         "linalg.lstsq": cr.linalg.lstsq,
+        "linalg.matrix_power": cr.linalg.matrix_power, "linalg.multi_dot": cr.linalg.multi_dot,
+        "linalg.vecdot": cr.linalg.vecdot, "vdot": cr.vdot,
+        "linalg.solve_triangular": cr.linalg.solve_triangular,
+        "triangular_solve": cr.triangular_solve, "cholesky_solve": cr.cholesky_solve,
+        "cholesky_inverse": cr.cholesky_inverse, "block_diag": cr.block_diag,
+        "diagflat": cr.diagflat, "dist": cr.dist,
         # linalg.eigh left out, as svd: its eigenvectors' signs are LAPACK's in PyTorch and
         # fixed in chainrule (tests/test_decompositions.py compares them up to sign)
     },
