@@ -53,7 +53,7 @@ def matrix_power(A, n, *, out=None):  # noqa: N803 (PyTorch's argument name)
     return result
 
 
-@api(methods=("matrix_power",))
+@api(name="matrix_power", methods=("matrix_power",))
 def matrix_power_top(input, n):  # noqa: A002
     """``torch.matrix_power`` and ``Tensor.matrix_power``: ``linalg.matrix_power``."""
     return matrix_power(input, n)
