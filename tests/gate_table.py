@@ -527,6 +527,13 @@ GATES = {
         op=Op(one_dim_args, lambda lib, x, dim: lib.cumsum(x, dim)),
         extremes=[Extreme(lambda lib, x: lib.cumsum(x, 0),
                           lambda b, s, t: [[b / 4, b / 4, -b / 4, s, t, 0.0, -0.0, 1.0]])]),
+    "Logcumsumexp": Entry(
+        cases=[case(call("logcumsumexp", 1), (3, 4)),
+               case(lambda lib, x: lib.logcumsumexp(x * 30, 0), (3, 4)),
+               case(lambda lib, x: lib.logcumsumexp(x, dim=-1), (2, 3, 4))],
+        op=Op(one_dim_args, lambda lib, x, dim: lib.logcumsumexp(x, dim)),
+        extremes=[Extreme(lambda lib, x: lib.logcumsumexp(x, 0),
+                          lambda b, s, t: [[-b, -500.0, s, t, 0.0, -0.0, 1.0, 500.0, 80.0]])]),
 
     # ===== shape and indexing ==============================================================
     "Reshape": Entry(

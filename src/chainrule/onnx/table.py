@@ -33,7 +33,7 @@ TABLE = {
     **{name: NotExportable("ONNX has no operator for it (and no exact composition); "
                            "compute it outside the exported model")
        for name in ("Hypot", "Logaddexp", "Logaddexp2", "Erfinv", "Lgamma", "Digamma",
-                    "Polygamma", "Sinc")},
+                    "Polygamma", "Sinc", "Logcumsumexp")},
     "MaxUnpool2d": NotExportable("its indices come from max_pool2d(return_indices=True), "
                                  "which computes them outside the graph; not exportable yet"),
     **{name: NotExportable("ONNX has no singular value decomposition operator; compute it "
@@ -41,7 +41,7 @@ TABLE = {
     **{name: NotExportable("a linear-algebra solver with no ONNX operator; compute it "
                            "outside the exported model") for name in (
         "Inv", "Det", "LogAbsDet", "Solve", "Cholesky", "Eigvalsh", "EighVectors", "QrQ",
-        "QrR", "Pinv")},
+        "QrR", "Pinv", "MatrixExp")},
 }
 
 

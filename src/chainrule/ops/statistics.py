@@ -1,4 +1,5 @@
-"""Statistics and scans composed of other gates: ``std_mean``/``var_mean``, ``cummax``/
+"""Statistics and scans: ``logcumsumexp`` (a gate), and compositions of other gates:
+``std_mean``/``var_mean``, ``cummax``/
 ``cummin`` (running extremes and where they are: the indices computed on arrays, the values
 gathered through the ``Gather`` gate, so the gradient reaches the chosen elements as in
 PyTorch), ``quantile``/``nanquantile`` (a sort, gathers and ``lerp``), and ``logspace``."""
@@ -6,6 +7,8 @@ import collections
 
 import numpy as np
 
+from ..autograd.gate import Gate
+from ..autograd.vocabulary import define
 from ..creation import float_default, float_linspace, made, number
 from ..tensor import Tensor, api, new_tensor
 from .arithmetic import where
@@ -123,6 +126,97 @@ def cummin(input, dim):  # noqa: A002
     [0, 1, 1, 3]
     """
     return running_extreme("cummin", np.less_equal, input, dim)
+
+
+# ----- logcumsumexp -----------------------------------------------------------------------
+def reversed_logcumsumexp(a, dim, lib):
+    return lib.flip(lib.logcumsumexp(lib.flip(a, dim), dim), dim)
+
+
+class ArrayScan:
+    """The array functions ``reversed_logcumsumexp`` needs, by PyTorch's names."""
+
+    flip = staticmethod(lambda a, dim: np.flip(a, dim))
+    logcumsumexp = staticmethod(lambda a, dim: np.logaddexp.accumulate(a, axis=dim))
+
+
+class TensorScan:
+    flip = staticmethod(lambda a, dim: a.flip(dim))
+    logcumsumexp = staticmethod(lambda a, dim: Logcumsumexp.apply(a, dim=dim))
+
+
+def logcumsumexp_vjp(g, x, out, dim, lib, where, log_abs, exp):
+    """x_i's gradient, sum over j >= i of g_j exp(x_i - out_j), in the log domain so that no
+    exponent overflows: the positive and the negative parts of g apart, each a reversed
+    logcumsumexp of log|g| - out (the lowest finite number standing for log 0)."""
+    lowest = np.finfo(g.dtype).min
+    log_g = log_abs(g)
+    positive = reversed_logcumsumexp(where(g > 0, log_g, lowest) - out, dim, lib)
+    negative = reversed_logcumsumexp(where(g < 0, log_g, lowest) - out, dim, lib)
+    return exp(positive + x) - exp(negative + x)
+
+
+def vjp_of_arrays(g, x, dim):
+    """In float64 for float32, the output recomputed from x: x_i - out_j would lose the
+    digits of large inputs in float32 (out rounded to float32 is off by its ulp, 1e-3 at
+    1e4, and so is each exp(x_i - out_j), relative)."""
+    g, x = (a.astype(np.float64) if a.dtype == np.float32 else a for a in (g, x))
+    out = np.logaddexp.accumulate(x, axis=dim)
+    with np.errstate(all="ignore"):   # log 0 where g is 0, replaced by the lowest number
+        return logcumsumexp_vjp(g, x, out, dim, ArrayScan, np.where,
+                                lambda a: np.log(np.abs(a)), np.exp).astype(g.dtype)
+
+
+def vjp_of_tensors(g, x, dim):
+    out = Logcumsumexp.apply(x, dim=dim)
+    return logcumsumexp_vjp(g, x, out, dim, TensorScan,
+                            lambda c, a, b: where(c, a, b), lambda a: a.abs().log(),
+                            lambda a: a.exp())
+
+
+define("logcumsumexp_vjp", vjp_of_arrays, vjp_of_tensors,
+       "logcumsumexp_vjp(g, x, dim): sum over j >= i of g_j exp(x_i - out_j), along dim, "
+       "in the log domain")
+
+
+define("logcumsumexp", lambda a, dim: np.logaddexp.accumulate(a, axis=dim),
+       lambda a, dim: Logcumsumexp.apply(a, dim=dim))
+
+
+class Logcumsumexp(Gate):
+    """``log(cumsum(exp(x), dim))`` without overflow: running ``logaddexp`` along ``dim``
+    (in float64 for float32, so long runs do not gather rounding). Input i reaches every
+    output j >= i with weight exp(x_i - out_j) <= 1 (``logcumsumexp_vjp``)."""
+
+    label = "logcumsumexp"
+    formula = "logcumsumexp(x, dim)"
+    derivatives = {"x": "logcumsumexp_vjp(g, x, dim)"}
+    saves = ("dim",)
+
+    def forward(self, x, dim):
+        self.dim = normalize_dims(dim, np.ndim(x), self.label)[0]
+        wide = x.astype(np.float64) if x.dtype == np.float32 else x
+        with np.errstate(invalid="ignore"):   # inf - inf inside logaddexp: NaN, as PyTorch
+            return np.logaddexp.accumulate(wide, axis=self.dim).astype(x.dtype, copy=False)
+
+
+@api(methods=("logcumsumexp",))
+def logcumsumexp(input, dim):  # noqa: A002
+    """The log of the running sums of ``exp(input)`` along ``dim`` (the ``Logcumsumexp``
+    gate), as PyTorch's; integer tensors give the default float.
+
+    >>> import chainrule as cr
+    >>> x = cr.tensor([0.0, 0.0, 1000.0], requires_grad=True)
+    >>> y = cr.logcumsumexp(x, 0)
+    >>> [round(v, 4) for v in y.tolist()]
+    [0.0, 0.6931, 1000.0]
+    """
+    if not input.dtype.is_floating_point:
+        input = input.float()
+    if input.ndim == 0:   # dim 0 or -1 on a scalar: the scalar itself
+        normalize_dims(dim, 0, "logcumsumexp")
+        return Logcumsumexp.apply(input.reshape(1), dim=0).reshape(())
+    return Logcumsumexp.apply(input, dim=dim)
 
 
 # ----- quantile, nanquantile --------------------------------------------------------------
