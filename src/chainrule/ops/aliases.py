@@ -13,7 +13,8 @@ FUNCTIONS = {"absolute": "abs", "multiply": "mul", "subtract": "sub", "divide": 
              "negative": "neg", "greater": "gt", "greater_equal": "ge", "less": "lt",
              "less_equal": "le", "not_equal": "ne", "ger": "outer", "moveaxis": "movedim",
              "swapaxes": "swapdims", "row_stack": "vstack", "broadcast_to": "expand",
-             "arcsin": "asin", "arccos": "acos", "arctan": "atan", "arctan2": "atan2"}
+             "arcsin": "asin", "arccos": "acos", "arctan": "atan", "arctan2": "atan2",
+             "arcsinh": "asinh", "arccosh": "acosh", "arctanh": "atanh"}
 METHODS = {"absolute": "abs", "greater": "gt", "greater_equal": "ge", "less": "lt",
            "less_equal": "le", "not_equal": "ne", "absolute_": "abs_", "multiply_": "mul_",
            "subtract_": "sub_", "divide_": "div_", "negative_": "neg_", "greater_": "gt_",
