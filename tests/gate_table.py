@@ -872,6 +872,18 @@ GATES = {
         extremes=[Extreme(lambda lib, x: lib.linalg.pinv(x.reshape(2, 2)),
                           lambda b, s, t: [[b ** 0.4, s, t, 1.0]], rtol=1e-6)]),
 
+    # the matrix exponential (ops/matrix_exponential.py): general, batched and nilpotent
+    "MatrixExp": Entry(
+        cases=[case(lambda lib, x: lib.linalg.matrix_exp(x), (3, 3)),
+               case(lambda lib, x: lib.matrix_exp(x), (2, 4, 4)),
+               case(lambda lib, x: lib.linalg.matrix_exp(x.triu(1)), (3, 3))],
+        op=Op(lambda b, x: ((x,), {}) if len(b.shape(x)) >= 2 and b.shape(x)[-1] ==
+              b.shape(x)[-2] else None, lambda lib, x: lib.linalg.matrix_exp(x)),
+        extremes=[Extreme(lambda lib, x: lib.linalg.matrix_exp(x.reshape(2, 2)),
+                          lambda b, s, t: [[s, t, -0.0, 1.0]]),
+                  Extreme(lambda lib, x: lib.linalg.matrix_exp(x.reshape(2, 2)),
+                          lambda b, s, t: [[-30.0, 2.0, 0.0, 5.0]], rtol=1e-6)]),
+
     # ===== attention (ops/attention.py): F.scaled_dot_product_attention is one gate ========
     # masks: boolean (True attends; query 1 attends to nothing, so its output is 0), a float
     # mask that gets a gradient, causal; batch dims that broadcast; grouped-query heads.

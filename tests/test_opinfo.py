@@ -165,6 +165,7 @@ FAMILIES = {
         "triangular_solve": cr.triangular_solve, "cholesky_solve": cr.cholesky_solve,
         "cholesky_inverse": cr.cholesky_inverse, "block_diag": cr.block_diag,
         "diagflat": cr.diagflat, "dist": cr.dist,
+        "matrix_exp": cr.matrix_exp,
         # linalg.eigh left out, as svd: its eigenvectors' signs are LAPACK's in PyTorch and
         # fixed in chainrule (tests/test_decompositions.py compares them up to sign)
     },
