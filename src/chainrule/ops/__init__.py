@@ -10,7 +10,7 @@ from . import arithmetic, unary, reduce, shape, linalg, nn, layers, conv, compar
 from . import attention, recurrent  # noqa: F401
 from . import norm, pooling, svd  # noqa: F401
 from . import special_functions, statistics  # noqa: F401
-from . import linalg_solve, products, decompositions, matrix_functions  # noqa: F401
+from . import linalg_solve, products, decompositions, matrix_functions, matrix_exponential  # noqa: F401
 from . import aliases  # noqa: F401  (after the modules whose functions it names)
 from .conv import unfold, fold  # noqa: F401
 from .layers import erf, leaky_relu, gelu, softplus, dropout, binary_cross_entropy  # noqa: F401
