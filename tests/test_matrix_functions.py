@@ -52,6 +52,15 @@ CASES = {
     "diagflat": (lambda lib, a: lib.diagflat(a, -1), (values(2, 2),)),
     "dist p=2": (lambda lib, a, b: lib.dist(a, b), (values(2, 3), values(3))),
     "dist p=3": (lambda lib, a, b: a.dist(b, 3), (values(2, 3), values(2, 3))),
+    "cond": (lambda lib, a: lib.linalg.cond(a), (values(2, 3, 4),)),
+    "cond -2": (lambda lib, a: lib.linalg.cond(a, -2), (values(3, 3),)),
+    "tensorinv": (lambda lib, a: lib.linalg.tensorinv(a, ind=1),
+                  (values(4, 2, 2) + np.eye(4).reshape(4, 2, 2) * 3,)),
+    "tensorsolve dims": (lambda lib, a, b: lib.linalg.tensorsolve(a, b, dims=(0,)),
+                         (values(6, 2, 3) + 3 * np.eye(6).reshape(6, 2, 3).transpose(1, 2, 0)
+                          .transpose(2, 0, 1), values(2, 3))),
+    "vander zero": (lambda lib, a: lib.linalg.vander(a * lib.tensor([1.0, 0.0, 1.0]), N=4),
+                    (values(2, 3),)),
 }
 
 
@@ -72,6 +81,26 @@ def test_values_and_gradients_match_pytorch_and_central_differences(name):
                                    atol=1e-12)
 
 
+@pytest.mark.parametrize("p", ["fro", "nuc", 1, -1, float("inf"), float("-inf")])
+def test_cond_with_other_norms_has_a_gradient_where_pytorch_has_none(p):
+    """PyTorch 2.13 computes these but fails in their backward (an in-place write into
+    inv_ex's output): the values are compared with PyTorch's, the gradient with central
+    differences."""
+    a = values(2, 3, 3)
+    x = cr.tensor(a, requires_grad=True)
+    np.testing.assert_allclose(cr.linalg.cond(x, p).detach().numpy(),
+                               torch.linalg.cond(torch.tensor(a), p).numpy(), rtol=1e-10)
+    assert cr.gradcheck(lambda x: cr.linalg.cond(x, p), (x,))
+
+
+def test_cond_of_a_singular_matrix_is_inf_as_pytorch():
+    a = np.stack([np.ones((2, 2)), np.eye(2) * 2])
+    for p in (1, "nuc", float("inf")):
+        ours = cr.linalg.cond(cr.tensor(a), p).numpy()
+        np.testing.assert_allclose(ours, torch.linalg.cond(torch.tensor(a), p).numpy())
+        assert np.isinf(ours[0])
+
+
 def test_block_diag_promotes_as_pytorch():
     ours = cr.block_diag(cr.tensor([[1, 2]]), cr.tensor([0.5], dtype=cr.float32))
     theirs = torch.block_diag(torch.tensor([[1, 2]]), torch.tensor([0.5]))
@@ -90,6 +119,11 @@ def test_block_diag_promotes_as_pytorch():
     (lambda: cr.cholesky_inverse(cr.ones(2, 2), upper=True), "nonzero values in its lower"),
     (lambda: cr.block_diag(cr.ones(1, 1, 1)), "at most 2 dimensions"),
     (lambda: cr.linalg.vecdot(cr.ones(2), cr.ones(2), out=cr.ones(())), "out= is not"),
+    (lambda: cr.linalg.cond(cr.eye(2), "max"), "p must be one of"),
+    (lambda: cr.linalg.cond(cr.ones(2, 3), 1), "square matrices"),
+    (lambda: cr.linalg.tensorinv(cr.ones(2, 3), ind=1), "must equal"),
+    (lambda: cr.linalg.tensorsolve(cr.ones(2, 3), cr.ones(2)), "as many"),
+    (lambda: cr.linalg.vander(cr.ones(2), N=-1), "non-negative"),
 ])
 def test_errors_name_the_operation(call, message):
     with pytest.raises((ValueError, TypeError, NotImplementedError)) as error:

@@ -166,6 +166,9 @@ FAMILIES = {
         "cholesky_inverse": cr.cholesky_inverse, "block_diag": cr.block_diag,
         "diagflat": cr.diagflat, "dist": cr.dist,
         "matrix_exp": cr.matrix_exp,
+        "linalg.cond": cr.linalg.cond, "linalg.tensorinv": cr.linalg.tensorinv,
+        "linalg.tensorsolve": cr.linalg.tensorsolve, "linalg.vander": cr.linalg.vander,
+        "linalg.diagonal": cr.linalg.diagonal,
         # linalg.eigh left out, as svd: its eigenvectors' signs are LAPACK's in PyTorch and
         # fixed in chainrule (tests/test_decompositions.py compares them up to sign)
     },

@@ -18,5 +18,7 @@ from .ops.linalg_solve import cholesky, det, inv, slogdet, solve  # noqa: F401
 from .ops.products import linalg_cross as cross  # noqa: F401
 from .ops.decompositions import eigh, eigvalsh, lstsq, matrix_rank, pinv, qr  # noqa: F401
 from .ops.matrix_functions import matrix_power, multi_dot, solve_triangular, vecdot  # noqa: F401
+from .ops.matrix_functions import cond, tensorinv, tensorsolve, vander  # noqa: F401
+from .ops.matrix_functions import linalg_diagonal as diagonal  # noqa: F401
 from .ops.matrix_exponential import matrix_exp  # noqa: F401
 from .ops import matmul  # noqa: F401  (torch.linalg.matmul: PyTorch's other name for it)

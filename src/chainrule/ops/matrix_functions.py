@@ -13,7 +13,8 @@ from ..tensor import Tensor, api, new_tensor
 from .linalg import MatMul
 from .linalg_solve import Inv, Solve
 from .products import diag_embed
-from .reduce import vector_norm
+from .reduce import matrix_norm, vector_norm
+from .svd import svdvals
 from .shape import cat
 
 TriangularSolveResult = collections.namedtuple("TriangularSolveResult",
@@ -250,3 +251,117 @@ def dist(input, other, p=2):  # noqa: A002
     5.0
     """
     return vector_norm(input - other, p)
+
+
+@api(name=False)
+def cond(A, p=None, *, out=None):  # noqa: N803
+    """``torch.linalg.cond``: the condition number ``||A||_p ||A^-1||_p`` of each matrix:
+    the ratio of extreme singular values for p None, 2, -2 (any shape), else
+    ``matrix_norm`` of A and of ``inv(A)`` (square A; inf for a singular one, as PyTorch).
+
+    >>> import chainrule as cr
+    >>> cr.linalg.cond(cr.tensor([[4.0, 0.0], [0.0, 2.0]])).item()
+    2.0
+    """
+    if out is not None:
+        raise NotImplementedError("linalg.cond: out= is not supported")
+    if A.ndim < 2:
+        raise ValueError(f"linalg.cond: A must have at least 2 dimensions, got shape "
+                         f"{tuple(A.shape)}")
+    if p in (None, 2, -2):
+        s = svdvals(A)
+        ratio = s[..., 0] / s[..., -1]
+        return ratio if p != -2 else 1 / ratio
+    if p not in ("fro", "nuc", 1, -1, float("inf"), float("-inf")):
+        raise ValueError(f"linalg.cond: p must be one of None, 'fro', 'nuc', inf, -inf, 1, -1, "
+                         f"2, -2, got {p!r}")
+    square_matrices(A, "linalg.cond")
+    singular = singular_matrices(A._data)
+    eye = new_tensor(np.broadcast_to(np.eye(A.shape[-1], dtype=A._data.dtype),
+                                      tuple(A.shape)).copy(), None)
+    mask = new_tensor(singular[..., None, None], None)
+    safe = eye.where(mask, A)   # singular matrices replaced, their result set to inf below
+    value = matrix_norm(safe, p) * matrix_norm(Inv.apply(safe), p)
+    return value.where(new_tensor(~singular, None), value.new_full((), float("inf")))
+
+
+def singular_matrices(x):
+    """Which matrices of ``x`` (..., n, n) LAPACK cannot invert."""
+    flat = x.reshape((-1,) + x.shape[-2:])
+    found = np.zeros(len(flat), bool)
+    for i, matrix in enumerate(flat):
+        try:
+            np.linalg.inv(matrix)
+        except np.linalg.LinAlgError:
+            found[i] = True
+    return found.reshape(x.shape[:-2])
+
+
+@api(name=False)
+def tensorinv(A, ind=2, *, out=None):  # noqa: N803
+    """``torch.linalg.tensorinv``: the inverse of A for ``tensordot(.., ind)``: A reshaped
+    to a square matrix (the first ``ind`` dimensions against the rest), ``Inv``, reshaped.
+
+    >>> import chainrule as cr
+    >>> cr.linalg.tensorinv(cr.eye(4).reshape(4, 2, 2), ind=1).shape
+    chainrule.Size([2, 2, 4])
+    """
+    if out is not None:
+        raise NotImplementedError("linalg.tensorinv: out= is not supported")
+    if ind <= 0:
+        raise ValueError(f"linalg.tensorinv: ind must be a positive integer, got {ind}")
+    rows, cols = tuple(A.shape[:ind]), tuple(A.shape[ind:])
+    if int(np.prod(rows)) != int(np.prod(cols)):
+        raise ValueError(f"linalg.tensorinv: the product of the first {ind} dimensions "
+                         f"{rows} must equal that of the rest {cols}")
+    n = int(np.prod(rows))
+    return Inv.apply(A.reshape(n, n)).reshape(cols + rows)
+
+
+@api(name=False)
+def tensorsolve(A, B, dims=None, *, out=None):  # noqa: N803
+    """``torch.linalg.tensorsolve``: X with ``tensordot(A, X, X.ndim) = B``; ``dims`` of A
+    are moved to the end first. A reshape and the ``Solve`` gate.
+
+    >>> import chainrule as cr
+    >>> cr.linalg.tensorsolve(cr.eye(6).reshape(6, 2, 3), cr.ones(6)).shape
+    chainrule.Size([2, 3])
+    """
+    if out is not None:
+        raise NotImplementedError("linalg.tensorsolve: out= is not supported")
+    if dims is not None:
+        dims = [d % A.ndim for d in dims]
+        A = A.permute([d for d in range(A.ndim) if d not in dims] + dims)  # noqa: N806
+    rest = tuple(A.shape[B.ndim:])
+    rows, cols = int(np.prod(B.shape)), int(np.prod(rest))
+    if int(np.prod(A.shape[:B.ndim])) != rows or rows != cols:   # PyTorch counts elements
+        raise ValueError(f"linalg.tensorsolve: A {tuple(A.shape)} must start with as many "
+                         f"elements as B {tuple(B.shape)}, and the rest must have as many")
+    return Solve.apply(A.reshape(rows, cols), B.reshape(rows, 1)).reshape(rest)
+
+
+@api(name=False)
+def vander(x, *, N=None):  # noqa: N803
+    """``torch.linalg.vander``: the powers ``x^0 ... x^(N-1)`` of each element as a last
+    dimension (N = the last size by default): a running product (``cumprod``), so x = 0
+    has PyTorch's gradient.
+
+    >>> import chainrule as cr
+    >>> cr.linalg.vander(cr.tensor([2.0, 3.0])).tolist()
+    [[1.0, 2.0], [1.0, 3.0]]
+    """
+    x = x.reshape(1) if x.ndim == 0 else x   # PyTorch reads a 0-d x as one element
+    N = x.shape[-1] if N is None else N  # noqa: N806
+    if N <= 1:
+        if N < 0:
+            raise ValueError(f"linalg.vander: N must be non-negative, got {N}")
+        return x.new_ones(tuple(x.shape) + (N,))
+    ones = x.new_ones(tuple(x.shape) + (1,))
+    powers = x.unsqueeze(-1).expand(*x.shape, N - 1).cumprod(-1)
+    return cat([ones, powers], -1)
+
+
+@api(name=False)
+def linalg_diagonal(A, *, offset=0, dim1=-2, dim2=-1):  # noqa: N803
+    """``torch.linalg.diagonal``: ``diagonal`` with the last two dimensions by default."""
+    return A.diagonal(offset, dim1, dim2)
