@@ -22,3 +22,12 @@ from .ops.matrix_functions import cond, tensorinv, tensorsolve, vander  # noqa: 
 from .ops.matrix_functions import linalg_diagonal as diagonal  # noqa: F401
 from .ops.matrix_exponential import matrix_exp  # noqa: F401
 from .ops import matmul  # noqa: F401  (torch.linalg.matmul: PyTorch's other name for it)
+from .out import with_out
+
+# PyTorch's linalg functions that take out=: computed as usual, then written into it, with
+# PyTorch's rules (out.py: no gradients, the cast, the resize)
+OUT_NAMES = ("vector_norm", "matrix_norm", "norm", "svd", "svdvals", "inv", "det", "slogdet",
+             "solve", "cholesky", "cross", "eigh", "eigvalsh", "qr", "pinv", "matrix_rank",
+             "matrix_power", "multi_dot", "vecdot", "solve_triangular", "cond", "tensorinv",
+             "tensorsolve", "matmul")
+globals().update({name: with_out(f"linalg.{name}", globals()[name]) for name in OUT_NAMES})

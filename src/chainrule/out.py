@@ -45,6 +45,8 @@ OUT_FUNCTIONS = frozenset("""
     asinh acosh atanh hypot logaddexp logaddexp2 erfinv lgamma digamma polygamma deg2rad
     rad2deg sgn signbit sinc heaviside gcd lcm asin acos atan sinh cosh atan2 cummax cummin
     quantile nanquantile logcumsumexp
+    bucketize chain_matmul cholesky cholesky_inverse cholesky_solve cross inverse isin kron
+    matrix_power qr scatter_reduce searchsorted slogdet take tensordot triangular_solve vdot
 """.split())
 
 
