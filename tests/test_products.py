@@ -151,7 +151,7 @@ def test_index_functions_match_pytorch(call):
     (lambda: cr.searchsorted(cr.ones(2, 2), cr.ones(3, 1)), "leading dimensions"),
     (lambda: cr.bucketize(cr.ones(2), cr.ones(2, 2)), "boundaries must be 1-D"),
     (lambda: cr.tril_indices(2, 2, device="cuda"), "computes on the CPU"),
-    (lambda: cr.kron(cr.ones(2), cr.ones(2), out=cr.ones(4)), "out= is not supported"),
+    (lambda: cr.cdist(cr.ones(2, 2), cr.ones(2, 2), out=cr.ones(2, 2)), "out"),
     (lambda: cr.ones(3).scatter_reduce(0, cr.tensor([0]), cr.ones(1), "max"), "reduce must be"),
     (lambda: cr.ones(3).scatter_reduce(0, cr.tensor([3]), cr.ones(1), "sum"), "out of range"),
     (lambda: cr.ones(3).scatter_reduce(0, cr.tensor([0, 1]), cr.ones(1), "sum"), "larger than"),
