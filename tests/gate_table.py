@@ -372,6 +372,30 @@ GATES = {
         extremes=[Extreme(call("erfinv"), unit_magnitudes),
                   Extreme(call("erfinv"), lambda b, s, t: [[1.0, -1.0, 1.5, -2.0]],
                           finite=False)]),
+    "Erfc": Entry(
+        cases=unary_cases(call("erfc")) + [case(lambda lib, x: lib.erfc(x * 3), (2, 3))],
+        op=Op(unary_args, call("erfc")),
+        extremes=[Extreme(call("erfc"), lambda b, s, t: [[s, -s, t, 0.0, -0.0, 1.0, -2.5, 5.0,
+                                                          9.0, -30.0]])]),
+    "Erfcx": Entry(
+        cases=[case(lambda lib, x: lib.special.erfcx(x), (3, 4)),
+               case(lambda lib, x: lib.special.erfcx(x * 10), positive((2, 3)))],   # its tail
+        op=Op(unary_args, lambda lib, x: lib.special.erfcx(x)),
+        extremes=[Extreme(lambda lib, x: lib.special.erfcx(x),
+                          lambda b, s, t: [[s, -s, t, 0.0, 1.0, -2.5, 30.0, 1e4, -5.0]])]),
+    "Ndtri": Entry(   # probabilities in (0.05, 0.95)
+        cases=[case(lambda lib, x: lib.special.ndtri(lib.sigmoid(x) * 0.9 + 0.05), (3, 4))],
+        op=Op(unit_args, lambda lib, x: lib.special.ndtri(x * 0.45 + 0.5)),
+        extremes=[Extreme(lambda lib, x: lib.special.ndtri(x),
+                          lambda b, s, t: [[0.5, 0.25, 0.999, 1e-10, 0.01]]),
+                  Extreme(lambda lib, x: lib.special.ndtri(x),
+                          lambda b, s, t: [[0.0, 1.0, -0.5, 2.0]], finite=False)]),
+    "LogNdtr": Entry(
+        cases=[case(lambda lib, x: lib.special.log_ndtr(x), (3, 4)),
+               case(lambda lib, x: lib.special.log_ndtr(x * 10), (2, 3))],
+        op=Op(unary_args, lambda lib, x: lib.special.log_ndtr(x)),
+        extremes=[Extreme(lambda lib, x: lib.special.log_ndtr(x),
+                          lambda b, s, t: [[s, -s, t, 0.0, 1.0, -2.5, -30.0, 8.0]])]),
     "Lgamma": Entry(
         cases=[case(call("lgamma"), positive((3, 4))),
                case(lambda lib, x: lib.lgamma(x * 3 - 7.5), (2, 3))],

@@ -111,7 +111,10 @@ FAMILIES = {
         "logaddexp": cr.logaddexp, "logaddexp2": cr.logaddexp2, "deg2rad": cr.deg2rad,
         "rad2deg": cr.rad2deg, "sgn": cr.sgn, "signbit": cr.signbit, "sinc": cr.sinc,
         "heaviside": cr.heaviside, "erfinv": cr.erfinv, "lgamma": cr.lgamma,
-        "digamma": cr.digamma, "gcd": cr.gcd, "lcm": cr.lcm,
+        "digamma": cr.digamma, "gcd": cr.gcd, "lcm": cr.lcm, "erfc": cr.erfc,
+        "special.erfcx": cr.special.erfcx, "special.ndtri": cr.special.ndtri,
+        "special.log_ndtr": cr.special.log_ndtr, "special.ndtr": cr.special.ndtr,
+        **{("mvlgamma", f"mvlgamma_p_{p}"): cr.mvlgamma for p in (1, 3, 5)},
         **{("polygamma", f"polygamma_n_{n}"): lambda x, n, **kwargs: cr.polygamma(n, x, **kwargs)
            for n in range(5)},
     },

@@ -50,6 +50,24 @@ def test_signbit_sees_negative_zero():
     assert cr.signbit(cr.tensor([-3, 4])).tolist() == [True, False]
 
 
+def test_mvlgamma_as_pytorch_and_its_order_check():
+    (x, tx) = both([0.6, 1.0, 2.5, 7.0, -1.0], requires_grad=True)
+    ours, theirs = cr.mvlgamma(x, 3), torch.mvlgamma(tx, 3)
+    np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().numpy(), rtol=1e-12)
+    assert cr.special.multigammaln(x, 3).tolist() == ours.tolist()
+    with pytest.raises(RuntimeError, match="p has to be greater than or equal to 1"):
+        cr.mvlgamma(x, 0)
+
+
+@pytest.mark.parametrize("name", ["erfcx", "ndtr", "ndtri", "log_ndtr"])
+def test_special_functions_write_out(name):
+    x = cr.tensor([0.1, 0.5, 0.9], dtype=cr.float64)
+    out = cr.empty(3, dtype=cr.float64)
+    assert getattr(cr.special, name)(x, out=out) is out
+    np.testing.assert_allclose(out.numpy(), getattr(torch.special, name)(
+        torch.tensor([0.1, 0.5, 0.9], dtype=torch.float64)).numpy(), rtol=1e-12)
+
+
 @pytest.mark.parametrize("n", [-1, 1.5, True])
 def test_polygamma_refuses_a_bad_order(n):
     with pytest.raises(RuntimeError, match="polygamma: n must be a non-negative integer"):

@@ -10,8 +10,14 @@ from .ops import (erf, exp2, expm1, log1p, log_softmax, logit, logsumexp,  # noq
                   round, softmax, xlogy)
 from .ops import sigmoid as expit  # noqa: F401
 from .ops import digamma, erfinv, polygamma, sinc  # noqa: F401
-from .ops import digamma as psi, lgamma as gammaln  # noqa: F401
+from .ops import digamma as psi, lgamma as gammaln, erfc, mvlgamma as multigammaln  # noqa: F401
+from .ops import special_functions
+from .out import with_out
+
+# torch.special's own functions (no top-level name), with out= as PyTorch's
+erfcx, log_ndtr, ndtr, ndtri = (with_out(f"special.{name}", getattr(special_functions, name))
+                                for name in ("erfcx", "log_ndtr", "ndtr", "ndtri"))
 
 __all__ = ["erf", "exp2", "expit", "expm1", "log1p", "log_softmax", "logit", "logsumexp",
            "round", "softmax", "xlogy", "digamma", "psi", "erfinv", "gammaln", "polygamma",
-           "sinc"]
+           "sinc", "erfc", "erfcx", "log_ndtr", "ndtr", "ndtri", "multigammaln"]

@@ -149,3 +149,15 @@ def polygamma(n, x):
     else:
         out[np.isposinf(x)] = np.nan
     return out
+
+
+def scipy_function(name):
+    """``scipy.special.<name>`` on float arrays, as ``scipy_special`` computes it."""
+    def fn(x):
+        return scipy_special(name, x)
+    fn.__name__ = name
+    fn.__doc__ = f"SciPy's ``{name}`` on arrays, in the input's precision (integers: float32)."
+    return fn
+
+
+erfc, erfcx, ndtri, log_ndtr = map(scipy_function, ("erfc", "erfcx", "ndtri", "log_ndtr"))

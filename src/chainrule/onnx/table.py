@@ -33,7 +33,9 @@ TABLE = {
     **{name: NotExportable("ONNX has no operator for it (and no exact composition); "
                            "compute it outside the exported model")
        for name in ("Hypot", "Logaddexp", "Logaddexp2", "Erfinv", "Lgamma", "Digamma",
-                    "Polygamma", "Sinc", "Logcumsumexp")},
+                    "Polygamma", "Sinc", "Logcumsumexp", "Erfcx", "Ndtri", "LogNdtr")},
+    "Erfc": NotExportable("ONNX has no erfc operator and 1 - Erf loses the small values "
+                          "of the tail; compute it outside the exported model"),
     "MaxUnpool2d": NotExportable("its indices come from max_pool2d(return_indices=True), "
                                  "which computes them outside the graph; not exportable yet"),
     **{name: NotExportable("ONNX has no singular value decomposition operator; compute it "

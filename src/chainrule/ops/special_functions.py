@@ -307,6 +307,115 @@ def polygamma_method(self, n):
 Tensor.polygamma = polygamma_method
 
 
+define("erfc", special.erfc, lambda x: x.erfc())
+define("erfcx", special.erfcx, lambda x: Erfcx.apply(x))
+define("ndtri", special.ndtri, lambda x: Ndtri.apply(x))
+define("log_ndtr", special.log_ndtr, lambda x: LogNdtr.apply(x))
+
+
+class Erfc(Gate):
+    """The complementary error function, ``1 - erf(x)`` without its cancellation for large
+    x (SciPy's): d/dx = -2 / sqrt(pi) exp(-x^2).
+
+    >>> import chainrule as cr
+    >>> x = cr.tensor(0.0, requires_grad=True)
+    >>> x.erfc().backward()
+    >>> round(x.grad.item(), 6)
+    -1.128379
+    """
+
+    label = "erfc"
+    formula = "erfc(x)"
+    derivatives = {"x": "-2 / pi ** 0.5 * exp(-x * x)"}
+    elementwise = True
+    methods = ("erfc",)
+    function = "erfc"
+
+    def forward(self, x):
+        return special.erfc(x)
+
+
+class Erfcx(Gate):
+    """``torch.special.erfcx``, the scaled complementary error function exp(x^2) erfc(x):
+    d/dx = 2 x out - 2 / sqrt(pi)."""
+
+    label = "erfcx"
+    formula = "erfcx(x)"
+    derivatives = {"x": "2 * x * out - 2 / pi ** 0.5"}
+    elementwise = True
+
+    def forward(self, x):
+        return special.erfcx(x)
+
+
+class Ndtri(Gate):
+    """``torch.special.ndtri``, the inverse of the standard normal CDF:
+    d/dx = sqrt(2 pi) exp(out^2 / 2)."""
+
+    label = "ndtri"
+    formula = "ndtri(x)"
+    derivatives = {"x": "(2 * pi) ** 0.5 * exp(out * out / 2)"}
+    elementwise = True
+
+    def forward(self, x):
+        return special.ndtri(x)
+
+
+class LogNdtr(Gate):
+    """``torch.special.log_ndtr``, the log of the standard normal CDF, accurate far in the
+    left tail (SciPy's): d/dx = exp(-(out + x^2 / 2)) / sqrt(2 pi)."""
+
+    label = "log_ndtr"
+    formula = "log_ndtr(x)"
+    derivatives = {"x": "exp(-(out + x * x / 2)) / (2 * pi) ** 0.5"}
+    elementwise = True
+
+    def forward(self, x):
+        return special.log_ndtr(x)
+
+
+def erfcx(input):  # noqa: A002
+    """``torch.special.erfcx``: ``exp(x^2) erfc(x)`` (the ``Erfcx`` gate).
+
+    >>> import chainrule as cr
+    >>> round(cr.special.erfcx(cr.tensor(30.0, dtype=cr.float64)).item(), 6)
+    0.018796
+    """
+    return Erfcx.apply(input)
+
+
+def ndtri(input):  # noqa: A002
+    """``torch.special.ndtri``: the x where the standard normal CDF is ``input`` (``Ndtri``).
+
+    >>> import chainrule as cr
+    >>> round(cr.special.ndtri(cr.tensor(0.975, dtype=cr.float64)).item(), 4)
+    1.96
+    """
+    return Ndtri.apply(input)
+
+
+def log_ndtr(input):  # noqa: A002
+    """``torch.special.log_ndtr``: log of the standard normal CDF (``LogNdtr``).
+
+    >>> import chainrule as cr
+    >>> round(cr.special.log_ndtr(cr.tensor(-40.0, dtype=cr.float64)).item(), 2)
+    -804.61
+    """
+    return LogNdtr.apply(input)
+
+
+def ndtr(input):  # noqa: A002
+    """``torch.special.ndtr``, the standard normal CDF, PyTorch's composition
+    ``(1 + erf(x / sqrt(2))) / 2``.
+
+    >>> import chainrule as cr
+    >>> cr.special.ndtr(cr.tensor([0.0])).tolist()
+    [0.5]
+    """
+    x = input if input.dtype.is_floating_point else input.float()
+    return (1 + (x * np.sqrt(0.5)).erf()) * 0.5
+
+
 # ----- compositions -----------------------------------------------------------------------
 @api(methods=("deg2rad",))
 def deg2rad(input):  # noqa: A002
@@ -380,6 +489,23 @@ def heaviside(input, values):  # noqa: A002
     return new_tensor(np.where(x == 0, at_zero, x > 0).astype(x.dtype), None)
 
 
+@api(methods=("mvlgamma",))
+def mvlgamma(input, p):  # noqa: A002
+    """The multivariate log-gamma of dimension ``p``, ``sum over i < p of lgamma(x - i / 2)
+    + p (p - 1) / 4 log(pi)``: a composition of the ``Lgamma`` gate. As in PyTorch 2.13,
+    elements at or below (p - 1) / 2 are computed (inf at the poles), not refused.
+
+    >>> import chainrule as cr
+    >>> round(cr.mvlgamma(cr.tensor(2.5, dtype=cr.float64), 2).item(), 6)
+    0.857048
+    """
+    if isinstance(p, bool) or not isinstance(p, (int, np.integer)) or p < 1:
+        raise RuntimeError(f"mvlgamma: p has to be greater than or equal to 1, got {p!r}")
+    x = input if input.dtype.is_floating_point else input.float()
+    total = sum(Lgamma.apply(x - i / 2) for i in range(p))
+    return total + p * (p - 1) / 4 * np.log(np.pi)
+
+
 def integer_only(name, fn):
     """``gcd``/``lcm``: NumPy's on integer tensors (no gradient); floats are refused, as
     PyTorch refuses them."""
@@ -417,7 +543,8 @@ for _name, _fn in (("asinh", Asinh.apply), ("acosh", Acosh.apply), ("atanh", Ata
                    ("lgamma", Lgamma.apply), ("digamma", Digamma.apply),
                    ("polygamma", polygamma_method), ("deg2rad", deg2rad),
                    ("rad2deg", rad2deg), ("sgn", sgn), ("sinc", Sinc.apply),
-                   ("heaviside", heaviside), ("gcd", gcd), ("lcm", lcm)):
+                   ("heaviside", heaviside), ("gcd", gcd), ("lcm", lcm), ("erfc", Erfc.apply),
+                   ("mvlgamma", mvlgamma)):
     composed_inplace(_name, _fn)
 for _name in ("arcsinh", "arccosh", "arctanh"):   # PyTorch's NumPy-named in-place forms
     composed_inplace(_name, getattr(Tensor, _name))
