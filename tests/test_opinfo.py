@@ -142,7 +142,7 @@ FAMILIES = {
         "std_mean": cr.std_mean, ("std_mean", "unbiased"): cr.std_mean,
         "var_mean": cr.var_mean, ("var_mean", "unbiased"): cr.var_mean,
         "cummax": cr.cummax, "cummin": cr.cummin, "quantile": cr.quantile,
-        "nanquantile": cr.nanquantile, "logcumsumexp": cr.logcumsumexp,
+        "nanquantile": cr.nanquantile, "logcumsumexp": cr.logcumsumexp, "mode": cr.mode,
     },
     "products": {
         "matmul": cr.matmul, "mm": method("mm"), "bmm": method("bmm"),

@@ -182,3 +182,25 @@ def test_logspace_as_pytorch(args, kwargs):
     theirs = torch.logspace(*args, **kwargs, dtype=getattr(torch, dtype) if dtype else None)
     assert str(ours.dtype).split(".")[-1] == str(theirs.dtype).split(".")[-1]
     np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-6)
+
+
+@pytest.mark.parametrize("n", [1, 2, 5, 16, 40, 300])
+def test_mode_values_as_pytorch_and_indices_point_at_them(n):
+    """Values always PyTorch's (the smallest of the most frequent); the index is PyTorch's
+    for rows up to 16 long (its sort of short rows keeps equal values in order: the last
+    occurrence), and for longer ones an index holding the value (PyTorch's comes from an
+    unstable sort)."""
+    rng = np.random.default_rng(n)
+    a = rng.integers(0, 4, (6, n)).astype(np.float64)
+    x = cr.tensor(a, requires_grad=True)
+    values, indices = cr.mode(x, 1)
+    theirs = torch.mode(torch.tensor(a), 1)
+    np.testing.assert_array_equal(values.detach().numpy(), theirs.values.numpy())
+    np.testing.assert_array_equal(np.take_along_axis(a, indices.numpy()[:, None], 1)[:, 0],
+                                  values.detach().numpy())
+    if n <= 16:
+        np.testing.assert_array_equal(indices.numpy(), theirs.indices.numpy())
+    values.sum().backward()
+    expected = np.zeros_like(a)
+    expected[np.arange(6), indices.numpy()] = 1
+    np.testing.assert_array_equal(x.grad.numpy(), expected)

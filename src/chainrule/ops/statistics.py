@@ -219,6 +219,45 @@ def logcumsumexp(input, dim):  # noqa: A002
     return Logcumsumexp.apply(input, dim=dim)
 
 
+# ----- mode -------------------------------------------------------------------------------
+Mode = collections.namedtuple("mode", ["values", "indices"])
+
+
+def mode_indices(rows):
+    """Per row: where its most frequent value is (the smallest of equally frequent ones, as
+    PyTorch's), at its last occurrence (PyTorch's choice for short rows; for long ones its
+    index among equal values comes from an unstable sort). NaNs count as one value."""
+    indices = np.empty(len(rows), np.int64)
+    for r, row in enumerate(rows):
+        _, inverse, counts = np.unique(row, return_inverse=True, return_counts=True)
+        indices[r] = np.flatnonzero(inverse.reshape(-1) == np.argmax(counts))[-1]
+    return indices
+
+
+@api(methods=("mode",))
+def mode(input, dim=-1, keepdim=False):  # noqa: A002
+    """The most frequent value along ``dim`` and an index of it, as PyTorch's ``mode``
+    (values gathered, so the gradient goes to that element).
+
+    >>> import chainrule as cr
+    >>> values, indices = cr.mode(cr.tensor([[3.0, 1.0, 3.0, 2.0], [5.0, 4.0, 4.0, 5.0]]))
+    >>> values.tolist(), indices.tolist()
+    ([3.0, 4.0], [2, 2])
+    """
+    dim = normalize_dims(dim, max(input.ndim, 1), "mode")[0]
+    if input.ndim == 0:
+        return Mode(input.clone(), new_tensor(np.zeros((), np.int64), None))
+    if input.shape[dim] == 0:
+        raise IndexError(f"mode(): Expected reduction dim {dim} to have non-zero size")
+    data = np.moveaxis(input._data, dim, -1)
+    at = mode_indices(data.reshape(-1, data.shape[-1])).reshape(data.shape[:-1])
+    index = new_tensor(np.expand_dims(at, dim), None)
+    values = input.gather(dim, index)
+    if not keepdim:
+        values, index = values.squeeze(dim), index.squeeze(dim)
+    return Mode(values, index)
+
+
 # ----- quantile, nanquantile --------------------------------------------------------------
 INTERPOLATIONS = ("linear", "lower", "higher", "midpoint", "nearest")
 
