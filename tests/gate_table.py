@@ -396,6 +396,14 @@ GATES = {
         op=Op(unary_args, lambda lib, x: lib.special.log_ndtr(x)),
         extremes=[Extreme(lambda lib, x: lib.special.log_ndtr(x),
                           lambda b, s, t: [[s, -s, t, 0.0, 1.0, -2.5, -30.0, 8.0]])]),
+    "Entr": Entry(
+        cases=[case(lambda lib, x: lib.special.entr(x), positive((3, 4))),
+               case(lambda lib, x: lib.special.entr(x * 0.2), positive((2, 3)))],
+        op=Op(positive_args, lambda lib, x: lib.special.entr(x)),
+        extremes=[Extreme(lambda lib, x: lib.special.entr(x),
+                          lambda b, s, t: [[s, 0.5, 1.0, 2.0, 1e4]]),
+                  Extreme(lambda lib, x: lib.special.entr(x),
+                          lambda b, s, t: [[0.0, -1.0, -s]], finite=False)]),
     "Lgamma": Entry(
         cases=[case(call("lgamma"), positive((3, 4))),
                case(lambda lib, x: lib.lgamma(x * 3 - 7.5), (2, 3))],

@@ -114,6 +114,7 @@ FAMILIES = {
         "digamma": cr.digamma, "gcd": cr.gcd, "lcm": cr.lcm, "erfc": cr.erfc,
         "special.erfcx": cr.special.erfcx, "special.ndtri": cr.special.ndtri,
         "special.log_ndtr": cr.special.log_ndtr, "special.ndtr": cr.special.ndtr,
+        "special.entr": cr.special.entr, "special.xlog1py": cr.special.xlog1py,
         **{("mvlgamma", f"mvlgamma_p_{p}"): cr.mvlgamma for p in (1, 3, 5)},
         **{("polygamma", f"polygamma_n_{n}"): lambda x, n, **kwargs: cr.polygamma(n, x, **kwargs)
            for n in range(5)},

@@ -15,9 +15,11 @@ from .ops import special_functions
 from .out import with_out
 
 # torch.special's own functions (no top-level name), with out= as PyTorch's
-erfcx, log_ndtr, ndtr, ndtri = (with_out(f"special.{name}", getattr(special_functions, name))
-                                for name in ("erfcx", "log_ndtr", "ndtr", "ndtri"))
+erfcx, log_ndtr, ndtr, ndtri, entr, xlog1py = (
+    with_out(f"special.{name}", getattr(special_functions, name))
+    for name in ("erfcx", "log_ndtr", "ndtr", "ndtri", "entr", "xlog1py"))
 
 __all__ = ["erf", "exp2", "expit", "expm1", "log1p", "log_softmax", "logit", "logsumexp",
            "round", "softmax", "xlogy", "digamma", "psi", "erfinv", "gammaln", "polygamma",
-           "sinc", "erfc", "erfcx", "log_ndtr", "ndtr", "ndtri", "multigammaln"]
+           "sinc", "erfc", "erfcx", "log_ndtr", "ndtr", "ndtri", "multigammaln",
+           "entr", "xlog1py"]

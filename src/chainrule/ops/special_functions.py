@@ -311,6 +311,8 @@ define("erfc", special.erfc, lambda x: x.erfc())
 define("erfcx", special.erfcx, lambda x: Erfcx.apply(x))
 define("ndtri", special.ndtri, lambda x: Ndtri.apply(x))
 define("log_ndtr", special.log_ndtr, lambda x: LogNdtr.apply(x))
+define("entr", lambda x: np.where(x > 0, -x * np.log(x), 0.0), lambda x: Entr.apply(x),
+       "entr(x): -x log x (0 at 0)")
 
 
 class Erfc(Gate):
@@ -372,6 +374,50 @@ class LogNdtr(Gate):
 
     def forward(self, x):
         return special.log_ndtr(x)
+
+
+class Entr(Gate):
+    """``torch.special.entr``: ``-x log x`` for x > 0, 0 at 0, -inf below (NaN stays NaN);
+    d/dx = -(1 + log x), PyTorch's row (inf at 0, NaN below).
+
+    >>> import chainrule as cr
+    >>> cr.special.entr(cr.tensor([0.0, 1.0, -1.0])).tolist()
+    [0.0, -0.0, -inf]
+    """
+
+    label = "entr"
+    formula = "entr(x)"
+    derivatives = {"x": "-(1 + log(x))"}
+    elementwise = True
+
+    def forward(self, x):
+        if x.dtype.kind != "f":   # integers and bools give the default float
+            x = x.astype(np.float32)
+        with np.errstate(all="ignore"):   # log of 0 and below, replaced
+            out = np.where(x > 0, -x * np.log(x), np.where(x == 0, x.dtype.type(0), -np.inf))
+        return np.where(np.isnan(x), x, out).astype(x.dtype, copy=False)
+
+
+def entr(input):  # noqa: A002
+    """``torch.special.entr`` (the ``Entr`` gate)."""
+    return Entr.apply(input)
+
+
+def xlog1py(input, other):  # noqa: A002
+    """``torch.special.xlog1py``: ``input * log1p(other)``, 0 where input is 0 (unless other
+    is NaN), as PyTorch's: a composition with ``where``, as ``xlogy``.
+
+    >>> import chainrule as cr
+    >>> cr.special.xlog1py(cr.tensor([0.0, 2.0]), cr.tensor([-1.0, 0.0])).tolist()
+    [0.0, 0.0]
+    """
+    like = input if isinstance(input, Tensor) else other   # a number: the tensor's float dtype
+    kind = like._data.dtype if like._data.dtype.kind == "f" else np.dtype(np.float32)
+    x = input if isinstance(input, Tensor) else new_tensor(np.asarray(input, kind), None)
+    y = other if isinstance(other, Tensor) else new_tensor(np.asarray(other, kind), None)
+    zero = (x == 0) & ~y.isnan()
+    safe = y.where(~zero, 0.0)
+    return (x * safe.log1p()).where(~zero, 0.0)
 
 
 def erfcx(input):  # noqa: A002
