@@ -396,6 +396,30 @@ GATES = {
         op=Op(unary_args, lambda lib, x: lib.special.log_ndtr(x)),
         extremes=[Extreme(lambda lib, x: lib.special.log_ndtr(x),
                           lambda b, s, t: [[s, -s, t, 0.0, 1.0, -2.5, -30.0, 8.0]])]),
+    "I0": Entry(
+        cases=[case(lambda lib, x: lib.i0(x), (3, 4)),
+               case(lambda lib, x: lib.i0(x * 5), (2, 3))],
+        op=Op(unary_args, lambda lib, x: lib.i0(x)),
+        extremes=[Extreme(lambda lib, x: lib.i0(x),
+                          lambda b, s, t: [[s, -s, t, 0.0, -0.0, 1.0, -2.5, 30.0, -80.0]])]),
+    "I0e": Entry(
+        cases=[case(lambda lib, x: lib.special.i0e(x), (3, 4)),
+               case(lambda lib, x: lib.special.i0e(x * 5), (2, 3))],
+        op=Op(unary_args, lambda lib, x: lib.special.i0e(x)),
+        extremes=[Extreme(lambda lib, x: lib.special.i0e(x),
+                          lambda b, s, t: [[s, -s, t, 0.0, -0.0, 1.0, -2.5, 30.0, -80.0]])]),
+    "I1": Entry(
+        cases=[case(lambda lib, x: lib.special.i1(x), (3, 4)),
+               case(lambda lib, x: lib.special.i1(x * 5), (2, 3))],
+        op=Op(unary_args, lambda lib, x: lib.special.i1(x)),
+        extremes=[Extreme(lambda lib, x: lib.special.i1(x),
+                          lambda b, s, t: [[s, -s, t, 0.0, -0.0, 1.0, -2.5, 30.0, -80.0]])]),
+    "I1e": Entry(
+        cases=[case(lambda lib, x: lib.special.i1e(x), (3, 4)),
+               case(lambda lib, x: lib.special.i1e(x * 5), (2, 3))],
+        op=Op(unary_args, lambda lib, x: lib.special.i1e(x)),
+        extremes=[Extreme(lambda lib, x: lib.special.i1e(x),
+                          lambda b, s, t: [[s, -s, t, 0.0, -0.0, 1.0, -2.5, 30.0, -80.0]])]),
     "Entr": Entry(
         cases=[case(lambda lib, x: lib.special.entr(x), positive((3, 4))),
                case(lambda lib, x: lib.special.entr(x * 0.2), positive((2, 3)))],

@@ -115,6 +115,8 @@ FAMILIES = {
         "special.erfcx": cr.special.erfcx, "special.ndtri": cr.special.ndtri,
         "special.log_ndtr": cr.special.log_ndtr, "special.ndtr": cr.special.ndtr,
         "special.entr": cr.special.entr, "special.xlog1py": cr.special.xlog1py,
+        "i0": cr.i0, "special.i0e": cr.special.i0e, "special.i1": cr.special.i1,
+        "special.i1e": cr.special.i1e,
         **{("mvlgamma", f"mvlgamma_p_{p}"): cr.mvlgamma for p in (1, 3, 5)},
         **{("polygamma", f"polygamma_n_{n}"): lambda x, n, **kwargs: cr.polygamma(n, x, **kwargs)
            for n in range(5)},

@@ -44,7 +44,7 @@ OUT_FUNCTIONS = frozenset("""
     take_along_dim tan tanh topk tril triu true_divide trunc var vstack where xlogy
     asinh acosh atanh hypot logaddexp logaddexp2 erfinv lgamma digamma polygamma deg2rad
     rad2deg sgn signbit sinc heaviside gcd lcm asin acos atan sinh cosh atan2 cummax cummin
-    quantile nanquantile logcumsumexp erfc mvlgamma
+    quantile nanquantile logcumsumexp erfc mvlgamma mode i0
     bucketize chain_matmul cholesky cholesky_inverse cholesky_solve cross inverse isin kron
     matrix_power qr scatter_reduce searchsorted slogdet take tensordot triangular_solve vdot
 """.split())

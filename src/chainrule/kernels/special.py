@@ -161,3 +161,4 @@ def scipy_function(name):
 
 
 erfc, erfcx, ndtri, log_ndtr = map(scipy_function, ("erfc", "erfcx", "ndtri", "log_ndtr"))
+i0, i0e, i1, i1e = map(scipy_function, ("i0", "i0e", "i1", "i1e"))

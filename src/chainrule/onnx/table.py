@@ -33,7 +33,8 @@ TABLE = {
     **{name: NotExportable("ONNX has no operator for it (and no exact composition); "
                            "compute it outside the exported model")
        for name in ("Hypot", "Logaddexp", "Logaddexp2", "Erfinv", "Lgamma", "Digamma",
-                    "Polygamma", "Sinc", "Logcumsumexp", "Erfcx", "Ndtri", "LogNdtr", "Entr")},
+                    "Polygamma", "Sinc", "Logcumsumexp", "Erfcx", "Ndtri", "LogNdtr", "Entr", "I0", "I0e", "I1",
+                    "I1e")},
     "Erfc": NotExportable("ONNX has no erfc operator and 1 - Erf loses the small values "
                           "of the tail; compute it outside the exported model"),
     "MaxUnpool2d": NotExportable("its indices come from max_pool2d(return_indices=True), "

@@ -7,6 +7,7 @@ import numpy as np
 from ..autograd.gate import Gate
 from ..autograd.vocabulary import define
 from ..kernels import special
+from .arithmetic import where
 from ..tensor import Tensor, api, new_tensor
 from .arithmetic import where
 from .inplace import composed_inplace
@@ -376,6 +377,100 @@ class LogNdtr(Gate):
         return special.log_ndtr(x)
 
 
+# the modified Bessel functions of the first kind, orders 0 and 1, plain and scaled by
+# exp(-|x|); i1's and i1e's slopes are 0.5 where |x| <= eps (PyTorch's rows)
+define("i0", special.i0, lambda x: x.i0())
+define("i0e", special.i0e, lambda x: I0e.apply(x))
+define("i1", special.i1, lambda x: I1.apply(x))
+define("i1e", special.i1e, lambda x: I1e.apply(x))
+define("tiny_to_eps", lambda x: np.where(np.abs(x) > np.finfo(x.dtype).eps, x,
+                                         np.finfo(x.dtype).eps),
+       lambda x: where(x.abs() > np.finfo(x._data.dtype).eps, x,
+                       float(np.finfo(x._data.dtype).eps)),
+       "tiny_to_eps(x): x, or the dtype's eps where |x| <= eps")
+define("not_tiny", lambda x: np.abs(x) > np.finfo(x.dtype).eps,
+       lambda x: x.abs() > float(np.finfo(x._data.dtype).eps),
+       "not_tiny(x): |x| > the dtype's eps")
+
+
+class I0(Gate):
+    """The modified Bessel function of the first kind of order 0 (SciPy's ``i0``):
+    d/dx = i1(x).
+
+    >>> import chainrule as cr
+    >>> round(cr.i0(cr.tensor(1.0, dtype=cr.float64)).item(), 6)
+    1.266066
+    """
+
+    label = "i0"
+    formula = "i0(x)"
+    derivatives = {"x": "i1(x)"}
+    elementwise = True
+    methods = ("i0",)
+    function = "i0"
+
+    def forward(self, x):
+        return special.i0(x)
+
+
+class I0e(Gate):
+    """``torch.special.i0e``, ``exp(-|x|) i0(x)``: d/dx = i1e(x) - sgn(x) out."""
+
+    label = "i0e"
+    formula = "i0e(x)"
+    derivatives = {"x": "i1e(x) - sign(x) * out"}
+    elementwise = True
+
+    def forward(self, x):
+        return special.i0e(x)
+
+
+class I1(Gate):
+    """``torch.special.i1``, order 1: d/dx = i0(x) - out / x, 0.5 where |x| <= eps."""
+
+    label = "i1"
+    formula = "i1(x)"
+    derivatives = {"x": "where(not_tiny(x), i0(tiny_to_eps(x)) - out / tiny_to_eps(x), 0.5)"}
+    elementwise = True
+
+    def forward(self, x):
+        return special.i1(x)
+
+
+class I1e(Gate):
+    """``torch.special.i1e``, ``exp(-|x|) i1(x)``: d/dx = i0e(x) - out (sgn(x) + 1 / x),
+    0.5 where |x| <= eps."""
+
+    label = "i1e"
+    formula = "i1e(x)"
+    derivatives = {"x": "where(not_tiny(x), i0e(tiny_to_eps(x)) - out * (sign(tiny_to_eps(x)) "
+                        "+ 1 / tiny_to_eps(x)), 0.5)"}
+    elementwise = True
+
+    def forward(self, x):
+        return special.i1e(x)
+
+
+def i0e(input):  # noqa: A002
+    """``torch.special.i0e`` (the ``I0e`` gate).
+
+    >>> import chainrule as cr
+    >>> round(cr.special.i0e(cr.tensor(1.0, dtype=cr.float64)).item(), 6)
+    0.46576
+    """
+    return I0e.apply(input)
+
+
+def i1(input):  # noqa: A002
+    """``torch.special.i1`` (the ``I1`` gate)."""
+    return I1.apply(input)
+
+
+def i1e(input):  # noqa: A002
+    """``torch.special.i1e`` (the ``I1e`` gate)."""
+    return I1e.apply(input)
+
+
 class Entr(Gate):
     """``torch.special.entr``: ``-x log x`` for x > 0, 0 at 0, -inf below (NaN stays NaN);
     d/dx = -(1 + log x), PyTorch's row (inf at 0, NaN below).
@@ -590,7 +685,7 @@ for _name, _fn in (("asinh", Asinh.apply), ("acosh", Acosh.apply), ("atanh", Ata
                    ("polygamma", polygamma_method), ("deg2rad", deg2rad),
                    ("rad2deg", rad2deg), ("sgn", sgn), ("sinc", Sinc.apply),
                    ("heaviside", heaviside), ("gcd", gcd), ("lcm", lcm), ("erfc", Erfc.apply),
-                   ("mvlgamma", mvlgamma)):
+                   ("mvlgamma", mvlgamma), ("i0", I0.apply)):
     composed_inplace(_name, _fn)
 for _name in ("arcsinh", "arccosh", "arctanh"):   # PyTorch's NumPy-named in-place forms
     composed_inplace(_name, getattr(Tensor, _name))
