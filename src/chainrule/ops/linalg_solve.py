@@ -10,8 +10,9 @@ leading dimensions (..., n, n), with PyTorch's derivative formulas:
 
 The rows call these gates again, so second derivatives run through gates too. A singular
 matrix (or, for cholesky, one that is not positive-definite) raises an error naming the
-operation, as PyTorch's does; the gradient of ``det`` at a singular matrix (finite in
-PyTorch, which uses an SVD there) is refused the same way, never a silent infinity.
+operation, as PyTorch's does; the gradient of ``det`` at a singular matrix is PyTorch's
+(the adjugate, through an SVD), its second derivative there is refused, never a silent
+infinity.
 """
 import collections
 
@@ -83,19 +84,34 @@ def array_cholesky(a):
 
 
 # ----- the rows' helpers: written with operators, so one function serves arrays and tensors
-def inv_transposed(x):
-    """A^-T, with an error for a singular A also in backward (PyTorch's det gradient is
-    finite there through an SVD; chainrule refuses rather than give infinities)."""
-    return (array_inv(x, "det backward") if isinstance(x, np.ndarray) else
-            gate("Inv").apply(x)).mT
+def inv_transposed(x, op):
+    """A^-T, with an error naming ``op`` for a singular A also in backward."""
+    return (array_inv(x, op) if isinstance(x, np.ndarray) else gate("Inv").apply(x)).mT
+
+
+def adjugate_transposed(x):
+    """adj(A)^T = det(U) det(Vh) U diag(prod_{j != i} s_j) Vh from A = U diag(s) Vh:
+    det's gradient also where A is singular (PyTorch's SVD branch), arrays only."""
+    u, s, vh = np.linalg.svd(x)
+    others = np.where(np.eye(s.shape[-1], dtype=bool), 1, s[..., None, :]).prod(-1)
+    signs = np.linalg.det(u) * np.linalg.det(vh)
+    return signs[..., None, None] * (u * others[..., None, :]) @ vh
 
 
 def det_backward(g, out, x):
-    return (g * out)[..., None, None] * inv_transposed(x)
+    """g det(A) A^-T; where a matrix of the batch is singular, g adj(A)^T for all (the
+    same value elsewhere). With ``create_graph`` the row runs through ``Inv``, which
+    refuses a singular matrix."""
+    if isinstance(x, np.ndarray):
+        try:
+            return (g * out)[..., None, None] * np.linalg.inv(x).mT
+        except np.linalg.LinAlgError:
+            return g[..., None, None] * adjugate_transposed(x)
+    return (g * out)[..., None, None] * inv_transposed(x, "det backward")
 
 
 def logabsdet_backward(g, x):
-    return g[..., None, None] * inv_transposed(x)
+    return g[..., None, None] * inv_transposed(x, "slogdet backward")
 
 
 def solve_tensors(a, b):
