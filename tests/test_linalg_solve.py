@@ -109,3 +109,39 @@ def test_det_gradient_at_a_singular_matrix_is_the_adjugate():
     np.testing.assert_allclose(x.grad.numpy()[1], np.eye(3) * 4)
     with pytest.raises(ValueError, match="the input matrix is singular"):   # create_graph:
         cr.autograd.grad(cr.linalg.det(x).sum(), x, create_graph=True)    # through Inv
+
+
+def test_ex_forms_give_pytorch_info_and_lapack_results_for_failing_matrices():
+    not_pd = np.array([[[1.0, 2.0], [2.0, 1.0]], [[4.0, 2.0], [2.0, 3.0]]])
+    singular = np.array([[[1.0, 2.0], [2.0, 4.0]], [[4.0, 2.0], [2.0, 3.0]]])
+    for ours, theirs in ((cr.linalg.cholesky_ex(cr.tensor(not_pd)),
+                          torch.linalg.cholesky_ex(torch.tensor(not_pd))),
+                         (cr.linalg.inv_ex(cr.tensor(singular)),
+                          torch.linalg.inv_ex(torch.tensor(singular)))):
+        np.testing.assert_array_equal(ours[0].numpy(), theirs[0].numpy())
+        assert ours[1].tolist() == theirs[1].tolist() == [2, 0]
+        assert str(ours[1].dtype) == "chainrule.int32"
+
+
+def test_ex_forms_keep_gradients_of_the_matrices_that_succeed():
+    grads = []
+    for lib in (cr, torch):
+        x = lib.tensor(np.array([[[1.0, 2.0], [2.0, 4.0]], [[4.0, 2.0], [2.0, 3.0]]]),
+                       requires_grad=True)
+        inverse, _ = lib.linalg.inv_ex(x)
+        inverse[1].sum().backward()
+        grads.append(x.grad.numpy()[1])
+    np.testing.assert_allclose(grads[0], grads[1], rtol=1e-12)
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: cr.linalg.inv_ex(cr.ones(2, 2), check_errors=True), "the input matrix is singular"),
+    (lambda: cr.linalg.cholesky_ex(-cr.eye(2).expand(3, 2, 2), check_errors=True),
+     "linalg.cholesky_ex (batch element 0): the input is not positive-definite"),
+    (lambda: cr.linalg.solve_ex(cr.ones(2, 2), cr.ones(2)), "check_errors=False"),
+    (lambda: cr.linalg.solve_ex(cr.ones(2, 2), cr.ones(2), check_errors=True), "solver failed"),
+])
+def test_ex_forms_errors(call, message):
+    with pytest.raises(ValueError) as error:
+        call()
+    assert message in str(error.value)

@@ -175,6 +175,8 @@ FAMILIES = {
         "linalg.cond": cr.linalg.cond, "linalg.tensorinv": cr.linalg.tensorinv,
         "linalg.tensorsolve": cr.linalg.tensorsolve, "linalg.vander": cr.linalg.vander,
         "linalg.diagonal": cr.linalg.diagonal,
+        "linalg.inv_ex": cr.linalg.inv_ex, "linalg.cholesky_ex": cr.linalg.cholesky_ex,
+        "linalg.solve_ex": cr.linalg.solve_ex,
         # linalg.eigh left out, as svd: its eigenvectors' signs are LAPACK's in PyTorch and
         # fixed in chainrule (tests/test_decompositions.py compares them up to sign)
     },

@@ -15,6 +15,7 @@ pseudo-inverse, rank and least squares (``pinv``, ``matrix_rank``, ``lstsq``,
 from .ops.reduce import linalg_norm as norm, matrix_norm, vector_norm  # noqa: F401
 from .ops.svd import svd, svdvals  # noqa: F401
 from .ops.linalg_solve import cholesky, det, inv, slogdet, solve  # noqa: F401
+from .ops.linalg_solve import cholesky_ex, inv_ex, solve_ex  # noqa: F401
 from .ops.products import linalg_cross as cross  # noqa: F401
 from .ops.decompositions import eigh, eigvalsh, lstsq, matrix_rank, pinv, qr  # noqa: F401
 from .ops.matrix_functions import matrix_power, multi_dot, solve_triangular, vecdot  # noqa: F401
@@ -29,5 +30,5 @@ from .out import with_out
 OUT_NAMES = ("vector_norm", "matrix_norm", "norm", "svd", "svdvals", "inv", "det", "slogdet",
              "solve", "cholesky", "cross", "eigh", "eigvalsh", "qr", "pinv", "matrix_rank",
              "matrix_power", "multi_dot", "vecdot", "solve_triangular", "cond", "tensorinv",
-             "tensorsolve", "matmul")
+             "tensorsolve", "matmul", "inv_ex", "cholesky_ex", "solve_ex")
 globals().update({name: with_out(f"linalg.{name}", globals()[name]) for name in OUT_NAMES})

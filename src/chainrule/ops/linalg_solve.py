@@ -17,6 +17,7 @@ infinity.
 import collections
 
 import numpy as np
+import scipy.linalg.lapack
 
 from ..autograd.gate import Gate
 from ..autograd.vocabulary import define, gate
@@ -353,3 +354,132 @@ def old_cholesky(input, upper=False, *, out=None):  # noqa: A002
     refuse_out(out, "cholesky")
     L = Cholesky.apply(input)  # noqa: N806
     return L.mT if upper else L
+
+
+# ----- the _ex forms: an info code per matrix instead of an error ------------------------
+InvExResult = collections.namedtuple("InvExResult", ["inverse", "info"])
+CholeskyExResult = collections.namedtuple("CholeskyExResult", ["L", "info"])
+SolveExResult = collections.namedtuple("SolveExResult", ["result", "info"])
+
+
+def lapack(name, dtype):
+    return getattr(scipy.linalg.lapack, ("s" if dtype == np.float32 else "d") + name)
+
+
+def lapack_each(x, fn):
+    """``fn(matrix) -> (result, info)`` over the matrices of x (..., n, n)."""
+    if x.size == 0:   # LAPACK refuses empty matrices: nothing can fail
+        return np.zeros(x.shape, x.dtype), np.zeros(x.shape[:-2], np.int32)
+    flat = x.reshape((-1,) + x.shape[-2:])
+    pairs = [fn(m) for m in flat]
+    results = np.stack([p[0] for p in pairs]) if pairs else np.zeros_like(flat)
+    infos = np.array([p[1] for p in pairs], np.int32)
+    return results, infos.reshape(x.shape[:-2])
+
+
+def cholesky_info(x):
+    """LAPACK's partial factor and info (the order of the first leading minor that is not
+    positive-definite, 0 when none), as PyTorch's cholesky_ex returns them."""
+    potrf = lapack("potrf", x.dtype)
+
+    def one(m):
+        c, info = potrf(m, lower=1, clean=1)
+        return np.tril(c), info
+    return lapack_each(x, one)
+
+
+def lu_info(x, b):
+    """LAPACK's LU solve of each A X = B and info (the first zero pivot, 1-based)."""
+    getrf, getrs = lapack("getrf", x.dtype), lapack("getrs", x.dtype)
+    if x.size == 0:
+        return (np.zeros(x.shape[:-2] + b.shape[-2:], x.dtype),
+                np.zeros(x.shape[:-2], np.int32))
+    flat_b = np.broadcast_to(b, x.shape[:-2] + b.shape[-2:]).reshape((-1,) + b.shape[-2:])
+    flat = x.reshape((-1,) + x.shape[-2:])
+    results, infos = [], []
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for m, rhs in zip(flat, flat_b):
+            lu, piv, info = getrf(m)
+            results.append(getrs(lu, piv, rhs)[0])
+            infos.append(info)
+    shape = x.shape[:-2]
+    return (np.stack(results).reshape(shape + b.shape[-2:]) if results else
+            np.zeros(shape + b.shape[-2:], x.dtype), np.array(infos, np.int32).reshape(shape))
+
+
+def with_info(op, A, result_of, lapack_result, info, check_errors, what):  # noqa: N803
+    """The gate's result where info is 0 (with gradients), LAPACK's own elsewhere (none);
+    with check_errors, PyTorch's error for the first failing matrix instead."""
+    if check_errors and info.any():
+        index = tuple(int(i) for i in np.argwhere(info)[0])
+        where = f" (batch element {', '.join(map(str, index))})" if info.ndim else ""
+        raise ValueError(f"{op}{where}: {what} (info = {int(info[index])})")
+    info_tensor = new_tensor(info, None)
+    if not info.any():
+        return result_of(A), info_tensor
+    failing = new_tensor(info[..., None, None] != 0, None)
+    eye = new_tensor(np.broadcast_to(np.eye(A.shape[-1], dtype=A._data.dtype),
+                                     tuple(A.shape)).copy(), None)
+    good = result_of(eye.where(failing, A))
+    return new_tensor(lapack_result.astype(A._data.dtype), None).where(failing, good), \
+        info_tensor
+
+
+@api(name=False)
+def inv_ex(A, *, check_errors=False, out=None):  # noqa: N803
+    """``torch.linalg.inv_ex``: ``(inverse, info)``, info (int32) the first zero pivot of
+    each matrix's LU factorization (0 when invertible); a singular matrix's inverse is
+    LAPACK's (inf/NaN, no gradient) unless ``check_errors=True`` raises.
+
+    >>> import chainrule as cr
+    >>> inverse, info = cr.linalg.inv_ex(cr.tensor([[2.0, 0.0], [0.0, 4.0]]))
+    >>> inverse.tolist(), info.item()
+    ([[0.5, 0.0], [0.0, 0.25]], 0)
+    """
+    refuse_out(out, "linalg.inv_ex")
+    check_square(A._data, "linalg.inv_ex")
+    result, info = lu_info(A._data, np.eye(A.shape[-1], dtype=A._data.dtype))
+    return InvExResult(*with_info("linalg.inv_ex", A, Inv.apply, result, info, check_errors,
+                                  "the input matrix is singular"))
+
+
+@api(name=False)
+def cholesky_ex(A, *, upper=False, check_errors=False, out=None):  # noqa: N803
+    """``torch.linalg.cholesky_ex``: ``(L, info)``, info (int32) the order of the first
+    leading minor that is not positive-definite (0 when none, L then the ``Cholesky``
+    gate's); otherwise L is LAPACK's partial factor, as PyTorch's, without gradient.
+
+    >>> import chainrule as cr
+    >>> L, info = cr.linalg.cholesky_ex(cr.tensor([[1.0, 2.0], [2.0, 1.0]]))
+    >>> info.item()
+    2
+    """
+    refuse_out(out, "linalg.cholesky_ex")
+    check_square(A._data, "linalg.cholesky_ex")
+    result, info = cholesky_info(A._data)
+    L, info = with_info("linalg.cholesky_ex", A, Cholesky.apply, result, info, check_errors,  # noqa: N806
+                        "the input is not positive-definite")
+    return CholeskyExResult(L.mT if upper else L, info)
+
+
+@api(name=False)
+def solve_ex(A, B, *, left=True, check_errors=False, out=None):  # noqa: N803
+    """``torch.linalg.solve_ex``: ``(result, info)``, ``linalg.solve`` with info (int32)
+    the first zero pivot of each A (0 when invertible, then with gradients).
+
+    >>> import chainrule as cr
+    >>> X, info = cr.linalg.solve_ex(cr.tensor([[2.0, 0.0], [0.0, 4.0]]), cr.ones(2))
+    >>> X.tolist(), info.item()
+    ([0.5, 0.25], 0)
+    """
+    refuse_out(out, "linalg.solve_ex")
+    check_square(A._data, "linalg.solve_ex")
+    _, info = lu_info(A._data, np.eye(A.shape[-1], dtype=A._data.dtype))
+    if check_errors and info.any():
+        with_info("linalg.solve_ex", A, None, None, info, True,
+                  "the solver failed because the input matrix is singular")
+    if not info.any():
+        return SolveExResult(solve(A, B, left=left), new_tensor(info, None))
+    raise ValueError("linalg.solve_ex: a singular matrix with check_errors=False: "
+                     "chainrule does not reproduce LAPACK's partial result; check info with "
+                     "linalg.inv_ex(A) first, or use linalg.lstsq")
