@@ -275,7 +275,13 @@ def qr(A, mode="reduced", *, out=None):  # noqa: N803
 @api(name="qr", methods=("qr",))
 def old_qr(input, some=True, *, out=None):  # noqa: A002
     """``torch.qr`` (deprecated there for ``linalg.qr``): reduced unless ``some=False``
-    (``QrQ``, ``QrR``)."""
+    (``QrQ``, ``QrR``).
+
+    >>> import chainrule as cr
+    >>> Q, R = cr.qr(cr.ones(3, 2))
+    >>> tuple(Q.shape), tuple(R.shape)
+    ((3, 2), (2, 2))
+    """
     refuse_out(out, "qr")
     return qr(input, "reduced" if some else "complete")
 
@@ -375,7 +381,12 @@ def pinv(A, *, atol=None, rtol=None, hermitian=False, out=None):  # noqa: N803
 
 @api(methods=("pinverse",))
 def pinverse(input, rcond=1e-15):  # noqa: A002
-    """``torch.pinverse`` and ``Tensor.pinverse``: ``linalg.pinv`` with ``rtol=rcond``."""
+    """``torch.pinverse`` and ``Tensor.pinverse``: ``linalg.pinv`` with ``rtol=rcond``.
+
+    >>> import chainrule as cr
+    >>> cr.pinverse(cr.tensor([[0.0, 4.0]])).tolist()
+    [[0.0], [0.25]]
+    """
     return pinv(input, rtol=rcond)
 
 

@@ -249,7 +249,12 @@ def inv(A, *, out=None):  # noqa: N803 (PyTorch's argument name)
 
 @api(methods=("inverse",))
 def inverse(input, *, out=None):  # noqa: A002
-    """``torch.inverse`` and ``Tensor.inverse``: ``linalg.inv`` (the ``Inv`` gate)."""
+    """``torch.inverse`` and ``Tensor.inverse``: ``linalg.inv`` (the ``Inv`` gate).
+
+    >>> import chainrule as cr
+    >>> cr.tensor([[4.0]]).inverse().tolist()
+    [[0.25]]
+    """
     refuse_out(out, "inverse")
     return Inv.apply(input)
 
@@ -350,7 +355,12 @@ def cholesky(A, *, upper=False, out=None):  # noqa: N803
 @api(name="cholesky", methods=("cholesky",))
 def old_cholesky(input, upper=False, *, out=None):  # noqa: A002
     """``torch.cholesky`` (deprecated there for ``linalg.cholesky``), ``Tensor.cholesky``:
-    the lower factor, or the upper one with ``upper=True`` (the ``Cholesky`` gate)."""
+    the lower factor, or the upper one with ``upper=True`` (the ``Cholesky`` gate).
+
+    >>> import chainrule as cr
+    >>> cr.cholesky(cr.tensor([[4.0, 2.0], [2.0, 2.0]]), upper=True).tolist()
+    [[2.0, 1.0], [0.0, 1.0]]
+    """
     refuse_out(out, "cholesky")
     L = Cholesky.apply(input)  # noqa: N806
     return L.mT if upper else L

@@ -68,5 +68,10 @@ class MatrixExp(Gate):
 @api(name="matrix_exp", methods=("matrix_exp",))
 def matrix_exp(A):  # noqa: N803 (PyTorch's argument name)
     """``torch.linalg.matrix_exp``, ``torch.matrix_exp``, ``Tensor.matrix_exp``: the
-    ``MatrixExp`` gate."""
+    ``MatrixExp`` gate.
+
+    >>> import chainrule as cr
+    >>> cr.matrix_exp(cr.zeros(2, 2)).tolist()
+    [[1.0, 0.0], [0.0, 1.0]]
+    """
     return MatrixExp.apply(A)

@@ -56,7 +56,12 @@ def matrix_power(A, n, *, out=None):  # noqa: N803 (PyTorch's argument name)
 
 @api(name="matrix_power", methods=("matrix_power",))
 def matrix_power_top(input, n):  # noqa: A002
-    """``torch.matrix_power`` and ``Tensor.matrix_power``: ``linalg.matrix_power``."""
+    """``torch.matrix_power`` and ``Tensor.matrix_power``: ``linalg.matrix_power``.
+
+    >>> import chainrule as cr
+    >>> cr.tensor([[2.0, 0.0], [0.0, 1.0]]).matrix_power(-1).tolist()
+    [[0.5, 0.0], [0.0, 1.0]]
+    """
     return matrix_power(input, n)
 
 
@@ -88,7 +93,12 @@ def multi_dot(tensors, *, out=None):
 @api
 def chain_matmul(*matrices, out=None):
     """``torch.chain_matmul`` (deprecated there for ``linalg.multi_dot``): the product of
-    2-D matrices, left to right."""
+    2-D matrices, left to right.
+
+    >>> import chainrule as cr
+    >>> cr.chain_matmul(cr.eye(2), cr.tensor([[1.0, 2.0], [3.0, 4.0]])).tolist()
+    [[1.0, 2.0], [3.0, 4.0]]
+    """
     if out is not None:
         raise NotImplementedError("chain_matmul: out= is not supported")
     if len(matrices) == 1:
@@ -111,7 +121,12 @@ def vecdot(x, y, *, dim=-1, out=None):
 
 @api
 def vdot(input, other, *, out=None):  # noqa: A002
-    """``torch.vdot``: the dot product of two 1-D tensors of one size (real: ``dot``)."""
+    """``torch.vdot``: the dot product of two 1-D tensors of one size (real: ``dot``).
+
+    >>> import chainrule as cr
+    >>> cr.vdot(cr.tensor([1.0, 2.0]), cr.tensor([3.0, 4.0])).item()
+    11.0
+    """
     if out is not None:
         raise NotImplementedError("vdot: out= is not supported")
     if input.ndim != 1 or other.ndim != 1 or input.shape[0] != other.shape[0]:
@@ -154,7 +169,13 @@ def solve_triangular(A, B, *, upper, left=True, unitriangular=False, out=None): 
 @api(methods=("triangular_solve",))
 def triangular_solve(b, A, upper=True, transpose=False, unitriangular=False):  # noqa: N803
     """``torch.triangular_solve`` (deprecated there for ``linalg.solve_triangular``):
-    ``(X, A)`` with ``A X = b`` (``A^T X = b`` with ``transpose``)."""
+    ``(X, A)`` with ``A X = b`` (``A^T X = b`` with ``transpose``).
+
+    >>> import chainrule as cr
+    >>> X, A = cr.triangular_solve(cr.tensor([[4.0], [2.0]]), cr.tensor([[2.0, 1.0], [0.0, 1.0]]))
+    >>> X.tolist()
+    [[1.0], [2.0]]
+    """
     T = triangle_of(A, upper, unitriangular)  # noqa: N806
     return TriangularSolveResult(Solve.apply(T.mT if transpose else T, b), A * 1)
 
@@ -363,5 +384,10 @@ def vander(x, *, N=None):  # noqa: N803
 
 @api(name=False)
 def linalg_diagonal(A, *, offset=0, dim1=-2, dim2=-1):  # noqa: N803
-    """``torch.linalg.diagonal``: ``diagonal`` with the last two dimensions by default."""
+    """``torch.linalg.diagonal``: ``diagonal`` with the last two dimensions by default.
+
+    >>> import chainrule as cr
+    >>> cr.linalg.diagonal(cr.tensor([[1.0, 2.0], [3.0, 4.0]]), offset=1).tolist()
+    [2.0]
+    """
     return A.diagonal(offset, dim1, dim2)
