@@ -204,3 +204,34 @@ def test_mode_values_as_pytorch_and_indices_point_at_them(n):
     expected = np.zeros_like(a)
     expected[np.arange(6), indices.numpy()] = 1
     np.testing.assert_array_equal(x.grad.numpy(), expected)
+
+
+def test_sinc_float32_gradient_near_zero_keeps_its_digits():
+    """sinc's slope near 0 is the difference of two nearly equal terms: chainrule computes
+    it in float64 for float32 input, so it stays within a few float32 ulps of the float64
+    slope where a float32 evaluation of the same expression (PyTorch's) is off by percents."""
+    values = np.array([2e-4, -3e-4, 1e-3, 0.02], np.float32)
+    x = cr.tensor(values, requires_grad=True)
+    cr.sinc(x).sum().backward()
+    exact = torch.tensor(values.astype(np.float64), requires_grad=True)
+    torch.sinc(exact).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), exact.grad.numpy(), rtol=1e-5)
+
+
+def test_logcumsumexp_is_finite_and_exact_far_from_zero():
+    """No exponent overflows: inputs of -1000 and 1000 give PyTorch's float64 values and
+    gradients, in float32 as in float64."""
+    values = np.array([[-1000.0, -999.0, 0.0, 1000.0, 999.5], [5.0, -5.0, 700.0, 710.0, -1e4]])
+    weights = np.array([[1.0, -2.0, 0.5, 3.0, -1.0], [0.25, 1.0, -0.5, 2.0, 1.5]])
+    reference = torch.tensor(values, requires_grad=True)
+    (torch.logcumsumexp(reference, 1) * torch.tensor(weights)).sum().backward()
+    for dtype in ("float32", "float64"):
+        x = cr.tensor(values.astype(dtype), requires_grad=True)
+        y = cr.logcumsumexp(x, 1)
+        (y * cr.tensor(weights.astype(dtype))).sum().backward()
+        assert np.isfinite(x.grad.numpy()).all()
+        rtol = 1e-6 if dtype == "float32" else 1e-12
+        np.testing.assert_allclose(y.detach().numpy(),
+                                   torch.logcumsumexp(reference, 1).detach().numpy(), rtol=rtol)
+        np.testing.assert_allclose(x.grad.numpy(), reference.grad.numpy(), rtol=rtol * 10,
+                                   atol=1e-6)
