@@ -17,7 +17,6 @@ infinity.
 import collections
 
 import numpy as np
-import scipy.linalg.lapack
 
 from ..autograd.gate import Gate
 from ..autograd.vocabulary import define, gate
@@ -373,6 +372,7 @@ SolveExResult = collections.namedtuple("SolveExResult", ["result", "info"])
 
 
 def lapack(name, dtype):
+    import scipy.linalg.lapack   # here: importing chainrule does not load SciPy
     return getattr(scipy.linalg.lapack, ("s" if dtype == np.float32 else "d") + name)
 
 

@@ -5,7 +5,6 @@ exponential of a block matrix, ``expm([[A^T, g], [0, A^T]])``'s top-right n x n 
 it too. The forward is SciPy's scaling-and-squaring Padé ``expm``.
 """
 import numpy as np
-import scipy.linalg
 
 from ..autograd.gate import Gate
 from ..autograd.vocabulary import define, gate
@@ -18,6 +17,7 @@ def array_matrix_exp(x):
     check_square(x, "linalg.matrix_exp")
     if x.size == 0:
         return x.copy()
+    import scipy.linalg   # here: importing chainrule does not load SciPy
     return np.asarray(scipy.linalg.expm(x), x.dtype)
 
 
