@@ -155,8 +155,8 @@ FAMILIES = {
         ("addmm", "decomposed"): cr.addmm, ("bmm", "triton_optimized"): method("bmm"),
     },
     "linear algebra": {
-        "linalg.inv": cr.linalg.inv, "inverse": cr.inverse, "linalg.det": cr.linalg.det,
-        "det": cr.det, "linalg.slogdet": cr.linalg.slogdet, "logdet": cr.logdet,
+        "linalg.inv": cr.linalg.inv, "linalg.det": cr.linalg.det,   # (det, inverse: aliases)
+        "linalg.slogdet": cr.linalg.slogdet, "logdet": cr.logdet,
         "linalg.solve": cr.linalg.solve, "linalg.cholesky": cr.linalg.cholesky,
         "cholesky": cr.cholesky, "linalg.eigvalsh": cr.linalg.eigvalsh,
         "linalg.qr": cr.linalg.qr, "qr": cr.qr,
