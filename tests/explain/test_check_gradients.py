@@ -104,3 +104,25 @@ def test_the_reference_solution_matches_the_dnn_example():
     exec(ANSWER % "dz2 @ a1.T", namespace)
     answer = namespace["gradients"](**examples.dnn_inputs())
     np.testing.assert_allclose(answer["W2"], e.grad("W2"))
+
+
+def test_central_differences_reach_every_element_of_a_transposed_input():
+    """A transposed (non-contiguous) input: each element is perturbed where it lives, so a
+    right gradient passes and a wrong one is caught."""
+    class Square(cr.autograd.Function):
+        @staticmethod
+        def forward(ctx, t, wrong):
+            ctx.save_for_backward(t)
+            ctx.wrong = wrong
+            return t * t
+
+        @staticmethod
+        def backward(ctx, g):
+            (t,) = ctx.saved_tensors
+            return g * t * (2.5 if ctx.wrong else 2.0), None
+
+    x = cr.tensor(np.arange(6.0).reshape(2, 3).T, requires_grad=True)
+    assert cr.gradcheck(lambda t: Square.apply(t, False).sum(), (x,))
+    assert not cr.gradcheck(lambda t: Square.apply(t, True).sum(), (x,), raise_exception=False)
+    report = cr.check_gradients(lambda x: (x * x).sum(), {"x": x}, {"x": 2 * x.detach()})
+    assert report.passed

@@ -68,17 +68,24 @@ def analytic_gradients(outputs, weights, checked):
 
 def numeric_gradient(fn, inputs, t, weights, eps):
     """d/dt of sum(w * fn(inputs)) by central differences, one element at a time."""
-    result = np.zeros(t.shape)
-    flat = t._data.reshape(-1)  # a view: editing it perturbs the input in place
+    return central_differences(lambda: projected(fn(*inputs), weights), t, eps)
+
+
+def central_differences(evaluate, t, eps):
+    """d evaluate() / dt by central differences, one element at a time, each perturbed in
+    place in t's own array, whatever its memory layout (a flat view of a transposed array
+    would be a copy, and perturb nothing)."""
+    data = t._data
+    result = np.zeros(data.shape)
     with no_grad():
-        for k in range(flat.size):
-            saved = flat[k]
-            flat[k] = saved + eps
-            plus = projected(fn(*inputs), weights)
-            flat[k] = saved - eps
-            minus = projected(fn(*inputs), weights)
-            flat[k] = saved
-            result.reshape(-1)[k] = (plus - minus) / (2 * eps)
+        for index in np.ndindex(data.shape):
+            saved = data[index]
+            data[index] = saved + eps
+            plus = evaluate()
+            data[index] = saved - eps
+            minus = evaluate()
+            data[index] = saved
+            result[index] = (plus - minus) / (2 * eps)
     return result
 
 
