@@ -3,7 +3,6 @@ import os
 import subprocess
 import sys
 
-import numpy as np
 import pytest
 
 import chainrule as cr
@@ -55,42 +54,3 @@ def test_commands_use_the_free_cores_unless_the_environment_says(monkeypatch, re
     monkeypatch.setenv("OPENBLAS_NUM_THREADS", "2")
     cr.set_num_threads(2)
     assert threads.use_free_cores() is None and cr.get_num_threads() == 2
-
-
-def test_set_num_threads_also_sets_the_kernel_threads(restore_threads):
-    cr.set_num_threads(3)
-    assert threads.kernel_threads() == 3
-    cr.set_num_threads(1)
-    assert threads.kernel_threads() == 1
-
-
-def test_the_kernel_threads_follow_omp_num_threads_as_pytorch_reads_it():
-    code = "from chainrule import threads; print(threads.kernel_threads())"
-    env = dict(os.environ, OMP_NUM_THREADS="3")
-    assert subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
-                          text=True, check=True).stdout.strip() == "3"
-
-
-@pytest.mark.parametrize("count", [1, 2, 3])
-def test_a_split_kernel_gives_the_bits_of_one_call(restore_threads, count):
-    from scipy.special import erf
-    from chainrule.kernels import parallel
-    cr.set_num_threads(count)
-    x = np.random.default_rng(0).standard_normal((7, 9, 1001)).astype(np.float32)
-    for array in (x, x[:, ::2], np.asfortranarray(x), x[0, 0, :5]):   # split or not
-        got = parallel.elementwise(erf, array)
-        assert got.shape == array.shape and got.dtype == array.dtype
-        assert np.array_equal(got, erf(array))
-
-
-def test_gelu_and_its_gradient_are_the_same_bits_on_any_thread_count(restore_threads):
-    x = np.random.default_rng(1).standard_normal((4, 64, 256)).astype(np.float32)
-    results = []
-    for count in (1, 2):
-        cr.set_num_threads(count)
-        t = cr.tensor(x, requires_grad=True)
-        y = cr.nn.functional.gelu(t)
-        (y * y).sum().backward()
-        results.append((y.detach().numpy(), t.grad.numpy()))
-    for one, two in zip(*results):
-        assert np.array_equal(one, two)

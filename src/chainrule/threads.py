@@ -1,7 +1,5 @@
 """How many threads NumPy's BLAS uses: PyTorch's ``set_num_threads`` / ``get_num_threads``
 over threadpoolctl (the maintained tool for it), and the choice chainrule's commands make.
-The same count splits chainrule's own expensive elementwise kernels (``kernels/parallel.py``:
-SciPy's erf), as PyTorch's intra-op threads split its kernels.
 
 A BLAS library starts one thread per core and keeps them spinning between products. On a
 machine whose cores are already busy (two training runs at once, a test suite beside a
@@ -14,8 +12,6 @@ want to.
 import os
 
 BLAS_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
-
-KERNEL_THREADS = []   # [count] once known: set_num_threads's, else kernel_threads' default
 
 
 def set_num_threads(n):
@@ -32,22 +28,6 @@ def set_num_threads(n):
                          f"got {n!r}")
     from threadpoolctl import threadpool_limits
     threadpool_limits(limits=n, user_api="blas")
-    KERNEL_THREADS[:] = [n]
-
-
-def kernel_threads():
-    """Threads for chainrule's own parallel kernels: the last ``set_num_threads``, else
-    ``OMP_NUM_THREADS`` (as PyTorch reads it), else the cores this process may run on."""
-    if not KERNEL_THREADS:
-        variable = os.environ.get("OMP_NUM_THREADS", "")
-        KERNEL_THREADS.append(int(variable) if variable.isdigit() and int(variable) > 0
-                              else cores())
-    return KERNEL_THREADS[0]
-
-
-def cores():
-    """The cores this process may run on."""
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
 
 
 def get_num_threads():
@@ -65,9 +45,9 @@ def get_num_threads():
 def free_cores():
     """The cores this process may run on, less those the last minute's load keeps busy
     (at least one)."""
-    count = cores()
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     busy = round(os.getloadavg()[0]) if hasattr(os, "getloadavg") else 0
-    return max(1, min(count, count - busy))
+    return max(1, min(cores, cores - busy))
 
 
 def use_free_cores():

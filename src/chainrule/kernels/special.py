@@ -7,7 +7,6 @@ and the row vocabulary (``autograd/vocabulary.py``) both call them.
 import numpy as np
 
 from ..dtypes import array_of
-from . import parallel
 
 def erf(x):
     """erf on arrays, from SciPy (the maintained implementation NumPy lacks), computed in the
@@ -22,7 +21,7 @@ def erf(x):
     if x.dtype.kind != "f":
         x = x.astype(np.float32)
     # SciPy has float32 and float64 loops; float16 is computed in float32, as PyTorch does
-    return parallel.elementwise(scipy_erf, x).astype(x.dtype, copy=False)
+    return scipy_erf(x).astype(x.dtype, copy=False)
 
 
 def sigmoid(x):
