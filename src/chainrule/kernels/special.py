@@ -16,12 +16,7 @@ def erf(x):
     >>> erf(np.array([0.5, -0.5], np.float32))
     array([ 0.5204999, -0.5204999], dtype=float32)
     """
-    from scipy.special import erf as scipy_erf   # on first use: import chainrule stays light,
-    x = array_of(x)                              # and SciPy's warning filter comes only then
-    if x.dtype.kind != "f":
-        x = x.astype(np.float32)
-    # SciPy has float32 and float64 loops; float16 is computed in float32, as PyTorch does
-    return scipy_erf(x).astype(x.dtype, copy=False)
+    return scipy_special("erf", x)
 
 
 def sigmoid(x):
@@ -90,7 +85,8 @@ def finite_max(x, axes):
 def scipy_special(name, *args):
     """``scipy.special.<name>(*args, x)`` on the float array ``x`` (the last argument), in its
     precision as PyTorch computes it: integers and bools give float32, float16 is computed
-    in float32. SciPy is imported on first use, as for erf."""
+    in float32. SciPy is imported on first use: ``import chainrule`` stays light, and
+    SciPy's warning filter comes only then."""
     import scipy.special
     x = array_of(args[-1])
     if x.dtype.kind != "f":

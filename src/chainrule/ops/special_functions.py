@@ -7,7 +7,6 @@ import numpy as np
 from ..autograd.gate import Gate
 from ..autograd.vocabulary import define
 from ..kernels import special
-from .arithmetic import where
 from ..tensor import Tensor, api, new_tensor
 from .arithmetic import where
 from .inplace import composed_inplace
@@ -22,7 +21,7 @@ define("hypot", np.hypot, lambda x, y: Hypot.apply(x, y))
 define("logaddexp", np.logaddexp, lambda x, y: Logaddexp.apply(x, y))
 define("logaddexp2", np.logaddexp2, lambda x, y: Logaddexp2.apply(x, y))
 define("lgamma", special.lgamma, lambda x: x.lgamma())
-define("sinc", lambda x: np.sinc(x), lambda x: x.sinc())
+define("sinc", np.sinc, lambda x: x.sinc())
 
 
 class Asinh(Gate):
