@@ -26,7 +26,7 @@ from ..autograd.vocabulary import define, gate
 from ..tensor import api, new_tensor
 from .linalg_solve import check_square, solve_of
 from .shape import cat
-from .svd import signed_largest
+from .svd import check_float_matrices, signed_largest
 
 EighResult = collections.namedtuple("EighResult", ["eigenvalues", "eigenvectors"])
 QrResult = collections.namedtuple("QrResult", ["Q", "R"])
@@ -50,12 +50,7 @@ def array_eigh(x, uplo="L"):
 def check_qr(x, mode):
     if mode not in ("reduced", "complete", "r"):
         raise ValueError(f"linalg.qr: mode must be 'reduced', 'complete' or 'r', got {mode!r}")
-    if np.ndim(x) < 2:
-        raise ValueError(f"linalg.qr: the input must have at least 2 dimensions (..., m, n), "
-                         f"got shape {np.shape(x)}")
-    if x.dtype not in (np.float32, np.float64):
-        raise TypeError(f"linalg.qr: expected a float32 or float64 tensor, got {x.dtype}; "
-                        f"cast it with .float() or .double()")
+    check_float_matrices(x, "linalg.qr")
 
 
 def array_qr(x, mode="reduced"):

@@ -21,18 +21,14 @@ import numpy as np
 from ..autograd.gate import Gate
 from ..autograd.vocabulary import define, gate
 from ..tensor import api, new_tensor
+from .svd import check_float_matrices
 
 SlogdetResult = collections.namedtuple("SlogdetResult", ["sign", "logabsdet"])
 
 
 def check_square(a, op, name="A"):
     """A float32/float64 array (..., n, n): the shape and dtype every gate here needs."""
-    if np.ndim(a) < 2 or a.shape[-1] != a.shape[-2]:
-        raise ValueError(f"{op}: {name} must be batches of square matrices (..., n, n), got "
-                         f"shape {np.shape(a)}")
-    if a.dtype not in (np.float32, np.float64):
-        raise TypeError(f"{op}: expected a float32 or float64 tensor, got {a.dtype}; cast it "
-                        f"with .float() or .double()")
+    check_float_matrices(a, op, name, square=True)
 
 
 def singular(op, what="the input matrix is singular"):

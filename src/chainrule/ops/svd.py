@@ -33,14 +33,23 @@ SvdResult = collections.namedtuple("SvdResult", ["U", "S", "Vh"])
 OldSvdResult = collections.namedtuple("OldSvdResult", ["U", "S", "V"])
 
 
-def check_matrices(x, op):
-    """A floating (float32 or float64) array of at least 2 dimensions, all finite."""
+def check_float_matrices(x, op, name="the input", square=False):
+    """A float32 or float64 array of matrices (..., m, n), square ones with ``square``: what
+    LAPACK's routines take, with errors naming the operation (the linear-algebra gates)."""
+    if square and (np.ndim(x) < 2 or x.shape[-1] != x.shape[-2]):
+        raise ValueError(f"{op}: {name} must be batches of square matrices (..., n, n), got "
+                         f"shape {np.shape(x)}")
     if np.ndim(x) < 2:
-        raise ValueError(f"{op}: the input must have at least 2 dimensions (..., m, n), got "
+        raise ValueError(f"{op}: {name} must have at least 2 dimensions (..., m, n), got "
                          f"shape {np.shape(x)}")
     if x.dtype not in (np.float32, np.float64):
-        raise TypeError(f"{op}: expected a float32 or float64 tensor, got {x.dtype} (LAPACK's "
-                        f"SVD has no other real dtype); cast it with .float() or .double()")
+        raise TypeError(f"{op}: expected a float32 or float64 tensor, got {x.dtype}; cast it "
+                        f"with .float() or .double()")
+
+
+def check_matrices(x, op):
+    """A floating (float32 or float64) array of at least 2 dimensions, all finite."""
+    check_float_matrices(x, op)
     if not np.isfinite(x).all():
         raise ValueError(f"{op}: the input contains NaN or infinity, for which the SVD is "
                          f"not defined (PyTorch fails to converge on NaN, gives NaN for "
